@@ -1,0 +1,261 @@
+//! `mosaic devnet`: flags, the TOML config file they mirror, and start-up.
+use alloy_primitives::{Address, U256};
+use anyhow::{bail, Context as _};
+use clap::Args;
+use mosaic_node::{dev, run_sequencer, Node, NodeConfig};
+use mosaic_primitives::ChainConfig;
+use serde::{Deserialize, Serialize};
+use std::{net::SocketAddr, path::PathBuf, time::Duration};
+use tracing::info;
+
+/// Flags of `mosaic devnet`. Every flag can also be set in the TOML file given by `--config` (same
+/// names, snake_case); a flag on the command line wins over the file.
+#[derive(Args, Debug, Default)]
+pub struct DevnetArgs {
+    /// TOML config file; its keys mirror these flags (e.g. `port = 8545`, `block_time = "1s"`).
+    #[arg(long, env = "MOSAIC_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// Interface the JSON-RPC server listens on.
+    #[arg(long)]
+    pub host: Option<String>,
+    /// JSON-RPC port (HTTP and WebSocket on the same port; GET /metrics serves Prometheus metrics).
+    #[arg(long, short)]
+    pub port: Option<u16>,
+    /// Data directory (database). Default: the user's data dir, e.g. ~/.local/share/mosaic/devnet.
+    #[arg(long)]
+    pub data_dir: Option<PathBuf>,
+    /// Time between blocks: `1s`, `500ms`, or plain seconds. `0` produces one block per transaction.
+    #[arg(long)]
+    pub block_time: Option<String>,
+    /// EIP-155 chain id.
+    #[arg(long)]
+    pub chain_id: Option<u64>,
+    /// Gas limit of every block.
+    #[arg(long)]
+    pub block_gas_limit: Option<u64>,
+    /// Floor of the EIP-1559 base fee, in wei.
+    #[arg(long)]
+    pub min_base_fee: Option<u64>,
+    /// Address that receives priority fees.
+    #[arg(long)]
+    pub fee_recipient: Option<Address>,
+    /// Number of funded dev accounts printed and unlocked (`eth_accounts`, `eth_sendTransaction`).
+    #[arg(long)]
+    pub accounts: Option<u32>,
+    /// Largest accepted JSON-RPC request body, in bytes.
+    #[arg(long)]
+    pub max_request_size: Option<u32>,
+    /// Largest accepted raw transaction, in bytes.
+    #[arg(long)]
+    pub max_tx_size: Option<usize>,
+    /// Most transactions the mempool holds.
+    #[arg(long)]
+    pub max_pool_txs: Option<usize>,
+}
+
+/// The resolved devnet configuration (also the TOML file format).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DevnetConfig {
+    /// Listen interface.
+    pub host: String,
+    /// Listen port.
+    pub port: u16,
+    /// Data directory.
+    pub data_dir: Option<PathBuf>,
+    /// Block time.
+    pub block_time: String,
+    /// Chain id.
+    pub chain_id: u64,
+    /// Block gas limit.
+    pub block_gas_limit: u64,
+    /// Base fee floor.
+    pub min_base_fee: u64,
+    /// Priority fee recipient.
+    pub fee_recipient: Address,
+    /// Dev accounts.
+    pub accounts: u32,
+    /// Request body limit.
+    pub max_request_size: u32,
+    /// Raw transaction size limit.
+    pub max_tx_size: usize,
+    /// Mempool capacity.
+    pub max_pool_txs: usize,
+}
+
+impl Default for DevnetConfig {
+    fn default() -> Self {
+        let chain = ChainConfig::default();
+        Self {
+            host: "127.0.0.1".into(),
+            port: 8545,
+            data_dir: None,
+            block_time: "1s".into(),
+            chain_id: chain.chain_id,
+            block_gas_limit: chain.block_gas_limit,
+            min_base_fee: chain.min_base_fee,
+            fee_recipient: Address::ZERO,
+            accounts: 10,
+            max_request_size: 5 * 1024 * 1024,
+            max_tx_size: 128 * 1024,
+            max_pool_txs: mosaic_mempool::PoolConfig::default().max_txs,
+        }
+    }
+}
+
+impl DevnetConfig {
+    /// File (if any), then flags.
+    pub fn resolve(args: &DevnetArgs) -> anyhow::Result<Self> {
+        let mut c = match &args.config {
+            Some(path) => {
+                let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+                toml::from_str(&text).with_context(|| format!("parsing {}", path.display()))?
+            }
+            None => Self::default(),
+        };
+        macro_rules! over {
+            ($($f:ident),*) => {$( if let Some(v) = &args.$f { c.$f = v.clone(); } )*};
+        }
+        over!(
+            host,
+            port,
+            block_time,
+            chain_id,
+            block_gas_limit,
+            min_base_fee,
+            fee_recipient,
+            accounts,
+            max_request_size,
+            max_tx_size,
+            max_pool_txs
+        );
+        if args.data_dir.is_some() {
+            c.data_dir = args.data_dir.clone();
+        }
+        Ok(c)
+    }
+}
+
+/// Parses `1s`, `500ms`, `2` (seconds) or `0.25`.
+pub fn parse_duration(s: &str) -> anyhow::Result<Duration> {
+    let s = s.trim();
+    let (num, scale) = if let Some(n) = s.strip_suffix("ms") {
+        (n, 0.001)
+    } else if let Some(n) = s.strip_suffix('s') {
+        (n, 1.0)
+    } else {
+        (s, 1.0)
+    };
+    let v: f64 = num.trim().parse().with_context(|| format!("invalid duration `{s}`"))?;
+    if !v.is_finite() || v < 0.0 {
+        bail!("invalid duration `{s}`");
+    }
+    Ok(Duration::from_secs_f64(v * scale))
+}
+
+fn default_data_dir() -> PathBuf {
+    dirs::data_dir().unwrap_or_else(std::env::temp_dir).join("mosaic").join("devnet")
+}
+
+/// Starts the devnet and runs until Ctrl-C.
+pub async fn run_devnet(args: DevnetArgs) -> anyhow::Result<()> {
+    let c = DevnetConfig::resolve(&args)?;
+    let block_time = parse_duration(&c.block_time)?;
+    let chain = ChainConfig {
+        chain_id: c.chain_id,
+        block_gas_limit: c.block_gas_limit,
+        min_base_fee: c.min_base_fee,
+        ..ChainConfig::default()
+    };
+    let signers = dev::dev_signers(c.accounts);
+    let data_dir = c.data_dir.clone().unwrap_or_else(default_data_dir);
+    let node = Node::open(NodeConfig {
+        chain,
+        data_dir: data_dir.clone(),
+        block_time,
+        fee_recipient: c.fee_recipient,
+        pool: mosaic_mempool::PoolConfig { max_txs: c.max_pool_txs, ..Default::default() },
+        genesis_alloc: signers.iter().map(|s| (s.address(), dev::dev_balance())).collect(),
+        max_tx_size: c.max_tx_size,
+    })
+    .with_context(|| format!("opening chain in {}", data_dir.display()))?;
+    let addr: SocketAddr = format!("{}:{}", c.host, c.port).parse().context("invalid host/port")?;
+    let rpc = mosaic_rpc::RpcConfig {
+        addr,
+        max_request_body_size: c.max_request_size,
+        dev_signers: signers.clone(),
+        ..Default::default()
+    };
+    let (bound, handle) = mosaic_rpc::start(node.clone(), rpc).await.with_context(|| format!("binding {addr}"))?;
+    print_banner(&c, &node, bound, &data_dir, block_time, &signers);
+    let sequencer = tokio::spawn(run_sequencer(node.clone()));
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => info!("shutting down"),
+        _ = sequencer => bail!("sequencer stopped"),
+    }
+    handle.stop().ok();
+    Ok(())
+}
+
+fn print_banner(
+    c: &DevnetConfig,
+    node: &Node,
+    addr: SocketAddr,
+    data_dir: &std::path::Path,
+    block_time: Duration,
+    signers: &[alloy_signer_local::PrivateKeySigner],
+) {
+    let eth = U256::from(10u64).pow(U256::from(18u64));
+    let mut out = String::new();
+    out.push_str(&format!("\nMosaic devnet v{}\n\n", env!("CARGO_PKG_VERSION")));
+    out.push_str("Available Accounts\n==================\n");
+    for (i, s) in signers.iter().enumerate() {
+        out.push_str(&format!("({i}) {} ({} ETH)\n", s.address(), dev::dev_balance() / eth));
+    }
+    out.push_str("\nPrivate Keys\n==================\n");
+    for (i, s) in signers.iter().enumerate() {
+        out.push_str(&format!("({i}) {}\n", s.to_bytes()));
+    }
+    out.push_str(&format!(
+        "\nWallet\n==================\nMnemonic:          {}\nDerivation path:   m/44'/60'/0'/0/\n\n",
+        dev::DEV_MNEMONIC
+    ));
+    out.push_str(&format!("Chain ID:          {}\n", c.chain_id));
+    out.push_str(&format!(
+        "Block time:        {}\n",
+        if block_time.is_zero() { "0 (one block per transaction)".to_string() } else { format!("{block_time:?}") }
+    ));
+    out.push_str(&format!("Block gas limit:   {}\n", c.block_gas_limit));
+    out.push_str(&format!("Head block:        {}\n", node.head_number()));
+    out.push_str(&format!("Data dir:          {}\n", data_dir.display()));
+    out.push_str(&format!("Metrics:           http://{addr}/metrics\n\n"));
+    out.push_str(&format!("RPC URL:           http://{addr}\nWebSocket:         ws://{addr}\n\nListening on {addr}\n"));
+    println!("{out}");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("1s").unwrap(), Duration::from_secs(1));
+        assert_eq!(parse_duration("250ms").unwrap(), Duration::from_millis(250));
+        assert_eq!(parse_duration("0").unwrap(), Duration::ZERO);
+        assert_eq!(parse_duration("2").unwrap(), Duration::from_secs(2));
+        assert!(parse_duration("-1").is_err());
+        assert!(parse_duration("soon").is_err());
+    }
+
+    #[test]
+    fn flags_override_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("m.toml");
+        std::fs::write(&path, "port = 9000\nchain_id = 7\nblock_time = \"250ms\"\n").unwrap();
+        let args = DevnetArgs { config: Some(path.clone()), port: Some(9100), ..Default::default() };
+        let c = DevnetConfig::resolve(&args).unwrap();
+        assert_eq!((c.port, c.chain_id, c.block_time.as_str()), (9100, 7, "250ms"));
+        std::fs::write(&path, "bogus = 1\n").unwrap();
+        assert!(DevnetConfig::resolve(&DevnetArgs { config: Some(path), ..Default::default() }).is_err());
+    }
+}

@@ -1,0 +1,39 @@
+//! `mosaic`: the Mosaic rollup node binary.
+mod bench;
+mod config;
+
+use anyhow::Context as _;
+use clap::{Parser, Subcommand};
+use config::DevnetArgs;
+use tracing_subscriber::EnvFilter;
+
+/// Mosaic: a multi-VM zk-rollup for Ethereum.
+#[derive(Parser, Debug)]
+#[command(name = "mosaic", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Run a single-process development chain: sequencer + JSON-RPC (HTTP and WebSocket), with ten
+    /// funded accounts from the well-known test mnemonic.
+    Devnet(Box<DevnetArgs>),
+    /// Load-test a JSON-RPC endpoint (Mosaic or any Ethereum node, e.g. anvil) with signed ETH and ERC-20
+    /// transfers and report throughput to inclusion and latency.
+    Bench(bench::BenchArgs),
+}
+
+fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(EnvFilter::try_from_env("RUST_LOG").unwrap_or_else(|_| EnvFilter::new("info")))
+        .with_target(false)
+        .init();
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting tokio")?;
+    match cli.command {
+        Command::Devnet(args) => rt.block_on(config::run_devnet(*args)),
+        Command::Bench(args) => rt.block_on(bench::run(args)),
+    }
+}

@@ -1,0 +1,381 @@
+//! The chain: database, cached head, state snapshots, and block production.
+use crate::{admission::Persister, metrics::Metrics};
+use alloy_consensus::{Header, ReceiptEnvelope, Transaction};
+use alloy_primitives::{Address, B256, U256};
+use mosaic_mempool::{Mempool, PoolConfig, PoolTx};
+use mosaic_primitives::{AccountLeaf, Block, ChainConfig};
+use mosaic_stf::{child_context, BlockBuilder, BlockContext, StateError, StateReader, TxFailure};
+use mosaic_storage::{Database, HistoricalState, LatestState, StorageError, TrieNodes};
+use parking_lot::{Mutex, RwLock};
+use std::{
+    collections::HashSet,
+    path::PathBuf,
+    sync::Arc,
+    time::{Duration, Instant, SystemTime, UNIX_EPOCH},
+};
+use tokio::sync::{broadcast, Notify};
+use tracing::{debug, info, warn};
+
+/// Node settings.
+#[derive(Debug, Clone)]
+pub struct NodeConfig {
+    /// Consensus parameters.
+    pub chain: ChainConfig,
+    /// Where the database lives.
+    pub data_dir: PathBuf,
+    /// Time between blocks; zero produces one block per transaction.
+    pub block_time: Duration,
+    /// Receives priority fees.
+    pub fee_recipient: Address,
+    /// Mempool limits.
+    pub pool: PoolConfig,
+    /// Accounts funded at genesis.
+    pub genesis_alloc: Vec<(Address, U256)>,
+    /// Largest accepted raw transaction, bytes.
+    pub max_tx_size: usize,
+}
+
+/// A node-level failure (not a user error).
+#[derive(Debug, thiserror::Error)]
+pub enum NodeError {
+    /// Database failure.
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+    /// State-tree failure.
+    #[error(transparent)]
+    Trie(#[from] mosaic_trie::TrieError),
+    /// State read failure.
+    #[error(transparent)]
+    State(#[from] StateError),
+    /// The data directory belongs to another chain.
+    #[error("data directory holds chain {found}, configured chain id is {configured}")]
+    ChainMismatch {
+        /// Chain id found in the database.
+        found: u64,
+        /// Configured chain id.
+        configured: u64,
+    },
+    /// The database is missing something it must have.
+    #[error("database inconsistent: {0}")]
+    Inconsistent(String),
+    /// I/O failure around the database.
+    #[error("io: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// A block that was just committed, as announced to subscribers.
+#[derive(Debug, Clone)]
+pub struct NewBlock {
+    /// The block.
+    pub block: Block,
+    /// Its hash.
+    pub hash: B256,
+    /// Its receipts.
+    pub receipts: Vec<ReceiptEnvelope>,
+}
+
+/// State as of some block, behind one type for every reader.
+pub enum StateSnapshot {
+    /// The head state from the flat tables (fast).
+    Latest(LatestState),
+    /// An older state through the state tree.
+    Historical(HistoricalState),
+}
+
+impl StateReader for StateSnapshot {
+    fn account(&self, a: &Address) -> Result<Option<AccountLeaf>, StateError> {
+        match self {
+            Self::Latest(s) => s.account(a),
+            Self::Historical(s) => s.account(a),
+        }
+    }
+    fn storage(&self, a: &Address, slot: &U256) -> Result<U256, StateError> {
+        match self {
+            Self::Latest(s) => s.storage(a, slot),
+            Self::Historical(s) => s.storage(a, slot),
+        }
+    }
+    fn code(&self, h: &B256) -> Result<Option<alloy_primitives::Bytes>, StateError> {
+        match self {
+            Self::Latest(s) => s.code(h),
+            Self::Historical(s) => s.code(h),
+        }
+    }
+    fn block_hash(&self, n: u64) -> Result<B256, StateError> {
+        match self {
+            Self::Latest(s) => s.block_hash(n),
+            Self::Historical(s) => s.block_hash(n),
+        }
+    }
+}
+
+pub(crate) struct Inner {
+    pub(crate) config: NodeConfig,
+    pub(crate) db: Database,
+    pub(crate) head: RwLock<Header>,
+    pub(crate) pool: Mutex<Mempool>,
+    pub(crate) build_lock: Mutex<()>,
+    pub(crate) blocks: broadcast::Sender<Arc<NewBlock>>,
+    pub(crate) tx_arrived: Notify,
+    pub(crate) metrics: Metrics,
+    pub(crate) persister: Persister,
+}
+
+/// A running Mosaic chain; cheap to clone.
+#[derive(Clone)]
+pub struct Node {
+    pub(crate) inner: Arc<Inner>,
+}
+
+fn now_secs() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or_default()
+}
+
+impl Node {
+    /// Opens the database in `config.data_dir` (creating genesis on first start) and reloads the
+    /// persisted mempool. Must be called inside a tokio runtime.
+    pub fn open(config: NodeConfig) -> Result<Self, NodeError> {
+        std::fs::create_dir_all(&config.data_dir)?;
+        let db = Database::open(&config.data_dir.join("mosaic.redb"))?;
+        match db.chain_id()? {
+            Some(found) if found != config.chain.chain_id => {
+                return Err(NodeError::ChainMismatch { found, configured: config.chain.chain_id })
+            }
+            Some(_) => {}
+            None => {
+                let built = {
+                    let txn = db.read()?;
+                    let nodes = TrieNodes::new(&txn)?;
+                    mosaic_stf::genesis(&nodes, &config.chain, &config.genesis_alloc, now_secs())?
+                };
+                db.commit_block(&built)?;
+                db.set_chain_id(config.chain.chain_id)?;
+                info!(hash = %built.block.hash(), root = %built.block.header.state_root, "genesis written");
+            }
+        }
+        let head_number = db.head_number()?.ok_or_else(|| NodeError::Inconsistent("no head block".into()))?;
+        let head =
+            db.header(head_number)?.ok_or_else(|| NodeError::Inconsistent(format!("missing header {head_number}")))?;
+        let (blocks, _) = broadcast::channel(1024);
+        let metrics = Metrics::new();
+        metrics.head.set(head_number as i64);
+        let db_pool = config.pool.clone();
+        let node = Self {
+            inner: Arc::new(Inner {
+                persister: Persister::spawn(),
+                db,
+                head: RwLock::new(head),
+                pool: Mutex::new(Mempool::new(db_pool)),
+                build_lock: Mutex::new(()),
+                blocks,
+                tx_arrived: Notify::new(),
+                metrics,
+                config,
+            }),
+        };
+        node.inner.persister.attach(node.clone());
+        node.reload_pool()?;
+        info!(head = head_number, pool = node.inner.pool.lock().len(), "chain opened");
+        Ok(node)
+    }
+
+    /// Puts persisted pool transactions back into the pool, dropping those that are no longer valid.
+    fn reload_pool(&self) -> Result<(), NodeError> {
+        let rows = self.inner.db.pool_load()?;
+        let state = self.latest_state()?;
+        let mut stale = Vec::new();
+        let mut pool = self.inner.pool.lock();
+        for (sender, raw) in rows {
+            let tx = match <alloy_consensus::TxEnvelope as alloy_eips::eip2718::Decodable2718>::decode_2718_exact(&raw)
+            {
+                Ok(tx) => tx,
+                Err(e) => {
+                    warn!(%e, "dropping undecodable persisted pool transaction");
+                    continue;
+                }
+            };
+            let nonce = state.account(&sender)?.map(|a| a.nonce).unwrap_or_default();
+            let hash = *tx.tx_hash();
+            if pool.add(sender, tx, nonce).is_err() {
+                stale.push(hash);
+            }
+        }
+        self.inner.metrics.mempool_size.set(pool.len() as i64);
+        drop(pool);
+        self.inner.db.pool_remove(&stale)?;
+        Ok(())
+    }
+
+    /// Node settings.
+    pub fn config(&self) -> &NodeConfig {
+        &self.inner.config
+    }
+
+    /// Chain id.
+    pub fn chain_id(&self) -> u64 {
+        self.inner.config.chain.chain_id
+    }
+
+    /// The database.
+    pub fn db(&self) -> &Database {
+        &self.inner.db
+    }
+
+    /// Metrics registry.
+    pub fn metrics(&self) -> &Metrics {
+        &self.inner.metrics
+    }
+
+    /// Latest block header.
+    pub fn head(&self) -> Header {
+        self.inner.head.read().clone()
+    }
+
+    /// Latest block number.
+    pub fn head_number(&self) -> u64 {
+        self.inner.head.read().number
+    }
+
+    /// New-block notifications.
+    pub fn subscribe(&self) -> broadcast::Receiver<Arc<NewBlock>> {
+        self.inner.blocks.subscribe()
+    }
+
+    /// A snapshot of the head state.
+    pub fn latest_state(&self) -> Result<LatestState, NodeError> {
+        // Read the head inside the snapshot so the two agree even while a block commits.
+        let txn = self.inner.db.read()?;
+        let head = mosaic_storage::head_in(&txn)?;
+        Ok(LatestState::new(txn, head)?)
+    }
+
+    /// State after block `number` (`None` if the block does not exist).
+    pub fn state_at(&self, number: u64) -> Result<Option<StateSnapshot>, NodeError> {
+        if number == self.head_number() {
+            return Ok(Some(StateSnapshot::Latest(self.latest_state()?)));
+        }
+        let txn = self.inner.db.read()?;
+        let Some(header) = mosaic_storage::header_in(&txn, number)? else { return Ok(None) };
+        Ok(Some(StateSnapshot::Historical(HistoricalState::new(txn, number, header.state_root)?)))
+    }
+
+    /// Context of the next block (what `pending` means).
+    pub fn next_block_context(&self) -> BlockContext {
+        let head = self.inner.head.read();
+        child_context(&self.inner.config.chain, &head, now_secs(), self.inner.config.fee_recipient)
+    }
+
+    /// A waiting pool transaction.
+    pub fn pool_tx(&self, hash: &B256) -> Option<Arc<PoolTx>> {
+        self.inner.pool.lock().get(hash)
+    }
+
+    /// Number of waiting pool transactions.
+    pub fn pool_len(&self) -> usize {
+        self.inner.pool.lock().len()
+    }
+
+    /// Next nonce for `sender` counting its waiting transactions.
+    pub fn pending_nonce(&self, sender: &Address, state_nonce: u64) -> u64 {
+        self.inner.pool.lock().pending_nonce(sender, state_nonce)
+    }
+
+    /// Builds, commits and announces one block from the pool. With `max_txs` set, includes at most
+    /// that many transactions. Returns `None` when `skip_empty` is set and nothing was ready.
+    pub fn build_block(&self, max_txs: Option<usize>, skip_empty: bool) -> Result<Option<Arc<NewBlock>>, NodeError> {
+        let _guard = self.inner.build_lock.lock();
+        let parent = self.head();
+        let ctx = child_context(&self.inner.config.chain, &parent, now_secs(), self.inner.config.fee_recipient);
+        let state = self.latest_state()?;
+        let candidates: Vec<Arc<PoolTx>> = {
+            let pool = self.inner.pool.lock();
+            let best =
+                pool.best(ctx.base_fee, |a| state.account(a).ok().flatten().map(|a| a.nonce).unwrap_or_default());
+            // Enough candidates to fill the block even if every one uses its whole gas limit.
+            let mut gas = 0u64;
+            let mut out = Vec::new();
+            for tx in best {
+                if max_txs.is_some_and(|m| out.len() >= m) || gas >= ctx.gas_limit.saturating_mul(2) {
+                    break;
+                }
+                gas = gas.saturating_add(tx.tx.gas_limit());
+                out.push(tx);
+            }
+            out
+        };
+        if candidates.is_empty() && skip_empty {
+            return Ok(None);
+        }
+        let started = Instant::now();
+        let mut builder = BlockBuilder::new(state, ctx);
+        let mut skipped: HashSet<Address> = HashSet::new();
+        let mut invalid: Vec<B256> = Vec::new();
+        for tx in &candidates {
+            if skipped.contains(&tx.sender) {
+                continue;
+            }
+            if builder.context().gas_limit - builder.gas_used() < 21_000 {
+                break;
+            }
+            match builder.execute(tx.tx.clone(), tx.sender) {
+                Ok(_) => {}
+                Err(TxFailure::State(e)) => return Err(e.into()),
+                Err(TxFailure::Invalid(reason)) => {
+                    debug!(hash = %tx.hash, %reason, "dropping invalid transaction");
+                    invalid.push(tx.hash);
+                    skipped.insert(tx.sender);
+                }
+                Err(_) => {
+                    skipped.insert(tx.sender);
+                }
+            }
+        }
+        let exec_time = started.elapsed();
+        let commit_start = Instant::now();
+        let parent_root = parent.state_root;
+        let built = {
+            let txn = self.inner.db.read()?;
+            let nodes = TrieNodes::new(&txn)?;
+            builder.finish(&nodes, parent_root)?
+        };
+        self.inner.db.commit_block(&built)?;
+        let commit_time = commit_start.elapsed();
+        let hash = built.block.hash();
+        *self.inner.head.write() = built.block.header.clone();
+
+        // Drop what was included, what became stale, and what can never be valid.
+        let included: Vec<B256> = built.block.transactions.iter().map(|t| *t.tx_hash()).collect();
+        let stale = {
+            let mut pool = self.inner.pool.lock();
+            pool.remove(&included);
+            pool.remove(&invalid);
+            let mut stale = Vec::new();
+            for (addr, leaf) in &built.diff.accounts {
+                let nonce = leaf.map(|l| l.nonce).unwrap_or_default();
+                stale.extend(pool.prune_sender(addr, nonce));
+            }
+            self.inner.metrics.mempool_size.set(pool.len() as i64);
+            stale
+        };
+        invalid.extend(stale);
+        self.inner.db.pool_remove(&invalid)?;
+
+        let m = &self.inner.metrics;
+        m.blocks.inc();
+        m.txs.inc_by(included.len() as u64);
+        m.head.set(built.block.header.number as i64);
+        m.execution_seconds.observe(exec_time.as_secs_f64());
+        m.commit_seconds.observe(commit_time.as_secs_f64());
+        debug!(
+            number = built.block.header.number,
+            txs = included.len(),
+            gas = built.block.header.gas_used,
+            exec_ms = exec_time.as_millis() as u64,
+            commit_ms = commit_time.as_millis() as u64,
+            "block committed"
+        );
+        let new = Arc::new(NewBlock { hash, block: built.block, receipts: built.receipts });
+        let _ = self.inner.blocks.send(new.clone());
+        Ok(Some(new))
+    }
+}

@@ -1,0 +1,69 @@
+//! Prometheus metrics of the node.
+use prometheus::{Encoder, Histogram, HistogramOpts, IntCounter, IntGauge, Registry, TextEncoder};
+
+/// Counters and timings exported at `/metrics`.
+#[derive(Debug, Clone)]
+pub struct Metrics {
+    registry: Registry,
+    /// Blocks produced or imported.
+    pub blocks: IntCounter,
+    /// Transactions included in blocks.
+    pub txs: IntCounter,
+    /// Transactions accepted into the pool.
+    pub txs_received: IntCounter,
+    /// Transactions waiting in the pool.
+    pub mempool_size: IntGauge,
+    /// Latest block number.
+    pub head: IntGauge,
+    /// Time to execute a block's transactions.
+    pub execution_seconds: Histogram,
+    /// Time to update the state tree and write a block to the database.
+    pub commit_seconds: Histogram,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Metrics {
+    /// Registers every metric in a fresh registry.
+    pub fn new() -> Self {
+        let registry = Registry::new_custom(Some("mosaic".into()), None).expect("valid prefix");
+        let counter = |name: &str, help: &str| {
+            let c = IntCounter::new(name, help).expect("valid metric");
+            registry.register(Box::new(c.clone())).expect("unique metric");
+            c
+        };
+        let gauge = |name: &str, help: &str| {
+            let g = IntGauge::new(name, help).expect("valid metric");
+            registry.register(Box::new(g.clone())).expect("unique metric");
+            g
+        };
+        let histogram = |name: &str, help: &str| {
+            let buckets = vec![0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5];
+            let h = Histogram::with_opts(HistogramOpts::new(name, help).buckets(buckets)).expect("valid metric");
+            registry.register(Box::new(h.clone())).expect("unique metric");
+            h
+        };
+        Self {
+            blocks: counter("blocks_total", "L2 blocks produced"),
+            txs: counter("transactions_total", "Transactions included in blocks"),
+            txs_received: counter("transactions_received_total", "Transactions accepted into the mempool"),
+            mempool_size: gauge("mempool_size", "Transactions waiting in the mempool"),
+            head: gauge("head_block", "Latest block number"),
+            execution_seconds: histogram("block_execution_seconds", "Time to execute a block's transactions"),
+            commit_seconds: histogram("block_commit_seconds", "Time to update the state tree and persist a block"),
+            registry,
+        }
+    }
+
+    /// The Prometheus text exposition of every metric.
+    pub fn render(&self) -> String {
+        let mut buf = Vec::new();
+        // Encoding into a Vec cannot fail for well-formed metrics.
+        let _ = TextEncoder::new().encode(&self.registry.gather(), &mut buf);
+        String::from_utf8(buf).unwrap_or_default()
+    }
+}

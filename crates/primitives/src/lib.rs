@@ -1,0 +1,13 @@
+//! Core types shared by every Mosaic crate, `no_std` so the zkVM guest uses the same definitions.
+#![cfg_attr(not(feature = "std"), no_std)]
+extern crate alloc;
+
+pub mod account;
+pub mod block;
+pub mod config;
+
+pub use account::{account_key, storage_key, AccountLeaf, LEAF_LEN};
+pub use alloy_consensus::{Header, ReceiptEnvelope, TxEnvelope};
+pub use alloy_primitives::{Address, Bloom, Bytes, Log, B256, U256};
+pub use block::{decode_receipts, encode_receipts, Block, DecodeError};
+pub use config::ChainConfig;

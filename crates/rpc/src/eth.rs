@@ -1,0 +1,601 @@
+//! The `eth_`, `net_`, `web3_` and `mosaic_` methods.
+use crate::{
+    convert::{block_logs, rpc_block, rpc_pending_tx, rpc_receipts, rpc_tx},
+    error::{
+        internal, invalid_params, reverted, rpc_err, submit_error, LIMIT_EXCEEDED, RESOURCE_NOT_FOUND, SERVER_ERROR,
+    },
+    proof::account_proof,
+};
+use alloy_consensus::{SignableTransaction, Transaction as _, TxEnvelope};
+use alloy_eips::{eip2718::Encodable2718, BlockId, BlockNumberOrTag};
+use alloy_primitives::{Address, Bytes, TxKind, B256, U256, U64};
+use alloy_rpc_types_eth::{
+    Block, FeeHistory, Filter, FilterBlockOption, Log, SyncStatus, Transaction, TransactionReceipt, TransactionRequest,
+};
+use alloy_signer::SignerSync;
+use alloy_signer_local::PrivateKeySigner;
+use jsonrpsee::{
+    types::{ErrorObjectOwned, Params},
+    RpcModule,
+};
+use mosaic_node::{Node, StateSnapshot};
+use mosaic_stf::{
+    revm::context::TxEnv,
+    revm::context_interface::result::{EVMError, ExecutionResult},
+    simulate, BlockContext, SimulateOptions, StateReader,
+};
+use serde::de::DeserializeOwned;
+use std::{collections::HashMap, sync::Arc};
+
+/// Osaka's per-transaction gas cap; calls without a gas field get at most this.
+const CALL_GAS_CAP: u64 = 1 << 24;
+/// Most blocks one `eth_getLogs` may scan.
+const MAX_LOG_BLOCK_RANGE: u64 = 10_000;
+/// Most logs one `eth_getLogs` may return.
+const MAX_LOGS: usize = 20_000;
+/// Most blocks one `eth_feeHistory` may cover.
+const MAX_FEE_HISTORY: u64 = 1024;
+/// Tip suggested to wallets, wei (0.001 gwei): blocks are rarely full, so any tip is included.
+pub const SUGGESTED_TIP: u128 = 1_000_000;
+
+/// Shared state of every handler.
+pub struct EthApi {
+    /// The node.
+    pub node: Node,
+    /// Dev accounts the node signs for (`eth_accounts`, `eth_sendTransaction`); empty outside devnet.
+    pub signers: HashMap<Address, PrivateKeySigner>,
+    /// Their order as printed at start.
+    pub accounts: Vec<Address>,
+}
+
+type RpcResult<T> = Result<T, ErrorObjectOwned>;
+
+impl EthApi {
+    /// Resolves a block number or tag to a number; `None` if it does not exist.
+    fn resolve_number(&self, tag: BlockNumberOrTag) -> Option<u64> {
+        let head = self.node.head_number();
+        match tag {
+            // Without an L1 every block is as final as it gets; pending state equals latest state.
+            BlockNumberOrTag::Latest
+            | BlockNumberOrTag::Pending
+            | BlockNumberOrTag::Safe
+            | BlockNumberOrTag::Finalized => Some(head),
+            BlockNumberOrTag::Earliest => Some(0),
+            BlockNumberOrTag::Number(n) => (n <= head).then_some(n),
+        }
+    }
+
+    fn resolve_block_id(&self, id: Option<BlockId>) -> RpcResult<u64> {
+        match id.unwrap_or(BlockId::Number(BlockNumberOrTag::Latest)) {
+            BlockId::Number(tag) => {
+                self.resolve_number(tag).ok_or_else(|| rpc_err(RESOURCE_NOT_FOUND, "header not found"))
+            }
+            BlockId::Hash(h) => self
+                .node
+                .db()
+                .block_number(&h.block_hash)
+                .map_err(internal)?
+                .ok_or_else(|| rpc_err(RESOURCE_NOT_FOUND, format!("block {} not found", h.block_hash))),
+        }
+    }
+
+    fn state(&self, id: Option<BlockId>) -> RpcResult<StateSnapshot> {
+        let n = self.resolve_block_id(id)?;
+        self.node.state_at(n).map_err(internal)?.ok_or_else(|| rpc_err(RESOURCE_NOT_FOUND, "header not found"))
+    }
+
+    fn is_pending(id: &Option<BlockId>) -> bool {
+        matches!(id, Some(BlockId::Number(BlockNumberOrTag::Pending)))
+    }
+
+    /// Context in which a call at block `id` runs: the child of that block.
+    fn call_context(&self, number: u64) -> RpcResult<BlockContext> {
+        if number == self.node.head_number() {
+            return Ok(self.node.next_block_context());
+        }
+        let header = self
+            .node
+            .db()
+            .header(number)
+            .map_err(internal)?
+            .ok_or_else(|| rpc_err(RESOURCE_NOT_FOUND, "header not found"))?;
+        let cfg = &self.node.config().chain;
+        Ok(mosaic_stf::child_context(cfg, &header, header.timestamp + 1, self.node.config().fee_recipient))
+    }
+
+    fn block_by_number(&self, n: u64, full: bool) -> RpcResult<Option<Block>> {
+        let Some(block) = self.node.db().block(n).map_err(internal)? else { return Ok(None) };
+        let hash = block.hash();
+        Ok(Some(rpc_block(&block, hash, full)))
+    }
+
+    /// Builds revm's environment for a call request.
+    fn call_env(
+        &self,
+        req: &TransactionRequest,
+        ctx: &BlockContext,
+        gas_cap: u64,
+    ) -> RpcResult<(TxEnv, SimulateOptions)> {
+        let priced = req.gas_price.is_some() || req.max_fee_per_gas.is_some();
+        let gas_price = req.gas_price.or(req.max_fee_per_gas).unwrap_or(0);
+        let mut opts = SimulateOptions { disable_nonce_check: req.nonce.is_none(), ..Default::default() };
+        // geth: a call that names no price pays none, so the base fee does not apply to it.
+        if !priced {
+            opts.disable_base_fee = true;
+        }
+        let gas = req.gas.unwrap_or(gas_cap).min(gas_cap);
+        let env = TxEnv {
+            tx_type: if req.max_fee_per_gas.is_some() || req.authorization_list.is_some() {
+                if req.authorization_list.is_some() {
+                    4
+                } else {
+                    2
+                }
+            } else if req.access_list.is_some() && req.gas_price.is_some() {
+                1
+            } else if req.gas_price.is_some() || !priced {
+                0
+            } else {
+                2
+            },
+            caller: req.from.unwrap_or_default(),
+            gas_limit: gas,
+            gas_price,
+            kind: req.to.unwrap_or(TxKind::Create),
+            value: req.value.unwrap_or_default(),
+            data: req.input.input().cloned().unwrap_or_default(),
+            nonce: req.nonce.unwrap_or_default(),
+            chain_id: Some(ctx.chain_id),
+            access_list: req.access_list.clone().unwrap_or_default(),
+            gas_priority_fee: req.max_priority_fee_per_gas,
+            blob_hashes: Vec::new(),
+            max_fee_per_blob_gas: 0,
+            authorization_list: req
+                .authorization_list
+                .clone()
+                .unwrap_or_default()
+                .into_iter()
+                .map(mosaic_stf::revm::context_interface::either::Either::Left)
+                .collect(),
+        };
+        Ok((env, opts))
+    }
+
+    fn run_call(
+        &self,
+        state: StateSnapshot,
+        ctx: &BlockContext,
+        env: TxEnv,
+        opts: SimulateOptions,
+    ) -> RpcResult<ExecutionResult> {
+        match simulate(state, ctx, env, opts) {
+            Ok(r) => Ok(r.result),
+            Err(EVMError::Database(e)) => Err(internal(e)),
+            Err(EVMError::Transaction(e)) => Err(rpc_err(SERVER_ERROR, tx_error_message(&e))),
+            Err(e) => Err(rpc_err(SERVER_ERROR, e.to_string())),
+        }
+    }
+
+    fn eth_call(&self, req: TransactionRequest, id: Option<BlockId>) -> RpcResult<Bytes> {
+        let n = self.resolve_block_id(id)?;
+        let ctx = self.call_context(n)?;
+        let cap = CALL_GAS_CAP.min(ctx.gas_limit);
+        let (env, opts) = self.call_env(&req, &ctx, cap)?;
+        let state =
+            self.node.state_at(n).map_err(internal)?.ok_or_else(|| rpc_err(RESOURCE_NOT_FOUND, "header not found"))?;
+        match self.run_call(state, &ctx, env, opts)? {
+            ExecutionResult::Success { output, .. } => Ok(output.into_data()),
+            ExecutionResult::Revert { output, .. } => Err(reverted(&output)),
+            ExecutionResult::Halt { reason, .. } => Err(rpc_err(SERVER_ERROR, halt_message(&reason))),
+        }
+    }
+
+    fn estimate_gas(&self, req: TransactionRequest, id: Option<BlockId>) -> RpcResult<U64> {
+        let n = self.resolve_block_id(id)?;
+        let ctx = self.call_context(n)?;
+        let cap = req.gas.unwrap_or(CALL_GAS_CAP).min(CALL_GAS_CAP).min(ctx.gas_limit);
+        let (mut env, opts) = self.call_env(&req, &ctx, cap)?;
+        let try_gas = |env: &TxEnv, gas: u64| -> RpcResult<ExecutionResult> {
+            let mut e = env.clone();
+            e.gas_limit = gas;
+            let state = self
+                .node
+                .state_at(n)
+                .map_err(internal)?
+                .ok_or_else(|| rpc_err(RESOURCE_NOT_FOUND, "header not found"))?;
+            self.run_call(state, &ctx, e, opts)
+        };
+        // First at the cap: if it fails there it fails everywhere, and the error is the answer.
+        let used = match try_gas(&env, cap)? {
+            ExecutionResult::Success { gas, .. } => gas.tx_gas_used(),
+            ExecutionResult::Revert { output, .. } => return Err(reverted(&output)),
+            ExecutionResult::Halt { reason, .. } => {
+                return Err(rpc_err(
+                    SERVER_ERROR,
+                    format!("gas required exceeds allowance ({cap}): {}", halt_message(&reason)),
+                ))
+            }
+        };
+        // Binary search the smallest limit that succeeds (refunds and the 63/64 rule make `used` a lower bound).
+        let mut lo = used.saturating_sub(1).max(mosaic_stf::intrinsic_gas(&env).saturating_sub(1));
+        let mut hi = cap;
+        // Most calls succeed with a little headroom: try that first to skip most iterations.
+        let guess = (used + used / 10 + 2300).min(hi);
+        if matches!(try_gas(&env, guess)?, ExecutionResult::Success { .. }) {
+            hi = guess;
+        } else {
+            lo = guess;
+        }
+        while hi - lo > 1 && (hi - lo) * 100 > hi {
+            let mid = lo + (hi - lo) / 2;
+            if matches!(try_gas(&env, mid)?, ExecutionResult::Success { .. }) {
+                hi = mid;
+            } else {
+                lo = mid;
+            }
+        }
+        env.gas_limit = hi;
+        Ok(U64::from(hi))
+    }
+
+    fn fee_history(
+        &self,
+        count: u64,
+        newest: BlockNumberOrTag,
+        percentiles: Option<Vec<f64>>,
+    ) -> RpcResult<FeeHistory> {
+        let count = count.min(MAX_FEE_HISTORY);
+        let newest = self.resolve_number(newest).ok_or_else(|| rpc_err(RESOURCE_NOT_FOUND, "header not found"))?;
+        if let Some(p) = &percentiles {
+            if p.windows(2).any(|w| w[0] > w[1]) || p.iter().any(|x| !(0.0..=100.0).contains(x)) {
+                return Err(invalid_params("reward percentiles must be ascending values in [0, 100]"));
+            }
+        }
+        if count == 0 {
+            return Ok(FeeHistory::default());
+        }
+        let oldest = (newest + 1).saturating_sub(count);
+        let mut base_fees = Vec::new();
+        let mut ratios = Vec::new();
+        let mut rewards = Vec::new();
+        let mut last = None;
+        for n in oldest..=newest {
+            let block =
+                self.node.db().block(n).map_err(internal)?.ok_or_else(|| internal(format!("missing block {n}")))?;
+            let h = &block.header;
+            let base_fee = h.base_fee_per_gas.unwrap_or_default();
+            base_fees.push(base_fee as u128);
+            ratios.push(if h.gas_limit == 0 { 0.0 } else { h.gas_used as f64 / h.gas_limit as f64 });
+            if let Some(p) = &percentiles {
+                let receipts = self.node.db().receipts(n).map_err(internal)?.unwrap_or_default();
+                rewards.push(block_rewards(&block.transactions, &receipts, base_fee, p));
+            }
+            last = Some(h.clone());
+        }
+        if let Some(h) = last {
+            base_fees.push(self.node.config().chain.next_base_fee(
+                h.gas_used,
+                h.gas_limit,
+                h.base_fee_per_gas.unwrap_or_default(),
+            ) as u128);
+        }
+        Ok(FeeHistory {
+            base_fee_per_gas: base_fees,
+            gas_used_ratio: ratios,
+            base_fee_per_blob_gas: vec![0; count as usize + 1],
+            blob_gas_used_ratio: vec![0.0; count as usize],
+            oldest_block: oldest,
+            reward: percentiles.map(|_| rewards),
+        })
+    }
+
+    fn get_logs(&self, filter: &Filter) -> RpcResult<Vec<Log>> {
+        let head = self.node.head_number();
+        let (from, to) = match filter.block_option {
+            FilterBlockOption::AtBlockHash(h) => {
+                let n = self
+                    .node
+                    .db()
+                    .block_number(&h)
+                    .map_err(internal)?
+                    .ok_or_else(|| rpc_err(RESOURCE_NOT_FOUND, "unknown block"))?;
+                (n, n)
+            }
+            FilterBlockOption::Range { from_block, to_block } => {
+                let from = from_block.map(|t| self.resolve_number(t).unwrap_or(head + 1)).unwrap_or(head);
+                let to = to_block.map(|t| self.resolve_number(t).unwrap_or(head)).unwrap_or(head);
+                (from, to.min(head))
+            }
+        };
+        if from > to {
+            return Ok(Vec::new());
+        }
+        if to - from >= MAX_LOG_BLOCK_RANGE {
+            return Err(rpc_err(LIMIT_EXCEEDED, format!("query exceeds max block range {MAX_LOG_BLOCK_RANGE}")));
+        }
+        let mut out = Vec::new();
+        for n in from..=to {
+            let Some(header) = self.node.db().header(n).map_err(internal)? else { continue };
+            if !filter.matches_bloom(header.logs_bloom) {
+                continue;
+            }
+            let block =
+                self.node.db().block(n).map_err(internal)?.ok_or_else(|| internal(format!("missing block {n}")))?;
+            let receipts = self.node.db().receipts(n).map_err(internal)?.unwrap_or_default();
+            out.extend(block_logs(&block, block.hash(), &receipts).into_iter().filter(|l| filter.matches(&l.inner)));
+            if out.len() > MAX_LOGS {
+                return Err(rpc_err(LIMIT_EXCEEDED, format!("query returned more than {MAX_LOGS} results")));
+            }
+        }
+        Ok(out)
+    }
+
+    fn tx_by_hash(&self, hash: B256) -> RpcResult<Option<Transaction>> {
+        if let Some(loc) = self.node.db().tx_location(&hash).map_err(internal)? {
+            let block =
+                self.node.db().block(loc.block).map_err(internal)?.ok_or_else(|| internal("indexed block missing"))?;
+            return Ok(rpc_tx(&block, block.hash(), loc.index as usize));
+        }
+        Ok(self.node.pool_tx(&hash).map(|p| rpc_pending_tx(p.tx.clone(), p.sender)))
+    }
+
+    fn receipt(&self, hash: B256) -> RpcResult<Option<TransactionReceipt>> {
+        let Some(loc) = self.node.db().tx_location(&hash).map_err(internal)? else { return Ok(None) };
+        let block =
+            self.node.db().block(loc.block).map_err(internal)?.ok_or_else(|| internal("indexed block missing"))?;
+        let receipts = self.node.db().receipts(loc.block).map_err(internal)?.unwrap_or_default();
+        Ok(rpc_receipts(&block, block.hash(), &receipts).into_iter().nth(loc.index as usize))
+    }
+
+    fn block_receipts(&self, id: BlockId) -> RpcResult<Option<Vec<TransactionReceipt>>> {
+        let n = match self.resolve_block_id(Some(id)) {
+            Ok(n) => n,
+            Err(_) => return Ok(None),
+        };
+        let Some(block) = self.node.db().block(n).map_err(internal)? else { return Ok(None) };
+        let receipts = self.node.db().receipts(n).map_err(internal)?.unwrap_or_default();
+        Ok(Some(rpc_receipts(&block, block.hash(), &receipts)))
+    }
+
+    /// Fills and signs a request with a dev key (devnet only, like anvil's unlocked accounts).
+    async fn send_transaction(&self, mut req: TransactionRequest) -> RpcResult<B256> {
+        let from = req.from.ok_or_else(|| invalid_params("missing `from`"))?;
+        let signer =
+            self.signers.get(&from).ok_or_else(|| rpc_err(SERVER_ERROR, format!("unknown account {from}")))?.clone();
+        let state = self.state(None)?;
+        let account = state.account(&from).map_err(internal)?.unwrap_or_default();
+        req.chain_id = Some(self.node.chain_id());
+        if req.nonce.is_none() {
+            req.nonce = Some(self.node.pending_nonce(&from, account.nonce));
+        }
+        if req.gas_price.is_none() && req.max_fee_per_gas.is_none() {
+            let base = self.node.next_block_context().base_fee as u128;
+            req.max_priority_fee_per_gas = Some(req.max_priority_fee_per_gas.unwrap_or(SUGGESTED_TIP));
+            req.max_fee_per_gas = Some(base * 2 + SUGGESTED_TIP);
+        }
+        if req.gas.is_none() {
+            let est = self.estimate_gas(req.clone(), None)?;
+            req.gas = Some(est.to::<u64>());
+        }
+        let typed = req.build_typed_tx().map_err(|_| invalid_params("incomplete transaction request"))?;
+        let sig = signer.sign_hash_sync(&typed.signature_hash()).map_err(internal)?;
+        let envelope: TxEnvelope = typed.into_signed(sig).into();
+        self.node.submit_raw(&envelope.encoded_2718()).await.map_err(submit_error)
+    }
+}
+
+fn block_rewards(
+    txs: &[TxEnvelope],
+    receipts: &[alloy_consensus::ReceiptEnvelope],
+    base_fee: u64,
+    percentiles: &[f64],
+) -> Vec<u128> {
+    if txs.is_empty() {
+        return vec![0; percentiles.len()];
+    }
+    let mut prev = 0;
+    let mut items: Vec<(u128, u64)> = txs
+        .iter()
+        .zip(receipts)
+        .map(|(tx, r)| {
+            let used = r.cumulative_gas_used() - prev;
+            prev = r.cumulative_gas_used();
+            (tx.effective_tip_per_gas(base_fee).unwrap_or_default(), used)
+        })
+        .collect();
+    items.sort_unstable_by_key(|(tip, _)| *tip);
+    let total: u64 = items.iter().map(|(_, g)| g).sum();
+    percentiles
+        .iter()
+        .map(|p| {
+            let threshold = (total as f64 * p / 100.0) as u64;
+            let mut acc = 0;
+            for (tip, gas) in &items {
+                acc += gas;
+                if acc >= threshold {
+                    return *tip;
+                }
+            }
+            items.last().map(|(t, _)| *t).unwrap_or_default()
+        })
+        .collect()
+}
+
+fn halt_message(reason: &mosaic_stf::revm::context_interface::result::HaltReason) -> String {
+    use mosaic_stf::revm::context_interface::result::{HaltReason, OutOfGasError};
+    match reason {
+        HaltReason::OutOfGas(OutOfGasError::Basic | OutOfGasError::Memory | OutOfGasError::MemoryLimit) => {
+            "out of gas".into()
+        }
+        HaltReason::OutOfGas(_) => "out of gas".into(),
+        HaltReason::OpcodeNotFound | HaltReason::InvalidFEOpcode => "invalid opcode".into(),
+        HaltReason::StackOverflow => "stack overflow".into(),
+        HaltReason::StackUnderflow => "stack underflow".into(),
+        other => format!("execution halted: {other:?}"),
+    }
+}
+
+fn tx_error_message(e: &mosaic_stf::revm::context_interface::result::InvalidTransaction) -> String {
+    use mosaic_stf::revm::context_interface::result::InvalidTransaction as I;
+    match e {
+        I::LackOfFundForMaxFee { fee, balance } => {
+            format!("insufficient funds for gas * price + value: balance {balance}, tx cost {fee}")
+        }
+        I::NonceTooLow { tx, state } => format!("nonce too low: next nonce {state}, tx nonce {tx}"),
+        I::NonceTooHigh { tx, state } => format!("nonce too high: next nonce {state}, tx nonce {tx}"),
+        I::GasPriceLessThanBasefee => "max fee per gas less than block base fee".into(),
+        I::CallGasCostMoreThanGasLimit { initial_gas, gas_limit } => {
+            format!("intrinsic gas too low: have {gas_limit}, want {initial_gas}")
+        }
+        other => other.to_string(),
+    }
+}
+
+/// One required parameter.
+fn one<A: DeserializeOwned>(p: Params<'_>) -> RpcResult<A> {
+    p.sequence().next()
+}
+
+/// A required parameter and an optional one (e.g. an address and a block tag).
+fn two<A: DeserializeOwned, B: DeserializeOwned>(p: Params<'_>) -> RpcResult<(A, Option<B>)> {
+    let mut s = p.sequence();
+    Ok((s.next()?, s.optional_next()?))
+}
+
+/// `eth_call` / `eth_estimateGas` parameters; state and block overrides are refused, not ignored.
+fn call_params(p: Params<'_>) -> RpcResult<(TransactionRequest, Option<BlockId>)> {
+    let mut s = p.sequence();
+    let req = s.next()?;
+    let id = s.optional_next()?;
+    let overrides: Option<serde_json::Value> = s.optional_next()?;
+    if overrides.is_some_and(|v| !v.is_null()) {
+        return Err(invalid_params("state overrides are not supported"));
+    }
+    Ok((req, id))
+}
+
+/// Two required parameters and an optional third.
+fn three<A: DeserializeOwned, B: DeserializeOwned, C: DeserializeOwned>(p: Params<'_>) -> RpcResult<(A, B, Option<C>)> {
+    let mut s = p.sequence();
+    Ok((s.next()?, s.next()?, s.optional_next()?))
+}
+
+/// Registers every method on a module.
+pub fn module(api: EthApi) -> RpcModule<EthApi> {
+    let mut m = RpcModule::new(api);
+    macro_rules! reg {
+        ($name:literal, |$p:ident, $api:ident| $body:expr) => {
+            m.register_blocking_method($name, move |$p, $api, _| -> RpcResult<_> {
+                let $api: Arc<EthApi> = $api;
+                $body
+            })
+            .expect("unique method name");
+        };
+    }
+    reg!("eth_chainId", |_p, api| Ok(U64::from(api.node.chain_id())));
+    reg!("net_version", |_p, api| Ok(api.node.chain_id().to_string()));
+    reg!("net_listening", |_p, _api| Ok(true));
+    reg!("net_peerCount", |_p, _api| Ok(U64::ZERO));
+    reg!("web3_clientVersion", |_p, _api| Ok(format!("mosaic/v{}", env!("CARGO_PKG_VERSION"))));
+    reg!("web3_sha3", |p, _api| {
+        let data: Bytes = one(p)?;
+        Ok(alloy_primitives::keccak256(&data))
+    });
+    reg!("eth_blockNumber", |_p, api| Ok(U64::from(api.node.head_number())));
+    reg!("eth_syncing", |_p, _api| Ok(SyncStatus::None));
+    reg!("eth_accounts", |_p, api| Ok(api.accounts.clone()));
+    reg!("eth_getBalance", |p, api| {
+        let (addr, id): (Address, Option<BlockId>) = two(p)?;
+        let state = api.state(id)?;
+        Ok(state.account(&addr).map_err(internal)?.map(|a| a.balance).unwrap_or_default())
+    });
+    reg!("eth_getTransactionCount", |p, api| {
+        let (addr, id): (Address, Option<BlockId>) = two(p)?;
+        let pending = EthApi::is_pending(&id);
+        let state = api.state(id)?;
+        let nonce = state.account(&addr).map_err(internal)?.map(|a| a.nonce).unwrap_or_default();
+        Ok(U64::from(if pending { api.node.pending_nonce(&addr, nonce) } else { nonce }))
+    });
+    reg!("eth_getCode", |p, api| {
+        let (addr, id): (Address, Option<BlockId>) = two(p)?;
+        let state = api.state(id)?;
+        let Some(acc) = state.account(&addr).map_err(internal)? else { return Ok(Bytes::new()) };
+        if acc.code_hash == alloy_primitives::KECCAK256_EMPTY {
+            return Ok(Bytes::new());
+        }
+        Ok(state.code(&acc.code_hash).map_err(internal)?.unwrap_or_default())
+    });
+    reg!("eth_getStorageAt", |p, api| {
+        let (addr, slot, id): (Address, U256, Option<BlockId>) = three(p)?;
+        let state = api.state(id)?;
+        Ok(B256::from(state.storage(&addr, &slot).map_err(internal)?))
+    });
+    reg!("eth_call", |p, api| {
+        let (req, id) = call_params(p)?;
+        api.eth_call(req, id)
+    });
+    reg!("eth_estimateGas", |p, api| {
+        let (req, id) = call_params(p)?;
+        api.estimate_gas(req, id)
+    });
+    reg!("eth_gasPrice", |_p, api| Ok(U256::from(api.node.next_block_context().base_fee as u128 + SUGGESTED_TIP)));
+    reg!("eth_maxPriorityFeePerGas", |_p, _api| Ok(U256::from(SUGGESTED_TIP)));
+    reg!("eth_blobBaseFee", |_p, _api| Ok(U256::from(1)));
+    reg!("eth_feeHistory", |p, api| {
+        let (count, newest, pct): (U64, BlockNumberOrTag, Option<Vec<f64>>) = three(p)?;
+        api.fee_history(count.to::<u64>(), newest, pct)
+    });
+    reg!("eth_getTransactionByHash", |p, api| {
+        let hash: B256 = one(p)?;
+        api.tx_by_hash(hash)
+    });
+    reg!("eth_getTransactionReceipt", |p, api| {
+        let hash: B256 = one(p)?;
+        api.receipt(hash)
+    });
+    reg!("eth_getBlockByNumber", |p, api| {
+        let (tag, full): (BlockNumberOrTag, Option<bool>) = two(p)?;
+        match api.resolve_number(tag) {
+            Some(n) => api.block_by_number(n, full.unwrap_or(false)),
+            None => Ok(None),
+        }
+    });
+    reg!("eth_getBlockByHash", |p, api| {
+        let (hash, full): (B256, Option<bool>) = two(p)?;
+        match api.node.db().block_number(&hash).map_err(internal)? {
+            Some(n) => api.block_by_number(n, full.unwrap_or(false)),
+            None => Ok(None),
+        }
+    });
+    reg!("eth_getBlockTransactionCountByNumber", |p, api| {
+        let tag: BlockNumberOrTag = one(p)?;
+        let Some(n) = api.resolve_number(tag) else { return Ok(None) };
+        Ok(api.node.db().block(n).map_err(internal)?.map(|b| U64::from(b.transactions.len())))
+    });
+    reg!("eth_getBlockReceipts", |p, api| {
+        let id: BlockId = one(p)?;
+        api.block_receipts(id)
+    });
+    reg!("eth_getLogs", |p, api| {
+        let filter: Filter = one(p)?;
+        api.get_logs(&filter)
+    });
+    reg!("mosaic_getProof", |p, api| {
+        let (addr, slots, id): (Address, Vec<U256>, Option<BlockId>) = three(p)?;
+        let n = api.resolve_block_id(id)?;
+        account_proof(&api.node, addr, &slots, n)
+    });
+    reg!("mosaic_metrics", |_p, api| Ok(api.node.metrics().render()));
+    m.register_async_method("eth_sendRawTransaction", |p, api, _| async move {
+        let raw: Bytes = one(p)?;
+        api.node.submit_raw(&raw).await.map_err(submit_error)
+    })
+    .expect("unique method name");
+    m.register_async_method("eth_sendTransaction", |p, api, _| async move {
+        let req: TransactionRequest = one(p)?;
+        api.send_transaction(req).await
+    })
+    .expect("unique method name");
+    crate::subscribe::register(&mut m);
+    m
+}

@@ -1,0 +1,69 @@
+//! Mosaic's Ethereum JSON-RPC server: HTTP and WebSocket on one port, batch requests, geth-compatible
+//! errors, CORS for browser wallets, and Prometheus metrics at `GET /metrics`.
+mod convert;
+pub mod error;
+mod eth;
+mod metrics_layer;
+pub mod proof;
+mod subscribe;
+
+pub use eth::{EthApi, SUGGESTED_TIP};
+pub use proof::ProofResponse;
+
+use alloy_primitives::Address;
+use alloy_signer_local::PrivateKeySigner;
+use jsonrpsee::server::{BatchRequestConfig, Server, ServerConfig, ServerHandle};
+use mosaic_node::Node;
+use std::{collections::HashMap, net::SocketAddr};
+use tower_http::cors::{Any, CorsLayer};
+
+/// Server limits and dev accounts.
+#[derive(Debug, Clone)]
+pub struct RpcConfig {
+    /// Listen address.
+    pub addr: SocketAddr,
+    /// Largest accepted request body, bytes.
+    pub max_request_body_size: u32,
+    /// Largest response body, bytes.
+    pub max_response_body_size: u32,
+    /// Most concurrent connections.
+    pub max_connections: u32,
+    /// Most calls in one batch.
+    pub max_batch_len: u32,
+    /// Accounts the node signs for (devnet); their order is `eth_accounts`'.
+    pub dev_signers: Vec<PrivateKeySigner>,
+}
+
+impl Default for RpcConfig {
+    fn default() -> Self {
+        Self {
+            addr: SocketAddr::from(([127, 0, 0, 1], 8545)),
+            max_request_body_size: 5 * 1024 * 1024,
+            max_response_body_size: 50 * 1024 * 1024,
+            max_connections: 1000,
+            max_batch_len: 1000,
+            dev_signers: Vec::new(),
+        }
+    }
+}
+
+/// Starts the server; returns its bound address and a handle that stops it when dropped or stopped.
+pub async fn start(node: Node, config: RpcConfig) -> std::io::Result<(SocketAddr, ServerHandle)> {
+    let accounts: Vec<Address> = config.dev_signers.iter().map(|s| s.address()).collect();
+    let signers: HashMap<Address, PrivateKeySigner> =
+        config.dev_signers.iter().map(|s| (s.address(), s.clone())).collect();
+    let metrics = node.metrics().clone();
+    let module = eth::module(EthApi { node, signers, accounts });
+    let server_cfg = ServerConfig::builder()
+        .max_request_body_size(config.max_request_body_size)
+        .max_response_body_size(config.max_response_body_size)
+        .max_connections(config.max_connections)
+        .set_batch_request_config(BatchRequestConfig::Limit(config.max_batch_len))
+        .build();
+    let http = tower::ServiceBuilder::new()
+        .layer(CorsLayer::new().allow_origin(Any).allow_headers(Any).allow_methods(Any))
+        .layer(metrics_layer::MetricsLayer::new(metrics));
+    let server = Server::builder().set_config(server_cfg).set_http_middleware(http).build(config.addr).await?;
+    let addr = server.local_addr()?;
+    Ok((addr, server.start(module)))
+}

@@ -1,0 +1,316 @@
+//! Building an L2 block: execute transactions in order, collect receipts, commit the state tree.
+use crate::{
+    db::{Overlay, StateError, StateReader},
+    diff::{trie_updates, StateDiff},
+    env::{tx_env, SimulateOptions},
+};
+use alloc::{string::String, vec::Vec};
+use alloy_consensus::{
+    constants::{EMPTY_OMMER_ROOT_HASH, EMPTY_WITHDRAWALS},
+    proofs::{calculate_receipt_root, calculate_transaction_root},
+    Header, Receipt, ReceiptEnvelope, Transaction, TxEnvelope,
+};
+use alloy_eips::eip7685::EMPTY_REQUESTS_HASH;
+use alloy_primitives::{Address, Bloom, Bytes, Log, B256, U256};
+use mosaic_primitives::{Block, ChainConfig};
+use mosaic_trie::{Node, NodeStore, TrieError};
+use revm::{
+    context::{BlockEnv, Context},
+    context_interface::{
+        block::BlobExcessGasAndPrice,
+        result::{EVMError, ExecutionResult, InvalidTransaction},
+    },
+    handler::{MainBuilder, MainnetContext, MainnetEvm},
+    primitives::hardfork::SpecId,
+    Database, ExecuteEvm,
+};
+
+/// The Ethereum hardfork Mosaic executes (revm's spec).
+pub const HARDFORK: SpecId = SpecId::OSAKA;
+
+/// Everything about the block being executed that the EVM can observe.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BlockContext {
+    /// Chain id (EIP-155).
+    pub chain_id: u64,
+    /// Block number.
+    pub number: u64,
+    /// Unix timestamp, seconds.
+    pub timestamp: u64,
+    /// Receives priority fees (`COINBASE`).
+    pub beneficiary: Address,
+    /// Block gas limit.
+    pub gas_limit: u64,
+    /// EIP-1559 base fee, wei.
+    pub base_fee: u64,
+    /// Parent block hash; also the block's `PREVRANDAO`, so execution stays deterministic and provable.
+    pub parent_hash: B256,
+}
+
+/// A revm instance over `db` configured for the block.
+pub(crate) fn evm_for<DB: Database>(
+    db: DB,
+    ctx: &BlockContext,
+    opts: SimulateOptions,
+) -> MainnetEvm<MainnetContext<DB>> {
+    let mut c: MainnetContext<DB> = Context::new(db, HARDFORK);
+    c = c.modify_cfg_chained(|cfg| {
+        cfg.chain_id = ctx.chain_id;
+        cfg.disable_balance_check = opts.disable_balance_check;
+        cfg.disable_base_fee = opts.disable_base_fee;
+        cfg.disable_nonce_check = opts.disable_nonce_check;
+    });
+    c.block = BlockEnv {
+        number: U256::from(ctx.number),
+        beneficiary: ctx.beneficiary,
+        timestamp: U256::from(ctx.timestamp),
+        gas_limit: ctx.gas_limit,
+        basefee: ctx.base_fee,
+        difficulty: U256::ZERO,
+        prevrandao: Some(ctx.parent_hash),
+        blob_excess_gas_and_price: Some(BlobExcessGasAndPrice::new(0, 1)),
+        slot_num: 0,
+    };
+    c.build_mainnet()
+}
+
+/// Why a transaction could not be included (it leaves the block unchanged).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TxFailure {
+    /// It does not fit into the gas the block has left; it may fit a later block.
+    #[error("block gas limit reached")]
+    BlockFull,
+    /// Its nonce is ahead of the sender's; it may become valid later.
+    #[error("nonce too high: tx {tx}, state {state}")]
+    NonceTooHigh {
+        /// Transaction nonce.
+        tx: u64,
+        /// Sender's current nonce.
+        state: u64,
+    },
+    /// Its max fee is below the block's base fee; it may become valid later.
+    #[error("max fee per gas below base fee")]
+    FeeTooLow,
+    /// It can never be valid on top of this state (nonce too low, no funds, bad chain id, ...).
+    #[error("invalid transaction: {0}")]
+    Invalid(String),
+    /// The state could not be read; the block must be abandoned.
+    #[error(transparent)]
+    State(#[from] StateError),
+}
+
+impl TxFailure {
+    fn from_evm(err: EVMError<StateError>) -> Self {
+        match err {
+            EVMError::Transaction(InvalidTransaction::NonceTooHigh { tx, state }) => Self::NonceTooHigh { tx, state },
+            EVMError::Transaction(InvalidTransaction::GasPriceLessThanBasefee) => Self::FeeTooLow,
+            EVMError::Transaction(e) => Self::Invalid(alloc::format!("{e}")),
+            EVMError::Header(e) => Self::Invalid(alloc::format!("{e}")),
+            EVMError::Database(e) => Self::State(e),
+            EVMError::Custom(e) => Self::Invalid(e),
+            EVMError::CustomAny(e) => Self::Invalid(alloc::format!("{e}")),
+        }
+    }
+}
+
+/// The result of one included transaction.
+#[derive(Debug, Clone)]
+pub struct TxOutcome {
+    /// Whether it succeeded (receipt status 1).
+    pub success: bool,
+    /// Gas charged to the sender.
+    pub gas_used: u64,
+    /// Return data, or revert data when it reverted.
+    pub output: Bytes,
+    /// Address of the contract it created, if any.
+    pub contract_address: Option<Address>,
+}
+
+/// A finished block with everything the node must persist atomically.
+#[derive(Debug, Clone)]
+pub struct BuiltBlock {
+    /// The sealed block.
+    pub block: Block,
+    /// One receipt per transaction.
+    pub receipts: Vec<ReceiptEnvelope>,
+    /// State changes of the block.
+    pub diff: StateDiff,
+    /// New state-tree nodes to persist.
+    pub trie_nodes: Vec<(B256, Node)>,
+}
+
+/// Executes transactions one by one on top of a parent state and seals them into a block.
+#[derive(Debug)]
+pub struct BlockBuilder<S> {
+    ctx: BlockContext,
+    overlay: Overlay<S>,
+    transactions: Vec<TxEnvelope>,
+    senders: Vec<Address>,
+    receipts: Vec<ReceiptEnvelope>,
+    cumulative_gas: u64,
+}
+
+impl<S: StateReader> BlockBuilder<S> {
+    /// Starts a block on top of `reader`'s state.
+    pub fn new(reader: S, ctx: BlockContext) -> Self {
+        Self {
+            ctx,
+            overlay: Overlay::new(reader),
+            transactions: Vec::new(),
+            senders: Vec::new(),
+            receipts: Vec::new(),
+            cumulative_gas: 0,
+        }
+    }
+
+    /// The block being built.
+    pub fn context(&self) -> &BlockContext {
+        &self.ctx
+    }
+
+    /// Gas used so far.
+    pub fn gas_used(&self) -> u64 {
+        self.cumulative_gas
+    }
+
+    /// Number of transactions included so far.
+    pub fn len(&self) -> usize {
+        self.transactions.len()
+    }
+
+    /// Whether no transaction was included yet.
+    pub fn is_empty(&self) -> bool {
+        self.transactions.is_empty()
+    }
+
+    /// The state as the next transaction would see it.
+    pub fn overlay(&self) -> &Overlay<S> {
+        &self.overlay
+    }
+
+    /// Executes `tx` (signed by `sender`) and, unless it is invalid, includes it in the block.
+    pub fn execute(&mut self, tx: TxEnvelope, sender: Address) -> Result<TxOutcome, TxFailure> {
+        if tx.is_eip4844() {
+            return Err(TxFailure::Invalid("blob transactions are not supported".into()));
+        }
+        if self.cumulative_gas.saturating_add(tx.gas_limit()) > self.ctx.gas_limit {
+            return Err(TxFailure::BlockFull);
+        }
+        let env = tx_env(&tx, sender);
+        let result = {
+            let mut evm = evm_for(&mut self.overlay, &self.ctx, SimulateOptions::default());
+            evm.transact(env).map_err(TxFailure::from_evm)?
+        };
+        self.overlay.diff.apply_evm_state(result.state);
+        let gas_used = result.result.tx_gas_used();
+        self.cumulative_gas += gas_used;
+        let (success, output, logs, contract_address) = match result.result {
+            ExecutionResult::Success { logs, output, .. } => {
+                let created = output.address().copied();
+                (true, output.into_data(), logs, created)
+            }
+            ExecutionResult::Revert { output, logs, .. } => (false, output, logs, None),
+            ExecutionResult::Halt { logs, .. } => (false, Bytes::new(), logs, None),
+        };
+        let receipt = Receipt::<Log> { status: success.into(), cumulative_gas_used: self.cumulative_gas, logs };
+        self.receipts.push(ReceiptEnvelope::from_typed(tx.tx_type(), receipt.with_bloom()));
+        self.transactions.push(tx);
+        self.senders.push(sender);
+        Ok(TxOutcome { success, gas_used, output, contract_address })
+    }
+
+    /// Commits the block's changes into the state tree rooted at `parent_root` and seals the header.
+    pub fn finish<N: NodeStore>(self, nodes: &N, parent_root: B256) -> Result<BuiltBlock, TrieError> {
+        let updates = trie_updates(&self.overlay.diff);
+        let (state_root, trie_nodes) = mosaic_trie::update(nodes, parent_root, &updates)?;
+        let logs_bloom = self.receipts.iter().fold(Bloom::ZERO, |mut acc, r| {
+            acc.accrue_bloom(r.logs_bloom());
+            acc
+        });
+        let header = Header {
+            parent_hash: self.ctx.parent_hash,
+            ommers_hash: EMPTY_OMMER_ROOT_HASH,
+            beneficiary: self.ctx.beneficiary,
+            state_root,
+            transactions_root: calculate_transaction_root(&self.transactions),
+            receipts_root: calculate_receipt_root(&self.receipts),
+            logs_bloom,
+            difficulty: U256::ZERO,
+            number: self.ctx.number,
+            gas_limit: self.ctx.gas_limit,
+            gas_used: self.cumulative_gas,
+            timestamp: self.ctx.timestamp,
+            extra_data: Bytes::new(),
+            mix_hash: self.ctx.parent_hash,
+            nonce: Default::default(),
+            base_fee_per_gas: Some(self.ctx.base_fee),
+            withdrawals_root: Some(EMPTY_WITHDRAWALS),
+            blob_gas_used: Some(0),
+            excess_blob_gas: Some(0),
+            parent_beacon_block_root: Some(B256::ZERO),
+            requests_hash: Some(EMPTY_REQUESTS_HASH),
+            ..Default::default()
+        };
+        Ok(BuiltBlock {
+            block: Block { header, transactions: self.transactions, senders: self.senders },
+            receipts: self.receipts,
+            diff: self.overlay.diff,
+            trie_nodes,
+        })
+    }
+}
+
+/// The context of the block that follows `parent` under `config`.
+pub fn child_context(config: &ChainConfig, parent: &Header, timestamp: u64, beneficiary: Address) -> BlockContext {
+    BlockContext {
+        chain_id: config.chain_id,
+        number: parent.number + 1,
+        timestamp: timestamp.max(parent.timestamp + 1),
+        beneficiary,
+        gas_limit: config.block_gas_limit,
+        base_fee: config.next_base_fee(
+            parent.gas_used,
+            parent.gas_limit,
+            parent.base_fee_per_gas.unwrap_or(config.initial_base_fee),
+        ),
+        parent_hash: parent.hash_slow(),
+    }
+}
+
+/// The genesis block: `alloc` balances in an otherwise empty state, committed into an empty tree.
+pub fn genesis<N: NodeStore>(
+    nodes: &N,
+    config: &ChainConfig,
+    alloc: &[(Address, U256)],
+    timestamp: u64,
+) -> Result<BuiltBlock, TrieError> {
+    let mut diff = StateDiff::default();
+    for (address, balance) in alloc {
+        let leaf =
+            mosaic_primitives::AccountLeaf { nonce: 0, balance: *balance, code_hash: revm::primitives::KECCAK_EMPTY };
+        diff.accounts.insert(*address, Some(leaf));
+    }
+    let (state_root, trie_nodes) = mosaic_trie::update(nodes, mosaic_trie::EMPTY_ROOT, &trie_updates(&diff))?;
+    let header = Header {
+        ommers_hash: EMPTY_OMMER_ROOT_HASH,
+        state_root,
+        transactions_root: alloy_consensus::constants::EMPTY_TRANSACTIONS,
+        receipts_root: alloy_consensus::constants::EMPTY_RECEIPTS,
+        number: 0,
+        gas_limit: config.block_gas_limit,
+        timestamp,
+        base_fee_per_gas: Some(config.initial_base_fee),
+        withdrawals_root: Some(EMPTY_WITHDRAWALS),
+        blob_gas_used: Some(0),
+        excess_blob_gas: Some(0),
+        parent_beacon_block_root: Some(B256::ZERO),
+        requests_hash: Some(EMPTY_REQUESTS_HASH),
+        ..Default::default()
+    };
+    Ok(BuiltBlock {
+        block: Block { header, transactions: Vec::new(), senders: Vec::new() },
+        receipts: Vec::new(),
+        diff,
+        trie_nodes,
+    })
+}

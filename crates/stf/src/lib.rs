@@ -1,0 +1,20 @@
+//! The Mosaic state transition function.
+//!
+//! One deterministic, `no_std + alloc` crate used by the node (fast path) and, later, by the zkVM guest
+//! (proof path): it executes transactions with revm against a [`StateReader`], collects the changes of a
+//! block into a [`StateDiff`], and commits them into the SHA-256 sparse Merkle tree whose root is the
+//! block's `stateRoot`. Signature recovery is the caller's job (the node recovers once at admission, the
+//! guest with accelerated syscalls), so the STF takes `(transaction, sender)` pairs.
+#![cfg_attr(not(feature = "std"), no_std)]
+extern crate alloc;
+
+mod block;
+mod db;
+mod diff;
+mod env;
+
+pub use block::{child_context, genesis, BlockBuilder, BlockContext, BuiltBlock, TxFailure, TxOutcome, HARDFORK};
+pub use db::{Overlay, StateError, StateReader};
+pub use diff::{trie_updates, StateDiff};
+pub use env::{intrinsic_gas, simulate, tx_env, SimulateOptions};
+pub use revm;

@@ -1,0 +1,334 @@
+//! Tables, the block commit, and block/receipt/transaction queries.
+use alloy_consensus::{Header, ReceiptEnvelope, TxEnvelope};
+use alloy_primitives::{Address, B256};
+use alloy_rlp::{Decodable, Encodable};
+use mosaic_primitives::{decode_receipts, encode_receipts, Block};
+use mosaic_stf::BuiltBlock;
+use mosaic_trie::{Node, NodeStore, TrieError};
+use redb::{Durability, ReadTransaction, ReadableDatabase, ReadableTable, TableDefinition};
+use std::path::Path;
+
+pub(crate) const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
+pub(crate) const HEADERS: TableDefinition<u64, &[u8]> = TableDefinition::new("headers");
+pub(crate) const BODIES: TableDefinition<u64, &[u8]> = TableDefinition::new("bodies");
+pub(crate) const HASHES: TableDefinition<&[u8; 32], u64> = TableDefinition::new("block_hashes");
+pub(crate) const RECEIPTS: TableDefinition<u64, &[u8]> = TableDefinition::new("receipts");
+pub(crate) const TX_INDEX: TableDefinition<&[u8; 32], (u64, u32)> = TableDefinition::new("tx_index");
+pub(crate) const ACCOUNTS: TableDefinition<&[u8; 20], &[u8]> = TableDefinition::new("accounts");
+pub(crate) const STORAGE: TableDefinition<&[u8; 52], &[u8; 32]> = TableDefinition::new("storage");
+pub(crate) const CODES: TableDefinition<&[u8; 32], &[u8]> = TableDefinition::new("codes");
+pub(crate) const TRIE: TableDefinition<&[u8; 32], &[u8]> = TableDefinition::new("trie_nodes");
+pub(crate) const POOL: TableDefinition<&[u8; 32], &[u8]> = TableDefinition::new("mempool");
+
+const HEAD: &str = "head";
+const CHAIN_ID: &str = "chain_id";
+
+/// A storage operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StorageError {
+    /// The database engine reported an error.
+    #[error("database: {0}")]
+    Db(#[from] redb::Error),
+    /// A stored value could not be decoded (corruption or a format change).
+    #[error("corrupt data: {0}")]
+    Corrupt(String),
+    /// The state tree could not be read or updated.
+    #[error("state tree: {0}")]
+    Trie(#[from] TrieError),
+}
+
+macro_rules! from_redb {
+    ($($t:ty),*) => {$(
+        impl From<$t> for StorageError {
+            fn from(e: $t) -> Self { Self::Db(e.into()) }
+        }
+    )*};
+}
+from_redb!(
+    redb::DatabaseError,
+    redb::TransactionError,
+    redb::TableError,
+    redb::StorageError,
+    redb::CommitError,
+    redb::SetDurabilityError
+);
+
+/// Where a transaction was included.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TxLocation {
+    /// Block number.
+    pub block: u64,
+    /// Position in the block.
+    pub index: u32,
+}
+
+/// The node's database.
+#[derive(Debug)]
+pub struct Database {
+    pub(crate) db: redb::Database,
+}
+
+pub(crate) fn corrupt(e: impl std::fmt::Display) -> StorageError {
+    StorageError::Corrupt(e.to_string())
+}
+
+fn encode_body(block: &Block) -> Vec<u8> {
+    let mut out = Vec::new();
+    alloy_rlp::Header { list: true, payload_length: block.transactions.length() + block.senders.length() }
+        .encode(&mut out);
+    block.transactions.encode(&mut out);
+    block.senders.encode(&mut out);
+    out
+}
+
+fn decode_body(mut bytes: &[u8]) -> Result<(Vec<TxEnvelope>, Vec<Address>), StorageError> {
+    let buf = &mut bytes;
+    let header = alloy_rlp::Header::decode(buf).map_err(corrupt)?;
+    if !header.list {
+        return Err(corrupt("block body is not a list"));
+    }
+    let txs = Vec::<TxEnvelope>::decode(buf).map_err(corrupt)?;
+    let senders = Vec::<Address>::decode(buf).map_err(corrupt)?;
+    Ok((txs, senders))
+}
+
+impl Database {
+    /// Opens (or creates) the database file at `path`.
+    pub fn open(path: &Path) -> Result<Self, StorageError> {
+        let db = redb::Database::builder().set_cache_size(256 << 20).create(path)?;
+        // Create every table up front so readers never see a missing table.
+        let txn = db.begin_write()?;
+        {
+            txn.open_table(META)?;
+            txn.open_table(HEADERS)?;
+            txn.open_table(BODIES)?;
+            txn.open_table(HASHES)?;
+            txn.open_table(RECEIPTS)?;
+            txn.open_table(TX_INDEX)?;
+            txn.open_table(ACCOUNTS)?;
+            txn.open_table(STORAGE)?;
+            txn.open_table(CODES)?;
+            txn.open_table(TRIE)?;
+            txn.open_table(POOL)?;
+        }
+        txn.commit()?;
+        Ok(Self { db })
+    }
+
+    /// A consistent snapshot for reads.
+    pub fn read(&self) -> Result<ReadTransaction, StorageError> {
+        Ok(self.db.begin_read()?)
+    }
+
+    /// Number of the latest committed block, `None` before genesis.
+    pub fn head_number(&self) -> Result<Option<u64>, StorageError> {
+        let txn = self.read()?;
+        let t = txn.open_table(META)?;
+        Ok(t.get(HEAD)?.map(|v| v.value()))
+    }
+
+    /// Chain id the database was created for.
+    pub fn chain_id(&self) -> Result<Option<u64>, StorageError> {
+        let txn = self.read()?;
+        let t = txn.open_table(META)?;
+        Ok(t.get(CHAIN_ID)?.map(|v| v.value()))
+    }
+
+    /// Records the chain id (once, at genesis).
+    pub fn set_chain_id(&self, chain_id: u64) -> Result<(), StorageError> {
+        let mut txn = self.db.begin_write()?;
+        txn.set_durability(Durability::Immediate)?;
+        txn.open_table(META)?.insert(CHAIN_ID, chain_id)?;
+        txn.commit()?;
+        Ok(())
+    }
+
+    /// Atomically persists a block and all its effects, and drops its transactions from the stored pool.
+    pub fn commit_block(&self, built: &BuiltBlock) -> Result<(), StorageError> {
+        let mut txn = self.db.begin_write()?;
+        txn.set_durability(Durability::Immediate)?;
+        let block = &built.block;
+        let number = block.header.number;
+        let hash = block.hash();
+        {
+            let mut header_bytes = Vec::new();
+            block.header.encode(&mut header_bytes);
+            txn.open_table(HEADERS)?.insert(number, header_bytes.as_slice())?;
+            txn.open_table(BODIES)?.insert(number, encode_body(block).as_slice())?;
+            txn.open_table(HASHES)?.insert(&hash.0, number)?;
+            txn.open_table(RECEIPTS)?.insert(number, encode_receipts(&built.receipts).as_slice())?;
+            let mut idx = txn.open_table(TX_INDEX)?;
+            let mut pool = txn.open_table(POOL)?;
+            for (i, tx) in block.transactions.iter().enumerate() {
+                idx.insert(&tx.tx_hash().0, (number, i as u32))?;
+                pool.remove(&tx.tx_hash().0)?;
+            }
+            let mut accounts = txn.open_table(ACCOUNTS)?;
+            for (addr, leaf) in &built.diff.accounts {
+                match leaf {
+                    Some(leaf) => accounts.insert(&addr.0 .0, leaf.encode().as_slice())?,
+                    None => accounts.remove(&addr.0 .0)?,
+                };
+            }
+            let mut storage = txn.open_table(STORAGE)?;
+            for ((addr, slot), value) in &built.diff.storage {
+                let key = storage_row(addr, &slot.to_be_bytes::<32>());
+                if value.is_zero() {
+                    storage.remove(&key)?;
+                } else {
+                    storage.insert(&key, &value.to_be_bytes::<32>())?;
+                }
+            }
+            let mut codes = txn.open_table(CODES)?;
+            for (code_hash, code) in &built.diff.codes {
+                if codes.get(&code_hash.0)?.is_none() {
+                    codes.insert(&code_hash.0, code.as_ref())?;
+                }
+            }
+            let mut trie = txn.open_table(TRIE)?;
+            for (node_hash, node) in &built.trie_nodes {
+                trie.insert(&node_hash.0, node.encode().as_slice())?;
+            }
+            txn.open_table(META)?.insert(HEAD, number)?;
+        }
+        txn.commit()?;
+        Ok(())
+    }
+
+    /// Header of block `number`.
+    pub fn header(&self, number: u64) -> Result<Option<Header>, StorageError> {
+        header_in(&self.read()?, number)
+    }
+
+    /// Block number of the block with `hash`.
+    pub fn block_number(&self, hash: &B256) -> Result<Option<u64>, StorageError> {
+        let txn = self.read()?;
+        let t = txn.open_table(HASHES)?;
+        Ok(t.get(&hash.0)?.map(|v| v.value()))
+    }
+
+    /// Full block `number`.
+    pub fn block(&self, number: u64) -> Result<Option<Block>, StorageError> {
+        let txn = self.read()?;
+        let Some(header) = header_in(&txn, number)? else { return Ok(None) };
+        let t = txn.open_table(BODIES)?;
+        let Some(body) = t.get(number)? else { return Err(corrupt(format!("block {number} has no body"))) };
+        let (transactions, senders) = decode_body(body.value())?;
+        Ok(Some(Block { header, transactions, senders }))
+    }
+
+    /// Receipts of block `number`.
+    pub fn receipts(&self, number: u64) -> Result<Option<Vec<ReceiptEnvelope>>, StorageError> {
+        let txn = self.read()?;
+        let t = txn.open_table(RECEIPTS)?;
+        match t.get(number)? {
+            Some(v) => Ok(Some(decode_receipts(v.value()).map_err(corrupt)?)),
+            None => Ok(None),
+        }
+    }
+
+    /// Where transaction `hash` was included.
+    pub fn tx_location(&self, hash: &B256) -> Result<Option<TxLocation>, StorageError> {
+        let txn = self.read()?;
+        let t = txn.open_table(TX_INDEX)?;
+        Ok(t.get(&hash.0)?.map(|v| {
+            let (block, index) = v.value();
+            TxLocation { block, index }
+        }))
+    }
+
+    /// Persists acknowledged pool transactions (`sender || EIP-2718 bytes`) in one durable commit.
+    pub fn pool_insert(&self, txs: &[(B256, Address, Vec<u8>)]) -> Result<(), StorageError> {
+        let mut txn = self.db.begin_write()?;
+        txn.set_durability(Durability::Immediate)?;
+        {
+            let mut t = txn.open_table(POOL)?;
+            let mut row = Vec::new();
+            for (hash, sender, raw) in txs {
+                row.clear();
+                row.extend_from_slice(sender.as_slice());
+                row.extend_from_slice(raw);
+                t.insert(&hash.0, row.as_slice())?;
+            }
+        }
+        txn.commit()?;
+        Ok(())
+    }
+
+    /// Removes pool transactions that were dropped (replaced or invalidated).
+    pub fn pool_remove(&self, hashes: &[B256]) -> Result<(), StorageError> {
+        if hashes.is_empty() {
+            return Ok(());
+        }
+        let mut txn = self.db.begin_write()?;
+        txn.set_durability(Durability::Immediate)?;
+        {
+            let mut t = txn.open_table(POOL)?;
+            for h in hashes {
+                t.remove(&h.0)?;
+            }
+        }
+        txn.commit()?;
+        Ok(())
+    }
+
+    /// Every persisted pool transaction as `(sender, EIP-2718 bytes)`.
+    pub fn pool_load(&self) -> Result<Vec<(Address, Vec<u8>)>, StorageError> {
+        let txn = self.read()?;
+        let t = txn.open_table(POOL)?;
+        let mut out = Vec::new();
+        for row in t.iter()? {
+            let (_, v) = row?;
+            let v = v.value();
+            if v.len() < 20 {
+                return Err(corrupt("short mempool row"));
+            }
+            out.push((Address::from_slice(&v[..20]), v[20..].to_vec()));
+        }
+        Ok(out)
+    }
+}
+
+/// Flat storage row key: `address || slot`.
+pub(crate) fn storage_row(addr: &Address, slot: &[u8; 32]) -> [u8; 52] {
+    let mut key = [0u8; 52];
+    key[..20].copy_from_slice(addr.as_slice());
+    key[20..].copy_from_slice(slot);
+    key
+}
+
+/// Head block number as of a snapshot (0 before genesis).
+pub fn head_in(txn: &ReadTransaction) -> Result<u64, StorageError> {
+    let t = txn.open_table(META)?;
+    Ok(t.get(HEAD)?.map(|v| v.value()).unwrap_or_default())
+}
+
+/// Header of block `number` in a snapshot.
+pub fn header_in(txn: &ReadTransaction, number: u64) -> Result<Option<Header>, StorageError> {
+    let t = txn.open_table(HEADERS)?;
+    match t.get(number)? {
+        Some(v) => Ok(Some(Header::decode(&mut v.value()).map_err(corrupt)?)),
+        None => Ok(None),
+    }
+}
+
+/// State-tree nodes read from a database snapshot.
+pub struct TrieNodes {
+    table: redb::ReadOnlyTable<&'static [u8; 32], &'static [u8]>,
+}
+
+impl TrieNodes {
+    /// Opens the node table of a snapshot.
+    pub fn new(txn: &ReadTransaction) -> Result<Self, StorageError> {
+        Ok(Self { table: txn.open_table(TRIE)? })
+    }
+}
+
+impl NodeStore for TrieNodes {
+    fn get_node(&self, hash: &B256) -> Result<Option<Node>, TrieError> {
+        match self.table.get(&hash.0).map_err(|e| TrieError::Store(e.to_string()))? {
+            Some(v) => Ok(Some(Node::decode(v.value())?)),
+            None => Ok(None),
+        }
+    }
+}
