@@ -282,8 +282,9 @@ impl EthApi {
         Ok(FeeHistory {
             base_fee_per_gas: base_fees,
             gas_used_ratio: ratios,
-            base_fee_per_blob_gas: vec![0; count as usize + 1],
-            blob_gas_used_ratio: vec![0.0; count as usize],
+            // Sized by the blocks actually covered: fewer than `count` exist near genesis.
+            base_fee_per_blob_gas: vec![0; (newest - oldest) as usize + 2],
+            blob_gas_used_ratio: vec![0.0; (newest - oldest) as usize + 1],
             oldest_block: oldest,
             reward: percentiles.map(|_| rewards),
         })

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# The whole test suite, from a fresh clone: installs what the tests need (Foundry, solc, viem from npm;
+# rust-src), then formatting, lints, the zkVM cross-build of the STF, the contract tests, and every Rust
+# unit and integration test (which start the real node and drive it with alloy, cast/forge and viem).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+step() { printf '\n==> %s\n' "$*"; }
+
+step "setup: Rust components and npm tools (idempotent)"
+scripts/setup-rust.sh
+scripts/setup-tools.sh
+
+step "format and lints"
+cargo fmt --all --check
+cargo clippy --release --locked --workspace --all-targets -- -D warnings
+
+step "STF builds for the zkVM (riscv32im, no_std)"
+scripts/check-zkvm-build.sh
+
+step "contracts: forge tests and committed fixtures"
+# shellcheck source=scripts/tools-env.sh
+source scripts/tools-env.sh
+(cd e2e/erc20 && forge test)
+scripts/update-test-fixtures.sh --check
+
+step "Rust tests (unit + integration against the real node)"
+cargo test --release --locked --workspace
