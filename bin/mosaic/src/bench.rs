@@ -12,7 +12,10 @@ use anyhow::{anyhow, bail, Context as _};
 use clap::{Args, ValueEnum};
 use futures::{stream, StreamExt};
 use jsonrpsee::{
-    core::{client::ClientT, params::ArrayParams},
+    core::{
+        client::ClientT,
+        params::{ArrayParams, BatchRequestBuilder},
+    },
     http_client::{HttpClient, HttpClientBuilder},
     rpc_params,
 };
@@ -61,6 +64,9 @@ pub struct BenchArgs {
     /// Requests in flight per connection.
     #[arg(long, default_value_t = 64)]
     pub window: usize,
+    /// Transactions per JSON-RPC batch request (1 = one HTTP request per transaction).
+    #[arg(long, default_value_t = 1)]
+    pub batch: usize,
     /// Fresh sender accounts the load is spread over.
     #[arg(long, default_value_t = 200)]
     pub senders: usize,
@@ -187,8 +193,8 @@ fn sender_keys(n: usize) -> Vec<PrivateKeySigner> {
 
 /// Runs the benchmark and prints the results.
 pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
-    if args.senders == 0 || args.connections == 0 || args.window == 0 || args.txs == 0 {
-        bail!("--txs, --senders, --connections and --window must be positive");
+    if args.senders == 0 || args.connections == 0 || args.window == 0 || args.txs == 0 || args.batch == 0 {
+        bail!("--txs, --senders, --connections, --window and --batch must be positive");
     }
     let chain = Chain::connect(&args.rpc).await.with_context(|| format!("connecting to {}", args.rpc))?;
     let funder = PrivateKeySigner::from_bytes(&args.funder_key).context("invalid --funder-key")?;
@@ -262,7 +268,9 @@ async fn erc20_load(
     let code = artifact["bytecode"].as_str().ok_or_else(|| anyhow!("Token fixture has no bytecode"))?;
     let mut init = alloy_primitives::hex::decode(code).context("Token bytecode hex")?;
     let supply = U256::from(10u64).pow(U256::from(30u64));
-    init.extend(Token::constructorCall { name_: "Bench".into(), symbol_: "BNCH".into(), initialSupply: supply }.abi_encode());
+    init.extend(
+        Token::constructorCall { name_: "Bench".into(), symbol_: "BNCH".into(), initialSupply: supply }.abi_encode(),
+    );
     let mut nonce = chain.nonce(funder.address()).await?;
     let deploy = chain.sign(funder, nonce, TxKind::Create, U256::ZERO, init.into(), 2_000_000);
     let receipt = chain.wait_receipt(chain.send(&deploy).await?, Duration::from_secs(timeout)).await?;
@@ -284,7 +292,9 @@ async fn erc20_load(
         per_sender.push(
             (0..count as u64)
                 .map(|k| {
-                    let to = Address::from_word(keccak256([b"erc20".as_slice(), &i.to_be_bytes(), &k.to_be_bytes()].concat()));
+                    let to = Address::from_word(keccak256(
+                        [b"erc20".as_slice(), &i.to_be_bytes(), &k.to_be_bytes()].concat(),
+                    ));
                     let data = Token::transferCall { to, value: U256::from(1) }.abi_encode();
                     chain.sign(s, start + k, TxKind::Call(token), U256::ZERO, data.into(), 80_000)
                 })
@@ -295,7 +305,12 @@ async fn erc20_load(
 }
 
 /// Sends every transaction and times it to inclusion.
-async fn blast(args: &BenchArgs, chain: &Chain, per_sender: Vec<Vec<TxEnvelope>>, load: Load) -> anyhow::Result<BenchResult> {
+async fn blast(
+    args: &BenchArgs,
+    chain: &Chain,
+    per_sender: Vec<Vec<TxEnvelope>>,
+    load: Load,
+) -> anyhow::Result<BenchResult> {
     let total: usize = per_sender.iter().map(Vec::len).sum();
     // Interleave senders so every connection carries many senders, each in nonce order.
     let mut lanes: Vec<Vec<TxEnvelope>> = vec![Vec::new(); args.connections];
@@ -311,20 +326,22 @@ async fn blast(args: &BenchArgs, chain: &Chain, per_sender: Vec<Vec<TxEnvelope>>
         let http = client(&args.rpc)?;
         let sent_at = sent_at.clone();
         let window = args.window;
+        let batch = args.batch;
         handles.push(tokio::spawn(async move {
             // Each lane keeps nonces in order per sender by sending a sender's txs in sequence within
             // the window; nodes queue the occasional out-of-order arrival as a future nonce.
-            let results: Vec<anyhow::Result<()>> = stream::iter(lane)
-                .map(|tx| {
+            let batches: Vec<Vec<TxEnvelope>> = lane.chunks(batch).map(<[TxEnvelope]>::to_vec).collect();
+            let results: Vec<anyhow::Result<()>> = stream::iter(batches)
+                .map(|txs| {
                     let http = http.clone();
                     let sent_at = sent_at.clone();
                     async move {
-                        let raw = Bytes::from(tx.encoded_2718());
                         let t = Instant::now();
-                        let mut p = ArrayParams::new();
-                        p.insert(raw)?;
-                        let hash: B256 = http.request("eth_sendRawTransaction", p).await?;
-                        sent_at.lock().await.insert(hash, t);
+                        let hashes = send_batch(&http, &txs).await?;
+                        let mut sent = sent_at.lock().await;
+                        for h in hashes {
+                            sent.insert(h, t);
+                        }
                         Ok(())
                     }
                 })
@@ -365,6 +382,21 @@ async fn blast(args: &BenchArgs, chain: &Chain, per_sender: Vec<Vec<TxEnvelope>>
         p99_ms: pct(0.99),
         blocks: blocks.len(),
     })
+}
+
+/// Sends transactions as one request (or a JSON-RPC batch) and returns their hashes.
+async fn send_batch(http: &HttpClient, txs: &[TxEnvelope]) -> anyhow::Result<Vec<B256>> {
+    if let [tx] = txs {
+        let mut p = ArrayParams::new();
+        p.insert(Bytes::from(tx.encoded_2718()))?;
+        return Ok(vec![http.request("eth_sendRawTransaction", p).await?]);
+    }
+    let mut batch = BatchRequestBuilder::new();
+    for tx in txs {
+        batch.insert("eth_sendRawTransaction", rpc_params![Bytes::from(tx.encoded_2718())])?;
+    }
+    let resp = http.batch_request::<B256>(batch).await?;
+    resp.into_iter().map(|r| r.map_err(|e| anyhow!("eth_sendRawTransaction: {e}"))).collect()
 }
 
 /// Polls new blocks and records when each transaction was first seen included.

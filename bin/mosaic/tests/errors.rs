@@ -3,7 +3,7 @@
 mod common;
 
 use alloy::{
-    consensus::{transaction::SignerRecoverable, SignableTransaction, TxEip1559, TxEip4844, TxEnvelope},
+    consensus::{SignableTransaction, TxEip1559, TxEip4844, TxEnvelope},
     eips::eip2718::Encodable2718,
     network::TxSignerSync,
     primitives::{keccak256, Address, Bytes, TxKind, B256, U256},
@@ -35,7 +35,9 @@ fn eip1559(nonce: u64, gas_limit: u64) -> TxEip1559 {
 async fn malformed_json_is_a_parse_error() {
     let node = DevNode::start(&["--block-time", "0"]);
     let rpc = node.rpc();
-    for body in [r#"{"jsonrpc":"2.0","id":1,"method":"#, "hello", r#"{"jsonrpc":"2.0","id":1,"method":"eth_blockNumber""#] {
+    for body in
+        [r#"{"jsonrpc":"2.0","id":1,"method":"#, "hello", r#"{"jsonrpc":"2.0","id":1,"method":"eth_blockNumber""#]
+    {
         let (_status, text) = rpc.post_raw(body).await;
         let v: Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("non-JSON answer ({e}): {text}"));
         assert_eq!(v["error"]["code"], -32700, "{body:?} -> {text}");
@@ -230,10 +232,18 @@ async fn unprotected_legacy_transaction() {
 async fn fee_fields_out_of_range() {
     let node = DevNode::start(&["--block-time", "0"]);
     let rpc = node.rpc();
-    let tip_above_cap = TxEip1559 { max_priority_fee_per_gas: 2_000_000_000, max_fee_per_gas: 1_000_000_000, ..eip1559(0, TRANSFER_GAS) };
+    let tip_above_cap = TxEip1559 {
+        max_priority_fee_per_gas: 2_000_000_000,
+        max_fee_per_gas: 1_000_000_000,
+        ..eip1559(0, TRANSFER_GAS)
+    };
     let raw = sign(&dev(6), tip_above_cap);
     expect_rejected(&rpc, &raw, -32000, "max priority fee per gas higher than max fee per gas").await;
-    let under_floor = TxEip1559 { max_fee_per_gas: MIN_BASE_FEE as u128 - 1, max_priority_fee_per_gas: 0, ..eip1559(0, TRANSFER_GAS) };
+    let under_floor = TxEip1559 {
+        max_fee_per_gas: MIN_BASE_FEE as u128 - 1,
+        max_priority_fee_per_gas: 0,
+        ..eip1559(0, TRANSFER_GAS)
+    };
     let raw = sign(&dev(6), under_floor);
     expect_rejected(&rpc, &raw, -32000, "transaction underpriced").await;
 }
@@ -242,7 +252,8 @@ async fn fee_fields_out_of_range() {
 async fn oversized_http_body() {
     let node = DevNode::start(&["--block-time", "0", "--max-request-size", "10000"]);
     let rpc = node.rpc();
-    let call = |pad: usize| format!(r#"{{"jsonrpc":"2.0","id":1,"method":"eth_blockNumber","params":[]{}}}"#, " ".repeat(pad));
+    let call =
+        |pad: usize| format!(r#"{{"jsonrpc":"2.0","id":1,"method":"eth_blockNumber","params":[]{}}}"#, " ".repeat(pad));
     // Just under the limit: served.
     let (status, text) = rpc.post_raw(call(9_000)).await;
     assert_eq!(status, 200, "{text}");
@@ -253,7 +264,10 @@ async fn oversized_http_body() {
     let v: Value = serde_json::from_str(&text).unwrap();
     assert_eq!(v["error"]["code"], -32007, "{text}");
     assert!(v["error"]["message"].as_str().unwrap().contains("too big"), "{text}");
-    let raw_tx = format!(r#"{{"jsonrpc":"2.0","id":1,"method":"eth_sendRawTransaction","params":["0x{}"]}}"#, "ab".repeat(8_000));
+    let raw_tx = format!(
+        r#"{{"jsonrpc":"2.0","id":1,"method":"eth_sendRawTransaction","params":["0x{}"]}}"#,
+        "ab".repeat(8_000)
+    );
     let (status, _) = rpc.post_raw(raw_tx).await;
     assert_eq!(status, 413);
     assert_alive(&rpc).await;

@@ -10,7 +10,7 @@ use alloy::{
     primitives::{Address, Bytes, TxKind, B256, U256},
     providers::Provider,
     rpc::types::{AccessList, AccessListItem, Filter, TransactionRequest},
-    sol_types::{SolCall, SolError, SolEvent},
+    sol_types::{SolCall, SolConstructor, SolError, SolEvent},
 };
 use common::*;
 use serde_json::{json, Value};
@@ -82,8 +82,7 @@ async fn eip1559_transfer_with_wallet_provider() {
     let value = U256::from(123_456_789_000_000u64);
 
     let before = rpc.balance(sender.address()).await;
-    let pending =
-        wallet.send_transaction(TransactionRequest::default().with_to(to).with_value(value)).await.unwrap();
+    let pending = wallet.send_transaction(TransactionRequest::default().with_to(to).with_value(value)).await.unwrap();
     let hash = *pending.tx_hash();
     let receipt = wait_receipt_via(&wallet, hash).await;
     assert!(receipt.status(), "transfer succeeded");
@@ -371,11 +370,22 @@ async fn eth_send_transaction_from_unlocked_account() {
     assert_eq!(receipt["from"], json!(from));
     assert_eq!(rpc.balance(to).await, U256::from(42u64));
     assert_eq!(rpc.nonce(from, "latest").await, 1);
+    // Without `to` it deploys a contract (gas estimated by the node).
+    let ctor = Token::constructorCall::new(("Dev Token".to_string(), "DEV".to_string(), token_supply()));
+    let init = Bytes::from([Token::BYTECODE.to_vec(), ctor.abi_encode()].concat());
+    let hash = rpc.ok("eth_sendTransaction", json!([{ "from": from, "data": init }])).await;
+    let receipt = rpc.wait_receipt(hex_b256(&hash)).await;
+    assert_eq!(receipt["status"], "0x1");
+    assert_eq!(receipt["to"], Value::Null);
+    let created: Address = serde_json::from_value(receipt["contractAddress"].clone()).unwrap();
+    assert_eq!(created, from.create(1), "CREATE address of (sender, nonce 1)");
+    let code = rpc.ok("eth_getCode", json!([created, "latest"])).await;
+    assert_eq!(code, json!(Token::DEPLOYED_BYTECODE));
     // Accounts the node holds no key for are refused.
     let stranger = random_address();
     let e = rpc.err("eth_sendTransaction", json!([{ "from": stranger, "to": to, "value": "0x1" }])).await;
     assert_rpc_error(&e, -32000, "unknown account");
-    assert_eq!(rpc.block_number().await, 1, "nothing else was included");
+    assert_eq!(rpc.block_number().await, 2, "nothing else was included");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -428,10 +438,7 @@ async fn erc20_deploy_call_logs_revert_estimate_storage() {
     let by_hash = rpc.ok("eth_getLogs", json!([{ "blockHash": receipt["blockHash"], "address": token_addr }])).await;
     assert_eq!(by_hash, json!([log]));
     let to_alice = rpc
-        .ok(
-            "eth_getLogs",
-            json!([{ "fromBlock": "0x0", "toBlock": "latest", "topics": [null, null, topic(alice)] }]),
-        )
+        .ok("eth_getLogs", json!([{ "fromBlock": "0x0", "toBlock": "latest", "topics": [null, null, topic(alice)] }]))
         .await;
     assert_eq!(to_alice, json!([log]), "filter on the indexed `to` topic");
     let all = wallet.get_logs(&Filter::new().address(token_addr).from_block(0)).await.unwrap();
@@ -451,8 +458,13 @@ async fn erc20_deploy_call_logs_revert_estimate_storage() {
     assert_eq!(out, json!(B256::from(amount)));
     // ...at the block before the transfer.
     let before = format!("{:#x}", block - 1);
-    let out = rpc.ok("eth_call", json!([{ "to": token_addr, "data": Bytes::from(
-        Token::balanceOfCall::new((alice,)).abi_encode()) }, before])).await;
+    let out = rpc
+        .ok(
+            "eth_call",
+            json!([{ "to": token_addr, "data": Bytes::from(
+        Token::balanceOfCall::new((alice,)).abi_encode()) }, before]),
+        )
+        .await;
     assert_eq!(out, json!(B256::ZERO));
 
     // An over-balance transfer reverts with code 3 and the custom error in `data`.
@@ -490,7 +502,8 @@ async fn erc20_deploy_call_logs_revert_estimate_storage() {
     assert_eq!(wallet.get_storage_at(token_addr, balance_slot(alice)).await.unwrap(), amount);
     assert_eq!(wallet.get_storage_at(token_addr, balance_slot(bob)).await.unwrap(), U256::from(7u64));
     assert_eq!(wallet.get_storage_at(token_addr, U256::from(2u64)).await.unwrap(), token_supply());
-    let raw = rpc.ok("eth_getStorageAt", json!([token_addr, format!("{:#x}", balance_slot(random_address())), "latest"]));
+    let raw =
+        rpc.ok("eth_getStorageAt", json!([token_addr, format!("{:#x}", balance_slot(random_address())), "latest"]));
     assert_eq!(raw.await, json!(B256::ZERO), "absent slot reads as a zero word");
     let at_deploy = BlockId::number(hex_u64(&deploy_receipt["blockNumber"]));
     assert_eq!(wallet.get_storage_at(token_addr, balance_slot(alice)).block_id(at_deploy).await.unwrap(), U256::ZERO);

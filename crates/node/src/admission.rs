@@ -6,7 +6,6 @@ use alloy_consensus::{Transaction, TxEnvelope};
 use alloy_eips::eip2718::Decodable2718;
 use alloy_primitives::{Address, B256, U256};
 use mosaic_mempool::{AddOutcome, PoolError};
-use mosaic_stf::StateReader;
 use std::sync::OnceLock;
 use tokio::sync::{mpsc, oneshot};
 use tracing::warn;
@@ -221,8 +220,12 @@ impl Node {
     }
 
     fn check_stateful_and_add(&self, sender: Address, tx: TxEnvelope) -> Result<(), SubmitError> {
-        let state = self.latest_state().map_err(|e| SubmitError::Internal(e.to_string()))?;
-        let account = state.account(&sender).map_err(|e| SubmitError::Internal(e.to_string()))?.unwrap_or_default();
+        let account = self
+            .inner
+            .db
+            .latest_account(&sender)
+            .map_err(|e| SubmitError::Internal(e.to_string()))?
+            .unwrap_or_default();
         if tx.nonce() < account.nonce {
             return Err(SubmitError::NonceTooLow { tx: tx.nonce(), state: account.nonce });
         }

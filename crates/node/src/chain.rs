@@ -331,13 +331,15 @@ impl Node {
             }
         }
         let exec_time = started.elapsed();
-        let commit_start = Instant::now();
+        let root_start = Instant::now();
         let parent_root = parent.state_root;
         let built = {
             let txn = self.inner.db.read()?;
             let nodes = TrieNodes::new(&txn)?;
             builder.finish(&nodes, parent_root)?
         };
+        let root_time = root_start.elapsed();
+        let commit_start = Instant::now();
         self.inner.db.commit_block(&built)?;
         let commit_time = commit_start.elapsed();
         let hash = built.block.hash();
@@ -365,12 +367,14 @@ impl Node {
         m.txs.inc_by(included.len() as u64);
         m.head.set(built.block.header.number as i64);
         m.execution_seconds.observe(exec_time.as_secs_f64());
+        m.state_root_seconds.observe(root_time.as_secs_f64());
         m.commit_seconds.observe(commit_time.as_secs_f64());
         debug!(
             number = built.block.header.number,
             txs = included.len(),
             gas = built.block.header.gas_used,
             exec_ms = exec_time.as_millis() as u64,
+            root_ms = root_time.as_millis() as u64,
             commit_ms = commit_time.as_millis() as u64,
             "block committed"
         );

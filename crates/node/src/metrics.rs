@@ -17,7 +17,9 @@ pub struct Metrics {
     pub head: IntGauge,
     /// Time to execute a block's transactions.
     pub execution_seconds: Histogram,
-    /// Time to update the state tree and write a block to the database.
+    /// Time to update the state tree (new state root) of a block.
+    pub state_root_seconds: Histogram,
+    /// Time to write a block and its state to the database (durably).
     pub commit_seconds: Histogram,
 }
 
@@ -54,7 +56,8 @@ impl Metrics {
             mempool_size: gauge("mempool_size", "Transactions waiting in the mempool"),
             head: gauge("head_block", "Latest block number"),
             execution_seconds: histogram("block_execution_seconds", "Time to execute a block's transactions"),
-            commit_seconds: histogram("block_commit_seconds", "Time to update the state tree and persist a block"),
+            state_root_seconds: histogram("block_state_root_seconds", "Time to update the state tree of a block"),
+            commit_seconds: histogram("block_commit_seconds", "Time to write a block and its state durably"),
             registry,
         }
     }

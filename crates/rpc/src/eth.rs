@@ -366,6 +366,8 @@ impl EthApi {
         let state = self.state(None)?;
         let account = state.account(&from).map_err(internal)?.unwrap_or_default();
         req.chain_id = Some(self.node.chain_id());
+        // No `to` means a contract creation (geth, anvil); the typed-tx builder wants it explicit.
+        req.to.get_or_insert(TxKind::Create);
         if req.nonce.is_none() {
             req.nonce = Some(self.node.pending_nonce(&from, account.nonce));
         }

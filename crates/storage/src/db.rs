@@ -227,6 +227,18 @@ impl Database {
         }
     }
 
+    /// An account in the latest state (one table lookup; the admission hot path).
+    pub fn latest_account(&self, address: &Address) -> Result<Option<mosaic_primitives::AccountLeaf>, StorageError> {
+        let txn = self.read()?;
+        let t = txn.open_table(ACCOUNTS)?;
+        match t.get(&address.0 .0)? {
+            Some(v) => {
+                Ok(Some(mosaic_primitives::AccountLeaf::decode(v.value()).ok_or_else(|| corrupt("account row"))?))
+            }
+            None => Ok(None),
+        }
+    }
+
     /// Where transaction `hash` was included.
     pub fn tx_location(&self, hash: &B256) -> Result<Option<TxLocation>, StorageError> {
         let txn = self.read()?;

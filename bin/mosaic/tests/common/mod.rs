@@ -250,6 +250,23 @@ impl Rpc {
         (status, resp.text().await.expect("read HTTP body"))
     }
 
+    /// Calls `method`, tolerating transport failure (the node may have been killed): `Err` on a
+    /// transport error, else the JSON-RPC outcome.
+    pub async fn try_call(&self, method: &str, params: Value) -> Result<Result<Value, RpcError>, String> {
+        let body = json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params});
+        let resp = self
+            .client
+            .post(&self.url)
+            .header("content-type", "application/json")
+            .body(body.to_string())
+            .send()
+            .await
+            .map_err(|e| e.to_string())?;
+        let text = resp.text().await.map_err(|e| e.to_string())?;
+        let v: Value = serde_json::from_str(&text).map_err(|e| format!("{e}: {text}"))?;
+        Ok(parse_response(&v))
+    }
+
     /// Calls `method`; `Ok(result)` or `Err(error object)`.
     pub async fn call(&self, method: &str, params: Value) -> Result<Value, RpcError> {
         let body = json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params});
@@ -411,15 +428,7 @@ pub fn signed_transfer(signer: &PrivateKeySigner, nonce: u64, to: Address, value
 
 /// An EIP-155 legacy transfer.
 pub fn transfer_legacy(nonce: u64, to: Address, value: U256, gas_price: u128, chain_id: Option<u64>) -> TxLegacy {
-    TxLegacy {
-        chain_id,
-        nonce,
-        gas_price,
-        gas_limit: TRANSFER_GAS,
-        to: TxKind::Call(to),
-        value,
-        ..Default::default()
-    }
+    TxLegacy { chain_id, nonce, gas_price, gas_limit: TRANSFER_GAS, to: TxKind::Call(to), value, ..Default::default() }
 }
 
 alloy::sol!(
