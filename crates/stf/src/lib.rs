@@ -18,3 +18,6 @@ pub use db::{Overlay, StateError, StateReader};
 pub use diff::{trie_updates, StateDiff};
 pub use env::{intrinsic_gas, simulate, tx_env, SimulateOptions};
 pub use revm;
+
+#[cfg(test)]
+mod tests;

@@ -10,3 +10,6 @@ mod state;
 
 pub use db::{head_in, header_in, Database, StorageError, TrieNodes, TxLocation};
 pub use state::{HistoricalState, LatestState};
+
+#[cfg(test)]
+mod tests;
