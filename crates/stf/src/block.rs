@@ -140,27 +140,29 @@ pub struct BuiltBlock {
 }
 
 /// Executes transactions one by one on top of a parent state and seals them into a block.
-#[derive(Debug)]
-pub struct BlockBuilder<S> {
+///
+/// One revm instance serves the whole block (its journal is emptied after every transaction), with the
+/// block's overlay as its database.
+pub struct BlockBuilder<S: StateReader> {
     ctx: BlockContext,
-    overlay: Overlay<S>,
+    evm: MainnetEvm<MainnetContext<Overlay<S>>>,
     transactions: Vec<TxEnvelope>,
     senders: Vec<Address>,
     receipts: Vec<ReceiptEnvelope>,
     cumulative_gas: u64,
 }
 
+impl<S: StateReader> core::fmt::Debug for BlockBuilder<S> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("BlockBuilder").field("ctx", &self.ctx).field("txs", &self.transactions.len()).finish()
+    }
+}
+
 impl<S: StateReader> BlockBuilder<S> {
     /// Starts a block on top of `reader`'s state.
     pub fn new(reader: S, ctx: BlockContext) -> Self {
-        Self {
-            ctx,
-            overlay: Overlay::new(reader),
-            transactions: Vec::new(),
-            senders: Vec::new(),
-            receipts: Vec::new(),
-            cumulative_gas: 0,
-        }
+        let evm = evm_for(Overlay::new(reader), &ctx, SimulateOptions::default());
+        Self { ctx, evm, transactions: Vec::new(), senders: Vec::new(), receipts: Vec::new(), cumulative_gas: 0 }
     }
 
     /// The block being built.
@@ -185,7 +187,7 @@ impl<S: StateReader> BlockBuilder<S> {
 
     /// The state as the next transaction would see it.
     pub fn overlay(&self) -> &Overlay<S> {
-        &self.overlay
+        &self.evm.ctx.journaled_state.database
     }
 
     /// Executes `tx` (signed by `sender`) and, unless it is invalid, includes it in the block.
@@ -197,11 +199,8 @@ impl<S: StateReader> BlockBuilder<S> {
             return Err(TxFailure::BlockFull);
         }
         let env = tx_env(&tx, sender);
-        let result = {
-            let mut evm = evm_for(&mut self.overlay, &self.ctx, SimulateOptions::default());
-            evm.transact(env).map_err(TxFailure::from_evm)?
-        };
-        self.overlay.diff.apply_evm_state(result.state);
+        let result = self.evm.transact(env).map_err(TxFailure::from_evm)?;
+        self.evm.ctx.journaled_state.database.diff.apply_evm_state(result.state);
         let gas_used = result.result.tx_gas_used();
         self.cumulative_gas += gas_used;
         let (success, output, logs, contract_address) = match result.result {
@@ -221,7 +220,8 @@ impl<S: StateReader> BlockBuilder<S> {
 
     /// Commits the block's changes into the state tree rooted at `parent_root` and seals the header.
     pub fn finish<N: NodeStore>(self, nodes: &N, parent_root: B256) -> Result<BuiltBlock, TrieError> {
-        let updates = trie_updates(&self.overlay.diff);
+        let diff = self.evm.ctx.journaled_state.database.diff;
+        let updates = trie_updates(&diff);
         let (state_root, trie_nodes) = mosaic_trie::update(nodes, parent_root, &updates)?;
         let logs_bloom = self.receipts.iter().fold(Bloom::ZERO, |mut acc, r| {
             acc.accrue_bloom(r.logs_bloom());
@@ -254,7 +254,7 @@ impl<S: StateReader> BlockBuilder<S> {
         Ok(BuiltBlock {
             block: Block { header, transactions: self.transactions, senders: self.senders },
             receipts: self.receipts,
-            diff: self.overlay.diff,
+            diff,
             trie_nodes,
         })
     }
