@@ -237,7 +237,14 @@ async fn fund(chain: &Chain, funder: &PrivateKeySigner, senders: &[PrivateKeySig
     Ok(())
 }
 
-async fn eth_load(chain: &Chain, senders: &[PrivateKeySigner], n: usize) -> anyhow::Result<Vec<Vec<TxEnvelope>>> {
+/// Pre-signs `n` transactions spread evenly over `senders`, continuing from each sender's pending nonce;
+/// `make(sender index, k)` gives the k-th transaction's `(to, value, input, gas)`.
+async fn presign(
+    chain: &Chain,
+    senders: &[PrivateKeySigner],
+    n: usize,
+    make: impl Fn(usize, u64) -> (TxKind, U256, Bytes, u64),
+) -> anyhow::Result<Vec<Vec<TxEnvelope>>> {
     let mut per_sender = Vec::with_capacity(senders.len());
     for (i, s) in senders.iter().enumerate() {
         let count = n / senders.len() + usize::from(i < n % senders.len());
@@ -245,13 +252,23 @@ async fn eth_load(chain: &Chain, senders: &[PrivateKeySigner], n: usize) -> anyh
         per_sender.push(
             (0..count as u64)
                 .map(|k| {
-                    let to = Address::from_word(keccak256([i.to_be_bytes().as_slice(), &k.to_be_bytes()].concat()));
-                    chain.sign(s, start + k, TxKind::Call(to), U256::from(1), Bytes::new(), 21_000)
+                    let (to, value, input, gas) = make(i, k);
+                    chain.sign(s, start + k, to, value, input, gas)
                 })
                 .collect(),
         );
     }
     Ok(per_sender)
+}
+
+/// A fresh recipient per transaction, so every transfer also creates an account.
+fn recipient(tag: &[u8], i: usize, k: u64) -> Address {
+    Address::from_word(keccak256([tag, &i.to_be_bytes(), &k.to_be_bytes()].concat()))
+}
+
+async fn eth_load(chain: &Chain, senders: &[PrivateKeySigner], n: usize) -> anyhow::Result<Vec<Vec<TxEnvelope>>> {
+    presign(chain, senders, n, |i, k| (TxKind::Call(recipient(b"eth", i, k)), U256::from(1), Bytes::new(), 21_000))
+        .await
 }
 
 async fn erc20_load(
@@ -282,23 +299,11 @@ async fn erc20_load(
         nonce += 1;
     }
     chain.wait_receipt(last, Duration::from_secs(timeout)).await?;
-    let mut per_sender = Vec::with_capacity(senders.len());
-    for (i, s) in senders.iter().enumerate() {
-        let count = n / senders.len() + usize::from(i < n % senders.len());
-        let start = chain.nonce(s.address()).await?;
-        per_sender.push(
-            (0..count as u64)
-                .map(|k| {
-                    let to = Address::from_word(keccak256(
-                        [b"erc20".as_slice(), &i.to_be_bytes(), &k.to_be_bytes()].concat(),
-                    ));
-                    let data = Token::transferCall { to, value: U256::from(1) }.abi_encode();
-                    chain.sign(s, start + k, TxKind::Call(token), U256::ZERO, data.into(), 80_000)
-                })
-                .collect(),
-        );
-    }
-    Ok(per_sender)
+    presign(chain, senders, n, |i, k| {
+        let data = Token::transferCall { to: recipient(b"erc20", i, k), value: U256::from(1) }.abi_encode();
+        (TxKind::Call(token), U256::ZERO, data.into(), 80_000)
+    })
+    .await
 }
 
 /// Sends every transaction and times it to inclusion.
