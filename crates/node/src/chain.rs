@@ -159,13 +159,13 @@ impl Node {
         let (blocks, _) = broadcast::channel(1024);
         let metrics = Metrics::new();
         metrics.head.set(head_number as i64);
-        let db_pool = config.pool.clone();
+        let pool_config = config.pool.clone();
         let node = Self {
             inner: Arc::new(Inner {
                 persister: Persister::spawn(),
                 db,
                 head: RwLock::new(head),
-                pool: Mutex::new(Mempool::new(db_pool)),
+                pool: Mutex::new(Mempool::new(pool_config)),
                 build_lock: Mutex::new(()),
                 blocks,
                 tx_arrived: Notify::new(),

@@ -125,18 +125,14 @@ impl EthApi {
         }
         let gas = req.gas.unwrap_or(gas_cap).min(gas_cap);
         let env = TxEnv {
-            tx_type: if req.max_fee_per_gas.is_some() || req.authorization_list.is_some() {
-                if req.authorization_list.is_some() {
-                    4
-                } else {
-                    2
-                }
-            } else if req.access_list.is_some() && req.gas_price.is_some() {
-                1
-            } else if req.gas_price.is_some() || !priced {
-                0
-            } else {
+            tx_type: if req.authorization_list.is_some() {
+                4
+            } else if req.max_fee_per_gas.is_some() || req.max_priority_fee_per_gas.is_some() {
                 2
+            } else if req.access_list.is_some() {
+                1
+            } else {
+                0
             },
             caller: req.from.unwrap_or_default(),
             gas_limit: gas,
@@ -194,7 +190,7 @@ impl EthApi {
         let n = self.resolve_block_id(id)?;
         let ctx = self.call_context(n)?;
         let cap = req.gas.unwrap_or(CALL_GAS_CAP).min(CALL_GAS_CAP).min(ctx.gas_limit);
-        let (mut env, opts) = self.call_env(&req, &ctx, cap)?;
+        let (env, opts) = self.call_env(&req, &ctx, cap)?;
         let try_gas = |env: &TxEnv, gas: u64| -> RpcResult<ExecutionResult> {
             let mut e = env.clone();
             e.gas_limit = gas;
@@ -234,7 +230,6 @@ impl EthApi {
                 lo = mid;
             }
         }
-        env.gas_limit = hi;
         Ok(U64::from(hi))
     }
 
