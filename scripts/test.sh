@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh clone: installs what the tests need (Foundry, solc, viem from npm;
-# rust-src), then formatting, lints, the zkVM cross-build of the STF, the contract tests, and every Rust
-# unit and integration test (which start the real node and drive it with alloy, cast/forge and viem).
+# rust-src, the wasm32 target), then formatting, lints, the zkVM cross-build of the STF, the Wasm example
+# contracts, the Solidity contract tests, and every Rust unit and integration test (which start the real
+# node and drive it with alloy, cast/forge and viem).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 step() { printf '\n==> %s\n' "$*"; }
@@ -17,10 +18,16 @@ cargo clippy --release --locked --workspace --all-targets -- -D warnings
 step "STF builds for the zkVM (riscv32im, no_std)"
 scripts/check-zkvm-build.sh
 
+step "Wasm contracts: SDK + examples for wasm32, checked for imports, entry points and floats"
+(cd wasm && cargo fmt --all --check)
+scripts/build-wasm-contracts.sh --locked
+(cd wasm && unset RUSTFLAGS && cargo clippy --release --locked --target wasm32-unknown-unknown -- -D warnings)
+
 step "contracts: forge tests and committed fixtures"
 # shellcheck source=scripts/tools-env.sh
 source scripts/tools-env.sh
 (cd e2e/erc20 && forge test)
+(cd e2e/multivm && forge test)
 scripts/update-test-fixtures.sh --check
 
 step "Rust tests (unit + integration against the real node)"

@@ -5,6 +5,7 @@ use crate::{
         internal, invalid_params, reverted, rpc_err, submit_error, LIMIT_EXCEEDED, RESOURCE_NOT_FOUND, SERVER_ERROR,
     },
     proof::account_proof,
+    stats::TxStats,
 };
 use alloy_consensus::{SignableTransaction, Transaction as _, TxEnvelope};
 use alloy_eips::{eip2718::Encodable2718, BlockId, BlockNumberOrTag};
@@ -22,7 +23,9 @@ use mosaic_node::{Node, StateSnapshot};
 use mosaic_stf::{
     revm::context::TxEnv,
     revm::context_interface::result::{EVMError, ExecutionResult},
-    simulate, BlockContext, SimulateOptions, StateReader,
+    simulate,
+    vm::FrameStat,
+    BlockContext, SimulateOptions, StateReader,
 };
 use serde::de::DeserializeOwned;
 use std::{collections::HashMap, sync::Arc};
@@ -164,8 +167,18 @@ impl EthApi {
         env: TxEnv,
         opts: SimulateOptions,
     ) -> RpcResult<ExecutionResult> {
+        self.run_call_with_stats(state, ctx, env, opts).map(|(r, _)| r)
+    }
+
+    fn run_call_with_stats(
+        &self,
+        state: StateSnapshot,
+        ctx: &BlockContext,
+        env: TxEnv,
+        opts: SimulateOptions,
+    ) -> RpcResult<(ExecutionResult, Vec<FrameStat>)> {
         match simulate(state, ctx, env, opts) {
-            Ok(r) => Ok(r.result),
+            Ok((r, stats)) => Ok((r.result, stats)),
             Err(EVMError::Database(e)) => Err(internal(e)),
             Err(EVMError::Transaction(e)) => Err(rpc_err(SERVER_ERROR, tx_error_message(&e))),
             Err(e) => Err(rpc_err(SERVER_ERROR, e.to_string())),
@@ -184,6 +197,30 @@ impl EthApi {
             ExecutionResult::Revert { output, .. } => Err(reverted(&output)),
             ExecutionResult::Halt { reason, .. } => Err(rpc_err(SERVER_ERROR, halt_message(&reason))),
         }
+    }
+
+    /// `mosaic_callStats`: runs a call like `eth_call` and reports its per-frame gas and cycles.
+    fn call_stats(&self, req: TransactionRequest, id: Option<BlockId>) -> RpcResult<TxStats> {
+        let n = self.resolve_block_id(id)?;
+        let ctx = self.call_context(n)?;
+        let cap = CALL_GAS_CAP.min(ctx.gas_limit);
+        let (env, opts) = self.call_env(&req, &ctx, cap)?;
+        let state =
+            self.node.state_at(n).map_err(internal)?.ok_or_else(|| rpc_err(RESOURCE_NOT_FOUND, "header not found"))?;
+        let (result, frames) = self.run_call_with_stats(state, &ctx, env, opts)?;
+        Ok(TxStats::new(None, result.is_success(), result.tx_gas_used(), &frames))
+    }
+
+    /// `mosaic_getTransactionStats`: per-frame gas and cycles of an included transaction.
+    fn tx_stats(&self, hash: B256) -> RpcResult<Option<TxStats>> {
+        let Some(frames) = self.node.db().tx_stats(&hash).map_err(internal)? else { return Ok(None) };
+        let Some(loc) = self.node.db().tx_location(&hash).map_err(internal)? else { return Ok(None) };
+        let receipts = self.node.db().receipts(loc.block).map_err(internal)?.unwrap_or_default();
+        let idx = loc.index as usize;
+        let Some(receipt) = receipts.get(idx) else { return Ok(None) };
+        let prev = if idx == 0 { 0 } else { receipts[idx - 1].cumulative_gas_used() };
+        let gas_used = receipt.cumulative_gas_used() - prev;
+        Ok(Some(TxStats::new(Some(hash), receipt.status(), gas_used, &frames)))
     }
 
     fn estimate_gas(&self, req: TransactionRequest, id: Option<BlockId>) -> RpcResult<U64> {
@@ -584,6 +621,14 @@ pub fn module(api: EthApi) -> RpcModule<EthApi> {
         account_proof(&api.node, addr, &slots, n)
     });
     reg!("mosaic_metrics", |_p, api| Ok(api.node.metrics().render()));
+    reg!("mosaic_getTransactionStats", |p, api| {
+        let hash: B256 = one(p)?;
+        api.tx_stats(hash)
+    });
+    reg!("mosaic_callStats", |p, api| {
+        let (req, id): (TransactionRequest, Option<BlockId>) = two(p)?;
+        api.call_stats(req, id)
+    });
     m.register_async_method("eth_sendRawTransaction", |p, api, _| async move {
         let raw: Bytes = one(p)?;
         api.node.submit_raw(&raw).await.map_err(submit_error)

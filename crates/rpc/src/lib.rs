@@ -5,10 +5,12 @@ pub mod error;
 mod eth;
 mod metrics_layer;
 pub mod proof;
+pub mod stats;
 mod subscribe;
 
 pub use eth::{EthApi, SUGGESTED_TIP};
 pub use proof::ProofResponse;
+pub use stats::TxStats;
 
 use alloy_primitives::Address;
 use alloy_signer_local::PrivateKeySigner;

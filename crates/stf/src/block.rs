@@ -1,4 +1,5 @@
 //! Building an L2 block: execute transactions in order, collect receipts, commit the state tree.
+use crate::vm::{FrameStat, MosaicEvm, WasmVm};
 use crate::{
     db::{Overlay, StateError, StateReader},
     diff::{trie_updates, StateDiff},
@@ -20,9 +21,9 @@ use revm::{
         block::BlobExcessGasAndPrice,
         result::{EVMError, ExecutionResult, InvalidTransaction},
     },
-    handler::{MainBuilder, MainnetContext, MainnetEvm},
+    handler::MainnetContext,
     primitives::hardfork::SpecId,
-    Database, ExecuteEvm,
+    Database,
 };
 
 /// The Ethereum hardfork Mosaic executes (revm's spec).
@@ -47,12 +48,13 @@ pub struct BlockContext {
     pub parent_hash: B256,
 }
 
-/// A revm instance over `db` configured for the block.
+/// A Mosaic EVM (revm plus the Wasm VM) over `db` configured for the block.
 pub(crate) fn evm_for<DB: Database>(
     db: DB,
     ctx: &BlockContext,
     opts: SimulateOptions,
-) -> MainnetEvm<MainnetContext<DB>> {
+    wasm: WasmVm,
+) -> MosaicEvm<MainnetContext<DB>> {
     let mut c: MainnetContext<DB> = Context::new(db, HARDFORK);
     c = c.modify_cfg_chained(|cfg| {
         cfg.chain_id = ctx.chain_id;
@@ -71,7 +73,7 @@ pub(crate) fn evm_for<DB: Database>(
         blob_excess_gas_and_price: Some(BlobExcessGasAndPrice::new(0, 1)),
         slot_num: 0,
     };
-    c.build_mainnet()
+    MosaicEvm::new(c, wasm)
 }
 
 /// Why a transaction could not be included (it leaves the block unchanged).
@@ -124,6 +126,8 @@ pub struct TxOutcome {
     pub output: Bytes,
     /// Address of the contract it created, if any.
     pub contract_address: Option<Address>,
+    /// Gas and cycles of every VM frame it ran.
+    pub frames: Vec<FrameStat>,
 }
 
 /// A finished block with everything the node must persist atomically.
@@ -137,6 +141,8 @@ pub struct BuiltBlock {
     pub diff: StateDiff,
     /// New state-tree nodes to persist.
     pub trie_nodes: Vec<(B256, Node)>,
+    /// Per-transaction VM frame stats, in transaction order.
+    pub frame_stats: Vec<Vec<FrameStat>>,
 }
 
 /// Executes transactions one by one on top of a parent state and seals them into a block.
@@ -145,8 +151,9 @@ pub struct BuiltBlock {
 /// block's overlay as its database.
 pub struct BlockBuilder<S: StateReader> {
     ctx: BlockContext,
-    evm: MainnetEvm<MainnetContext<Overlay<S>>>,
+    evm: MosaicEvm<MainnetContext<Overlay<S>>>,
     transactions: Vec<TxEnvelope>,
+    frame_stats: Vec<Vec<FrameStat>>,
     senders: Vec<Address>,
     receipts: Vec<ReceiptEnvelope>,
     cumulative_gas: u64,
@@ -161,8 +168,16 @@ impl<S: StateReader> core::fmt::Debug for BlockBuilder<S> {
 impl<S: StateReader> BlockBuilder<S> {
     /// Starts a block on top of `reader`'s state.
     pub fn new(reader: S, ctx: BlockContext) -> Self {
-        let evm = evm_for(Overlay::new(reader), &ctx, SimulateOptions::default());
-        Self { ctx, evm, transactions: Vec::new(), senders: Vec::new(), receipts: Vec::new(), cumulative_gas: 0 }
+        let evm = evm_for(Overlay::new(reader), &ctx, SimulateOptions::default(), WasmVm::new());
+        Self {
+            ctx,
+            evm,
+            transactions: Vec::new(),
+            frame_stats: Vec::new(),
+            senders: Vec::new(),
+            receipts: Vec::new(),
+            cumulative_gas: 0,
+        }
     }
 
     /// The block being built.
@@ -187,7 +202,7 @@ impl<S: StateReader> BlockBuilder<S> {
 
     /// The state as the next transaction would see it.
     pub fn overlay(&self) -> &Overlay<S> {
-        &self.evm.ctx.journaled_state.database
+        &self.evm.ctx_ref().journaled_state.database
     }
 
     /// Executes `tx` (signed by `sender`) and, unless it is invalid, includes it in the block.
@@ -199,8 +214,8 @@ impl<S: StateReader> BlockBuilder<S> {
             return Err(TxFailure::BlockFull);
         }
         let env = tx_env(&tx, sender);
-        let result = self.evm.transact(env).map_err(TxFailure::from_evm)?;
-        self.evm.ctx.journaled_state.database.diff.apply_evm_state(result.state);
+        let (result, frames) = self.evm.transact(env).map_err(TxFailure::from_evm)?;
+        self.evm.ctx().journaled_state.database.diff.apply_evm_state(result.state);
         let gas_used = result.result.tx_gas_used();
         self.cumulative_gas += gas_used;
         let (success, output, logs, contract_address) = match result.result {
@@ -215,12 +230,13 @@ impl<S: StateReader> BlockBuilder<S> {
         self.receipts.push(ReceiptEnvelope::from_typed(tx.tx_type(), receipt.with_bloom()));
         self.transactions.push(tx);
         self.senders.push(sender);
-        Ok(TxOutcome { success, gas_used, output, contract_address })
+        self.frame_stats.push(frames.clone());
+        Ok(TxOutcome { success, gas_used, output, contract_address, frames })
     }
 
     /// Commits the block's changes into the state tree rooted at `parent_root` and seals the header.
-    pub fn finish<N: NodeStore>(self, nodes: &N, parent_root: B256) -> Result<BuiltBlock, TrieError> {
-        let diff = self.evm.ctx.journaled_state.database.diff;
+    pub fn finish<N: NodeStore>(mut self, nodes: &N, parent_root: B256) -> Result<BuiltBlock, TrieError> {
+        let diff = core::mem::take(&mut self.evm.ctx().journaled_state.database.diff);
         let updates = trie_updates(&diff);
         let (state_root, trie_nodes) = mosaic_trie::update(nodes, parent_root, &updates)?;
         let logs_bloom = self.receipts.iter().fold(Bloom::ZERO, |mut acc, r| {
@@ -256,6 +272,7 @@ impl<S: StateReader> BlockBuilder<S> {
             receipts: self.receipts,
             diff,
             trie_nodes,
+            frame_stats: self.frame_stats,
         })
     }
 }
@@ -311,6 +328,7 @@ pub fn genesis<N: NodeStore>(
         block: Block { header, transactions: Vec::new(), senders: Vec::new() },
         receipts: Vec::new(),
         diff,
+        frame_stats: Vec::new(),
         trie_nodes,
     })
 }

@@ -1,4 +1,5 @@
 //! Mapping Ethereum transactions to revm's environment, and read-only simulation (`eth_call`).
+use crate::vm::{TxExecution, WasmVm};
 use crate::{
     block::{evm_for, BlockContext},
     db::{Overlay, StateError, StateReader},
@@ -9,7 +10,6 @@ use alloy_primitives::Address;
 use revm::{
     context::TxEnv,
     context_interface::{either::Either, result::EVMError},
-    ExecuteEvm,
 };
 
 /// Builds revm's transaction environment for a signed transaction and its recovered sender.
@@ -51,15 +51,16 @@ pub struct SimulateOptions {
     pub disable_nonce_check: bool,
 }
 
-/// Runs a transaction on top of `reader` without committing anything; returns revm's result and state.
+/// Runs a transaction on top of `reader` without committing anything; returns revm's result and state,
+/// and the stats of every VM frame it ran.
 pub fn simulate<S: StateReader>(
     reader: S,
     ctx: &BlockContext,
     tx: TxEnv,
     opts: SimulateOptions,
-) -> Result<revm::context_interface::result::ResultAndState, EVMError<StateError>> {
+) -> Result<TxExecution, EVMError<StateError>> {
     let mut overlay = Overlay::new(reader);
-    let mut evm = evm_for(&mut overlay, ctx, opts);
+    let mut evm = evm_for(&mut overlay, ctx, opts, WasmVm::new());
     evm.transact(tx)
 }
 

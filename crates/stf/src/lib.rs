@@ -12,6 +12,7 @@ mod block;
 mod db;
 mod diff;
 mod env;
+pub mod vm;
 
 pub use block::{child_context, genesis, BlockBuilder, BlockContext, BuiltBlock, TxFailure, TxOutcome, HARDFORK};
 pub use db::{Overlay, StateError, StateReader};

@@ -225,7 +225,7 @@ fn simulate_does_not_commit_and_genesis_is_deterministic() {
     let a = signer(0);
     let state = funded(&[&a]);
     let env = tx_env(&tx(&a, 0, TxKind::Call(Address::ZERO), eth(1), vec![], 21_000), a.address());
-    let r = simulate(&state, &ctx(), env, SimulateOptions::default()).unwrap();
+    let (r, _) = simulate(&state, &ctx(), env, SimulateOptions::default()).unwrap();
     assert!(r.result.is_success());
     assert_eq!(state.accounts[&a.address()].nonce, 0);
     let cfg = ChainConfig::default();
@@ -253,4 +253,273 @@ fn blob_transactions_are_rejected() {
     let env: TxEnvelope = variant.into_signed(sig).into();
     let mut builder = BlockBuilder::new(funded(&[&a]), ctx());
     assert!(matches!(builder.execute(env, a.address()), Err(TxFailure::Invalid(m)) if m.contains("blob")));
+}
+
+/// MultiVM: Wasm contracts deployed and called with ordinary transactions, and EVM ↔ Wasm calls.
+mod multivm {
+    use super::*;
+    use crate::vm::{FrameStat, FUEL_PER_GAS, MAX_WASM_FRAME_PAGES};
+
+    const GAS: u64 = 900_000;
+
+    fn ctx() -> BlockContext {
+        BlockContext { gas_limit: 30_000_000, ..super::ctx() }
+    }
+
+    fn wasm(src: &str) -> Vec<u8> {
+        wat::parse_str(src).expect("valid wat")
+    }
+
+    /// Counter: `deploy` stores 5 in slot 0; `call` increments it, logs it and returns it.
+    const COUNTER: &str = r#"(module
+      (import "mosaic" "sload" (func $sload (param i32 i32)))
+      (import "mosaic" "sstore" (func $sstore (param i32 i32)))
+      (import "mosaic" "set_output" (func $set_output (param i32 i32)))
+      (import "mosaic" "emit_log" (func $emit_log (param i32 i32 i32 i32)))
+      (memory (export "memory") 1)
+      (func (export "deploy") (result i32)
+        (i32.store8 (i32.const 63) (i32.const 5))
+        (call $sstore (i32.const 0) (i32.const 32))
+        (i32.const 0))
+      (func (export "call") (result i32)
+        (call $sload (i32.const 0) (i32.const 32))
+        (i32.store8 (i32.const 63) (i32.add (i32.load8_u (i32.const 63)) (i32.const 1)))
+        (call $sstore (i32.const 0) (i32.const 32))
+        (call $emit_log (i32.const 0) (i32.const 0) (i32.const 32) (i32.const 32))
+        (call $set_output (i32.const 32) (i32.const 32))
+        (i32.const 0)))"#;
+
+    fn word(n: u64) -> Bytes {
+        Bytes::from(U256::from(n).to_be_bytes::<32>().to_vec())
+    }
+
+    /// EVM code: CALL `to` with no data, copy 32 bytes of its output, then RETURN (or REVERT) them.
+    fn evm_caller(to: Address, revert: bool) -> Vec<u8> {
+        let mut c = vec![0x60, 0x20, 0x60, 0x00, 0x60, 0x00, 0x60, 0x00, 0x60, 0x00, 0x73];
+        c.extend_from_slice(to.as_slice());
+        c.extend_from_slice(&[0x5a, 0xf1, 0x50, 0x60, 0x20, 0x60, 0x00, if revert { 0xfd } else { 0xf3 }]);
+        c
+    }
+
+    fn with_code(state: &mut MemoryState, at: Address, code: Vec<u8>) {
+        let hash = alloy_primitives::keccak256(&code);
+        state.codes.insert(hash, code.into());
+        state.accounts.insert(at, AccountLeaf { nonce: 1, balance: U256::ZERO, code_hash: hash });
+    }
+
+    fn reason(output: &Bytes) -> alloc::string::String {
+        // Error(string): selector, offset, length, bytes
+        assert_eq!(&output[..4], &[0x08, 0xc3, 0x79, 0xa0], "not an Error(string): {output}");
+        let len = U256::from_be_slice(&output[36..68]).to::<usize>();
+        alloc::string::String::from_utf8(output[68..68 + len].to_vec()).unwrap()
+    }
+
+    fn deploy(builder: &mut BlockBuilder<MemoryState>, k: &PrivateKeySigner, nonce: u64, code: Vec<u8>) -> TxOutcome {
+        builder.execute(tx(k, nonce, TxKind::Create, U256::ZERO, code, GAS), k.address()).unwrap()
+    }
+
+    #[test]
+    fn wasm_contract_deploys_and_runs_with_plain_transactions() {
+        let a = signer(0);
+        let module = wasm(COUNTER);
+        let mut builder = BlockBuilder::new(funded(&[&a]), ctx());
+        let out = deploy(&mut builder, &a, 0, module.clone());
+        assert!(out.success, "deploy failed: {out:?}");
+        let counter = out.contract_address.unwrap();
+        assert_eq!(counter, a.address().create(0), "Wasm contracts live at the usual CREATE address");
+        let code_hash = builder.overlay().account(&counter).unwrap().unwrap().code_hash;
+        assert_eq!(code_hash, alloy_primitives::keccak256(&module), "the code is the module itself");
+        assert_eq!(builder.overlay().storage_value(&counter, &U256::ZERO).unwrap(), U256::from(5));
+
+        let out = builder.execute(tx(&a, 1, TxKind::Call(counter), U256::ZERO, vec![], GAS), a.address()).unwrap();
+        assert!(out.success);
+        assert_eq!(out.output, word(6));
+        assert_eq!(builder.overlay().storage_value(&counter, &U256::ZERO).unwrap(), U256::from(6));
+        let [frame]: [FrameStat; 1] = out.frames.try_into().unwrap();
+        assert_eq!((frame.vm, frame.kind, frame.address, frame.depth), ("wasm", "call", counter, 0));
+        assert!(frame.cycles > 5 && frame.cycles < 100, "cycles {}", frame.cycles);
+        // cold SLOAD 2100 + SSTORE 5→6 (2900 + 100) + LOG0 with 32 bytes (375 + 256) + page 1024 + cycles
+        assert!(frame.gas_used > 6_000 && frame.gas_used < 7_000, "gas {}", frame.gas_used);
+        assert_eq!(out.gas_used, 21_000 + frame.gas_used);
+
+        let built = builder.finish(&MemoryNodeStore::new(), EMPTY_ROOT).unwrap();
+        let receipt = &built.receipts[1];
+        assert_eq!(receipt.logs().len(), 1);
+        assert_eq!(receipt.logs()[0].address, counter);
+        assert_eq!(receipt.logs()[0].data.data, word(6));
+        assert_eq!(built.frame_stats.len(), 2);
+    }
+
+    #[test]
+    fn evm_calls_wasm_and_a_revert_unwinds_both() {
+        let a = signer(0);
+        let mut builder = BlockBuilder::new(funded(&[&a]), ctx());
+        let counter = deploy(&mut builder, &a, 0, wasm(COUNTER)).contract_address.unwrap();
+        let mut state = funded(&[&a]);
+        let (ok_caller, bad_caller) = (Address::repeat_byte(0xc1), Address::repeat_byte(0xc2));
+        with_code(&mut state, ok_caller, evm_caller(counter, false));
+        with_code(&mut state, bad_caller, evm_caller(counter, true));
+        // Re-run the deployment on a state that also holds the two EVM callers.
+        let mut builder = BlockBuilder::new(state, ctx());
+        assert_eq!(deploy(&mut builder, &a, 0, wasm(COUNTER)).contract_address, Some(counter));
+
+        let out = builder.execute(tx(&a, 1, TxKind::Call(ok_caller), U256::ZERO, vec![], GAS), a.address()).unwrap();
+        assert!(out.success);
+        assert_eq!(out.output, word(6), "the EVM caller got the Wasm callee's return data");
+        let vms: Vec<_> = out.frames.iter().map(|f| (f.vm, f.depth, f.address)).collect();
+        assert_eq!(vms, vec![("evm", 0, ok_caller), ("wasm", 1, counter)]);
+        assert!(out.frames[0].gas_used > out.frames[1].gas_used, "the caller's gas includes the callee's");
+
+        let out = builder.execute(tx(&a, 2, TxKind::Call(bad_caller), U256::ZERO, vec![], GAS), a.address()).unwrap();
+        assert!(!out.success);
+        assert_eq!(out.output, word(7), "the callee ran (and returned 7) before the caller reverted");
+        assert_eq!(
+            builder.overlay().storage_value(&counter, &U256::ZERO).unwrap(),
+            U256::from(6),
+            "the caller's revert unwound the Wasm callee's write"
+        );
+    }
+
+    #[test]
+    fn evm_code_may_not_pose_as_wasm() {
+        let a = signer(0);
+        let mut builder = BlockBuilder::new(funded(&[&a]), ctx());
+        // init code: MSTORE the magic at 0 and RETURN 4 bytes from offset 28: returns "\0asm".
+        let init = vec![0x63, 0x00, 0x61, 0x73, 0x6d, 0x60, 0x00, 0x52, 0x60, 0x04, 0x60, 0x1c, 0xf3];
+        let out = deploy(&mut builder, &a, 0, init);
+        assert!(!out.success);
+        assert!(reason(&out.output).contains("Wasm magic"), "{}", reason(&out.output));
+    }
+
+    fn failing_deploy(src: &str) -> (TxOutcome, alloc::string::String) {
+        let a = signer(0);
+        let mut builder = BlockBuilder::new(funded(&[&a]), ctx());
+        let out = deploy(&mut builder, &a, 0, wasm(src));
+        assert!(!out.success, "deployment should fail");
+        let r = reason(&out.output);
+        (out, r)
+    }
+
+    #[test]
+    fn invalid_modules_are_rejected_with_a_reason() {
+        let (out, r) = failing_deploy(
+            r#"(module (memory (export "memory") 1)
+               (func (export "call") (result i32) (drop (f32.add (f32.const 1) (f32.const 2))) (i32.const 0)))"#,
+        );
+        assert!(r.starts_with("wasm: invalid module") && r.contains("float"), "{r}");
+        assert!(out.gas_used < GAS / 2, "an invalid module costs its validation, not all gas: {}", out.gas_used);
+
+        let (_, r) = failing_deploy(
+            r#"(module (import "mosaic" "self_destruct_everything" (func))
+               (memory (export "memory") 1) (func (export "call") (result i32) (i32.const 0)))"#,
+        );
+        assert!(r.contains("cannot instantiate") && r.contains("self_destruct_everything"), "{r}");
+
+        let (_, r) = failing_deploy(r#"(module (memory (export "memory") 1))"#);
+        assert!(r.contains("call() -> i32"), "{r}");
+
+        let (_, r) = failing_deploy(r#"(module (func (export "call") (result i32) (i32.const 0)))"#);
+        assert!(r.contains("memory"), "{r}");
+
+        let (_, r) = failing_deploy(
+            r#"(module (memory (export "memory") 1000) (func (export "call") (result i32) (i32.const 0)))"#,
+        );
+        assert!(r.contains("cannot instantiate"), "a 64 MiB initial memory is refused: {r}");
+
+        let a = signer(0);
+        let mut builder = BlockBuilder::new(funded(&[&a]), ctx());
+        // Bytes that do not parse as sections are constructor input of an empty module.
+        let out = deploy(&mut builder, &a, 0, b"\0asm\x01\0\0\0garbage".to_vec());
+        assert!(!out.success);
+        assert!(reason(&out.output).contains("call() -> i32"));
+    }
+
+    /// Deploys `src` (which must deploy fine) and calls it once.
+    fn call_once(src: &str, gas: u64) -> TxOutcome {
+        let a = signer(0);
+        let mut builder = BlockBuilder::new(funded(&[&a]), ctx());
+        let out = deploy(&mut builder, &a, 0, wasm(src));
+        assert!(out.success, "{out:?}");
+        let to = out.contract_address.unwrap();
+        builder.execute(tx(&a, 1, TxKind::Call(to), U256::ZERO, vec![], gas), a.address()).unwrap()
+    }
+
+    #[test]
+    fn infinite_loops_run_out_of_gas() {
+        let out = call_once(
+            r#"(module (memory (export "memory") 1)
+               (func (export "call") (result i32) (loop $l (br $l)) (i32.const 0)))"#,
+            200_000,
+        );
+        assert!(!out.success);
+        assert_eq!(out.gas_used, 200_000, "a halt consumes the gas limit, no more");
+        assert_eq!(out.frames[0].status, "OutOfGas");
+        assert!(out.frames[0].cycles > 100_000 * FUEL_PER_GAS / 2);
+    }
+
+    #[test]
+    fn deep_recursion_traps() {
+        let out = call_once(
+            r#"(module (memory (export "memory") 1)
+               (func $r (call $r))
+               (func (export "call") (result i32) (call $r) (i32.const 0)))"#,
+            500_000,
+        );
+        assert!(!out.success);
+        assert!(reason(&out.output).contains("wasm trap"), "{}", reason(&out.output));
+        assert_eq!(out.gas_used, 500_000, "a trap consumes the frame's gas");
+    }
+
+    #[test]
+    fn memory_growth_stops_at_the_frame_limit() {
+        // Grows one page at a time until refused, then returns the memory size in pages.
+        let out = call_once(
+            r#"(module
+               (import "mosaic" "set_output" (func $set_output (param i32 i32)))
+               (memory (export "memory") 1)
+               (func (export "call") (result i32)
+                 (loop $l (br_if $l (i32.ne (memory.grow (i32.const 1)) (i32.const -1))))
+                 (i32.store (i32.const 0) (memory.size))
+                 (call $set_output (i32.const 0) (i32.const 4))
+                 (i32.const 0)))"#,
+            900_000,
+        );
+        assert!(out.success, "{out:?}");
+        assert_eq!(out.output.as_ref(), &MAX_WASM_FRAME_PAGES.to_le_bytes());
+        // growing 31 pages costs fuel for the 2 MiB it touches
+        assert!(out.gas_used > 21_000 + 31 * 1000, "gas {}", out.gas_used);
+    }
+
+    #[test]
+    fn reverting_wasm_returns_its_data_and_unwinds_its_writes() {
+        let out = call_once(
+            r#"(module
+               (import "mosaic" "sstore" (func $sstore (param i32 i32)))
+               (import "mosaic" "set_output" (func $set_output (param i32 i32)))
+               (memory (export "memory") 1)
+               (data (i32.const 64) "nope")
+               (func (export "call") (result i32)
+                 (i32.store8 (i32.const 63) (i32.const 9))
+                 (call $sstore (i32.const 0) (i32.const 32))
+                 (call $set_output (i32.const 64) (i32.const 4))
+                 (i32.const 1)))"#,
+            300_000,
+        );
+        assert!(!out.success);
+        assert_eq!(out.output.as_ref(), b"nope");
+        assert!(out.gas_used < 300_000, "a revert refunds the unused gas");
+        assert_eq!(out.frames[0].status, "Revert");
+    }
+
+    #[test]
+    fn module_length_separates_constructor_input() {
+        let module = wasm(COUNTER);
+        assert_eq!(crate::vm::wasm_module_len(&module), Some(module.len()));
+        let mut with_args = module.clone();
+        with_args.extend_from_slice(&U256::from(1234).to_be_bytes::<32>());
+        with_args.extend_from_slice(&[0u8; 12]);
+        with_args.extend_from_slice(&[0xab; 20]);
+        assert_eq!(crate::vm::wasm_module_len(&with_args), Some(module.len()));
+        assert_eq!(crate::vm::wasm_module_len(b"\x60\x80"), None);
+    }
 }

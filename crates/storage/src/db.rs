@@ -3,7 +3,7 @@ use alloy_consensus::{Header, ReceiptEnvelope, TxEnvelope};
 use alloy_primitives::{Address, B256};
 use alloy_rlp::{Decodable, Encodable};
 use mosaic_primitives::{decode_receipts, encode_receipts, Block};
-use mosaic_stf::BuiltBlock;
+use mosaic_stf::{vm::FrameStat, BuiltBlock};
 use mosaic_trie::{Node, NodeStore, TrieError};
 use redb::{Durability, ReadTransaction, ReadableDatabase, ReadableTable, TableDefinition};
 use std::path::Path;
@@ -19,6 +19,8 @@ pub(crate) const STORAGE: TableDefinition<&[u8; 52], &[u8; 32]> = TableDefinitio
 pub(crate) const CODES: TableDefinition<&[u8; 32], &[u8]> = TableDefinition::new("codes");
 pub(crate) const TRIE: TableDefinition<&[u8; 32], &[u8]> = TableDefinition::new("trie_nodes");
 pub(crate) const POOL: TableDefinition<&[u8; 32], &[u8]> = TableDefinition::new("mempool");
+/// Per-transaction VM frame stats (gas and cycles per frame), keyed by transaction hash.
+pub(crate) const TX_STATS: TableDefinition<&[u8; 32], &[u8]> = TableDefinition::new("tx_stats");
 
 const HEAD: &str = "head";
 const CHAIN_ID: &str = "chain_id";
@@ -110,6 +112,7 @@ impl Database {
             txn.open_table(CODES)?;
             txn.open_table(TRIE)?;
             txn.open_table(POOL)?;
+            txn.open_table(TX_STATS)?;
         }
         txn.commit()?;
         Ok(Self { db })
@@ -159,9 +162,13 @@ impl Database {
             txn.open_table(RECEIPTS)?.insert(number, encode_receipts(&built.receipts).as_slice())?;
             let mut idx = txn.open_table(TX_INDEX)?;
             let mut pool = txn.open_table(POOL)?;
+            let mut stats = txn.open_table(TX_STATS)?;
             for (i, tx) in block.transactions.iter().enumerate() {
                 idx.insert(&tx.tx_hash().0, (number, i as u32))?;
                 pool.remove(&tx.tx_hash().0)?;
+                if let Some(frames) = built.frame_stats.get(i) {
+                    stats.insert(&tx.tx_hash().0, encode_frame_stats(frames).as_slice())?;
+                }
             }
             let mut accounts = txn.open_table(ACCOUNTS)?;
             for (addr, leaf) in &built.diff.accounts {
@@ -247,6 +254,18 @@ impl Database {
             let (block, index) = v.value();
             TxLocation { block, index }
         }))
+    }
+
+    /// Gas and cycles of every VM frame transaction `hash` ran, if it was included.
+    pub fn tx_stats(&self, hash: &B256) -> Result<Option<Vec<FrameStat>>, StorageError> {
+        let txn = self.read()?;
+        let t = txn.open_table(TX_STATS)?;
+        match t.get(&hash.0)? {
+            None => Ok(None),
+            Some(v) => decode_frame_stats(v.value())
+                .map(Some)
+                .ok_or_else(|| StorageError::Corrupt(format!("frame stats of {hash}"))),
+        }
     }
 
     /// Persists acknowledged pool transactions (`sender || EIP-2718 bytes`) in one durable commit.
@@ -343,4 +362,61 @@ impl NodeStore for TrieNodes {
             None => Ok(None),
         }
     }
+}
+
+/// Row format: per frame `depth u16 | vm len u8 + bytes | kind len u8 + bytes | address 20 | gas_limit u64 |
+/// gas_used u64 | cycles u64 | status len u8 + bytes`, all big-endian.
+fn encode_frame_stats(frames: &[FrameStat]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(frames.len() * 80);
+    let str8 = |out: &mut Vec<u8>, s: &str| {
+        let b = &s.as_bytes()[..s.len().min(255)];
+        out.push(b.len() as u8);
+        out.extend_from_slice(b);
+    };
+    for f in frames {
+        out.extend_from_slice(&f.depth.to_be_bytes());
+        str8(&mut out, f.vm);
+        str8(&mut out, f.kind);
+        out.extend_from_slice(f.address.as_slice());
+        out.extend_from_slice(&f.gas_limit.to_be_bytes());
+        out.extend_from_slice(&f.gas_used.to_be_bytes());
+        out.extend_from_slice(&f.cycles.to_be_bytes());
+        str8(&mut out, &f.status);
+    }
+    out
+}
+
+fn decode_frame_stats(mut bytes: &[u8]) -> Option<Vec<FrameStat>> {
+    fn take<'a>(b: &mut &'a [u8], n: usize) -> Option<&'a [u8]> {
+        let (head, tail) = b.split_at_checked(n)?;
+        *b = tail;
+        Some(head)
+    }
+    fn str8<'a>(b: &mut &'a [u8]) -> Option<&'a str> {
+        let n = *take(b, 1)?.first()? as usize;
+        std::str::from_utf8(take(b, n)?).ok()
+    }
+    fn u64be(b: &mut &[u8]) -> Option<u64> {
+        Some(u64::from_be_bytes(take(b, 8)?.try_into().ok()?))
+    }
+    // Names are a closed set; keep them `&'static` like the STF's.
+    fn known(s: &str) -> &'static str {
+        ["evm", "wasm", "call", "staticcall", "delegatecall", "callcode", "create"]
+            .into_iter()
+            .find(|k| *k == s)
+            .unwrap_or("unknown")
+    }
+    let mut frames = Vec::new();
+    while !bytes.is_empty() {
+        let depth = u16::from_be_bytes(take(&mut bytes, 2)?.try_into().ok()?);
+        let vm = known(str8(&mut bytes)?);
+        let kind = known(str8(&mut bytes)?);
+        let address = Address::from_slice(take(&mut bytes, 20)?);
+        let gas_limit = u64be(&mut bytes)?;
+        let gas_used = u64be(&mut bytes)?;
+        let cycles = u64be(&mut bytes)?;
+        let status = str8(&mut bytes)?.to_string();
+        frames.push(FrameStat { depth, vm, kind, address, gas_limit, gas_used, cycles, status });
+    }
+    Some(frames)
 }

@@ -1,0 +1,75 @@
+//! The EVM behind the [`Vm`] seam: revm's interpreter, run one frame at a time.
+use super::{revert_reason, Vm, VmStep, WASM_MAGIC};
+use revm::{
+    context::ContextTr,
+    handler::{evm::ContextDbError, instructions::EthInstructions, EthFrame, FrameData, FrameResult},
+    interpreter::{
+        interpreter::EthInterpreter, interpreter_types::LoopControl, Host, InstructionResult, InterpreterAction,
+    },
+};
+
+/// revm's interpreter with the mainnet instruction set (Osaka), counting executed instructions.
+pub struct EvmVm<CTX> {
+    instructions: EthInstructions<EthInterpreter, CTX>,
+}
+
+impl<CTX: ContextTr + Host> EvmVm<CTX> {
+    /// The mainnet instruction table for the Mosaic hardfork.
+    pub fn new() -> Self {
+        Self { instructions: EthInstructions::new_mainnet_with_spec(crate::HARDFORK) }
+    }
+}
+
+impl<CTX: ContextTr + Host> Default for EvmVm<CTX> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<CTX: ContextTr + Host> Vm<CTX> for EvmVm<CTX> {
+    fn name(&self) -> &'static str {
+        "evm"
+    }
+
+    fn owns(&self, _code: &[u8]) -> bool {
+        true
+    }
+
+    fn run(
+        &mut self,
+        ctx: &mut CTX,
+        frame: &mut EthFrame<EthInterpreter>,
+        resume: Option<FrameResult>,
+    ) -> Result<VmStep<EthFrame<EthInterpreter>>, ContextDbError<CTX>> {
+        if let Some(result) = resume {
+            frame.return_result::<_, ContextDbError<CTX>>(ctx, result)?;
+        }
+        let table = self.instructions.instruction_table();
+        let gas_table = self.instructions.gas_table();
+        let interpreter = &mut frame.interpreter;
+        // revm's `run_plain`, plus an instruction counter for the frame's cycle stats.
+        let mut cycles = 0u64;
+        let stop = loop {
+            cycles += 1;
+            if let Err(e) = interpreter.step(table, gas_table, ctx) {
+                break e;
+            }
+        };
+        if interpreter.bytecode.action().is_none() {
+            interpreter.halt(stop);
+        }
+        let mut action = interpreter.take_next_action();
+        // Code starting with the Wasm magic would be run by the Wasm VM without having been validated as
+        // a module, so EVM init code may not deploy it (like EIP-3541 reserves 0xEF).
+        if let (FrameData::Create(_), InterpreterAction::Return(result)) = (&frame.data, &mut action) {
+            if result.result.is_ok() && result.output.starts_with(&WASM_MAGIC) {
+                result.result = InstructionResult::Revert;
+                result.output = revert_reason("EVM code may not start with the Wasm magic \\0asm");
+            }
+        }
+        let action = frame.process_next_action::<_, ContextDbError<CTX>>(ctx, action)?;
+        Ok(VmStep { action, cycles })
+    }
+
+    fn reset(&mut self) {}
+}
