@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Regenerates the committed Solidity fixtures (abi + bytecode) that Rust tests and `mosaic bench` load, so
-# they need no Solidity compiler: Token (e2e/erc20) and Registry (e2e/multivm). With --check, fails if a
-# committed fixture is stale.
+# they need no Solidity compiler: Token (e2e/erc20), Registry and ConstantProductAmm (e2e/multivm). With
+# --check, fails if a committed fixture is stale.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup-tools.sh
@@ -9,7 +9,7 @@ scripts/setup-tools.sh
 source scripts/tools-env.sh
 status=0
 # project:contract pairs
-for item in erc20:Token multivm:Registry; do
+for item in erc20:Token multivm:Registry multivm:ConstantProductAmm; do
   project=${item%%:*}
   name=${item##*:}
   (cd "e2e/$project" && forge build --quiet)
