@@ -160,6 +160,8 @@ struct HostState {
     number: u64,
     timestamp: u64,
     output: Vec<u8>,
+    /// For a deployment: the module (without constructor input), the frame's output if `deploy` succeeds.
+    deployed: Option<Bytes>,
     return_data: Bytes,
     /// Gas charged by host functions, so cycles = fuel spent − host gas.
     host_gas: u64,
@@ -192,10 +194,18 @@ type Started = (Store<HostState>, Result<TypedResumableCall<i32>, WasmError>);
 /// How a run segment ended: a callee to push, or the frame's end (`(success, output)` or a failure).
 type Segment = ItemOrResult<revm::interpreter::interpreter_action::FrameInit, Result<(bool, Bytes), Failure>>;
 
-/// The Wasm VM: one wasmi engine, its compiled modules, and the frames suspended on calls.
-pub struct WasmVm {
+/// The wasmi engine with Mosaic's configuration and the `mosaic` host functions.
+struct Runtime {
     engine: Engine,
     linker: Linker<HostState>,
+}
+
+/// The Wasm VM: one wasmi engine, its compiled modules, and the frames suspended on calls.
+///
+/// The engine is built on the first Wasm frame, so EVM-only execution (most blocks, `eth_call`s and
+/// every `eth_estimateGas` probe) never pays for it.
+pub struct WasmVm {
+    runtime: Option<Runtime>,
     modules: BTreeMap<B256, Module>,
     suspended: Vec<Suspended>,
 }
@@ -213,30 +223,37 @@ impl Default for WasmVm {
 }
 
 impl WasmVm {
-    /// An engine with Mosaic's deterministic configuration and the `mosaic` host functions.
+    /// A Wasm VM; its engine is created when the first Wasm frame runs.
     pub fn new() -> Self {
-        let mut config = Config::default();
-        config
-            .consume_fuel(true)
-            .floats(false)
-            .wasm_multi_memory(false)
-            .wasm_custom_page_sizes(false)
-            .allow_start_fn(false)
-            .ignore_custom_sections(true)
-            .compilation_mode(CompilationMode::Eager)
-            .set_max_recursion_depth(MAX_RECURSION_DEPTH)
-            .set_max_stack_height(MAX_STACK_HEIGHT)
-            .set_max_cached_stacks(4);
-        let engine = Engine::new(&config);
-        let linker = host_functions(&engine);
-        Self { engine, linker, modules: BTreeMap::new(), suspended: Vec::new() }
+        Self { runtime: None, modules: BTreeMap::new(), suspended: Vec::new() }
+    }
+
+    /// The engine, created on first use with Mosaic's deterministic configuration.
+    fn runtime(&mut self) -> &Runtime {
+        self.runtime.get_or_insert_with(|| {
+            let mut config = Config::default();
+            config
+                .consume_fuel(true)
+                .floats(false)
+                .wasm_multi_memory(false)
+                .wasm_custom_page_sizes(false)
+                .allow_start_fn(false)
+                .ignore_custom_sections(true)
+                .compilation_mode(CompilationMode::Eager)
+                .set_max_recursion_depth(MAX_RECURSION_DEPTH)
+                .set_max_stack_height(MAX_STACK_HEIGHT)
+                .set_max_cached_stacks(4);
+            let engine = Engine::new(&config);
+            let linker = host_functions(&engine);
+            Runtime { engine, linker }
+        })
     }
 
     fn module(&mut self, hash: B256, code: &[u8]) -> Result<Module, String> {
         if let Some(m) = self.modules.get(&hash) {
             return Ok(m.clone());
         }
-        let module = Module::new(&self.engine, code).map_err(|e| format!("wasm: invalid module: {e}"))?;
+        let module = Module::new(&self.runtime().engine, code).map_err(|e| format!("wasm: invalid module: {e}"))?;
         // Bound the cache: a block touches few distinct modules; drop everything if a block touches many.
         if self.modules.len() >= 256 {
             self.modules.clear();
@@ -257,6 +274,7 @@ impl WasmVm {
     ) -> Result<Started, Failure> {
         let code = frame.interpreter.bytecode.original_bytes();
         let is_create = matches!(frame.data, FrameData::Create(_));
+        let mut deployed = None;
         let (module, input, entry) = if is_create {
             let len = wasm_module_len(&code).ok_or_else(|| Failure::Reject("wasm: no module header".into()))?;
             let deploy_gas = WASM_DEPLOY_GAS_PER_BYTE.saturating_mul(len as u64);
@@ -266,6 +284,7 @@ impl WasmVm {
             let hash = alloy_primitives::keccak256(&code[..len]);
             let module = self.module(hash, &code[..len]).map_err(Failure::Reject)?;
             check_exports(&module).map_err(Failure::Reject)?;
+            deployed = Some(code.slice(..len));
             (module, code.slice(len..), "deploy")
         } else {
             let hash = frame.interpreter.bytecode.hash().unwrap_or_else(|| alloy_primitives::keccak256(&code));
@@ -299,15 +318,17 @@ impl WasmVm {
             number: block.number().saturating_to(),
             timestamp: block.timestamp().saturating_to(),
             output: Vec::new(),
+            deployed,
             return_data: Bytes::new(),
             host_gas: 0,
             fuel_mark: 0,
             host_gas_mark: 0,
             limits,
         };
-        let mut store = Store::new(&self.engine, state);
+        let runtime = self.runtime();
+        let mut store = Store::new(&runtime.engine, state);
         store.limiter(|s| &mut s.limits);
-        let instance: Instance = self
+        let instance: Instance = runtime
             .linker
             .instantiate_and_start(&mut store, &module)
             .map_err(|e| Failure::Reject(format!("wasm: cannot instantiate: {e}")))?;
@@ -354,7 +375,11 @@ impl WasmVm {
             let trap = match outcome {
                 Ok(TypedResumableCall::Finished(status)) => {
                     account(&store, frame);
-                    let output = Bytes::from(core::mem::take(&mut store.data_mut().output));
+                    let data = store.data_mut();
+                    let output = match data.deployed.take() {
+                        Some(module) if status == 0 => module,
+                        _ => Bytes::from(core::mem::take(&mut data.output)),
+                    };
                     return Ok(ItemOrResult::Result(Ok((status == 0, output))));
                 }
                 Ok(TypedResumableCall::OutOfFuel(_)) => {
@@ -468,16 +493,8 @@ impl WasmVm {
     ) -> Result<FrameResult, ContextDbError<CTX>> {
         let mut gas = frame.interpreter.gas;
         let (result, output) = match end {
-            Ok((true, output)) => {
-                if let FrameData::Create(_) = frame.data {
-                    // A successful deployment stores the module itself (without the constructor input).
-                    let code = frame.interpreter.bytecode.original_bytes();
-                    let len = wasm_module_len(&code).unwrap_or(code.len());
-                    (InstructionResult::Return, code.slice(..len))
-                } else {
-                    (InstructionResult::Return, output)
-                }
-            }
+            // For a deployment the output is the module, which revm deposits as the contract's code.
+            Ok((true, output)) => (InstructionResult::Return, output),
             Ok((false, output)) => (InstructionResult::Revert, output),
             Err(Failure::Reject(reason)) => (VM_ERROR, revert_reason(&reason)),
             Err(Failure::Trap(reason)) => {
