@@ -308,10 +308,10 @@ mod multivm {
     }
 
     fn reason(output: &Bytes) -> alloc::string::String {
-        // Error(string): selector, offset, length, bytes
-        assert_eq!(&output[..4], &[0x08, 0xc3, 0x79, 0xa0], "not an Error(string): {output}");
-        let len = U256::from_be_slice(&output[36..68]).to::<usize>();
-        alloc::string::String::from_utf8(output[68..68 + len].to_vec()).unwrap()
+        use alloy_sol_types::SolError;
+        alloy_sol_types::Revert::abi_decode(output)
+            .unwrap_or_else(|e| panic!("not an Error(string): {output}: {e}"))
+            .reason
     }
 
     fn deploy(builder: &mut BlockBuilder<MemoryState>, k: &PrivateKeySigner, nonce: u64, code: Vec<u8>) -> TxOutcome {

@@ -20,7 +20,8 @@ pub use wasm::{
 };
 
 use alloc::{string::String, vec::Vec};
-use alloy_primitives::{Address, Bytes, U256};
+use alloy_primitives::{Address, Bytes};
+use alloy_sol_types::{Revert, SolError};
 use revm::{
     context::{Cfg, ContextSetters, ContextTr, Evm, FrameStack, JournalTr},
     context_interface::{
@@ -183,14 +184,7 @@ fn scheme_name(scheme: revm::interpreter::CallScheme) -> &'static str {
 
 /// ABI-encodes `Error(reason)`, the revert payload Solidity's `require(cond, reason)` produces.
 pub(crate) fn revert_reason(reason: &str) -> Bytes {
-    // selector of Error(string) ++ offset 0x20 ++ length ++ bytes padded to 32
-    let mut out = Vec::with_capacity(4 + 64 + reason.len().div_ceil(32) * 32);
-    out.extend_from_slice(&[0x08, 0xc3, 0x79, 0xa0]);
-    out.extend_from_slice(&U256::from(32).to_be_bytes::<32>());
-    out.extend_from_slice(&U256::from(reason.len()).to_be_bytes::<32>());
-    out.extend_from_slice(reason.as_bytes());
-    out.resize(4 + 64 + reason.len().div_ceil(32) * 32, 0);
-    Bytes::from(out)
+    Revert::from(reason).abi_encode().into()
 }
 
 /// Frames that finish with this result count as a failed VM frame with a reason in its revert data.
