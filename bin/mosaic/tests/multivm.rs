@@ -333,4 +333,11 @@ async fn bad_wasm_fails_with_a_reason_and_bounded_cost() {
         .unwrap();
     assert_eq!(rpc.wait_receipt(*pending.tx_hash()).await["status"], "0x1");
     assert!(rpc.block_number().await > n);
+    // A plain transfer ran no code: its stats have no frames (and an unknown hash has no stats).
+    let stats = rpc.ok("mosaic_getTransactionStats", json!([pending.tx_hash()])).await;
+    assert_eq!((stats["frames"].clone(), stats["gasUsed"].clone()), (json!([]), json!("0x5208")), "{stats}");
+    assert_eq!(
+        rpc.ok("mosaic_getTransactionStats", json!([alloy::primitives::B256::repeat_byte(9)])).await,
+        Value::Null
+    );
 }

@@ -185,14 +185,23 @@ impl EthApi {
         }
     }
 
-    fn eth_call(&self, req: TransactionRequest, id: Option<BlockId>) -> RpcResult<Bytes> {
+    /// Simulates `req` on top of block `id` like `eth_call` (gas capped at the block's and the node's limit).
+    fn simulate_request(
+        &self,
+        req: &TransactionRequest,
+        id: Option<BlockId>,
+    ) -> RpcResult<(ExecutionResult, Vec<FrameStat>)> {
         let n = self.resolve_block_id(id)?;
         let ctx = self.call_context(n)?;
         let cap = CALL_GAS_CAP.min(ctx.gas_limit);
-        let (env, opts) = self.call_env(&req, &ctx, cap)?;
+        let (env, opts) = self.call_env(req, &ctx, cap)?;
         let state =
             self.node.state_at(n).map_err(internal)?.ok_or_else(|| rpc_err(RESOURCE_NOT_FOUND, "header not found"))?;
-        match self.run_call(state, &ctx, env, opts)? {
+        self.run_call_with_stats(state, &ctx, env, opts)
+    }
+
+    fn eth_call(&self, req: TransactionRequest, id: Option<BlockId>) -> RpcResult<Bytes> {
+        match self.simulate_request(&req, id)?.0 {
             ExecutionResult::Success { output, .. } => Ok(output.into_data()),
             ExecutionResult::Revert { output, .. } => Err(reverted(&output)),
             ExecutionResult::Halt { reason, .. } => Err(rpc_err(SERVER_ERROR, halt_message(&reason))),
@@ -201,20 +210,14 @@ impl EthApi {
 
     /// `mosaic_callStats`: runs a call like `eth_call` and reports its per-frame gas and cycles.
     fn call_stats(&self, req: TransactionRequest, id: Option<BlockId>) -> RpcResult<TxStats> {
-        let n = self.resolve_block_id(id)?;
-        let ctx = self.call_context(n)?;
-        let cap = CALL_GAS_CAP.min(ctx.gas_limit);
-        let (env, opts) = self.call_env(&req, &ctx, cap)?;
-        let state =
-            self.node.state_at(n).map_err(internal)?.ok_or_else(|| rpc_err(RESOURCE_NOT_FOUND, "header not found"))?;
-        let (result, frames) = self.run_call_with_stats(state, &ctx, env, opts)?;
+        let (result, frames) = self.simulate_request(&req, id)?;
         Ok(TxStats::new(None, result.is_success(), result.tx_gas_used(), &frames))
     }
 
     /// `mosaic_getTransactionStats`: per-frame gas and cycles of an included transaction.
     fn tx_stats(&self, hash: B256) -> RpcResult<Option<TxStats>> {
-        let Some(frames) = self.node.db().tx_stats(&hash).map_err(internal)? else { return Ok(None) };
         let Some(loc) = self.node.db().tx_location(&hash).map_err(internal)? else { return Ok(None) };
+        let frames = self.node.db().tx_stats(&hash).map_err(internal)?;
         let receipts = self.node.db().receipts(loc.block).map_err(internal)?.unwrap_or_default();
         let idx = loc.index as usize;
         let Some(receipt) = receipts.get(idx) else { return Ok(None) };

@@ -166,7 +166,8 @@ impl Database {
             for (i, tx) in block.transactions.iter().enumerate() {
                 idx.insert(&tx.tx_hash().0, (number, i as u32))?;
                 pool.remove(&tx.tx_hash().0)?;
-                if let Some(frames) = built.frame_stats.get(i) {
+                // A transaction that ran no code (a plain transfer) has no row: no write on that hot path.
+                if let Some(frames) = built.frame_stats.get(i).filter(|f| !f.is_empty()) {
                     stats.insert(&tx.tx_hash().0, encode_frame_stats(frames).as_slice())?;
                 }
             }
@@ -256,15 +257,16 @@ impl Database {
         }))
     }
 
-    /// Gas and cycles of every VM frame transaction `hash` ran, if it was included.
-    pub fn tx_stats(&self, hash: &B256) -> Result<Option<Vec<FrameStat>>, StorageError> {
+    /// Gas and cycles of every VM frame included transaction `hash` ran (empty if it ran no code, or is
+    /// unknown: check [`Self::tx_location`] first).
+    pub fn tx_stats(&self, hash: &B256) -> Result<Vec<FrameStat>, StorageError> {
         let txn = self.read()?;
         let t = txn.open_table(TX_STATS)?;
         match t.get(&hash.0)? {
-            None => Ok(None),
-            Some(v) => decode_frame_stats(v.value())
-                .map(Some)
-                .ok_or_else(|| StorageError::Corrupt(format!("frame stats of {hash}"))),
+            None => Ok(Vec::new()),
+            Some(v) => {
+                decode_frame_stats(v.value()).ok_or_else(|| StorageError::Corrupt(format!("frame stats of {hash}")))
+            }
         }
     }
 
