@@ -11,20 +11,9 @@ set -euo pipefail
 RPC=${1:?usage: e2e/foundry-erc20.sh <rpc-url>}
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
-fail() { echo "foundry-erc20: FAIL: $*" >&2; exit 1; }
-trap 'echo "foundry-erc20: FAIL: command failed (line $LINENO): $BASH_COMMAND" >&2' ERR
-step() { echo "foundry-erc20: $*"; }
-expect_eq() { # what actual expected
-  [[ "$2" == "$3" ]] || fail "$1: expected '$3', got '$2'"
-}
-# jget FIELD.PATH < json : prints one field of a JSON document (no jq needed).
-jget() {
-  node -e 'let v = JSON.parse(require("fs").readFileSync(0, "utf8"));
-    for (const k of process.argv[1].split(".")) v = v?.[k];
-    if (v === undefined) { console.error("missing JSON field " + process.argv[1]); process.exit(1); }
-    console.log(typeof v === "object" ? JSON.stringify(v) : String(v));' "$1"
-}
-lower() { tr '[:upper:]' '[:lower:]'; }
+E2E_NAME=foundry-erc20
+# shellcheck source=e2e/lib.sh
+source "$REPO/e2e/lib.sh"
 # 32-byte topic for an address.
 addr_topic() { cast to-uint256 "$1" | lower; }
 

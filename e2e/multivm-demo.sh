@@ -13,17 +13,9 @@ set -euo pipefail
 RPC=${1:?usage: e2e/multivm-demo.sh <rpc-url>}
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
-fail() { echo "multivm-demo: FAIL: $*" >&2; exit 1; }
-trap 'echo "multivm-demo: FAIL: command failed (line $LINENO): $BASH_COMMAND" >&2' ERR
-step() { echo "multivm-demo: $*"; }
-expect_eq() { [[ "$2" == "$3" ]] || fail "$1: expected '$3', got '$2'"; }
-jget() {
-  node -e 'let v = JSON.parse(require("fs").readFileSync(0, "utf8"));
-    for (const k of process.argv[1].split(".")) v = v?.[k];
-    if (v === undefined) { console.error("missing JSON field " + process.argv[1]); process.exit(1); }
-    console.log(typeof v === "object" ? JSON.stringify(v) : String(v));' "$1"
-}
-lower() { tr '[:upper:]' '[:lower:]'; }
+E2E_NAME=multivm-demo
+# shellcheck source=e2e/lib.sh
+source "$REPO/e2e/lib.sh"
 
 "$REPO/scripts/setup-tools.sh"
 # shellcheck source=scripts/tools-env.sh

@@ -1,32 +1,17 @@
 //! STF hot path: execute a block of 1,000 ETH transfers with revm and commit it into the state tree.
 //! `cargo bench -p mosaic-stf` (numbers in docs/benchmarks.md).
 use alloy_consensus::{SignableTransaction, TxEip1559, TxEnvelope};
-use alloy_primitives::{keccak256, Address, Bytes, TxKind, B256, U256};
+use alloy_primitives::{keccak256, Address, TxKind, B256, U256};
 use alloy_signer::SignerSync;
 use alloy_signer_local::PrivateKeySigner;
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 use mosaic_primitives::AccountLeaf;
-use mosaic_stf::{BlockBuilder, BlockContext, StateError, StateReader};
+use mosaic_stf::{BlockBuilder, BlockContext};
 use mosaic_trie::{MemoryNodeStore, EMPTY_ROOT};
 use std::collections::HashMap;
 
-/// A committed state held in memory (benchmark-only stand-in for the database).
-struct MemState(HashMap<Address, AccountLeaf>);
-
-impl StateReader for MemState {
-    fn account(&self, a: &Address) -> Result<Option<AccountLeaf>, StateError> {
-        Ok(self.0.get(a).copied())
-    }
-    fn storage(&self, _: &Address, _: &U256) -> Result<U256, StateError> {
-        Ok(U256::ZERO)
-    }
-    fn code(&self, _: &B256) -> Result<Option<Bytes>, StateError> {
-        Ok(None)
-    }
-    fn block_hash(&self, _: u64) -> Result<B256, StateError> {
-        Ok(B256::ZERO)
-    }
-}
+mod common;
+use common::MemState;
 
 const SENDERS: usize = 100;
 const TXS: usize = 1_000;

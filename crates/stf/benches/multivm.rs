@@ -4,35 +4,20 @@
 //!
 //! Needs the Wasm contracts: `scripts/build-wasm-contracts.sh`, then `cargo bench -p mosaic-stf --bench multivm`.
 use alloy_consensus::{SignableTransaction, TxEip1559, TxEnvelope};
-use alloy_primitives::{Address, Bytes, TxKind, B256, U256};
+use alloy_primitives::{Address, TxKind, B256, U256};
 use alloy_signer::SignerSync;
 use alloy_signer_local::PrivateKeySigner;
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use mosaic_primitives::AccountLeaf;
-use mosaic_stf::{BlockBuilder, BlockContext, StateError, StateReader, TxOutcome};
+use mosaic_stf::{BlockBuilder, BlockContext, TxOutcome};
 use std::{
     collections::HashMap,
     path::PathBuf,
     time::{Duration, Instant},
 };
 
-/// A genesis state in memory (benchmark-only stand-in for the database): one funded account.
-struct Genesis(HashMap<Address, AccountLeaf>);
-
-impl StateReader for Genesis {
-    fn account(&self, a: &Address) -> Result<Option<AccountLeaf>, StateError> {
-        Ok(self.0.get(a).copied())
-    }
-    fn storage(&self, _: &Address, _: &U256) -> Result<U256, StateError> {
-        Ok(U256::ZERO)
-    }
-    fn code(&self, _: &B256) -> Result<Option<Bytes>, StateError> {
-        Ok(None)
-    }
-    fn block_hash(&self, _: u64) -> Result<B256, StateError> {
-        Ok(B256::ZERO)
-    }
-}
+mod common;
+use common::MemState;
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -87,7 +72,7 @@ fn token_args(name: &str, symbol: &str, supply: u64) -> Vec<u8> {
 struct Chain {
     key: PrivateKeySigner,
     nonce: u64,
-    builder: BlockBuilder<Genesis>,
+    builder: BlockBuilder<MemState>,
 }
 
 impl Chain {
@@ -107,7 +92,7 @@ impl Chain {
             base_fee: 1_000_000_000,
             parent_hash: B256::ZERO,
         };
-        let builder = BlockBuilder::new(Genesis(HashMap::from([(key.address(), rich)])), ctx);
+        let builder = BlockBuilder::new(MemState(HashMap::from([(key.address(), rich)])), ctx);
         Self { key, nonce: 0, builder }
     }
 
