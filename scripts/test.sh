@@ -28,7 +28,9 @@ step "contracts: forge tests and committed fixtures"
 source scripts/tools-env.sh
 (cd e2e/erc20 && forge test)
 (cd e2e/multivm && forge test)
+(cd contracts && forge test)
 scripts/update-test-fixtures.sh --check
+scripts/build-contracts.sh --check
 
 step "Rust tests (unit + integration against the real node)"
 cargo test --release --locked --workspace

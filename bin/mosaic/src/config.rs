@@ -1,4 +1,5 @@
 //! `mosaic devnet`: flags, the TOML config file they mirror, and start-up.
+use crate::settlement;
 use alloy_primitives::{Address, U256};
 use anyhow::{bail, Context as _};
 use clap::Args;
@@ -51,6 +52,46 @@ pub struct DevnetArgs {
     /// Most transactions the mempool holds.
     #[arg(long)]
     pub max_pool_txs: Option<usize>,
+    /// Port of the embedded L1's JSON-RPC (0 picks a free one).
+    #[arg(long)]
+    pub l1_port: Option<u16>,
+    /// Use this Ethereum JSON-RPC endpoint as the L1 instead of the embedded one.
+    #[arg(long)]
+    pub l1_rpc: Option<String>,
+    /// L1 contract addresses (JSON from `mosaic deploy-l1`); deployed and written there if missing.
+    /// Default: `<data-dir>/l1-contracts.json`.
+    #[arg(long)]
+    pub l1_contracts: Option<PathBuf>,
+    /// Block time of the embedded L1.
+    #[arg(long)]
+    pub l1_block_time: Option<String>,
+    /// L1 blocks on top before an L1 event counts here (default: 0 embedded, which cannot reorg; 1 external).
+    #[arg(long)]
+    pub l1_confirmations: Option<u64>,
+    /// Private key of the L1 account that deploys and posts batches (default: dev account 10).
+    #[arg(long)]
+    pub l1_private_key: Option<String>,
+    /// Run without any L1: no deposits, no batches.
+    #[arg(long)]
+    pub no_l1: bool,
+    /// Post a partial batch once its oldest block is this old.
+    #[arg(long)]
+    pub batch_max_age: Option<String>,
+    /// Most L2 blocks per batch.
+    #[arg(long)]
+    pub batch_max_blocks: Option<u64>,
+    /// Most bytes of batch data per batch.
+    #[arg(long)]
+    pub batch_max_bytes: Option<usize>,
+    /// Challenge window of a freshly deployed Rollup, seconds.
+    #[arg(long)]
+    pub challenge_window: Option<u64>,
+    /// Forced-inclusion deadline of a freshly deployed Rollup, seconds.
+    #[arg(long)]
+    pub inclusion_deadline: Option<u64>,
+    /// Bond per batch of a freshly deployed Rollup, wei.
+    #[arg(long)]
+    pub bond: Option<U256>,
 }
 
 /// The resolved devnet configuration (also the TOML file format).
@@ -81,6 +122,32 @@ pub struct DevnetConfig {
     pub max_tx_size: usize,
     /// Mempool capacity.
     pub max_pool_txs: usize,
+    /// Embedded L1 RPC port.
+    pub l1_port: u16,
+    /// External L1 endpoint.
+    pub l1_rpc: Option<String>,
+    /// L1 contracts file.
+    pub l1_contracts: Option<PathBuf>,
+    /// Embedded L1 block time.
+    pub l1_block_time: String,
+    /// L1 confirmation depth.
+    pub l1_confirmations: Option<u64>,
+    /// L1 proposer key.
+    pub l1_private_key: Option<String>,
+    /// No L1 at all.
+    pub no_l1: bool,
+    /// Batch age limit.
+    pub batch_max_age: String,
+    /// Batch block limit.
+    pub batch_max_blocks: u64,
+    /// Batch byte limit.
+    pub batch_max_bytes: usize,
+    /// Challenge window, seconds.
+    pub challenge_window: u64,
+    /// Forced-inclusion deadline, seconds.
+    pub inclusion_deadline: u64,
+    /// Bond, wei.
+    pub bond: U256,
 }
 
 impl Default for DevnetConfig {
@@ -99,6 +166,19 @@ impl Default for DevnetConfig {
             max_request_size: 5 * 1024 * 1024,
             max_tx_size: 128 * 1024,
             max_pool_txs: mosaic_mempool::PoolConfig::default().max_txs,
+            l1_port: 8546,
+            l1_rpc: None,
+            l1_contracts: None,
+            l1_block_time: "1s".into(),
+            l1_confirmations: None,
+            l1_private_key: None,
+            no_l1: false,
+            batch_max_age: "5s".into(),
+            batch_max_blocks: 600,
+            batch_max_bytes: 120_000,
+            challenge_window: 10,
+            inclusion_deadline: 600,
+            bond: U256::from(100_000_000_000_000_000u128),
         }
     }
 }
@@ -127,11 +207,32 @@ impl DevnetConfig {
             accounts,
             max_request_size,
             max_tx_size,
-            max_pool_txs
+            max_pool_txs,
+            l1_port,
+            l1_block_time,
+            batch_max_age,
+            batch_max_blocks,
+            batch_max_bytes,
+            challenge_window,
+            inclusion_deadline,
+            bond
         );
         if args.data_dir.is_some() {
             c.data_dir = args.data_dir.clone();
         }
+        if args.l1_rpc.is_some() {
+            c.l1_rpc = args.l1_rpc.clone();
+        }
+        if args.l1_contracts.is_some() {
+            c.l1_contracts = args.l1_contracts.clone();
+        }
+        if args.l1_confirmations.is_some() {
+            c.l1_confirmations = args.l1_confirmations;
+        }
+        if args.l1_private_key.is_some() {
+            c.l1_private_key = args.l1_private_key.clone();
+        }
+        c.no_l1 |= args.no_l1;
         Ok(c)
     }
 }
@@ -157,6 +258,14 @@ fn default_data_dir() -> PathBuf {
     dirs::data_dir().unwrap_or_else(std::env::temp_dir).join("mosaic").join("devnet")
 }
 
+/// The L1 signer from a hex private key, or the devnet proposer.
+pub fn l1_signer(key: Option<&str>) -> anyhow::Result<alloy_signer_local::PrivateKeySigner> {
+    match key {
+        Some(k) => k.trim().parse().context("invalid L1 private key"),
+        None => Ok(settlement::dev_proposer()),
+    }
+}
+
 /// Starts the devnet and runs until Ctrl-C.
 pub async fn run_devnet(args: DevnetArgs) -> anyhow::Result<()> {
     let c = DevnetConfig::resolve(&args)?;
@@ -177,8 +286,56 @@ pub async fn run_devnet(args: DevnetArgs) -> anyhow::Result<()> {
         pool: mosaic_mempool::PoolConfig { max_txs: c.max_pool_txs, ..Default::default() },
         genesis_alloc: signers.iter().map(|s| (s.address(), dev::dev_balance())).collect(),
         max_tx_size: c.max_tx_size,
+        predeploys: mosaic_rollup::predeploys(),
     })
     .with_context(|| format!("opening chain in {}", data_dir.display()))?;
+
+    // Settlement: the L1 (embedded unless --l1-rpc), its contracts, deposits in and batches out.
+    let mut l1_handle = None;
+    let mut settlement_info = None;
+    let mut extra = jsonrpsee::Methods::new();
+    if !c.no_l1 {
+        let (l1_url, confirmations) = match &c.l1_rpc {
+            Some(url) => (url.clone(), c.l1_confirmations.unwrap_or(1)),
+            None => {
+                let (url, handle) = settlement::start_embedded_l1(
+                    &data_dir.join("l1"),
+                    &c.host,
+                    c.l1_port,
+                    parse_duration(&c.l1_block_time)?,
+                    c.accounts,
+                )
+                .await?;
+                l1_handle = Some(handle);
+                (url, c.l1_confirmations.unwrap_or(0))
+            }
+        };
+        let l1 = mosaic_rollup::L1Client::new(&l1_url, l1_signer(c.l1_private_key.as_deref())?, confirmations)?;
+        let genesis = node.db().header(0)?.context("no genesis block")?;
+        let contracts = settlement::contracts_for(
+            &l1,
+            &c.l1_contracts.clone().unwrap_or_else(|| data_dir.join("l1-contracts.json")),
+            c.chain_id,
+            (genesis.state_root, genesis.hash_slow()),
+            &settlement::DeploySettings {
+                challenge_window: c.challenge_window,
+                bond: c.bond,
+                inclusion_deadline: c.inclusion_deadline,
+                mode: mosaic_rollup::Mode::Hybrid,
+            },
+        )
+        .await?;
+        let producer = mosaic_rollup::producer::ProducerConfig {
+            max_blocks: c.batch_max_blocks,
+            max_bytes: c.batch_max_bytes,
+            max_age: parse_duration(&c.batch_max_age)?,
+            variant: mosaic_batch::Variant::Signed,
+        };
+        settlement::spawn_sequencer_services(&node, &l1, &contracts, producer);
+        extra = settlement::rpc_methods(&node, &contracts, "sequencer", &l1_url, None);
+        settlement_info = Some((l1_url, contracts));
+    }
+
     let addr: SocketAddr = format!("{}:{}", c.host, c.port).parse().context("invalid host/port")?;
     let rpc = mosaic_rpc::RpcConfig {
         addr,
@@ -186,14 +343,18 @@ pub async fn run_devnet(args: DevnetArgs) -> anyhow::Result<()> {
         dev_signers: signers.clone(),
         ..Default::default()
     };
-    let (bound, handle) = mosaic_rpc::start(node.clone(), rpc).await.with_context(|| format!("binding {addr}"))?;
-    print_banner(&c, &node, bound, &data_dir, block_time, &signers);
+    let (bound, handle) =
+        mosaic_rpc::start_with(node.clone(), rpc, extra).await.with_context(|| format!("binding {addr}"))?;
+    print_banner(&c, &node, bound, &data_dir, block_time, &signers, settlement_info.as_ref());
     let sequencer = tokio::spawn(run_sequencer(node.clone()));
     tokio::select! {
         _ = tokio::signal::ctrl_c() => info!("shutting down"),
         _ = sequencer => bail!("sequencer stopped"),
     }
     handle.stop().ok();
+    if let Some(h) = l1_handle {
+        h.stop().ok();
+    }
     Ok(())
 }
 
@@ -204,6 +365,7 @@ fn print_banner(
     data_dir: &std::path::Path,
     block_time: Duration,
     signers: &[alloy_signer_local::PrivateKeySigner],
+    settlement: Option<&(String, mosaic_rollup::L1Contracts)>,
 ) {
     let eth = U256::from(10u64).pow(U256::from(18u64));
     let mut out = String::new();
@@ -229,6 +391,18 @@ fn print_banner(
     out.push_str(&format!("Head block:        {}\n", node.head_number()));
     out.push_str(&format!("Data dir:          {}\n", data_dir.display()));
     out.push_str(&format!("Metrics:           http://{addr}/metrics\n\n"));
+    match settlement {
+        Some((url, l1)) => {
+            out.push_str("L1 Settlement\n==================\n");
+            out.push_str(&format!("L1 RPC URL:        {url}\n"));
+            out.push_str(&format!("L1 chain ID:       {}\n", l1.l1_chain_id));
+            out.push_str(&format!("Rollup:            {}\n", l1.rollup));
+            out.push_str(&format!("Bridge:            {}\n", l1.bridge));
+            out.push_str(&format!("Verifier:          {}\n", l1.verifier));
+            out.push_str(&format!("L2 bridge:         {}\n\n", mosaic_primitives::L2_BRIDGE));
+        }
+        None => out.push_str("L1 Settlement:     off (--no-l1)\n\n"),
+    }
     out.push_str(&format!("RPC URL:           http://{addr}\nWebSocket:         ws://{addr}\n\nListening on {addr}\n"));
     println!("{out}");
 }

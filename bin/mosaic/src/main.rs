@@ -1,6 +1,8 @@
 //! `mosaic`: the Mosaic rollup node binary.
 mod bench;
 mod config;
+mod roles;
+mod settlement;
 
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
@@ -23,6 +25,11 @@ enum Command {
     /// Load-test a JSON-RPC endpoint (Mosaic or any Ethereum node, e.g. anvil) with signed ETH and ERC-20
     /// transfers and report throughput to inclusion and latency.
     Bench(bench::BenchArgs),
+    /// Run a node that derives the L2 from L1 data alone: `--role full` serves it over JSON-RPC,
+    /// `--role verifier` checks every batch's claimed state root and reports faults.
+    Node(roles::NodeArgs),
+    /// Deploy the settlement contracts (Rollup, Bridge, Verifier) to an L1 and write their addresses.
+    DeployL1(roles::DeployArgs),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -35,5 +42,7 @@ fn main() -> anyhow::Result<()> {
     match cli.command {
         Command::Devnet(args) => rt.block_on(config::run_devnet(*args)),
         Command::Bench(args) => rt.block_on(bench::run(args)),
+        Command::Node(args) => rt.block_on(roles::run_node(args)),
+        Command::DeployL1(args) => rt.block_on(roles::run_deploy(args)),
     }
 }

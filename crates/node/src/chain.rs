@@ -3,7 +3,7 @@ use crate::{admission::Persister, metrics::Metrics};
 use alloy_consensus::{Header, ReceiptEnvelope, Transaction};
 use alloy_primitives::{Address, B256, U256};
 use mosaic_mempool::{Mempool, PoolConfig, PoolTx};
-use mosaic_primitives::{AccountLeaf, Block, ChainConfig};
+use mosaic_primitives::{AccountLeaf, Block, ChainConfig, L1Cursor, L1Message};
 use mosaic_stf::{child_context, BlockBuilder, BlockContext, StateError, StateReader, TxFailure};
 use mosaic_storage::{Database, HistoricalState, LatestState, StorageError, TrieNodes};
 use parking_lot::{Mutex, RwLock};
@@ -33,7 +33,12 @@ pub struct NodeConfig {
     pub genesis_alloc: Vec<(Address, U256)>,
     /// Largest accepted raw transaction, bytes.
     pub max_tx_size: usize,
+    /// Code installed at genesis (the L2 bridge predeploy).
+    pub predeploys: Vec<(Address, alloy_primitives::Bytes)>,
 }
+
+/// Most L1 messages one block consumes, so a deposit flood cannot stall transactions.
+pub const MAX_L1_MESSAGES_PER_BLOCK: usize = 256;
 
 /// A node-level failure (not a user error).
 #[derive(Debug, thiserror::Error)]
@@ -61,6 +66,29 @@ pub enum NodeError {
     /// I/O failure around the database.
     #[error("io: {0}")]
     Io(#[from] std::io::Error),
+}
+
+/// Why a block given by its parts (from L1 data) was not imported.
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    /// The block is not valid on top of the head: nothing was written.
+    #[error("invalid block: {0}")]
+    Invalid(String),
+    /// A node failure.
+    #[error(transparent)]
+    Node(#[from] NodeError),
+}
+
+impl From<StorageError> for ImportError {
+    fn from(e: StorageError) -> Self {
+        Self::Node(e.into())
+    }
+}
+
+impl From<StateError> for ImportError {
+    fn from(e: StateError) -> Self {
+        Self::Node(e.into())
+    }
 }
 
 /// A block that was just committed, as announced to subscribers.
@@ -119,6 +147,8 @@ pub(crate) struct Inner {
     pub(crate) tx_arrived: Notify,
     pub(crate) metrics: Metrics,
     pub(crate) persister: Persister,
+    /// L1 deposits seen on L1 (confirmed) and not yet in a block, in queue order.
+    pub(crate) l1_inbox: Mutex<std::collections::VecDeque<L1Message>>,
 }
 
 /// A running Mosaic chain; cheap to clone.
@@ -146,7 +176,9 @@ impl Node {
                 let built = {
                     let txn = db.read()?;
                     let nodes = TrieNodes::new(&txn)?;
-                    mosaic_stf::genesis(&nodes, &config.chain, &config.genesis_alloc, now_secs())?
+                    // A fixed genesis timestamp makes the genesis hash a function of the config alone,
+                    // so a node deriving from L1 reproduces the sequencer's chain exactly.
+                    mosaic_stf::genesis(&nodes, &config.chain, &config.genesis_alloc, &config.predeploys, 0)?
                 };
                 db.commit_block(&built)?;
                 db.set_chain_id(config.chain.chain_id)?;
@@ -171,6 +203,7 @@ impl Node {
                 tx_arrived: Notify::new(),
                 metrics,
                 config,
+                l1_inbox: Mutex::new(Default::default()),
             }),
         };
         node.inner.persister.attach(node.clone());
@@ -280,6 +313,63 @@ impl Node {
         self.inner.pool.lock().pending_nonce(sender, state_nonce)
     }
 
+    /// Where the head block leaves the L1 queue.
+    pub fn l1_cursor(&self) -> L1Cursor {
+        L1Cursor::from_extra_data(&self.inner.head.read().extra_data).unwrap_or_default()
+    }
+
+    /// Hands L1 deposits (confirmed on L1, in queue order) to the sequencer; those already consumed or
+    /// already waiting are ignored, so a watcher may deliver the same message twice.
+    pub fn enqueue_l1_messages(&self, messages: impl IntoIterator<Item = L1Message>) {
+        let consumed = self.l1_cursor().next_index;
+        let mut inbox = self.inner.l1_inbox.lock();
+        for m in messages {
+            let next = inbox.back().map(|b| b.index + 1).unwrap_or(consumed);
+            if m.index == next {
+                inbox.push_back(m);
+            }
+        }
+        self.inner.tx_arrived.notify_one();
+    }
+
+    /// Number of L1 deposits waiting for a block.
+    pub fn l1_inbox_len(&self) -> usize {
+        self.inner.l1_inbox.lock().len()
+    }
+
+    /// Re-executes a block given by its parts (derivation from L1 data) on top of the head and commits it.
+    /// Nothing is written unless every L1 message and every transaction is valid.
+    pub fn import_block(
+        &self,
+        timestamp: u64,
+        beneficiary: Address,
+        l1_messages: &[L1Message],
+        txs: Vec<(alloy_consensus::TxEnvelope, Address)>,
+    ) -> Result<Arc<NewBlock>, ImportError> {
+        let _guard = self.inner.build_lock.lock();
+        let parent = self.head();
+        if timestamp <= parent.timestamp {
+            return Err(ImportError::Invalid(format!("timestamp {timestamp} not after parent's {}", parent.timestamp)));
+        }
+        let mut ctx = child_context(&self.inner.config.chain, &parent, timestamp, beneficiary);
+        ctx.timestamp = timestamp;
+        let mut builder = BlockBuilder::new(self.latest_state()?, ctx);
+        builder.apply_l1_messages(l1_messages).map_err(|e| ImportError::Invalid(e.to_string()))?;
+        for (i, (tx, sender)) in txs.into_iter().enumerate() {
+            match builder.execute(tx, sender) {
+                Ok(_) => {}
+                Err(TxFailure::State(e)) => return Err(NodeError::from(e).into()),
+                Err(e) => return Err(ImportError::Invalid(format!("transaction {i}: {e}"))),
+            }
+        }
+        let built = {
+            let txn = self.inner.db.read()?;
+            let nodes = TrieNodes::new(&txn)?;
+            builder.finish(&nodes, parent.state_root).map_err(NodeError::from)?
+        };
+        Ok(self.commit_built(built, &[])?)
+    }
+
     /// Builds, commits and announces one block from the pool. With `max_txs` set, includes at most
     /// that many transactions. Returns `None` when `skip_empty` is set and nothing was ready.
     pub fn build_block(&self, max_txs: Option<usize>, skip_empty: bool) -> Result<Option<Arc<NewBlock>>, NodeError> {
@@ -303,11 +393,25 @@ impl Node {
             }
             out
         };
-        if candidates.is_empty() && skip_empty {
+        let deposits: Vec<L1Message> = {
+            let mut inbox = self.inner.l1_inbox.lock();
+            // Drop what an earlier block consumed (the inbox may be refilled from an older cursor).
+            while inbox.front().is_some_and(|m| m.index < ctx.l1.next_index) {
+                inbox.pop_front();
+            }
+            inbox.iter().take(MAX_L1_MESSAGES_PER_BLOCK).cloned().collect()
+        };
+        if candidates.is_empty() && deposits.is_empty() && skip_empty {
             return Ok(None);
         }
         let started = Instant::now();
         let mut builder = BlockBuilder::new(state, ctx);
+        if let Err(e) = builder.apply_l1_messages(&deposits) {
+            // The inbox is filled in queue order from the cursor, so this means the inbox is stale.
+            warn!(%e, "dropping L1 inbox");
+            self.inner.l1_inbox.lock().clear();
+            return Ok(None);
+        }
         let mut skipped: HashSet<Address> = HashSet::new();
         let mut invalid: Vec<B256> = Vec::new();
         for tx in &candidates {
@@ -340,10 +444,38 @@ impl Node {
         };
         let root_time = root_start.elapsed();
         let commit_start = Instant::now();
-        self.inner.db.commit_block(&built)?;
+        let new = self.commit_built(built, &invalid)?;
         let commit_time = commit_start.elapsed();
+        let m = &self.inner.metrics;
+        m.execution_seconds.observe(exec_time.as_secs_f64());
+        m.state_root_seconds.observe(root_time.as_secs_f64());
+        m.commit_seconds.observe(commit_time.as_secs_f64());
+        debug!(
+            number = new.block.header.number,
+            txs = new.block.transactions.len(),
+            deposits = new.block.l1_messages.len(),
+            gas = new.block.header.gas_used,
+            exec_ms = exec_time.as_millis() as u64,
+            root_ms = root_time.as_millis() as u64,
+            commit_ms = commit_time.as_millis() as u64,
+            "block committed"
+        );
+        Ok(Some(new))
+    }
+
+    /// Persists a built block, makes it the head, cleans the pool (dropping `invalid` too) and announces it.
+    fn commit_built(&self, built: mosaic_stf::BuiltBlock, invalid: &[B256]) -> Result<Arc<NewBlock>, NodeError> {
+        self.inner.db.commit_block(&built)?;
         let hash = built.block.hash();
         *self.inner.head.write() = built.block.header.clone();
+        {
+            let consumed = L1Cursor::from_extra_data(&built.block.header.extra_data).unwrap_or_default().next_index;
+            let mut inbox = self.inner.l1_inbox.lock();
+            while inbox.front().is_some_and(|m| m.index < consumed) {
+                inbox.pop_front();
+            }
+        }
+        let mut invalid = invalid.to_vec();
 
         // Drop what was included, what became stale, and what can never be valid.
         let included: Vec<B256> = built.block.transactions.iter().map(|t| *t.tx_hash()).collect();
@@ -366,20 +498,8 @@ impl Node {
         m.blocks.inc();
         m.txs.inc_by(included.len() as u64);
         m.head.set(built.block.header.number as i64);
-        m.execution_seconds.observe(exec_time.as_secs_f64());
-        m.state_root_seconds.observe(root_time.as_secs_f64());
-        m.commit_seconds.observe(commit_time.as_secs_f64());
-        debug!(
-            number = built.block.header.number,
-            txs = included.len(),
-            gas = built.block.header.gas_used,
-            exec_ms = exec_time.as_millis() as u64,
-            root_ms = root_time.as_millis() as u64,
-            commit_ms = commit_time.as_millis() as u64,
-            "block committed"
-        );
         let new = Arc::new(NewBlock { hash, block: built.block, receipts: built.receipts });
         let _ = self.inner.blocks.send(new.clone());
-        Ok(Some(new))
+        Ok(new)
     }
 }

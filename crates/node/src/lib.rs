@@ -7,6 +7,6 @@ mod metrics;
 mod sequencer;
 
 pub use admission::SubmitError;
-pub use chain::{NewBlock, Node, NodeConfig, NodeError, StateSnapshot};
+pub use chain::{ImportError, NewBlock, Node, NodeConfig, NodeError, StateSnapshot, MAX_L1_MESSAGES_PER_BLOCK};
 pub use metrics::Metrics;
 pub use sequencer::run_sequencer;

@@ -14,6 +14,8 @@ pub struct Block {
     pub transactions: Vec<TxEnvelope>,
     /// Recovered signer of each transaction (same order), so readers never recover twice.
     pub senders: Vec<Address>,
+    /// L1 deposits applied before the transactions, in queue order.
+    pub l1_messages: Vec<crate::L1Message>,
 }
 
 /// A stored value could not be decoded.
@@ -69,6 +71,7 @@ mod tests {
             header: Header { number: 5, gas_limit: 30_000_000, ..Default::default() },
             transactions: Vec::new(),
             senders: Vec::new(),
+            l1_messages: Vec::new(),
         };
         assert_eq!(Block::from_bytes(&block.to_bytes()).unwrap(), block);
         let receipt = Receipt {

@@ -51,11 +51,21 @@ impl Default for RpcConfig {
 
 /// Starts the server; returns its bound address and a handle that stops it when dropped or stopped.
 pub async fn start(node: Node, config: RpcConfig) -> std::io::Result<(SocketAddr, ServerHandle)> {
+    start_with(node, config, jsonrpsee::Methods::new()).await
+}
+
+/// Like [`start`], also serving `extra` methods (settlement RPC from `mosaic-rollup`).
+pub async fn start_with(
+    node: Node,
+    config: RpcConfig,
+    extra: jsonrpsee::Methods,
+) -> std::io::Result<(SocketAddr, ServerHandle)> {
     let accounts: Vec<Address> = config.dev_signers.iter().map(|s| s.address()).collect();
     let signers: HashMap<Address, PrivateKeySigner> =
         config.dev_signers.iter().map(|s| (s.address(), s.clone())).collect();
     let metrics = node.metrics().clone();
-    let module = eth::module(EthApi { node, signers, accounts });
+    let mut module = eth::module(EthApi { node, signers, accounts });
+    module.merge(extra).map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e.to_string()))?;
     let server_cfg = ServerConfig::builder()
         .max_request_body_size(config.max_request_body_size)
         .max_response_body_size(config.max_response_body_size)

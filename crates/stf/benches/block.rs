@@ -55,6 +55,7 @@ fn bench_block(c: &mut Criterion) {
         gas_limit: 100_000_000,
         base_fee: 1_000_000_000,
         parent_hash: B256::ZERO,
+        l1: Default::default(),
     };
     let mut g = c.benchmark_group("stf_block_1000_eth_transfers");
     g.throughput(Throughput::Elements(TXS as u64));

@@ -91,6 +91,7 @@ impl Chain {
             gas_limit: u64::MAX / 4,
             base_fee: 1_000_000_000,
             parent_hash: B256::ZERO,
+            l1: Default::default(),
         };
         let builder = BlockBuilder::new(MemState(HashMap::from([(key.address(), rich)])), ctx);
         Self { key, nonce: 0, builder }

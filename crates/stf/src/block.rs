@@ -13,7 +13,7 @@ use alloy_consensus::{
 };
 use alloy_eips::eip7685::EMPTY_REQUESTS_HASH;
 use alloy_primitives::{Address, Bloom, Bytes, Log, B256, U256};
-use mosaic_primitives::{Block, ChainConfig};
+use mosaic_primitives::{l2_bridge_balance_slot, AccountLeaf, Block, ChainConfig, L1Cursor, L1Message, L2_BRIDGE};
 use mosaic_trie::{Node, NodeStore, TrieError};
 use revm::{
     context::{BlockEnv, Context},
@@ -46,6 +46,8 @@ pub struct BlockContext {
     pub base_fee: u64,
     /// Parent block hash; also the block's `PREVRANDAO`, so execution stays deterministic and provable.
     pub parent_hash: B256,
+    /// Where the parent left the L1 deposit queue.
+    pub l1: L1Cursor,
 }
 
 /// A Mosaic EVM (revm plus the Wasm VM) over `db` configured for the block.
@@ -97,6 +99,25 @@ pub enum TxFailure {
     #[error("invalid transaction: {0}")]
     Invalid(String),
     /// The state could not be read; the block must be abandoned.
+    #[error(transparent)]
+    State(#[from] StateError),
+}
+
+/// L1 messages could not be applied to a block.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum L1MessageError {
+    /// Messages must be applied before any transaction.
+    #[error("L1 messages must come before the block's transactions")]
+    AfterTransactions,
+    /// The message is not the next one in the L1 queue.
+    #[error("L1 message {got} out of order: expected {expected}")]
+    OutOfOrder {
+        /// Index of the next message in the queue.
+        expected: u64,
+        /// Index given.
+        got: u64,
+    },
+    /// The state could not be read.
     #[error(transparent)]
     State(#[from] StateError),
 }
@@ -157,6 +178,8 @@ pub struct BlockBuilder<S: StateReader> {
     senders: Vec<Address>,
     receipts: Vec<ReceiptEnvelope>,
     cumulative_gas: u64,
+    l1_messages: Vec<L1Message>,
+    l1: L1Cursor,
 }
 
 impl<S: StateReader> core::fmt::Debug for BlockBuilder<S> {
@@ -170,6 +193,8 @@ impl<S: StateReader> BlockBuilder<S> {
     pub fn new(reader: S, ctx: BlockContext) -> Self {
         let evm = evm_for(Overlay::new(reader), &ctx, SimulateOptions::default(), WasmVm::new());
         Self {
+            l1: ctx.l1,
+            l1_messages: Vec::new(),
             ctx,
             evm,
             transactions: Vec::new(),
@@ -203,6 +228,44 @@ impl<S: StateReader> BlockBuilder<S> {
     /// The state as the next transaction would see it.
     pub fn overlay(&self) -> &Overlay<S> {
         &self.evm.ctx_ref().journaled_state.database
+    }
+
+    /// Where the block leaves the L1 queue so far.
+    pub fn l1_cursor(&self) -> L1Cursor {
+        self.l1
+    }
+
+    /// Applies L1 deposits, which must be the next messages of the queue, before any transaction: ETH
+    /// is minted to the recipient, an ERC-20 amount is credited to `balanceOf[token][recipient]` of the
+    /// bridge predeploy. Deposits cannot fail on L2, so they cost no gas and leave no receipt.
+    pub fn apply_l1_messages(&mut self, messages: &[L1Message]) -> Result<(), L1MessageError> {
+        if !self.transactions.is_empty() {
+            return Err(L1MessageError::AfterTransactions);
+        }
+        for msg in messages {
+            let mut next = self.l1;
+            if !next.consume(msg) {
+                return Err(L1MessageError::OutOfOrder { expected: self.l1.next_index, got: msg.index });
+            }
+            // The journal is empty between transactions, so the overlay is the only copy of the state.
+            let overlay = &mut self.evm.ctx().journaled_state.database;
+            if msg.token == Address::ZERO {
+                let mut leaf = overlay.account(&msg.to)?.unwrap_or(AccountLeaf {
+                    nonce: 0,
+                    balance: U256::ZERO,
+                    code_hash: revm::primitives::KECCAK_EMPTY,
+                });
+                leaf.balance = leaf.balance.saturating_add(msg.amount);
+                overlay.diff.accounts.insert(msg.to, Some(leaf));
+            } else {
+                let slot = l2_bridge_balance_slot(&msg.token, &msg.to);
+                let old = overlay.storage_value(&L2_BRIDGE, &slot)?;
+                overlay.diff.storage.insert((L2_BRIDGE, slot), old.saturating_add(msg.amount));
+            }
+            self.l1 = next;
+            self.l1_messages.push(msg.clone());
+        }
+        Ok(())
     }
 
     /// Executes `tx` (signed by `sender`) and, unless it is invalid, includes it in the block.
@@ -256,7 +319,7 @@ impl<S: StateReader> BlockBuilder<S> {
             gas_limit: self.ctx.gas_limit,
             gas_used: self.cumulative_gas,
             timestamp: self.ctx.timestamp,
-            extra_data: Bytes::new(),
+            extra_data: self.l1.to_extra_data(),
             mix_hash: self.ctx.parent_hash,
             nonce: Default::default(),
             base_fee_per_gas: Some(self.ctx.base_fee),
@@ -268,7 +331,12 @@ impl<S: StateReader> BlockBuilder<S> {
             ..Default::default()
         };
         Ok(BuiltBlock {
-            block: Block { header, transactions: self.transactions, senders: self.senders },
+            block: Block {
+                header,
+                transactions: self.transactions,
+                senders: self.senders,
+                l1_messages: self.l1_messages,
+            },
             receipts: self.receipts,
             diff,
             trie_nodes,
@@ -291,21 +359,30 @@ pub fn child_context(config: &ChainConfig, parent: &Header, timestamp: u64, bene
             parent.base_fee_per_gas.unwrap_or(config.initial_base_fee),
         ),
         parent_hash: parent.hash_slow(),
+        // A header the node wrote itself always parses; anything else starts from the empty queue.
+        l1: L1Cursor::from_extra_data(&parent.extra_data).unwrap_or_default(),
     }
 }
 
-/// The genesis block: `alloc` balances in an otherwise empty state, committed into an empty tree.
+/// The genesis block: `alloc` balances and `predeploys` (runtime code, nonce 1) in an otherwise empty
+/// state, committed into an empty tree.
 pub fn genesis<N: NodeStore>(
     nodes: &N,
     config: &ChainConfig,
     alloc: &[(Address, U256)],
+    predeploys: &[(Address, Bytes)],
     timestamp: u64,
 ) -> Result<BuiltBlock, TrieError> {
     let mut diff = StateDiff::default();
     for (address, balance) in alloc {
-        let leaf =
-            mosaic_primitives::AccountLeaf { nonce: 0, balance: *balance, code_hash: revm::primitives::KECCAK_EMPTY };
+        let leaf = AccountLeaf { nonce: 0, balance: *balance, code_hash: revm::primitives::KECCAK_EMPTY };
         diff.accounts.insert(*address, Some(leaf));
+    }
+    for (address, code) in predeploys {
+        let code_hash = alloy_primitives::keccak256(code);
+        let balance = diff.accounts.get(address).copied().flatten().map(|l| l.balance).unwrap_or_default();
+        diff.accounts.insert(*address, Some(AccountLeaf { nonce: 1, balance, code_hash }));
+        diff.codes.insert(code_hash, code.clone());
     }
     let (state_root, trie_nodes) = mosaic_trie::update(nodes, mosaic_trie::EMPTY_ROOT, &trie_updates(&diff))?;
     let header = Header {
@@ -325,7 +402,7 @@ pub fn genesis<N: NodeStore>(
         ..Default::default()
     };
     Ok(BuiltBlock {
-        block: Block { header, transactions: Vec::new(), senders: Vec::new() },
+        block: Block { header, transactions: Vec::new(), senders: Vec::new(), l1_messages: Vec::new() },
         receipts: Vec::new(),
         diff,
         frame_stats: Vec::new(),

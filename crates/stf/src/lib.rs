@@ -14,7 +14,9 @@ mod diff;
 mod env;
 pub mod vm;
 
-pub use block::{child_context, genesis, BlockBuilder, BlockContext, BuiltBlock, TxFailure, TxOutcome, HARDFORK};
+pub use block::{
+    child_context, genesis, BlockBuilder, BlockContext, BuiltBlock, L1MessageError, TxFailure, TxOutcome, HARDFORK,
+};
 pub use db::{Overlay, StateError, StateReader};
 pub use diff::{trie_updates, StateDiff};
 pub use env::{intrinsic_gas, simulate, tx_env, SimulateOptions};

@@ -46,6 +46,7 @@ fn ctx() -> BlockContext {
         gas_limit: 1_000_000,
         base_fee: BASE_FEE,
         parent_hash: B256::repeat_byte(1),
+        l1: Default::default(),
     }
 }
 
@@ -230,8 +231,8 @@ fn simulate_does_not_commit_and_genesis_is_deterministic() {
     assert_eq!(state.accounts[&a.address()].nonce, 0);
     let cfg = ChainConfig::default();
     let alloc = [(a.address(), eth(10))];
-    let g1 = genesis(&MemoryNodeStore::new(), &cfg, &alloc, 5).unwrap();
-    let g2 = genesis(&MemoryNodeStore::new(), &cfg, &alloc, 5).unwrap();
+    let g1 = genesis(&MemoryNodeStore::new(), &cfg, &alloc, &[], 5).unwrap();
+    let g2 = genesis(&MemoryNodeStore::new(), &cfg, &alloc, &[], 5).unwrap();
     assert_eq!(g1.block.hash(), g2.block.hash());
     assert_eq!(g1.block.header.state_root, root_from_scratch(&state));
 }

@@ -2,7 +2,7 @@
 use alloy_consensus::{Header, ReceiptEnvelope, TxEnvelope};
 use alloy_primitives::{Address, B256};
 use alloy_rlp::{Decodable, Encodable};
-use mosaic_primitives::{decode_receipts, encode_receipts, Block};
+use mosaic_primitives::{decode_receipts, encode_receipts, Block, L1Message};
 use mosaic_stf::{vm::FrameStat, BuiltBlock};
 use mosaic_trie::{Node, NodeStore, TrieError};
 use redb::{Durability, ReadTransaction, ReadableDatabase, ReadableTable, TableDefinition};
@@ -21,6 +21,8 @@ pub(crate) const TRIE: TableDefinition<&[u8; 32], &[u8]> = TableDefinition::new(
 pub(crate) const POOL: TableDefinition<&[u8; 32], &[u8]> = TableDefinition::new("mempool");
 /// Per-transaction VM frame stats (gas and cycles per frame), keyed by transaction hash.
 pub(crate) const TX_STATS: TableDefinition<&[u8; 32], &[u8]> = TableDefinition::new("tx_stats");
+/// Rollup batches this node posted or derived, by index (opaque records owned by `mosaic-rollup`).
+pub(crate) const BATCHES: TableDefinition<u64, &[u8]> = TableDefinition::new("batches");
 
 const HEAD: &str = "head";
 const CHAIN_ID: &str = "chain_id";
@@ -76,14 +78,20 @@ pub(crate) fn corrupt(e: impl std::fmt::Display) -> StorageError {
 
 fn encode_body(block: &Block) -> Vec<u8> {
     let mut out = Vec::new();
-    alloy_rlp::Header { list: true, payload_length: block.transactions.length() + block.senders.length() }
-        .encode(&mut out);
+    alloy_rlp::Header {
+        list: true,
+        payload_length: block.transactions.length() + block.senders.length() + block.l1_messages.length(),
+    }
+    .encode(&mut out);
     block.transactions.encode(&mut out);
     block.senders.encode(&mut out);
+    block.l1_messages.encode(&mut out);
     out
 }
 
-fn decode_body(mut bytes: &[u8]) -> Result<(Vec<TxEnvelope>, Vec<Address>), StorageError> {
+type Body = (Vec<TxEnvelope>, Vec<Address>, Vec<L1Message>);
+
+fn decode_body(mut bytes: &[u8]) -> Result<Body, StorageError> {
     let buf = &mut bytes;
     let header = alloy_rlp::Header::decode(buf).map_err(corrupt)?;
     if !header.list {
@@ -91,7 +99,8 @@ fn decode_body(mut bytes: &[u8]) -> Result<(Vec<TxEnvelope>, Vec<Address>), Stor
     }
     let txs = Vec::<TxEnvelope>::decode(buf).map_err(corrupt)?;
     let senders = Vec::<Address>::decode(buf).map_err(corrupt)?;
-    Ok((txs, senders))
+    let l1_messages = Vec::<L1Message>::decode(buf).map_err(corrupt)?;
+    Ok((txs, senders, l1_messages))
 }
 
 impl Database {
@@ -113,6 +122,7 @@ impl Database {
             txn.open_table(TRIE)?;
             txn.open_table(POOL)?;
             txn.open_table(TX_STATS)?;
+            txn.open_table(BATCHES)?;
         }
         txn.commit()?;
         Ok(Self { db })
@@ -144,6 +154,30 @@ impl Database {
         txn.open_table(META)?.insert(CHAIN_ID, chain_id)?;
         txn.commit()?;
         Ok(())
+    }
+
+    /// Stores (or replaces) the record of rollup batch `index`.
+    pub fn put_batch(&self, index: u64, record: &[u8]) -> Result<(), StorageError> {
+        let mut txn = self.db.begin_write()?;
+        txn.set_durability(Durability::Immediate)?;
+        txn.open_table(BATCHES)?.insert(index, record)?;
+        txn.commit()?;
+        Ok(())
+    }
+
+    /// The record of rollup batch `index`.
+    pub fn batch(&self, index: u64) -> Result<Option<Vec<u8>>, StorageError> {
+        let txn = self.read()?;
+        let t = txn.open_table(BATCHES)?;
+        Ok(t.get(index)?.map(|v| v.value().to_vec()))
+    }
+
+    /// The highest-numbered batch record.
+    pub fn last_batch(&self) -> Result<Option<(u64, Vec<u8>)>, StorageError> {
+        let txn = self.read()?;
+        let t = txn.open_table(BATCHES)?;
+        let last = t.last()?.map(|(k, v)| (k.value(), v.value().to_vec()));
+        Ok(last)
     }
 
     /// Atomically persists a block and all its effects, and drops its transactions from the stored pool.
@@ -221,8 +255,8 @@ impl Database {
         let Some(header) = header_in(&txn, number)? else { return Ok(None) };
         let t = txn.open_table(BODIES)?;
         let Some(body) = t.get(number)? else { return Err(corrupt(format!("block {number} has no body"))) };
-        let (transactions, senders) = decode_body(body.value())?;
-        Ok(Some(Block { header, transactions, senders }))
+        let (transactions, senders, l1_messages) = decode_body(body.value())?;
+        Ok(Some(Block { header, transactions, senders, l1_messages }))
     }
 
     /// Receipts of block `number`.

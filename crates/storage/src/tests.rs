@@ -35,8 +35,14 @@ fn block_commit_roundtrip_and_reopen() {
         assert_eq!(db.head_number().unwrap(), None);
         let g = {
             let txn = db.read().unwrap();
-            genesis(&TrieNodes::new(&txn).unwrap(), &cfg, &[(k.address(), U256::from(10u64).pow(U256::from(18u64)))], 1)
-                .unwrap()
+            genesis(
+                &TrieNodes::new(&txn).unwrap(),
+                &cfg,
+                &[(k.address(), U256::from(10u64).pow(U256::from(18u64)))],
+                &[],
+                1,
+            )
+            .unwrap()
         };
         db.commit_block(&g).unwrap();
         let tx = signed(&k, 0, to);

@@ -41,6 +41,7 @@ const LOG_LINES: usize = 400;
 
 /// A running `mosaic devnet` child process on its own data dir.
 pub struct DevNode {
+    command: Vec<String>,
     child: Option<Child>,
     dir: tempfile::TempDir,
     args: Vec<String>,
@@ -51,8 +52,15 @@ pub struct DevNode {
 impl DevNode {
     /// Starts `mosaic devnet --port 0 --data-dir <fresh tempdir> <args>` and waits until it listens.
     pub fn start(args: &[&str]) -> Self {
+        // The embedded L1 takes a free port too, so tests run side by side.
+        Self::start_cmd(&["devnet", "--l1-port", "0"], args)
+    }
+
+    /// Starts `mosaic <command> --host 127.0.0.1 --port 0 --data-dir <fresh tempdir> <args>`.
+    pub fn start_cmd(command: &[&str], args: &[&str]) -> Self {
         let dir = tempfile::Builder::new().prefix("mosaic-it-").tempdir().expect("create temp data dir");
         let mut node = Self {
+            command: command.iter().map(|s| s.to_string()).collect(),
             child: None,
             dir,
             args: args.iter().map(|s| s.to_string()).collect(),
@@ -66,7 +74,7 @@ impl DevNode {
     fn spawn(&mut self) {
         assert!(self.child.is_none(), "node already running");
         let mut child = Command::new(env!("CARGO_BIN_EXE_mosaic"))
-            .arg("devnet")
+            .args(&self.command)
             .args(["--host", "127.0.0.1", "--port", "0", "--data-dir"])
             .arg(self.dir.path())
             .args(&self.args)

@@ -1,0 +1,139 @@
+//! Settlement wiring of the binary: the embedded L1, contract deployment, and the rollup services of
+//! each role (sequencer: deposit watcher + batch producer; full / verifier: derivation).
+use alloy_primitives::{Address, U256};
+use anyhow::Context as _;
+use mosaic_node::{dev, run_sequencer, Node, NodeConfig};
+use mosaic_primitives::ChainConfig;
+use mosaic_rollup::{
+    derive::{DeriveStatus, Deriver, Role},
+    producer::{run_producer, ProducerConfig},
+    rpc::RoleInfo,
+    watcher::run_deposit_watcher,
+    DeployParams, L1Client, L1Contracts, Mode,
+};
+use std::{net::SocketAddr, path::Path, sync::Arc, time::Duration};
+use tracing::info;
+
+/// Chain id of the embedded development L1.
+pub const EMBEDDED_L1_CHAIN_ID: u64 = 1337;
+
+/// The L1 account that deploys the contracts and posts batches on a devnet: dev account 10 of the test
+/// mnemonic, funded on the embedded L1 (kept apart from accounts 0–9 so users' L1 transactions never
+/// race the producer's nonces).
+pub fn dev_proposer() -> alloy_signer_local::PrivateKeySigner {
+    dev::dev_signers(11).pop().expect("eleven dev signers")
+}
+
+/// Starts the in-process L1: a Mosaic chain (revm, real contract bytecode) with its own data directory,
+/// block clock and JSON-RPC server. Returns its URL.
+pub async fn start_embedded_l1(
+    data_dir: &Path,
+    host: &str,
+    port: u16,
+    block_time: Duration,
+    accounts: u32,
+) -> anyhow::Result<(String, jsonrpsee::server::ServerHandle)> {
+    let mut funded: Vec<_> = dev::dev_signers(accounts).iter().map(|s| (s.address(), dev::dev_balance())).collect();
+    funded.push((dev_proposer().address(), dev::dev_balance()));
+    let node = Node::open(NodeConfig {
+        chain: ChainConfig { chain_id: EMBEDDED_L1_CHAIN_ID, ..ChainConfig::default() },
+        data_dir: data_dir.to_path_buf(),
+        block_time,
+        fee_recipient: Address::ZERO,
+        pool: Default::default(),
+        genesis_alloc: funded,
+        // Batches travel as calldata: room for the producer's largest.
+        max_tx_size: 1 << 20,
+        predeploys: Vec::new(),
+    })
+    .with_context(|| format!("opening embedded L1 in {}", data_dir.display()))?;
+    let addr: SocketAddr = format!("{host}:{port}").parse().context("invalid L1 host/port")?;
+    let rpc = mosaic_rpc::RpcConfig { addr, dev_signers: dev::dev_signers(accounts), ..Default::default() };
+    let (bound, handle) =
+        mosaic_rpc::start(node.clone(), rpc).await.with_context(|| format!("binding L1 RPC {addr}"))?;
+    tokio::spawn(run_sequencer(node));
+    Ok((format!("http://{bound}"), handle))
+}
+
+/// Deployment settings of a devnet (also `mosaic deploy-l1`).
+#[derive(Debug, Clone)]
+pub struct DeploySettings {
+    /// Challenge window, seconds.
+    pub challenge_window: u64,
+    /// Bond per batch, wei.
+    pub bond: U256,
+    /// Forced-inclusion deadline, seconds.
+    pub inclusion_deadline: u64,
+    /// Settlement mode.
+    pub mode: Mode,
+}
+
+/// Loads the contracts file at `path` and checks it against the L1, or deploys and writes it.
+pub async fn contracts_for(
+    l1: &L1Client,
+    path: &Path,
+    l2_chain_id: u64,
+    genesis: (alloy_primitives::B256, alloy_primitives::B256),
+    s: &DeploySettings,
+) -> anyhow::Result<L1Contracts> {
+    if path.exists() {
+        let c = L1Contracts::load(path)?;
+        mosaic_rollup::check_deployment(l1, &c, genesis).await?;
+        info!(rollup = %c.rollup, "using deployed L1 contracts from {}", path.display());
+        return Ok(c);
+    }
+    let c = mosaic_rollup::deploy(
+        l1,
+        &DeployParams {
+            mode: s.mode,
+            l2_chain_id,
+            genesis,
+            challenge_window: s.challenge_window,
+            bond: s.bond,
+            inclusion_deadline: s.inclusion_deadline,
+            proposers: vec![l1.address()],
+            attesters: (vec![l1.address()], 1),
+        },
+    )
+    .await
+    .context("deploying the L1 contracts")?;
+    c.save(path)?;
+    info!(rollup = %c.rollup, bridge = %c.bridge, "L1 contracts deployed, addresses in {}", path.display());
+    Ok(c)
+}
+
+/// The sequencer's rollup services: deposits in, batches out.
+pub fn spawn_sequencer_services(node: &Node, l1: &L1Client, contracts: &L1Contracts, producer: ProducerConfig) {
+    tokio::spawn(run_deposit_watcher(node.clone(), l1.clone(), contracts.clone()));
+    tokio::spawn(run_producer(node.clone(), l1.clone(), contracts.clone(), producer));
+}
+
+/// Starts derivation for a full or verifier node; returns its shared status for the RPC.
+pub async fn spawn_derivation(
+    node: &Node,
+    l1: &L1Client,
+    contracts: &L1Contracts,
+    role: Role,
+) -> anyhow::Result<Arc<parking_lot::Mutex<DeriveStatus>>> {
+    let status = Arc::new(parking_lot::Mutex::new(DeriveStatus::default()));
+    let deriver = Deriver::new(node.clone(), l1.clone(), contracts, role, status.clone());
+    deriver.check_genesis().await?;
+    tokio::spawn(deriver.run());
+    Ok(status)
+}
+
+/// RPC methods of the settlement layer for `role`.
+pub fn rpc_methods(
+    node: &Node,
+    contracts: &L1Contracts,
+    role: &str,
+    l1_rpc: &str,
+    derive: Option<Arc<parking_lot::Mutex<DeriveStatus>>>,
+) -> jsonrpsee::Methods {
+    mosaic_rollup::rpc::methods(
+        node.clone(),
+        contracts.clone(),
+        RoleInfo { role: role.into(), l1_rpc: l1_rpc.into() },
+        derive,
+    )
+}

@@ -1,0 +1,342 @@
+//! Settlement layer end to end: the embedded L1, deposits, batches, withdrawals claimed on L1; and, on
+//! anvil, a full node and a verifier that rebuild the L2 from L1 calldata alone and report bad batches.
+#![allow(clippy::too_many_arguments)] // generated contract bindings mirror Solidity signatures
+mod common;
+
+use alloy::{
+    primitives::{keccak256, Address, Bytes, B256, U256},
+    providers::{DynProvider, Provider, ProviderBuilder},
+    signers::local::PrivateKeySigner,
+    sol_types::SolCall,
+};
+use common::*;
+use serde_json::{json, Value};
+use std::{
+    process::{Child, Command, Stdio},
+    time::Duration,
+};
+
+alloy::sol! {
+    #[sol(rpc)]
+    interface IBridge {
+        function depositETH(address l2Recipient) external payable;
+        function queueLength() external view returns (uint256);
+        function claimWithdrawal(uint64 batchIndex, uint256 nonce, address from, address l1Recipient, address token, uint256 amount, uint256 leafIndex, bytes32[] calldata proof) external;
+    }
+    #[sol(rpc)]
+    interface IL2Bridge {
+        function withdrawETH(address l1Recipient) external payable;
+    }
+    struct BatchHeader {
+        uint64 index;
+        uint64 firstBlock;
+        uint64 lastBlock;
+        uint64 l1MessageCursor;
+        bytes32 prevStateRoot;
+        bytes32 postStateRoot;
+        bytes32 withdrawalsRoot;
+        bytes32 lastBlockHash;
+    }
+    #[sol(rpc)]
+    interface IRollup {
+        function commitBatch(BatchHeader calldata header, bytes calldata data) external payable;
+        function lastCommittedBatch() external view returns (uint64);
+        function bondAmount() external view returns (uint96);
+    }
+}
+
+fn eth(n: u64) -> U256 {
+    U256::from(n) * U256::from(10u64).pow(U256::from(18u64))
+}
+
+fn wallet(url: &str, signer: &PrivateKeySigner) -> DynProvider {
+    ProviderBuilder::new().wallet(signer.clone()).connect_http(url.parse().expect("url")).erased()
+}
+
+fn addr(v: &Value) -> Address {
+    v.as_str().expect("address string").parse().expect("address")
+}
+
+/// Waits until the node's own batch record for `index` reaches `status`.
+async fn wait_batch_status(rpc: &Rpc, index: u64, status: &str) -> Value {
+    poll_until(&format!("batch {index} {status}"), async || {
+        let b = rpc.ok("mosaic_getBatch", json!([format!("0x{index:x}")])).await;
+        (b.get("status").and_then(|s| s.as_str()) == Some(status)).then_some(b)
+    })
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn deposit_batch_withdraw_and_claim_on_the_embedded_l1() {
+    let node = DevNode::start(&[
+        "--block-time",
+        "300ms",
+        "--l1-block-time",
+        "300ms",
+        "--batch-max-age",
+        "1s",
+        "--challenge-window",
+        "2",
+    ]);
+    let rpc = node.rpc();
+    let contracts = rpc.ok("mosaic_l1Contracts", json!([])).await;
+    assert_eq!(contracts["l1ChainId"].as_u64(), Some(1337), "{contracts}");
+    let status = rpc.ok("mosaic_rollupStatus", json!([])).await;
+    let l1_url = status["l1Rpc"].as_str().expect("l1Rpc").to_string();
+    let (bridge, rollup) = (addr(&contracts["bridge"]), addr(&contracts["rollup"]));
+
+    // Deposit: dev account 1 sends 5 ETH on L1 to a fresh L2 address.
+    let l1 = wallet(&l1_url, &dev_signers()[1]);
+    let recipient = PrivateKeySigner::random().address();
+    let receipt = IBridge::new(bridge, l1.clone())
+        .depositETH(recipient)
+        .value(eth(5))
+        .send()
+        .await
+        .expect("deposit sent")
+        .get_receipt()
+        .await
+        .expect("deposit mined");
+    assert!(receipt.status());
+    poll_until("deposit credited on L2", async || (rpc.balance(recipient).await == eth(5)).then_some(())).await;
+    // The deposit is in a block's extraData cursor: one L1 message consumed.
+    let head = rpc.block(rpc.block_number().await).await;
+    let extra = hex_bytes(&head["extraData"]);
+    assert_eq!(extra.len(), 40, "extraData holds the L1 cursor");
+    assert_eq!(u64::from_be_bytes(extra[..8].try_into().unwrap()), 1);
+
+    // Withdrawal: dev account 2 withdraws 1 ETH on L2 to a fresh L1 address.
+    let l1_recipient = PrivateKeySigner::random().address();
+    let l2 = node.wallet(&dev_signers()[2]);
+    let w = IL2Bridge::new(mosaic_l2_bridge(), l2)
+        .withdrawETH(l1_recipient)
+        .value(eth(1))
+        .send()
+        .await
+        .expect("withdrawal sent")
+        .get_receipt()
+        .await
+        .expect("withdrawal mined");
+    assert!(w.status());
+    let tx = w.transaction_hash;
+
+    // It becomes claimable once its batch is committed and finalized on L1.
+    let proof = poll_until("withdrawal finalized", async || {
+        let r = rpc.call("mosaic_getWithdrawalProof", json!([tx])).await.ok()?;
+        let p = r.as_array()?.first()?.clone();
+        (p["finalized"] == json!(true)).then_some(p)
+    })
+    .await;
+    let batch_index = hex_u64(&proof["batchIndex"]);
+    let batch = rpc.ok("mosaic_getBatch", json!([proof["batchIndex"]])).await;
+    assert_eq!(batch["status"], "finalized", "{batch}");
+    // The rollup stores only the hash of the calldata; it matches the posted bytes.
+    let l1_tx = hex_b256(&batch["l1Tx"]);
+    let posted = l1.get_transaction_by_hash(l1_tx).await.expect("rpc").expect("commit tx");
+    let call =
+        IRollup::commitBatchCall::abi_decode(alloy::consensus::Transaction::input(&posted)).expect("commitBatch");
+    assert_eq!(keccak256(&call.data), hex_b256(&batch["dataHash"]));
+    assert_eq!(call.header.index, batch_index);
+
+    let claimer = IBridge::new(bridge, wallet(&l1_url, &dev_signers()[3]));
+    let siblings: Vec<B256> = proof["proof"].as_array().unwrap().iter().map(hex_b256).collect();
+    let claim = claimer.claimWithdrawal(
+        batch_index,
+        hex_u256(&proof["nonce"]),
+        addr(&proof["from"]),
+        l1_recipient,
+        Address::ZERO,
+        hex_u256(&proof["amount"]),
+        U256::from(hex_u64(&proof["leafIndex"])),
+        siblings,
+    );
+    let r = claim.send().await.expect("claim sent").get_receipt().await.expect("claim mined");
+    assert!(r.status());
+    assert_eq!(l1.get_balance(l1_recipient).await.unwrap(), eth(1));
+    // Paid exactly once: a second claim reverts.
+    assert!(claim.call().await.is_err(), "a withdrawal must not pay twice");
+    assert!(IRollup::new(rollup, l1).lastCommittedBatch().call().await.unwrap() >= batch_index);
+}
+
+fn hex_bytes(v: &Value) -> Vec<u8> {
+    let s = v.as_str().expect("hex string");
+    alloy::primitives::hex::decode(s).expect("hex")
+}
+
+fn mosaic_l2_bridge() -> Address {
+    "0x4d4f534149430000000000000000000000000001".parse().unwrap()
+}
+
+/// A fresh anvil on a free port, killed on drop.
+struct Anvil {
+    child: Child,
+    url: String,
+}
+
+impl Anvil {
+    fn start() -> Self {
+        let root = repo_root();
+        let status = Command::new(root.join("scripts/setup-tools.sh")).status().expect("run setup-tools.sh");
+        assert!(status.success(), "setup-tools.sh failed");
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let child = Command::new(root.join(".tools/node_modules/.bin/anvil"))
+            .args(["--port", &port.to_string(), "--block-time", "1", "--silent"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn anvil");
+        Self { child, url: format!("http://127.0.0.1:{port}") }
+    }
+}
+
+impl Drop for Anvil {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn full_node_and_verifier_rebuild_the_chain_from_anvil_alone() {
+    let anvil = Anvil::start();
+    let l1 = ProviderBuilder::new().connect_http(anvil.url.parse().unwrap()).erased();
+    poll_until("anvil up", async || l1.get_block_number().await.ok()).await;
+    // Anvil funds accounts 0–9 of the same mnemonic; account 9 proposes.
+    let proposer = &dev_signers()[9];
+    let key = format!("0x{}", alloy::primitives::hex::encode(proposer.to_bytes()));
+    let dir = tempfile::tempdir().unwrap();
+    let contracts_file = dir.path().join("l1.json");
+    let out = Command::new(env!("CARGO_BIN_EXE_mosaic"))
+        .args(["deploy-l1", "--l1-rpc", &anvil.url, "--private-key", &key, "--challenge-window", "2", "--out"])
+        .arg(&contracts_file)
+        .output()
+        .expect("run deploy-l1");
+    assert!(out.status.success(), "deploy-l1 failed: {}", String::from_utf8_lossy(&out.stderr));
+    let contracts: Value = serde_json::from_slice(&std::fs::read(&contracts_file).unwrap()).unwrap();
+    let (bridge, rollup) = (addr(&contracts["bridge"]), addr(&contracts["rollup"]));
+    let cf = contracts_file.to_str().unwrap();
+
+    let mut seq = DevNode::start(&[
+        "--l1-rpc",
+        &anvil.url,
+        "--l1-contracts",
+        cf,
+        "--l1-private-key",
+        &key,
+        "--l1-confirmations",
+        "0",
+        "--block-time",
+        "300ms",
+        "--batch-max-age",
+        "1s",
+    ]);
+    let rpc = seq.rpc();
+    // L2 activity: a deposit, transfers, a contract with storage.
+    let depositor = wallet(&anvil.url, &dev_signers()[1]);
+    let to = PrivateKeySigner::random().address();
+    IBridge::new(bridge, depositor).depositETH(to).value(eth(3)).send().await.unwrap().get_receipt().await.unwrap();
+    poll_until("deposit on L2", async || (rpc.balance(to).await == eth(3)).then_some(())).await;
+    let (token, _) = deploy_token(&seq, &dev_signers()[4]).await;
+    for i in 0..3u64 {
+        let raw = signed_transfer(&dev_signers()[5], i, to, U256::from(1000 + i));
+        let h = rpc.send_raw(&raw).await.expect("transfer accepted");
+        rpc.wait_receipt(h).await;
+    }
+    let last_tx_block = rpc.block_number().await;
+    // Wait until L1 holds every block up to there.
+    let batch = poll_until("batches cover the activity", async || {
+        let s = rpc.ok("mosaic_rollupStatus", json!([])).await;
+        let last = s.get("lastBatch")?.clone();
+        (last.get("lastBlock")?.as_u64()? >= last_tx_block).then_some(last)
+    })
+    .await;
+    let last_block = batch["lastBlock"].as_u64().unwrap();
+    let expected = rpc.block(last_block).await;
+    let code = rpc.ok("eth_getCode", json!([token, format!("0x{last_block:x}")])).await;
+    seq.kill9();
+    // Whatever the producer posted last (empty blocks may follow the activity) is the tip to build on.
+    let tip = IRollup::new(rollup, l1.clone()).lastCommittedBatch().call().await.unwrap();
+
+    // A full node on a fresh data dir, knowing only the L1.
+    let full = DevNode::start_cmd(
+        &["node"],
+        &["--role", "full", "--l1-rpc", &anvil.url, "--l1-contracts", cf, "--l1-confirmations", "0"],
+    );
+    let frpc = full.rpc();
+    let index = batch["index"].as_u64().unwrap();
+    let derived = wait_batch_status(&frpc, index, "verified").await;
+    assert_eq!(derived["computedStateRoot"], batch["claimedStateRoot"], "{derived}");
+    let got = frpc.block(last_block).await;
+    assert_eq!(got["hash"], expected["hash"], "same block hash as the sequencer");
+    assert_eq!(got["stateRoot"], expected["stateRoot"]);
+    assert_eq!(frpc.balance(to).await, eth(3) + U256::from(3003u64));
+    assert_eq!(frpc.ok("eth_getCode", json!([token, "latest"])).await, code);
+
+    // A verifier on the same L1; then someone posts a batch whose root is a lie, and one of garbage.
+    let verifier = DevNode::start_cmd(
+        &["node"],
+        &["--role", "verifier", "--l1-rpc", &anvil.url, "--l1-contracts", cf, "--l1-confirmations", "0"],
+    );
+    let vrpc = verifier.rpc();
+    let tip_record = wait_batch_status(&vrpc, tip, "verified").await;
+    let (index, last_block) = (tip, tip_record["lastBlock"].as_u64().unwrap());
+    let expected = vrpc.block(last_block).await;
+    let rollup_c = IRollup::new(rollup, wallet(&anvil.url, proposer));
+    let bond = U256::from(rollup_c.bondAmount().call().await.unwrap());
+    let prev_root = hex_b256(&expected["stateRoot"]);
+    let ts = hex_u64(&expected["timestamp"]) + 1;
+    let empty_block = mosaic_batch::Batch {
+        first_block: last_block + 1,
+        beneficiary: Address::ZERO,
+        blocks: vec![mosaic_batch::BatchBlock {
+            timestamp: ts,
+            l1_message_count: 0,
+            transactions: vec![],
+            senders: vec![],
+        }],
+    };
+    let data: Bytes = mosaic_batch::encode(&empty_block, mosaic_batch::Variant::Signed, CHAIN_ID).into();
+    let lie = BatchHeader {
+        index: index + 1,
+        firstBlock: last_block + 1,
+        lastBlock: last_block + 1,
+        l1MessageCursor: 1,
+        prevStateRoot: prev_root,
+        postStateRoot: B256::repeat_byte(0x66),
+        withdrawalsRoot: B256::ZERO,
+        lastBlockHash: B256::repeat_byte(0x77),
+    };
+    rollup_c.commitBatch(lie, data).value(bond).send().await.unwrap().get_receipt().await.unwrap();
+    let garbage = BatchHeader {
+        index: index + 2,
+        firstBlock: last_block + 2,
+        lastBlock: last_block + 2,
+        l1MessageCursor: 1,
+        prevStateRoot: B256::repeat_byte(0x66),
+        postStateRoot: B256::repeat_byte(0x88),
+        withdrawalsRoot: B256::ZERO,
+        lastBlockHash: B256::repeat_byte(0x99),
+    };
+    rollup_c
+        .commitBatch(garbage, Bytes::from_static(b"\x01not a batch"))
+        .value(bond)
+        .send()
+        .await
+        .unwrap()
+        .get_receipt()
+        .await
+        .unwrap();
+    let mismatch = wait_batch_status(&vrpc, index + 1, "mismatch").await;
+    assert!(mismatch["error"].as_str().unwrap().contains("state root"), "{mismatch}");
+    assert_ne!(mismatch["computedStateRoot"], mismatch["claimedStateRoot"]);
+    let malformed = wait_batch_status(&vrpc, index + 2, "malformed").await;
+    assert!(malformed["error"].as_str().unwrap().contains("undecodable"), "{malformed}");
+    let status = vrpc.ok("mosaic_rollupStatus", json!([])).await;
+    assert_eq!(status["derivation"]["faults"], json!([index + 1, index + 2]), "{status}");
+    assert_eq!(status["derivation"]["haltedAt"], json!(index + 2));
+    // The malformed batch was not applied: the chain stops at the last good block.
+    assert_eq!(vrpc.block_number().await, last_block + 1);
+    let metrics = reqwest::get(format!("{}/metrics", verifier.http_url())).await.unwrap().text().await.unwrap();
+    assert!(metrics.contains("mosaic_rollup_batch_faults_total 2"), "{metrics}");
+    tokio::time::sleep(Duration::from_millis(10)).await;
+}

@@ -1,0 +1,196 @@
+//! Bindings for the L1 contracts (generated from `contracts/artifacts`, so building needs no Solidity
+//! compiler), their deployment, and the L2 genesis they pin.
+use crate::l1::{L1Client, L1Error};
+use alloy::{primitives::U256, providers::Provider};
+use alloy_primitives::{Address, Bytes, B256};
+use mosaic_primitives::ChainConfig;
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+
+/// Generated bindings mirror the Solidity signatures (constructors and calls with many parameters).
+#[allow(clippy::too_many_arguments)]
+mod bindings {
+    alloy::sol!(
+        #[sol(rpc)]
+        #[derive(Debug)]
+        Rollup,
+        "../../contracts/artifacts/Rollup.json"
+    );
+    alloy::sol!(
+        #[sol(rpc)]
+        #[derive(Debug)]
+        Bridge,
+        "../../contracts/artifacts/Bridge.json"
+    );
+    alloy::sol!(
+        #[sol(rpc)]
+        #[derive(Debug)]
+        AttestationVerifier,
+        "../../contracts/artifacts/AttestationVerifier.json"
+    );
+    alloy::sol!(
+        #[sol(rpc)]
+        #[derive(Debug)]
+        L2Bridge,
+        "../../contracts/artifacts/L2Bridge.json"
+    );
+}
+pub use bindings::{AttestationVerifier, Bridge, L2Bridge, Rollup};
+
+/// Runtime code of the L2 bridge predeploy, installed at [`mosaic_primitives::L2_BRIDGE`] at genesis.
+pub fn l2_bridge_runtime() -> Bytes {
+    L2Bridge::DEPLOYED_BYTECODE.clone()
+}
+
+/// Where the settlement contracts live; `mosaic deploy-l1` writes it as JSON.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct L1Contracts {
+    /// `Rollup` (batches, state roots, finalization).
+    pub rollup: Address,
+    /// `Bridge` (deposit queue, withdrawals).
+    pub bridge: Address,
+    /// The `IVerifier` implementation the rollup uses.
+    pub verifier: Address,
+    /// Chain id of the L1.
+    pub l1_chain_id: u64,
+    /// L1 block the contracts were deployed in (where log scans start).
+    pub deployed_at: u64,
+}
+
+impl L1Contracts {
+    /// Reads a file written by [`L1Contracts::save`].
+    pub fn load(path: &Path) -> Result<Self, L1Error> {
+        let text = std::fs::read_to_string(path).map_err(|e| L1Error::Config(format!("{}: {e}", path.display())))?;
+        serde_json::from_str(&text).map_err(|e| L1Error::Config(format!("{}: {e}", path.display())))
+    }
+
+    /// Writes the addresses as pretty JSON (atomically: a crash leaves the old file or the new one).
+    pub fn save(&self, path: &Path) -> Result<(), L1Error> {
+        let tmp = path.with_extension("json.tmp");
+        let text = serde_json::to_string_pretty(self).map_err(|e| L1Error::Config(e.to_string()))?;
+        std::fs::write(&tmp, text + "\n")
+            .and_then(|_| std::fs::rename(&tmp, path))
+            .map_err(|e| L1Error::Config(e.to_string()))
+    }
+}
+
+/// Settlement mode of the `Rollup` contract.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    /// Batches finalize after a challenge window; proposers post bonds.
+    Hybrid,
+    /// Batches finalize with a verified proof.
+    Zk,
+}
+
+/// What `deploy` needs to know.
+#[derive(Debug, Clone)]
+pub struct DeployParams {
+    /// Settlement mode.
+    pub mode: Mode,
+    /// L2 chain id (part of every public-inputs hash).
+    pub l2_chain_id: u64,
+    /// L2 genesis state root and block hash (batch 0).
+    pub genesis: (B256, B256),
+    /// Seconds a hybrid batch waits before it can finalize.
+    pub challenge_window: u64,
+    /// Bond posted with every hybrid batch, wei.
+    pub bond: U256,
+    /// Seconds after which an unconsumed deposit must be in the next batch (forced inclusion).
+    pub inclusion_deadline: u64,
+    /// Accounts allowed to commit batches.
+    pub proposers: Vec<Address>,
+    /// Attestation signers of the verifier (M-of-N) and the threshold M.
+    pub attesters: (Vec<Address>, u64),
+}
+
+/// Deploys verifier, rollup and bridge from the client's account (which becomes the owner) and wires
+/// them together. All five transactions go out at once with consecutive nonces (the addresses are
+/// known in advance), so a deployment takes one L1 block; then it waits for every receipt.
+pub async fn deploy(l1: &L1Client, p: &DeployParams) -> Result<L1Contracts, L1Error> {
+    let provider = l1.provider();
+    let owner = l1.address();
+    let deployed_at = provider.get_block_number().await?;
+    let nonce = provider.get_transaction_count(owner).pending().await?;
+    let (verifier, rollup, bridge) = (owner.create(nonce), owner.create(nonce + 1), owner.create(nonce + 2));
+    let mode = match p.mode {
+        Mode::Hybrid => 0u8,
+        Mode::Zk => 1u8,
+    };
+    if p.bond.bit_len() > 96 {
+        return Err(L1Error::Config("bond does not fit in 96 bits".into()));
+    }
+    let limbs = p.bond.as_limbs();
+    let bond = alloy::primitives::Uint::<96, 2>::from_limbs([limbs[0], limbs[1]]);
+    let mut pending = Vec::new();
+    pending.push(
+        AttestationVerifier::deploy_builder(provider, p.attesters.0.clone(), U256::from(p.attesters.1))
+            .nonce(nonce)
+            .gas(3_000_000)
+            .send()
+            .await?,
+    );
+    pending.push(
+        Rollup::deploy_builder(
+            provider,
+            owner,
+            verifier,
+            mode,
+            p.l2_chain_id,
+            p.genesis.0,
+            p.genesis.1,
+            p.challenge_window,
+            bond,
+            p.inclusion_deadline,
+        )
+        .nonce(nonce + 1)
+        .gas(8_000_000)
+        .send()
+        .await?,
+    );
+    pending.push(Bridge::deploy_builder(provider, rollup).nonce(nonce + 2).gas(5_000_000).send().await?);
+    let r = Rollup::new(rollup, provider.clone());
+    pending.push(r.setBridge(bridge).nonce(nonce + 3).gas(200_000).send().await?);
+    for (i, proposer) in p.proposers.iter().enumerate() {
+        pending.push(r.setProposer(*proposer, true).nonce(nonce + 4 + i as u64).gas(200_000).send().await?);
+    }
+    for tx in pending {
+        l1.confirm(tx).await?;
+    }
+    Ok(L1Contracts { rollup, bridge, verifier, l1_chain_id: provider.get_chain_id().await?, deployed_at })
+}
+
+/// Checks that `c` points at live contracts pinning the L2 `genesis` (state root, block hash).
+pub async fn check_deployment(l1: &L1Client, c: &L1Contracts, genesis: (B256, B256)) -> Result<(), L1Error> {
+    let provider = l1.provider();
+    if provider.get_chain_id().await? != c.l1_chain_id {
+        return Err(L1Error::Config(format!("L1 chain id is not {} as the contracts file says", c.l1_chain_id)));
+    }
+    if provider.get_code_at(c.rollup).await?.is_empty() {
+        return Err(L1Error::Config(format!("no Rollup contract at {} on this L1", c.rollup)));
+    }
+    let g = Rollup::new(c.rollup, provider.clone()).batch(0).call().await?;
+    if (g.postStateRoot, g.lastBlockHash) != genesis {
+        return Err(L1Error::Config(format!(
+            "Rollup at {} pins another L2 genesis (root {}, block {}); this node has root {}, block {}",
+            c.rollup, g.postStateRoot, g.lastBlockHash, genesis.0, genesis.1
+        )));
+    }
+    Ok(())
+}
+
+/// The L2 genesis (state root, block hash) for `chain` with `alloc` — what a fresh node writes, computed
+/// in memory so `deploy-l1` can pin it without a database.
+pub fn l2_genesis(chain: &ChainConfig, alloc: &[(Address, alloy_primitives::U256)]) -> Result<(B256, B256), L1Error> {
+    let nodes = mosaic_trie::MemoryNodeStore::new();
+    let built = mosaic_stf::genesis(&nodes, chain, alloc, &predeploys(), 0)
+        .map_err(|e| L1Error::Config(format!("genesis: {e}")))?;
+    Ok((built.block.header.state_root, built.block.hash()))
+}
+
+/// Code every Mosaic L2 has at genesis.
+pub fn predeploys() -> Vec<(Address, Bytes)> {
+    vec![(mosaic_primitives::L2_BRIDGE, l2_bridge_runtime())]
+}

@@ -1,0 +1,430 @@
+//! Derivation: rebuild the L2 chain from L1 data alone. For every batch committed on L1 it reads the
+//! `commitBatch` calldata, decodes the batch, takes the deposits it consumes from the bridge queue,
+//! re-executes every block, and compares the result with what the batch claims.
+//!
+//! The `full` role serves the derived chain over RPC; the `verifier` role is the same pipeline whose
+//! purpose is the comparison — a batch whose claimed root differs is reported (log, the
+//! `mosaic_rollup_batch_faults_total` metric, `mosaic_getBatch`). A malformed batch (undecodable data,
+//! an invalid transaction, a broken continuation) is reported and never applied, and derivation stops
+//! there: nothing after it can be built on.
+use crate::{
+    contracts::{L1Contracts, Rollup},
+    l1::{Backoff, L1Client, L1Error},
+    record::{BatchRecord, BatchStatus},
+    watcher::DepositScanner,
+};
+use alloy::{primitives::U256, providers::Provider, sol_types::SolCall};
+use alloy_consensus::{transaction::SignerRecoverable, Signed, TxEnvelope, TypedTransaction};
+use alloy_primitives::{keccak256, Address, Signature, B256};
+use mosaic_batch::{DecodedTx, Variant};
+use mosaic_node::{ImportError, Node, NodeError};
+use mosaic_primitives::{merkle_root, withdrawals_in, L1Cursor, L1Message};
+use mosaic_stf::StateReader;
+use parking_lot::Mutex;
+use serde::Serialize;
+use std::{
+    collections::{BTreeMap, HashMap},
+    sync::Arc,
+};
+use tracing::{info, warn};
+
+/// What a deriving node does with the result.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    /// Serve the chain rebuilt from L1.
+    Full,
+    /// Check every claimed root and report faults.
+    Verifier,
+}
+
+/// Progress of the derivation, served by `mosaic_rollupStatus`.
+#[derive(Debug, Clone, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DeriveStatus {
+    /// Latest batch committed on L1 (at confirmed depth).
+    pub l1_committed_batch: u64,
+    /// Last batch this node processed.
+    pub derived_batch: u64,
+    /// Batches reported as malformed or mismatched.
+    pub faults: Vec<u64>,
+    /// Set when derivation stopped at a malformed batch.
+    pub halted_at: Option<u64>,
+}
+
+/// Why a batch is rejected (reported, never applied).
+#[derive(Debug)]
+struct Malformed(String);
+
+#[derive(Debug, thiserror::Error)]
+enum DeriveError {
+    #[error(transparent)]
+    L1(#[from] L1Error),
+    #[error(transparent)]
+    Node(#[from] NodeError),
+}
+
+impl From<alloy::contract::Error> for DeriveError {
+    fn from(e: alloy::contract::Error) -> Self {
+        Self::L1(e.into())
+    }
+}
+
+impl From<alloy::transports::TransportError> for DeriveError {
+    fn from(e: alloy::transports::TransportError) -> Self {
+        Self::L1(e.into())
+    }
+}
+
+impl From<mosaic_storage::StorageError> for DeriveError {
+    fn from(e: mosaic_storage::StorageError) -> Self {
+        Self::Node(e.into())
+    }
+}
+
+impl From<mosaic_stf::StateError> for DeriveError {
+    fn from(e: mosaic_stf::StateError) -> Self {
+        Self::Node(e.into())
+    }
+}
+
+/// The derivation pipeline of one node.
+pub struct Deriver {
+    node: Node,
+    l1: L1Client,
+    rollup: Rollup::RollupInstance<alloy::providers::DynProvider>,
+    deposits: DepositScanner,
+    /// Every deposit seen so far, by index.
+    queue: Vec<L1Message>,
+    /// `BatchCommitted` logs seen so far: index → (L1 tx, L1 block).
+    commits: BTreeMap<u64, (B256, u64)>,
+    commits_scanned: u64,
+    status: Arc<Mutex<DeriveStatus>>,
+    role: Role,
+}
+
+impl Deriver {
+    /// A pipeline for `node` following `contracts`; `status` is shared with the RPC.
+    pub fn new(
+        node: Node,
+        l1: L1Client,
+        contracts: &L1Contracts,
+        role: Role,
+        status: Arc<Mutex<DeriveStatus>>,
+    ) -> Self {
+        Self {
+            rollup: Rollup::new(contracts.rollup, l1.provider().clone()),
+            deposits: DepositScanner::new(&l1, contracts),
+            queue: Vec::new(),
+            commits: BTreeMap::new(),
+            commits_scanned: contracts.deployed_at.saturating_sub(1),
+            node,
+            l1,
+            status,
+            role,
+        }
+    }
+
+    /// Checks that this node's genesis is the one the rollup pins.
+    pub async fn check_genesis(&self) -> Result<(), L1Error> {
+        let genesis = self.rollup.batch(0).call().await?;
+        let local = self
+            .node
+            .db()
+            .header(0)
+            .map_err(|e| L1Error::Config(e.to_string()))?
+            .ok_or_else(|| L1Error::Config("no genesis block".into()))?;
+        if genesis.lastBlockHash != local.hash_slow() || genesis.postStateRoot != local.state_root {
+            return Err(L1Error::Config(format!(
+                "L2 genesis mismatch: rollup pins block {} / root {}, this node has {} / {} (same chain id, accounts and predeploys?)",
+                genesis.lastBlockHash,
+                genesis.postStateRoot,
+                local.hash_slow(),
+                local.state_root
+            )));
+        }
+        Ok(())
+    }
+
+    /// Derives forever; L1 failures are retried with backoff.
+    pub async fn run(mut self) {
+        let mut backoff = Backoff::default();
+        if let Some(last) = BatchRecord::last(&self.node).ok().flatten() {
+            let mut s = self.status.lock();
+            s.derived_batch = last.index;
+            if last.status == BatchStatus::Malformed {
+                s.halted_at = Some(last.index);
+            }
+        }
+        loop {
+            if self.status.lock().halted_at.is_some() {
+                tokio::time::sleep(self.l1.poll * 4).await;
+                continue;
+            }
+            match self.step().await {
+                Ok(true) => backoff.reset(),
+                Ok(false) => {
+                    backoff.reset();
+                    tokio::time::sleep(self.l1.poll).await;
+                }
+                Err(e) => {
+                    self.node.metrics().l1_errors.inc();
+                    backoff.fail("derivation", e.to_string()).await;
+                }
+            }
+        }
+    }
+
+    async fn step(&mut self) -> Result<bool, DeriveError> {
+        let safe = self.l1.safe_block().await?;
+        let fresh = self.deposits.next(safe).await?;
+        for m in fresh {
+            if m.index as usize == self.queue.len() {
+                self.queue.push(m);
+            }
+        }
+        if self.commits_scanned < safe {
+            let logs =
+                self.rollup.BatchCommitted_filter().from_block(self.commits_scanned + 1).to_block(safe).query().await?;
+            for (ev, log) in logs {
+                if let (Some(tx), Some(block)) = (log.transaction_hash, log.block_number) {
+                    self.commits.insert(ev.index, (tx, block));
+                }
+            }
+            self.commits_scanned = safe;
+        }
+        let committed = self.rollup.lastCommittedBatch().block(safe.into()).call().await?;
+        let next = self.status.lock().derived_batch + 1;
+        self.status.lock().l1_committed_batch = committed;
+        if next > committed {
+            return Ok(false);
+        }
+        let Some(&(l1_tx, l1_block)) = self.commits.get(&next) else { return Ok(false) };
+        let record = self.derive_batch(next, l1_tx, l1_block).await?;
+        let mut s = self.status.lock();
+        s.derived_batch = next;
+        match record.status {
+            BatchStatus::Malformed => {
+                s.faults.push(next);
+                s.halted_at = Some(next);
+            }
+            BatchStatus::Mismatch => s.faults.push(next),
+            _ => {}
+        }
+        Ok(true)
+    }
+
+    async fn derive_batch(&mut self, index: u64, l1_tx: B256, l1_block: u64) -> Result<BatchRecord, DeriveError> {
+        let claimed = self.rollup.batch(index).call().await?;
+        let tx = self
+            .l1
+            .provider()
+            .get_transaction_by_hash(l1_tx)
+            .await?
+            .ok_or_else(|| L1Error::Rpc(format!("L1 transaction {l1_tx} not found")))?;
+        let mut record = BatchRecord {
+            index,
+            status: BatchStatus::Verified,
+            first_block: 0,
+            last_block: claimed.lastBlock,
+            tx_count: 0,
+            data_bytes: 0,
+            data_hash: claimed.dataHash,
+            l1_tx,
+            l1_block,
+            l1_message_cursor: claimed.l1MessageCursor,
+            claimed_state_root: claimed.postStateRoot,
+            claimed_withdrawals_root: claimed.withdrawalsRoot,
+            claimed_last_block_hash: claimed.lastBlockHash,
+            computed_state_root: None,
+            computed_withdrawals_root: None,
+            computed_last_block_hash: None,
+            error: None,
+        };
+        let input = alloy::consensus::Transaction::input(&tx).clone();
+        let result = match Rollup::commitBatchCall::abi_decode(&input) {
+            Err(e) => Err(Malformed(format!("L1 transaction is not a direct commitBatch call: {e}"))),
+            Ok(call) if keccak256(&call.data) != claimed.dataHash => {
+                Err(Malformed("calldata does not hash to the committed data hash".into()))
+            }
+            Ok(call) => {
+                record.first_block = call.header.firstBlock;
+                record.data_bytes = call.data.len() as u64;
+                self.execute(&call.header, &call.data, &mut record)?
+            }
+        };
+        match result {
+            Ok(()) => {
+                let mut faults = Vec::new();
+                if record.computed_state_root != Some(record.claimed_state_root) {
+                    faults.push("state root");
+                }
+                if record.computed_withdrawals_root != Some(record.claimed_withdrawals_root) {
+                    faults.push("withdrawals root");
+                }
+                if record.computed_last_block_hash.is_some_and(|h| h != record.claimed_last_block_hash) {
+                    faults.push("last block hash");
+                }
+                if !faults.is_empty() {
+                    record.status = BatchStatus::Mismatch;
+                    record.error = Some(format!("claimed {} differs from re-execution", faults.join(", ")));
+                    self.node.metrics().batch_faults.inc();
+                    warn!(index, role = ?self.role, claimed = %record.claimed_state_root, computed = ?record.computed_state_root,
+                        "FAULT: batch claims a state its data does not produce");
+                } else {
+                    info!(
+                        index,
+                        blocks = record.last_block + 1 - record.first_block,
+                        txs = record.tx_count,
+                        "batch derived and verified"
+                    );
+                }
+            }
+            Err(Malformed(why)) => {
+                record.status = BatchStatus::Malformed;
+                record.error = Some(why.clone());
+                self.node.metrics().batch_faults.inc();
+                warn!(index, reason = %why, "FAULT: malformed batch on L1, not applied; derivation stops here");
+            }
+        }
+        self.node.metrics().batches_derived.inc();
+        record.store(&self.node)?;
+        Ok(record)
+    }
+
+    /// Re-executes a decoded batch on top of the local head. `Err(Malformed)` leaves the chain as it was
+    /// before the first invalid block.
+    fn execute(
+        &mut self,
+        header: &Rollup::BatchHeader,
+        data: &[u8],
+        record: &mut BatchRecord,
+    ) -> Result<Result<(), Malformed>, DeriveError> {
+        let batch = match mosaic_batch::decode(data, self.node.chain_id()) {
+            Ok(b) => b,
+            Err(e) => return Ok(Err(Malformed(format!("undecodable batch data: {e}")))),
+        };
+        let n_blocks = batch.blocks.len() as u64;
+        if batch.first_block != header.firstBlock
+            || n_blocks == 0
+            || header.firstBlock + n_blocks - 1 != header.lastBlock
+        {
+            return Ok(Err(Malformed(format!(
+                "data holds blocks {}+{n_blocks}, header claims {}..={}",
+                batch.first_block, header.firstBlock, header.lastBlock
+            ))));
+        }
+        let head = self.node.head_number();
+        if header.firstBlock > head + 1 {
+            return Ok(Err(Malformed(format!("batch starts at block {}, chain is at {head}", header.firstBlock))));
+        }
+        let mut cursor = L1Cursor::from_extra_data(
+            &self.node.db().header(header.firstBlock - 1)?.map(|h| h.extra_data).unwrap_or_default(),
+        )
+        .unwrap_or_default();
+        let mut leaves = Vec::new();
+        for (i, block) in batch.blocks.into_iter().enumerate() {
+            let number = header.firstBlock + i as u64;
+            let start = cursor.next_index as usize;
+            let Some(msgs) = self.queue.get(start..start + block.l1_message_count as usize) else {
+                return Ok(Err(Malformed(format!(
+                    "block {number} consumes L1 messages the bridge queue does not have"
+                ))));
+            };
+            record.tx_count += block.transactions.len() as u64;
+            // Blocks at or below the head were derived from this same batch before a restart.
+            if number > head {
+                let txs = match self.transactions(block.transactions, batch.variant)? {
+                    Ok(t) => t,
+                    Err(m) => return Ok(Err(m)),
+                };
+                match self.node.import_block(block.timestamp, batch.beneficiary, msgs, txs) {
+                    Ok(_) => {}
+                    Err(ImportError::Invalid(why)) => return Ok(Err(Malformed(format!("block {number}: {why}")))),
+                    Err(ImportError::Node(e)) => return Err(e.into()),
+                }
+            }
+            for m in msgs {
+                cursor.consume(m);
+            }
+            let receipts = self.node.db().receipts(number)?.unwrap_or_default();
+            leaves.extend(withdrawals_in(&receipts).iter().map(|w| w.hash()));
+        }
+        let last = self
+            .node
+            .db()
+            .block(header.lastBlock)?
+            .ok_or_else(|| NodeError::Inconsistent(format!("missing block {}", header.lastBlock)))?;
+        record.computed_state_root = Some(last.header.state_root);
+        record.computed_withdrawals_root = Some(merkle_root(&leaves));
+        // Without signatures (zk variant) transaction hashes, hence block hashes, are the proof's business.
+        record.computed_last_block_hash = (batch.variant == Variant::Signed).then(|| last.hash());
+        if cursor.next_index != header.l1MessageCursor {
+            return Ok(Err(Malformed(format!(
+                "batch consumes L1 messages up to {}, header claims {}",
+                cursor.next_index, header.l1MessageCursor
+            ))));
+        }
+        Ok(Ok(()))
+    }
+
+    /// Senders for signed transactions (recovered) or signature-less ones (given; nonce from state).
+    fn transactions(
+        &self,
+        txs: Vec<DecodedTx>,
+        _variant: Variant,
+    ) -> Result<Result<Vec<(TxEnvelope, Address)>, Malformed>, DeriveError> {
+        let state = self.node.latest_state()?;
+        let mut nonces: HashMap<Address, u64> = HashMap::new();
+        let mut out = Vec::with_capacity(txs.len());
+        for (i, tx) in txs.into_iter().enumerate() {
+            match tx {
+                DecodedTx::Signed(tx) => match tx.recover_signer() {
+                    Ok(sender) => out.push((tx, sender)),
+                    Err(e) => return Ok(Err(Malformed(format!("transaction {i}: bad signature: {e}")))),
+                },
+                DecodedTx::Unsigned { sender, tx } => {
+                    let nonce = match nonces.get(&sender) {
+                        Some(n) => *n,
+                        None => state.account(&sender)?.map(|a| a.nonce).unwrap_or_default(),
+                    };
+                    nonces.insert(sender, nonce + 1);
+                    out.push((with_nonce_unsigned(tx, nonce), sender));
+                }
+            }
+        }
+        Ok(Ok(out))
+    }
+}
+
+/// A signature-less transaction as an envelope the executor accepts: the nonce from state and an empty
+/// signature (the sender is given, never recovered; in zk mode the proof checks the real signature).
+fn with_nonce_unsigned(tx: TypedTransaction, nonce: u64) -> TxEnvelope {
+    let sig = Signature::new(U256::ZERO, U256::ZERO, false);
+    match tx {
+        TypedTransaction::Legacy(mut t) => {
+            t.nonce = nonce;
+            TxEnvelope::Legacy(Signed::new_unhashed(t, sig))
+        }
+        TypedTransaction::Eip2930(mut t) => {
+            t.nonce = nonce;
+            TxEnvelope::Eip2930(Signed::new_unhashed(t, sig))
+        }
+        TypedTransaction::Eip1559(mut t) => {
+            t.nonce = nonce;
+            TxEnvelope::Eip1559(Signed::new_unhashed(t, sig))
+        }
+        TypedTransaction::Eip4844(mut t) => {
+            use alloy_consensus::TxEip4844Variant;
+            match &mut t {
+                TxEip4844Variant::TxEip4844(x) => x.nonce = nonce,
+                TxEip4844Variant::TxEip4844WithSidecar(x) => x.tx.nonce = nonce,
+            }
+            TxEnvelope::Eip4844(Signed::new_unhashed(t, sig))
+        }
+        TypedTransaction::Eip7702(mut t) => {
+            t.nonce = nonce;
+            TxEnvelope::Eip7702(Signed::new_unhashed(t, sig))
+        }
+    }
+}

@@ -1,0 +1,133 @@
+//! A connection to the L1: an alloy provider with the node's L1 signer, confirmation depth, and retry
+//! with backoff for every request.
+use alloy::{
+    network::EthereumWallet,
+    providers::{DynProvider, PendingTransactionBuilder, Provider, ProviderBuilder},
+    rpc::types::TransactionReceipt,
+    signers::local::PrivateKeySigner,
+};
+use alloy_primitives::Address;
+use std::time::Duration;
+use tracing::warn;
+
+/// An L1 request or a settlement setting failed.
+#[derive(Debug, thiserror::Error)]
+pub enum L1Error {
+    /// The L1 endpoint failed or is unreachable (retried by the services).
+    #[error("L1 request failed: {0}")]
+    Rpc(String),
+    /// A transaction was mined but reverted.
+    #[error("L1 transaction {0} reverted")]
+    Reverted(alloy_primitives::B256),
+    /// Bad configuration (addresses file, flags).
+    #[error("{0}")]
+    Config(String),
+}
+
+impl From<alloy::transports::TransportError> for L1Error {
+    fn from(e: alloy::transports::TransportError) -> Self {
+        Self::Rpc(e.to_string())
+    }
+}
+
+impl From<alloy::contract::Error> for L1Error {
+    fn from(e: alloy::contract::Error) -> Self {
+        Self::Rpc(e.to_string())
+    }
+}
+
+impl From<alloy::providers::PendingTransactionError> for L1Error {
+    fn from(e: alloy::providers::PendingTransactionError) -> Self {
+        Self::Rpc(e.to_string())
+    }
+}
+
+/// A signing L1 client.
+#[derive(Clone, Debug)]
+pub struct L1Client {
+    provider: DynProvider,
+    address: Address,
+    /// Blocks on top of a transaction's block before it counts as final here.
+    pub confirmations: u64,
+    /// How often to poll the L1.
+    pub poll: Duration,
+}
+
+impl L1Client {
+    /// Connects to `url` (HTTP) signing with `signer`.
+    pub fn new(url: &str, signer: PrivateKeySigner, confirmations: u64) -> Result<Self, L1Error> {
+        let url = url.parse().map_err(|e| L1Error::Config(format!("invalid L1 RPC URL `{url}`: {e}")))?;
+        let address = signer.address();
+        let provider = ProviderBuilder::new().wallet(EthereumWallet::from(signer)).connect_http(url).erased();
+        Ok(Self { provider, address, confirmations, poll: Duration::from_millis(500) })
+    }
+
+    /// The provider.
+    pub fn provider(&self) -> &DynProvider {
+        &self.provider
+    }
+
+    /// The signing account.
+    pub fn address(&self) -> Address {
+        self.address
+    }
+
+    /// Latest L1 block minus the confirmation depth (what this node treats as settled).
+    pub async fn safe_block(&self) -> Result<u64, L1Error> {
+        Ok(self.provider.get_block_number().await?.saturating_sub(self.confirmations))
+    }
+
+    /// Waits until a sent transaction is mined and `confirmations` deep, returns its receipt, and fails
+    /// if it reverted.
+    pub async fn confirm(
+        &self,
+        pending: PendingTransactionBuilder<alloy::network::Ethereum>,
+    ) -> Result<TransactionReceipt, L1Error> {
+        let hash = *pending.tx_hash();
+        let receipt = pending
+            .with_required_confirmations(self.confirmations + 1)
+            .with_timeout(Some(Duration::from_secs(120)))
+            .get_receipt()
+            .await?;
+        if !receipt.status() {
+            return Err(L1Error::Reverted(hash));
+        }
+        Ok(receipt)
+    }
+
+    /// Whether the account has sent transactions that are not mined yet.
+    pub async fn has_pending(&self) -> Result<bool, L1Error> {
+        let latest = self.provider.get_transaction_count(self.address).latest().await?;
+        let pending = self.provider.get_transaction_count(self.address).pending().await?;
+        Ok(pending > latest)
+    }
+}
+
+/// Exponential backoff between L1 retries: 0.5 s doubling to 30 s, reset on success.
+#[derive(Debug)]
+pub struct Backoff {
+    next: Duration,
+}
+
+impl Default for Backoff {
+    fn default() -> Self {
+        Self { next: Self::FIRST }
+    }
+}
+
+impl Backoff {
+    const FIRST: Duration = Duration::from_millis(500);
+    const MAX: Duration = Duration::from_secs(30);
+
+    /// Logs the failure and sleeps for the current delay, then doubles it.
+    pub async fn fail(&mut self, what: &str, err: String) {
+        warn!(%err, retry_in_ms = self.next.as_millis() as u64, "{what} failed");
+        tokio::time::sleep(self.next).await;
+        self.next = (self.next * 2).min(Self::MAX);
+    }
+
+    /// Back to the shortest delay.
+    pub fn reset(&mut self) {
+        self.next = Self::FIRST;
+    }
+}

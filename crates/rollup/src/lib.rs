@@ -1,0 +1,62 @@
+//! Mosaic's settlement services, between a [`mosaic_node::Node`] and the L1 contracts in `contracts/`:
+//! - [`contracts`]: bindings generated from the committed artifacts, deployment ([`deploy`]);
+//! - [`watcher`]: follows the L1 bridge queue and hands deposits to the sequencer;
+//! - [`producer`]: groups L2 blocks into batches, posts them to `Rollup.commitBatch`, finalizes them;
+//! - [`derive`]: rebuilds the L2 chain from L1 calldata alone (full node) and checks every claimed
+//!   root (verifier);
+//! - [`rpc`]: `mosaic_l1Contracts`, `mosaic_getBatch`, `mosaic_rollupStatus`, `mosaic_getWithdrawalProof`.
+pub mod contracts;
+pub mod derive;
+pub mod l1;
+pub mod producer;
+pub mod record;
+pub mod rpc;
+pub mod watcher;
+
+pub use contracts::{check_deployment, deploy, l2_genesis, predeploys, DeployParams, L1Contracts, Mode};
+pub use l1::{L1Client, L1Error};
+pub use record::{BatchRecord, BatchStatus};
+
+#[cfg(test)]
+mod tests {
+    use alloy_primitives::{keccak256, Address, B256, U256};
+    use mosaic_primitives::{merkle_root, roll_queue_hash, withdrawal_hash, L1Message};
+
+    fn vectors() -> serde_json::Value {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../contracts/test/vectors.json");
+        serde_json::from_str(&std::fs::read_to_string(path).expect("vectors.json")).expect("json")
+    }
+
+    fn h(v: &serde_json::Value) -> B256 {
+        v.as_str().expect("hex").parse().expect("b256")
+    }
+
+    /// The Rust hashing matches the Solidity contracts byte for byte (vectors asserted by forge too).
+    #[test]
+    fn hashes_match_the_contracts_vectors() {
+        let v = vectors();
+        let m = &v["l1Message"];
+        let one_eth = U256::from(10u64).pow(U256::from(18u64));
+        let msg = L1Message {
+            index: 0,
+            token: Address::ZERO,
+            from: Address::with_last_byte(1),
+            to: Address::with_last_byte(2),
+            amount: one_eth,
+        };
+        assert_eq!(msg.hash(), h(&m["msgHash"]));
+        assert_eq!(roll_queue_hash(B256::ZERO, msg.hash()), h(&m["rollingHash1"]));
+        let w = &v["withdrawal"];
+        let wh =
+            withdrawal_hash(U256::ZERO, Address::with_last_byte(1), Address::with_last_byte(2), Address::ZERO, one_eth);
+        assert_eq!(wh, h(&w["withdrawalHash"]));
+        let leaves: Vec<B256> = (0u8..3).map(|i| keccak256([i])).collect();
+        assert_eq!(merkle_root(&leaves), h(&v["merkle"]["root"]));
+        let slot = mosaic_primitives::l2_bridge_balance_slot(&Address::with_last_byte(1), &Address::with_last_byte(2));
+        assert_eq!(B256::from(slot.to_be_bytes::<32>()), h(&v["l2BridgeBalanceSlot"]["slot"]));
+        assert_eq!(
+            mosaic_primitives::l1::withdrawal_initiated_topic(),
+            h(&v["eventTopics"]["WithdrawalInitiated"]["topic0"])
+        );
+    }
+}

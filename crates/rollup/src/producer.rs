@@ -1,0 +1,257 @@
+//! The rollup producer: groups consecutive L2 blocks into batches, posts each with `Rollup.commitBatch`
+//! (and the bond, in hybrid mode), waits for L1 confirmations, and finalizes batches whose challenge
+//! window has passed.
+//!
+//! It keeps no state of its own: every round starts from what the L1 says (last committed batch, its
+//! last block and state root), so a restart, an L1 outage or an L1 reorg that drops a commit all end
+//! the same way — the next round posts whatever the L1 lacks. It never has two transactions in flight,
+//! and `Rollup` rejects a second commit of an index, so no batch is posted twice.
+use crate::{
+    contracts::{L1Contracts, Rollup},
+    l1::{Backoff, L1Client, L1Error},
+    record::{BatchRecord, BatchStatus},
+};
+use alloy::primitives::U256;
+use alloy_primitives::{keccak256, Bytes, B256};
+use mosaic_batch::Variant;
+use mosaic_node::{Node, NodeError};
+use mosaic_primitives::{merkle_root, withdrawals_in, Block, L1Cursor};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use tracing::{error, info};
+
+/// How long blocks without transactions or deposits wait before they are posted.
+pub const IDLE_BATCH_AGE: Duration = Duration::from_secs(60);
+
+/// When to close a batch.
+#[derive(Debug, Clone)]
+pub struct ProducerConfig {
+    /// Most L2 blocks per batch.
+    pub max_blocks: u64,
+    /// Most bytes of batch data (calldata) per batch.
+    pub max_bytes: usize,
+    /// Post a partial batch once its oldest block is this old.
+    pub max_age: Duration,
+    /// Data format: with signatures (hybrid) or without (zk).
+    pub variant: Variant,
+}
+
+impl Default for ProducerConfig {
+    fn default() -> Self {
+        Self { max_blocks: 600, max_bytes: 120_000, max_age: Duration::from_secs(10), variant: Variant::Signed }
+    }
+}
+
+/// Why a producer round failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ProducerError {
+    /// L1 trouble (retried).
+    #[error(transparent)]
+    L1(#[from] L1Error),
+    /// Local database trouble.
+    #[error(transparent)]
+    Node(#[from] NodeError),
+    /// The local chain does not extend what L1 has: the producer stops posting.
+    #[error("local chain diverges from L1 at block {block}: L1 has state root {l1}, local {local}")]
+    Diverged {
+        /// Block number.
+        block: u64,
+        /// Root on L1.
+        l1: B256,
+        /// Local root.
+        local: B256,
+    },
+    /// The blocks could not be encoded.
+    #[error("batch encoding: {0}")]
+    Encode(String),
+}
+
+impl From<mosaic_storage::StorageError> for ProducerError {
+    fn from(e: mosaic_storage::StorageError) -> Self {
+        Self::Node(e.into())
+    }
+}
+
+impl From<alloy::contract::Error> for ProducerError {
+    fn from(e: alloy::contract::Error) -> Self {
+        Self::L1(e.into())
+    }
+}
+
+/// Everything the L1 needs about a batch, computed from local blocks.
+#[derive(Debug, Clone)]
+pub struct PreparedBatch {
+    /// The `commitBatch` header.
+    pub header: Rollup::BatchHeader,
+    /// The encoded batch data.
+    pub data: Bytes,
+    /// Transactions in it.
+    pub tx_count: u64,
+}
+
+/// Encodes `blocks` (consecutive, following a batch that ended with `prev_state_root`) as batch `index`.
+pub fn prepare_batch(
+    node: &Node,
+    index: u64,
+    prev_state_root: B256,
+    blocks: &[Block],
+    variant: Variant,
+) -> Result<PreparedBatch, ProducerError> {
+    let (first, last) = match (blocks.first(), blocks.last()) {
+        (Some(f), Some(l)) => (f, l),
+        _ => return Err(ProducerError::Encode("empty batch".into())),
+    };
+    let batch = mosaic_batch::Batch::from_blocks(blocks).map_err(|e| ProducerError::Encode(e.to_string()))?;
+    let data = mosaic_batch::encode(&batch, variant, node.chain_id());
+    let mut leaves = Vec::new();
+    for b in blocks {
+        let receipts = node
+            .db()
+            .receipts(b.header.number)?
+            .ok_or_else(|| NodeError::Inconsistent(format!("missing receipts of block {}", b.header.number)))?;
+        leaves.extend(withdrawals_in(&receipts).iter().map(|w| w.hash()));
+    }
+    let cursor = L1Cursor::from_extra_data(&last.header.extra_data).unwrap_or_default();
+    let header = Rollup::BatchHeader {
+        index,
+        firstBlock: first.header.number,
+        lastBlock: last.header.number,
+        l1MessageCursor: cursor.next_index,
+        prevStateRoot: prev_state_root,
+        postStateRoot: last.header.state_root,
+        withdrawalsRoot: merkle_root(&leaves),
+        lastBlockHash: last.hash(),
+    };
+    let tx_count = blocks.iter().map(|b| b.transactions.len() as u64).sum();
+    Ok(PreparedBatch { header, data: data.into(), tx_count })
+}
+
+fn now_secs() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or_default()
+}
+
+/// Posts batches forever; L1 failures are retried with backoff, nothing is lost in between.
+pub async fn run_producer(node: Node, l1: L1Client, contracts: L1Contracts, config: ProducerConfig) {
+    let rollup = Rollup::new(contracts.rollup, l1.provider().clone());
+    let mut backoff = Backoff::default();
+    loop {
+        match round(&node, &l1, &rollup, &config).await {
+            Ok(progress) => {
+                backoff.reset();
+                if !progress {
+                    tokio::time::sleep(l1.poll).await;
+                }
+            }
+            Err(ProducerError::Diverged { block, l1: l1_root, local }) => {
+                // Posting on top of a chain L1 does not have would only burn bonds: stop loudly.
+                error!(block, %l1_root, %local, "local chain diverges from L1; batch production stopped");
+                return;
+            }
+            Err(e) => {
+                node.metrics().l1_errors.inc();
+                backoff.fail("batch producer", e.to_string()).await;
+            }
+        }
+    }
+}
+
+type RollupInstance = Rollup::RollupInstance<alloy::providers::DynProvider>;
+
+/// One step: finalize what can be, or post the next batch. Returns whether it did anything.
+async fn round(
+    node: &Node,
+    l1: &L1Client,
+    rollup: &RollupInstance,
+    config: &ProducerConfig,
+) -> Result<bool, ProducerError> {
+    // One transaction in flight at a time: a commit sent before a crash or a timeout settles first.
+    if l1.has_pending().await? {
+        return Ok(false);
+    }
+    if finalize_next(node, l1, rollup).await? {
+        return Ok(true);
+    }
+    let last = rollup.lastCommittedBatch().call().await?;
+    let committed = rollup.batch(last).call().await?;
+    let first = committed.lastBlock + 1;
+    let head = node.head_number();
+    if head < first {
+        return Ok(false);
+    }
+    let parent =
+        node.db().header(first - 1)?.ok_or_else(|| NodeError::Inconsistent(format!("missing header {}", first - 1)))?;
+    if parent.state_root != committed.postStateRoot {
+        return Err(ProducerError::Diverged {
+            block: first - 1,
+            l1: committed.postStateRoot,
+            local: parent.state_root,
+        });
+    }
+    let end = head.min(first + config.max_blocks.max(1) - 1);
+    let mut blocks = Vec::new();
+    for n in first..=end {
+        blocks.push(node.db().block(n)?.ok_or_else(|| NodeError::Inconsistent(format!("missing block {n}")))?);
+    }
+    let mut batch = prepare_batch(node, last + 1, committed.postStateRoot, &blocks, config.variant)?;
+    let full = blocks.len() as u64 >= config.max_blocks || batch.data.len() >= config.max_bytes;
+    let age = now_secs().saturating_sub(blocks[0].header.timestamp);
+    // Blocks with nothing in them only need to reach L1 now and then (they still advance time).
+    let idle = batch.tx_count == 0 && blocks.iter().all(|b| b.l1_messages.is_empty());
+    let max_age = if idle { config.max_age.max(IDLE_BATCH_AGE) } else { config.max_age };
+    if !full && age < max_age.as_secs() {
+        return Ok(false);
+    }
+    while batch.data.len() > config.max_bytes && blocks.len() > 1 {
+        blocks.truncate(blocks.len() / 2);
+        batch = prepare_batch(node, last + 1, committed.postStateRoot, &blocks, config.variant)?;
+    }
+    let bond =
+        if rollup.mode().call().await? == 0 { U256::from(rollup.bondAmount().call().await?) } else { U256::ZERO };
+    let pending = rollup.commitBatch(batch.header.clone(), batch.data.clone()).value(bond).send().await?;
+    let l1_tx = *pending.tx_hash();
+    info!(index = last + 1, first, last_block = batch.header.lastBlock, bytes = batch.data.len(), %l1_tx, "batch posted");
+    let receipt = l1.confirm(pending).await?;
+    let record = BatchRecord {
+        index: last + 1,
+        status: BatchStatus::Committed,
+        first_block: first,
+        last_block: batch.header.lastBlock,
+        tx_count: batch.tx_count,
+        data_bytes: batch.data.len() as u64,
+        data_hash: keccak256(&batch.data),
+        l1_tx,
+        l1_block: receipt.block_number.unwrap_or_default(),
+        l1_message_cursor: batch.header.l1MessageCursor,
+        claimed_state_root: batch.header.postStateRoot,
+        claimed_withdrawals_root: batch.header.withdrawalsRoot,
+        claimed_last_block_hash: batch.header.lastBlockHash,
+        computed_state_root: None,
+        computed_withdrawals_root: None,
+        computed_last_block_hash: None,
+        error: None,
+    };
+    record.store(node)?;
+    node.metrics().batches_posted.inc();
+    info!(index = record.index, l1_block = record.l1_block, "batch confirmed on L1");
+    Ok(true)
+}
+
+/// Finalizes the oldest unfinalized batch once the L1 allows it (hybrid: its challenge window passed).
+async fn finalize_next(node: &Node, l1: &L1Client, rollup: &RollupInstance) -> Result<bool, ProducerError> {
+    let finalized = rollup.lastFinalizedBatch().call().await?;
+    let committed = rollup.lastCommittedBatch().call().await?;
+    if finalized >= committed || rollup.mode().call().await? != 0 {
+        return Ok(false);
+    }
+    let index = finalized + 1;
+    // Ask the L1 itself whether the window has passed: its clock is the one that counts.
+    if rollup.finalizeBatch(index).call().await.is_err() {
+        return Ok(false);
+    }
+    l1.confirm(rollup.finalizeBatch(index).send().await?).await?;
+    if let Some(mut r) = BatchRecord::load(node, index)? {
+        r.status = BatchStatus::Finalized;
+        r.store(node)?;
+    }
+    info!(index, "batch finalized on L1");
+    Ok(true)
+}

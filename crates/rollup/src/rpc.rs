@@ -1,0 +1,134 @@
+//! Settlement RPC methods, merged into the node's JSON-RPC server.
+use crate::{contracts::L1Contracts, derive::DeriveStatus, record::BatchRecord};
+use alloy::primitives::U64;
+use alloy_primitives::{Address, B256, U256};
+use jsonrpsee::{types::ErrorObjectOwned, Methods, RpcModule};
+use mosaic_node::Node;
+use mosaic_primitives::{merkle_proof, withdrawals_in};
+use parking_lot::Mutex;
+use serde::Serialize;
+use std::sync::Arc;
+
+/// Which services this node runs, for `mosaic_rollupStatus`.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RoleInfo {
+    /// `sequencer`, `full` or `verifier`.
+    pub role: String,
+    /// L1 endpoint.
+    pub l1_rpc: String,
+}
+
+struct Ctx {
+    node: Node,
+    contracts: L1Contracts,
+    role: RoleInfo,
+    derive: Option<Arc<Mutex<DeriveStatus>>>,
+}
+
+/// A withdrawal with everything `Bridge.claimWithdrawal` needs.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WithdrawalProof {
+    /// Batch whose withdrawals root holds it.
+    pub batch_index: U64,
+    /// Whether that batch is finalized (claimable) as far as this node knows.
+    pub finalized: bool,
+    /// Withdrawal nonce.
+    pub nonce: U256,
+    /// L2 sender.
+    pub from: Address,
+    /// L1 recipient.
+    pub l1_recipient: Address,
+    /// L1 token (zero for ETH).
+    pub token: Address,
+    /// Amount.
+    pub amount: U256,
+    /// The leaf.
+    pub withdrawal_hash: B256,
+    /// Position in the batch's withdrawals tree.
+    pub leaf_index: U64,
+    /// Merkle siblings, leaf to root.
+    pub proof: Vec<B256>,
+}
+
+fn err(code: i32, msg: impl Into<String>) -> ErrorObjectOwned {
+    ErrorObjectOwned::owned(code, msg.into(), None::<()>)
+}
+
+fn internal(e: impl std::fmt::Display) -> ErrorObjectOwned {
+    err(-32603, e.to_string())
+}
+
+/// The settlement methods: `mosaic_l1Contracts`, `mosaic_getBatch`, `mosaic_rollupStatus`,
+/// `mosaic_getWithdrawalProof`.
+pub fn methods(
+    node: Node,
+    contracts: L1Contracts,
+    role: RoleInfo,
+    derive: Option<Arc<Mutex<DeriveStatus>>>,
+) -> Methods {
+    let mut m = RpcModule::new(Ctx { node, contracts, role, derive });
+    let reg = m.register_method("mosaic_l1Contracts", |_p, ctx, _| Ok::<_, ErrorObjectOwned>(ctx.contracts.clone()));
+    reg.expect("unique method");
+    m.register_blocking_method("mosaic_getBatch", |p, ctx, _| -> Result<_, ErrorObjectOwned> {
+        let (index,): (U64,) = p.parse()?;
+        BatchRecord::load(&ctx.node, index.to()).map_err(internal)
+    })
+    .expect("unique method");
+    m.register_blocking_method("mosaic_rollupStatus", |_p, ctx, _| {
+        let last = BatchRecord::last(&ctx.node).map_err(internal)?;
+        let derive = ctx.derive.as_ref().map(|d| d.lock().clone());
+        Ok::<_, ErrorObjectOwned>(serde_json::json!({
+            "role": ctx.role.role,
+            "l1Rpc": ctx.role.l1_rpc,
+            "contracts": ctx.contracts,
+            "lastBatch": last,
+            "derivation": derive,
+        }))
+    })
+    .expect("unique method");
+    m.register_blocking_method("mosaic_getWithdrawalProof", |p, ctx, _| -> Result<_, ErrorObjectOwned> {
+        let (tx_hash,): (B256,) = p.parse()?;
+        withdrawal_proofs(&ctx.node, tx_hash)
+    })
+    .expect("unique method");
+    m.into()
+}
+
+fn withdrawal_proofs(node: &Node, tx_hash: B256) -> Result<Vec<WithdrawalProof>, ErrorObjectOwned> {
+    let loc = node.db().tx_location(&tx_hash).map_err(internal)?.ok_or_else(|| err(-32000, "transaction not found"))?;
+    let receipts = node.db().receipts(loc.block).map_err(internal)?.unwrap_or_default();
+    let Some(receipt) = receipts.get(loc.index as usize) else { return Err(err(-32000, "receipt not found")) };
+    let mine = withdrawals_in(std::slice::from_ref(receipt));
+    if mine.is_empty() {
+        return Err(err(-32000, "transaction started no withdrawal"));
+    }
+    let batch = BatchRecord::containing(node, loc.block)
+        .map_err(internal)?
+        .ok_or_else(|| err(-32000, format!("block {} is not in a committed batch yet", loc.block)))?;
+    let mut leaves = Vec::new();
+    for n in batch.first_block..=batch.last_block {
+        let r = node.db().receipts(n).map_err(internal)?.unwrap_or_default();
+        leaves.extend(withdrawals_in(&r).iter().map(|w| w.hash()));
+    }
+    let finalized = batch.status == crate::record::BatchStatus::Finalized;
+    mine.into_iter()
+        .map(|w| {
+            let h = w.hash();
+            let i = leaves.iter().position(|l| *l == h).ok_or_else(|| internal("withdrawal missing from its batch"))?;
+            Ok(WithdrawalProof {
+                batch_index: U64::from(batch.index),
+                finalized,
+                nonce: w.nonce,
+                from: w.from,
+                l1_recipient: w.l1_recipient,
+                token: w.token,
+                amount: w.amount,
+                withdrawal_hash: h,
+                leaf_index: U64::from(i),
+                proof: merkle_proof(&leaves, i),
+            })
+        })
+        .collect()
+}

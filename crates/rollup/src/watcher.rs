@@ -1,0 +1,79 @@
+//! Follows the L1 bridge's deposit queue (`DepositQueued` logs at confirmed depth).
+use crate::{
+    contracts::{Bridge, L1Contracts},
+    l1::{Backoff, L1Client, L1Error},
+};
+use mosaic_node::Node;
+use mosaic_primitives::L1Message;
+use tracing::info;
+
+/// Most L1 blocks one log query spans (public endpoints cap ranges).
+const LOG_RANGE: u64 = 5_000;
+
+/// Reads the bridge queue from L1 in order, remembering how far it got.
+#[derive(Debug)]
+pub struct DepositScanner {
+    bridge: Bridge::BridgeInstance<alloy::providers::DynProvider>,
+    /// Last L1 block scanned.
+    scanned: u64,
+}
+
+impl DepositScanner {
+    /// Starts scanning at the block the contracts were deployed in.
+    pub fn new(l1: &L1Client, contracts: &L1Contracts) -> Self {
+        Self {
+            bridge: Bridge::new(contracts.bridge, l1.provider().clone()),
+            scanned: contracts.deployed_at.saturating_sub(1),
+        }
+    }
+
+    /// Deposits queued in L1 blocks after the last scan, up to `safe_block`, in queue order.
+    pub async fn next(&mut self, safe_block: u64) -> Result<Vec<L1Message>, L1Error> {
+        let mut out = Vec::new();
+        while self.scanned < safe_block {
+            let to = safe_block.min(self.scanned + LOG_RANGE);
+            let logs = self.bridge.DepositQueued_filter().from_block(self.scanned + 1).to_block(to).query().await?;
+            for (ev, _) in logs {
+                out.push(L1Message {
+                    index: ev.index.try_into().map_err(|_| L1Error::Rpc("deposit index overflows u64".into()))?,
+                    token: ev.token,
+                    from: ev.from,
+                    to: ev.l2Recipient,
+                    amount: ev.amount,
+                });
+            }
+            self.scanned = to;
+        }
+        out.sort_by_key(|m| m.index);
+        Ok(out)
+    }
+}
+
+/// Hands every confirmed deposit to the sequencer, forever; L1 failures are retried with backoff.
+pub async fn run_deposit_watcher(node: Node, l1: L1Client, contracts: L1Contracts) {
+    let mut scanner = DepositScanner::new(&l1, &contracts);
+    let mut backoff = Backoff::default();
+    loop {
+        let step = async {
+            let safe = l1.safe_block().await?;
+            let msgs = scanner.next(safe).await?;
+            let consumed = node.l1_cursor().next_index;
+            let fresh: Vec<L1Message> = msgs.into_iter().filter(|m| m.index >= consumed).collect();
+            if !fresh.is_empty() {
+                info!(count = fresh.len(), first = fresh[0].index, "L1 deposits queued for L2");
+                node.metrics().l1_deposits.inc_by(fresh.len() as u64);
+                node.enqueue_l1_messages(fresh);
+            }
+            Ok::<_, L1Error>(())
+        };
+        match step.await {
+            Ok(()) => backoff.reset(),
+            Err(e) => {
+                node.metrics().l1_errors.inc();
+                backoff.fail("deposit watcher", e.to_string()).await;
+                continue;
+            }
+        }
+        tokio::time::sleep(l1.poll).await;
+    }
+}
