@@ -502,15 +502,15 @@ fn transfer_batch_meets_size_targets() {
 
 #[test]
 fn huge_claimed_counts_in_a_tiny_batch_fail_fast() {
-    // One block claiming five million transactions, then 15 MiB of zeros: ~15 KiB of compressed data.
+    // One block claiming a million transactions, then 3 MiB of zeros (under MAX_DECOMPRESSED): tiny compressed.
     let mut payload = vec![0u8; 21];
     payload.push(1); // one block
     payload.extend_from_slice(&[0, 0]); // timestamp, L1 messages
     let mut count = Vec::new();
-    crate::wire::put_varint(&mut count, 5_000_000);
+    crate::wire::put_varint(&mut count, 1_000_000);
     payload.extend_from_slice(&count);
     payload.extend_from_slice(&[0, 0]); // empty tables
-    payload.resize(15 << 20, 0);
+    payload.resize(3 << 20, 0);
     let data = deflate(&payload, Variant::Unsigned);
     assert!(data.len() < 100_000);
     // The zeros read as a raw transaction from sender 0 of an empty address table.
