@@ -10,7 +10,7 @@
 use crate::{
     contracts::{L1Contracts, Rollup},
     l1::{Backoff, L1Client, L1Error},
-    record::{BatchRecord, BatchStatus},
+    record::{withdrawal_leaves, BatchRecord, BatchStatus},
     watcher::DepositScanner,
 };
 use alloy::{primitives::U256, providers::Provider, sol_types::SolCall};
@@ -18,7 +18,7 @@ use alloy_consensus::{transaction::SignerRecoverable, Signed, TxEnvelope, TypedT
 use alloy_primitives::{keccak256, Address, Signature, B256};
 use mosaic_batch::{DecodedTx, Variant};
 use mosaic_node::{ImportError, Node, NodeError};
-use mosaic_primitives::{merkle_root, withdrawals_in, L1Cursor, L1Message};
+use mosaic_primitives::{merkle_root, L1Cursor, L1Message};
 use mosaic_stf::StateReader;
 use parking_lot::Mutex;
 use serde::Serialize;
@@ -322,7 +322,6 @@ impl Deriver {
             &self.node.db().header(header.firstBlock - 1)?.map(|h| h.extra_data).unwrap_or_default(),
         )
         .unwrap_or_default();
-        let mut leaves = Vec::new();
         for (i, block) in batch.blocks.into_iter().enumerate() {
             let number = header.firstBlock + i as u64;
             let start = cursor.next_index as usize;
@@ -334,7 +333,7 @@ impl Deriver {
             record.tx_count += block.transactions.len() as u64;
             // Blocks at or below the head were derived from this same batch before a restart.
             if number > head {
-                let txs = match self.transactions(block.transactions, batch.variant)? {
+                let txs = match self.transactions(block.transactions)? {
                     Ok(t) => t,
                     Err(m) => return Ok(Err(m)),
                 };
@@ -347,9 +346,8 @@ impl Deriver {
             for m in msgs {
                 cursor.consume(m);
             }
-            let receipts = self.node.db().receipts(number)?.unwrap_or_default();
-            leaves.extend(withdrawals_in(&receipts).iter().map(|w| w.hash()));
         }
+        let leaves = withdrawal_leaves(&self.node, header.firstBlock, header.lastBlock)?;
         let last = self
             .node
             .db()
@@ -369,11 +367,7 @@ impl Deriver {
     }
 
     /// Senders for signed transactions (recovered) or signature-less ones (given; nonce from state).
-    fn transactions(
-        &self,
-        txs: Vec<DecodedTx>,
-        _variant: Variant,
-    ) -> Result<Result<Vec<(TxEnvelope, Address)>, Malformed>, DeriveError> {
+    fn transactions(&self, txs: Vec<DecodedTx>) -> Result<Result<Vec<(TxEnvelope, Address)>, Malformed>, DeriveError> {
         let state = self.node.latest_state()?;
         let mut nonces: HashMap<Address, u64> = HashMap::new();
         let mut out = Vec::with_capacity(txs.len());

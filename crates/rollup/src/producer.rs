@@ -9,13 +9,13 @@
 use crate::{
     contracts::{L1Contracts, Rollup},
     l1::{Backoff, L1Client, L1Error},
-    record::{BatchRecord, BatchStatus},
+    record::{withdrawal_leaves, BatchRecord, BatchStatus},
 };
 use alloy::primitives::U256;
 use alloy_primitives::{keccak256, Bytes, B256};
 use mosaic_batch::Variant;
 use mosaic_node::{Node, NodeError};
-use mosaic_primitives::{merkle_root, withdrawals_in, Block, L1Cursor};
+use mosaic_primitives::{merkle_root, Block, L1Cursor};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use tracing::{error, info};
 
@@ -102,14 +102,7 @@ pub fn prepare_batch(
     };
     let batch = mosaic_batch::Batch::from_blocks(blocks).map_err(|e| ProducerError::Encode(e.to_string()))?;
     let data = mosaic_batch::encode(&batch, variant, node.chain_id());
-    let mut leaves = Vec::new();
-    for b in blocks {
-        let receipts = node
-            .db()
-            .receipts(b.header.number)?
-            .ok_or_else(|| NodeError::Inconsistent(format!("missing receipts of block {}", b.header.number)))?;
-        leaves.extend(withdrawals_in(&receipts).iter().map(|w| w.hash()));
-    }
+    let leaves = withdrawal_leaves(node, first.header.number, last.header.number)?;
     let cursor = L1Cursor::from_extra_data(&last.header.extra_data).unwrap_or_default();
     let header = Rollup::BatchHeader {
         index,
@@ -133,8 +126,16 @@ fn now_secs() -> u64 {
 pub async fn run_producer(node: Node, l1: L1Client, contracts: L1Contracts, config: ProducerConfig) {
     let rollup = Rollup::new(contracts.rollup, l1.provider().clone());
     let mut backoff = Backoff::default();
+    let mut terms = None;
     loop {
-        match round(&node, &l1, &rollup, &config).await {
+        let step = async {
+            let t = match terms {
+                Some(t) => t,
+                None => *terms.insert(Terms::read(&rollup).await?),
+            };
+            round(&node, &l1, &rollup, &config, t).await
+        };
+        match step.await {
             Ok(progress) => {
                 backoff.reset();
                 if !progress {
@@ -156,18 +157,36 @@ pub async fn run_producer(node: Node, l1: L1Client, contracts: L1Contracts, conf
 
 type RollupInstance = Rollup::RollupInstance<alloy::providers::DynProvider>;
 
+/// The rollup's settlement terms, fixed at deployment, so read once.
+#[derive(Debug, Clone, Copy)]
+struct Terms {
+    /// Hybrid mode (bonds, challenge window) rather than zk.
+    hybrid: bool,
+    /// Value sent with each commit.
+    bond: U256,
+}
+
+impl Terms {
+    async fn read(rollup: &RollupInstance) -> Result<Self, ProducerError> {
+        let hybrid = rollup.mode().call().await? == 0;
+        let bond = if hybrid { U256::from(rollup.bondAmount().call().await?) } else { U256::ZERO };
+        Ok(Self { hybrid, bond })
+    }
+}
+
 /// One step: finalize what can be, or post the next batch. Returns whether it did anything.
 async fn round(
     node: &Node,
     l1: &L1Client,
     rollup: &RollupInstance,
     config: &ProducerConfig,
+    terms: Terms,
 ) -> Result<bool, ProducerError> {
     // One transaction in flight at a time: a commit sent before a crash or a timeout settles first.
     if l1.has_pending().await? {
         return Ok(false);
     }
-    if finalize_next(node, l1, rollup).await? {
+    if terms.hybrid && finalize_next(node, l1, rollup).await? {
         return Ok(true);
     }
     let last = rollup.lastCommittedBatch().call().await?;
@@ -204,9 +223,7 @@ async fn round(
         blocks.truncate(blocks.len() / 2);
         batch = prepare_batch(node, last + 1, committed.postStateRoot, &blocks, config.variant)?;
     }
-    let bond =
-        if rollup.mode().call().await? == 0 { U256::from(rollup.bondAmount().call().await?) } else { U256::ZERO };
-    let pending = rollup.commitBatch(batch.header.clone(), batch.data.clone()).value(bond).send().await?;
+    let pending = rollup.commitBatch(batch.header.clone(), batch.data.clone()).value(terms.bond).send().await?;
     let l1_tx = *pending.tx_hash();
     info!(index = last + 1, first, last_block = batch.header.lastBlock, bytes = batch.data.len(), %l1_tx, "batch posted");
     let receipt = l1.confirm(pending).await?;
@@ -235,11 +252,11 @@ async fn round(
     Ok(true)
 }
 
-/// Finalizes the oldest unfinalized batch once the L1 allows it (hybrid: its challenge window passed).
+/// Finalizes the oldest unfinalized hybrid batch once its challenge window has passed.
 async fn finalize_next(node: &Node, l1: &L1Client, rollup: &RollupInstance) -> Result<bool, ProducerError> {
     let finalized = rollup.lastFinalizedBatch().call().await?;
     let committed = rollup.lastCommittedBatch().call().await?;
-    if finalized >= committed || rollup.mode().call().await? != 0 {
+    if finalized >= committed {
         return Ok(false);
     }
     let index = finalized + 1;

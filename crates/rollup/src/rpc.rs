@@ -1,5 +1,9 @@
 //! Settlement RPC methods, merged into the node's JSON-RPC server.
-use crate::{contracts::L1Contracts, derive::DeriveStatus, record::BatchRecord};
+use crate::{
+    contracts::L1Contracts,
+    derive::DeriveStatus,
+    record::{withdrawal_leaves, BatchRecord},
+};
 use alloy::primitives::U64;
 use alloy_primitives::{Address, B256, U256};
 use jsonrpsee::{types::ErrorObjectOwned, Methods, RpcModule};
@@ -107,11 +111,7 @@ fn withdrawal_proofs(node: &Node, tx_hash: B256) -> Result<Vec<WithdrawalProof>,
     let batch = BatchRecord::containing(node, loc.block)
         .map_err(internal)?
         .ok_or_else(|| err(-32000, format!("block {} is not in a committed batch yet", loc.block)))?;
-    let mut leaves = Vec::new();
-    for n in batch.first_block..=batch.last_block {
-        let r = node.db().receipts(n).map_err(internal)?.unwrap_or_default();
-        leaves.extend(withdrawals_in(&r).iter().map(|w| w.hash()));
-    }
+    let leaves = withdrawal_leaves(node, batch.first_block, batch.last_block).map_err(internal)?;
     let finalized = batch.status == crate::record::BatchStatus::Finalized;
     mine.into_iter()
         .map(|w| {
