@@ -146,7 +146,13 @@ pub async fn run_node(a: NodeArgs) -> anyhow::Result<()> {
     };
     let extra = settlement::rpc_methods(&node, &contracts, role_name, &a.l1_rpc, Some(status));
     let addr: SocketAddr = format!("{}:{}", a.host, a.port).parse().context("invalid host/port")?;
-    let rpc = mosaic_rpc::RpcConfig { addr, ..Default::default() };
+    let rpc = mosaic_rpc::RpcConfig {
+        addr,
+        refuse_transactions: Some(format!(
+            "this is a {role_name} node: it rebuilds the chain from L1 and takes no transactions; send them to the sequencer"
+        )),
+        ..Default::default()
+    };
     let (bound, handle) =
         mosaic_rpc::start_with(node.clone(), rpc, extra).await.with_context(|| format!("binding {addr}"))?;
     println!(

@@ -1,5 +1,6 @@
-//! The e2e client scripts (Foundry's forge/cast, then viem) against a spawned devnet. They need the
-//! pinned tools in `.tools/`: without them this test fails (it never passes silently).
+//! The e2e client scripts (Foundry's forge/cast, then viem; a cast deposit on the embedded L1) against a
+//! spawned devnet. They need the pinned tools in `.tools/`: without them this test fails (it never passes
+//! silently).
 mod common;
 
 use common::*;
@@ -89,4 +90,14 @@ fn foundry_and_viem_erc20_scripts_pass() {
         assert!(nonce >= 7, "the scripts' 7 transactions landed here, nonce is {nonce}");
         assert!(rpc.block_number().await >= 7);
     });
+}
+
+#[test]
+fn cast_deposits_on_the_embedded_l1_reach_l2() {
+    require_tools();
+    let node = DevNode::start(&["--block-time", "300ms", "--l1-block-time", "300ms"]);
+    let (ok, out, err) = run("bash", &["e2e/cast-deposit.sh", &node.http_url()], Duration::from_secs(180));
+    assert!(ok, "e2e/cast-deposit.sh failed\nstdout:\n{out}\nstderr:\n{err}");
+    assert!(out.lines().any(|l| l.trim() == "cast-deposit: OK"), "no OK line\nstdout:\n{out}\nstderr:\n{err}");
+    assert!(out.contains("L2 consumed the queue up to 2"), "{out}");
 }

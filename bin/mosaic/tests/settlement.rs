@@ -13,6 +13,10 @@ use common::*;
 use serde_json::{json, Value};
 use std::{
     process::{Child, Command, Stdio},
+    sync::{
+        atomic::{AtomicBool, Ordering},
+        Arc, Mutex,
+    },
     time::Duration,
 };
 
@@ -37,11 +41,26 @@ alloy::sol! {
         bytes32 withdrawalsRoot;
         bytes32 lastBlockHash;
     }
+    struct BatchRecord {
+        bytes32 dataHash;
+        bytes32 postStateRoot;
+        bytes32 withdrawalsRoot;
+        bytes32 lastBlockHash;
+        bytes32 l1MessagesHash;
+        bytes32 prevStateRoot;
+        uint64 lastBlock;
+        uint64 l1MessageCursor;
+        uint64 committedAt;
+        address proposer;
+        uint96 bond;
+        bool finalized;
+    }
     #[sol(rpc)]
     interface IRollup {
         function commitBatch(BatchHeader calldata header, bytes calldata data) external payable;
         function lastCommittedBatch() external view returns (uint64);
         function bondAmount() external view returns (uint96);
+        function batch(uint64 index) external view returns (BatchRecord memory);
     }
 }
 
@@ -196,25 +215,49 @@ impl Drop for Anvil {
     }
 }
 
+/// Anvil with the contracts deployed by `mosaic deploy-l1` (challenge window 2 s); dev account 9 proposes.
+struct L1Setup {
+    anvil: Anvil,
+    provider: DynProvider,
+    proposer: PrivateKeySigner,
+    key: String,
+    contracts_file: String,
+    _dir: tempfile::TempDir,
+    bridge: Address,
+    rollup: Address,
+    deployed_at: u64,
+}
+
+impl L1Setup {
+    async fn deploy() -> Self {
+        let anvil = Anvil::start();
+        let provider = ProviderBuilder::new().connect_http(anvil.url.parse().unwrap()).erased();
+        poll_until("anvil up", async || provider.get_block_number().await.ok()).await;
+        // Anvil funds accounts 0–9 of the same mnemonic.
+        let proposer = dev_signers()[9].clone();
+        let key = format!("0x{}", alloy::primitives::hex::encode(proposer.to_bytes()));
+        let dir = tempfile::tempdir().unwrap();
+        let contracts_file = dir.path().join("l1.json");
+        let out = Command::new(env!("CARGO_BIN_EXE_mosaic"))
+            .args(["deploy-l1", "--l1-rpc", &anvil.url, "--private-key", &key, "--challenge-window", "2", "--out"])
+            .arg(&contracts_file)
+            .output()
+            .expect("run deploy-l1");
+        assert!(out.status.success(), "deploy-l1 failed: {}", String::from_utf8_lossy(&out.stderr));
+        let contracts: Value = serde_json::from_slice(&std::fs::read(&contracts_file).unwrap()).unwrap();
+        let (bridge, rollup) = (addr(&contracts["bridge"]), addr(&contracts["rollup"]));
+        let deployed_at = contracts["deployedAt"].as_u64().expect("deployedAt");
+        let contracts_file = contracts_file.to_str().unwrap().to_string();
+        Self { anvil, provider, proposer, key, contracts_file, _dir: dir, bridge, rollup, deployed_at }
+    }
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn full_node_and_verifier_rebuild_the_chain_from_anvil_alone() {
-    let anvil = Anvil::start();
-    let l1 = ProviderBuilder::new().connect_http(anvil.url.parse().unwrap()).erased();
-    poll_until("anvil up", async || l1.get_block_number().await.ok()).await;
-    // Anvil funds accounts 0–9 of the same mnemonic; account 9 proposes.
-    let proposer = &dev_signers()[9];
-    let key = format!("0x{}", alloy::primitives::hex::encode(proposer.to_bytes()));
-    let dir = tempfile::tempdir().unwrap();
-    let contracts_file = dir.path().join("l1.json");
-    let out = Command::new(env!("CARGO_BIN_EXE_mosaic"))
-        .args(["deploy-l1", "--l1-rpc", &anvil.url, "--private-key", &key, "--challenge-window", "2", "--out"])
-        .arg(&contracts_file)
-        .output()
-        .expect("run deploy-l1");
-    assert!(out.status.success(), "deploy-l1 failed: {}", String::from_utf8_lossy(&out.stderr));
-    let contracts: Value = serde_json::from_slice(&std::fs::read(&contracts_file).unwrap()).unwrap();
-    let (bridge, rollup) = (addr(&contracts["bridge"]), addr(&contracts["rollup"]));
-    let cf = contracts_file.to_str().unwrap();
+    let l1s = L1Setup::deploy().await;
+    let (anvil, l1, proposer) = (&l1s.anvil, &l1s.provider, &l1s.proposer);
+    let (key, cf) = (l1s.key.as_str(), l1s.contracts_file.as_str());
+    let (bridge, rollup) = (l1s.bridge, l1s.rollup);
 
     let mut seq = DevNode::start(&[
         "--l1-rpc",
@@ -222,7 +265,7 @@ async fn full_node_and_verifier_rebuild_the_chain_from_anvil_alone() {
         "--l1-contracts",
         cf,
         "--l1-private-key",
-        &key,
+        key,
         "--l1-confirmations",
         "0",
         "--block-time",
@@ -271,6 +314,10 @@ async fn full_node_and_verifier_rebuild_the_chain_from_anvil_alone() {
     assert_eq!(got["stateRoot"], expected["stateRoot"]);
     assert_eq!(frpc.balance(to).await, eth(3) + U256::from(3003u64));
     assert_eq!(frpc.ok("eth_getCode", json!([token, "latest"])).await, code);
+    // It follows the L1 and sequences nothing, so it says so instead of pooling transactions forever.
+    let raw = signed_transfer(&dev_signers()[5], 3, to, U256::from(1));
+    let refused = frpc.send_raw(&raw).await.expect_err("a full node refuses transactions");
+    assert_rpc_error(&refused, -32003, "send them to the sequencer");
 
     // A verifier on the same L1; then someone posts a batch whose root is a lie, and one of garbage.
     let verifier = DevNode::start_cmd(
@@ -339,4 +386,223 @@ async fn full_node_and_verifier_rebuild_the_chain_from_anvil_alone() {
     let metrics = reqwest::get(format!("{}/metrics", verifier.http_url())).await.unwrap().text().await.unwrap();
     assert!(metrics.contains("mosaic_rollup_batch_faults_total 2"), "{metrics}");
     tokio::time::sleep(Duration::from_millis(10)).await;
+}
+
+/// A sequencer posting to `l1_url` (anvil or a proxy in front of it) with the contracts of `l1s`.
+fn sequencer(l1s: &L1Setup, l1_url: &str) -> DevNode {
+    DevNode::start(&[
+        "--l1-rpc",
+        l1_url,
+        "--l1-contracts",
+        &l1s.contracts_file,
+        "--l1-private-key",
+        &l1s.key,
+        "--l1-confirmations",
+        "0",
+        "--block-time",
+        "300ms",
+        "--batch-max-age",
+        "1s",
+    ])
+}
+
+/// Sends `n` transfers from `from` (starting at its current nonce) and returns the block of the last one.
+async fn transfers(rpc: &Rpc, from: &PrivateKeySigner, n: u64) -> u64 {
+    let start = rpc.nonce(from.address(), "pending").await;
+    let mut last = 0;
+    for nonce in start..start + n {
+        let raw = signed_transfer(from, nonce, random_address(), U256::from(1000 + nonce));
+        let h = rpc.send_raw(&raw).await.expect("transfer accepted");
+        last = hex_u64(&rpc.wait_receipt(h).await["blockNumber"]);
+    }
+    last
+}
+
+/// Waits until the L1 holds batches up to L2 block `block`; returns the last committed index.
+async fn wait_l1_covers(rollup: &IRollup::IRollupInstance<DynProvider>, block: u64) -> u64 {
+    poll_until(&format!("L1 batches cover L2 block {block}"), async || {
+        let last = rollup.lastCommittedBatch().call().await.ok()?;
+        (rollup.batch(last).call().await.ok()?.lastBlock >= block).then_some(last)
+    })
+    .await
+}
+
+/// Scans the canonical L1 chain: every `commitBatch` the proposer sent succeeded, indices 1..=last
+/// appear exactly once, the batches are contiguous, and each ends on the sequencer's own block hash.
+/// Returns, per batch index, its last L2 block and the L1 block that holds its commit.
+async fn assert_each_batch_once(l1s: &L1Setup, seq: &Rpc) -> Vec<(u64, u64)> {
+    use alloy::{consensus::Transaction as _, network::TransactionResponse as _};
+    let head = l1s.provider.get_block_number().await.unwrap();
+    let mut commits = Vec::new();
+    for n in l1s.deployed_at..=head {
+        let block = l1s.provider.get_block_by_number(n.into()).full().await.unwrap().expect("L1 block");
+        for tx in block.transactions.txns() {
+            let input = tx.input();
+            if tx.to() != Some(l1s.rollup) || !input.starts_with(&IRollup::commitBatchCall::SELECTOR) {
+                continue;
+            }
+            let receipt = l1s.provider.get_transaction_receipt(tx.tx_hash()).await.unwrap().expect("receipt");
+            assert!(receipt.status(), "commit {} in L1 block {n} reverted: posted twice?", tx.tx_hash());
+            assert_eq!(tx.from(), l1s.proposer.address());
+            let call = IRollup::commitBatchCall::abi_decode(input).expect("commitBatch calldata");
+            commits.push((call.header, n));
+        }
+    }
+    let rollup = IRollup::new(l1s.rollup, l1s.provider.clone());
+    let last = rollup.lastCommittedBatch().call().await.unwrap();
+    assert_eq!(commits.len() as u64, last, "one commit per batch on the canonical L1");
+    let mut next_block = 1;
+    for (i, (header, _)) in commits.iter().enumerate() {
+        assert_eq!(header.index, i as u64 + 1, "batches in index order, each once");
+        assert_eq!(header.firstBlock, next_block, "batch {} leaves no gap", header.index);
+        let block = seq.block(header.lastBlock).await;
+        assert_eq!(hex_b256(&block["hash"]), header.lastBlockHash, "batch {} ends on the L2 block", header.index);
+        assert_eq!(hex_b256(&block["stateRoot"]), header.postStateRoot);
+        next_block = header.lastBlock + 1;
+    }
+    commits.into_iter().map(|(h, n)| (h.lastBlock, n)).collect()
+}
+
+/// Waits until the node's batch records (what `mosaic_getBatch` and withdrawal proofs read) name the
+/// canonical L1 commit of every batch, including commits whose confirmation an outage or a reorg hid.
+async fn wait_records_match(rpc: &Rpc, commits: &[(u64, u64)]) {
+    for (i, &(_, l1_block)) in commits.iter().enumerate() {
+        let index = i + 1;
+        poll_until(&format!("record of batch {index} at L1 block {l1_block}"), async || {
+            let r = rpc.ok("mosaic_getBatch", json!([format!("0x{index:x}")])).await;
+            (r.get("l1Block").and_then(Value::as_u64) == Some(l1_block)).then_some(())
+        })
+        .await;
+    }
+}
+
+/// A TCP proxy in front of the L1 that a test can cut (dropping open connections and refusing new ones)
+/// and restore.
+struct Proxy {
+    url: String,
+    up: Arc<AtomicBool>,
+    conns: Arc<Mutex<Vec<tokio::task::AbortHandle>>>,
+    accept: tokio::task::JoinHandle<()>,
+}
+
+impl Proxy {
+    async fn start(target: &str) -> Self {
+        let target = target.strip_prefix("http://").expect("http URL").to_string();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let up = Arc::new(AtomicBool::new(true));
+        let conns = Arc::new(Mutex::new(Vec::new()));
+        let (up2, conns2) = (up.clone(), conns.clone());
+        let accept = tokio::spawn(async move {
+            while let Ok((mut inbound, _)) = listener.accept().await {
+                if !up2.load(Ordering::SeqCst) {
+                    continue; // dropped: the client sees the connection close
+                }
+                let target = target.clone();
+                let pipe = tokio::spawn(async move {
+                    if let Ok(mut out) = tokio::net::TcpStream::connect(&target).await {
+                        let _ = tokio::io::copy_bidirectional(&mut inbound, &mut out).await;
+                    }
+                });
+                conns2.lock().unwrap().push(pipe.abort_handle());
+            }
+        });
+        Self { url, up, conns, accept }
+    }
+
+    fn cut(&self) {
+        self.up.store(false, Ordering::SeqCst);
+        for c in self.conns.lock().unwrap().drain(..) {
+            c.abort();
+        }
+    }
+
+    fn restore(&self) {
+        self.up.store(true, Ordering::SeqCst);
+    }
+}
+
+impl Drop for Proxy {
+    fn drop(&mut self) {
+        self.accept.abort();
+        self.cut();
+    }
+}
+
+async fn metric(node: &DevNode, name: &str) -> u64 {
+    let text = reqwest::get(format!("{}/metrics", node.http_url())).await.unwrap().text().await.unwrap();
+    text.lines()
+        .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.trim().parse().ok())
+        .unwrap_or_else(|| panic!("metric {name} missing:\n{text}"))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn producer_and_deposit_watcher_ride_out_an_l1_outage() {
+    let l1s = L1Setup::deploy().await;
+    let proxy = Proxy::start(&l1s.anvil.url).await;
+    let mut seq = sequencer(&l1s, &proxy.url);
+    let rpc = seq.rpc();
+    let rollup = IRollup::new(l1s.rollup, l1s.provider.clone());
+    let before = transfers(&rpc, &dev_signers()[5], 2).await;
+    wait_l1_covers(&rollup, before).await;
+
+    // The L1 goes away. The L2 keeps taking transactions; a deposit lands on the L1 meanwhile.
+    proxy.cut();
+    let errors_before = metric(&seq, "mosaic_rollup_l1_errors_total").await;
+    let during = transfers(&rpc, &dev_signers()[5], 3).await;
+    let to = PrivateKeySigner::random().address();
+    let depositor = wallet(&l1s.anvil.url, &dev_signers()[1]);
+    IBridge::new(l1s.bridge, depositor).depositETH(to).value(eth(2)).send().await.unwrap().get_receipt().await.unwrap();
+    poll_until("the producer notices the outage", async || {
+        (metric(&seq, "mosaic_rollup_l1_errors_total").await > errors_before).then_some(())
+    })
+    .await;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(rpc.balance(to).await, U256::ZERO, "no deposit can arrive while the L1 is unreachable");
+    assert!(seq.is_running(), "the node stays up");
+    let committed_in_outage = rollup.lastCommittedBatch().call().await.unwrap();
+    assert!(rollup.batch(committed_in_outage).call().await.unwrap().lastBlock < during, "nothing posted meanwhile");
+
+    // Back: the deposit is credited and every block reaches the L1, each exactly once, none skipped.
+    proxy.restore();
+    poll_until("deposit credited after the outage", async || (rpc.balance(to).await == eth(2)).then_some(())).await;
+    let after = transfers(&rpc, &dev_signers()[5], 1).await;
+    wait_l1_covers(&rollup, after).await;
+    let commits = assert_each_batch_once(&l1s, &rpc).await;
+    wait_records_match(&rpc, &commits).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn producer_reposts_a_batch_dropped_by_an_l1_reorg() {
+    let l1s = L1Setup::deploy().await;
+    let seq = sequencer(&l1s, &l1s.anvil.url);
+    let rpc = seq.rpc();
+    let rollup = IRollup::new(l1s.rollup, l1s.provider.clone());
+    let block = transfers(&rpc, &dev_signers()[6], 2).await;
+    let index = wait_l1_covers(&rollup, block).await;
+    // The producer records a batch once the L1 confirms it (committed, then finalized after 2 s).
+    let record = poll_until("batch record", async || {
+        let r = rpc.ok("mosaic_getBatch", json!([format!("0x{index:x}")])).await;
+        r.get("l1Block").is_some().then_some(r)
+    })
+    .await;
+    let commit_block = record["l1Block"].as_u64().expect("l1Block");
+
+    // Reorg the L1 from below the commit (one block of margin for anvil's clock): the replacement
+    // blocks are empty, so the commit is gone from the canonical chain.
+    let head = l1s.provider.get_block_number().await.unwrap();
+    let depth = head - commit_block + 2;
+    assert!(commit_block > l1s.deployed_at + 1, "the reorg must keep the deployment");
+    let _: Value = l1s.provider.raw_request("anvil_reorg".into(), (depth, Vec::<Value>::new())).await.unwrap();
+    let after_reorg = l1s.provider.get_block_number().await.unwrap();
+    assert!(after_reorg >= head);
+
+    // The producer notices that the L1 lacks those blocks and posts them again, on the new chain (as
+    // part of whatever batch it closes next; more activity makes sure one closes soon).
+    let more = transfers(&rpc, &dev_signers()[6], 1).await;
+    wait_l1_covers(&rollup, more).await;
+    let commits = assert_each_batch_once(&l1s, &rpc).await;
+    let (_, reposted_in) = commits.iter().find(|(last, _)| *last >= block).expect("a batch covers the transfers");
+    assert!(*reposted_in > after_reorg, "the transfers' batch now lives on the new chain");
+    wait_records_match(&rpc, &commits).await;
 }

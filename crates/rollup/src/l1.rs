@@ -19,6 +19,9 @@ pub enum L1Error {
     /// A transaction was mined but reverted.
     #[error("L1 transaction {0} reverted")]
     Reverted(alloy_primitives::B256),
+    /// A sent transaction is neither on the chain nor in the mempool (dropped, e.g. by a reorg).
+    #[error("L1 transaction {0} was dropped")]
+    Dropped(alloy_primitives::B256),
     /// Bad configuration (addresses file, flags).
     #[error("{0}")]
     Config(String),
@@ -54,11 +57,23 @@ pub struct L1Client {
 }
 
 impl L1Client {
+    /// How long [`L1Client::confirm`] waits before giving the round up (the next round re-reads the L1).
+    const CONFIRM_TIMEOUT: Duration = Duration::from_secs(120);
+
     /// Connects to `url` (HTTP) signing with `signer`.
     pub fn new(url: &str, signer: PrivateKeySigner, confirmations: u64) -> Result<Self, L1Error> {
         let url = url.parse().map_err(|e| L1Error::Config(format!("invalid L1 RPC URL `{url}`: {e}")))?;
         let address = signer.address();
-        let provider = ProviderBuilder::new().wallet(EthereumWallet::from(signer)).connect_http(url).erased();
+        // Nonces come from the L1 on every send (alloy's default caches them): after a reorg drops a
+        // sent transaction, a cached nonce would leave a gap and every later transaction stuck.
+        let provider = ProviderBuilder::new()
+            .disable_recommended_fillers()
+            .with_gas_estimation()
+            .with_simple_nonce_management()
+            .fetch_chain_id()
+            .wallet(EthereumWallet::from(signer))
+            .connect_http(url)
+            .erased();
         Ok(Self { provider, address, confirmations, poll: Duration::from_millis(500) })
     }
 
@@ -78,21 +93,40 @@ impl L1Client {
     }
 
     /// Waits until a sent transaction is mined and `confirmations` deep, returns its receipt, and fails
-    /// if it reverted.
+    /// if it reverted, or if it left the chain and the mempool (an L1 reorg dropped it).
+    ///
+    /// Polls receipts rather than following alloy's block-filter heartbeat: a filter can miss blocks
+    /// across a reorg, while a receipt lookup always answers for the chain as it is now.
     pub async fn confirm(
         &self,
         pending: PendingTransactionBuilder<alloy::network::Ethereum>,
     ) -> Result<TransactionReceipt, L1Error> {
         let hash = *pending.tx_hash();
-        let receipt = pending
-            .with_required_confirmations(self.confirmations + 1)
-            .with_timeout(Some(Duration::from_secs(120)))
-            .get_receipt()
-            .await?;
-        if !receipt.status() {
-            return Err(L1Error::Reverted(hash));
+        let deadline = tokio::time::Instant::now() + Self::CONFIRM_TIMEOUT;
+        loop {
+            match self.provider.get_transaction_receipt(hash).await? {
+                Some(receipt) => {
+                    let mined_in = receipt.block_number.unwrap_or_default();
+                    if self.provider.get_block_number().await? >= mined_in + self.confirmations {
+                        if !receipt.status() {
+                            return Err(L1Error::Reverted(hash));
+                        }
+                        return Ok(receipt);
+                    }
+                }
+                None if self.provider.get_transaction_by_hash(hash).await?.is_none() => {
+                    return Err(L1Error::Dropped(hash));
+                }
+                None => {}
+            }
+            if tokio::time::Instant::now() > deadline {
+                return Err(L1Error::Rpc(format!(
+                    "transaction {hash} not confirmed within {:?}",
+                    Self::CONFIRM_TIMEOUT
+                )));
+            }
+            tokio::time::sleep(self.poll.min(Duration::from_millis(250))).await;
         }
-        Ok(receipt)
     }
 
     /// Whether the account has sent transactions that are not mined yet.

@@ -11,7 +11,7 @@ use crate::{
     l1::{Backoff, L1Client, L1Error},
     record::{withdrawal_leaves, BatchRecord, BatchStatus},
 };
-use alloy::primitives::U256;
+use alloy::{primitives::U256, providers::Provider, sol_types::SolCall};
 use alloy_primitives::{keccak256, Bytes, B256};
 use mosaic_batch::Variant;
 use mosaic_node::{Node, NodeError};
@@ -133,7 +133,7 @@ pub async fn run_producer(node: Node, l1: L1Client, contracts: L1Contracts, conf
                 Some(t) => t,
                 None => *terms.insert(Terms::read(&rollup).await?),
             };
-            round(&node, &l1, &rollup, &config, t).await
+            round(&node, &l1, &rollup, &config, t, contracts.deployed_at).await
         };
         match step.await {
             Ok(progress) => {
@@ -181,16 +181,18 @@ async fn round(
     rollup: &RollupInstance,
     config: &ProducerConfig,
     terms: Terms,
+    from_block: u64,
 ) -> Result<bool, ProducerError> {
     // One transaction in flight at a time: a commit sent before a crash or a timeout settles first.
     if l1.has_pending().await? {
         return Ok(false);
     }
+    let last = rollup.lastCommittedBatch().call().await?;
+    let committed = rollup.batch(last).call().await?;
+    sync_records(node, l1, rollup, from_block, last, &committed).await?;
     if terms.hybrid && finalize_next(node, l1, rollup).await? {
         return Ok(true);
     }
-    let last = rollup.lastCommittedBatch().call().await?;
-    let committed = rollup.batch(last).call().await?;
     let first = committed.lastBlock + 1;
     let head = node.head_number();
     if head < first {
@@ -227,29 +229,108 @@ async fn round(
     let l1_tx = *pending.tx_hash();
     info!(index = last + 1, first, last_block = batch.header.lastBlock, bytes = batch.data.len(), %l1_tx, "batch posted");
     let receipt = l1.confirm(pending).await?;
-    let record = BatchRecord {
-        index: last + 1,
-        status: BatchStatus::Committed,
-        first_block: first,
-        last_block: batch.header.lastBlock,
-        tx_count: batch.tx_count,
-        data_bytes: batch.data.len() as u64,
-        data_hash: keccak256(&batch.data),
-        l1_tx,
-        l1_block: receipt.block_number.unwrap_or_default(),
-        l1_message_cursor: batch.header.l1MessageCursor,
-        claimed_state_root: batch.header.postStateRoot,
-        claimed_withdrawals_root: batch.header.withdrawalsRoot,
-        claimed_last_block_hash: batch.header.lastBlockHash,
-        computed_state_root: None,
-        computed_withdrawals_root: None,
-        computed_last_block_hash: None,
-        error: None,
-    };
+    let l1_block = receipt.block_number.unwrap_or_default();
+    let record = committed_record(&batch.header, &batch.data, batch.tx_count, l1_tx, l1_block);
     record.store(node)?;
     node.metrics().batches_posted.inc();
     info!(index = record.index, l1_block = record.l1_block, "batch confirmed on L1");
     Ok(true)
+}
+
+/// The local record of a batch committed on L1 as `header` with `data`.
+fn committed_record(
+    header: &Rollup::BatchHeader,
+    data: &[u8],
+    tx_count: u64,
+    l1_tx: B256,
+    l1_block: u64,
+) -> BatchRecord {
+    BatchRecord {
+        index: header.index,
+        status: BatchStatus::Committed,
+        first_block: header.firstBlock,
+        last_block: header.lastBlock,
+        tx_count,
+        data_bytes: data.len() as u64,
+        data_hash: keccak256(data),
+        l1_tx,
+        l1_block,
+        l1_message_cursor: header.l1MessageCursor,
+        claimed_state_root: header.postStateRoot,
+        claimed_withdrawals_root: header.withdrawalsRoot,
+        claimed_last_block_hash: header.lastBlockHash,
+        computed_state_root: None,
+        computed_withdrawals_root: None,
+        computed_last_block_hash: None,
+        error: None,
+    }
+}
+
+/// Makes the local batch records agree with the L1: forgets records of batches the L1 no longer has (a
+/// reorg dropped them), and adopts the L1's last batch when its confirmation was never seen here (a
+/// crash, an L1 outage or a timeout between sending and confirming), so withdrawal proofs find it.
+async fn sync_records(
+    node: &Node,
+    l1: &L1Client,
+    rollup: &RollupInstance,
+    from_block: u64,
+    last: u64,
+    committed: &Rollup::BatchRecord,
+) -> Result<(), ProducerError> {
+    if node.db().last_batch()?.is_some_and(|(top, _)| top > last) {
+        node.db().drop_batches_after(last)?;
+    }
+    if last == 0 {
+        return Ok(());
+    }
+    if BatchRecord::load(node, last)?
+        .is_some_and(|r| r.data_hash == committed.dataHash && r.claimed_last_block_hash == committed.lastBlockHash)
+    {
+        return Ok(());
+    }
+    let logs =
+        rollup.BatchCommitted_filter().topic1(B256::from(U256::from(last))).from_block(from_block).query().await?;
+    let (l1_tx, l1_block) = logs
+        .last()
+        .and_then(|(_, log)| Some((log.transaction_hash?, log.block_number?)))
+        .ok_or_else(|| L1Error::Rpc(format!("no BatchCommitted log for batch {last}")))?;
+    let tx = l1
+        .provider()
+        .get_transaction_by_hash(l1_tx)
+        .await
+        .map_err(L1Error::from)?
+        .ok_or_else(|| L1Error::Rpc(format!("L1 transaction {l1_tx} not found")))?;
+    // Another proposer may have posted it through a contract: then the header comes from storage alone.
+    let input = alloy::consensus::Transaction::input(&tx);
+    let (header, data) = match Rollup::commitBatchCall::abi_decode(input) {
+        Ok(call) => (call.header, call.data),
+        Err(_) => {
+            let prev = rollup.batch(last - 1).call().await?;
+            let header = Rollup::BatchHeader {
+                index: last,
+                firstBlock: prev.lastBlock + 1,
+                lastBlock: committed.lastBlock,
+                l1MessageCursor: committed.l1MessageCursor,
+                prevStateRoot: committed.prevStateRoot,
+                postStateRoot: committed.postStateRoot,
+                withdrawalsRoot: committed.withdrawalsRoot,
+                lastBlockHash: committed.lastBlockHash,
+            };
+            (header, Bytes::new())
+        }
+    };
+    let mut tx_count = 0;
+    for n in header.firstBlock..=header.lastBlock {
+        tx_count += node.db().block(n)?.map_or(0, |b| b.transactions.len() as u64);
+    }
+    let mut record = committed_record(&header, &data, tx_count, l1_tx, l1_block);
+    record.data_hash = committed.dataHash;
+    if committed.finalized {
+        record.status = BatchStatus::Finalized;
+    }
+    record.store(node)?;
+    info!(index = last, %l1_tx, l1_block, "batch record taken over from L1");
+    Ok(())
 }
 
 /// Finalizes the oldest unfinalized hybrid batch once its challenge window has passed.

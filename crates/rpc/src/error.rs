@@ -15,6 +15,8 @@ pub const EXECUTION_REVERTED: i32 = 3;
 pub const RESOURCE_NOT_FOUND: i32 = -32001;
 /// Query exceeds a limit (e.g. too many logs).
 pub const LIMIT_EXCEEDED: i32 = -32005;
+/// EIP-1474 "transaction rejected": this node takes no transactions (it follows the L1).
+pub const TRANSACTION_REJECTED: i32 = -32003;
 
 /// An error with a code and message.
 pub fn rpc_err(code: i32, msg: impl Into<String>) -> ErrorObjectOwned {

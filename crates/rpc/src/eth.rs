@@ -3,6 +3,7 @@ use crate::{
     convert::{block_logs, rpc_block, rpc_pending_tx, rpc_receipts, rpc_tx},
     error::{
         internal, invalid_params, reverted, rpc_err, submit_error, LIMIT_EXCEEDED, RESOURCE_NOT_FOUND, SERVER_ERROR,
+        TRANSACTION_REJECTED,
     },
     proof::account_proof,
     stats::TxStats,
@@ -49,6 +50,8 @@ pub struct EthApi {
     pub signers: HashMap<Address, PrivateKeySigner>,
     /// Their order as printed at start.
     pub accounts: Vec<Address>,
+    /// Why this node refuses transactions, if it does (it derives its chain from L1 instead).
+    pub refuse_transactions: Option<String>,
 }
 
 type RpcResult<T> = Result<T, ErrorObjectOwned>;
@@ -394,6 +397,14 @@ impl EthApi {
     }
 
     /// Fills and signs a request with a dev key (devnet only, like anvil's unlocked accounts).
+    /// Refuses up front on nodes that do not sequence: a transaction would wait in their pool forever.
+    fn accepts_transactions(&self) -> RpcResult<()> {
+        match &self.refuse_transactions {
+            Some(why) => Err(rpc_err(TRANSACTION_REJECTED, why.clone())),
+            None => Ok(()),
+        }
+    }
+
     async fn send_transaction(&self, mut req: TransactionRequest) -> RpcResult<B256> {
         let from = req.from.ok_or_else(|| invalid_params("missing `from`"))?;
         let signer =
@@ -633,11 +644,13 @@ pub fn module(api: EthApi) -> RpcModule<EthApi> {
         api.call_stats(req, id)
     });
     m.register_async_method("eth_sendRawTransaction", |p, api, _| async move {
+        api.accepts_transactions()?;
         let raw: Bytes = one(p)?;
         api.node.submit_raw(&raw).await.map_err(submit_error)
     })
     .expect("unique method name");
     m.register_async_method("eth_sendTransaction", |p, api, _| async move {
+        api.accepts_transactions()?;
         let req: TransactionRequest = one(p)?;
         api.send_transaction(req).await
     })

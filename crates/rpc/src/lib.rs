@@ -34,6 +34,8 @@ pub struct RpcConfig {
     pub max_batch_len: u32,
     /// Accounts the node signs for (devnet); their order is `eth_accounts`'.
     pub dev_signers: Vec<PrivateKeySigner>,
+    /// Set on nodes that do not sequence (full, verifier): why they refuse transactions.
+    pub refuse_transactions: Option<String>,
 }
 
 impl Default for RpcConfig {
@@ -45,6 +47,7 @@ impl Default for RpcConfig {
             max_connections: 1000,
             max_batch_len: 1000,
             dev_signers: Vec::new(),
+            refuse_transactions: None,
         }
     }
 }
@@ -64,7 +67,8 @@ pub async fn start_with(
     let signers: HashMap<Address, PrivateKeySigner> =
         config.dev_signers.iter().map(|s| (s.address(), s.clone())).collect();
     let metrics = node.metrics().clone();
-    let mut module = eth::module(EthApi { node, signers, accounts });
+    let refuse_transactions = config.refuse_transactions.clone();
+    let mut module = eth::module(EthApi { node, signers, accounts, refuse_transactions });
     module.merge(extra).map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e.to_string()))?;
     let server_cfg = ServerConfig::builder()
         .max_request_body_size(config.max_request_body_size)

@@ -524,3 +524,43 @@ mod multivm {
         assert_eq!(crate::vm::wasm_module_len(b"\x60\x80"), None);
     }
 }
+
+#[test]
+fn l1_deposits_credit_eth_and_tokens_in_queue_order_before_transactions() {
+    use mosaic_primitives::{l2_bridge_balance_slot, L1Cursor, L1Message, L2_BRIDGE};
+    let (user, token_owner) = (signer(3), address!("00000000000000000000000000000000000000b0"));
+    let token = address!("00000000000000000000000000000000000000e2");
+    let msg = |index, token, to, amount| L1Message { index, token, from: Address::repeat_byte(0xaa), to, amount };
+    let deposits = [msg(0, Address::ZERO, user.address(), eth(1)), msg(1, token, token_owner, U256::from(500))];
+    let mut builder = BlockBuilder::new(MemoryState::default(), ctx());
+    // Not the head of the queue: refused, nothing applied.
+    let err = builder.apply_l1_messages(&deposits[1..]).unwrap_err();
+    assert!(matches!(err, L1MessageError::OutOfOrder { expected: 0, got: 1 }), "{err}");
+    builder.apply_l1_messages(&deposits).unwrap();
+    // The deposited ETH is spendable in the same block, by a transaction that comes after it.
+    let out = builder
+        .execute(
+            tx(&user, 0, TxKind::Call(Address::repeat_byte(5)), eth(1) / U256::from(2), vec![], 21_000),
+            user.address(),
+        )
+        .unwrap();
+    assert!(out.success);
+    let late = builder.apply_l1_messages(&[msg(2, Address::ZERO, user.address(), eth(1))]).unwrap_err();
+    assert!(matches!(late, L1MessageError::AfterTransactions), "{late}");
+
+    let built = builder.finish(&MemoryNodeStore::new(), EMPTY_ROOT).unwrap();
+    let d = &built.diff;
+    let fee = U256::from(21_000u64) * U256::from(BASE_FEE as u128 + TIP);
+    assert_eq!(d.accounts[&user.address()].unwrap().balance, eth(1) - eth(1) / U256::from(2) - fee);
+    assert_eq!(d.storage[&(L2_BRIDGE, l2_bridge_balance_slot(&token, &token_owner))], U256::from(500));
+    assert!(!d.accounts.contains_key(&token_owner), "a token deposit moves no ETH");
+    // The block carries the messages and commits to the queue position and rolling hash.
+    assert_eq!(built.block.l1_messages, deposits);
+    let mut cursor = L1Cursor::default();
+    deposits.iter().for_each(|m| assert!(cursor.consume(m)));
+    assert_eq!(L1Cursor::from_extra_data(&built.block.header.extra_data), Some(cursor));
+    assert_eq!(cursor.next_index, 2);
+    let mut after = MemoryState::default();
+    apply(&mut after, d);
+    assert_eq!(built.block.header.state_root, root_from_scratch(&after));
+}

@@ -165,6 +165,15 @@ impl Database {
         Ok(())
     }
 
+    /// Deletes the records of batches after `index` (the L1 no longer has them, e.g. after a reorg).
+    pub fn drop_batches_after(&self, index: u64) -> Result<(), StorageError> {
+        let mut txn = self.db.begin_write()?;
+        txn.set_durability(Durability::Immediate)?;
+        txn.open_table(BATCHES)?.retain_in(index.saturating_add(1).., |_, _| false)?;
+        txn.commit()?;
+        Ok(())
+    }
+
     /// The record of rollup batch `index`.
     pub fn batch(&self, index: u64) -> Result<Option<Vec<u8>>, StorageError> {
         let txn = self.read()?;

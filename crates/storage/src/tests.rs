@@ -106,3 +106,21 @@ fn pool_rows_survive_and_can_be_removed() {
     want.sort();
     assert_eq!(loaded, want);
 }
+
+#[test]
+fn batch_records_replace_and_drop_after() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = Database::open(&dir.path().join("db.redb")).unwrap();
+    assert_eq!(db.last_batch().unwrap(), None);
+    for i in 1..=4u64 {
+        db.put_batch(i, &[i as u8]).unwrap();
+    }
+    db.put_batch(2, b"again").unwrap();
+    assert_eq!(db.batch(2).unwrap().as_deref(), Some(&b"again"[..]));
+    db.drop_batches_after(2).unwrap();
+    assert_eq!(db.last_batch().unwrap(), Some((2, b"again".to_vec())));
+    assert_eq!(db.batch(3).unwrap(), None);
+    assert_eq!(db.batch(1).unwrap(), Some(vec![1]));
+    db.drop_batches_after(0).unwrap();
+    assert_eq!(db.last_batch().unwrap(), None);
+}
