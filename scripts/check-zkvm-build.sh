@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# Compiles the state transition function and the batch codec (no_std + alloc) for the zkVM's RISC-V target, as the prover
-# guest will. The target is riscv32im-risc0-zkvm-elf (OpenVM's guest target, tier 3, so core/alloc are
+# Compiles the state transition function, the batch codec and the batch witness executor (no_std +
+# alloc) for the zkVM's RISC-V target, as the prover guest will. The target is riscv32im-risc0-zkvm-elf (OpenVM's guest target, tier 3, so core/alloc are
 # built from rust-src). See docs/architecture.md for why not riscv32im-unknown-none-elf.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup-rust.sh
-RUSTC_BOOTSTRAP=1 cargo build --release --locked -p mosaic-stf -p mosaic-batch --no-default-features \
+RUSTC_BOOTSTRAP=1 cargo build --release --locked -p mosaic-stf -p mosaic-batch -p mosaic-witness --no-default-features \
   --target riscv32im-risc0-zkvm-elf -Zbuild-std=core,alloc "$@"
-echo "zkvm-build: mosaic-stf and mosaic-batch compile for riscv32im-risc0-zkvm-elf (no_std)"
+echo "zkvm-build: mosaic-stf, mosaic-batch and mosaic-witness compile for riscv32im-risc0-zkvm-elf (no_std)"

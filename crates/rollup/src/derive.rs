@@ -14,7 +14,7 @@ use crate::{
     watcher::DepositScanner,
 };
 use alloy::{primitives::U256, providers::Provider, sol_types::SolCall};
-use alloy_consensus::{transaction::SignerRecoverable, Signed, TxEnvelope, TypedTransaction};
+use alloy_consensus::{transaction::SignerRecoverable, TxEnvelope};
 use alloy_primitives::{keccak256, Address, Signature, B256};
 use mosaic_batch::{DecodedTx, Variant};
 use mosaic_node::{ImportError, Node, NodeError};
@@ -383,42 +383,15 @@ impl Deriver {
                         None => state.account(&sender)?.map(|a| a.nonce).unwrap_or_default(),
                     };
                     nonces.insert(sender, nonce + 1);
-                    out.push((with_nonce_unsigned(tx, nonce), sender));
+                    // The nonce from state and an empty signature: the sender is given, never recovered (in zk
+                    // mode the proof checks the real signature, see `mosaic-witness`).
+                    out.push((
+                        mosaic_witness::signed_with(tx, nonce, Signature::new(U256::ZERO, U256::ZERO, false)),
+                        sender,
+                    ));
                 }
             }
         }
         Ok(Ok(out))
-    }
-}
-
-/// A signature-less transaction as an envelope the executor accepts: the nonce from state and an empty
-/// signature (the sender is given, never recovered; in zk mode the proof checks the real signature).
-fn with_nonce_unsigned(tx: TypedTransaction, nonce: u64) -> TxEnvelope {
-    let sig = Signature::new(U256::ZERO, U256::ZERO, false);
-    match tx {
-        TypedTransaction::Legacy(mut t) => {
-            t.nonce = nonce;
-            TxEnvelope::Legacy(Signed::new_unhashed(t, sig))
-        }
-        TypedTransaction::Eip2930(mut t) => {
-            t.nonce = nonce;
-            TxEnvelope::Eip2930(Signed::new_unhashed(t, sig))
-        }
-        TypedTransaction::Eip1559(mut t) => {
-            t.nonce = nonce;
-            TxEnvelope::Eip1559(Signed::new_unhashed(t, sig))
-        }
-        TypedTransaction::Eip4844(mut t) => {
-            use alloy_consensus::TxEip4844Variant;
-            match &mut t {
-                TxEip4844Variant::TxEip4844(x) => x.nonce = nonce,
-                TxEip4844Variant::TxEip4844WithSidecar(x) => x.tx.nonce = nonce,
-            }
-            TxEnvelope::Eip4844(Signed::new_unhashed(t, sig))
-        }
-        TypedTransaction::Eip7702(mut t) => {
-            t.nonce = nonce;
-            TxEnvelope::Eip7702(Signed::new_unhashed(t, sig))
-        }
     }
 }
