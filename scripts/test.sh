@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh clone: installs what the tests need (Foundry, solc, viem from npm;
-# rust-src, the wasm32 target), then formatting, lints, the zkVM cross-build of the STF, the Wasm example
-# contracts, the Solidity contract tests, and every Rust unit and integration test (which start the real
-# node and drive it with alloy, cast/forge and viem).
+# rust-src, the wasm32 target), then formatting, lints, the zkVM cross-build of the STF, the OpenVM batch
+# guest, the Wasm example contracts, the Solidity contract tests, and every Rust unit and integration test
+# (which start the real node and drive it with alloy, cast/forge and viem).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 step() { printf '\n==> %s\n' "$*"; }
@@ -13,7 +13,8 @@ scripts/setup-tools.sh
 
 step "format and lints"
 cargo fmt --all --check
-cargo clippy --release --locked --workspace --all-targets -- -D warnings
+# Default members: all but mosaic-prover (scripts/check-prover.sh).
+cargo clippy --release --locked --all-targets -- -D warnings
 
 step "STF builds for the zkVM (riscv32im, no_std)"
 scripts/check-zkvm-build.sh
@@ -22,6 +23,10 @@ step "Wasm contracts: SDK + examples for wasm32, checked for imports, entry poin
 (cd wasm && cargo fmt --all --check)
 scripts/build-wasm-contracts.sh --locked
 (cd wasm && unset RUSTFLAGS && cargo clippy --release --locked --target wasm32-unknown-unknown -- -D warnings)
+
+step "zkVM guest: the batch program for OpenVM (riscv32im, guest/out/mosaic-guest-batch.elf)"
+(cd guest && cargo fmt --all --check)
+scripts/build-guest.sh --locked
 
 step "contracts: forge tests and committed fixtures"
 # shellcheck source=scripts/tools-env.sh
@@ -33,4 +38,4 @@ scripts/update-test-fixtures.sh --check
 scripts/build-contracts.sh --check
 
 step "Rust tests (unit + integration against the real node)"
-cargo test --release --locked --workspace
+cargo test --release --locked

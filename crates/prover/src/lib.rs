@@ -1,0 +1,210 @@
+//! The prover side of Mosaic's batch proofs: builds a batch's witness from the node database
+//! ([`batch_witness`]) and runs the OpenVM guest (`guest/batch`, built by `scripts/build-guest.sh`) on
+//! it ([`Guest`]).
+use alloy_primitives::{keccak256, Bytes, B256};
+use mosaic_batch::Variant;
+use mosaic_node::Node;
+use mosaic_primitives::{Block, Header, L1Message};
+use mosaic_stf::{StateError, StateReader};
+use mosaic_storage::HistoricalState;
+use mosaic_trie::{Node as TreeNode, NodeStore, TrieError};
+use mosaic_witness::{BatchWitness, ChainSource, Executed, Journal, Recorder};
+use openvm_sdk::{config::AppConfig, CpuSdk, StdIn};
+use openvm_transpiler::elf::Elf;
+use std::path::Path;
+
+/// Why a witness could not be built or the guest not run.
+#[derive(Debug, thiserror::Error)]
+pub enum ProverError {
+    /// The node lacks something the batch needs.
+    #[error("node: {0}")]
+    Node(String),
+    /// The batch does not re-execute.
+    #[error(transparent)]
+    Witness(#[from] mosaic_witness::WitnessError),
+    /// The guest program or the zkVM failed.
+    #[error("zkvm: {0}")]
+    ZkVm(String),
+}
+
+fn node_err(e: impl std::fmt::Display) -> ProverError {
+    ProverError::Node(e.to_string())
+}
+
+/// The node's database as a witness source: the tree and codes as of the batch's parent, headers.
+struct NodeChain {
+    state: HistoricalState,
+    node: Node,
+}
+
+impl ChainSource for NodeChain {
+    fn node(&self, hash: &B256) -> Result<Option<TreeNode>, TrieError> {
+        self.state.nodes().get_node(hash)
+    }
+
+    fn code(&self, hash: &B256) -> Result<Option<Bytes>, StateError> {
+        self.state.code(hash)
+    }
+
+    fn header(&self, number: u64) -> Result<Option<Header>, StateError> {
+        self.node.db().header(number).map_err(|e| StateError(e.to_string()))
+    }
+}
+
+/// The witness of L2 blocks `first..=last` posted as one batch in `variant`, recorded by re-executing
+/// them over the node's database; also returns the native result (journal, blocks).
+pub fn batch_witness(
+    node: &Node,
+    first: u64,
+    last: u64,
+    variant: Variant,
+) -> Result<(BatchWitness, Executed), ProverError> {
+    let db = node.db();
+    let parent = db
+        .header(first.checked_sub(1).ok_or_else(|| node_err("the genesis block is in no batch"))?)
+        .map_err(node_err)?
+        .ok_or_else(|| node_err(format!("missing header {}", first - 1)))?;
+    let blocks: Vec<Block> = (first..=last)
+        .map(|n| db.block(n).map_err(node_err)?.ok_or_else(|| node_err(format!("missing block {n}"))))
+        .collect::<Result<_, _>>()?;
+    let batch = mosaic_batch::Batch::from_blocks(&blocks).map_err(node_err)?;
+    let data = mosaic_batch::encode(&batch, variant, node.chain_id());
+    let messages: Vec<L1Message> = blocks.iter().flat_map(|b| b.l1_messages.iter().cloned()).collect();
+    let signatures = match variant {
+        Variant::Signed => Vec::new(),
+        Variant::Unsigned => blocks.iter().flat_map(|b| b.transactions.iter().map(|t| *t.signature())).collect(),
+    };
+    let state =
+        HistoricalState::new(db.read().map_err(node_err)?, parent.number, parent.state_root).map_err(node_err)?;
+    let recorder = Recorder::new(NodeChain { state, node: node.clone() });
+    let (witness, executed) = recorder.build(&node.config().chain, &parent, &data, &messages, &signatures)?;
+    // The witness must reproduce the node's own chain, or it proves something else.
+    let head = &blocks[blocks.len() - 1].header;
+    if executed.journal.post_state_root != head.state_root || executed.journal.last_block_hash != head.hash_slow() {
+        return Err(node_err(format!(
+            "re-execution of blocks {first}..={last} does not reach the node's block {last}"
+        )));
+    }
+    Ok((witness, executed))
+}
+
+/// What running the guest produced.
+#[derive(Debug, Clone, Copy)]
+pub struct GuestRun {
+    /// The guest's public value: keccak256 of the journal.
+    pub journal_hash: B256,
+    /// RISC-V instructions executed.
+    pub cycles: u64,
+    /// OpenVM's estimate of the proving cost (trace cells).
+    pub cost: u64,
+}
+
+/// The batch guest program loaded into OpenVM (RV32IM + IO, CPU backend).
+pub struct Guest {
+    sdk: CpuSdk,
+    elf: Elf,
+    /// keccak256 of the ELF (identifies the build; the proving commitment derives from it).
+    pub elf_hash: B256,
+}
+
+impl Guest {
+    /// Loads the guest ELF (`guest/out/mosaic-guest-batch.elf`).
+    pub fn load(path: &Path) -> Result<Self, ProverError> {
+        let bytes = std::fs::read(path).map_err(|e| {
+            ProverError::ZkVm(format!("{}: {e} (build it with scripts/build-guest.sh)", path.display()))
+        })?;
+        let elf = Elf::decode(&bytes, 1 << 29).map_err(|e| ProverError::ZkVm(format!("bad guest ELF: {e}")))?;
+        let params = openvm_stark_sdk::config::app_params_with_100_bits_security(
+            openvm_stark_sdk::config::DEFAULT_APP_L_SKIP + 19,
+        );
+        let sdk = CpuSdk::new(AppConfig::riscv32(params), Default::default())
+            .map_err(|e| ProverError::ZkVm(e.to_string()))?;
+        Ok(Self { sdk, elf, elf_hash: keccak256(&bytes) })
+    }
+
+    /// Runs the guest on `witness` without proving (fast, no keys): its public value, keccak256 of the
+    /// journal. An invalid batch or a forged witness is an error.
+    pub fn execute(&self, witness: &BatchWitness) -> Result<B256, ProverError> {
+        let public =
+            self.sdk.execute(self.elf.clone(), Self::stdin(witness)).map_err(|e| ProverError::ZkVm(e.to_string()))?;
+        public.get(..32).map(B256::from_slice).ok_or_else(|| ProverError::ZkVm("no public value".into()))
+    }
+
+    /// Runs the guest with OpenVM's cost metering: cycles and trace cells (generates the app proving key
+    /// on first use, which takes minutes).
+    pub fn measure(&self, witness: &BatchWitness) -> Result<GuestRun, ProverError> {
+        let (public, (cost, cycles)) = self
+            .sdk
+            .execute_metered_cost(self.elf.clone(), Self::stdin(witness))
+            .map_err(|e| ProverError::ZkVm(e.to_string()))?;
+        let journal_hash =
+            public.get(..32).map(B256::from_slice).ok_or_else(|| ProverError::ZkVm("no public value".into()))?;
+        Ok(GuestRun { journal_hash, cycles, cost })
+    }
+
+    fn stdin(witness: &BatchWitness) -> StdIn {
+        let mut stdin = StdIn::default();
+        stdin.write_bytes(&witness.encode());
+        stdin
+    }
+}
+
+/// Checks the guest's public value against the natively computed journal.
+pub fn check_public_value(revealed: B256, journal: &Journal) -> Result<(), ProverError> {
+    if revealed != journal.hash() {
+        return Err(ProverError::ZkVm(format!(
+            "guest revealed {revealed}, the node's journal hashes to {}",
+            journal.hash()
+        )));
+    }
+    Ok(())
+}
+
+/// A throwaway single-sequencer chain with ETH transfers, for the guest's tests and benchmarks.
+pub mod sample {
+    use alloy_consensus::{SignableTransaction, TxEip1559};
+    use alloy_primitives::{Address, TxKind, B256, U256};
+    use alloy_signer::SignerSync;
+    use alloy_signer_local::PrivateKeySigner;
+    use mosaic_node::{Node, NodeConfig, NodeError};
+    use mosaic_primitives::ChainConfig;
+    use std::{path::Path, time::Duration};
+
+    /// Opens a node in `dir` (inside a tokio runtime) and seals block 1 with `transfers` ETH transfers
+    /// from distinct funded senders.
+    pub fn chain_with_transfers(dir: &Path, transfers: usize) -> Result<Node, NodeError> {
+        let signers: Vec<PrivateKeySigner> = (0..transfers)
+            .map(|i| PrivateKeySigner::from_bytes(&B256::with_last_byte(i as u8 + 1)).expect("key"))
+            .collect();
+        let node = Node::open(NodeConfig {
+            chain: ChainConfig::default(),
+            data_dir: dir.to_path_buf(),
+            block_time: Duration::ZERO,
+            fee_recipient: Address::repeat_byte(0xfe),
+            pool: Default::default(),
+            genesis_alloc: signers.iter().map(|s| (s.address(), U256::from(10u64).pow(U256::from(19u64)))).collect(),
+            max_tx_size: 128 * 1024,
+            predeploys: vec![],
+        })?;
+        let txs = signers
+            .iter()
+            .map(|s| {
+                let tx = TxEip1559 {
+                    chain_id: ChainConfig::default().chain_id,
+                    nonce: 0,
+                    gas_limit: 21_000,
+                    max_fee_per_gas: 10_000_000_000,
+                    max_priority_fee_per_gas: 1,
+                    to: TxKind::Call(Address::repeat_byte(0xd0)),
+                    value: U256::from(12345),
+                    ..Default::default()
+                };
+                let sig = s.sign_hash_sync(&tx.signature_hash()).expect("sign");
+                (tx.into_signed(sig).into(), s.address())
+            })
+            .collect();
+        node.import_block(node.head().timestamp + 1, Address::repeat_byte(0xfe), &[], txs)
+            .map_err(|e| NodeError::Inconsistent(format!("{e:?}")))?;
+        Ok(node)
+    }
+}
