@@ -37,11 +37,13 @@ struct NodeChain {
     node: Node,
 }
 
-impl ChainSource for NodeChain {
-    fn node(&self, hash: &B256) -> Result<Option<TreeNode>, TrieError> {
+impl NodeStore for NodeChain {
+    fn get_node(&self, hash: &B256) -> Result<Option<TreeNode>, TrieError> {
         self.state.nodes().get_node(hash)
     }
+}
 
+impl ChainSource for NodeChain {
     fn code(&self, hash: &B256) -> Result<Option<Bytes>, StateError> {
         self.state.code(hash)
     }
@@ -127,7 +129,7 @@ impl Guest {
     pub fn execute(&self, witness: &BatchWitness) -> Result<B256, ProverError> {
         let public =
             self.sdk.execute(self.elf.clone(), Self::stdin(witness)).map_err(|e| ProverError::ZkVm(e.to_string()))?;
-        public.get(..32).map(B256::from_slice).ok_or_else(|| ProverError::ZkVm("no public value".into()))
+        journal_hash(&public)
     }
 
     /// Runs the guest with OpenVM's cost metering: cycles and trace cells (generates the app proving key
@@ -137,9 +139,7 @@ impl Guest {
             .sdk
             .execute_metered_cost(self.elf.clone(), Self::stdin(witness))
             .map_err(|e| ProverError::ZkVm(e.to_string()))?;
-        let journal_hash =
-            public.get(..32).map(B256::from_slice).ok_or_else(|| ProverError::ZkVm("no public value".into()))?;
-        Ok(GuestRun { journal_hash, cycles, cost })
+        Ok(GuestRun { journal_hash: journal_hash(&public)?, cycles, cost })
     }
 
     fn stdin(witness: &BatchWitness) -> StdIn {
@@ -147,6 +147,11 @@ impl Guest {
         stdin.write_bytes(&witness.encode());
         stdin
     }
+}
+
+/// The guest's one public value (the first 32 bytes of OpenVM's user public output): the journal hash.
+fn journal_hash(public: &[u8]) -> Result<B256, ProverError> {
+    public.get(..32).map(B256::from_slice).ok_or_else(|| ProverError::ZkVm("no public value".into()))
 }
 
 /// Checks the guest's public value against the natively computed journal.

@@ -1,8 +1,9 @@
 //! The seam between revm and Mosaic's state: a reader trait plus an overlay holding a block's changes.
 use crate::diff::StateDiff;
-use alloc::string::String;
+use alloc::{format, string::String};
 use alloy_primitives::{Address, Bytes, B256, U256};
-use mosaic_primitives::AccountLeaf;
+use mosaic_primitives::{account_key, storage_key, AccountLeaf};
+use mosaic_trie::NodeStore;
 use revm::{
     bytecode::Bytecode, database_interface::DBErrorMarker, primitives::KECCAK_EMPTY, state::AccountInfo, Database,
 };
@@ -13,6 +14,40 @@ use revm::{
 pub struct StateError(pub String);
 
 impl DBErrorMarker for StateError {}
+
+/// How many ancestors `BLOCKHASH` can see (as on Ethereum).
+pub const BLOCKHASH_WINDOW: u64 = 256;
+
+/// Whether `BLOCKHASH(number)` sees a block while block `next` executes: one of the 256 before it.
+pub fn in_blockhash_window(number: u64, next: u64) -> bool {
+    number < next && number + BLOCKHASH_WINDOW >= next
+}
+
+/// The account at `address` in the state tree under `root` (historical readers and zk witnesses).
+pub fn tree_account<N: NodeStore + ?Sized>(
+    nodes: &N,
+    root: B256,
+    address: &Address,
+) -> Result<Option<AccountLeaf>, StateError> {
+    match mosaic_trie::get(nodes, root, &account_key(address)).map_err(|e| StateError(format!("{e}")))? {
+        Some(v) => AccountLeaf::decode(&v).map(Some).ok_or_else(|| StateError("corrupt account leaf".into())),
+        None => Ok(None),
+    }
+}
+
+/// A storage slot in the state tree under `root` (zero if unset).
+pub fn tree_storage<N: NodeStore + ?Sized>(
+    nodes: &N,
+    root: B256,
+    address: &Address,
+    slot: &U256,
+) -> Result<U256, StateError> {
+    match mosaic_trie::get(nodes, root, &storage_key(address, slot)).map_err(|e| StateError(format!("{e}")))? {
+        Some(v) if v.len() == 32 => Ok(U256::from_be_slice(&v)),
+        Some(_) => Err(StateError("corrupt storage leaf".into())),
+        None => Ok(U256::ZERO),
+    }
+}
 
 /// Read access to a committed state (the node's database, a historical root, or a zk witness).
 pub trait StateReader {

@@ -17,7 +17,7 @@ pub mod vm;
 pub use block::{
     child_context, genesis, BlockBuilder, BlockContext, BuiltBlock, L1MessageError, TxFailure, TxOutcome, HARDFORK,
 };
-pub use db::{Overlay, StateError, StateReader};
+pub use db::{in_blockhash_window, tree_account, tree_storage, Overlay, StateError, StateReader, BLOCKHASH_WINDOW};
 pub use diff::{trie_updates, StateDiff};
 pub use env::{intrinsic_gas, simulate, tx_env, SimulateOptions};
 pub use revm;

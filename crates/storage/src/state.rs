@@ -2,12 +2,9 @@
 //! (a walk down the content-addressed state tree).
 use crate::db::{corrupt, header_in, storage_row, StorageError, TrieNodes, ACCOUNTS, CODES, STORAGE};
 use alloy_primitives::{Address, Bytes, B256, U256};
-use mosaic_primitives::{account_key, storage_key, AccountLeaf};
-use mosaic_stf::{StateError, StateReader};
+use mosaic_primitives::AccountLeaf;
+use mosaic_stf::{in_blockhash_window, tree_account, tree_storage, StateError, StateReader};
 use redb::{ReadOnlyTable, ReadTransaction};
-
-/// How many ancestors `BLOCKHASH` can see (as on Ethereum).
-const BLOCKHASH_WINDOW: u64 = 256;
 
 fn state_err(e: impl std::fmt::Display) -> StateError {
     StateError(e.to_string())
@@ -33,8 +30,7 @@ impl Common {
 
     /// `number` is a block strictly after this state's block when executing on top of it.
     fn block_hash(&self, number: u64) -> Result<B256, StateError> {
-        let next = self.number + 1;
-        if number >= next || number + BLOCKHASH_WINDOW < next {
+        if !in_blockhash_window(number, self.number + 1) {
             return Ok(B256::ZERO);
         }
         Ok(header_in(&self.txn, number).map_err(state_err)?.map(|h| h.hash_slow()).unwrap_or_default())
@@ -106,18 +102,11 @@ impl HistoricalState {
 
 impl StateReader for HistoricalState {
     fn account(&self, address: &Address) -> Result<Option<AccountLeaf>, StateError> {
-        match mosaic_trie::get(&self.nodes, self.root, &account_key(address)).map_err(state_err)? {
-            Some(v) => AccountLeaf::decode(&v).map(Some).ok_or_else(|| state_err("corrupt account leaf")),
-            None => Ok(None),
-        }
+        tree_account(&self.nodes, self.root, address)
     }
 
     fn storage(&self, address: &Address, slot: &U256) -> Result<U256, StateError> {
-        match mosaic_trie::get(&self.nodes, self.root, &storage_key(address, slot)).map_err(state_err)? {
-            Some(v) if v.len() == 32 => Ok(U256::from_be_slice(&v)),
-            Some(_) => Err(state_err("corrupt storage leaf")),
-            None => Ok(U256::ZERO),
-        }
+        tree_storage(&self.nodes, self.root, address, slot)
     }
 
     fn code(&self, code_hash: &B256) -> Result<Option<Bytes>, StateError> {

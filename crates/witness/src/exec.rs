@@ -4,14 +4,11 @@ use alloc::{collections::BTreeMap, format, string::String, vec::Vec};
 use alloy_consensus::{transaction::SignerRecoverable, Header, Signed, TxEnvelope, TypedTransaction};
 use alloy_primitives::{keccak256, Address, Bytes, Signature, B256, U256};
 use mosaic_batch::{DecodedTx, Variant};
-use mosaic_primitives::{
-    account_key, merkle_root, storage_key, withdrawals_in, AccountLeaf, Block, ChainConfig, L1Cursor, L1Message,
+use mosaic_primitives::{merkle_root, withdrawals_in, AccountLeaf, Block, ChainConfig, L1Cursor, L1Message};
+use mosaic_stf::{
+    child_context, in_blockhash_window, tree_account, tree_storage, BlockBuilder, StateError, StateReader, TxFailure,
 };
-use mosaic_stf::{child_context, BlockBuilder, StateError, StateReader, TxFailure};
 use mosaic_trie::{MemoryNodeStore, Node, NodeStore, TrieError};
-
-/// How far back `BLOCKHASH` sees (as on Ethereum).
-const BLOCKHASH_WINDOW: u64 = 256;
 
 /// Why a batch could not be re-executed: the batch is invalid, or the witness is incomplete or forged.
 #[derive(Debug, thiserror::Error)]
@@ -119,18 +116,11 @@ fn state_err(e: impl core::fmt::Display) -> StateError {
 
 impl<S: Sources> StateReader for TreeState<'_, S> {
     fn account(&self, address: &Address) -> Result<Option<AccountLeaf>, StateError> {
-        match mosaic_trie::get(self.nodes, self.root, &account_key(address)).map_err(state_err)? {
-            Some(v) => AccountLeaf::decode(&v).map(Some).ok_or_else(|| state_err("corrupt account leaf")),
-            None => Ok(None),
-        }
+        tree_account(self.nodes, self.root, address)
     }
 
     fn storage(&self, address: &Address, slot: &U256) -> Result<U256, StateError> {
-        match mosaic_trie::get(self.nodes, self.root, &storage_key(address, slot)).map_err(state_err)? {
-            Some(v) if v.len() == 32 => Ok(U256::from_be_slice(&v)),
-            Some(_) => Err(state_err("corrupt storage leaf")),
-            None => Ok(U256::ZERO),
-        }
+        tree_storage(self.nodes, self.root, address, slot)
     }
 
     fn code(&self, code_hash: &B256) -> Result<Option<Bytes>, StateError> {
@@ -145,7 +135,7 @@ impl<S: Sources> StateReader for TreeState<'_, S> {
     }
 
     fn block_hash(&self, number: u64) -> Result<B256, StateError> {
-        if number >= self.next || number + BLOCKHASH_WINDOW < self.next {
+        if !in_blockhash_window(number, self.next) {
             return Ok(B256::ZERO);
         }
         match number.checked_sub(self.parent_number) {

@@ -98,10 +98,13 @@ impl Chain {
 /// The node's database as a witness source.
 struct Db(HistoricalState, Node);
 
-impl ChainSource for Db {
-    fn node(&self, hash: &B256) -> Result<Option<TreeNode>, TrieError> {
+impl NodeStore for Db {
+    fn get_node(&self, hash: &B256) -> Result<Option<TreeNode>, TrieError> {
         self.0.nodes().get_node(hash)
     }
+}
+
+impl ChainSource for Db {
     fn code(&self, hash: &B256) -> Result<Option<Bytes>, StateError> {
         self.0.code(hash)
     }

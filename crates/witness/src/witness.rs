@@ -8,7 +8,7 @@ use alloy_rlp::{Decodable, Encodable, RlpDecodable, RlpEncodable};
 use core::cell::RefCell;
 use mosaic_primitives::{ChainConfig, L1Message};
 use mosaic_stf::StateError;
-use mosaic_trie::{MemoryNodeStore, Node, NodeStore, TrieError};
+use mosaic_trie::{MemoryNodeStore, Node, NodeStore, RecordingStore, TrieError};
 
 /// Everything the guest needs to re-execute one batch; encodes to RLP.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -197,20 +197,18 @@ impl Sources for WitnessSources {
     }
 }
 
-/// What a node offers to build a witness from: its tree nodes, codes and headers.
-pub trait ChainSource {
-    /// The tree node with this hash.
-    fn node(&self, hash: &B256) -> Result<Option<Node>, TrieError>;
+/// What a node offers to build a witness from: its tree nodes (as a [`NodeStore`]), codes and headers.
+pub trait ChainSource: NodeStore {
     /// Contract code by keccak256 hash.
     fn code(&self, hash: &B256) -> Result<Option<Bytes>, StateError>;
     /// The header of block `number`.
     fn header(&self, number: u64) -> Result<Option<Header>, StateError>;
 }
 
-/// [`Sources`] over a [`ChainSource`] that remembers everything the execution read.
+/// [`Sources`] over a [`ChainSource`] that remembers everything the execution read (tree nodes through
+/// the trie's own [`RecordingStore`]).
 pub struct Recorder<C> {
-    chain: C,
-    nodes: RefCell<BTreeMap<B256, Node>>,
+    chain: RecordingStore<C>,
     codes: RefCell<BTreeMap<B256, Bytes>>,
     deepest: RefCell<Option<u64>>,
 }
@@ -218,7 +216,7 @@ pub struct Recorder<C> {
 impl<C: ChainSource> Recorder<C> {
     /// Records reads from `chain`.
     pub fn new(chain: C) -> Self {
-        Self { chain, nodes: RefCell::default(), codes: RefCell::default(), deepest: RefCell::default() }
+        Self { chain: RecordingStore::new(chain), codes: RefCell::default(), deepest: RefCell::default() }
     }
 
     /// Executes the batch natively over the chain and returns its witness with the result.
@@ -235,7 +233,8 @@ impl<C: ChainSource> Recorder<C> {
         let mut ancestors = Vec::new();
         if let Some(deepest) = *self.deepest.borrow() {
             for n in (deepest..parent.number).rev() {
-                let h = self.chain.header(n)?.ok_or_else(|| WitnessError::State(format!("missing header {n}")))?;
+                let h =
+                    self.chain.inner().header(n)?.ok_or_else(|| WitnessError::State(format!("missing header {n}")))?;
                 ancestors.push(h);
             }
         }
@@ -246,7 +245,7 @@ impl<C: ChainSource> Recorder<C> {
             data: Bytes::copy_from_slice(data),
             l1_messages: l1_messages.to_vec(),
             signatures: signatures.to_vec(),
-            nodes: self.nodes.into_inner().into_values().map(|n| Bytes::from(n.encode())).collect(),
+            nodes: self.chain.into_recorded().iter().map(|(_, n)| Bytes::from(n.encode())).collect(),
             codes: self.codes.into_inner().into_values().collect(),
         };
         Ok((witness, executed))
@@ -255,15 +254,11 @@ impl<C: ChainSource> Recorder<C> {
 
 impl<C: ChainSource> Sources for Recorder<C> {
     fn node(&self, hash: &B256) -> Result<Option<Node>, TrieError> {
-        let node = self.chain.node(hash)?;
-        if let Some(n) = &node {
-            self.nodes.borrow_mut().insert(*hash, n.clone());
-        }
-        Ok(node)
+        self.chain.get_node(hash)
     }
 
     fn code(&self, hash: &B256) -> Result<Option<Bytes>, StateError> {
-        let code = self.chain.code(hash)?;
+        let code = self.chain.inner().code(hash)?;
         if let Some(c) = &code {
             self.codes.borrow_mut().insert(*hash, c.clone());
         }
@@ -271,7 +266,7 @@ impl<C: ChainSource> Sources for Recorder<C> {
     }
 
     fn ancestor_hash(&self, number: u64) -> Result<B256, StateError> {
-        let h = self.chain.header(number)?.ok_or_else(|| StateError(format!("missing header {number}")))?;
+        let h = self.chain.inner().header(number)?.ok_or_else(|| StateError(format!("missing header {number}")))?;
         let mut deepest = self.deepest.borrow_mut();
         *deepest = Some(deepest.map_or(number, |d| d.min(number)));
         Ok(h.hash_slow())
