@@ -13,7 +13,7 @@ use crate::{
     record::{withdrawal_leaves, BatchRecord, BatchStatus},
     watcher::DepositScanner,
 };
-use alloy::{primitives::U256, providers::Provider, sol_types::SolCall};
+use alloy::primitives::U256;
 use alloy_consensus::{transaction::SignerRecoverable, TxEnvelope};
 use alloy_primitives::{keccak256, Address, Signature, B256};
 use mosaic_batch::{DecodedTx, Variant};
@@ -216,12 +216,6 @@ impl Deriver {
 
     async fn derive_batch(&mut self, index: u64, l1_tx: B256, l1_block: u64) -> Result<BatchRecord, DeriveError> {
         let claimed = self.rollup.batch(index).call().await?;
-        let tx = self
-            .l1
-            .provider()
-            .get_transaction_by_hash(l1_tx)
-            .await?
-            .ok_or_else(|| L1Error::Rpc(format!("L1 transaction {l1_tx} not found")))?;
         let mut record = BatchRecord {
             index,
             status: BatchStatus::Verified,
@@ -241,8 +235,7 @@ impl Deriver {
             computed_last_block_hash: None,
             error: None,
         };
-        let input = alloy::consensus::Transaction::input(&tx).clone();
-        let result = match Rollup::commitBatchCall::abi_decode(&input) {
+        let result = match self.l1.commit_call(l1_tx).await? {
             Err(e) => Err(Malformed(format!("L1 transaction is not a direct commitBatch call: {e}"))),
             Ok(call) if keccak256(&call.data) != claimed.dataHash => {
                 Err(Malformed("calldata does not hash to the committed data hash".into()))

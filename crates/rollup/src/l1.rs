@@ -1,12 +1,14 @@
 //! A connection to the L1: an alloy provider with the node's L1 signer, confirmation depth, and retry
 //! with backoff for every request.
+use crate::contracts::Rollup;
+use alloy::sol_types::SolCall;
 use alloy::{
     network::EthereumWallet,
     providers::{DynProvider, PendingTransactionBuilder, Provider, ProviderBuilder},
     rpc::types::TransactionReceipt,
     signers::local::PrivateKeySigner,
 };
-use alloy_primitives::Address;
+use alloy_primitives::{Address, B256};
 use std::time::Duration;
 use tracing::warn;
 
@@ -127,6 +129,20 @@ impl L1Client {
             }
             tokio::time::sleep(self.poll.min(Duration::from_millis(250))).await;
         }
+    }
+
+    /// The calldata of L1 transaction `hash` decoded as a direct `Rollup.commitBatch` call (the inner
+    /// `Err` when it is not one, e.g. a commit sent through another contract).
+    pub async fn commit_call(
+        &self,
+        hash: B256,
+    ) -> Result<Result<Rollup::commitBatchCall, alloy::sol_types::Error>, L1Error> {
+        let tx = self
+            .provider
+            .get_transaction_by_hash(hash)
+            .await?
+            .ok_or_else(|| L1Error::Rpc(format!("L1 transaction {hash} not found")))?;
+        Ok(Rollup::commitBatchCall::abi_decode(alloy::consensus::Transaction::input(&tx)))
     }
 
     /// Whether the account has sent transactions that are not mined yet.

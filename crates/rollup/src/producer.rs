@@ -11,7 +11,7 @@ use crate::{
     l1::{Backoff, L1Client, L1Error},
     record::{withdrawal_leaves, BatchRecord, BatchStatus},
 };
-use alloy::{primitives::U256, providers::Provider, sol_types::SolCall};
+use alloy::primitives::U256;
 use alloy_primitives::{keccak256, Bytes, B256};
 use mosaic_batch::Variant;
 use mosaic_node::{Node, NodeError};
@@ -190,7 +190,7 @@ async fn round(
     let last = rollup.lastCommittedBatch().call().await?;
     let committed = rollup.batch(last).call().await?;
     sync_records(node, l1, rollup, from_block, last, &committed).await?;
-    if terms.hybrid && finalize_next(node, l1, rollup).await? {
+    if terms.hybrid && finalize_next(node, l1, rollup, last).await? {
         return Ok(true);
     }
     let first = committed.lastBlock + 1;
@@ -294,15 +294,8 @@ async fn sync_records(
         .last()
         .and_then(|(_, log)| Some((log.transaction_hash?, log.block_number?)))
         .ok_or_else(|| L1Error::Rpc(format!("no BatchCommitted log for batch {last}")))?;
-    let tx = l1
-        .provider()
-        .get_transaction_by_hash(l1_tx)
-        .await
-        .map_err(L1Error::from)?
-        .ok_or_else(|| L1Error::Rpc(format!("L1 transaction {l1_tx} not found")))?;
     // Another proposer may have posted it through a contract: then the header comes from storage alone.
-    let input = alloy::consensus::Transaction::input(&tx);
-    let (header, data) = match Rollup::commitBatchCall::abi_decode(input) {
+    let (header, data) = match l1.commit_call(l1_tx).await? {
         Ok(call) => (call.header, call.data),
         Err(_) => {
             let prev = rollup.batch(last - 1).call().await?;
@@ -333,10 +326,15 @@ async fn sync_records(
     Ok(())
 }
 
-/// Finalizes the oldest unfinalized hybrid batch once its challenge window has passed.
-async fn finalize_next(node: &Node, l1: &L1Client, rollup: &RollupInstance) -> Result<bool, ProducerError> {
+/// Finalizes the oldest unfinalized hybrid batch (of `committed` on L1) once its challenge window has
+/// passed.
+async fn finalize_next(
+    node: &Node,
+    l1: &L1Client,
+    rollup: &RollupInstance,
+    committed: u64,
+) -> Result<bool, ProducerError> {
     let finalized = rollup.lastFinalizedBatch().call().await?;
-    let committed = rollup.lastCommittedBatch().call().await?;
     if finalized >= committed {
         return Ok(false);
     }
