@@ -12,8 +12,14 @@ target_dir="${CARGO_TARGET_DIR:+$CARGO_TARGET_DIR/guest}"
 target_dir="${target_dir:-$root/guest/target}"
 # The flags OpenVM's own build (cargo-openvm) passes: text at OpenVM's load address, abort on panic,
 # atomics lowered (single-threaded guest), getrandom routed to openvm's "unsupported" backend.
+# Source paths are remapped so that the ELF, and with it the program commitment L1 pins, depends only on
+# the sources and the rustc version, not on where the clone, the cargo registry or rustup live.
+cargo_home="${CARGO_HOME:-$HOME/.cargo}"
+sysroot="$(rustc --print sysroot)"
 flags=(-C passes=lower-atomic -C link-arg=-Ttext=0x00200800 -C link-arg=--fatal-warnings -C panic=abort
-  --cfg 'getrandom_backend="custom"')
+  --cfg 'getrandom_backend="custom"'
+  "--remap-path-prefix=$root=/mosaic" "--remap-path-prefix=$cargo_home=/cargo"
+  "--remap-path-prefix=$sysroot=/rustc" "--remap-path-prefix=$target_dir=/target")
 (
   cd guest
   unset RUSTFLAGS CARGO_BUILD_RUSTFLAGS
@@ -23,4 +29,4 @@ flags=(-C passes=lower-atomic -C link-arg=-Ttext=0x00200800 -C link-arg=--fatal-
 )
 mkdir -p guest/out
 cp "$target_dir/riscv32im-risc0-zkvm-elf/release/mosaic-guest-batch" guest/out/mosaic-guest-batch.elf
-echo "guest: guest/out/mosaic-guest-batch.elf ($(wc -c < guest/out/mosaic-guest-batch.elf) bytes)"
+echo "guest: guest/out/mosaic-guest-batch.elf ($(wc -c < guest/out/mosaic-guest-batch.elf) bytes, $(rustc --version))"

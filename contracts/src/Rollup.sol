@@ -59,6 +59,9 @@ contract Rollup is Ownable, ReentrancyGuard {
     Mode public immutable mode;
     /// @notice Chain id of the L2, bound into every batch's public inputs.
     uint64 public immutable l2ChainId;
+    /// @notice keccak256 of the L2's other consensus parameters (gas limit, fee rules): part of every
+    /// batch proof's journal, so a proof under other rules does not verify here.
+    bytes32 public immutable l2ConfigHash;
     /// @notice Hybrid mode: seconds after commitment before a batch can be finalized.
     uint64 public immutable challengeWindow;
     /// @notice Hybrid mode: wei a proposer locks per batch until it is finalized.
@@ -148,6 +151,7 @@ contract Rollup is Ownable, ReentrancyGuard {
         IVerifier verifier_,
         Mode mode_,
         uint64 l2ChainId_,
+        bytes32 l2ConfigHash_,
         bytes32 genesisStateRoot,
         bytes32 genesisBlockHash,
         uint64 challengeWindow_,
@@ -159,6 +163,7 @@ contract Rollup is Ownable, ReentrancyGuard {
         verifier = verifier_;
         mode = mode_;
         l2ChainId = l2ChainId_;
+        l2ConfigHash = l2ConfigHash_;
         challengeWindow = challengeWindow_;
         bondAmount = bondAmount_;
         inclusionDeadline = inclusionDeadline_;
@@ -299,20 +304,25 @@ contract Rollup is Ownable, ReentrancyGuard {
 
     // ---- views --------------------------------------------------------------
 
-    /// @notice The zk journal of batch `index`: keccak256 of the packed
-    /// (l2ChainId, prevStateRoot, postStateRoot, dataHash, l1MessagesHash, withdrawalsRoot, lastBlockHash).
+    /// @notice Hash of batch `index`'s zk journal — what the batch guest reveals: keccak256 of the packed
+    /// (uint64 l2ChainId, l2ConfigHash, prevStateRoot, postStateRoot, prevBlockHash, lastBlockHash,
+    /// uint64 lastBlock, dataHash, uint64 l1MessageCursor, l1MessagesHash, withdrawalsRoot), where
+    /// prevBlockHash is the previous batch's last block hash.
     function publicInputsHash(uint64 index) public view returns (bytes32) {
-        if (index > lastCommittedBatch) revert BatchNotCommitted(index);
+        if (index == 0 || index > lastCommittedBatch) revert BatchNotCommitted(index);
         BatchRecord storage rec = _batches[index];
+        bytes memory head = abi.encodePacked(
+            l2ChainId, l2ConfigHash, rec.prevStateRoot, rec.postStateRoot, _batches[index - 1].lastBlockHash
+        );
         return keccak256(
             abi.encodePacked(
-                l2ChainId,
-                rec.prevStateRoot,
-                rec.postStateRoot,
+                head,
+                rec.lastBlockHash,
+                rec.lastBlock,
                 rec.dataHash,
+                rec.l1MessageCursor,
                 rec.l1MessagesHash,
-                rec.withdrawalsRoot,
-                rec.lastBlockHash
+                rec.withdrawalsRoot
             )
         );
     }

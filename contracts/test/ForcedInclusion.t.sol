@@ -55,7 +55,16 @@ contract ForcedInclusionTest is RollupFixture {
     function test_HugeDeadlineDoesNotOverflow() public {
         vm.warp(START);
         Rollup r = new Rollup(
-            OWNER, IVerifier(address(0)), Mode.Hybrid, CHAIN_ID, GENESIS_ROOT, GENESIS_HASH, 0, 0, type(uint64).max
+            OWNER,
+            IVerifier(address(0)),
+            Mode.Hybrid,
+            CHAIN_ID,
+            CONFIG_HASH,
+            GENESIS_ROOT,
+            GENESIS_HASH,
+            0,
+            0,
+            type(uint64).max
         );
         vm.startPrank(OWNER);
         r.setBridge(address(bridge));

@@ -85,10 +85,12 @@ contract RollupTest is RollupFixture {
 
     function test_RevertWhen_ConstructedWithBadConfig() public {
         vm.expectRevert(Ownable.InvalidOwner.selector);
-        new Rollup(address(0), IVerifier(address(0)), Mode.Hybrid, CHAIN_ID, GENESIS_ROOT, GENESIS_HASH, 0, 0, 0);
+        new Rollup(
+            address(0), IVerifier(address(0)), Mode.Hybrid, CHAIN_ID, CONFIG_HASH, GENESIS_ROOT, GENESIS_HASH, 0, 0, 0
+        );
         // Zk mode could never finalize without a verifier.
         vm.expectRevert(Rollup.InvalidConfig.selector);
-        new Rollup(OWNER, IVerifier(address(0)), Mode.Zk, CHAIN_ID, GENESIS_ROOT, GENESIS_HASH, 0, 0, 0);
+        new Rollup(OWNER, IVerifier(address(0)), Mode.Zk, CHAIN_ID, CONFIG_HASH, GENESIS_ROOT, GENESIS_HASH, 0, 0, 0);
     }
 
     // ---- ownership / admin ------------------------------------------------------------
@@ -129,8 +131,9 @@ contract RollupTest is RollupFixture {
     }
 
     function test_SetBridgeOnlyOnce() public {
-        Rollup fresh =
-            new Rollup(OWNER, IVerifier(address(0)), Mode.Hybrid, CHAIN_ID, GENESIS_ROOT, GENESIS_HASH, 0, 0, 0);
+        Rollup fresh = new Rollup(
+            OWNER, IVerifier(address(0)), Mode.Hybrid, CHAIN_ID, CONFIG_HASH, GENESIS_ROOT, GENESIS_HASH, 0, 0, 0
+        );
         assertEq(fresh.bridge(), address(0), "unset");
         vm.startPrank(OWNER);
         vm.expectRevert(Rollup.ZeroAddress.selector);
@@ -146,8 +149,9 @@ contract RollupTest is RollupFixture {
     }
 
     function test_RevertWhen_CommitWithoutBridge() public {
-        Rollup fresh =
-            new Rollup(OWNER, IVerifier(address(0)), Mode.Hybrid, CHAIN_ID, GENESIS_ROOT, GENESIS_HASH, 0, BOND, 0);
+        Rollup fresh = new Rollup(
+            OWNER, IVerifier(address(0)), Mode.Hybrid, CHAIN_ID, CONFIG_HASH, GENESIS_ROOT, GENESIS_HASH, 0, BOND, 0
+        );
         vm.prank(OWNER);
         fresh.setProposer(PROPOSER, true);
         BatchHeader memory h = _next();
@@ -290,30 +294,19 @@ contract RollupTest is RollupFixture {
         BatchHeader memory h = _next(5, 1);
         _commit(h);
         BatchRecord memory r = rollup.batch(1);
-        // Written out byte by byte (8-byte chain id, then six 32-byte words), independently
-        // of abi.encodePacked: this is the zk journal layout the prover commits to.
+        // Written out byte by byte, independently of abi.encodePacked: the 280-byte journal the batch
+        // guest reveals the hash of (mosaic_witness::Journal::encode).
         bytes memory journal = bytes.concat(
-            bytes8(CHAIN_ID),
-            GENESIS_ROOT,
-            h.postStateRoot,
-            keccak256(_data(1)),
-            bridge.rollingHash(1),
-            h.withdrawalsRoot,
-            h.lastBlockHash
+            bytes.concat(bytes8(CHAIN_ID), CONFIG_HASH, GENESIS_ROOT, h.postStateRoot, GENESIS_HASH),
+            bytes.concat(h.lastBlockHash, bytes8(h.lastBlock), keccak256(_data(1))),
+            bytes.concat(bytes8(uint64(1)), bridge.rollingHash(1), h.withdrawalsRoot)
         );
-        assertEq(journal.length, 8 + 6 * 32, "journal length");
+        assertEq(journal.length, 3 * 8 + 8 * 32, "journal length");
         assertEq(rollup.publicInputsHash(1), keccak256(journal), "publicInputsHash");
         assertEq(r.l1MessagesHash, bridge.rollingHash(1), "l1MessagesHash");
-        // Genesis has a journal too (all-zero except its roots).
-        assertEq(
-            rollup.publicInputsHash(0),
-            keccak256(
-                bytes.concat(
-                    bytes8(CHAIN_ID), bytes32(0), GENESIS_ROOT, bytes32(0), bytes32(0), bytes32(0), GENESIS_HASH
-                )
-            ),
-            "genesis publicInputsHash"
-        );
+        // Genesis is no batch: nothing proves it.
+        vm.expectRevert(abi.encodeWithSelector(Rollup.BatchNotCommitted.selector, 0));
+        rollup.publicInputsHash(0);
         vm.expectRevert(abi.encodeWithSelector(Rollup.BatchNotCommitted.selector, 2));
         rollup.publicInputsHash(2);
     }

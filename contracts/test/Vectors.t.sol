@@ -26,9 +26,10 @@ contract VectorsTest is TestBase {
     bytes32 internal constant NODE_01 = 0x57d772147cdf27f5f67d679f0f3a513f8b87622ce598a3cf0b048ab178ddfc6e;
     bytes32 internal constant NODE_2Z = 0xc284c64b9ac6dc2500d76767304ae294ecb6b45ac1fbfcf1461b82c4104ed1ec;
     bytes32 internal constant ROOT_3 = 0xf68ec50114947b4e75aba65154eaffa8aacde4fafaab7f492a1e40efa4775769;
-    // publicInputs (chain id 42, roots 0x11.., 0x22.., ... 0x66..)
-    bytes32 internal constant PUBLIC_INPUTS_HASH = 0x8667b132c8718e27e7f90a11faa818a4db679a4ed30e8c8583da37b9c585822b;
-    bytes32 internal constant ATTESTATION_DIGEST = 0xbd1d3e1b64e6a48fb16d4e6cd30740f760ff2ca32d22f8a105b926e69292cb68;
+    // publicInputs: the journal of chain 42, config 0x77.., roots 0x11.. -> 0x22.., blocks 0x88.. -> 0x66..
+    // (number 7), data 0x33.., cursor 3 with rolling hash 0x44.., withdrawals 0x55..
+    bytes32 internal constant PUBLIC_INPUTS_HASH = 0x93036085af4b66dce5069fb63d5d2f48ef5fba0389e1970030f84689544d33e4;
+    bytes32 internal constant ATTESTATION_DIGEST = 0x071e5cee76d86a41758c1871a9f8561e4189a69e78ebb1cf956ec7dd996e76cf;
     // L2Bridge.balanceOf[0x..01][0x..02] storage slot
     bytes32 internal constant BALANCE_SLOT = 0xb37150ceb7e138645bfe4dfcef9a75073e1d7aa14c524dfdd20d3f751fad1084;
 
@@ -82,7 +83,10 @@ contract VectorsTest is TestBase {
 
     function test_PublicInputsVector() public pure {
         bytes32 h = keccak256(
-            abi.encodePacked(uint64(42), _fill(0x11), _fill(0x22), _fill(0x33), _fill(0x44), _fill(0x55), _fill(0x66))
+            bytes.concat(
+                abi.encodePacked(uint64(42), _fill(0x77), _fill(0x11), _fill(0x22), _fill(0x88), _fill(0x66)),
+                abi.encodePacked(uint64(7), _fill(0x33), uint64(3), _fill(0x44), _fill(0x55))
+            )
         );
         assertEq(h, PUBLIC_INPUTS_HASH, "publicInputsHash");
         assertEq(keccak256(abi.encodePacked("\x19Ethereum Signed Message:\n32", h)), ATTESTATION_DIGEST, "digest");
@@ -160,14 +164,21 @@ contract VectorsTest is TestBase {
         }
 
         assertEq(vm.parseJsonUint(json, ".publicInputs.l2ChainId"), 42, "publicInputs.l2ChainId");
-        string[6] memory fields =
-            ["prevStateRoot", "postStateRoot", "dataHash", "l1MessagesHash", "withdrawalsRoot", "lastBlockHash"];
-        for (uint256 i = 0; i < 6; i++) {
-            assertEq(
-                vm.parseJsonBytes32(json, string.concat(".publicInputs.", fields[i])),
-                _fill(uint8(0x11 * (i + 1))),
-                fields[i]
-            );
+        assertEq(vm.parseJsonUint(json, ".publicInputs.lastBlock"), 7, "publicInputs.lastBlock");
+        assertEq(vm.parseJsonUint(json, ".publicInputs.l1MessageCursor"), 3, "publicInputs.l1MessageCursor");
+        string[8] memory fields = [
+            "l2ConfigHash",
+            "prevStateRoot",
+            "postStateRoot",
+            "prevBlockHash",
+            "lastBlockHash",
+            "dataHash",
+            "l1MessagesHash",
+            "withdrawalsRoot"
+        ];
+        uint8[8] memory fills = [0x77, 0x11, 0x22, 0x88, 0x66, 0x33, 0x44, 0x55];
+        for (uint256 i = 0; i < 8; i++) {
+            assertEq(vm.parseJsonBytes32(json, string.concat(".publicInputs.", fields[i])), _fill(fills[i]), fields[i]);
         }
         assertEq(vm.parseJsonBytes32(json, ".publicInputs.publicInputsHash"), PUBLIC_INPUTS_HASH, "publicInputsHash");
         assertEq(vm.parseJsonBytes32(json, ".publicInputs.attestationDigest"), ATTESTATION_DIGEST, "attestationDigest");

@@ -92,6 +92,16 @@ pub struct DevnetArgs {
     /// Bond per batch of a freshly deployed Rollup, wei.
     #[arg(long)]
     pub bond: Option<U256>,
+    /// Prove every committed batch in the background, one at a time: `cpu` (needs a mosaic built with
+    /// `--features prover`) or `off`. Proofs go to `<data-dir>/proofs/`; `mosaic_getBatch` reports them.
+    #[arg(long, value_parser = ["off", "cpu"])]
+    pub prover: Option<String>,
+    /// With `--prover cpu`: aggregate each batch's segment proofs into one recursive STARK.
+    #[arg(long)]
+    pub prover_recursive: bool,
+    /// With `--prover cpu`: the guest ELF (`scripts/build-guest.sh` writes it).
+    #[arg(long)]
+    pub prover_guest: Option<PathBuf>,
 }
 
 /// The resolved devnet configuration (also the TOML file format).
@@ -148,6 +158,12 @@ pub struct DevnetConfig {
     pub inclusion_deadline: u64,
     /// Bond, wei.
     pub bond: U256,
+    /// Background prover: `off` or `cpu`.
+    pub prover: String,
+    /// Recursive (aggregated) proofs from the background prover.
+    pub prover_recursive: bool,
+    /// Guest ELF of the background prover.
+    pub prover_guest: PathBuf,
 }
 
 impl Default for DevnetConfig {
@@ -179,6 +195,9 @@ impl Default for DevnetConfig {
             challenge_window: 10,
             inclusion_deadline: 600,
             bond: U256::from(100_000_000_000_000_000u128),
+            prover: "off".into(),
+            prover_recursive: false,
+            prover_guest: PathBuf::from("guest/out/mosaic-guest-batch.elf"),
         }
     }
 }
@@ -215,7 +234,9 @@ impl DevnetConfig {
             batch_max_bytes,
             challenge_window,
             inclusion_deadline,
-            bond
+            bond,
+            prover,
+            prover_guest
         );
         if args.data_dir.is_some() {
             c.data_dir = args.data_dir.clone();
@@ -233,6 +254,13 @@ impl DevnetConfig {
             c.l1_private_key = args.l1_private_key.clone();
         }
         c.no_l1 |= args.no_l1;
+        c.prover_recursive |= args.prover_recursive;
+        if c.prover != "off" && c.prover != "cpu" {
+            bail!("prover must be `off` or `cpu`, not `{}`", c.prover);
+        }
+        if c.prover == "cpu" && c.no_l1 {
+            bail!("--prover cpu proves the batches committed to L1; it cannot run with --no-l1");
+        }
         Ok(c)
     }
 }
@@ -254,6 +282,30 @@ pub fn parse_duration(s: &str) -> anyhow::Result<Duration> {
     Ok(Duration::from_secs_f64(v * scale))
 }
 
+/// Opens (or creates) the devnet chain that `c` describes, in its data dir.
+pub fn open_devnet_chain(c: &DevnetConfig) -> anyhow::Result<(Node, PathBuf)> {
+    let chain = ChainConfig {
+        chain_id: c.chain_id,
+        block_gas_limit: c.block_gas_limit,
+        min_base_fee: c.min_base_fee,
+        ..ChainConfig::default()
+    };
+    let signers = dev::dev_signers(c.accounts);
+    let data_dir = c.data_dir.clone().unwrap_or_else(default_data_dir);
+    let node = Node::open(NodeConfig {
+        chain,
+        data_dir: data_dir.clone(),
+        block_time: parse_duration(&c.block_time)?,
+        fee_recipient: c.fee_recipient,
+        pool: mosaic_mempool::PoolConfig { max_txs: c.max_pool_txs, ..Default::default() },
+        genesis_alloc: signers.iter().map(|s| (s.address(), dev::dev_balance())).collect(),
+        max_tx_size: c.max_tx_size,
+        predeploys: mosaic_rollup::predeploys(),
+    })
+    .with_context(|| format!("opening chain in {}", data_dir.display()))?;
+    Ok((node, data_dir))
+}
+
 fn default_data_dir() -> PathBuf {
     dirs::data_dir().unwrap_or_else(std::env::temp_dir).join("mosaic").join("devnet")
 }
@@ -269,26 +321,9 @@ pub fn l1_signer(key: Option<&str>) -> anyhow::Result<alloy_signer_local::Privat
 /// Starts the devnet and runs until Ctrl-C.
 pub async fn run_devnet(args: DevnetArgs) -> anyhow::Result<()> {
     let c = DevnetConfig::resolve(&args)?;
-    let block_time = parse_duration(&c.block_time)?;
-    let chain = ChainConfig {
-        chain_id: c.chain_id,
-        block_gas_limit: c.block_gas_limit,
-        min_base_fee: c.min_base_fee,
-        ..ChainConfig::default()
-    };
+    let (node, data_dir) = open_devnet_chain(&c)?;
     let signers = dev::dev_signers(c.accounts);
-    let data_dir = c.data_dir.clone().unwrap_or_else(default_data_dir);
-    let node = Node::open(NodeConfig {
-        chain,
-        data_dir: data_dir.clone(),
-        block_time,
-        fee_recipient: c.fee_recipient,
-        pool: mosaic_mempool::PoolConfig { max_txs: c.max_pool_txs, ..Default::default() },
-        genesis_alloc: signers.iter().map(|s| (s.address(), dev::dev_balance())).collect(),
-        max_tx_size: c.max_tx_size,
-        predeploys: mosaic_rollup::predeploys(),
-    })
-    .with_context(|| format!("opening chain in {}", data_dir.display()))?;
+    let block_time = parse_duration(&c.block_time)?;
 
     // Settlement: the L1 (embedded unless --l1-rpc), its contracts, deposits in and batches out.
     let mut l1_handle = None;
@@ -315,7 +350,7 @@ pub async fn run_devnet(args: DevnetArgs) -> anyhow::Result<()> {
         let contracts = settlement::contracts_for(
             &l1,
             &c.l1_contracts.clone().unwrap_or_else(|| data_dir.join("l1-contracts.json")),
-            c.chain_id,
+            &node.config().chain,
             (genesis.state_root, genesis.hash_slow()),
             &settlement::DeploySettings {
                 challenge_window: c.challenge_window,
@@ -332,7 +367,11 @@ pub async fn run_devnet(args: DevnetArgs) -> anyhow::Result<()> {
             variant: mosaic_batch::Variant::Signed,
         };
         settlement::spawn_sequencer_services(&node, &l1, &contracts, producer);
-        extra = settlement::rpc_methods(&node, &contracts, "sequencer", &l1_url, None);
+        let prover_on = c.prover == "cpu";
+        if prover_on {
+            crate::prove::spawn_background_prover(&node, &c.prover_guest, c.prover_recursive)?;
+        }
+        extra = settlement::rpc_methods(&node, &contracts, "sequencer", &l1_url, prover_on, None);
         settlement_info = Some((l1_url, contracts));
     }
 

@@ -1,6 +1,7 @@
 //! `mosaic`: the Mosaic rollup node binary.
 mod bench;
 mod config;
+mod prove;
 mod roles;
 mod settlement;
 
@@ -30,12 +31,22 @@ enum Command {
     Node(roles::NodeArgs),
     /// Deploy the settlement contracts (Rollup, Bridge, Verifier) to an L1 and write their addresses.
     DeployL1(roles::DeployArgs),
+    /// Prove a batch from the node database with the OpenVM guest and write the proof (feature `prover`).
+    Prove(Box<prove::ProveArgs>),
+    /// Verify a batch proof against the guest program and print its journal (feature `prover`).
+    VerifyProof(prove::VerifyArgs),
+    /// The guest program's commitments (feature `prover`).
+    #[command(subcommand)]
+    Prover(prove::ProverCommand),
 }
 
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     tracing_subscriber::fmt()
-        .with_env_filter(EnvFilter::try_from_env("RUST_LOG").unwrap_or_else(|_| EnvFilter::new("info")))
+        .with_env_filter(
+            EnvFilter::try_from_env("RUST_LOG")
+                .unwrap_or_else(|_| EnvFilter::new("info,openvm_stark_backend::keygen=warn")),
+        )
         .with_target(false)
         .init();
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting tokio")?;
@@ -44,5 +55,12 @@ fn main() -> anyhow::Result<()> {
         Command::Bench(args) => rt.block_on(bench::run(args)),
         Command::Node(args) => rt.block_on(roles::run_node(args)),
         Command::DeployL1(args) => rt.block_on(roles::run_deploy(args)),
+        // Node::open needs a runtime context; proving itself is synchronous.
+        Command::Prove(args) => {
+            let _enter = rt.enter();
+            prove::prove(*args)
+        }
+        Command::VerifyProof(args) => prove::verify(args),
+        Command::Prover(cmd) => prove::prover(cmd),
     }
 }

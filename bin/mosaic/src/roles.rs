@@ -105,7 +105,7 @@ pub async fn run_deploy(a: DeployArgs) -> anyhow::Result<()> {
     let c = settlement::contracts_for(
         &l1,
         &a.out,
-        a.chain_id,
+        &chain(a.chain_id),
         genesis,
         &settlement::DeploySettings {
             challenge_window: a.challenge_window,
@@ -144,7 +144,7 @@ pub async fn run_node(a: NodeArgs) -> anyhow::Result<()> {
         Role::Full => "full",
         Role::Verifier => "verifier",
     };
-    let extra = settlement::rpc_methods(&node, &contracts, role_name, &a.l1_rpc, Some(status));
+    let extra = settlement::rpc_methods(&node, &contracts, role_name, &a.l1_rpc, false, Some(status));
     let addr: SocketAddr = format!("{}:{}", a.host, a.port).parse().context("invalid host/port")?;
     let rpc = mosaic_rpc::RpcConfig {
         addr,

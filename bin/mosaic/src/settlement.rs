@@ -72,13 +72,14 @@ pub struct DeploySettings {
 pub async fn contracts_for(
     l1: &L1Client,
     path: &Path,
-    l2_chain_id: u64,
+    chain: &mosaic_primitives::ChainConfig,
     genesis: (alloy_primitives::B256, alloy_primitives::B256),
     s: &DeploySettings,
 ) -> anyhow::Result<L1Contracts> {
+    let config_hash = mosaic_rollup::config_hash(chain);
     if path.exists() {
         let c = L1Contracts::load(path)?;
-        mosaic_rollup::check_deployment(l1, &c, genesis).await?;
+        mosaic_rollup::check_deployment(l1, &c, genesis, config_hash).await?;
         info!(rollup = %c.rollup, "using deployed L1 contracts from {}", path.display());
         return Ok(c);
     }
@@ -86,7 +87,8 @@ pub async fn contracts_for(
         l1,
         &DeployParams {
             mode: s.mode,
-            l2_chain_id,
+            l2_chain_id: chain.chain_id,
+            l2_config_hash: config_hash,
             genesis,
             challenge_window: s.challenge_window,
             bond: s.bond,
@@ -128,12 +130,13 @@ pub fn rpc_methods(
     contracts: &L1Contracts,
     role: &str,
     l1_rpc: &str,
+    prover: bool,
     derive: Option<Arc<parking_lot::Mutex<DeriveStatus>>>,
 ) -> jsonrpsee::Methods {
     mosaic_rollup::rpc::methods(
         node.clone(),
         contracts.clone(),
-        RoleInfo { role: role.into(), l1_rpc: l1_rpc.into() },
+        RoleInfo { role: role.into(), l1_rpc: l1_rpc.into(), prover },
         derive,
     )
 }

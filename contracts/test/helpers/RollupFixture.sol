@@ -10,6 +10,7 @@ import {TestBase} from "./TestBase.sol";
 /// that chain onto the last committed batch.
 abstract contract RollupFixture is TestBase {
     uint64 internal constant CHAIN_ID = 4242;
+    bytes32 internal constant CONFIG_HASH = keccak256("l2 consensus parameters");
     bytes32 internal constant GENESIS_ROOT = keccak256("genesis state root");
     bytes32 internal constant GENESIS_HASH = keccak256("genesis block hash");
     uint64 internal constant CHALLENGE_WINDOW = 1 days;
@@ -28,7 +29,16 @@ abstract contract RollupFixture is TestBase {
     function _deploy(Mode mode, IVerifier verifier) internal {
         vm.warp(START);
         rollup = new Rollup(
-            OWNER, verifier, mode, CHAIN_ID, GENESIS_ROOT, GENESIS_HASH, CHALLENGE_WINDOW, BOND, INCLUSION_DEADLINE
+            OWNER,
+            verifier,
+            mode,
+            CHAIN_ID,
+            CONFIG_HASH,
+            GENESIS_ROOT,
+            GENESIS_HASH,
+            CHALLENGE_WINDOW,
+            BOND,
+            INCLUSION_DEADLINE
         );
         bridge = new Bridge(address(rollup));
         vm.startPrank(OWNER);

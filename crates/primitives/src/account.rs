@@ -3,7 +3,7 @@
 //! Keys are hashed so that the sparse tree stays balanced whatever addresses users pick; a domain byte
 //! keeps account keys and storage keys from ever colliding.
 use alloy_primitives::{Address, B256, U256};
-use sha2::{Digest, Sha256};
+use mosaic_trie::sha256;
 
 /// Domain byte of account keys.
 const ACCOUNT_DOMAIN: u8 = 0x00;
@@ -12,19 +12,12 @@ const STORAGE_DOMAIN: u8 = 0x01;
 
 /// Tree key of an account: `sha256(0x00 || address)`.
 pub fn account_key(address: &Address) -> B256 {
-    let mut h = Sha256::new();
-    h.update([ACCOUNT_DOMAIN]);
-    h.update(address.as_slice());
-    B256::from_slice(&h.finalize())
+    sha256(&[&[ACCOUNT_DOMAIN], address.as_slice()])
 }
 
 /// Tree key of a storage slot: `sha256(0x01 || address || slot as 32 bytes big-endian)`.
 pub fn storage_key(address: &Address, slot: &U256) -> B256 {
-    let mut h = Sha256::new();
-    h.update([STORAGE_DOMAIN]);
-    h.update(address.as_slice());
-    h.update(slot.to_be_bytes::<32>());
-    B256::from_slice(&h.finalize())
+    sha256(&[&[STORAGE_DOMAIN], address.as_slice(), &slot.to_be_bytes::<32>()])
 }
 
 /// Encoded length of an [`AccountLeaf`].
@@ -75,6 +68,7 @@ pub fn encode_storage_value(value: &U256) -> [u8; 32] {
 mod tests {
     use super::*;
     use alloy_primitives::{address, b256};
+    use sha2::{Digest, Sha256};
 
     #[test]
     fn leaf_roundtrip() {

@@ -8,9 +8,15 @@ use mosaic_primitives::{Block, Header, L1Message};
 use mosaic_stf::{StateError, StateReader};
 use mosaic_storage::HistoricalState;
 use mosaic_trie::{Node as TreeNode, NodeStore, TrieError};
-use mosaic_witness::{BatchWitness, ChainSource, Executed, Journal, Recorder};
+pub use mosaic_witness::{BatchWitness, Executed, Journal};
+use mosaic_witness::{ChainSource, Recorder, JOURNAL_LEN};
+use openvm_algebra_circuit::ModularExtension;
+use openvm_ecc_circuit::{WeierstrassExtension, SECP256K1_CONFIG};
 use openvm_sdk::{config::AppConfig, CpuSdk, StdIn};
+use openvm_sdk_config::SdkVmConfig;
+use openvm_stark_backend::codec::{Decode, Encode};
 use openvm_transpiler::elf::Elf;
+use openvm_verify_stark_host::{vk::VmStarkVerifyingKey, VmStarkProof};
 use std::path::Path;
 
 /// Why a witness could not be built or the guest not run.
@@ -101,7 +107,30 @@ pub struct GuestRun {
     pub cost: u64,
 }
 
-/// The batch guest program loaded into OpenVM (RV32IM + IO, CPU backend).
+/// The OpenVM configuration the batch guest runs in: RV32IM, IO, Keccak-256, SHA-256, and modular and
+/// short-Weierstrass arithmetic over secp256k1. The guest's `openvm_init.rs` registers the same moduli
+/// and curve in the same order ([`init_file`] generates it).
+pub fn vm_config() -> SdkVmConfig {
+    SdkVmConfig::builder()
+        .system(Default::default())
+        .rv32i(Default::default())
+        .rv32m(Default::default())
+        .io(Default::default())
+        .keccak(Default::default())
+        .sha2(Default::default())
+        .modular(ModularExtension::new(vec![SECP256K1_CONFIG.modulus.clone(), SECP256K1_CONFIG.scalar.clone()]))
+        .ecc(WeierstrassExtension::new(vec![SECP256K1_CONFIG.clone()]))
+        .build()
+        .optimize()
+}
+
+/// The `openvm_init.rs` that [`vm_config`] requires of the guest (what `cargo openvm` would write).
+pub fn init_file() -> String {
+    use openvm_circuit::arch::InitFileGenerator;
+    vm_config().generate_init_file_contents().unwrap_or_default()
+}
+
+/// The batch guest program loaded into OpenVM ([`vm_config`], CPU backend).
 pub struct Guest {
     sdk: CpuSdk,
     elf: Elf,
@@ -119,7 +148,7 @@ impl Guest {
         let params = openvm_stark_sdk::config::app_params_with_100_bits_security(
             openvm_stark_sdk::config::DEFAULT_APP_L_SKIP + 19,
         );
-        let sdk = CpuSdk::new(AppConfig::riscv32(params), Default::default())
+        let sdk = CpuSdk::new(AppConfig::new(vm_config(), params), Default::default())
             .map_err(|e| ProverError::ZkVm(e.to_string()))?;
         Ok(Self { sdk, elf, elf_hash: keccak256(&bytes) })
     }
@@ -142,6 +171,74 @@ impl Guest {
         Ok(GuestRun { journal_hash: journal_hash(&public)?, cycles, cost })
     }
 
+    /// Generates the proving keys `kind` needs now (the app key; for recursive proofs also the
+    /// aggregation keys) instead of inside the first proof; later calls reuse them.
+    pub fn keygen(&self, kind: ProofKind) {
+        let _ = self.sdk.app_pk();
+        if kind == ProofKind::Recursive {
+            let _ = self.sdk.agg_pk();
+        }
+    }
+
+    /// Proves the guest's run on `witness`, whose native execution gave `journal` (generates the app,
+    /// and for [`ProofKind::Recursive`] the aggregation, proving keys on first use: minutes). Fails if
+    /// the guest does not reveal `journal`'s hash.
+    pub fn prove(&self, witness: &BatchWitness, journal: &Journal, kind: ProofKind) -> Result<BatchProof, ProverError> {
+        let (public, proof) = match kind {
+            ProofKind::App => {
+                let mut prover = self.sdk.app_prover(self.elf.clone()).map_err(zkvm)?;
+                let proof = prover.prove(Self::stdin(witness)).map_err(zkvm)?;
+                let bytes = bitcode::serialize(&proof).map_err(zkvm)?;
+                (field_bytes(&proof.user_public_values.public_values), bytes)
+            }
+            ProofKind::Recursive => {
+                let (proof, _) = self.sdk.prove(self.elf.clone(), Self::stdin(witness), &[]).map_err(zkvm)?;
+                let bytes = proof.encode_to_vec().map_err(zkvm)?;
+                (field_bytes(&proof.user_pvs_proof.public_values), bytes)
+            }
+        };
+        check_public_value(journal_hash(&public)?, journal)?;
+        let proof = zstd::encode_all(proof.as_slice(), 3).map_err(zkvm)?;
+        Ok(BatchProof { kind, journal: *journal, proof })
+    }
+
+    /// Verifies `proof` against this guest program and returns its journal: the STARK(s) must verify
+    /// under the keys derived from this ELF and the VM configuration, and reveal the journal's hash.
+    pub fn verify(&self, proof: &BatchProof) -> Result<Journal, ProverError> {
+        let bytes = zstd::decode_all(proof.proof.as_slice()).map_err(zkvm)?;
+        let public = match proof.kind {
+            ProofKind::App => {
+                let inner: openvm_circuit::arch::ContinuationVmProof<openvm_sdk::SC> =
+                    bitcode::deserialize(&bytes).map_err(zkvm)?;
+                let exe_commit =
+                    openvm_sdk::prover::verify_app_proof::<Engine>(&self.sdk.app_vk(), &inner).map_err(zkvm)?;
+                let expected = self.sdk.app_prover(self.elf.clone()).map_err(zkvm)?.app_exe_commit();
+                if exe_commit != expected {
+                    return Err(ProverError::ZkVm("the proof is of another program".into()));
+                }
+                field_bytes(&inner.user_public_values.public_values)
+            }
+            ProofKind::Recursive => {
+                let inner = VmStarkProof::decode_from_bytes(&bytes).map_err(zkvm)?;
+                let baseline = self.sdk.prover(self.elf.clone()).map_err(zkvm)?.generate_baseline();
+                let vk = VmStarkVerifyingKey { mvk: self.sdk.agg_vk().as_ref().clone(), baseline };
+                openvm_verify_stark_host::verify_vm_stark_proof_decoded(&vk, &inner).map_err(zkvm)?;
+                field_bytes(&inner.user_pvs_proof.public_values)
+            }
+        };
+        check_public_value(journal_hash(&public)?, &proof.journal)?;
+        Ok(proof.journal)
+    }
+
+    /// The program's commitments (generates the app and aggregation proving keys: minutes).
+    pub fn program_commit(&self) -> Result<ProgramCommit, ProverError> {
+        let commit = self.sdk.app_commit(self.elf.clone()).map_err(zkvm)?;
+        Ok(ProgramCommit {
+            app_exe_commit: B256::from(*commit.app_exe_commit.as_slice()),
+            app_vm_commit: B256::from(*commit.app_vm_commit.as_slice()),
+        })
+    }
+
     fn stdin(witness: &BatchWitness) -> StdIn {
         let mut stdin = StdIn::default();
         stdin.write_bytes(&witness.encode());
@@ -149,9 +246,99 @@ impl Guest {
     }
 }
 
+/// Which proof of a batch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProofKind {
+    /// OpenVM's app proof: one STARK per execution segment (size grows with the batch).
+    App,
+    /// The segments' proofs aggregated by OpenVM's leaf and internal recursion into one STARK.
+    Recursive,
+}
+
+impl ProofKind {
+    fn tag(self) -> u8 {
+        match self {
+            Self::App => 1,
+            Self::Recursive => 2,
+        }
+    }
+}
+
+/// A batch proof as `mosaic prove` writes it: the journal it claims and the zkVM proof of the guest
+/// revealing that journal's hash.
+#[derive(Debug, Clone)]
+pub struct BatchProof {
+    /// App or recursive.
+    pub kind: ProofKind,
+    /// The claimed journal; verification checks the proof reveals its hash.
+    pub journal: Journal,
+    /// The proof, zstd-compressed (app: bitcode of the segment proofs; recursive: OpenVM's codec).
+    pub proof: Vec<u8>,
+}
+
+/// Leading bytes of a proof file, then a format version.
+const PROOF_MAGIC: &[u8; 8] = b"MOSAICPF";
+const PROOF_VERSION: u8 = 1;
+
+impl BatchProof {
+    /// The file bytes: magic, version, kind, the 280-byte journal, the proof.
+    pub fn encode(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(10 + JOURNAL_LEN + self.proof.len());
+        out.extend_from_slice(PROOF_MAGIC);
+        out.push(PROOF_VERSION);
+        out.push(self.kind.tag());
+        out.extend_from_slice(&self.journal.encode());
+        out.extend_from_slice(&self.proof);
+        out
+    }
+
+    /// Parses [`BatchProof::encode`]'s bytes.
+    pub fn decode(bytes: &[u8]) -> Result<Self, ProverError> {
+        let bad = |why: &str| ProverError::ZkVm(format!("not a Mosaic batch proof: {why}"));
+        let rest = bytes.strip_prefix(PROOF_MAGIC.as_slice()).ok_or_else(|| bad("wrong magic"))?;
+        let (&version, rest) = rest.split_first().ok_or_else(|| bad("truncated"))?;
+        if version != PROOF_VERSION {
+            return Err(bad(&format!("format version {version}, this build reads {PROOF_VERSION}")));
+        }
+        let (&tag, rest) = rest.split_first().ok_or_else(|| bad("truncated"))?;
+        let kind = match tag {
+            1 => ProofKind::App,
+            2 => ProofKind::Recursive,
+            _ => return Err(bad("unknown proof kind")),
+        };
+        if rest.len() < JOURNAL_LEN {
+            return Err(bad("truncated journal"));
+        }
+        let journal = Journal::decode(&rest[..JOURNAL_LEN]).ok_or_else(|| bad("malformed journal"))?;
+        Ok(Self { kind, journal, proof: rest[JOURNAL_LEN..].to_vec() })
+    }
+}
+
+/// The commitments that identify the proven program: what an L1 deployment pins.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ProgramCommit {
+    /// OpenVM's commitment to the guest executable (code, initial memory, entry point).
+    pub app_exe_commit: B256,
+    /// OpenVM's commitment to the VM configuration and the recursion verifying keys.
+    pub app_vm_commit: B256,
+}
+
 /// The guest's one public value (the first 32 bytes of OpenVM's user public output): the journal hash.
 fn journal_hash(public: &[u8]) -> Result<B256, ProverError> {
     public.get(..32).map(B256::from_slice).ok_or_else(|| ProverError::ZkVm("no public value".into()))
+}
+
+/// OpenVM's CPU STARK engine.
+type Engine = openvm_stark_sdk::config::baby_bear_poseidon2::BabyBearPoseidon2CpuEngine;
+
+fn zkvm(e: impl std::fmt::Display) -> ProverError {
+    ProverError::ZkVm(e.to_string())
+}
+
+/// User public values as bytes: OpenVM reveals each byte as one field element.
+fn field_bytes(values: &[openvm_sdk::F]) -> Vec<u8> {
+    use openvm_stark_backend::p3_field::PrimeField32;
+    values.iter().map(|v| v.as_canonical_u32() as u8).collect()
 }
 
 /// Checks the guest's public value against the natively computed journal.

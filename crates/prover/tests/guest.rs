@@ -31,3 +31,14 @@ fn guest_reveals_the_journal_of_a_one_transfer_batch() {
         assert!(guest.execute(&bad).map_or(true, |h| h != revealed), "changed data, same journal");
     }
 }
+
+#[test]
+fn guest_init_file_matches_the_vm_config() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../guest/batch/openvm_init.rs");
+    let committed = std::fs::read_to_string(&path).unwrap();
+    assert_eq!(
+        committed.trim(),
+        mosaic_prover::init_file().trim(),
+        "guest/batch/openvm_init.rs must register what mosaic_prover::vm_config declares"
+    );
+}

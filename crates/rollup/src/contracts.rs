@@ -92,6 +92,8 @@ pub struct DeployParams {
     pub mode: Mode,
     /// L2 chain id (part of every public-inputs hash).
     pub l2_chain_id: u64,
+    /// `mosaic_witness::config_hash` of the L2's consensus parameters (part of every public-inputs hash).
+    pub l2_config_hash: B256,
     /// L2 genesis state root and block hash (batch 0).
     pub genesis: (B256, B256),
     /// Seconds a hybrid batch waits before it can finalize.
@@ -139,6 +141,7 @@ pub async fn deploy(l1: &L1Client, p: &DeployParams) -> Result<L1Contracts, L1Er
             verifier,
             mode,
             p.l2_chain_id,
+            p.l2_config_hash,
             p.genesis.0,
             p.genesis.1,
             p.challenge_window,
@@ -162,8 +165,14 @@ pub async fn deploy(l1: &L1Client, p: &DeployParams) -> Result<L1Contracts, L1Er
     Ok(L1Contracts { rollup, bridge, verifier, l1_chain_id: provider.get_chain_id().await?, deployed_at })
 }
 
-/// Checks that `c` points at live contracts pinning the L2 `genesis` (state root, block hash).
-pub async fn check_deployment(l1: &L1Client, c: &L1Contracts, genesis: (B256, B256)) -> Result<(), L1Error> {
+/// Checks that `c` points at live contracts pinning the L2 `genesis` (state root, block hash) and
+/// consensus parameters (`config_hash`).
+pub async fn check_deployment(
+    l1: &L1Client,
+    c: &L1Contracts,
+    genesis: (B256, B256),
+    config_hash: B256,
+) -> Result<(), L1Error> {
     let provider = l1.provider();
     if provider.get_chain_id().await? != c.l1_chain_id {
         return Err(L1Error::Config(format!("L1 chain id is not {} as the contracts file says", c.l1_chain_id)));
@@ -176,6 +185,14 @@ pub async fn check_deployment(l1: &L1Client, c: &L1Contracts, genesis: (B256, B2
         return Err(L1Error::Config(format!(
             "Rollup at {} pins another L2 genesis (root {}, block {}); this node has root {}, block {}",
             c.rollup, g.postStateRoot, g.lastBlockHash, genesis.0, genesis.1
+        )));
+    }
+    let pinned = Rollup::new(c.rollup, provider.clone()).l2ConfigHash().call().await?;
+    if pinned != config_hash {
+        return Err(L1Error::Config(format!(
+            "Rollup at {} pins other L2 consensus parameters (config hash {pinned}, this node has {config_hash}): \
+             same gas limit and base-fee rules?",
+            c.rollup
         )));
     }
     Ok(())

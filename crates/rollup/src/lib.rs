@@ -4,17 +4,22 @@
 //! - [`producer`]: groups L2 blocks into batches, posts them to `Rollup.commitBatch`, finalizes them;
 //! - [`derive`]: rebuilds the L2 chain from L1 calldata alone (full node) and checks every claimed
 //!   root (verifier);
+//! - [`proofs`]: batch proof files and their status (the background prover's queue);
 //! - [`rpc`]: `mosaic_l1Contracts`, `mosaic_getBatch`, `mosaic_rollupStatus`, `mosaic_getWithdrawalProof`.
 pub mod contracts;
 pub mod derive;
 pub mod l1;
 pub mod producer;
+pub mod proofs;
 pub mod record;
 pub mod rpc;
 pub mod watcher;
 
 pub use contracts::{check_deployment, deploy, l2_genesis, predeploys, DeployParams, L1Contracts, Mode};
 pub use l1::{L1Client, L1Error};
+/// The consensus-parameter hash a Rollup deployment pins (and every batch journal carries).
+pub use mosaic_witness::config_hash;
+pub use proofs::{ProofDir, ProofState, ProofStatus};
 pub use record::{BatchRecord, BatchStatus};
 
 #[cfg(test)]
@@ -29,6 +34,27 @@ mod tests {
 
     fn h(v: &serde_json::Value) -> B256 {
         v.as_str().expect("hex").parse().expect("b256")
+    }
+
+    /// The batch journal the guest reveals hashes like `Rollup.publicInputsHash` (vector asserted by forge).
+    #[test]
+    fn journal_matches_the_public_inputs_vector() {
+        let v = vectors();
+        let p = &v["publicInputs"];
+        let journal = mosaic_witness::Journal {
+            chain_id: p["l2ChainId"].as_u64().unwrap(),
+            config_hash: h(&p["l2ConfigHash"]),
+            prev_state_root: h(&p["prevStateRoot"]),
+            post_state_root: h(&p["postStateRoot"]),
+            prev_block_hash: h(&p["prevBlockHash"]),
+            last_block_hash: h(&p["lastBlockHash"]),
+            last_block: p["lastBlock"].as_u64().unwrap(),
+            batch_data_hash: h(&p["dataHash"]),
+            l1_message_cursor: p["l1MessageCursor"].as_u64().unwrap(),
+            l1_messages_hash: h(&p["l1MessagesHash"]),
+            withdrawals_root: h(&p["withdrawalsRoot"]),
+        };
+        assert_eq!(journal.hash(), h(&p["publicInputsHash"]));
     }
 
     /// The Rust hashing matches the Solidity contracts byte for byte (vectors asserted by forge too).

@@ -2,6 +2,7 @@
 use crate::{
     contracts::L1Contracts,
     derive::DeriveStatus,
+    proofs::ProofDir,
     record::{withdrawal_leaves, BatchRecord},
 };
 use alloy::primitives::U64;
@@ -21,6 +22,8 @@ pub struct RoleInfo {
     pub role: String,
     /// L1 endpoint.
     pub l1_rpc: String,
+    /// Whether this node proves its batches in the background (`--prover cpu`).
+    pub prover: bool,
 }
 
 struct Ctx {
@@ -77,7 +80,14 @@ pub fn methods(
     reg.expect("unique method");
     m.register_blocking_method("mosaic_getBatch", |p, ctx, _| -> Result<_, ErrorObjectOwned> {
         let (index,): (U64,) = p.parse()?;
-        BatchRecord::load(&ctx.node, index.to()).map_err(internal)
+        let Some(record) = BatchRecord::load(&ctx.node, index.to()).map_err(internal)? else {
+            return Ok(serde_json::Value::Null);
+        };
+        let mut json = serde_json::to_value(&record).map_err(internal)?;
+        if let Some(proof) = ProofDir::of(&ctx.node).status(record.index, ctx.role.prover) {
+            json["proof"] = serde_json::to_value(proof).map_err(internal)?;
+        }
+        Ok(json)
     })
     .expect("unique method");
     m.register_blocking_method("mosaic_rollupStatus", |_p, ctx, _| {

@@ -24,7 +24,7 @@ mod update;
 #[cfg(test)]
 mod tests;
 
-pub use node::{internal_hash, leaf_hash, value_hash, Node, TrieError, EMPTY_ROOT};
+pub use node::{internal_hash, leaf_hash, sha256, value_hash, Node, TrieError, EMPTY_ROOT};
 pub use proof::{prove, verify_proof, Proof, ProofError};
 pub use store::{MemoryNodeStore, NodeStore, RecordingStore};
 pub use update::update;

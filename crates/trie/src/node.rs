@@ -2,7 +2,6 @@
 
 use alloc::{string::String, vec::Vec};
 use alloy_primitives::B256;
-use sha2::{Digest, Sha256};
 
 /// Root (and hash) of the empty tree / empty subtree.
 pub const EMPTY_ROOT: B256 = B256::ZERO;
@@ -97,18 +96,36 @@ impl Node {
     }
 }
 
+/// SHA-256 of the concatenation of `parts`: the one hash function of the tree and its keys. Inside the
+/// OpenVM guest (feature `openvm`) it runs on OpenVM's SHA-256 instruction, elsewhere on the `sha2` crate.
+pub fn sha256(parts: &[&[u8]]) -> B256 {
+    #[cfg(all(feature = "openvm", target_os = "zkvm"))]
+    {
+        let mut h = openvm_sha2::Sha256::new();
+        for part in parts {
+            h.update(part);
+        }
+        B256::from(h.finalize())
+    }
+    #[cfg(not(all(feature = "openvm", target_os = "zkvm")))]
+    {
+        use sha2::Digest;
+        let mut h = sha2::Sha256::new();
+        for part in parts {
+            h.update(part);
+        }
+        B256::from(<[u8; 32]>::from(h.finalize()))
+    }
+}
+
 /// `sha256(value)`, the value commitment stored in leaf hashes and proofs.
 pub fn value_hash(value: &[u8]) -> B256 {
-    B256::from(<[u8; 32]>::from(Sha256::digest(value)))
+    sha256(&[value])
 }
 
 /// Leaf hash from a precomputed value hash, so proofs need not carry the value.
 pub(crate) fn leaf_hash_with_value_hash(key: &B256, value_hash: &B256) -> B256 {
-    let mut h = Sha256::new();
-    h.update([LEAF_TAG]);
-    h.update(key.as_slice());
-    h.update(value_hash.as_slice());
-    B256::from(<[u8; 32]>::from(h.finalize()))
+    sha256(&[&[LEAF_TAG], key.as_slice(), value_hash.as_slice()])
 }
 
 /// Leaf hash: `sha256(0x00 || key || sha256(value))`.
@@ -118,9 +135,5 @@ pub fn leaf_hash(key: &B256, value: &[u8]) -> B256 {
 
 /// Internal-node hash: `sha256(0x01 || left || right)`.
 pub fn internal_hash(left: &B256, right: &B256) -> B256 {
-    let mut h = Sha256::new();
-    h.update([INTERNAL_TAG]);
-    h.update(left.as_slice());
-    h.update(right.as_slice());
-    B256::from(<[u8; 32]>::from(h.finalize()))
+    sha256(&[&[INTERNAL_TAG], left.as_slice(), right.as_slice()])
 }

@@ -1,16 +1,29 @@
 //! The batch guest: reads a `BatchWitness` (RLP) from the input stream, re-executes the batch through the
 //! shared STF (`mosaic-witness`), and reveals keccak256 of the 280-byte journal as the proof's public
 //! value. Any invalid batch or forged witness panics, so no proof exists for it.
+//!
+//! Signature recovery, keccak256 and the state tree's SHA-256 run on OpenVM's instructions: the VM
+//! configuration the prover uses (`mosaic_prover::vm_config`) declares the secp256k1 moduli and curve
+//! that `openvm_init.rs` registers, in the same order.
 #![no_main]
 #![no_std]
 
 extern crate alloc;
 
+use alloc::sync::Arc;
 use mosaic_witness::BatchWitness;
+// Links `native_keccak256`, the symbol alloy-primitives' `native-keccak` feature calls.
+use openvm_keccak256 as _;
 
 openvm::entry!(main);
+openvm::init!();
 
 fn main() {
+    if alloy_consensus::crypto::backend::install_default_provider(Arc::new(mosaic_openvm_ecdsa::OpenVmSecp256k1))
+        .is_err()
+    {
+        panic!("crypto backend installed twice");
+    }
     let bytes = openvm::io::read_vec();
     let witness = match BatchWitness::decode(&bytes) {
         Ok(w) => w,

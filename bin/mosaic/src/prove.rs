@@ -1,0 +1,259 @@
+//! `mosaic prove`, `mosaic verify-proof` and `mosaic prover vkey`: batch proofs with the OpenVM guest.
+//! They need the `prover` feature (it compiles OpenVM's prover, ≈13 min on two cores); without it they
+//! say how to get it.
+use crate::config::DevnetArgs;
+use clap::{Args, Subcommand};
+use std::path::PathBuf;
+
+/// Flags of `mosaic prove`.
+#[derive(Args, Debug)]
+pub struct ProveArgs {
+    /// Batch index, as `mosaic_getBatch` numbers it.
+    #[arg(long)]
+    pub batch: u64,
+    /// Aggregate the segment proofs into one recursive STARK (slower, constant size).
+    #[arg(long)]
+    pub recursive: bool,
+    /// Where to write the proof. Default: `<data dir>/proofs/batch-<N>.proof`.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// The guest ELF (`scripts/build-guest.sh` writes it).
+    #[arg(long, default_value = "guest/out/mosaic-guest-batch.elf")]
+    pub guest: PathBuf,
+    /// The chain: the same flags (or `--config`) as the `mosaic devnet` whose data dir holds the batch.
+    /// Stop that devnet first: its database is locked while it runs.
+    #[command(flatten)]
+    pub chain: DevnetArgs,
+}
+
+/// Flags of `mosaic verify-proof`.
+#[derive(Args, Debug)]
+pub struct VerifyArgs {
+    /// The proof file `mosaic prove` wrote.
+    pub file: PathBuf,
+    /// The guest ELF the proof must be of.
+    #[arg(long, default_value = "guest/out/mosaic-guest-batch.elf")]
+    pub guest: PathBuf,
+}
+
+/// `mosaic prover …`.
+#[derive(Subcommand, Debug)]
+pub enum ProverCommand {
+    /// Print the guest program's commitments (what an L1 deployment pins).
+    Vkey {
+        /// The guest ELF.
+        #[arg(long, default_value = "guest/out/mosaic-guest-batch.elf")]
+        guest: PathBuf,
+    },
+}
+
+#[cfg(not(feature = "prover"))]
+mod imp {
+    use super::*;
+
+    fn missing() -> anyhow::Result<()> {
+        anyhow::bail!(
+            "this mosaic was built without the prover; build it with \
+             `cargo build --release -p mosaic --features prover` (compiles OpenVM's prover, ≈13 min)"
+        )
+    }
+
+    pub fn prove(_: ProveArgs) -> anyhow::Result<()> {
+        missing()
+    }
+
+    pub fn verify(_: VerifyArgs) -> anyhow::Result<()> {
+        missing()
+    }
+
+    pub fn prover(_: ProverCommand) -> anyhow::Result<()> {
+        missing()
+    }
+
+    pub fn spawn_background_prover(_: &mosaic_node::Node, _: &std::path::Path, _: bool) -> anyhow::Result<()> {
+        missing()
+    }
+}
+
+#[cfg(feature = "prover")]
+mod imp {
+    use super::*;
+    use crate::config::{open_devnet_chain, DevnetConfig};
+    use alloy_primitives::keccak256;
+    use anyhow::{bail, Context};
+    use mosaic_batch::Variant;
+    use mosaic_node::Node;
+    use mosaic_prover::{batch_witness, BatchProof, BatchWitness, Executed, Guest, ProofKind};
+    use mosaic_rollup::{BatchRecord, ProofDir};
+    use std::{
+        path::Path,
+        time::{Duration, Instant},
+    };
+    use tracing::{info, warn};
+
+    fn load(guest: &std::path::Path) -> anyhow::Result<Guest> {
+        let guest = Guest::load(guest)?;
+        println!("guest program: ELF keccak {}", guest.elf_hash);
+        Ok(guest)
+    }
+
+    /// The witness of a recorded batch. The record keeps the posted data's hash; whichever encoding
+    /// (with or without signatures) reproduces it is the one L1 holds.
+    fn witness_for(node: &Node, record: &BatchRecord) -> anyhow::Result<(BatchWitness, Executed)> {
+        for variant in [Variant::Signed, Variant::Unsigned] {
+            let (witness, executed) = batch_witness(node, record.first_block, record.last_block, variant)?;
+            if keccak256(&witness.data) == record.data_hash {
+                return Ok((witness, executed));
+            }
+        }
+        bail!(
+            "re-encoding blocks {}..={} does not give the data batch {} posted",
+            record.first_block,
+            record.last_block,
+            record.index
+        )
+    }
+
+    pub fn prove(args: ProveArgs) -> anyhow::Result<()> {
+        let c = DevnetConfig::resolve(&args.chain)?;
+        let (node, _) = open_devnet_chain(&c)?;
+        let record = BatchRecord::load(&node, args.batch)?
+            .with_context(|| format!("this node has no record of batch {}", args.batch))?;
+        let (witness, executed) = witness_for(&node, &record)?;
+        let guest = load(&args.guest)?;
+        let kind = if args.recursive { ProofKind::Recursive } else { ProofKind::App };
+        println!(
+            "proving batch {} (blocks {}..={}, {} transactions, {kind:?} proof): key generation and proving take minutes",
+            args.batch, record.first_block, record.last_block, record.tx_count
+        );
+        let started = Instant::now();
+        let proof = guest.prove(&witness, &executed.journal, kind)?;
+        let out = args.out.unwrap_or_else(|| ProofDir::of(&node).proof_path(args.batch));
+        if let Some(dir) = out.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        let bytes = proof.encode();
+        std::fs::write(&out, &bytes).with_context(|| format!("writing {}", out.display()))?;
+        println!(
+            "wrote {} ({} bytes) in {:.1} s; journal hash {}",
+            out.display(),
+            bytes.len(),
+            started.elapsed().as_secs_f64(),
+            executed.journal.hash()
+        );
+        Ok(())
+    }
+
+    pub fn verify(args: VerifyArgs) -> anyhow::Result<()> {
+        let bytes = std::fs::read(&args.file).with_context(|| format!("reading {}", args.file.display()))?;
+        let proof = BatchProof::decode(&bytes)?;
+        let guest = load(&args.guest)?;
+        let started = Instant::now();
+        let j = guest.verify(&proof).context("the proof does not verify")?;
+        println!(
+            "valid {:?} proof ({:.1} s, including key generation). Journal:",
+            proof.kind,
+            started.elapsed().as_secs_f64()
+        );
+        println!("  chainId          {}", j.chain_id);
+        println!("  configHash       {}", j.config_hash);
+        println!("  prevStateRoot    {}", j.prev_state_root);
+        println!("  postStateRoot    {}", j.post_state_root);
+        println!("  prevBlockHash    {}", j.prev_block_hash);
+        println!("  lastBlockHash    {}", j.last_block_hash);
+        println!("  lastBlock        {}", j.last_block);
+        println!("  batchDataHash    {}", j.batch_data_hash);
+        println!("  l1MessageCursor  {}", j.l1_message_cursor);
+        println!("  l1MessagesHash   {}", j.l1_messages_hash);
+        println!("  withdrawalsRoot  {}", j.withdrawals_root);
+        println!("  journal hash     {}", j.hash());
+        Ok(())
+    }
+
+    pub fn spawn_background_prover(node: &Node, guest: &Path, recursive: bool) -> anyhow::Result<()> {
+        let kind = if recursive { ProofKind::Recursive } else { ProofKind::App };
+        let (node, path) = (node.clone(), guest.to_path_buf());
+        // OpenVM's SDK is not Send: the prover thread loads the guest itself and reports back.
+        let (loaded, outcome) = std::sync::mpsc::channel();
+        std::thread::Builder::new().name("prover".into()).spawn(move || {
+            let guest = match Guest::load(&path) {
+                Ok(guest) => guest,
+                Err(e) => {
+                    let _ = loaded.send(Err(format!("--prover cpu: {e}")));
+                    return;
+                }
+            };
+            info!(elf = %guest.elf_hash, ?kind, "background prover started");
+            let _ = loaded.send(Ok(()));
+            background_prover(node, guest, kind)
+        })?;
+        outcome.recv().map_err(|_| anyhow::anyhow!("the prover thread died"))?.map_err(anyhow::Error::msg)
+    }
+
+    fn background_prover(node: Node, guest: Guest, kind: ProofKind) {
+        let dir = ProofDir::of(&node);
+        let mut from = 1;
+        loop {
+            let record = match dir.next_unproven(&node, from) {
+                Ok(Some(record)) => record,
+                Ok(None) => {
+                    std::thread::sleep(Duration::from_secs(2));
+                    continue;
+                }
+                Err(e) => {
+                    warn!(error = %e, "prover: reading batch records");
+                    std::thread::sleep(Duration::from_secs(5));
+                    continue;
+                }
+            };
+            from = record.index;
+            let index = record.index;
+            info!(
+                batch = index,
+                first = record.first_block,
+                last = record.last_block,
+                txs = record.tx_count,
+                "proving batch"
+            );
+            if let Err(e) = dir.begin(index) {
+                warn!(error = %e, "prover: cannot write to {}", dir.path().display());
+                std::thread::sleep(Duration::from_secs(5));
+                continue;
+            }
+            let started = Instant::now();
+            // OpenVM may panic on what it cannot prove; that fails this batch, not the node.
+            let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| -> anyhow::Result<Vec<u8>> {
+                let (witness, executed) = witness_for(&node, &record)?;
+                Ok(guest.prove(&witness, &executed.journal, kind)?.encode())
+            }))
+            .unwrap_or_else(|_| Err(anyhow::anyhow!("the prover panicked")));
+            let seconds = started.elapsed().as_secs_f64();
+            let stored = match result {
+                Ok(bytes) => dir.finish(index, &bytes).map(|path| {
+                    info!(batch = index, bytes = bytes.len(), seconds, file = %path.display(), "batch proven");
+                }),
+                Err(e) => {
+                    warn!(batch = index, seconds, error = %format!("{e:#}"), "batch could not be proven");
+                    dir.fail(index, &format!("{e:#}"))
+                }
+            };
+            if let Err(e) = stored {
+                warn!(batch = index, error = %e, "prover: cannot store the result");
+            }
+        }
+    }
+
+    pub fn prover(cmd: ProverCommand) -> anyhow::Result<()> {
+        match cmd {
+            ProverCommand::Vkey { guest } => {
+                let guest = load(&guest)?;
+                let commit = guest.program_commit()?;
+                println!("app_exe_commit {}", commit.app_exe_commit);
+                println!("app_vm_commit  {}", commit.app_vm_commit);
+                Ok(())
+            }
+        }
+    }
+}
+
+pub use imp::{prove, prover, spawn_background_prover, verify};

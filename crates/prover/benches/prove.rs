@@ -1,0 +1,42 @@
+//! Real proofs of ETH-transfer batches on this machine's CPU: key generation, proving and verification
+//! time and proof size, for app proofs (one STARK per segment) and recursive proofs (aggregated into one
+//! STARK). Peak memory: run it under `/usr/bin/time -v`. Needs `scripts/build-guest.sh` first.
+//!
+//! `cargo bench -p mosaic-prover --bench prove [-- app|recursive] [transfers]`
+use mosaic_batch::Variant;
+use mosaic_prover::{batch_witness, sample, Guest, ProofKind};
+use std::{path::Path, time::Instant};
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with("--")).collect();
+    let kinds = match args.first().map(String::as_str) {
+        Some("app") => vec![ProofKind::App],
+        Some("recursive") => vec![ProofKind::Recursive],
+        _ => vec![ProofKind::App, ProofKind::Recursive],
+    };
+    let transfers: usize = args.get(1).and_then(|n| n.parse().ok()).unwrap_or(1);
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    let _enter = rt.enter();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let node = sample::chain_with_transfers(dir.path(), transfers).expect("chain");
+    let (witness, native) = batch_witness(&node, 1, 1, Variant::Signed).expect("witness");
+    let elf = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../guest/out/mosaic-guest-batch.elf");
+    let guest = Guest::load(&elf).expect("guest ELF (run scripts/build-guest.sh)");
+    println!("guest ELF keccak {}; batch of {transfers} ETH transfer(s)", guest.elf_hash);
+    for kind in kinds {
+        let t = Instant::now();
+        guest.keygen(kind);
+        let keygen = t.elapsed().as_secs_f64();
+        let t = Instant::now();
+        let proof = guest.prove(&witness, &native.journal, kind).expect("prove");
+        let prove = t.elapsed().as_secs_f64();
+        let t = Instant::now();
+        let journal = guest.verify(&proof).expect("verify");
+        let verify = t.elapsed().as_secs_f64();
+        assert_eq!(journal, native.journal);
+        println!(
+            "{kind:?} proof: keygen {keygen:.1} s, prove {prove:.1} s, verify {verify:.1} s, proof file {} bytes",
+            proof.encode().len()
+        );
+    }
+}
