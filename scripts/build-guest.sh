@@ -10,23 +10,38 @@ scripts/setup-rust.sh
 
 target_dir="${CARGO_TARGET_DIR:+$CARGO_TARGET_DIR/guest}"
 target_dir="${target_dir:-$root/guest/target}"
-# The flags OpenVM's own build (cargo-openvm) passes: text at OpenVM's load address, abort on panic,
-# atomics lowered (single-threaded guest), getrandom routed to openvm's "unsupported" backend.
-# Source paths are remapped so that the ELF, and with it the program commitment L1 pins, depends only on
-# the sources and the rustc version, not on where the clone, the cargo registry or rustup live.
+
+# Cargo mixes the absolute path of a path dependency that lies outside the workspace (the guest's STF
+# crates live in ../crates) into every symbol name, so the ELF — and the program commitment L1 pins —
+# would depend on where the clone is. Build from a copy of the sources at one fixed path instead
+# (timestamps kept, so unchanged sources do not rebuild), and remap the remaining paths below: the ELF
+# then depends only on the sources, Cargo.lock and the rustc version.
+stage=/tmp/mosaic-guest-src
+exec 9>"$stage.lock"
+flock 9
+rm -rf "$stage"
+mkdir -p "$stage"
+git ls-files -z --cached --others --exclude-standard |
+  while IFS= read -r -d '' f; do [[ -e "$f" ]] && printf '%s\0' "$f"; done |
+  xargs -0 cp -p --parents -t "$stage"
+
 cargo_home="${CARGO_HOME:-$HOME/.cargo}"
 sysroot="$(rustc --print sysroot)"
+# The flags OpenVM's own build (cargo-openvm) passes: text at OpenVM's load address, abort on panic,
+# atomics lowered (single-threaded guest), getrandom routed to openvm's "unsupported" backend.
 flags=(-C passes=lower-atomic -C link-arg=-Ttext=0x00200800 -C link-arg=--fatal-warnings -C panic=abort
   --cfg 'getrandom_backend="custom"'
-  "--remap-path-prefix=$root=/mosaic" "--remap-path-prefix=$cargo_home=/cargo"
+  "--remap-path-prefix=$stage=/mosaic" "--remap-path-prefix=$cargo_home=/cargo"
   "--remap-path-prefix=$sysroot=/rustc" "--remap-path-prefix=$target_dir=/target")
 (
-  cd guest
+  cd "$stage/guest"
   unset RUSTFLAGS CARGO_BUILD_RUSTFLAGS
   CARGO_ENCODED_RUSTFLAGS="$(IFS=$'\x1f'; echo "${flags[*]}")" RUSTC_BOOTSTRAP=1 CARGO_TARGET_DIR="$target_dir" \
     cargo build --release --target riscv32im-risc0-zkvm-elf \
     -Zbuild-std=alloc,core,proc_macro,panic_abort,std -Zbuild-std-features=compiler-builtins-mem "$@"
 )
+# --locked keeps the lock file as committed; without it cargo may update the staged copy: bring it back.
+cp -p "$stage/guest/Cargo.lock" guest/Cargo.lock
 mkdir -p guest/out
 cp "$target_dir/riscv32im-risc0-zkvm-elf/release/mosaic-guest-batch" guest/out/mosaic-guest-batch.elf
 echo "guest: guest/out/mosaic-guest-batch.elf ($(wc -c < guest/out/mosaic-guest-batch.elf) bytes, $(rustc --version))"
