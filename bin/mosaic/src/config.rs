@@ -197,7 +197,7 @@ impl Default for DevnetConfig {
             bond: U256::from(100_000_000_000_000_000u128),
             prover: "off".into(),
             prover_recursive: false,
-            prover_guest: PathBuf::from("guest/out/mosaic-guest-batch.elf"),
+            prover_guest: PathBuf::from(crate::prove::DEFAULT_GUEST_ELF),
         }
     }
 }
@@ -282,15 +282,17 @@ pub fn parse_duration(s: &str) -> anyhow::Result<Duration> {
     Ok(Duration::from_secs_f64(v * scale))
 }
 
-/// Opens (or creates) the devnet chain that `c` describes, in its data dir.
-pub fn open_devnet_chain(c: &DevnetConfig) -> anyhow::Result<(Node, PathBuf)> {
+/// Opens (or creates) the devnet chain that `c` describes, in its data dir, funding `signers` at genesis.
+pub fn open_devnet_chain(
+    c: &DevnetConfig,
+    signers: &[alloy_signer_local::PrivateKeySigner],
+) -> anyhow::Result<(Node, PathBuf)> {
     let chain = ChainConfig {
         chain_id: c.chain_id,
         block_gas_limit: c.block_gas_limit,
         min_base_fee: c.min_base_fee,
         ..ChainConfig::default()
     };
-    let signers = dev::dev_signers(c.accounts);
     let data_dir = c.data_dir.clone().unwrap_or_else(default_data_dir);
     let node = Node::open(NodeConfig {
         chain,
@@ -321,8 +323,8 @@ pub fn l1_signer(key: Option<&str>) -> anyhow::Result<alloy_signer_local::Privat
 /// Starts the devnet and runs until Ctrl-C.
 pub async fn run_devnet(args: DevnetArgs) -> anyhow::Result<()> {
     let c = DevnetConfig::resolve(&args)?;
-    let (node, data_dir) = open_devnet_chain(&c)?;
     let signers = dev::dev_signers(c.accounts);
+    let (node, data_dir) = open_devnet_chain(&c, &signers)?;
     let block_time = parse_duration(&c.block_time)?;
 
     // Settlement: the L1 (embedded unless --l1-rpc), its contracts, deposits in and batches out.

@@ -5,6 +5,9 @@ use crate::config::DevnetArgs;
 use clap::{Args, Subcommand};
 use std::path::PathBuf;
 
+/// Where `scripts/build-guest.sh` puts the guest ELF, relative to the repository root.
+pub const DEFAULT_GUEST_ELF: &str = "guest/out/mosaic-guest-batch.elf";
+
 /// Flags of `mosaic prove`.
 #[derive(Args, Debug)]
 pub struct ProveArgs {
@@ -18,7 +21,7 @@ pub struct ProveArgs {
     #[arg(long)]
     pub out: Option<PathBuf>,
     /// The guest ELF (`scripts/build-guest.sh` writes it).
-    #[arg(long, default_value = "guest/out/mosaic-guest-batch.elf")]
+    #[arg(long, default_value = DEFAULT_GUEST_ELF)]
     pub guest: PathBuf,
     /// The chain: the same flags (or `--config`) as the `mosaic devnet` whose data dir holds the batch.
     /// Stop that devnet first: its database is locked while it runs.
@@ -32,7 +35,7 @@ pub struct VerifyArgs {
     /// The proof file `mosaic prove` wrote.
     pub file: PathBuf,
     /// The guest ELF the proof must be of.
-    #[arg(long, default_value = "guest/out/mosaic-guest-batch.elf")]
+    #[arg(long, default_value = DEFAULT_GUEST_ELF)]
     pub guest: PathBuf,
 }
 
@@ -42,7 +45,7 @@ pub enum ProverCommand {
     /// Print the guest program's commitments (what an L1 deployment pins).
     Vkey {
         /// The guest ELF.
-        #[arg(long, default_value = "guest/out/mosaic-guest-batch.elf")]
+        #[arg(long, default_value = DEFAULT_GUEST_ELF)]
         guest: PathBuf,
     },
 }
@@ -79,11 +82,9 @@ mod imp {
 mod imp {
     use super::*;
     use crate::config::{open_devnet_chain, DevnetConfig};
-    use alloy_primitives::keccak256;
-    use anyhow::{bail, Context};
-    use mosaic_batch::Variant;
+    use anyhow::Context;
     use mosaic_node::Node;
-    use mosaic_prover::{batch_witness, BatchProof, BatchWitness, Executed, Guest, ProofKind};
+    use mosaic_prover::{posted_batch_witness, BatchProof, BatchWitness, Executed, Guest, ProofKind};
     use mosaic_rollup::{BatchRecord, ProofDir};
     use std::{
         path::Path,
@@ -97,26 +98,14 @@ mod imp {
         Ok(guest)
     }
 
-    /// The witness of a recorded batch. The record keeps the posted data's hash; whichever encoding
-    /// (with or without signatures) reproduces it is the one L1 holds.
+    /// The witness of a recorded batch, in the encoding whose hash L1 holds.
     fn witness_for(node: &Node, record: &BatchRecord) -> anyhow::Result<(BatchWitness, Executed)> {
-        for variant in [Variant::Signed, Variant::Unsigned] {
-            let (witness, executed) = batch_witness(node, record.first_block, record.last_block, variant)?;
-            if keccak256(&witness.data) == record.data_hash {
-                return Ok((witness, executed));
-            }
-        }
-        bail!(
-            "re-encoding blocks {}..={} does not give the data batch {} posted",
-            record.first_block,
-            record.last_block,
-            record.index
-        )
+        Ok(posted_batch_witness(node, record.first_block, record.last_block, record.data_hash)?)
     }
 
     pub fn prove(args: ProveArgs) -> anyhow::Result<()> {
         let c = DevnetConfig::resolve(&args.chain)?;
-        let (node, _) = open_devnet_chain(&c)?;
+        let (node, _) = open_devnet_chain(&c, &mosaic_node::dev::dev_signers(c.accounts))?;
         let record = BatchRecord::load(&node, args.batch)?
             .with_context(|| format!("this node has no record of batch {}", args.batch))?;
         let (witness, executed) = witness_for(&node, &record)?;

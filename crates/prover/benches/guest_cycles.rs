@@ -5,13 +5,12 @@
 //! `cargo bench -p mosaic-prover --bench guest_cycles`
 use mosaic_batch::Variant;
 use mosaic_prover::{batch_witness, check_public_value, sample, Guest};
-use std::{path::Path, time::Instant};
+use std::time::Instant;
 
 fn main() {
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
     let _enter = rt.enter();
-    let elf = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../guest/out/mosaic-guest-batch.elf");
-    let guest = Guest::load(&elf).expect("guest ELF (run scripts/build-guest.sh)");
+    let guest = Guest::load(&sample::checkout_guest_elf()).expect("guest ELF (run scripts/build-guest.sh)");
     println!("guest ELF keccak {}", guest.elf_hash);
     for variant in [Variant::Signed, Variant::Unsigned] {
         let mut cycles = Vec::new();

@@ -5,7 +5,7 @@
 //! `cargo bench -p mosaic-prover --bench prove [-- app|recursive] [transfers]`
 use mosaic_batch::Variant;
 use mosaic_prover::{batch_witness, sample, Guest, ProofKind};
-use std::{path::Path, time::Instant};
+use std::time::Instant;
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with("--")).collect();
@@ -20,8 +20,7 @@ fn main() {
     let dir = tempfile::tempdir().expect("tempdir");
     let node = sample::chain_with_transfers(dir.path(), transfers).expect("chain");
     let (witness, native) = batch_witness(&node, 1, 1, Variant::Signed).expect("witness");
-    let elf = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../guest/out/mosaic-guest-batch.elf");
-    let guest = Guest::load(&elf).expect("guest ELF (run scripts/build-guest.sh)");
+    let guest = Guest::load(&sample::checkout_guest_elf()).expect("guest ELF (run scripts/build-guest.sh)");
     println!("guest ELF keccak {}; batch of {transfers} ETH transfer(s)", guest.elf_hash);
     for kind in kinds {
         let t = Instant::now();

@@ -59,6 +59,9 @@ impl ChainSource for NodeChain {
     }
 }
 
+/// Where `scripts/build-guest.sh` puts the guest ELF, relative to the repository root.
+pub const GUEST_ELF: &str = "guest/out/mosaic-guest-batch.elf";
+
 /// The witness of L2 blocks `first..=last` posted as one batch in `variant`, recorded by re-executing
 /// them over the node's database; also returns the native result (journal, blocks).
 pub fn batch_witness(
@@ -67,16 +70,58 @@ pub fn batch_witness(
     last: u64,
     variant: Variant,
 ) -> Result<(BatchWitness, Executed), ProverError> {
+    let blocks = load_blocks(node, first, last)?;
+    let data = encode_batch(node, &blocks, variant)?;
+    record_witness(node, &blocks, variant, data)
+}
+
+/// The witness of the batch L1 holds for blocks `first..=last`: the variant is the one whose encoding
+/// hashes to `data_hash` (the node keeps the hash, not the variant), found by encoding alone so the
+/// batch is re-executed once.
+pub fn posted_batch_witness(
+    node: &Node,
+    first: u64,
+    last: u64,
+    data_hash: B256,
+) -> Result<(BatchWitness, Executed), ProverError> {
+    let blocks = load_blocks(node, first, last)?;
+    for variant in [Variant::Signed, Variant::Unsigned] {
+        let data = encode_batch(node, &blocks, variant)?;
+        if keccak256(&data) == data_hash {
+            return record_witness(node, &blocks, variant, data);
+        }
+    }
+    Err(node_err(format!("re-encoding blocks {first}..={last} does not give the posted data {data_hash}")))
+}
+
+fn load_blocks(node: &Node, first: u64, last: u64) -> Result<Vec<Block>, ProverError> {
+    if first == 0 {
+        return Err(node_err("the genesis block is in no batch"));
+    }
+    if last < first {
+        return Err(node_err(format!("empty block range {first}..={last}")));
+    }
+    (first..=last)
+        .map(|n| node.db().block(n).map_err(node_err)?.ok_or_else(|| node_err(format!("missing block {n}"))))
+        .collect()
+}
+
+fn encode_batch(node: &Node, blocks: &[Block], variant: Variant) -> Result<Vec<u8>, ProverError> {
+    let batch = mosaic_batch::Batch::from_blocks(blocks).map_err(node_err)?;
+    Ok(mosaic_batch::encode(&batch, variant, node.chain_id()))
+}
+
+/// Records the witness of `blocks` (non-empty, consecutive) posted as `data` in `variant`.
+fn record_witness(
+    node: &Node,
+    blocks: &[Block],
+    variant: Variant,
+    data: Vec<u8>,
+) -> Result<(BatchWitness, Executed), ProverError> {
     let db = node.db();
-    let parent = db
-        .header(first.checked_sub(1).ok_or_else(|| node_err("the genesis block is in no batch"))?)
-        .map_err(node_err)?
-        .ok_or_else(|| node_err(format!("missing header {}", first - 1)))?;
-    let blocks: Vec<Block> = (first..=last)
-        .map(|n| db.block(n).map_err(node_err)?.ok_or_else(|| node_err(format!("missing block {n}"))))
-        .collect::<Result<_, _>>()?;
-    let batch = mosaic_batch::Batch::from_blocks(&blocks).map_err(node_err)?;
-    let data = mosaic_batch::encode(&batch, variant, node.chain_id());
+    let (first, head) = (blocks[0].header.number, &blocks[blocks.len() - 1].header);
+    let parent =
+        db.header(first - 1).map_err(node_err)?.ok_or_else(|| node_err(format!("missing header {}", first - 1)))?;
     let messages: Vec<L1Message> = blocks.iter().flat_map(|b| b.l1_messages.iter().cloned()).collect();
     let signatures = match variant {
         Variant::Signed => Vec::new(),
@@ -87,10 +132,10 @@ pub fn batch_witness(
     let recorder = Recorder::new(NodeChain { state, node: node.clone() });
     let (witness, executed) = recorder.build(&node.config().chain, &parent, &data, &messages, &signatures)?;
     // The witness must reproduce the node's own chain, or it proves something else.
-    let head = &blocks[blocks.len() - 1].header;
     if executed.journal.post_state_root != head.state_root || executed.journal.last_block_hash != head.hash_slow() {
         return Err(node_err(format!(
-            "re-execution of blocks {first}..={last} does not reach the node's block {last}"
+            "re-execution of blocks {first}..={} does not reach the node's block",
+            head.number
         )));
     }
     Ok((witness, executed))
@@ -360,7 +405,15 @@ pub mod sample {
     use alloy_signer_local::PrivateKeySigner;
     use mosaic_node::{Node, NodeConfig, NodeError};
     use mosaic_primitives::ChainConfig;
-    use std::{path::Path, time::Duration};
+    use std::{
+        path::{Path, PathBuf},
+        time::Duration,
+    };
+
+    /// This checkout's guest ELF ([`super::GUEST_ELF`]), for tests and benchmarks.
+    pub fn checkout_guest_elf() -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").join(super::GUEST_ELF)
+    }
 
     /// Opens a node in `dir` (inside a tokio runtime) and seals block 1 with `transfers` ETH transfers
     /// from distinct funded senders.

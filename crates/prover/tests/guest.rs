@@ -12,8 +12,7 @@ fn guest_reveals_the_journal_of_a_one_transfer_batch() {
     let _enter = rt.enter();
     let dir = tempfile::tempdir().unwrap();
     let node = sample::chain_with_transfers(dir.path(), 1).unwrap();
-    let elf = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../guest/out/mosaic-guest-batch.elf");
-    let guest = Guest::load(&elf).unwrap();
+    let guest = Guest::load(&sample::checkout_guest_elf()).unwrap();
     for variant in [Variant::Signed, Variant::Unsigned] {
         let (witness, native) = batch_witness(&node, 1, 1, variant).unwrap();
         let revealed = guest.execute(&witness).unwrap();
@@ -41,4 +40,21 @@ fn guest_init_file_matches_the_vm_config() {
         mosaic_prover::init_file().trim(),
         "guest/batch/openvm_init.rs must register what mosaic_prover::vm_config declares"
     );
+}
+
+#[test]
+fn posted_batch_witness_finds_the_encoding_l1_holds() {
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let _enter = rt.enter();
+    let dir = tempfile::tempdir().unwrap();
+    let node = sample::chain_with_transfers(dir.path(), 2).unwrap();
+    for variant in [Variant::Signed, Variant::Unsigned] {
+        let (expected, _) = batch_witness(&node, 1, 1, variant).unwrap();
+        let hash = alloy_primitives::keccak256(&expected.data);
+        let (found, native) = mosaic_prover::posted_batch_witness(&node, 1, 1, hash).unwrap();
+        assert_eq!(found.encode(), expected.encode(), "{variant:?}");
+        assert_eq!(native.journal.batch_data_hash, hash);
+    }
+    assert!(mosaic_prover::posted_batch_witness(&node, 1, 1, B256::repeat_byte(9)).is_err(), "no encoding matches");
+    assert!(mosaic_prover::posted_batch_witness(&node, 0, 1, B256::ZERO).is_err(), "genesis is in no batch");
 }

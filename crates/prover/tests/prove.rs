@@ -5,15 +5,13 @@
 use alloy_primitives::B256;
 use mosaic_batch::Variant;
 use mosaic_prover::{batch_witness, sample, BatchProof, Guest, ProofKind};
-use std::path::Path;
 
 fn prove_and_tamper(kind: ProofKind) {
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     let _enter = rt.enter();
     let dir = tempfile::tempdir().unwrap();
     let node = sample::chain_with_transfers(dir.path(), 1).unwrap();
-    let elf = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../guest/out/mosaic-guest-batch.elf");
-    let guest = Guest::load(&elf).unwrap();
+    let guest = Guest::load(&sample::checkout_guest_elf()).unwrap();
     let (witness, native) = batch_witness(&node, 1, 1, Variant::Signed).unwrap();
     let proof = guest.prove(&witness, &native.journal, kind).unwrap();
     let file = BatchProof::decode(&proof.encode()).unwrap();
