@@ -1,12 +1,19 @@
 #!/usr/bin/env bash
 # Builds the zkVM guest programs of guest/ for OpenVM (riscv32im-risc0-zkvm-elf, stock stable rustc with
 # RUSTC_BOOTSTRAP for -Zbuild-std; no custom toolchain, no network beyond crates.io) and copies the ELF
-# to guest/out/mosaic-guest-batch.elf. Idempotent; extra arguments go to cargo build (e.g. --locked).
+# to guest/out/mosaic-guest-{batch,aggregate}.elf; `--profile` first also builds the benchmark-only
+# guest/out/mosaic-guest-profile.elf (cargo bench -p mosaic-prover --bench guest_cycles). Idempotent;
+# other arguments go to cargo build (e.g. --locked).
 # Builds into $CARGO_TARGET_DIR/guest when CARGO_TARGET_DIR is set, else guest/target.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 scripts/setup-rust.sh
+programs=(batch aggregate)
+if [[ "${1:-}" == "--profile" ]]; then
+  programs+=(profile)
+  shift
+fi
 
 target_dir="${CARGO_TARGET_DIR:+$CARGO_TARGET_DIR/guest}"
 target_dir="${target_dir:-$root/guest/target}"
@@ -37,11 +44,13 @@ flags=(-C passes=lower-atomic -C link-arg=-Ttext=0x00200800 -C link-arg=--fatal-
   cd "$stage/guest"
   unset RUSTFLAGS CARGO_BUILD_RUSTFLAGS
   CARGO_ENCODED_RUSTFLAGS="$(IFS=$'\x1f'; echo "${flags[*]}")" RUSTC_BOOTSTRAP=1 CARGO_TARGET_DIR="$target_dir" \
-    cargo build --release --target riscv32im-risc0-zkvm-elf \
+    cargo build --release --target riscv32im-risc0-zkvm-elf "${programs[@]/#/--package=mosaic-guest-}" \
     -Zbuild-std=alloc,core,proc_macro,panic_abort,std -Zbuild-std-features=compiler-builtins-mem "$@"
 )
 # --locked keeps the lock file as committed; without it cargo may update the staged copy: bring it back.
 cp -p "$stage/guest/Cargo.lock" guest/Cargo.lock
 mkdir -p guest/out
-cp "$target_dir/riscv32im-risc0-zkvm-elf/release/mosaic-guest-batch" guest/out/mosaic-guest-batch.elf
-echo "guest: guest/out/mosaic-guest-batch.elf ($(wc -c < guest/out/mosaic-guest-batch.elf) bytes, $(rustc --version))"
+for program in "${programs[@]}"; do
+  cp "$target_dir/riscv32im-risc0-zkvm-elf/release/mosaic-guest-$program" "guest/out/mosaic-guest-$program.elf"
+  echo "guest: guest/out/mosaic-guest-$program.elf ($(wc -c < "guest/out/mosaic-guest-$program.elf") bytes, $(rustc --version))"
+done

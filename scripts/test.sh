@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh clone: installs what the tests need (Foundry, solc, viem from npm;
 # rust-src, the wasm32 target), then formatting, lints, the zkVM cross-build of the STF, the OpenVM batch
-# guest, the Wasm example contracts, the Solidity contract tests, and every Rust unit and integration test
-# (which start the real node and drive it with alloy, cast/forge and viem).
+# guest, the Wasm example contracts, the Solidity contract tests, every Rust unit and integration test
+# (which start the real node and drive it with alloy, cast/forge and viem), and one real zk proof.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 step() { printf '\n==> %s\n' "$*"; }
@@ -39,3 +39,11 @@ scripts/build-contracts.sh --check
 
 step "Rust tests (unit + integration against the real node)"
 cargo test --release --locked
+
+step "prover: the batch guest in OpenVM's executor on every scenario, and one real proof, verified"
+# mosaic-prover links OpenVM's STARK prover (≈13 min to compile on two cores, so it is outside the
+# default members); its unit and guest tests, then a real app proof of a one-transfer batch (≈3 min):
+# it verifies, and a changed journal, proof byte or program fails. Lints, the recursive and aggregation
+# proofs: scripts/check-prover.sh [--prove].
+cargo test --release --locked -p mosaic-prover --lib --test guest
+cargo test --release --locked -p mosaic-prover --test prove app_proof -- --ignored

@@ -102,6 +102,10 @@ pub struct DevnetArgs {
     /// With `--prover cpu`: the guest ELF (`scripts/build-guest.sh` writes it).
     #[arg(long)]
     pub prover_guest: Option<PathBuf>,
+    /// With `--prover cpu`: cut execution into another segment at this much estimated proving memory,
+    /// GiB (segments are proven one at a time, so this bounds the prover's memory; default 8).
+    #[arg(long)]
+    pub prover_segment_memory_gib: Option<u64>,
 }
 
 /// The resolved devnet configuration (also the TOML file format).
@@ -164,6 +168,8 @@ pub struct DevnetConfig {
     pub prover_recursive: bool,
     /// Guest ELF of the background prover.
     pub prover_guest: PathBuf,
+    /// Estimated proving memory per segment, GiB.
+    pub prover_segment_memory_gib: u64,
 }
 
 impl Default for DevnetConfig {
@@ -198,6 +204,7 @@ impl Default for DevnetConfig {
             prover: "off".into(),
             prover_recursive: false,
             prover_guest: PathBuf::from(crate::prove::DEFAULT_GUEST_ELF),
+            prover_segment_memory_gib: crate::prove::DEFAULT_SEGMENT_MEMORY_GIB,
         }
     }
 }
@@ -236,7 +243,8 @@ impl DevnetConfig {
             inclusion_deadline,
             bond,
             prover,
-            prover_guest
+            prover_guest,
+            prover_segment_memory_gib
         );
         if args.data_dir.is_some() {
             c.data_dir = args.data_dir.clone();
@@ -308,7 +316,8 @@ pub fn open_devnet_chain(
     Ok((node, data_dir))
 }
 
-fn default_data_dir() -> PathBuf {
+/// `~/.local/share/mosaic/devnet` (the platform's data dir).
+pub(crate) fn default_data_dir() -> PathBuf {
     dirs::data_dir().unwrap_or_else(std::env::temp_dir).join("mosaic").join("devnet")
 }
 
@@ -371,7 +380,12 @@ pub async fn run_devnet(args: DevnetArgs) -> anyhow::Result<()> {
         settlement::spawn_sequencer_services(&node, &l1, &contracts, producer);
         let prover_on = c.prover == "cpu";
         if prover_on {
-            crate::prove::spawn_background_prover(&node, &c.prover_guest, c.prover_recursive)?;
+            crate::prove::spawn_background_prover(
+                &node,
+                &c.prover_guest,
+                c.prover_recursive,
+                c.prover_segment_memory_gib,
+            )?;
         }
         extra = settlement::rpc_methods(&node, &contracts, "sequencer", &l1_url, prover_on, None);
         settlement_info = Some((l1_url, contracts));

@@ -33,7 +33,10 @@ enum Command {
     DeployL1(roles::DeployArgs),
     /// Prove a batch from the node database with the OpenVM guest and write the proof (feature `prover`).
     Prove(Box<prove::ProveArgs>),
-    /// Verify a batch proof against the guest program and print its journal (feature `prover`).
+    /// Aggregate the recursive proofs of consecutive batches into one proof (feature `prover`).
+    Aggregate(prove::AggregateArgs),
+    /// Verify a batch or aggregate proof against the guest programs and print its journal (feature
+    /// `prover`).
     VerifyProof(prove::VerifyArgs),
     /// The guest program's commitments (feature `prover`).
     #[command(subcommand)]
@@ -60,6 +63,7 @@ fn main() -> anyhow::Result<()> {
             let _enter = rt.enter();
             prove::prove(*args)
         }
+        Command::Aggregate(args) => prove::aggregate(args),
         Command::VerifyProof(args) => prove::verify(args),
         Command::Prover(cmd) => prove::prover(cmd),
     }

@@ -1,4 +1,5 @@
-//! `mosaic prove`, `mosaic verify-proof` and `mosaic prover vkey`: batch proofs with the OpenVM guest.
+//! `mosaic prove`, `mosaic aggregate`, `mosaic verify-proof` and `mosaic prover vkey`: batch proofs with
+//! the OpenVM guests.
 //! They need the `prover` feature (it compiles OpenVM's prover, ≈13 min on two cores); without it they
 //! say how to get it.
 use crate::config::DevnetArgs;
@@ -7,6 +8,10 @@ use std::path::PathBuf;
 
 /// Where `scripts/build-guest.sh` puts the guest ELF, relative to the repository root.
 pub const DEFAULT_GUEST_ELF: &str = "guest/out/mosaic-guest-batch.elf";
+/// Where it puts the aggregation guest.
+pub const DEFAULT_AGGREGATE_ELF: &str = "guest/out/mosaic-guest-aggregate.elf";
+/// Estimated proving memory per segment, GiB (`mosaic_prover::DEFAULT_SEGMENT_MEMORY`).
+pub const DEFAULT_SEGMENT_MEMORY_GIB: u64 = 8;
 
 /// Flags of `mosaic prove`.
 #[derive(Args, Debug)]
@@ -23,20 +28,54 @@ pub struct ProveArgs {
     /// The guest ELF (`scripts/build-guest.sh` writes it).
     #[arg(long, default_value = DEFAULT_GUEST_ELF)]
     pub guest: PathBuf,
+    /// Cut execution into another segment at this much estimated proving memory, GiB (segments are
+    /// proven one at a time, so this bounds the prover's memory).
+    #[arg(long, default_value_t = DEFAULT_SEGMENT_MEMORY_GIB)]
+    pub segment_memory_gib: u64,
     /// The chain: the same flags (or `--config`) as the `mosaic devnet` whose data dir holds the batch.
     /// Stop that devnet first: its database is locked while it runs.
     #[command(flatten)]
     pub chain: DevnetArgs,
 }
 
+/// Flags of `mosaic aggregate`.
+#[derive(Args, Debug)]
+pub struct AggregateArgs {
+    /// The first batch index.
+    #[arg(long)]
+    pub first: u64,
+    /// How many consecutive batches, from `--first`.
+    #[arg(long, default_value_t = 2)]
+    pub count: u64,
+    /// The folder holding their recursive proofs `batch-<N>.proof` (what `mosaic prove --recursive` and
+    /// `mosaic devnet --prover cpu --prover-recursive` write). Default: `<data dir>/proofs`.
+    #[arg(long)]
+    pub proofs: Option<PathBuf>,
+    /// The devnet data dir whose `proofs/` to read (ignored with `--proofs`).
+    #[arg(long)]
+    pub data_dir: Option<PathBuf>,
+    /// Where to write the aggregate proof. Default: `<proofs>/aggregate-<first>-<last>.proof`.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// The batch guest ELF the batch proofs are of.
+    #[arg(long, default_value = DEFAULT_GUEST_ELF)]
+    pub guest: PathBuf,
+    /// The aggregation guest ELF (`scripts/build-guest.sh` writes it).
+    #[arg(long, default_value = DEFAULT_AGGREGATE_ELF)]
+    pub aggregate_guest: PathBuf,
+}
+
 /// Flags of `mosaic verify-proof`.
 #[derive(Args, Debug)]
 pub struct VerifyArgs {
-    /// The proof file `mosaic prove` wrote.
+    /// The proof file `mosaic prove` or `mosaic aggregate` wrote.
     pub file: PathBuf,
-    /// The guest ELF the proof must be of.
+    /// The batch guest ELF the proof must be of (for an aggregate: the batch program it aggregates).
     #[arg(long, default_value = DEFAULT_GUEST_ELF)]
     pub guest: PathBuf,
+    /// The aggregation guest ELF (for aggregate proofs).
+    #[arg(long, default_value = DEFAULT_AGGREGATE_ELF)]
+    pub aggregate_guest: PathBuf,
 }
 
 /// `mosaic prover …`.
@@ -69,11 +108,15 @@ mod imp {
         missing()
     }
 
+    pub fn aggregate(_: AggregateArgs) -> anyhow::Result<()> {
+        missing()
+    }
+
     pub fn prover(_: ProverCommand) -> anyhow::Result<()> {
         missing()
     }
 
-    pub fn spawn_background_prover(_: &mosaic_node::Node, _: &std::path::Path, _: bool) -> anyhow::Result<()> {
+    pub fn spawn_background_prover(_: &mosaic_node::Node, _: &std::path::Path, _: bool, _: u64) -> anyhow::Result<()> {
         missing()
     }
 }
@@ -84,7 +127,10 @@ mod imp {
     use crate::config::{open_devnet_chain, DevnetConfig};
     use anyhow::Context;
     use mosaic_node::Node;
-    use mosaic_prover::{posted_batch_witness, BatchProof, BatchWitness, Executed, Guest, ProofKind};
+    use mosaic_prover::{
+        posted_batch_witness, AggregateJournal, Aggregator, BatchProof, BatchWitness, Executed, Guest, Journal,
+        ProofFile, ProofKind,
+    };
     use mosaic_rollup::{BatchRecord, ProofDir};
     use std::{
         path::Path,
@@ -93,8 +139,14 @@ mod imp {
     use tracing::{info, warn};
 
     fn load(guest: &std::path::Path) -> anyhow::Result<Guest> {
-        let guest = Guest::load(guest)?;
-        println!("guest program: ELF keccak {}", guest.elf_hash);
+        load_with(guest, DEFAULT_SEGMENT_MEMORY_GIB)
+    }
+
+    fn load_with(guest: &std::path::Path, segment_memory_gib: u64) -> anyhow::Result<Guest> {
+        anyhow::ensure!(segment_memory_gib >= 1, "the segment memory must be at least 1 GiB");
+        let bytes = usize::try_from(segment_memory_gib << 30).context("segment memory too large")?;
+        let guest = Guest::load_with_segment_memory(guest, bytes)?;
+        println!("guest program: ELF keccak {}", guest.elf_hash());
         Ok(guest)
     }
 
@@ -109,7 +161,7 @@ mod imp {
         let record = BatchRecord::load(&node, args.batch)?
             .with_context(|| format!("this node has no record of batch {}", args.batch))?;
         let (witness, executed) = witness_for(&node, &record)?;
-        let guest = load(&args.guest)?;
+        let guest = load_with(&args.guest, args.segment_memory_gib)?;
         let kind = if args.recursive { ProofKind::Recursive } else { ProofKind::App };
         println!(
             "proving batch {} (blocks {}..={}, {} transactions, {kind:?} proof): key generation and proving take minutes",
@@ -135,15 +187,33 @@ mod imp {
 
     pub fn verify(args: VerifyArgs) -> anyhow::Result<()> {
         let bytes = std::fs::read(&args.file).with_context(|| format!("reading {}", args.file.display()))?;
-        let proof = BatchProof::decode(&bytes)?;
         let guest = load(&args.guest)?;
         let started = Instant::now();
-        let j = guest.verify(&proof).context("the proof does not verify")?;
-        println!(
-            "valid {:?} proof ({:.1} s, including key generation). Journal:",
-            proof.kind,
-            started.elapsed().as_secs_f64()
-        );
+        match ProofFile::decode(&bytes)? {
+            ProofFile::Batch(proof) => {
+                let j = guest.verify(&proof).context("the proof does not verify")?;
+                println!(
+                    "valid {:?} proof ({:.1} s, including key generation). Journal:",
+                    proof.kind,
+                    started.elapsed().as_secs_f64()
+                );
+                print_journal(&j);
+            }
+            ProofFile::Aggregate(proof) => {
+                let aggregator = Aggregator::load(&guest, &args.aggregate_guest)?;
+                let j = aggregator.verify(&proof).context("the proof does not verify")?;
+                println!(
+                    "valid aggregate proof of {} batches ({:.1} s, including key generation). Journal:",
+                    j.batches,
+                    started.elapsed().as_secs_f64()
+                );
+                print_aggregate_journal(&j);
+            }
+        }
+        Ok(())
+    }
+
+    fn print_journal(j: &Journal) {
         println!("  chainId          {}", j.chain_id);
         println!("  configHash       {}", j.config_hash);
         println!("  prevStateRoot    {}", j.prev_state_root);
@@ -156,23 +226,77 @@ mod imp {
         println!("  l1MessagesHash   {}", j.l1_messages_hash);
         println!("  withdrawalsRoot  {}", j.withdrawals_root);
         println!("  journal hash     {}", j.hash());
+    }
+
+    fn print_aggregate_journal(j: &AggregateJournal) {
+        println!("  batchProgram     {}", j.batch_program);
+        println!("  batches          {}", j.batches);
+        println!("  chainId          {}", j.chain_id);
+        println!("  configHash       {}", j.config_hash);
+        println!("  prevStateRoot    {}", j.prev_state_root);
+        println!("  postStateRoot    {}", j.post_state_root);
+        println!("  prevBlockHash    {}", j.prev_block_hash);
+        println!("  lastBlockHash    {}", j.last_block_hash);
+        println!("  lastBlock        {}", j.last_block);
+        println!("  l1MessageCursor  {}", j.l1_message_cursor);
+        println!("  l1MessagesHash   {}", j.l1_messages_hash);
+        println!("  journalsHash     {}", j.journals_hash);
+        println!("  journal hash     {}", j.hash());
+    }
+
+    pub fn aggregate(args: AggregateArgs) -> anyhow::Result<()> {
+        anyhow::ensure!(args.first >= 1 && args.count >= 1, "batches are numbered from 1; --count must be at least 1");
+        let dir = args
+            .proofs
+            .clone()
+            .unwrap_or_else(|| args.data_dir.clone().unwrap_or_else(crate::config::default_data_dir).join("proofs"));
+        let last = args.first + args.count - 1;
+        let proofs = (args.first..=last)
+            .map(|i| {
+                let path = dir.join(format!("batch-{i}.proof"));
+                let bytes = std::fs::read(&path).with_context(|| {
+                    format!("reading {} (prove batch {i} with `mosaic prove --batch {i} --recursive`)", path.display())
+                })?;
+                Ok(BatchProof::decode(&bytes)?)
+            })
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        let guest = load(&args.guest)?;
+        println!("aggregating batches {}..={last}: key generation and proving take minutes", args.first);
+        let started = Instant::now();
+        let aggregator = Aggregator::load(&guest, &args.aggregate_guest)?;
+        let proof = aggregator.prove(&proofs)?;
+        let out = args.out.unwrap_or_else(|| dir.join(format!("aggregate-{}-{last}.proof", args.first)));
+        let bytes = proof.encode();
+        std::fs::write(&out, &bytes).with_context(|| format!("writing {}", out.display()))?;
+        println!(
+            "wrote {} ({} bytes) in {:.1} s; aggregate journal hash {}",
+            out.display(),
+            bytes.len(),
+            started.elapsed().as_secs_f64(),
+            proof.journal.hash()
+        );
         Ok(())
     }
 
-    pub fn spawn_background_prover(node: &Node, guest: &Path, recursive: bool) -> anyhow::Result<()> {
+    pub fn spawn_background_prover(
+        node: &Node,
+        guest: &Path,
+        recursive: bool,
+        segment_memory_gib: u64,
+    ) -> anyhow::Result<()> {
         let kind = if recursive { ProofKind::Recursive } else { ProofKind::App };
         let (node, path) = (node.clone(), guest.to_path_buf());
         // OpenVM's SDK is not Send: the prover thread loads the guest itself and reports back.
         let (loaded, outcome) = std::sync::mpsc::channel();
         std::thread::Builder::new().name("prover".into()).spawn(move || {
-            let guest = match Guest::load(&path) {
+            let guest = match load_with(&path, segment_memory_gib) {
                 Ok(guest) => guest,
                 Err(e) => {
                     let _ = loaded.send(Err(format!("--prover cpu: {e}")));
                     return;
                 }
             };
-            info!(elf = %guest.elf_hash, ?kind, "background prover started");
+            info!(elf = %guest.elf_hash(), ?kind, "background prover started");
             let _ = loaded.send(Ok(()));
             background_prover(node, guest, kind)
         })?;
@@ -239,10 +363,11 @@ mod imp {
                 let commit = guest.program_commit()?;
                 println!("app_exe_commit {}", commit.app_exe_commit);
                 println!("app_vm_commit  {}", commit.app_vm_commit);
+                println!("batch_program  {}  (what aggregate journals name)", commit.program_id);
                 Ok(())
             }
         }
     }
 }
 
-pub use imp::{prove, prover, spawn_background_prover, verify};
+pub use imp::{aggregate, prove, prover, spawn_background_prover, verify};

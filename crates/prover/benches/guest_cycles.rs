@@ -1,26 +1,54 @@
 //! Guest cycles per batch, from OpenVM's metered executor (the first run generates the app proving key,
-//! which takes minutes): a one-transfer batch and a 16-transfer batch, signed and signature-less; the
-//! difference gives the marginal cycles of one ETH transfer. Needs `scripts/build-guest.sh` first.
+//! which takes minutes):
+//! * one-transfer and 16-transfer batches of ETH transfers from distinct senders, signed and
+//!   signature-less (the difference gives the marginal cycles of one ETH transfer);
+//! * on a MultiVM chain, a batch of 1 and of 9 of each workload — ETH transfer, ERC-20 transfer in the
+//!   EVM and in Wasm, a Solidity AMM swap over Wasm tokens (cross-VM), a deposit, a withdrawal — whose
+//!   difference gives the marginal cycles per transaction, split by phase with the profile guest
+//!   (`guest/profile`: the batch guest's work cut off after each phase).
 //!
+//! Needs `scripts/build-guest.sh --profile` and `scripts/build-wasm-contracts.sh` first.
 //! `cargo bench -p mosaic-prover --bench guest_cycles`
 use mosaic_batch::Variant;
-use mosaic_prover::{batch_witness, check_public_value, sample, Guest};
+use mosaic_node::Node;
+use mosaic_prover::{
+    batch_vm, batch_witness, check_public_value,
+    sample::{self, Scenario, Workload},
+    BatchWitness, Guest, GuestRun, OpenVm, ZkVm,
+};
 use std::time::Instant;
+
+fn run(guest: &Guest, node: &Node, block: u64, variant: Variant) -> (GuestRun, BatchWitness) {
+    let (witness, native) = batch_witness(node, block, block, variant).expect("witness");
+    let run = guest.measure(&witness).expect("guest run");
+    check_public_value(run.journal_hash, &native.journal).expect("journal");
+    (run, witness)
+}
+
+/// Cycles of the profile guest's modes 0..=4 on `witness`.
+fn phases(profile: &OpenVm, witness: &BatchWitness) -> [u64; 5] {
+    let bytes = witness.encode();
+    [0u8, 1, 2, 3, 4].map(|mode| profile.measure(&[&[mode][..], &bytes].concat()).expect("profile run").cycles)
+}
+
+/// (witness decoding, batch decoding, signatures, witness indexing, execution and state updates).
+fn split(p: [u64; 5]) -> [i64; 5] {
+    let p = p.map(|c| c as i64);
+    [p[0], p[1] - p[0], p[2] - p[1], p[3] - p[0], p[4] - p[2] - (p[3] - p[0])]
+}
 
 fn main() {
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
     let _enter = rt.enter();
     let guest = Guest::load(&sample::checkout_guest_elf()).expect("guest ELF (run scripts/build-guest.sh)");
-    println!("guest ELF keccak {}", guest.elf_hash);
+    println!("guest ELF keccak {}", guest.elf_hash());
     for variant in [Variant::Signed, Variant::Unsigned] {
         let mut cycles = Vec::new();
         for n in [1usize, 16] {
             let dir = tempfile::tempdir().expect("tempdir");
             let node = sample::chain_with_transfers(dir.path(), n).expect("chain");
-            let (witness, native) = batch_witness(&node, 1, 1, variant).expect("witness");
             let started = Instant::now();
-            let run = guest.measure(&witness).expect("guest run");
-            check_public_value(run.journal_hash, &native.journal).expect("journal");
+            let (run, witness) = run(&guest, &node, 1, variant);
             println!(
                 "{variant:?} batch, {n:>2} ETH transfers: {:>11} cycles, cost {:>13} cells, witness {:>6} B ({:.1} s)",
                 run.cycles,
@@ -31,5 +59,32 @@ fn main() {
             cycles.push(run.cycles);
         }
         println!("{variant:?}: {} cycles per additional ETH transfer", (cycles[1] - cycles[0]) / 15);
+    }
+
+    let profile = batch_vm(&sample::checkout_profile_elf()).expect("profile ELF (scripts/build-guest.sh --profile)");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut chain = Scenario::new(dir.path()).expect("MultiVM chain (run scripts/build-wasm-contracts.sh)");
+    println!("\nMultiVM workloads: signed batches of 1 and of 9 (one sender); per additional transaction:");
+    println!(
+        "| workload | batch of 1 | batch of 9 | per tx | cells per tx | witness decoding | batch decoding | \
+         signature | witness indexing (tree nodes, codes) | execution + state updates |"
+    );
+    println!("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+    for workload in Workload::ALL {
+        let one = chain.batch(workload, 1).expect("batch of 1");
+        let nine = chain.batch(workload, 9).expect("batch of 9");
+        let (a, wa) = run(&guest, &chain.node, one, Variant::Signed);
+        let (b, wb) = run(&guest, &chain.node, nine, Variant::Signed);
+        let (pa, pb) = (phases(&profile, &wa), phases(&profile, &wb));
+        let (sa, sb) = (split(pa), split(pb));
+        let per: Vec<String> = (0..5).map(|i| ((sb[i] - sa[i]) / 8).to_string()).collect();
+        println!(
+            "| {workload:?} | {} | {} | {} | {} | {} |",
+            a.cycles,
+            b.cycles,
+            (b.cycles - a.cycles) / 8,
+            (b.cost - a.cost) / 8,
+            per.join(" | ")
+        );
     }
 }

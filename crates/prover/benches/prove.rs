@@ -21,7 +21,7 @@ fn main() {
     let node = sample::chain_with_transfers(dir.path(), transfers).expect("chain");
     let (witness, native) = batch_witness(&node, 1, 1, Variant::Signed).expect("witness");
     let guest = Guest::load(&sample::checkout_guest_elf()).expect("guest ELF (run scripts/build-guest.sh)");
-    println!("guest ELF keccak {}; batch of {transfers} ETH transfer(s)", guest.elf_hash);
+    println!("guest ELF keccak {}; batch of {transfers} ETH transfer(s)", guest.elf_hash());
     for kind in kinds {
         let t = Instant::now();
         guest.keygen(kind);

@@ -1,6 +1,10 @@
 //! The prover side of Mosaic's batch proofs: builds a batch's witness from the node database
 //! ([`batch_witness`]) and runs the OpenVM guest (`guest/batch`, built by `scripts/build-guest.sh`) on
-//! it ([`Guest`]).
+//! it ([`Guest`]); aggregates recursive batch proofs into one ([`Aggregator`]).
+pub mod aggregate;
+pub mod zkvm;
+
+pub use aggregate::{program_id, AggregateProof, Aggregator, AGGREGATE_GUEST_ELF};
 use alloy_primitives::{keccak256, Bytes, B256};
 use mosaic_batch::Variant;
 use mosaic_node::Node;
@@ -8,16 +12,14 @@ use mosaic_primitives::{Block, Header, L1Message};
 use mosaic_stf::{StateError, StateReader};
 use mosaic_storage::HistoricalState;
 use mosaic_trie::{Node as TreeNode, NodeStore, TrieError};
-pub use mosaic_witness::{BatchWitness, Executed, Journal};
-use mosaic_witness::{ChainSource, Recorder, JOURNAL_LEN};
+pub use mosaic_witness::{AggregateJournal, BatchWitness, Executed, Journal};
+use mosaic_witness::{ChainSource, Recorder, AGGREGATE_JOURNAL_LEN, JOURNAL_LEN};
 use openvm_algebra_circuit::ModularExtension;
 use openvm_ecc_circuit::{WeierstrassExtension, SECP256K1_CONFIG};
-use openvm_sdk::{config::AppConfig, CpuSdk, StdIn};
 use openvm_sdk_config::SdkVmConfig;
-use openvm_stark_backend::codec::{Decode, Encode};
 use openvm_transpiler::elf::Elf;
-use openvm_verify_stark_host::{vk::VmStarkVerifyingKey, VmStarkProof};
 use std::path::Path;
+pub use zkvm::{Metered, OpenVm, ZkVm};
 
 /// Why a witness could not be built or the guest not run.
 #[derive(Debug, thiserror::Error)]
@@ -148,15 +150,28 @@ pub struct GuestRun {
     pub journal_hash: B256,
     /// RISC-V instructions executed.
     pub cycles: u64,
-    /// OpenVM's estimate of the proving cost (trace cells).
+    /// The backend's estimate of the proving cost (OpenVM: trace cells).
     pub cost: u64,
 }
 
+/// The proving memory (OpenVM's own estimate for a segment's traces) at which execution is cut into
+/// another segment. Segments are proven one after another, so this bounds an app proof's memory however
+/// long the batch: a longer batch gets more segments, not more memory. OpenVM's default (15 GiB) plus
+/// the proving keys and the recursion layers would leave no margin under the 20 GB this 24 GB machine
+/// may spend; it does not change the program's commitments.
+pub const DEFAULT_SEGMENT_MEMORY: usize = 8 << 30;
+
 /// The OpenVM configuration the batch guest runs in: RV32IM, IO, Keccak-256, SHA-256, and modular and
-/// short-Weierstrass arithmetic over secp256k1. The guest's `openvm_init.rs` registers the same moduli
-/// and curve in the same order ([`init_file`] generates it).
+/// short-Weierstrass arithmetic over secp256k1, segments bounded by [`DEFAULT_SEGMENT_MEMORY`]. The
+/// guest's `openvm_init.rs` registers the same moduli and curve in the same order ([`init_file`]
+/// generates it).
 pub fn vm_config() -> SdkVmConfig {
-    SdkVmConfig::builder()
+    vm_config_with(DEFAULT_SEGMENT_MEMORY)
+}
+
+/// [`vm_config`] with segments cut at `segment_memory` bytes of estimated proving memory.
+pub fn vm_config_with(segment_memory: usize) -> SdkVmConfig {
+    let mut config = SdkVmConfig::builder()
         .system(Default::default())
         .rv32i(Default::default())
         .rv32m(Default::default())
@@ -166,7 +181,9 @@ pub fn vm_config() -> SdkVmConfig {
         .modular(ModularExtension::new(vec![SECP256K1_CONFIG.modulus.clone(), SECP256K1_CONFIG.scalar.clone()]))
         .ecc(WeierstrassExtension::new(vec![SECP256K1_CONFIG.clone()]))
         .build()
-        .optimize()
+        .optimize();
+    config.system.config.segmentation_max_memory = segment_memory;
+    config
 }
 
 /// The `openvm_init.rs` that [`vm_config`] requires of the guest (what `cargo openvm` would write).
@@ -175,129 +192,113 @@ pub fn init_file() -> String {
     vm_config().generate_init_file_contents().unwrap_or_default()
 }
 
-/// The batch guest program loaded into OpenVM ([`vm_config`], CPU backend).
-pub struct Guest {
-    sdk: CpuSdk,
-    elf: Elf,
-    /// keccak256 of the ELF (identifies the build; the proving commitment derives from it).
-    pub elf_hash: B256,
+/// log2 of the batch guest's stacked trace height (OpenVM app parameters, 100-bit security).
+const BATCH_LOG_STACKED_HEIGHT: usize = openvm_stark_sdk::config::DEFAULT_APP_L_SKIP + 19;
+
+/// The batch guest program loaded into a zkVM: runs it on a [`BatchWitness`], proves a run into a
+/// [`BatchProof`] (checked to reveal the native journal's hash) and verifies one. OpenVM by default.
+pub struct Guest<V: ZkVm = OpenVm> {
+    pub(crate) vm: V,
 }
 
-impl Guest {
-    /// Loads the guest ELF (`guest/out/mosaic-guest-batch.elf`).
+/// Loads an ELF into the batch guest's VM ([`vm_config`], the batch parameters): the batch guest itself,
+/// or the benchmark-only profile guest (`guest/profile`) that shares its configuration.
+pub fn batch_vm(path: &Path) -> Result<OpenVm, ProverError> {
+    OpenVm::load(path, vm_config(), BATCH_LOG_STACKED_HEIGHT)
+}
+
+impl Guest<OpenVm> {
+    /// Loads the batch guest ELF (`guest/out/mosaic-guest-batch.elf`) into OpenVM ([`vm_config`]).
     pub fn load(path: &Path) -> Result<Self, ProverError> {
-        let bytes = std::fs::read(path).map_err(|e| {
-            ProverError::ZkVm(format!("{}: {e} (build it with scripts/build-guest.sh)", path.display()))
-        })?;
-        let elf = Elf::decode(&bytes, 1 << 29).map_err(|e| ProverError::ZkVm(format!("bad guest ELF: {e}")))?;
-        let params = openvm_stark_sdk::config::app_params_with_100_bits_security(
-            openvm_stark_sdk::config::DEFAULT_APP_L_SKIP + 19,
-        );
-        let sdk = CpuSdk::new(AppConfig::new(vm_config(), params), Default::default())
-            .map_err(|e| ProverError::ZkVm(e.to_string()))?;
-        Ok(Self { sdk, elf, elf_hash: keccak256(&bytes) })
+        Ok(Self { vm: batch_vm(path)? })
+    }
+
+    /// [`Guest::load`] with segments cut at `segment_memory` bytes of estimated proving memory instead
+    /// of [`DEFAULT_SEGMENT_MEMORY`] (same program commitments).
+    pub fn load_with_segment_memory(path: &Path, segment_memory: usize) -> Result<Self, ProverError> {
+        Ok(Self { vm: OpenVm::load(path, vm_config_with(segment_memory), BATCH_LOG_STACKED_HEIGHT)? })
+    }
+
+    /// How many segments (app STARKs, proven one after another) a proof of `witness` takes.
+    pub fn segments(&self, witness: &BatchWitness) -> Result<usize, ProverError> {
+        let mut stdin = openvm_sdk::StdIn::default();
+        stdin.write_bytes(&witness.encode());
+        let (_, segments) = self.vm.sdk.execute_metered(self.vm.elf.clone(), stdin).map_err(zkvm_err)?;
+        Ok(segments.len())
+    }
+
+    /// keccak256 of the ELF (identifies the build; the proving commitment derives from it).
+    pub fn elf_hash(&self) -> B256 {
+        self.vm.elf_hash
+    }
+}
+
+impl<V: ZkVm> Guest<V> {
+    /// The batch guest on another backend.
+    pub fn on(vm: V) -> Self {
+        Self { vm }
     }
 
     /// Runs the guest on `witness` without proving (fast, no keys): its public value, keccak256 of the
     /// journal. An invalid batch or a forged witness is an error.
     pub fn execute(&self, witness: &BatchWitness) -> Result<B256, ProverError> {
-        let public =
-            self.sdk.execute(self.elf.clone(), Self::stdin(witness)).map_err(|e| ProverError::ZkVm(e.to_string()))?;
-        journal_hash(&public)
+        journal_hash(&self.vm.execute(&witness.encode())?)
     }
 
-    /// Runs the guest with OpenVM's cost metering: cycles and trace cells (generates the app proving key
-    /// on first use, which takes minutes).
+    /// Runs the guest with the backend's cost metering: cycles and cost (OpenVM generates the app
+    /// proving key on first use, which takes minutes).
     pub fn measure(&self, witness: &BatchWitness) -> Result<GuestRun, ProverError> {
-        let (public, (cost, cycles)) = self
-            .sdk
-            .execute_metered_cost(self.elf.clone(), Self::stdin(witness))
-            .map_err(|e| ProverError::ZkVm(e.to_string()))?;
-        Ok(GuestRun { journal_hash: journal_hash(&public)?, cycles, cost })
+        let run = self.vm.measure(&witness.encode())?;
+        Ok(GuestRun { journal_hash: journal_hash(&run.public)?, cycles: run.cycles, cost: run.cost })
     }
 
     /// Generates the proving keys `kind` needs now (the app key; for recursive proofs also the
     /// aggregation keys) instead of inside the first proof; later calls reuse them.
     pub fn keygen(&self, kind: ProofKind) {
-        let _ = self.sdk.app_pk();
-        if kind == ProofKind::Recursive {
-            let _ = self.sdk.agg_pk();
-        }
+        self.vm.keygen(kind)
     }
 
-    /// Proves the guest's run on `witness`, whose native execution gave `journal` (generates the app,
-    /// and for [`ProofKind::Recursive`] the aggregation, proving keys on first use: minutes). Fails if
-    /// the guest does not reveal `journal`'s hash.
+    /// Proves the guest's run on `witness`, whose native execution gave `journal` (generates the proving
+    /// keys on first use: minutes). Fails if the guest does not reveal `journal`'s hash.
     pub fn prove(&self, witness: &BatchWitness, journal: &Journal, kind: ProofKind) -> Result<BatchProof, ProverError> {
-        let (public, proof) = match kind {
-            ProofKind::App => {
-                let mut prover = self.sdk.app_prover(self.elf.clone()).map_err(zkvm)?;
-                let proof = prover.prove(Self::stdin(witness)).map_err(zkvm)?;
-                let bytes = bitcode::serialize(&proof).map_err(zkvm)?;
-                (field_bytes(&proof.user_public_values.public_values), bytes)
-            }
-            ProofKind::Recursive => {
-                let (proof, _) = self.sdk.prove(self.elf.clone(), Self::stdin(witness), &[]).map_err(zkvm)?;
-                let bytes = proof.encode_to_vec().map_err(zkvm)?;
-                (field_bytes(&proof.user_pvs_proof.public_values), bytes)
-            }
-        };
+        let (public, proof) = self.vm.prove(&witness.encode(), kind)?;
         check_public_value(journal_hash(&public)?, journal)?;
-        let proof = zstd::encode_all(proof.as_slice(), 3).map_err(zkvm)?;
+        let proof = zstd::encode_all(proof.as_slice(), 3).map_err(zkvm_err)?;
         Ok(BatchProof { kind, journal: *journal, proof })
     }
 
-    /// Verifies `proof` against this guest program and returns its journal: the STARK(s) must verify
-    /// under the keys derived from this ELF and the VM configuration, and reveal the journal's hash.
+    /// Verifies `proof` against this guest program and returns its journal: the proof must verify under
+    /// the keys derived from this program and its VM, and reveal the journal's hash.
     pub fn verify(&self, proof: &BatchProof) -> Result<Journal, ProverError> {
-        let bytes = zstd::decode_all(proof.proof.as_slice()).map_err(zkvm)?;
-        let public = match proof.kind {
-            ProofKind::App => {
-                let inner: openvm_circuit::arch::ContinuationVmProof<openvm_sdk::SC> =
-                    bitcode::deserialize(&bytes).map_err(zkvm)?;
-                let exe_commit =
-                    openvm_sdk::prover::verify_app_proof::<Engine>(&self.sdk.app_vk(), &inner).map_err(zkvm)?;
-                let expected = self.sdk.app_prover(self.elf.clone()).map_err(zkvm)?.app_exe_commit();
-                if exe_commit != expected {
-                    return Err(ProverError::ZkVm("the proof is of another program".into()));
-                }
-                field_bytes(&inner.user_public_values.public_values)
-            }
-            ProofKind::Recursive => {
-                let inner = VmStarkProof::decode_from_bytes(&bytes).map_err(zkvm)?;
-                let baseline = self.sdk.prover(self.elf.clone()).map_err(zkvm)?.generate_baseline();
-                let vk = VmStarkVerifyingKey { mvk: self.sdk.agg_vk().as_ref().clone(), baseline };
-                openvm_verify_stark_host::verify_vm_stark_proof_decoded(&vk, &inner).map_err(zkvm)?;
-                field_bytes(&inner.user_pvs_proof.public_values)
-            }
-        };
+        let bytes = zstd::decode_all(proof.proof.as_slice()).map_err(zkvm_err)?;
+        let public = self.vm.verify(proof.kind, &bytes)?;
         check_public_value(journal_hash(&public)?, &proof.journal)?;
         Ok(proof.journal)
     }
 
-    /// The program's commitments (generates the app and aggregation proving keys: minutes).
+    /// The program's commitments (OpenVM generates the app and aggregation proving keys: minutes).
     pub fn program_commit(&self) -> Result<ProgramCommit, ProverError> {
-        let commit = self.sdk.app_commit(self.elf.clone()).map_err(zkvm)?;
-        Ok(ProgramCommit {
-            app_exe_commit: B256::from(*commit.app_exe_commit.as_slice()),
-            app_vm_commit: B256::from(*commit.app_vm_commit.as_slice()),
-        })
-    }
-
-    fn stdin(witness: &BatchWitness) -> StdIn {
-        let mut stdin = StdIn::default();
-        stdin.write_bytes(&witness.encode());
-        stdin
+        self.vm.program_commit()
     }
 }
 
-/// Which proof of a batch.
+/// Reads a guest ELF: the program and keccak256 of the file.
+pub(crate) fn read_elf(path: &Path) -> Result<(Elf, B256), ProverError> {
+    let bytes = std::fs::read(path)
+        .map_err(|e| ProverError::ZkVm(format!("{}: {e} (build it with scripts/build-guest.sh)", path.display())))?;
+    let elf = Elf::decode(&bytes, 1 << 29).map_err(|e| ProverError::ZkVm(format!("bad guest ELF: {e}")))?;
+    Ok((elf, keccak256(&bytes)))
+}
+
+/// Which proof: of one batch (app or recursive), or of several aggregated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ProofKind {
     /// OpenVM's app proof: one STARK per execution segment (size grows with the batch).
     App,
     /// The segments' proofs aggregated by OpenVM's leaf and internal recursion into one STARK.
     Recursive,
+    /// K consecutive recursive batch proofs verified inside the aggregation guest: one STARK.
+    Aggregate,
 }
 
 impl ProofKind {
@@ -305,6 +306,7 @@ impl ProofKind {
         match self {
             Self::App => 1,
             Self::Recursive => 2,
+            Self::Aggregate => 3,
         }
     }
 }
@@ -325,21 +327,31 @@ pub struct BatchProof {
 const PROOF_MAGIC: &[u8; 8] = b"MOSAICPF";
 const PROOF_VERSION: u8 = 1;
 
-impl BatchProof {
-    /// The file bytes: magic, version, kind, the 280-byte journal, the proof.
-    pub fn encode(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(10 + JOURNAL_LEN + self.proof.len());
-        out.extend_from_slice(PROOF_MAGIC);
-        out.push(PROOF_VERSION);
-        out.push(self.kind.tag());
-        out.extend_from_slice(&self.journal.encode());
-        out.extend_from_slice(&self.proof);
-        out
-    }
+/// A proof file: magic, version, kind, the journal (280 bytes for a batch, 288 for an aggregate), the
+/// zstd-compressed proof.
+fn encode_file(kind: ProofKind, journal: &[u8], proof: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(10 + journal.len() + proof.len());
+    out.extend_from_slice(PROOF_MAGIC);
+    out.push(PROOF_VERSION);
+    out.push(kind.tag());
+    out.extend_from_slice(journal);
+    out.extend_from_slice(proof);
+    out
+}
 
-    /// Parses [`BatchProof::encode`]'s bytes.
+/// A proof file of either kind, as `mosaic verify-proof` reads it.
+#[derive(Debug, Clone)]
+pub enum ProofFile {
+    /// An app or recursive proof of one batch.
+    Batch(BatchProof),
+    /// An aggregation of consecutive batches.
+    Aggregate(AggregateProof),
+}
+
+impl ProofFile {
+    /// Parses the bytes [`BatchProof::encode`] or [`AggregateProof::encode`] wrote.
     pub fn decode(bytes: &[u8]) -> Result<Self, ProverError> {
-        let bad = |why: &str| ProverError::ZkVm(format!("not a Mosaic batch proof: {why}"));
+        let bad = |why: &str| ProverError::ZkVm(format!("not a Mosaic proof: {why}"));
         let rest = bytes.strip_prefix(PROOF_MAGIC.as_slice()).ok_or_else(|| bad("wrong magic"))?;
         let (&version, rest) = rest.split_first().ok_or_else(|| bad("truncated"))?;
         if version != PROOF_VERSION {
@@ -349,13 +361,48 @@ impl BatchProof {
         let kind = match tag {
             1 => ProofKind::App,
             2 => ProofKind::Recursive,
+            3 => ProofKind::Aggregate,
             _ => return Err(bad("unknown proof kind")),
         };
-        if rest.len() < JOURNAL_LEN {
+        let len = if kind == ProofKind::Aggregate { AGGREGATE_JOURNAL_LEN } else { JOURNAL_LEN };
+        if rest.len() < len {
             return Err(bad("truncated journal"));
         }
-        let journal = Journal::decode(&rest[..JOURNAL_LEN]).ok_or_else(|| bad("malformed journal"))?;
-        Ok(Self { kind, journal, proof: rest[JOURNAL_LEN..].to_vec() })
+        let (journal, proof) = rest.split_at(len);
+        let proof = proof.to_vec();
+        Ok(match kind {
+            ProofKind::Aggregate => Self::Aggregate(AggregateProof {
+                journal: AggregateJournal::decode(journal).ok_or_else(|| bad("malformed journal"))?,
+                proof,
+            }),
+            kind => Self::Batch(BatchProof {
+                kind,
+                journal: Journal::decode(journal).ok_or_else(|| bad("malformed journal"))?,
+                proof,
+            }),
+        })
+    }
+}
+
+impl BatchProof {
+    /// The file bytes: magic, version, kind, the 280-byte journal, the proof.
+    pub fn encode(&self) -> Vec<u8> {
+        encode_file(self.kind, &self.journal.encode(), &self.proof)
+    }
+
+    /// Parses [`BatchProof::encode`]'s bytes (an aggregate proof is refused).
+    pub fn decode(bytes: &[u8]) -> Result<Self, ProverError> {
+        match ProofFile::decode(bytes)? {
+            ProofFile::Batch(proof) => Ok(proof),
+            ProofFile::Aggregate(_) => Err(ProverError::ZkVm("an aggregate proof, not a batch proof".into())),
+        }
+    }
+}
+
+impl AggregateProof {
+    /// The file bytes: magic, version, kind, the 288-byte aggregate journal, the proof.
+    pub fn encode(&self) -> Vec<u8> {
+        encode_file(ProofKind::Aggregate, &self.journal.encode(), &self.proof)
     }
 }
 
@@ -366,24 +413,17 @@ pub struct ProgramCommit {
     pub app_exe_commit: B256,
     /// OpenVM's commitment to the VM configuration and the recursion verifying keys.
     pub app_vm_commit: B256,
+    /// [`program_id`] of the two: how an aggregate journal names the batch program.
+    pub program_id: B256,
 }
 
 /// The guest's one public value (the first 32 bytes of OpenVM's user public output): the journal hash.
-fn journal_hash(public: &[u8]) -> Result<B256, ProverError> {
+pub(crate) fn journal_hash(public: &[u8]) -> Result<B256, ProverError> {
     public.get(..32).map(B256::from_slice).ok_or_else(|| ProverError::ZkVm("no public value".into()))
 }
 
-/// OpenVM's CPU STARK engine.
-type Engine = openvm_stark_sdk::config::baby_bear_poseidon2::BabyBearPoseidon2CpuEngine;
-
-fn zkvm(e: impl std::fmt::Display) -> ProverError {
+pub(crate) fn zkvm_err(e: impl std::fmt::Display) -> ProverError {
     ProverError::ZkVm(e.to_string())
-}
-
-/// User public values as bytes: OpenVM reveals each byte as one field element.
-fn field_bytes(values: &[openvm_sdk::F]) -> Vec<u8> {
-    use openvm_stark_backend::p3_field::PrimeField32;
-    values.iter().map(|v| v.as_canonical_u32() as u8).collect()
 }
 
 /// Checks the guest's public value against the natively computed journal.
@@ -397,59 +437,103 @@ pub fn check_public_value(revealed: B256, journal: &Journal) -> Result<(), Prove
     Ok(())
 }
 
-/// A throwaway single-sequencer chain with ETH transfers, for the guest's tests and benchmarks.
-pub mod sample {
-    use alloy_consensus::{SignableTransaction, TxEip1559};
-    use alloy_primitives::{Address, TxKind, B256, U256};
-    use alloy_signer::SignerSync;
-    use alloy_signer_local::PrivateKeySigner;
-    use mosaic_node::{Node, NodeConfig, NodeError};
-    use mosaic_primitives::ChainConfig;
-    use std::{
-        path::{Path, PathBuf},
-        time::Duration,
-    };
+/// Throwaway chains for the guests' tests and benchmarks: ETH transfers, and MultiVM scenarios (EVM and
+/// Wasm tokens, a cross-VM swap, deposits, withdrawals).
+pub mod sample;
 
-    /// This checkout's guest ELF ([`super::GUEST_ELF`]), for tests and benchmarks.
-    pub fn checkout_guest_elf() -> PathBuf {
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").join(super::GUEST_ELF)
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A mock backend, for this unit test only: "proves" by echoing a fixed public output, and accepts
+    /// exactly its own proof bytes. It shows what [`Guest`] checks above any [`ZkVm`].
+    struct MockZkVm {
+        public: Vec<u8>,
     }
 
-    /// Opens a node in `dir` (inside a tokio runtime) and seals block 1 with `transfers` ETH transfers
-    /// from distinct funded senders.
-    pub fn chain_with_transfers(dir: &Path, transfers: usize) -> Result<Node, NodeError> {
-        let signers: Vec<PrivateKeySigner> = (0..transfers)
-            .map(|i| PrivateKeySigner::from_bytes(&B256::with_last_byte(i as u8 + 1)).expect("key"))
-            .collect();
-        let node = Node::open(NodeConfig {
-            chain: ChainConfig::default(),
-            data_dir: dir.to_path_buf(),
-            block_time: Duration::ZERO,
-            fee_recipient: Address::repeat_byte(0xfe),
-            pool: Default::default(),
-            genesis_alloc: signers.iter().map(|s| (s.address(), U256::from(10u64).pow(U256::from(19u64)))).collect(),
-            max_tx_size: 128 * 1024,
-            predeploys: vec![],
-        })?;
-        let txs = signers
-            .iter()
-            .map(|s| {
-                let tx = TxEip1559 {
-                    chain_id: ChainConfig::default().chain_id,
-                    nonce: 0,
-                    gas_limit: 21_000,
-                    max_fee_per_gas: 10_000_000_000,
-                    max_priority_fee_per_gas: 1,
-                    to: TxKind::Call(Address::repeat_byte(0xd0)),
-                    value: U256::from(12345),
-                    ..Default::default()
-                };
-                let sig = s.sign_hash_sync(&tx.signature_hash()).expect("sign");
-                (tx.into_signed(sig).into(), s.address())
-            })
-            .collect();
-        node.import_block(node.head().timestamp + 1, Address::repeat_byte(0xfe), &[], txs)
-            .map_err(|e| NodeError::Inconsistent(format!("{e:?}")))?;
-        Ok(node)
+    impl ZkVm for MockZkVm {
+        fn name(&self) -> &'static str {
+            "mock"
+        }
+        fn execute(&self, _: &[u8]) -> Result<Vec<u8>, ProverError> {
+            Ok(self.public.clone())
+        }
+        fn measure(&self, _: &[u8]) -> Result<Metered, ProverError> {
+            Ok(Metered { public: self.public.clone(), cycles: 1, cost: 1 })
+        }
+        fn keygen(&self, _: ProofKind) {}
+        fn prove(&self, _: &[u8], _: ProofKind) -> Result<(Vec<u8>, Vec<u8>), ProverError> {
+            Ok((self.public.clone(), b"mock proof".to_vec()))
+        }
+        fn verify(&self, _: ProofKind, proof: &[u8]) -> Result<Vec<u8>, ProverError> {
+            if proof != b"mock proof" {
+                return Err(ProverError::ZkVm("mock: bad proof".into()));
+            }
+            Ok(self.public.clone())
+        }
+        fn program_commit(&self) -> Result<ProgramCommit, ProverError> {
+            Ok(ProgramCommit { app_exe_commit: B256::ZERO, app_vm_commit: B256::ZERO, program_id: B256::ZERO })
+        }
+    }
+
+    fn witness() -> BatchWitness {
+        BatchWitness {
+            config: Default::default(),
+            parent: Default::default(),
+            ancestors: vec![],
+            data: Default::default(),
+            l1_messages: vec![],
+            signatures: vec![],
+            nodes: vec![],
+            codes: vec![],
+        }
+    }
+
+    #[test]
+    fn guest_holds_any_backend_to_the_native_journal() {
+        let journal = Journal { chain_id: 424242, last_block: 7, ..Default::default() };
+        let honest = Guest::on(MockZkVm { public: journal.hash().to_vec() });
+        assert_eq!(honest.execute(&witness()).unwrap(), journal.hash());
+        let proof = honest.prove(&witness(), &journal, ProofKind::App).unwrap();
+        let file = BatchProof::decode(&proof.encode()).unwrap();
+        assert_eq!(honest.verify(&file).unwrap(), journal);
+        // A claimed journal the proof does not reveal.
+        let mut claim = file.clone();
+        claim.journal.last_block = 8;
+        assert!(honest.verify(&claim).is_err());
+        // Proof bytes the backend refuses.
+        let mut forged = file.clone();
+        forged.proof = zstd::encode_all(&b"other proof"[..], 3).unwrap();
+        assert!(honest.verify(&forged).is_err());
+        // A backend whose guest revealed something else: no proof comes out.
+        let lying = Guest::on(MockZkVm { public: B256::repeat_byte(1).to_vec() });
+        assert!(lying.prove(&witness(), &journal, ProofKind::App).is_err());
+        // No public value at all.
+        let mute = Guest::on(MockZkVm { public: vec![] });
+        assert!(mute.execute(&witness()).is_err());
+    }
+
+    #[test]
+    fn proof_files_round_trip_and_refuse_garbage() {
+        let journal = Journal { chain_id: 1, ..Default::default() };
+        let batch = BatchProof { kind: ProofKind::Recursive, journal, proof: vec![1, 2, 3] };
+        let ProofFile::Batch(back) = ProofFile::decode(&batch.encode()).unwrap() else { panic!("kind") };
+        assert_eq!((back.kind, back.journal, back.proof), (ProofKind::Recursive, journal, vec![1, 2, 3]));
+        let aggregate = AggregateProof {
+            journal: AggregateJournal { batches: 2, chain_id: 1, ..Default::default() },
+            proof: vec![4, 5],
+        };
+        let ProofFile::Aggregate(back) = ProofFile::decode(&aggregate.encode()).unwrap() else { panic!("kind") };
+        assert_eq!((back.journal, back.proof), (aggregate.journal, vec![4, 5]));
+        assert!(BatchProof::decode(&aggregate.encode()).is_err(), "an aggregate read as a batch proof");
+        let bytes = batch.encode();
+        assert!(ProofFile::decode(&bytes[..20]).is_err(), "truncated");
+        assert!(ProofFile::decode(b"NOTAPROOF").is_err(), "magic");
+        let mut other_version = bytes.clone();
+        other_version[8] = 9;
+        assert!(ProofFile::decode(&other_version).is_err(), "version");
+        let mut other_kind = bytes;
+        other_kind[9] = 7;
+        assert!(ProofFile::decode(&other_kind).is_err(), "kind");
     }
 }

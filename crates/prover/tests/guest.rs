@@ -3,7 +3,11 @@
 //! (`scripts/build-guest.sh`; `scripts/check-prover.sh` runs both): without it this test fails.
 use alloy_primitives::B256;
 use mosaic_batch::Variant;
-use mosaic_prover::{batch_witness, check_public_value, sample, Guest};
+use mosaic_prover::{
+    batch_witness, check_public_value,
+    sample::{self, Scenario, Workload},
+    Guest,
+};
 use std::path::Path;
 
 #[test]
@@ -31,15 +35,50 @@ fn guest_reveals_the_journal_of_a_one_transfer_batch() {
     }
 }
 
+/// Every MultiVM scenario — EVM and Wasm ERC-20 transfers, a Solidity AMM swapping Wasm tokens, deposits,
+/// withdrawals, ETH transfers — as its own batch, and all of them as one batch: the guest, run
+/// execute-only on the recorded witness, reveals the journal of the node's own blocks (`batch_witness`
+/// checks that the native re-execution reaches the node's post-state root and block hash).
+#[test]
+fn guest_reaches_the_node_root_for_every_multivm_scenario() {
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let _enter = rt.enter();
+    let dir = tempfile::tempdir().unwrap();
+    let mut chain = Scenario::new(dir.path()).unwrap();
+    let guest = Guest::load(&sample::checkout_guest_elf()).unwrap();
+    let mut blocks = Vec::new();
+    for workload in Workload::ALL {
+        let block = chain.batch(workload, 2).unwrap();
+        blocks.push(block);
+        for variant in [Variant::Signed, Variant::Unsigned] {
+            let (witness, native) = batch_witness(&chain.node, block, block, variant).unwrap();
+            let revealed = guest.execute(&witness).unwrap_or_else(|e| panic!("{workload:?} {variant:?}: {e}"));
+            check_public_value(revealed, &native.journal).unwrap();
+            if workload == Workload::Withdrawal {
+                assert_ne!(native.journal.withdrawals_root, mosaic_primitives::merkle_root(&[]), "no withdrawal");
+            }
+            if workload == Workload::Deposit {
+                assert_eq!(native.journal.l1_message_cursor, 2, "the deposits were consumed");
+            }
+        }
+    }
+    let (first, last) = (blocks[0], blocks[blocks.len() - 1]);
+    let (witness, native) = batch_witness(&chain.node, first, last, Variant::Signed).unwrap();
+    check_public_value(guest.execute(&witness).unwrap(), &native.journal).unwrap();
+}
+
 #[test]
 fn guest_init_file_matches_the_vm_config() {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../guest/batch/openvm_init.rs");
-    let committed = std::fs::read_to_string(&path).unwrap();
-    assert_eq!(
-        committed.trim(),
-        mosaic_prover::init_file().trim(),
-        "guest/batch/openvm_init.rs must register what mosaic_prover::vm_config declares"
-    );
+    // The batch guest and the benchmark-only profile guest run in the same VM.
+    for program in ["batch", "profile"] {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("../../guest/{program}/openvm_init.rs"));
+        let committed = std::fs::read_to_string(&path).unwrap();
+        assert_eq!(
+            committed.trim(),
+            mosaic_prover::init_file().trim(),
+            "guest/{program}/openvm_init.rs must register what mosaic_prover::vm_config declares"
+        );
+    }
 }
 
 #[test]
@@ -57,4 +96,22 @@ fn posted_batch_witness_finds_the_encoding_l1_holds() {
     }
     assert!(mosaic_prover::posted_batch_witness(&node, 1, 1, B256::repeat_byte(9)).is_err(), "no encoding matches");
     assert!(mosaic_prover::posted_batch_witness(&node, 0, 1, B256::ZERO).is_err(), "genesis is in no batch");
+}
+
+/// The memory guard: a smaller segment budget cuts the same batch into more segments (each proven on
+/// its own, so proving memory stays bounded however long the batch), with the same program commitment
+/// and the same result.
+#[test]
+fn a_smaller_segment_budget_splits_a_batch_into_more_segments() {
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let _enter = rt.enter();
+    let dir = tempfile::tempdir().unwrap();
+    let node = sample::chain_with_transfers(dir.path(), 16).unwrap();
+    let (witness, native) = batch_witness(&node, 1, 1, Variant::Signed).unwrap();
+    let default = Guest::load(&sample::checkout_guest_elf()).unwrap();
+    let tight = Guest::load_with_segment_memory(&sample::checkout_guest_elf(), 256 << 20).unwrap();
+    let (few, many) = (default.segments(&witness).unwrap(), tight.segments(&witness).unwrap());
+    eprintln!("16 ETH transfers: {few} segment(s) at the default budget, {many} at 256 MiB");
+    assert!(many > few, "a 256 MiB budget gave {many} segment(s), the default {few}");
+    check_public_value(tight.execute(&witness).unwrap(), &native.journal).unwrap();
 }

@@ -1,7 +1,7 @@
 //! Real proofs of a one-transfer batch (slow: key generation and proving take minutes on two cores, so
 //! ignored by default; `cargo test --release -p mosaic-prover --test prove -- --ignored`). Each proof
 //! verifies against the guest's keys and reveals the node's journal; a changed journal field or proof
-//! byte fails verification.
+//! byte, or another guest program, fails verification.
 use alloy_primitives::B256;
 use mosaic_batch::Variant;
 use mosaic_prover::{batch_witness, sample, BatchProof, Guest, ProofKind};
@@ -28,6 +28,11 @@ fn prove_and_tamper(kind: ProofKind) {
     let mut forged = file.clone();
     forged.proof = zstd::encode_all(raw.as_slice(), 3).unwrap();
     assert!(guest.verify(&forged).is_err(), "a changed proof byte verified");
+    // The same proof checked against another program (one byte of the ELF changed).
+    let other_elf = dir.path().join("other.elf");
+    sample::write_other_program(&sample::checkout_guest_elf(), &other_elf).unwrap();
+    let other = Guest::load(&other_elf).unwrap();
+    assert!(other.verify(&file).is_err(), "a proof verified as another program's");
 }
 
 #[test]

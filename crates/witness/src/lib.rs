@@ -13,6 +13,7 @@
 
 extern crate alloc;
 
+mod aggregate;
 mod exec;
 mod journal;
 mod witness;
@@ -20,6 +21,7 @@ mod witness;
 #[cfg(test)]
 mod tests;
 
+pub use aggregate::{AggregateError, AggregateJournal, AGGREGATE_ENTRY_LEN, AGGREGATE_JOURNAL_LEN};
 pub use exec::{execute_batch, signed_with, BatchInput, Executed, Sources, WitnessError};
 pub use journal::{config_hash, Journal, JOURNAL_LEN};
 pub use witness::{BatchWitness, ChainSource, Recorder, WitnessSources};
