@@ -221,10 +221,7 @@ impl Guest<OpenVm> {
 
     /// How many segments (app STARKs, proven one after another) a proof of `witness` takes.
     pub fn segments(&self, witness: &BatchWitness) -> Result<usize, ProverError> {
-        let mut stdin = openvm_sdk::StdIn::default();
-        stdin.write_bytes(&witness.encode());
-        let (_, segments) = self.vm.sdk.execute_metered(self.vm.elf.clone(), stdin).map_err(zkvm_err)?;
-        Ok(segments.len())
+        self.vm.segments(&witness.encode())
     }
 
     /// keccak256 of the ELF (identifies the build; the proving commitment derives from it).

@@ -6,16 +6,17 @@
 //! ([`crate::Aggregator`]).
 use crate::{program_id, read_elf, zkvm_err, ProgramCommit, ProofKind, ProverError};
 use alloy_primitives::B256;
+use openvm_circuit::system::memory::merkle::public_values::extract_public_values;
 use openvm_sdk::{config::AppConfig, CpuSdk, StdIn};
 use openvm_sdk_config::SdkVmConfig;
+use openvm_sdk_config::SdkVmCpuBuilder;
 use openvm_stark_backend::codec::{Decode, Encode};
-use openvm_stark_sdk::config::baby_bear_poseidon2::Digest;
 use openvm_transpiler::elf::Elf;
 use openvm_verify_stark_host::{
     vk::{VerificationBaseline, VmStarkVerifyingKey},
     VmStarkProof,
 };
-use std::{path::Path, sync::OnceLock};
+use std::{cell::RefCell, path::Path, sync::OnceLock};
 
 /// One metered run: the public output, instructions executed and the backend's proving-cost estimate.
 #[derive(Debug, Clone)]
@@ -53,11 +54,15 @@ pub struct OpenVm {
     pub(crate) elf: Elf,
     /// keccak256 of the ELF file.
     pub elf_hash: B256,
-    /// The program's executable commitment and recursion baseline: computed once (tens of seconds:
-    /// transpiling the ELF and committing to its memory image), then every verification reuses them.
-    exe_commit: OnceLock<Digest>,
+    /// The app prover of the loaded ELF, made once: making it transpiles the ELF and commits to its
+    /// memory image (≈18 s for the batch guest), which metering, app proofs and app verification need.
+    app: RefCell<Option<CpuAppProver>>,
+    /// The recursion baseline (executable and verifying-key commitments), computed once.
     baseline: OnceLock<VerificationBaseline>,
 }
+
+/// OpenVM's app prover for the CPU backend.
+type CpuAppProver = openvm_sdk::prover::AppProver<Engine, SdkVmCpuBuilder>;
 
 impl OpenVm {
     /// Loads the ELF at `path` into a VM with `config`, proving at log stacked height
@@ -66,16 +71,28 @@ impl OpenVm {
         let (elf, elf_hash) = read_elf(path)?;
         let params = openvm_stark_sdk::config::app_params_with_100_bits_security(log_stacked_height);
         let sdk = CpuSdk::new(AppConfig::new(config, params), Default::default()).map_err(zkvm_err)?;
-        Ok(Self { sdk, elf, elf_hash, exe_commit: OnceLock::new(), baseline: OnceLock::new() })
+        Ok(Self { sdk, elf, elf_hash, app: RefCell::new(None), baseline: OnceLock::new() })
     }
 
-    /// The app executable commitment of the loaded ELF (cached).
-    fn exe_commit(&self) -> Result<Digest, ProverError> {
-        if let Some(c) = self.exe_commit.get() {
-            return Ok(*c);
-        }
-        let c = self.sdk.app_prover(self.elf.clone()).map_err(zkvm_err)?.app_exe_commit();
-        Ok(*self.exe_commit.get_or_init(|| c))
+    /// Runs `f` with the (cached) app prover of the loaded ELF.
+    fn with_app<R>(&self, f: impl FnOnce(&mut CpuAppProver) -> Result<R, ProverError>) -> Result<R, ProverError> {
+        let mut slot = self.app.borrow_mut();
+        let prover = match slot.as_mut() {
+            Some(prover) => prover,
+            None => slot.insert(self.sdk.app_prover(self.elf.clone()).map_err(zkvm_err)?),
+        };
+        f(prover)
+    }
+
+    /// The segments a proof of a run on `input` takes (OpenVM's metered execution).
+    pub fn segments(&self, input: &[u8]) -> Result<usize, ProverError> {
+        self.with_app(|app| {
+            let (vm, exe) = (app.vm(), app.exe());
+            let interpreter = vm.metered_interpreter(&exe).map_err(zkvm_err)?;
+            let (segments, _) =
+                interpreter.execute_metered(Self::stdin(input), vm.build_metered_ctx(&exe)).map_err(zkvm_err)?;
+            Ok(segments.len())
+        })
     }
 
     /// The recursion baseline of the loaded ELF (cached; generates the aggregation keys).
@@ -104,9 +121,15 @@ impl ZkVm for OpenVm {
     }
 
     fn measure(&self, input: &[u8]) -> Result<Metered, ProverError> {
-        let (public, (cost, cycles)) =
-            self.sdk.execute_metered_cost(self.elf.clone(), Self::stdin(input)).map_err(zkvm_err)?;
-        Ok(Metered { public, cycles, cost })
+        // What `Sdk::execute_metered_cost` does, on the cached app prover.
+        self.with_app(|app| {
+            let (vm, exe) = (app.vm(), app.exe());
+            let interpreter = vm.metered_cost_interpreter(&exe).map_err(zkvm_err)?;
+            let (ctx, state) =
+                interpreter.execute_metered_cost(Self::stdin(input), vm.build_metered_cost_ctx()).map_err(zkvm_err)?;
+            let public = extract_public_values(vm.config().as_ref().num_public_values, &state.memory.memory);
+            Ok(Metered { public, cycles: ctx.instret, cost: ctx.cost })
+        })
     }
 
     fn keygen(&self, kind: ProofKind) {
@@ -118,12 +141,11 @@ impl ZkVm for OpenVm {
 
     fn prove(&self, input: &[u8], kind: ProofKind) -> Result<(Vec<u8>, Vec<u8>), ProverError> {
         match kind {
-            ProofKind::App => {
-                let mut prover = self.sdk.app_prover(self.elf.clone()).map_err(zkvm_err)?;
-                let proof = prover.prove(Self::stdin(input)).map_err(zkvm_err)?;
+            ProofKind::App => self.with_app(|app| {
+                let proof = app.prove(Self::stdin(input)).map_err(zkvm_err)?;
                 let bytes = bitcode::serialize(&proof).map_err(zkvm_err)?;
                 Ok((field_bytes(&proof.user_public_values.public_values), bytes))
-            }
+            }),
             ProofKind::Recursive => {
                 let (proof, _) = self.sdk.prove(self.elf.clone(), Self::stdin(input), &[]).map_err(zkvm_err)?;
                 let bytes = proof.encode_to_vec().map_err(zkvm_err)?;
@@ -140,7 +162,7 @@ impl ZkVm for OpenVm {
                     bitcode::deserialize(proof).map_err(zkvm_err)?;
                 let exe_commit =
                     openvm_sdk::prover::verify_app_proof::<Engine>(&self.sdk.app_vk(), &inner).map_err(zkvm_err)?;
-                if exe_commit != self.exe_commit()? {
+                if exe_commit != self.with_app(|app| Ok(app.app_exe_commit()))? {
                     return Err(ProverError::ZkVm("the proof is of another program".into()));
                 }
                 Ok(field_bytes(&inner.user_public_values.public_values))
