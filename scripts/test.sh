@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh clone: installs what the tests need (Foundry, solc, viem from npm;
 # rust-src, the wasm32 target), then formatting, lints, the zkVM cross-build of the STF, the OpenVM batch
-# guest, the Wasm example contracts, the Solidity contract tests, every Rust unit and integration test
+# and aggregation guests, the Wasm example contracts, the Solidity contract tests, every Rust unit and integration test
 # (which start the real node and drive it with alloy, cast/forge and viem), and one real zk proof.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,7 +24,7 @@ step "Wasm contracts: SDK + examples for wasm32, checked for imports, entry poin
 scripts/build-wasm-contracts.sh --locked
 (cd wasm && unset RUSTFLAGS && cargo clippy --release --locked --target wasm32-unknown-unknown -- -D warnings)
 
-step "zkVM guest: the batch program for OpenVM (riscv32im, guest/out/mosaic-guest-batch.elf)"
+step "zkVM guests: the batch and aggregation programs for OpenVM (riscv32im, guest/out/mosaic-guest-{batch,aggregate}.elf)"
 (cd guest && cargo fmt --all --check)
 scripts/build-guest.sh --locked
 

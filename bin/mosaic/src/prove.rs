@@ -144,10 +144,27 @@ mod imp {
 
     fn load_with(guest: &std::path::Path, segment_memory_gib: u64) -> anyhow::Result<Guest> {
         anyhow::ensure!(segment_memory_gib >= 1, "the segment memory must be at least 1 GiB");
+        // A segment that cannot fit in this machine's memory would be killed mid-proof (taking a devnet
+        // with it): refuse the budget up front instead.
+        if let Some(total) = total_memory_gib() {
+            anyhow::ensure!(
+                segment_memory_gib < total,
+                "a segment budget of {segment_memory_gib} GiB does not fit in this machine's {total} GiB; \
+                 lower --segment-memory-gib / --prover-segment-memory-gib"
+            );
+        }
         let bytes = usize::try_from(segment_memory_gib << 30).context("segment memory too large")?;
         let guest = Guest::load_with_segment_memory(guest, bytes)?;
         println!("guest program: ELF keccak {}", guest.elf_hash());
         Ok(guest)
+    }
+
+    /// Physical memory, GiB (Linux `/proc/meminfo`; `None` elsewhere).
+    fn total_memory_gib() -> Option<u64> {
+        let info = std::fs::read_to_string("/proc/meminfo").ok()?;
+        let line = info.lines().find(|l| l.starts_with("MemTotal:"))?;
+        let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+        Some(kib >> 20)
     }
 
     /// The witness of a recorded batch, in the encoding whose hash L1 holds.

@@ -210,7 +210,7 @@ pub fn batch_vm(path: &Path) -> Result<OpenVm, ProverError> {
 impl Guest<OpenVm> {
     /// Loads the batch guest ELF (`guest/out/mosaic-guest-batch.elf`) into OpenVM ([`vm_config`]).
     pub fn load(path: &Path) -> Result<Self, ProverError> {
-        Ok(Self { vm: batch_vm(path)? })
+        Self::load_with_segment_memory(path, DEFAULT_SEGMENT_MEMORY)
     }
 
     /// [`Guest::load`] with segments cut at `segment_memory` bytes of estimated proving memory instead
