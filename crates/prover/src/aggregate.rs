@@ -7,7 +7,7 @@
 use crate::{
     journal_hash,
     zkvm::{field_bytes, Engine},
-    zkvm_err, BatchProof, Guest, ProofKind, ProverError,
+    zkvm_err, BatchProof, Guest, OpenVm, ProofKind, ProverError,
 };
 use alloy_primitives::{keccak256, B256};
 use mosaic_witness::{AggregateJournal, Journal};
@@ -22,16 +22,12 @@ use openvm_sdk_config::{
 };
 use openvm_stark_backend::codec::{Decode, Encode};
 use openvm_stark_sdk::config::{baby_bear_poseidon2::Digest, hook_params_with_100_bits_security};
-use openvm_transpiler::elf::Elf;
 use openvm_verify_stark_circuit::{
     default_verify_stark_circuit_params,
     extension::{get_deferral_state, get_raw_deferral_results},
     prover::{DeferredVerifyCpuCircuitProver, DeferredVerifyCpuProver},
 };
-use openvm_verify_stark_host::{
-    vk::{VerificationBaseline, VmStarkVerifyingKey},
-    VmStarkProof,
-};
+use openvm_verify_stark_host::{vk::VmStarkVerifyingKey, VmStarkProof};
 use std::path::Path;
 
 /// Where `scripts/build-guest.sh` puts the aggregation guest ELF, relative to the repository root.
@@ -70,10 +66,8 @@ pub fn program_id(app_exe_commit: Digest, app_vm_commit: Digest) -> B256 {
 /// The aggregation program loaded into OpenVM, bound to one batch program whose recursive proofs it
 /// aggregates.
 pub struct Aggregator {
-    sdk: CpuSdk,
-    elf: Elf,
-    /// keccak256 of the aggregation guest's ELF.
-    pub elf_hash: B256,
+    /// The aggregation guest in its SDK (RV32IM, IO, Keccak, the verify-stark deferral).
+    program: OpenVm,
     /// The batch program ([`program_id`]) whose proofs this aggregates and whose id every aggregate
     /// journal must carry.
     pub batch_program: B256,
@@ -81,20 +75,17 @@ pub struct Aggregator {
     child_vk: VmStarkVerifyingKey,
     /// The verify-stark circuit's cached commit, folded into each input commit.
     cached_commit: Digest,
-    /// The aggregation program's own baseline (computed on first verification or proof).
-    baseline: std::sync::OnceLock<VerificationBaseline>,
 }
 
 impl Aggregator {
     /// Loads the aggregation guest ELF for the proofs of `batch`. Generates the batch guest's recursion
     /// keys and the deferral circuits' keys: minutes.
     pub fn load(batch: &Guest, path: &Path) -> Result<Self, ProverError> {
-        let (elf, elf_hash) = crate::read_elf(path)?;
         let batch = &batch.vm;
         let batch_baseline = batch.baseline()?;
-        let batch_program = program_id(batch_baseline.app_exe_commit, batch.sdk.agg_prover().vm_or_hook_commit());
-
         let agg = batch.sdk.agg_prover();
+        let batch_program = program_id(batch_baseline.app_exe_commit, agg.vm_or_hook_commit());
+
         let recursive = &agg.internal_recursive_prover;
         let recursive_commit = recursive
             .get_self_vk_pcs_data()
@@ -132,18 +123,33 @@ impl Aggregator {
             .ok_or_else(|| ProverError::ZkVm("no verify-stark circuit commit".into()))?
             .into();
         let child_vk = VmStarkVerifyingKey { mvk: batch.sdk.agg_vk().as_ref().clone(), baseline: batch_baseline };
-        Ok(Self { sdk, elf, elf_hash, batch_program, child_vk, cached_commit, baseline: Default::default() })
+        Ok(Self { program: OpenVm::with_sdk(sdk, path)?, batch_program, child_vk, cached_commit })
     }
 
-    fn vk(&self) -> Result<VmStarkVerifyingKey, ProverError> {
-        let baseline = match self.baseline.get() {
-            Some(b) => b.clone(),
-            None => {
-                let b = self.sdk.prover(self.elf.clone()).map_err(zkvm_err)?.generate_baseline();
-                self.baseline.get_or_init(|| b).clone()
+    /// keccak256 of the aggregation guest's ELF.
+    pub fn elf_hash(&self) -> B256 {
+        self.program.elf_hash
+    }
+
+    /// The aggregation guest's input for `starks` (batch proofs, verified here on the host) claimed to
+    /// prove `journals`: per proof its verify-stark input commit and the journal, and the deferral state
+    /// the guest's verify-stark calls read. Every proof must be of this aggregator's batch program.
+    fn guest_input(&self, starks: &[VmStarkProof], journals: &[Journal]) -> Result<StdIn, ProverError> {
+        let raws = get_raw_deferral_results(&self.child_vk, starks, self.cached_commit).map_err(zkvm_err)?;
+        let mut input = Vec::with_capacity(raws.len() * mosaic_witness::AGGREGATE_ENTRY_LEN);
+        for (raw, journal) in raws.iter().zip(journals) {
+            if raw.output_raw.get(..64).map(keccak256) != Some(self.batch_program) {
+                return Err(ProverError::ZkVm("a proof is of another batch program".into()));
             }
-        };
-        Ok(VmStarkVerifyingKey { mvk: self.sdk.agg_vk().as_ref().clone(), baseline })
+            input.extend_from_slice(&raw.input);
+            input.extend_from_slice(&journal.encode());
+        }
+        let mut stdin = StdIn::default();
+        stdin.write_bytes(&input);
+        stdin.deferrals =
+            vec![get_deferral_state(&self.child_vk, starks, self.cached_commit, VERIFY_STARK as u32)
+                .map_err(zkvm_err)?];
+        Ok(stdin)
     }
 
     /// The batch program (as [`program_id`]) that the verify-stark circuit reads out of `proof`, after
@@ -170,25 +176,11 @@ impl Aggregator {
     pub fn prove(&self, proofs: &[BatchProof]) -> Result<AggregateProof, ProverError> {
         let journal = self.journal(proofs)?;
         let starks = proofs.iter().map(recursive_stark).collect::<Result<Vec<_>, _>>()?;
-        // Verifies every batch STARK on the host as it derives the input commits.
-        let raws = get_raw_deferral_results(&self.child_vk, &starks, self.cached_commit).map_err(zkvm_err)?;
-        let mut input = Vec::with_capacity(proofs.len() * mosaic_witness::AGGREGATE_ENTRY_LEN);
-        for (raw, proof) in raws.iter().zip(proofs) {
-            let program = raw.output_raw.get(..64).map(keccak256);
-            if program != Some(self.batch_program) {
-                return Err(ProverError::ZkVm("a proof is of another batch program".into()));
-            }
-            input.extend_from_slice(&raw.input);
-            input.extend_from_slice(&proof.journal.encode());
-        }
-        let mut stdin = StdIn::default();
-        stdin.write_bytes(&input);
-        stdin.deferrals =
-            vec![get_deferral_state(&self.child_vk, &starks, self.cached_commit, VERIFY_STARK as u32)
-                .map_err(zkvm_err)?];
+        let journals: Vec<Journal> = proofs.iter().map(|p| p.journal).collect();
+        let stdin = self.guest_input(&starks, &journals)?;
         let deferred = vec![DeferralInput::from_inputs(&starks)];
-        let (stark, baseline) = self.sdk.prove(self.elf.clone(), stdin, &deferred).map_err(zkvm_err)?;
-        let _ = self.baseline.set(baseline);
+        let (stark, baseline) = self.program.sdk.prove(self.program.elf.clone(), stdin, &deferred).map_err(zkvm_err)?;
+        let _ = self.program.baseline.set(baseline);
         let revealed = journal_hash(&field_bytes(&stark.user_pvs_proof.public_values))?;
         if revealed != journal.hash() {
             return Err(ProverError::ZkVm(format!(
@@ -209,7 +201,9 @@ impl Aggregator {
         }
         let bytes = zstd::decode_all(proof.proof.as_slice()).map_err(zkvm_err)?;
         let stark = VmStarkProof::decode_from_bytes(&bytes).map_err(zkvm_err)?;
-        openvm_verify_stark_host::verify_vm_stark_proof_decoded(&self.vk()?, &stark).map_err(zkvm_err)?;
+        let vk =
+            VmStarkVerifyingKey { mvk: self.program.sdk.agg_vk().as_ref().clone(), baseline: self.program.baseline()? };
+        openvm_verify_stark_host::verify_vm_stark_proof_decoded(&vk, &stark).map_err(zkvm_err)?;
         let revealed = journal_hash(&field_bytes(&stark.user_pvs_proof.public_values))?;
         if revealed != proof.journal.hash() {
             return Err(ProverError::ZkVm(format!(
@@ -225,18 +219,8 @@ impl Aggregator {
     /// the guest refuses.
     pub fn execute(&self, proofs: &[BatchProof], journals: &[Journal]) -> Result<B256, ProverError> {
         let starks = proofs.iter().map(recursive_stark).collect::<Result<Vec<_>, _>>()?;
-        let raws = get_raw_deferral_results(&self.child_vk, &starks, self.cached_commit).map_err(zkvm_err)?;
-        let mut input = Vec::new();
-        for (raw, journal) in raws.iter().zip(journals) {
-            input.extend_from_slice(&raw.input);
-            input.extend_from_slice(&journal.encode());
-        }
-        let mut stdin = StdIn::default();
-        stdin.write_bytes(&input);
-        stdin.deferrals =
-            vec![get_deferral_state(&self.child_vk, &starks, self.cached_commit, VERIFY_STARK as u32)
-                .map_err(zkvm_err)?];
-        let public = self.sdk.execute(self.elf.clone(), stdin).map_err(zkvm_err)?;
+        let stdin = self.guest_input(&starks, journals)?;
+        let public = self.program.sdk.execute(self.program.elf.clone(), stdin).map_err(zkvm_err)?;
         journal_hash(&public)
     }
 }

@@ -58,7 +58,7 @@ pub struct OpenVm {
     /// memory image (≈18 s for the batch guest), which metering, app proofs and app verification need.
     app: RefCell<Option<CpuAppProver>>,
     /// The recursion baseline (executable and verifying-key commitments), computed once.
-    baseline: OnceLock<VerificationBaseline>,
+    pub(crate) baseline: OnceLock<VerificationBaseline>,
 }
 
 /// OpenVM's app prover for the CPU backend.
@@ -68,9 +68,14 @@ impl OpenVm {
     /// Loads the ELF at `path` into a VM with `config`, proving at log stacked height
     /// `log_stacked_height` (100-bit security).
     pub fn load(path: &Path, config: SdkVmConfig, log_stacked_height: usize) -> Result<Self, ProverError> {
-        let (elf, elf_hash) = read_elf(path)?;
         let params = openvm_stark_sdk::config::app_params_with_100_bits_security(log_stacked_height);
         let sdk = CpuSdk::new(AppConfig::new(config, params), Default::default()).map_err(zkvm_err)?;
+        Self::with_sdk(sdk, path)
+    }
+
+    /// Loads the ELF at `path` into an SDK built elsewhere (the aggregation program's, with deferrals).
+    pub(crate) fn with_sdk(sdk: CpuSdk, path: &Path) -> Result<Self, ProverError> {
+        let (elf, elf_hash) = read_elf(path)?;
         Ok(Self { sdk, elf, elf_hash, app: RefCell::new(None), baseline: OnceLock::new() })
     }
 
