@@ -21,7 +21,7 @@ source scripts/tools-env.sh
 (cd contracts && forge build --quiet)
 mkdir -p contracts/artifacts
 status=0
-for name in Rollup Bridge AttestationVerifier L2Bridge; do
+for name in Rollup Bridge AttestationVerifier SnarkVerifier L2Bridge; do
   out=contracts/artifacts/$name.json
   tmp=$(mktemp)
   node -e '
@@ -45,4 +45,46 @@ process.stdout.write(JSON.stringify(o, null, 1) + "\n");' "$PWD/contracts/out/$n
     echo "build-contracts: wrote $out"
   fi
 done
+# The generated halo2 verifier (contracts/verifier/Halo2Verifier.sol, from the SNARK verifying key:
+# scripts/update-snark-fixture.sh) is kept out of forge's sources: solcjs runs out of wasm memory in the
+# Yul optimizer on its ≈100 KB of assembly, and without an optimizer it is 421 bytes over EIP-170's
+# 24,576-byte limit. Compiled here with the legacy optimizer (runs 1, Yul optimizer off) it is ≈24.5 KB.
+out=contracts/artifacts/Halo2Verifier.json
+tmp=$(mktemp)
+node - "$PWD/contracts/verifier/Halo2Verifier.sol" "$MOSAIC_TOOLS/node_modules/solc" >"$tmp" <<'JS'
+const fs = require("fs");
+const solc = require(process.argv[3]);
+const input = {
+  language: "Solidity",
+  sources: { "Halo2Verifier.sol": { content: fs.readFileSync(process.argv[2], "utf8") } },
+  settings: {
+    optimizer: { enabled: true, runs: 1, details: { yul: false } },
+    evmVersion: "prague",
+    metadata: { appendCBOR: false, bytecodeHash: "none" },
+    outputSelection: { "*": { "*": ["abi", "evm.bytecode.object", "evm.deployedBytecode.object"] } },
+  },
+};
+const out = JSON.parse(solc.compile(JSON.stringify(input)));
+const errors = (out.errors || []).filter((e) => e.severity === "error" || /exceeds 24576/.test(e.message));
+if (errors.length) {
+  process.stderr.write(errors.map((e) => e.formattedMessage || e.message).join("\n"));
+  process.exit(1);
+}
+const c = out.contracts["Halo2Verifier.sol"].Halo2Verifier;
+const o = { abi: c.abi, bytecode: "0x" + c.evm.bytecode.object, deployedBytecode: "0x" + c.evm.deployedBytecode.object };
+process.stdout.write(JSON.stringify(o, null, 1) + "\n");
+JS
+chmod 644 "$tmp"
+if $check; then
+  if [[ ! -f "$out" ]] || ! cmp -s "$tmp" "$out"; then
+    echo "build-contracts: $out is missing or stale; run scripts/build-contracts.sh and commit it" >&2
+    status=1
+  else
+    echo "build-contracts: $out matches contracts/verifier"
+  fi
+  rm -f "$tmp"
+else
+  mv "$tmp" "$out"
+  echo "build-contracts: wrote $out ($(( ($(node -p 'require(process.argv[1]).deployedBytecode.length' "$PWD/$out") - 2) / 2 )) bytes of code)"
+fi
 exit $status

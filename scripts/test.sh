@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh clone: installs what the tests need (Foundry, solc, viem from npm;
 # rust-src, the wasm32 target), then formatting, lints, the zkVM cross-build of the STF, the OpenVM batch
-# and aggregation guests, the Wasm example contracts, the Solidity contract tests, every Rust unit and integration test
-# (which start the real node and drive it with alloy, cast/forge and viem), and one real zk proof.
+# and aggregation guests, the Wasm example contracts, the Solidity contract tests (the generated SNARK verifier
+# on the committed real SNARK included), every Rust unit and integration test (which start the real node and
+# drive it with alloy, cast/forge and viem; the Rust SNARK verifier on the same fixture), and one real zk proof.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 step() { printf '\n==> %s\n' "$*"; }

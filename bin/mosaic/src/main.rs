@@ -4,6 +4,7 @@ mod config;
 mod prove;
 mod roles;
 mod settlement;
+mod snark;
 
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
@@ -41,6 +42,10 @@ enum Command {
     /// The guest program's commitments (feature `prover`).
     #[command(subcommand)]
     Prover(prove::ProverCommand),
+    /// Wrap recursive proofs into SNARKs that Ethereum verifies: `setup`, `wrap` (feature `prover`) and
+    /// `verify`.
+    #[command(subcommand)]
+    Snark(snark::SnarkCommand),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -66,5 +71,6 @@ fn main() -> anyhow::Result<()> {
         Command::Aggregate(args) => prove::aggregate(args),
         Command::VerifyProof(args) => prove::verify(args),
         Command::Prover(cmd) => prove::prover(cmd),
+        Command::Snark(cmd) => snark::run(cmd),
     }
 }

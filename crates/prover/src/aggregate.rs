@@ -126,6 +126,11 @@ impl Aggregator {
         Ok(Self { program: OpenVm::with_sdk(sdk, path)?, batch_program, child_vk, cached_commit })
     }
 
+    /// The zkVM the aggregation guest is loaded in (its SDK verifies batch STARKs by deferral).
+    pub fn vm(&self) -> &OpenVm {
+        &self.program
+    }
+
     /// keccak256 of the aggregation guest's ELF.
     pub fn elf_hash(&self) -> B256 {
         self.program.elf_hash

@@ -19,7 +19,7 @@ use openvm_ecc_circuit::{WeierstrassExtension, SECP256K1_CONFIG};
 use openvm_sdk_config::SdkVmConfig;
 use openvm_transpiler::elf::Elf;
 use std::path::Path;
-pub use zkvm::{Metered, OpenVm, ZkVm};
+pub use zkvm::{Engine as StarkEngine, Metered, OpenVm, ZkVm};
 
 /// Why a witness could not be built or the guest not run.
 #[derive(Debug, thiserror::Error)]
@@ -228,6 +228,11 @@ impl Guest<OpenVm> {
     pub fn elf_hash(&self) -> B256 {
         self.vm.elf_hash
     }
+
+    /// The zkVM the guest is loaded in.
+    pub fn vm(&self) -> &OpenVm {
+        &self.vm
+    }
 }
 
 impl<V: ZkVm> Guest<V> {
@@ -277,6 +282,11 @@ impl<V: ZkVm> Guest<V> {
     pub fn program_commit(&self) -> Result<ProgramCommit, ProverError> {
         self.vm.program_commit()
     }
+}
+
+/// The zkVM proof inside a proof file, uncompressed (OpenVM's codec for recursive and aggregate proofs).
+pub fn decompress(proof: &[u8]) -> Result<Vec<u8>, ProverError> {
+    zstd::decode_all(proof).map_err(zkvm_err)
 }
 
 /// Reads a guest ELF: the program and keccak256 of the file.

@@ -89,6 +89,11 @@ impl OpenVm {
         f(prover)
     }
 
+    /// OpenVM's SDK for the loaded program's VM (keys, recursion and root provers).
+    pub fn sdk(&self) -> &CpuSdk {
+        &self.sdk
+    }
+
     /// The segments a proof of a run on `input` takes (OpenVM's metered execution).
     pub fn segments(&self, input: &[u8]) -> Result<usize, ProverError> {
         self.with_app(|app| {
@@ -197,7 +202,7 @@ fn not_a_program_proof() -> ProverError {
 }
 
 /// OpenVM's CPU STARK engine.
-pub(crate) type Engine = openvm_stark_sdk::config::baby_bear_poseidon2::BabyBearPoseidon2CpuEngine;
+pub type Engine = openvm_stark_sdk::config::baby_bear_poseidon2::BabyBearPoseidon2CpuEngine;
 
 /// User public values as bytes: OpenVM reveals each byte as one field element.
 pub(crate) fn field_bytes(values: &[openvm_sdk::F]) -> Vec<u8> {

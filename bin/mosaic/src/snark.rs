@@ -1,0 +1,309 @@
+//! `mosaic snark setup | wrap | verify`: a recursive proof of a Mosaic program wrapped into a BN254
+//! SNARK that Ethereum verifies (crate `mosaic-snark`). Setup and wrap need the `prover` feature;
+//! verify does not.
+use crate::prove::{DEFAULT_AGGREGATE_ELF, DEFAULT_GUEST_ELF};
+use anyhow::Context;
+use clap::{Args, Subcommand, ValueEnum};
+use mosaic_snark::{SnarkProof, SnarkVerifyingKey};
+use std::{path::PathBuf, time::Instant};
+
+/// Which program's proofs the keys wrap.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Program {
+    /// The batch guest: one batch per proof (what `Rollup.sol` finalizes today).
+    Batch,
+    /// The aggregation guest: K consecutive batches per proof.
+    Aggregate,
+}
+
+impl Program {
+    fn name(self) -> &'static str {
+        match self {
+            Self::Batch => "batch",
+            Self::Aggregate => "aggregate",
+        }
+    }
+}
+
+/// Where the keys live: `--dir`, else `<data dir>/snark/<program>`.
+#[derive(Args, Debug, Clone)]
+pub struct KeyDir {
+    /// The folder of the keys (`snark.pk`, `snark.vk.json`, the KZG parameters `kzg_bn254_<k>.srs`, the
+    /// generated `Halo2Verifier.sol`). Default: `<data dir>/snark/<program>`.
+    #[arg(long)]
+    pub dir: Option<PathBuf>,
+    /// The program whose proofs the keys wrap.
+    #[arg(long, value_enum, default_value = "batch")]
+    pub program: Program,
+}
+
+impl KeyDir {
+    fn path(&self) -> PathBuf {
+        self.dir.clone().unwrap_or_else(|| crate::config::default_data_dir().join("snark").join(self.program.name()))
+    }
+}
+
+/// `mosaic snark …`.
+#[derive(Subcommand, Debug)]
+pub enum SnarkCommand {
+    /// Generate the SNARK keys for a program: KZG parameters (development: from a seed, or loaded from a
+    /// file in the folder), the static verifier circuit's proving and verifying keys, and the Solidity
+    /// verifier. Minutes and ≈20 GB (feature `prover`).
+    Setup(SetupArgs),
+    /// Wrap a recursive proof (`mosaic prove --recursive`, `mosaic aggregate`) into a SNARK (feature
+    /// `prover`).
+    Wrap(WrapArgs),
+    /// Verify a SNARK in Rust and print what it proves.
+    Verify(VerifyArgs),
+}
+
+/// Flags of `mosaic snark setup`.
+#[derive(Args, Debug)]
+pub struct SetupArgs {
+    #[command(flatten)]
+    pub keys: KeyDir,
+    /// log2 of the circuit's rows.
+    #[arg(long, default_value_t = mosaic_snark::DEFAULT_K)]
+    pub k: u32,
+    /// Seed of the development KZG parameters, 32 bytes hex (used only when `kzg_bn254_<k>.srs` is not
+    /// already in the folder). Default: `mosaic_snark::srs::DEV_SEED`. Its secret is known: never for
+    /// production, where the folder holds the Powers of Tau file instead.
+    #[arg(long)]
+    pub seed: Option<String>,
+    /// The batch guest ELF.
+    #[arg(long, default_value = DEFAULT_GUEST_ELF)]
+    pub guest: PathBuf,
+    /// The aggregation guest ELF (`--program aggregate`).
+    #[arg(long, default_value = DEFAULT_AGGREGATE_ELF)]
+    pub aggregate_guest: PathBuf,
+}
+
+/// Flags of `mosaic snark wrap`.
+#[derive(Args, Debug)]
+pub struct WrapArgs {
+    /// The recursive proof file.
+    pub proof: PathBuf,
+    #[command(flatten)]
+    pub keys: KeyDir,
+    /// Where to write the SNARK. Default: the proof's path with extension `.snark`.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// The batch guest ELF.
+    #[arg(long, default_value = DEFAULT_GUEST_ELF)]
+    pub guest: PathBuf,
+    /// The aggregation guest ELF (`--program aggregate`).
+    #[arg(long, default_value = DEFAULT_AGGREGATE_ELF)]
+    pub aggregate_guest: PathBuf,
+}
+
+/// Flags of `mosaic snark verify`.
+#[derive(Args, Debug)]
+pub struct VerifyArgs {
+    /// The SNARK file `mosaic snark wrap` wrote.
+    pub file: PathBuf,
+    /// The verifying key. Default: `<keys folder>/snark.vk.json`.
+    #[arg(long)]
+    pub vk: Option<PathBuf>,
+    #[command(flatten)]
+    pub keys: KeyDir,
+    /// The journal hash (0x…) the SNARK must prove, e.g. `Rollup.publicInputsHash(index)`.
+    #[arg(long)]
+    pub journal_hash: Option<alloy_primitives::B256>,
+}
+
+/// Runs a `mosaic snark` command.
+pub fn run(cmd: SnarkCommand) -> anyhow::Result<()> {
+    match cmd {
+        SnarkCommand::Setup(args) => imp::setup(args),
+        SnarkCommand::Wrap(args) => imp::wrap(args),
+        SnarkCommand::Verify(args) => verify(args),
+    }
+}
+
+fn verify(args: VerifyArgs) -> anyhow::Result<()> {
+    let vk_path = args.vk.unwrap_or_else(|| args.keys.path().join("snark.vk.json"));
+    let vk = SnarkVerifyingKey::read(&vk_path)?;
+    let bytes = std::fs::read(&args.file).with_context(|| format!("reading {}", args.file.display()))?;
+    let proof = SnarkProof::decode(&bytes)?;
+    let started = Instant::now();
+    let statement = vk.verify(&proof).context("the SNARK does not verify")?;
+    let elapsed = started.elapsed();
+    let public = alloy_primitives::hex::encode_prefixed(&statement.public_values);
+    if let Some(expected) = args.journal_hash {
+        anyhow::ensure!(
+            statement.public_values == expected.as_slice(),
+            "the SNARK proves journal hash {public}, not {expected}"
+        );
+    }
+    println!("valid SNARK ({:.1} ms, {} bytes of proof)", elapsed.as_secs_f64() * 1e3, proof.proof.len());
+    println!("  appExeCommit   {}", statement.app_exe_commit);
+    println!("  appVmCommit    {}", statement.app_vm_commit);
+    println!("  public values  {public}");
+    if vk.dev_srs {
+        println!("  note: the keys use development KZG parameters (known secret), not a ceremony's");
+    }
+    Ok(())
+}
+
+#[cfg(not(feature = "prover"))]
+mod imp {
+    use super::*;
+
+    fn missing() -> anyhow::Result<()> {
+        anyhow::bail!(
+            "this mosaic was built without the prover; build it with \
+             `cargo build --release -p mosaic --features prover` (compiles OpenVM's prover, ≈18 min)"
+        )
+    }
+
+    pub fn setup(_: SetupArgs) -> anyhow::Result<()> {
+        missing()
+    }
+
+    pub fn wrap(_: WrapArgs) -> anyhow::Result<()> {
+        missing()
+    }
+}
+
+#[cfg(feature = "prover")]
+mod imp {
+    use super::*;
+    use mosaic_prover::{Aggregator, Guest, ProofFile};
+    use mosaic_snark::{KeygenInputs, SnarkProver, DEFAULT_K};
+
+    /// Runs `f` on the zkVM of the chosen program (the batch guest, or the aggregation guest over it).
+    fn with_program<R>(
+        keys: &KeyDir,
+        guest: &std::path::Path,
+        aggregate: &std::path::Path,
+        f: impl FnOnce(&mosaic_prover::OpenVm, Option<&Aggregator>, &Guest) -> anyhow::Result<R>,
+    ) -> anyhow::Result<R> {
+        let batch = Guest::load(guest)?;
+        match keys.program {
+            Program::Batch => f(batch.vm(), None, &batch),
+            Program::Aggregate => {
+                let aggregator = Aggregator::load(&batch, aggregate)?;
+                f(aggregator.vm(), Some(&aggregator), &batch)
+            }
+        }
+    }
+
+    pub fn setup(args: SetupArgs) -> anyhow::Result<()> {
+        anyhow::ensure!((20..=24).contains(&args.k), "--k must be in 20..=24");
+        let seed: [u8; 32] = match &args.seed {
+            None => mosaic_snark::srs::DEV_SEED,
+            Some(hex) => alloy_primitives::hex::decode(hex)
+                .ok()
+                .and_then(|b| b.try_into().ok())
+                .context("--seed must be 32 bytes of hex")?,
+        };
+        let dir = args.keys.path();
+        std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+        // The STARK side first (the program's SDK: ≈4 GB), cached in the folder; the SDK is dropped
+        // before the halo2 keygen, which needs the memory.
+        let inputs = with_program(&args.keys, &args.guest, &args.aggregate_guest, |vm, _, _| {
+            let program = mosaic_prover::ZkVm::program_commit(vm)?;
+            if let Some(inputs) = KeygenInputs::read(&dir, &program)? {
+                println!("STARK side: reusing {}", dir.join("keygen-inputs.bin").display());
+                return Ok(inputs);
+            }
+            let inputs = mosaic_snark::keygen_inputs(vm)?;
+            inputs.write(&dir)?;
+            println!("STARK side: root keys and a dummy root proof in {:.1} s", inputs.seconds);
+            Ok(inputs)
+        })?;
+        let started = Instant::now();
+        let (params, srs_sha256, generated) = mosaic_snark::params(&dir, args.k, seed)?;
+        println!(
+            "KZG parameters 2^{}: {} ({:.1} s), sha256 {srs_sha256}",
+            args.k,
+            if generated { "development parameters (the secret is known)" } else { "loaded" },
+            started.elapsed().as_secs_f64()
+        );
+        if args.k != DEFAULT_K {
+            println!("note: k = {} differs from the default {DEFAULT_K}", args.k);
+        }
+        let (_, report) = SnarkProver::setup(inputs, params, srs_sha256, generated, &dir)?;
+        println!(
+            "keys for the {} program in {}:\n  halo2 keygen {:.1} s ({} advice, {} lookup, {} fixed columns)\n  \
+             proving key {} bytes, sha256 {}\n  public inputs {}\n  appExeCommit {}\n  appVmCommit  {}\n  \
+             Solidity verifier {}",
+            args.keys.program.name(),
+            dir.display(),
+            report.halo2_keygen_s,
+            report.advice_columns,
+            report.lookup_columns,
+            report.fixed_columns,
+            report.pk_bytes,
+            report.pk_sha256,
+            report.vk.num_instances,
+            report.vk.app_exe_commit,
+            report.vk.app_vm_commit,
+            report.solidity.display()
+        );
+        Ok(())
+    }
+
+    pub fn wrap(args: WrapArgs) -> anyhow::Result<()> {
+        let bytes = std::fs::read(&args.proof).with_context(|| format!("reading {}", args.proof.display()))?;
+        let dir = args.keys.path();
+        let vk = SnarkVerifyingKey::read(&dir.join("snark.vk.json"))
+            .context("no SNARK keys for this program (run `mosaic snark setup`)")?;
+        let started = Instant::now();
+        // The STARK side: check the proof (seconds) rather than fail minutes into the wrap, then the root
+        // STARK; the program's SDK is dropped before the halo2 proof.
+        let (root, root_s, journal_hash) =
+            with_program(&args.keys, &args.guest, &args.aggregate_guest, |vm, aggregator, batch| {
+                let (stark, journal_hash) = match (ProofFile::decode(&bytes)?, aggregator) {
+                    (ProofFile::Batch(proof), None) => {
+                        anyhow::ensure!(
+                            proof.kind == mosaic_prover::ProofKind::Recursive,
+                            "an app proof: wrap a recursive one (`mosaic prove --recursive`)"
+                        );
+                        let journal = batch.verify(&proof).context("the proof does not verify")?;
+                        (proof.proof, journal.hash())
+                    }
+                    (ProofFile::Aggregate(proof), Some(aggregator)) => {
+                        let journal = aggregator.verify(&proof).context("the proof does not verify")?;
+                        (proof.proof, journal.hash())
+                    }
+                    (ProofFile::Batch(_), Some(_)) => anyhow::bail!("a batch proof: wrap it with --program batch"),
+                    (ProofFile::Aggregate(_), None) => {
+                        anyhow::bail!("an aggregate proof: wrap it with --program aggregate")
+                    }
+                };
+                let program = mosaic_prover::ZkVm::program_commit(vm)?;
+                anyhow::ensure!(
+                    (program.app_exe_commit, program.app_vm_commit) == (vk.app_exe_commit, vk.app_vm_commit),
+                    "the keys in {} are for another program (run `mosaic snark setup`)",
+                    dir.display()
+                );
+                anyhow::ensure!(
+                    mosaic_snark::root_matches(vm, &dir)?,
+                    "the keys in {} were made for another root verifier (run `mosaic snark setup`)",
+                    dir.display()
+                );
+                let (root, root_s) = mosaic_snark::root_proof(vm, &mosaic_prover::decompress(&stark)?)?;
+                Ok((root, root_s, journal_hash))
+            })?;
+        let prover = SnarkProver::load(&dir)?;
+        let (snark, report) = prover.prove(&root)?;
+        drop(root);
+        let statement = prover.vk().verify(&snark).context("the new SNARK does not verify")?;
+        anyhow::ensure!(statement.public_values == journal_hash.as_slice(), "the SNARK proves another journal");
+        let out = args.out.unwrap_or_else(|| args.proof.with_extension("snark"));
+        std::fs::write(&out, snark.encode()).with_context(|| format!("writing {}", out.display()))?;
+        println!(
+            "wrote {} ({} bytes of proof) in {:.1} s: root STARK {root_s:.1} s, witness {:.1} s, halo2 {:.1} s; \
+             {} advice cells, {} lookups; journal hash {journal_hash}",
+            out.display(),
+            snark.proof.len(),
+            started.elapsed().as_secs_f64(),
+            report.witness_s,
+            report.halo2_s,
+            report.advice_cells,
+            report.lookup_cells
+        );
+        Ok(())
+    }
+}

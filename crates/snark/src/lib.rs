@@ -1,0 +1,58 @@
+//! Mosaic's SNARK wrap: the recursive STARK of a Mosaic program (a batch, or an aggregation of
+//! batches) proven again as a BN254 KZG SNARK that an Ethereum contract verifies for ≈300k gas.
+//!
+//! The circuit is OpenVM's halo2 *static verifier* (k = 22: two advice columns, range lookups): it
+//! verifies OpenVM's root STARK — itself a BN254-Poseidon2 proof that the program's recursive proof
+//! verifies — and exposes the program's commitments and public values as its public inputs. All in
+//! Rust, on a CPU, from KZG parameters the operator generates ([`srs::dev_setup`]) or loads.
+//!
+//! Without the `prove` feature this crate is the verifier only ([`SnarkVerifyingKey::verify`]).
+#![warn(missing_docs)]
+
+pub mod srs;
+mod verify;
+#[cfg(feature = "prove")]
+mod wrap;
+
+pub use verify::{
+    fr_to_word, point_bytes, word_to_fr, PreparedVerifier, SnarkProof, SnarkVerifyingKey, Statement, COMMIT_INSTANCES,
+};
+#[cfg(feature = "prove")]
+pub use wrap::{
+    keygen_inputs, params, root_matches, root_proof, KeygenInputs, RootProof, SetupReport, SnarkProver, WrapReport,
+};
+
+use std::path::Path;
+
+/// log2 of the static verifier circuit's rows. OpenVM's default is 23 with one advice column; its
+/// halo2 keygen needs more than the 24 GB of a two-core development machine (measured), while at 22
+/// halo2-base spreads the same cells over two advice columns at about half the memory.
+pub const DEFAULT_K: u32 = 22;
+
+/// Errors of setup, wrap and verification.
+#[derive(Debug, thiserror::Error)]
+pub enum SnarkError {
+    /// A file could not be read or written.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: String,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// A file is not what it should be.
+    #[error("{0}")]
+    Format(String),
+    /// The proof does not verify, or not for this program.
+    #[error("invalid SNARK: {0}")]
+    Invalid(String),
+    /// The prover failed.
+    #[error("prover: {0}")]
+    Prover(String),
+}
+
+impl SnarkError {
+    pub(crate) fn io(path: &Path, source: std::io::Error) -> Self {
+        Self::Io { path: path.display().to_string(), source }
+    }
+}

@@ -1,0 +1,335 @@
+//! The SNARK's verifying key and proof files, and their verification in Rust: halo2's KZG/SHPLONK
+//! verifier with the Keccak transcript the Solidity verifier replays, then the statement's checks
+//! (program pinned, public values well-formed).
+use crate::SnarkError;
+use alloy_primitives::{B256, U256};
+use halo2_base::{
+    gates::circuit::{builder::BaseCircuitBuilder, BaseCircuitParams},
+    halo2_proofs::{
+        halo2curves::{
+            bn256::{Bn256, Fr, G1Affine, G2Affine},
+            ff::PrimeField,
+            group::GroupEncoding,
+        },
+        plonk::{verify_proof, VerifyingKey},
+        poly::{
+            kzg::{
+                commitment::{KZGCommitmentScheme, ParamsKZG},
+                multiopen::VerifierSHPLONK,
+                strategy::AccumulatorStrategy,
+            },
+            VerificationStrategy,
+        },
+        transcript::TranscriptReadBuffer,
+        SerdeFormat,
+    },
+};
+use rand_chacha::{rand_core::SeedableRng, ChaCha20Rng};
+use serde::{Deserialize, Serialize};
+use snark_verifier_sdk::{
+    evm::gen_evm_verifier_sol_code,
+    snark_verifier::{loader::native::NativeLoader, system::halo2::transcript::evm::EvmTranscript},
+    SHPLONK,
+};
+use std::path::Path;
+
+/// Instances before the public values: the program's executable and VM commitments.
+pub const COMMIT_INSTANCES: usize = 2;
+
+/// What a verifier needs: the circuit's verifying key, the three points of the KZG parameters a
+/// verifier uses, and the program the proofs must be of. Written by `mosaic snark setup` as JSON.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SnarkVerifyingKey {
+    /// Format version (1).
+    pub version: u32,
+    /// log2 of the circuit's rows.
+    pub k: u32,
+    /// The circuit's shape (halo2-base), needed to rebuild its constraint system.
+    pub circuit: BaseCircuitParams,
+    /// halo2's verifying key, raw bytes.
+    #[serde(with = "hex_bytes")]
+    pub vk: Vec<u8>,
+    /// `[1]G1`, `[1]G2` and `[s]G2` of the KZG parameters (compressed).
+    #[serde(with = "hex_bytes")]
+    pub g1: Vec<u8>,
+    #[serde(with = "hex_bytes")]
+    #[allow(missing_docs)]
+    pub g2: Vec<u8>,
+    #[serde(with = "hex_bytes")]
+    #[allow(missing_docs)]
+    pub s_g2: Vec<u8>,
+    /// Number of public inputs: the two commitments, then one per public-value byte.
+    pub num_instances: usize,
+    /// The pinned program: OpenVM's `app_exe_commit` (big-endian field element).
+    pub app_exe_commit: B256,
+    /// The pinned program's VM: OpenVM's `app_vm_commit`.
+    pub app_vm_commit: B256,
+    /// sha256 of the KZG parameters file the keys were made with.
+    pub srs_sha256: B256,
+    /// Whether the parameters came from [`crate::srs::dev_setup`] (a known secret).
+    pub dev_srs: bool,
+}
+
+/// A SNARK proof: its public inputs as 32-byte big-endian words, then halo2's proof bytes. The
+/// Solidity verifier's calldata is exactly `instances ‖ proof`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SnarkProof {
+    /// Public inputs, one field element per word.
+    pub instances: Vec<B256>,
+    /// The proof (Keccak transcript).
+    pub proof: Vec<u8>,
+}
+
+/// What a valid proof establishes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Statement {
+    /// The program's `app_exe_commit`.
+    pub app_exe_commit: B256,
+    /// The program's `app_vm_commit`.
+    pub app_vm_commit: B256,
+    /// The program's public values (for Mosaic programs: the 32-byte journal hash).
+    pub public_values: Vec<u8>,
+}
+
+const MAGIC: &[u8; 8] = b"MSNARK01";
+
+impl SnarkProof {
+    /// The Solidity verifier's calldata (and the proof's body): `instances ‖ proof`.
+    pub fn calldata(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(self.instances.len() * 32 + self.proof.len());
+        for word in &self.instances {
+            out.extend_from_slice(word.as_slice());
+        }
+        out.extend_from_slice(&self.proof);
+        out
+    }
+
+    /// The file form: a magic, the instance count (u32 BE), then [`Self::calldata`].
+    pub fn encode(&self) -> Vec<u8> {
+        let mut out = MAGIC.to_vec();
+        out.extend_from_slice(&(self.instances.len() as u32).to_be_bytes());
+        out.extend_from_slice(&self.calldata());
+        out
+    }
+
+    /// Parses [`Self::encode`]'s output.
+    pub fn decode(bytes: &[u8]) -> Result<Self, SnarkError> {
+        let bad = |why: &str| SnarkError::Format(format!("SNARK proof file: {why}"));
+        let rest = bytes.strip_prefix(MAGIC.as_slice()).ok_or_else(|| bad("not a Mosaic SNARK proof"))?;
+        let (count, rest) = rest.split_first_chunk::<4>().ok_or_else(|| bad("truncated"))?;
+        let count = u32::from_be_bytes(*count) as usize;
+        if count > 1024 || rest.len() < count * 32 {
+            return Err(bad("instance count out of range"));
+        }
+        let (words, proof) = rest.split_at(count * 32);
+        Ok(Self { instances: words.chunks_exact(32).map(B256::from_slice).collect(), proof: proof.to_vec() })
+    }
+
+    /// The statement the instances claim (not verified: see [`SnarkVerifyingKey::verify`]).
+    pub fn statement(&self) -> Result<Statement, SnarkError> {
+        if self.instances.len() < COMMIT_INSTANCES {
+            return Err(SnarkError::Invalid("too few public inputs".into()));
+        }
+        let public_values = self.instances[COMMIT_INSTANCES..]
+            .iter()
+            .map(|w| {
+                let v = U256::from_be_bytes(w.0);
+                u8::try_from(v).map_err(|_| SnarkError::Invalid("a public-value input is not a byte".into()))
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(Statement { app_exe_commit: self.instances[0], app_vm_commit: self.instances[1], public_values })
+    }
+
+    /// Builds the proof from halo2's instances and proof bytes.
+    pub fn from_parts(instances: &[Fr], proof: Vec<u8>) -> Self {
+        Self { instances: instances.iter().map(fr_to_word).collect(), proof }
+    }
+}
+
+/// A field element as a big-endian word.
+pub fn fr_to_word(f: &Fr) -> B256 {
+    let mut bytes = f.to_repr();
+    bytes.as_mut().reverse();
+    B256::from_slice(bytes.as_ref())
+}
+
+/// A big-endian word as a field element; `None` when it is not below the BN254 scalar modulus.
+pub fn word_to_fr(w: &B256) -> Option<Fr> {
+    let mut repr = <Fr as PrimeField>::Repr::default();
+    repr.as_mut().copy_from_slice(w.as_slice());
+    repr.as_mut().reverse();
+    Option::from(Fr::from_repr(repr))
+}
+
+impl SnarkVerifyingKey {
+    /// Reads a key written by `mosaic snark setup`.
+    pub fn read(path: &Path) -> Result<Self, SnarkError> {
+        let bytes = std::fs::read(path).map_err(|e| SnarkError::io(path, e))?;
+        serde_json::from_slice(&bytes).map_err(|e| SnarkError::Format(format!("{}: {e}", path.display())))
+    }
+
+    /// Writes the key as JSON.
+    pub fn write(&self, path: &Path) -> Result<(), SnarkError> {
+        let json = serde_json::to_vec_pretty(self).map_err(|e| SnarkError::Format(e.to_string()))?;
+        std::fs::write(path, json).map_err(|e| SnarkError::io(path, e))
+    }
+
+    fn halo2_vk(&self) -> Result<VerifyingKey<G1Affine>, SnarkError> {
+        VerifyingKey::<G1Affine>::read::<_, BaseCircuitBuilder<Fr>>(
+            &mut self.vk.as_slice(),
+            SerdeFormat::RawBytes,
+            self.circuit.clone(),
+        )
+        .map_err(|e| SnarkError::Format(format!("verifying key: {e}")))
+    }
+
+    /// The verifier's view of the KZG parameters: `[1]G1`, `[1]G2`, `[s]G2` (all halo2's SHPLONK
+    /// verifier reads; public inputs are evaluated, not committed, so no Lagrange bases are needed).
+    fn verifier_params(&self) -> Result<ParamsKZG<Bn256>, SnarkError> {
+        let g1 = point::<G1Affine>(&self.g1, "g1")?;
+        let g2 = point::<G2Affine>(&self.g2, "g2")?;
+        let s_g2 = point::<G2Affine>(&self.s_g2, "s_g2")?;
+        if g1 != G1Affine::generator() || g2 != G2Affine::generator() {
+            return Err(SnarkError::Format("KZG parameters with a non-standard generator".into()));
+        }
+        Ok(ParamsKZG::<Bn256>::setup(1, ChaCha20Rng::from_seed([0; 32])).from_parts(
+            self.k,
+            vec![g1],
+            Some(vec![g1]),
+            g2,
+            s_g2,
+        ))
+    }
+
+    /// The Solidity verifier of this key (snark-verifier's generator; it needs only the three KZG points
+    /// the key holds), with its exact `pragma solidity 0.8.19` relaxed to `^0.8.19` so it builds with the
+    /// project's compiler. `Halo2Verifier` takes `instances ‖ proof` as calldata and reverts unless the
+    /// proof verifies.
+    pub fn solidity(&self) -> Result<String, SnarkError> {
+        let vk = self.halo2_vk()?;
+        let params = self.verifier_params()?;
+        let code = gen_evm_verifier_sol_code::<BaseCircuitBuilder<Fr>, SHPLONK>(&params, &vk, vec![self.num_instances]);
+        Ok(code.replacen("pragma solidity 0.8.19;", "pragma solidity ^0.8.19;", 1))
+    }
+
+    /// Verifies `proof`: the halo2 proof against the key (pairing check included), then that it is of
+    /// the pinned program. Returns the statement proven. (Parses the key each time; to verify many proofs,
+    /// [`Self::prepare`] once.)
+    pub fn verify(&self, proof: &SnarkProof) -> Result<Statement, SnarkError> {
+        self.prepare()?.verify(proof)
+    }
+
+    /// Parses the key into a [`PreparedVerifier`] (halo2 rebuilds the circuit's evaluation domain: the
+    /// bulk of a single verification's time).
+    pub fn prepare(&self) -> Result<PreparedVerifier<'_>, SnarkError> {
+        Ok(PreparedVerifier { key: self, vk: self.halo2_vk()?, params: self.verifier_params()? })
+    }
+}
+
+/// A [`SnarkVerifyingKey`] parsed for verification.
+pub struct PreparedVerifier<'a> {
+    key: &'a SnarkVerifyingKey,
+    vk: VerifyingKey<G1Affine>,
+    params: ParamsKZG<Bn256>,
+}
+
+impl PreparedVerifier<'_> {
+    /// See [`SnarkVerifyingKey::verify`].
+    pub fn verify(&self, proof: &SnarkProof) -> Result<Statement, SnarkError> {
+        let key = self.key;
+        if proof.instances.len() != key.num_instances {
+            return Err(SnarkError::Invalid(format!(
+                "{} public inputs, the key expects {}",
+                proof.instances.len(),
+                key.num_instances
+            )));
+        }
+        let instances = proof
+            .instances
+            .iter()
+            .map(|w| word_to_fr(w).ok_or_else(|| SnarkError::Invalid("a public input is not a field element".into())))
+            .collect::<Result<Vec<_>, _>>()?;
+        let columns: &[&[Fr]] = &[&instances];
+        let mut transcript = EvmTranscript::<G1Affine, NativeLoader, &[u8], Vec<u8>>::init(proof.proof.as_slice());
+        let strategy =
+            verify_proof::<
+                KZGCommitmentScheme<Bn256>,
+                VerifierSHPLONK<'_, Bn256>,
+                _,
+                EvmTranscript<G1Affine, NativeLoader, &[u8], Vec<u8>>,
+                AccumulatorStrategy<'_, Bn256>,
+            >(&self.params, &self.vk, AccumulatorStrategy::new(&self.params), &[columns], &mut transcript)
+            .map_err(|e| SnarkError::Invalid(format!("halo2 verification failed: {e:?}")))?;
+        if !VerificationStrategy::<_, VerifierSHPLONK<'_, Bn256>>::finalize(strategy) {
+            return Err(SnarkError::Invalid("the KZG pairing check failed".into()));
+        }
+        let statement = proof.statement()?;
+        if statement.app_exe_commit != key.app_exe_commit || statement.app_vm_commit != key.app_vm_commit {
+            return Err(SnarkError::Invalid("the proof is of another program".into()));
+        }
+        Ok(statement)
+    }
+}
+
+fn point<P: GroupEncoding>(bytes: &[u8], what: &str) -> Result<P, SnarkError> {
+    let mut repr = P::Repr::default();
+    if repr.as_ref().len() != bytes.len() {
+        return Err(SnarkError::Format(format!("{what}: wrong length")));
+    }
+    repr.as_mut().copy_from_slice(bytes);
+    Option::from(P::from_bytes(&repr)).ok_or_else(|| SnarkError::Format(format!("{what}: not a curve point")))
+}
+
+/// Compressed encoding of a curve point.
+pub fn point_bytes<P: GroupEncoding>(p: &P) -> Vec<u8> {
+    p.to_bytes().as_ref().to_vec()
+}
+
+mod hex_bytes {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(bytes: &[u8], s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&hex::encode(bytes))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
+        let s = String::deserialize(d)?;
+        hex::decode(s.trim_start_matches("0x")).map_err(serde::de::Error::custom)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn words_and_field_elements_round_trip() {
+        let f = Fr::from(0x1234_5678u64);
+        let w = fr_to_word(&f);
+        assert_eq!(w.0[28..], [0x12, 0x34, 0x56, 0x78]);
+        assert_eq!(word_to_fr(&w), Some(f));
+        // The modulus itself is not a field element.
+        let r = B256::from(U256::from_str_radix(Fr::MODULUS.trim_start_matches("0x"), 16).unwrap());
+        assert_eq!(word_to_fr(&r), None);
+        assert_eq!(word_to_fr(&B256::repeat_byte(0xff)), None);
+    }
+
+    #[test]
+    fn proof_files_round_trip_and_refuse_garbage() {
+        let proof = SnarkProof {
+            instances: vec![B256::repeat_byte(1), B256::ZERO, B256::with_last_byte(7)],
+            proof: vec![9; 70],
+        };
+        let bytes = proof.encode();
+        assert_eq!(SnarkProof::decode(&bytes).unwrap(), proof);
+        assert_eq!(proof.calldata().len(), 3 * 32 + 70);
+        assert_eq!(proof.statement().unwrap().public_values, vec![7]);
+        assert!(SnarkProof::decode(b"MSNARK01").is_err());
+        assert!(SnarkProof::decode(&bytes[..20]).is_err());
+        assert!(SnarkProof::decode(b"not a proof at all").is_err());
+        // A public value that is not a byte is refused.
+        let wide =
+            SnarkProof { instances: vec![B256::ZERO, B256::ZERO, B256::left_padding_from(&[1, 0])], proof: vec![] };
+        assert!(wide.statement().is_err());
+    }
+}

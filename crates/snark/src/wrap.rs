@@ -1,0 +1,416 @@
+//! Setup and wrap (feature `prove`): OpenVM's root STARK of a recursive proof, then a halo2 proof of
+//! OpenVM's static verifier circuit over it, with the Keccak transcript Ethereum verifies.
+//!
+//! We prove the static verifier's circuit directly for the EVM rather than adding OpenVM's second
+//! halo2 "wrapper" layer: that layer would cost a second keygen, a full static-verifier proof during
+//! keygen and a second proof per wrap (each minutes on two cores) for a smaller verifier contract,
+//! and the direct proof already verifies under the 350k gas budget (docs/benchmarks.md).
+use crate::{
+    point_bytes,
+    srs::{self, Params},
+    SnarkError, SnarkProof, SnarkVerifyingKey,
+};
+use alloy_primitives::B256;
+use halo2_base::{
+    gates::circuit::builder::BaseCircuitBuilder,
+    halo2_proofs::{
+        halo2curves::bn256::G1Affine,
+        poly::commitment::{Params as _, ParamsProver},
+        SerdeFormat,
+    },
+};
+use mosaic_prover::{OpenVm, ProgramCommit, ZkVm};
+use openvm_continuations::circuit::inner::ProofsType;
+use openvm_sdk::{keygen::dummy::generate_dummy_root_proof, prover::InternalLayerMetadata, DeferralSetup};
+use openvm_stark_backend::codec::{Decode, Encode};
+
+use openvm_static_verifier::{
+    compute_dag_onion_commit, log_heights_per_air_from_proof, Halo2ProvingPinning, StaticVerifierCircuit,
+    StaticVerifierShape,
+};
+use openvm_verify_stark_host::VmStarkProof;
+use std::{
+    fs::File,
+    io::{BufReader, BufWriter, Read, Write},
+    path::{Path, PathBuf},
+    time::Instant,
+};
+
+/// Retries of root trace generation with one more internal-recursion layer (OpenVM's value).
+const MAX_ROOT_RETRIES: usize = 8;
+
+const KEY_MAGIC: &[u8; 8] = b"MSNKPK01";
+
+/// File names in a setup directory.
+pub(crate) struct Files(PathBuf);
+
+impl Files {
+    fn pk(&self) -> PathBuf {
+        self.0.join("snark.pk")
+    }
+    fn vk(&self) -> PathBuf {
+        self.0.join("snark.vk.json")
+    }
+    fn solidity(&self) -> PathBuf {
+        self.0.join("Halo2Verifier.sol")
+    }
+}
+
+/// What `setup` measured and wrote.
+#[derive(Debug, Clone)]
+pub struct SetupReport {
+    /// The verifying key (also written to `snark.vk.json`).
+    pub vk: SnarkVerifyingKey,
+    /// Seconds: OpenVM's app, aggregation and root keys plus the dummy root proof keygen needs.
+    pub stark_keys_s: f64,
+    /// Seconds: the halo2 keygen (vk and pk) of the static verifier circuit.
+    pub halo2_keygen_s: f64,
+    /// Bytes of the written proving key.
+    pub pk_bytes: u64,
+    /// sha256 of the proving key file.
+    pub pk_sha256: B256,
+    /// The generated Solidity verifier's path.
+    pub solidity: PathBuf,
+    /// The circuit's advice columns (halo2-base fits the verifier into `2^k` rows).
+    pub advice_columns: usize,
+    /// Its lookup-advice columns (range checks).
+    pub lookup_columns: usize,
+    /// Its fixed columns.
+    pub fixed_columns: usize,
+}
+
+/// What one wrap measured.
+#[derive(Debug, Clone)]
+pub struct WrapReport {
+    /// Seconds for OpenVM's root STARK.
+    pub root_s: f64,
+    /// Seconds for the halo2 witness (the static verifier run on the root proof).
+    pub witness_s: f64,
+    /// Seconds for the halo2 proof (and its self-check).
+    pub halo2_s: f64,
+    /// Advice cells the circuit used, of `2^k` rows.
+    pub advice_cells: usize,
+    /// Cells range-checked by lookups.
+    pub lookup_cells: usize,
+}
+
+/// The static verifier circuit with its halo2 keys, for one program's VM.
+struct StaticKey {
+    circuit: StaticVerifierCircuit,
+    shape: StaticVerifierShape,
+    pinning: Halo2ProvingPinning,
+}
+
+impl StaticKey {
+    fn write(&self, path: &Path) -> Result<(), SnarkError> {
+        let io = |e| SnarkError::io(path, e);
+        let tmp = path.with_extension("pk.partial");
+        {
+            let mut w = BufWriter::new(File::create(&tmp).map_err(io)?);
+            w.write_all(KEY_MAGIC).map_err(io)?;
+            write_json(&mut w, &(&self.circuit, &self.shape)).map_err(io)?;
+            self.pinning.encode(&mut w).map_err(io)?;
+            w.flush().map_err(io)?;
+        }
+        std::fs::rename(&tmp, path).map_err(io)
+    }
+
+    /// The circuit and shape only (the file's header), without the multi-GB proving key.
+    fn read_head(path: &Path) -> Result<(StaticVerifierCircuit, StaticVerifierShape), SnarkError> {
+        Self::open(path).map(|(head, _)| head)
+    }
+
+    fn open(path: &Path) -> Result<((StaticVerifierCircuit, StaticVerifierShape), BufReader<File>), SnarkError> {
+        let io = |e| SnarkError::io(path, e);
+        let mut r = BufReader::new(File::open(path).map_err(io)?);
+        let mut magic = [0u8; 8];
+        r.read_exact(&mut magic).map_err(io)?;
+        if &magic != KEY_MAGIC {
+            return Err(SnarkError::Format(format!("{}: not a Mosaic SNARK proving key", path.display())));
+        }
+        Ok((read_json(&mut r).map_err(io)?, r))
+    }
+
+    fn read(path: &Path) -> Result<Self, SnarkError> {
+        let ((circuit, shape), mut r) = Self::open(path)?;
+        let pinning = Halo2ProvingPinning::decode(&mut r).map_err(|e| SnarkError::io(path, e))?;
+        Ok(Self { circuit, shape, pinning })
+    }
+
+    fn num_instances(&self) -> usize {
+        self.pinning.metadata.num_pvs.iter().sum()
+    }
+}
+
+/// The STARK side of setup: the static verifier circuit for `vm`'s program (it pins the root
+/// verifying key and the internal-recursion verifier) and a dummy root proof of a trivial program to
+/// run keygen on. Uses the program's SDK (app, aggregation and root keys: ≈4 GB); drop the VM before
+/// the halo2 work.
+pub fn keygen_inputs(vm: &OpenVm) -> Result<KeygenInputs, SnarkError> {
+    let started = Instant::now();
+    let program = vm.program_commit().map_err(prover_err)?;
+    let sdk = vm.sdk();
+    let root = sdk.root_prover();
+    let agg = sdk.agg_prover();
+    tracing::info!("proving a dummy root proof for the static verifier's keygen");
+    let dummy = generate_dummy_root_proof::<mosaic_prover::StarkEngine, _>(
+        *sdk.app_vm_builder(),
+        &sdk.app_pk().app_vm_pk,
+        agg.clone(),
+        deferral_setup(vm),
+        root.clone(),
+    );
+    let circuit = StaticVerifierCircuit::try_new(
+        root.0.get_vk().as_ref().clone(),
+        compute_dag_onion_commit(&agg.internal_recursive_prover.get_vk()),
+        &log_heights_per_air_from_proof(&dummy),
+    )
+    .map_err(prover_err)?;
+    Ok(KeygenInputs { program, circuit, dummy, seconds: started.elapsed().as_secs_f64() })
+}
+
+/// What halo2 keygen needs from the STARK side ([`keygen_inputs`]); [`KeygenInputs::write`] caches it
+/// in the keys folder so a failed keygen does not redo the STARK work.
+pub struct KeygenInputs {
+    /// The program the keys are for.
+    pub program: ProgramCommit,
+    circuit: StaticVerifierCircuit,
+    dummy: RootProof,
+    /// Seconds the STARK side took.
+    pub seconds: f64,
+}
+
+/// OpenVM's root STARK (BN254 Poseidon2), what the static verifier circuit verifies.
+pub type RootProof = openvm_stark_backend::proof::Proof<openvm_continuations::RootSC>;
+
+const INPUTS_MAGIC: &[u8; 8] = b"MSNKIN01";
+
+impl KeygenInputs {
+    fn path(dir: &Path) -> PathBuf {
+        dir.join("keygen-inputs.bin")
+    }
+
+    /// Writes the inputs to `dir/keygen-inputs.bin`.
+    pub fn write(&self, dir: &Path) -> Result<(), SnarkError> {
+        let path = Self::path(dir);
+        let io = |e| SnarkError::io(&path, e);
+        let mut w = BufWriter::new(File::create(&path).map_err(io)?);
+        w.write_all(INPUTS_MAGIC).map_err(io)?;
+        w.write_all(self.program.app_exe_commit.as_slice()).map_err(io)?;
+        w.write_all(self.program.app_vm_commit.as_slice()).map_err(io)?;
+        w.write_all(self.program.program_id.as_slice()).map_err(io)?;
+        write_json(&mut w, &self.circuit).map_err(io)?;
+        self.dummy.encode(&mut w).map_err(io)?;
+        w.flush().map_err(io)
+    }
+
+    /// Reads `dir/keygen-inputs.bin` if it exists and is for `program`.
+    pub fn read(dir: &Path, program: &ProgramCommit) -> Result<Option<Self>, SnarkError> {
+        let path = Self::path(dir);
+        let Ok(file) = File::open(&path) else { return Ok(None) };
+        let io = |e| SnarkError::io(&path, e);
+        let mut r = BufReader::new(file);
+        let mut head = [0u8; 8 + 96];
+        r.read_exact(&mut head).map_err(io)?;
+        let exe = B256::from_slice(&head[8..40]);
+        let vm = B256::from_slice(&head[40..72]);
+        if &head[..8] != INPUTS_MAGIC || (exe, vm) != (program.app_exe_commit, program.app_vm_commit) {
+            return Ok(None);
+        }
+        let circuit = read_json(&mut r).map_err(io)?;
+        let dummy = RootProof::decode(&mut r).map_err(io)?;
+        Ok(Some(Self { program: *program, circuit, dummy, seconds: 0.0 }))
+    }
+}
+
+/// OpenVM's root STARK of a recursive proof (OpenVM's codec, as in a Mosaic proof file) of `vm`'s
+/// program, and the seconds it took. The proof must verify (check it first: a bad one fails here).
+pub fn root_proof(vm: &OpenVm, stark: &[u8]) -> Result<(RootProof, f64), SnarkError> {
+    let stark = VmStarkProof::decode_from_bytes(stark).map_err(prover_err)?;
+    let sdk = vm.sdk();
+    let (root, agg) = (sdk.root_prover(), sdk.agg_prover());
+    let started = Instant::now();
+    let proofs_type = match deferral_setup(vm) {
+        DeferralSetup::Disabled => ProofsType::Vm,
+        _ => ProofsType::Mix,
+    };
+    let mut metadata = InternalLayerMetadata { internal_recursive_layer: 0, internal_node_idx: 0, proofs_type };
+    let engine = root.create_engine();
+    let proof =
+        root.prove(stark, &engine, MAX_ROOT_RETRIES, |p| agg.wrap_proof(p, &mut metadata)).map_err(prover_err)?;
+    Ok((proof, started.elapsed().as_secs_f64()))
+}
+
+/// Whether the root verifier of `vm`'s program is the one the keys in `dir` verify.
+pub fn root_matches(vm: &OpenVm, dir: &Path) -> Result<bool, SnarkError> {
+    let (circuit, _) = StaticKey::read_head(&Files(dir.to_path_buf()).pk())?;
+    let root_vk = vm.sdk().root_prover().0.get_vk();
+    Ok(serde_json::to_vec(root_vk.as_ref()).map_err(prover_err)?
+        == serde_json::to_vec(&circuit.root_vk).map_err(prover_err)?)
+}
+
+/// The halo2 side: the KZG parameters and the static verifier's keys for one program.
+pub struct SnarkProver {
+    params: Params,
+    key: StaticKey,
+    vk: SnarkVerifyingKey,
+}
+
+impl SnarkProver {
+    /// halo2 keygen of the static verifier circuit at size `2^params.k()` on `inputs`; writes
+    /// `snark.pk`, `snark.vk.json` and `Halo2Verifier.sol` to `dir`.
+    pub fn setup(
+        inputs: KeygenInputs,
+        params: Params,
+        srs_sha256: B256,
+        dev_srs: bool,
+        dir: &Path,
+    ) -> Result<(Self, SetupReport), SnarkError> {
+        let files = Files(dir.to_path_buf());
+        let k = params.k();
+        let started = Instant::now();
+        let shape =
+            StaticVerifierShape { k: k as usize, lookup_bits: k as usize - 1, ..StaticVerifierShape::default() };
+        tracing::info!(k, "halo2 keygen of the static verifier circuit");
+        let KeygenInputs { program, circuit, dummy, seconds } = inputs;
+        let pinning = circuit.keygen(&params, &shape, &dummy);
+        drop(dummy);
+        let key = StaticKey { circuit, shape, pinning };
+        let halo2_keygen_s = started.elapsed().as_secs_f64();
+
+        key.write(&files.pk())?;
+        let vk = verifying_key(&params, &key, &program, srs_sha256, dev_srs)?;
+        vk.write(&files.vk())?;
+        std::fs::write(files.solidity(), vk.solidity()?).map_err(|e| SnarkError::io(&files.solidity(), e))?;
+        let pk_bytes = std::fs::metadata(files.pk()).map_err(|e| SnarkError::io(&files.pk(), e))?.len();
+        let report = SetupReport {
+            vk: vk.clone(),
+            stark_keys_s: seconds,
+            halo2_keygen_s,
+            pk_bytes,
+            pk_sha256: srs::file_sha256(&files.pk())?,
+            solidity: files.solidity(),
+            advice_columns: key.pinning.metadata.config_params.num_advice_per_phase.iter().sum(),
+            lookup_columns: key.pinning.metadata.config_params.num_lookup_advice_per_phase.iter().sum(),
+            fixed_columns: key.pinning.metadata.config_params.num_fixed,
+        };
+        Ok((Self { params, key, vk }, report))
+    }
+
+    /// Loads the keys `setup` wrote in `dir`.
+    pub fn load(dir: &Path) -> Result<Self, SnarkError> {
+        let files = Files(dir.to_path_buf());
+        let vk = SnarkVerifyingKey::read(&files.vk())?;
+        let params = srs::read(&srs::path(dir, vk.k))?;
+        let key = StaticKey::read(&files.pk())?;
+        Ok(Self { params, key, vk })
+    }
+
+    /// The verifying key.
+    pub fn vk(&self) -> &SnarkVerifyingKey {
+        &self.vk
+    }
+
+    /// Proves the static verifier circuit on `root` (from [`root_proof`]) for the EVM.
+    pub fn prove(&self, root: &RootProof) -> Result<(SnarkProof, WrapReport), SnarkError> {
+        let started = Instant::now();
+        let meta = &self.key.pinning.metadata;
+        let mut builder = BaseCircuitBuilder::prover(meta.config_params.clone(), meta.break_points.clone())
+            .use_instance_columns(self.key.shape.instance_columns);
+        let pvs = self.key.circuit.populate(&mut builder, root).to_vec();
+        let stats = builder.statistics();
+        let advice_cells = stats.gate.total_advice_per_phase.iter().sum();
+        let lookup_cells = stats.total_lookup_advice_per_phase.iter().sum();
+        let witness_s = started.elapsed().as_secs_f64();
+
+        let started = Instant::now();
+        // Proves, then verifies the proof with the full parameters (panics if it does not).
+        let proof = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            snark_verifier_sdk::evm::gen_evm_proof_shplonk(
+                &self.params,
+                &self.key.pinning.pk,
+                builder,
+                vec![pvs.clone()],
+            )
+        }))
+        .map_err(|_| SnarkError::Prover("the halo2 prover failed".into()))?;
+        let halo2_s = started.elapsed().as_secs_f64();
+        let snark = SnarkProof::from_parts(&pvs, proof);
+        Ok((snark, WrapReport { root_s: 0.0, witness_s, halo2_s, advice_cells, lookup_cells }))
+    }
+}
+
+fn write_json<W: Write, T: serde::Serialize>(w: &mut W, value: &T) -> std::io::Result<()> {
+    let bytes = serde_json::to_vec(value).map_err(std::io::Error::other)?;
+    w.write_all(&(bytes.len() as u64).to_le_bytes())?;
+    w.write_all(&bytes)
+}
+
+fn read_json<R: Read, T: serde::de::DeserializeOwned>(r: &mut R) -> std::io::Result<T> {
+    let mut len = [0u8; 8];
+    r.read_exact(&mut len)?;
+    let len = usize::try_from(u64::from_le_bytes(len)).unwrap_or(usize::MAX);
+    if len > 1 << 30 {
+        return Err(std::io::Error::other("corrupt length"));
+    }
+    let mut bytes = vec![0u8; len];
+    r.read_exact(&mut bytes)?;
+    serde_json::from_slice(&bytes).map_err(std::io::Error::other)
+}
+
+fn prover_err(e: impl std::fmt::Display) -> SnarkError {
+    SnarkError::Prover(e.to_string())
+}
+
+/// The KZG parameters for `k` in `dir`: read if present, else generated from `seed` (development) and
+/// written, with a `.dev` marker beside them. Returns them, the file's sha256 and whether they are
+/// development parameters (generated here now or earlier).
+pub fn params(dir: &Path, k: u32, seed: [u8; 32]) -> Result<(Params, B256, bool), SnarkError> {
+    let path = srs::path(dir, k);
+    let marker = path.with_extension("srs.dev");
+    if path.exists() {
+        let params = srs::read(&path)?;
+        if params.k() != k {
+            return Err(SnarkError::Format(format!("{}: parameters of size 2^{}", path.display(), params.k())));
+        }
+        return Ok((params, srs::file_sha256(&path)?, marker.exists()));
+    }
+    std::fs::create_dir_all(dir).map_err(|e| SnarkError::io(dir, e))?;
+    std::fs::write(&marker, format!("development KZG parameters from seed {}\n", hex::encode(seed)))
+        .map_err(|e| SnarkError::io(&marker, e))?;
+    let params = srs::dev_setup(k, seed);
+    let hash = srs::write(&params, &path)?;
+    Ok((params, hash, true))
+}
+
+/// The deferral setup of `vm`'s SDK: active for the aggregation program (it verifies batch STARKs by
+/// deferral), disabled for the batch program.
+fn deferral_setup(vm: &OpenVm) -> DeferralSetup {
+    vm.sdk().deferral_agg_prover().map_or(DeferralSetup::Disabled, DeferralSetup::Active)
+}
+
+fn verifying_key(
+    params: &Params,
+    key: &StaticKey,
+    program: &ProgramCommit,
+    srs_sha256: B256,
+    dev_srs: bool,
+) -> Result<SnarkVerifyingKey, SnarkError> {
+    let mut vk = Vec::new();
+    key.pinning.pk.get_vk().write(&mut vk, SerdeFormat::RawBytes).map_err(|e| SnarkError::Format(e.to_string()))?;
+    let g1: G1Affine = params.get_g()[0];
+    Ok(SnarkVerifyingKey {
+        version: 1,
+        k: params.k(),
+        circuit: key.pinning.metadata.config_params.clone(),
+        vk,
+        g1: point_bytes(&g1),
+        g2: point_bytes(&params.g2()),
+        s_g2: point_bytes(&params.s_g2()),
+        num_instances: key.num_instances(),
+        app_exe_commit: program.app_exe_commit,
+        app_vm_commit: program.app_vm_commit,
+        srs_sha256,
+        dev_srs,
+    })
+}

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Regenerates the committed SNARK fixture: a recursive proof of batch 1 of the sample chain wrapped
+# into a SNARK (crates/snark/tests/wrap.rs), then writes
+#   crates/snark/fixtures/{batch.vk.json,batch-1.snark,batch-1.journal-hash}
+#   contracts/verifier/Halo2Verifier.sol   (generated from the verifying key; compiled into
+#                                           contracts/artifacts/Halo2Verifier.json by build-contracts.sh)
+#   contracts/test/snark/fixture.json       (what the forge test verifies)
+# and runs the Rust and Solidity verifiers on them.
+#
+# Slow and large: development KZG parameters (2^23), the static verifier's halo2 keygen and one wrap
+# take ≈25 min and up to ≈20 GB on two cores (docs/benchmarks.md). Keys go to $MOSAIC_SNARK_DIR
+# (default ~/.cache/mosaic-snark/batch) and the batch proof to $MOSAIC_PROOF_CACHE (default
+# ~/.cache/mosaic-snark/proofs), so a rerun only wraps again.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export MOSAIC_SNARK_DIR="${MOSAIC_SNARK_DIR:-$HOME/.cache/mosaic-snark/batch}"
+export MOSAIC_PROOF_CACHE="${MOSAIC_PROOF_CACHE:-$HOME/.cache/mosaic-snark/proofs}"
+scripts/setup-rust.sh
+scripts/build-guest.sh --locked
+MOSAIC_UPDATE_FIXTURE=1 cargo test --release --locked -p mosaic-snark --features prove --test wrap -- --ignored --nocapture
+cargo test --release --locked -p mosaic-snark --test fixture
+scripts/build-contracts.sh   # compiles the new Halo2Verifier into contracts/artifacts/
+# shellcheck source=scripts/tools-env.sh
+source scripts/tools-env.sh
+(cd contracts && forge test --match-contract SnarkVerifierTest -vv)
