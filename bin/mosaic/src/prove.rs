@@ -89,16 +89,18 @@ pub enum ProverCommand {
     },
 }
 
+/// The error of a prover command in a binary built without the `prover` feature.
+#[cfg(not(feature = "prover"))]
+pub(crate) fn missing() -> anyhow::Result<()> {
+    anyhow::bail!(
+        "this mosaic was built without the prover; build it with \
+         `cargo build --release -p mosaic --features prover` (compiles OpenVM's prover, ≈18 min)"
+    )
+}
+
 #[cfg(not(feature = "prover"))]
 mod imp {
     use super::*;
-
-    fn missing() -> anyhow::Result<()> {
-        anyhow::bail!(
-            "this mosaic was built without the prover; build it with \
-             `cargo build --release -p mosaic --features prover` (compiles OpenVM's prover, ≈13 min)"
-        )
-    }
 
     pub fn prove(_: ProveArgs) -> anyhow::Result<()> {
         missing()

@@ -148,13 +148,7 @@ fn verify(args: VerifyArgs) -> anyhow::Result<()> {
 #[cfg(not(feature = "prover"))]
 mod imp {
     use super::*;
-
-    fn missing() -> anyhow::Result<()> {
-        anyhow::bail!(
-            "this mosaic was built without the prover; build it with \
-             `cargo build --release -p mosaic --features prover` (compiles OpenVM's prover, ≈18 min)"
-        )
-    }
+    use crate::prove::missing;
 
     pub fn setup(_: SetupArgs) -> anyhow::Result<()> {
         missing()

@@ -19,7 +19,7 @@ use halo2_base::{
         SerdeFormat,
     },
 };
-use mosaic_prover::{OpenVm, ProgramCommit, ZkVm};
+use mosaic_prover::{OpenVm, ProgramCommit, ProofKind, ZkVm};
 use openvm_continuations::circuit::inner::ProofsType;
 use openvm_sdk::{keygen::dummy::generate_dummy_root_proof, prover::InternalLayerMetadata, DeferralSetup};
 use openvm_stark_backend::codec::{Decode, Encode};
@@ -224,8 +224,10 @@ impl KeygenInputs {
 }
 
 /// OpenVM's root STARK of a recursive proof (OpenVM's codec, as in a Mosaic proof file) of `vm`'s
-/// program, and the seconds it took. The proof must verify (check it first: a bad one fails here).
+/// program, and the seconds it took. The proof is verified against the program first (seconds), so a
+/// forged or foreign proof is refused before minutes of proving.
 pub fn root_proof(vm: &OpenVm, stark: &[u8]) -> Result<(RootProof, f64), SnarkError> {
+    vm.verify(ProofKind::Recursive, stark).map_err(|e| SnarkError::Invalid(format!("the recursive proof: {e}")))?;
     let stark = VmStarkProof::decode_from_bytes(stark).map_err(prover_err)?;
     let sdk = vm.sdk();
     let (root, agg) = (sdk.root_prover(), sdk.agg_prover());

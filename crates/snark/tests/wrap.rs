@@ -1,7 +1,7 @@
 //! The whole wrap, end to end (slow: the KZG parameters, the static verifier's keygen and one wrap take
 //! tens of minutes and ≈20 GB on two cores; `scripts/update-snark-fixture.sh` runs it):
 //! a recursive proof of batch 1 of the sample chain is wrapped into a SNARK that verifies in Rust and
-//! states the batch's journal hash; a tampered root STARK cannot be wrapped.
+//! states the batch's journal hash; a tampered recursive STARK cannot be wrapped.
 //!
 //! `MOSAIC_PROOF_CACHE=DIR` keeps the recursive batch proof between runs, `MOSAIC_SNARK_DIR=DIR` the
 //! keys; `MOSAIC_UPDATE_FIXTURE=1` writes the committed fixtures (`crates/snark/fixtures/`, the Solidity
@@ -66,7 +66,7 @@ fn a_recursive_batch_proof_wraps_into_a_snark_that_verifies() {
     };
     let (root, root_s) = root_proof(guest.vm(), &stark).unwrap();
     eprintln!("root STARK: {root_s:.0} s");
-    // A flipped byte of the recursive STARK: the root prover refuses it (the root circuit verifies it).
+    // A flipped byte of the recursive STARK is refused before any root proving.
     let mut forged = stark.clone();
     let mid = forged.len() / 2;
     forged[mid] ^= 1;
