@@ -79,11 +79,9 @@ pub struct SetupReport {
     pub fixed_columns: usize,
 }
 
-/// What one wrap measured.
+/// What one halo2 proof measured (the root STARK's time comes with [`root_proof`]).
 #[derive(Debug, Clone)]
 pub struct WrapReport {
-    /// Seconds for OpenVM's root STARK.
-    pub root_s: f64,
     /// Seconds for the halo2 witness (the static verifier run on the root proof).
     pub witness_s: f64,
     /// Seconds for the halo2 proof (and its self-check).
@@ -338,7 +336,7 @@ impl SnarkProver {
         .map_err(|_| SnarkError::Prover("the halo2 prover failed".into()))?;
         let halo2_s = started.elapsed().as_secs_f64();
         let snark = SnarkProof::from_parts(&pvs, proof);
-        Ok((snark, WrapReport { root_s: 0.0, witness_s, halo2_s, advice_cells, lookup_cells }))
+        Ok((snark, WrapReport { witness_s, halo2_s, advice_cells, lookup_cells }))
     }
 }
 
