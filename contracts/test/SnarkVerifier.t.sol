@@ -11,7 +11,7 @@ import {TestBase} from "./helpers/TestBase.sol";
 contract SnarkVerifierTest is TestBase {
     /// Regression ceiling for one verification (SnarkVerifier call, halo2 verifier included). The
     /// direct proof of OpenVM's static verifier circuit costs ≈695k gas (41 ecMul + 1 pairing over
-    /// 7 advice columns); issue #6's 350k target needs OpenVM's single-column wrapper layer
+    /// 7 advice columns); issue #6's 350k target needs OpenVM's single-column wrapper layer, not built yet
     /// (docs/benchmarks.md), so this bound only keeps the cost from growing unnoticed.
     uint256 internal constant GAS_CEILING = 720_000;
 

@@ -57,12 +57,8 @@ pub struct AggregateArgs {
     /// Where to write the aggregate proof. Default: `<proofs>/aggregate-<first>-<last>.proof`.
     #[arg(long)]
     pub out: Option<PathBuf>,
-    /// The batch guest ELF the batch proofs are of.
-    #[arg(long, default_value = DEFAULT_GUEST_ELF)]
-    pub guest: PathBuf,
-    /// The aggregation guest ELF (`scripts/build-guest.sh` writes it).
-    #[arg(long, default_value = DEFAULT_AGGREGATE_ELF)]
-    pub aggregate_guest: PathBuf,
+    #[command(flatten)]
+    pub elfs: GuestElfs,
 }
 
 /// Flags of `mosaic verify-proof`.
@@ -70,10 +66,17 @@ pub struct AggregateArgs {
 pub struct VerifyArgs {
     /// The proof file `mosaic prove` or `mosaic aggregate` wrote.
     pub file: PathBuf,
-    /// The batch guest ELF the proof must be of (for an aggregate: the batch program it aggregates).
+    #[command(flatten)]
+    pub elfs: GuestElfs,
+}
+
+/// The guest programs a proof command works with (`scripts/build-guest.sh` writes both).
+#[derive(Args, Debug, Clone)]
+pub struct GuestElfs {
+    /// The batch guest ELF: the program of batch proofs, and the one an aggregate's batches are of.
     #[arg(long, default_value = DEFAULT_GUEST_ELF)]
     pub guest: PathBuf,
-    /// The aggregation guest ELF (for aggregate proofs).
+    /// The aggregation guest ELF (aggregate proofs).
     #[arg(long, default_value = DEFAULT_AGGREGATE_ELF)]
     pub aggregate_guest: PathBuf,
 }
@@ -206,7 +209,7 @@ mod imp {
 
     pub fn verify(args: VerifyArgs) -> anyhow::Result<()> {
         let bytes = std::fs::read(&args.file).with_context(|| format!("reading {}", args.file.display()))?;
-        let guest = load(&args.guest)?;
+        let guest = load(&args.elfs.guest)?;
         let started = Instant::now();
         match ProofFile::decode(&bytes)? {
             ProofFile::Batch(proof) => {
@@ -219,7 +222,7 @@ mod imp {
                 print_journal(&j);
             }
             ProofFile::Aggregate(proof) => {
-                let aggregator = Aggregator::load(&guest, &args.aggregate_guest)?;
+                let aggregator = Aggregator::load(&guest, &args.elfs.aggregate_guest)?;
                 let j = aggregator.verify(&proof).context("the proof does not verify")?;
                 println!(
                     "valid aggregate proof of {} batches ({:.1} s, including key generation). Journal:",
@@ -279,10 +282,10 @@ mod imp {
                 Ok(BatchProof::decode(&bytes)?)
             })
             .collect::<anyhow::Result<Vec<_>>>()?;
-        let guest = load(&args.guest)?;
+        let guest = load(&args.elfs.guest)?;
         println!("aggregating batches {}..={last}: key generation and proving take minutes", args.first);
         let started = Instant::now();
-        let aggregator = Aggregator::load(&guest, &args.aggregate_guest)?;
+        let aggregator = Aggregator::load(&guest, &args.elfs.aggregate_guest)?;
         let proof = aggregator.prove(&proofs)?;
         let out = args.out.unwrap_or_else(|| dir.join(format!("aggregate-{}-{last}.proof", args.first)));
         let bytes = proof.encode();

@@ -1,7 +1,7 @@
 //! `mosaic snark setup | wrap | verify`: a recursive proof of a Mosaic program wrapped into a BN254
 //! SNARK that Ethereum verifies (crate `mosaic-snark`). Setup and wrap need the `prover` feature;
 //! verify does not.
-use crate::prove::{DEFAULT_AGGREGATE_ELF, DEFAULT_GUEST_ELF};
+use crate::prove::GuestElfs;
 use anyhow::Context;
 use clap::{Args, Subcommand, ValueEnum};
 use mosaic_snark::{SnarkProof, SnarkVerifyingKey};
@@ -70,12 +70,8 @@ pub struct SetupArgs {
     /// production, where the folder holds the Powers of Tau file instead.
     #[arg(long)]
     pub seed: Option<String>,
-    /// The batch guest ELF.
-    #[arg(long, default_value = DEFAULT_GUEST_ELF)]
-    pub guest: PathBuf,
-    /// The aggregation guest ELF (`--program aggregate`).
-    #[arg(long, default_value = DEFAULT_AGGREGATE_ELF)]
-    pub aggregate_guest: PathBuf,
+    #[command(flatten)]
+    pub elfs: GuestElfs,
 }
 
 /// Flags of `mosaic snark wrap`.
@@ -88,12 +84,8 @@ pub struct WrapArgs {
     /// Where to write the SNARK. Default: the proof's path with extension `.snark`.
     #[arg(long)]
     pub out: Option<PathBuf>,
-    /// The batch guest ELF.
-    #[arg(long, default_value = DEFAULT_GUEST_ELF)]
-    pub guest: PathBuf,
-    /// The aggregation guest ELF (`--program aggregate`).
-    #[arg(long, default_value = DEFAULT_AGGREGATE_ELF)]
-    pub aggregate_guest: PathBuf,
+    #[command(flatten)]
+    pub elfs: GuestElfs,
 }
 
 /// Flags of `mosaic snark verify`.
@@ -168,15 +160,14 @@ mod imp {
     /// Runs `f` on the zkVM of the chosen program (the batch guest, or the aggregation guest over it).
     fn with_program<R>(
         keys: &KeyDir,
-        guest: &std::path::Path,
-        aggregate: &std::path::Path,
+        elfs: &GuestElfs,
         f: impl FnOnce(&mosaic_prover::OpenVm, Option<&Aggregator>, &Guest) -> anyhow::Result<R>,
     ) -> anyhow::Result<R> {
-        let batch = Guest::load(guest)?;
+        let batch = Guest::load(&elfs.guest)?;
         match keys.program {
             Program::Batch => f(batch.vm(), None, &batch),
             Program::Aggregate => {
-                let aggregator = Aggregator::load(&batch, aggregate)?;
+                let aggregator = Aggregator::load(&batch, &elfs.aggregate_guest)?;
                 f(aggregator.vm(), Some(&aggregator), &batch)
             }
         }
@@ -195,15 +186,14 @@ mod imp {
         std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
         // The STARK side first (the program's SDK: ≈4 GB), cached in the folder; the SDK is dropped
         // before the halo2 keygen, which needs the memory.
-        let inputs = with_program(&args.keys, &args.guest, &args.aggregate_guest, |vm, _, _| {
+        let inputs = with_program(&args.keys, &args.elfs, |vm, _, _| {
             let program = mosaic_prover::ZkVm::program_commit(vm)?;
             if let Some(inputs) = KeygenInputs::read(&dir, &program)? {
                 println!("STARK side: reusing {}", dir.join("keygen-inputs.bin").display());
                 return Ok(inputs);
             }
-            let inputs = mosaic_snark::keygen_inputs(vm)?;
-            inputs.write(&dir)?;
-            println!("STARK side: root keys and a dummy root proof in {:.1} s", inputs.seconds);
+            let inputs = mosaic_snark::keygen_inputs(vm, &dir)?;
+            println!("STARK side: root keys (cached in root.pk) and a dummy root proof in {:.1} s", inputs.seconds);
             Ok(inputs)
         })?;
         let started = Instant::now();
@@ -246,40 +236,36 @@ mod imp {
         let started = Instant::now();
         // The STARK side: check the proof (seconds) rather than fail minutes into the wrap, then the root
         // STARK; the program's SDK is dropped before the halo2 proof.
-        let (root, root_s, journal_hash) =
-            with_program(&args.keys, &args.guest, &args.aggregate_guest, |vm, aggregator, batch| {
-                let (stark, journal_hash) = match (ProofFile::decode(&bytes)?, aggregator) {
-                    (ProofFile::Batch(proof), None) => {
-                        anyhow::ensure!(
-                            proof.kind == mosaic_prover::ProofKind::Recursive,
-                            "an app proof: wrap a recursive one (`mosaic prove --recursive`)"
-                        );
-                        let journal = batch.verify(&proof).context("the proof does not verify")?;
-                        (proof.proof, journal.hash())
-                    }
-                    (ProofFile::Aggregate(proof), Some(aggregator)) => {
-                        let journal = aggregator.verify(&proof).context("the proof does not verify")?;
-                        (proof.proof, journal.hash())
-                    }
-                    (ProofFile::Batch(_), Some(_)) => anyhow::bail!("a batch proof: wrap it with --program batch"),
-                    (ProofFile::Aggregate(_), None) => {
-                        anyhow::bail!("an aggregate proof: wrap it with --program aggregate")
-                    }
-                };
-                let program = mosaic_prover::ZkVm::program_commit(vm)?;
-                anyhow::ensure!(
-                    (program.app_exe_commit, program.app_vm_commit) == (vk.app_exe_commit, vk.app_vm_commit),
-                    "the keys in {} are for another program (run `mosaic snark setup`)",
-                    dir.display()
-                );
-                anyhow::ensure!(
-                    mosaic_snark::root_matches(vm, &dir)?,
-                    "the keys in {} were made for another root verifier (run `mosaic snark setup`)",
-                    dir.display()
-                );
-                let (root, root_s) = mosaic_snark::root_proof(vm, &mosaic_prover::decompress(&stark)?)?;
-                Ok((root, root_s, journal_hash))
-            })?;
+        let (root, root_s, journal_hash) = with_program(&args.keys, &args.elfs, |vm, aggregator, batch| {
+            let (stark, journal_hash) = match (ProofFile::decode(&bytes)?, aggregator) {
+                (ProofFile::Batch(proof), None) => {
+                    anyhow::ensure!(
+                        proof.kind == mosaic_prover::ProofKind::Recursive,
+                        "an app proof: wrap a recursive one (`mosaic prove --recursive`)"
+                    );
+                    let journal = batch.verify(&proof).context("the proof does not verify")?;
+                    (proof.proof, journal.hash())
+                }
+                (ProofFile::Aggregate(proof), Some(aggregator)) => {
+                    let journal = aggregator.verify(&proof).context("the proof does not verify")?;
+                    (proof.proof, journal.hash())
+                }
+                (ProofFile::Batch(_), Some(_)) => anyhow::bail!("a batch proof: wrap it with --program batch"),
+                (ProofFile::Aggregate(_), None) => {
+                    anyhow::bail!("an aggregate proof: wrap it with --program aggregate")
+                }
+            };
+            let program = mosaic_prover::ZkVm::program_commit(vm)?;
+            anyhow::ensure!(
+                (program.app_exe_commit, program.app_vm_commit) == (vk.app_exe_commit, vk.app_vm_commit),
+                "the keys in {} are for another program (run `mosaic snark setup`)",
+                dir.display()
+            );
+            // The root proving key setup cached with the keys (else OpenVM derives it: minutes).
+            let root_key = mosaic_snark::RootKey::for_keys(vm, &dir)?;
+            let (root, root_s) = root_key.prove(vm, &mosaic_prover::decompress(&stark)?)?;
+            Ok((root, root_s, journal_hash))
+        })?;
         let prover = SnarkProver::load(&dir)?;
         let (snark, report) = prover.prove(&root)?;
         drop(root);

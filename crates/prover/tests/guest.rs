@@ -115,3 +115,48 @@ fn a_smaller_segment_budget_splits_a_batch_into_more_segments() {
     assert!(many > few, "a 256 MiB budget gave {many} segment(s), the default {few}");
     check_public_value(tight.execute(&witness).unwrap(), &native.journal).unwrap();
 }
+
+/// The batch the committed SNARK (`crates/snark/fixtures/batch-1.*`, from `scripts/update-snark-fixture.sh`)
+/// proves is batch 1 of the one-transfer sample chain: its journal hashes to the fixture's, and
+/// `contracts/test/snark/batch.json` holds exactly what a Rollup is deployed with and commits for it, so
+/// forge (`SnarkRollup.t.sol`) finalizes that batch with the real SNARK. `MOSAIC_UPDATE_FIXTURE=1`
+/// rewrites the JSON.
+#[test]
+fn snark_fixture_batch_is_batch_one_of_the_sample_chain() {
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let _enter = rt.enter();
+    let dir = tempfile::tempdir().unwrap();
+    let node = sample::chain_with_transfer_blocks(dir.path(), 1, 1).unwrap();
+    let (witness, native) = batch_witness(&node, 1, 1, mosaic_batch::Variant::Signed).unwrap();
+    let j = &native.journal;
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let committed = std::fs::read_to_string(root.join("crates/snark/fixtures/batch-1.journal-hash")).unwrap();
+    assert_eq!(j.hash(), committed.trim().parse::<B256>().unwrap(), "the SNARK fixture proves another batch");
+    assert_eq!(alloy_primitives::keccak256(&witness.data), j.batch_data_hash);
+    // Batch 1 builds on genesis and consumes no L1 message: the Rollup's genesis record and the empty
+    // queue's rolling hash (zero) are what the journal binds.
+    assert_eq!((j.l1_message_cursor, j.l1_messages_hash), (0, B256::ZERO));
+    let json = serde_json::json!({
+        "chainId": j.chain_id,
+        "configHash": j.config_hash,
+        "genesisStateRoot": j.prev_state_root,
+        "genesisBlockHash": j.prev_block_hash,
+        "lastBlock": j.last_block,
+        "postStateRoot": j.post_state_root,
+        "withdrawalsRoot": j.withdrawals_root,
+        "lastBlockHash": j.last_block_hash,
+        "data": witness.data,
+        "journalHash": j.hash(),
+    });
+    let text = serde_json::to_string_pretty(&json).unwrap() + "\n";
+    let path = root.join("contracts/test/snark/batch.json");
+    if std::env::var_os("MOSAIC_UPDATE_FIXTURE").is_some() {
+        std::fs::write(&path, &text).unwrap();
+    }
+    assert_eq!(
+        std::fs::read_to_string(&path).unwrap_or_default(),
+        text,
+        "{} is stale: rerun with MOSAIC_UPDATE_FIXTURE=1",
+        path.display()
+    );
+}

@@ -1,32 +1,35 @@
 //! Mosaic's SNARK wrap: the recursive STARK of a Mosaic program (a batch, or an aggregation of
-//! batches) proven again as a BN254 KZG SNARK that an Ethereum contract verifies for ≈300k gas.
+//! batches) proven again as a BN254 KZG SNARK that an Ethereum contract verifies (≈695k gas, measured).
 //!
-//! The circuit is OpenVM's halo2 *static verifier* (k = 22: two advice columns, range lookups): it
+//! The circuit is OpenVM's halo2 *static verifier* (k = 22: seven advice columns, range lookups): it
 //! verifies OpenVM's root STARK — itself a BN254-Poseidon2 proof that the program's recursive proof
 //! verifies — and exposes the program's commitments and public values as its public inputs. All in
 //! Rust, on a CPU, from KZG parameters the operator generates ([`srs::dev_setup`]) or loads.
 //!
-//! Without the `prove` feature this crate is the verifier only ([`SnarkVerifyingKey::verify`]).
+//! Without the `prove` feature this crate is the verifier ([`SnarkVerifyingKey::verify`]) and the
+//! sizing of the single-column wrapper layer ([`wrapper_size`], [`wrapper_keygen`]).
 #![warn(missing_docs)]
 
+mod sizing;
 pub mod srs;
 mod verify;
 #[cfg(feature = "prove")]
 mod wrap;
 
+pub use sizing::{verifier_cost, wrapper_keygen, wrapper_size, VerifierCost, WrapperSize};
 pub use verify::{
     fr_to_word, point_bytes, word_to_fr, PreparedVerifier, SnarkProof, SnarkVerifyingKey, Statement, COMMIT_INSTANCES,
 };
 #[cfg(feature = "prove")]
 pub use wrap::{
-    keygen_inputs, params, root_matches, root_proof, KeygenInputs, RootProof, SetupReport, SnarkProver, WrapReport,
+    keygen_inputs, params, root_proof, KeygenInputs, RootKey, RootProof, SetupReport, SnarkProver, WrapReport,
 };
 
 use std::path::Path;
 
-/// log2 of the static verifier circuit's rows. OpenVM's default is 23 with one advice column; its
-/// halo2 keygen needs more than the 24 GB of a two-core development machine (measured), while at 22
-/// halo2-base spreads the same cells over two advice columns at about half the memory.
+/// log2 of the static verifier circuit's rows. OpenVM's default is 23; its halo2 keygen needs more than
+/// the 24 GB of a two-core development machine (killed at 24.4 GB, measured), while at 22 halo2-base
+/// lays the same 27 M cells over seven advice columns and every `2^k`-sized vector halves.
 pub const DEFAULT_K: u32 = 22;
 
 /// Errors of setup, wrap and verification.

@@ -174,7 +174,7 @@ impl SnarkVerifyingKey {
         std::fs::write(path, json).map_err(|e| SnarkError::io(path, e))
     }
 
-    fn halo2_vk(&self) -> Result<VerifyingKey<G1Affine>, SnarkError> {
+    pub(crate) fn halo2_vk(&self) -> Result<VerifyingKey<G1Affine>, SnarkError> {
         VerifyingKey::<G1Affine>::read::<_, BaseCircuitBuilder<Fr>>(
             &mut self.vk.as_slice(),
             SerdeFormat::RawBytes,
@@ -185,7 +185,7 @@ impl SnarkVerifyingKey {
 
     /// The verifier's view of the KZG parameters: `[1]G1`, `[1]G2`, `[s]G2` (all halo2's SHPLONK
     /// verifier reads; public inputs are evaluated, not committed, so no Lagrange bases are needed).
-    fn verifier_params(&self) -> Result<ParamsKZG<Bn256>, SnarkError> {
+    pub(crate) fn verifier_params(&self) -> Result<ParamsKZG<Bn256>, SnarkError> {
         let g1 = point::<G1Affine>(&self.g1, "g1")?;
         let g2 = point::<G2Affine>(&self.g2, "g2")?;
         let s_g2 = point::<G2Affine>(&self.s_g2, "s_g2")?;

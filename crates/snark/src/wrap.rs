@@ -1,10 +1,10 @@
 //! Setup and wrap (feature `prove`): OpenVM's root STARK of a recursive proof, then a halo2 proof of
 //! OpenVM's static verifier circuit over it, with the Keccak transcript Ethereum verifies.
 //!
-//! We prove the static verifier's circuit directly for the EVM rather than adding OpenVM's second
-//! halo2 "wrapper" layer: that layer would cost a second keygen, a full static-verifier proof during
-//! keygen and a second proof per wrap (each minutes on two cores) for a smaller verifier contract,
-//! and the direct proof already verifies under the 350k gas budget (docs/benchmarks.md).
+//! We prove the static verifier's circuit directly for the EVM; OpenVM's second halo2 "wrapper" layer
+//! is not built yet. It would verify this 7-column proof inside one advice column at k = 23 (4.54 M
+//! cells) and cut the L1 verifier from 42 to 22 `ecMul`s (the way under issue #6's 350k gas); its keygen
+//! takes 118 s and 13.8 GB here (`cargo bench -p mosaic-snark --bench wrapper_size`, docs/benchmarks.md).
 use crate::{
     point_bytes,
     srs::{self, Params},
@@ -21,7 +21,11 @@ use halo2_base::{
 };
 use mosaic_prover::{OpenVm, ProgramCommit, ProofKind, ZkVm};
 use openvm_continuations::circuit::inner::ProofsType;
-use openvm_sdk::{keygen::dummy::generate_dummy_root_proof, prover::InternalLayerMetadata, DeferralSetup};
+use openvm_sdk::{
+    keygen::{dummy::generate_dummy_root_proof, RootProvingKey},
+    prover::{InternalLayerMetadata, RootProver},
+    DeferralSetup,
+};
 use openvm_stark_backend::codec::{Decode, Encode};
 
 use openvm_static_verifier::{
@@ -33,6 +37,7 @@ use std::{
     fs::File,
     io::{BufReader, BufWriter, Read, Write},
     path::{Path, PathBuf},
+    sync::Arc,
     time::Instant,
 };
 
@@ -53,6 +58,9 @@ impl Files {
     }
     fn solidity(&self) -> PathBuf {
         self.0.join("Halo2Verifier.sol")
+    }
+    fn root_pk(&self) -> PathBuf {
+        self.0.join("root.pk")
     }
 }
 
@@ -142,14 +150,17 @@ impl StaticKey {
 
 /// The STARK side of setup: the static verifier circuit for `vm`'s program (it pins the root
 /// verifying key and the internal-recursion verifier) and a dummy root proof of a trivial program to
-/// run keygen on. Uses the program's SDK (app, aggregation and root keys: ≈4 GB); drop the VM before
-/// the halo2 work.
-pub fn keygen_inputs(vm: &OpenVm) -> Result<KeygenInputs, SnarkError> {
+/// run keygen on, both cached in `dir` (`keygen-inputs.bin`), and the root proving key (`root.pk`,
+/// which every wrap would otherwise rebuild: [`RootKey`]). Uses the program's SDK (app, aggregation
+/// and root keys: ≈4 GB); drop the VM before the halo2 work.
+pub fn keygen_inputs(vm: &OpenVm, dir: &Path) -> Result<KeygenInputs, SnarkError> {
     let started = Instant::now();
     let program = vm.program_commit().map_err(prover_err)?;
     let sdk = vm.sdk();
     let root = sdk.root_prover();
     let agg = sdk.agg_prover();
+    std::fs::create_dir_all(dir).map_err(|e| SnarkError::io(dir, e))?;
+    RootKey::write_cache(&root, &Files(dir.to_path_buf()).root_pk())?;
     tracing::info!("proving a dummy root proof for the static verifier's keygen");
     let dummy = generate_dummy_root_proof::<mosaic_prover::StarkEngine, _>(
         *sdk.app_vm_builder(),
@@ -164,11 +175,13 @@ pub fn keygen_inputs(vm: &OpenVm) -> Result<KeygenInputs, SnarkError> {
         &log_heights_per_air_from_proof(&dummy),
     )
     .map_err(prover_err)?;
-    Ok(KeygenInputs { program, circuit, dummy, seconds: started.elapsed().as_secs_f64() })
+    let inputs = KeygenInputs { program, circuit, dummy, seconds: started.elapsed().as_secs_f64() };
+    inputs.write(dir)?;
+    Ok(inputs)
 }
 
-/// What halo2 keygen needs from the STARK side ([`keygen_inputs`]); [`KeygenInputs::write`] caches it
-/// in the keys folder so a failed keygen does not redo the STARK work.
+/// What halo2 keygen needs from the STARK side ([`keygen_inputs`], which caches it in the keys folder
+/// so a failed keygen does not redo the STARK work).
 pub struct KeygenInputs {
     /// The program the keys are for.
     pub program: ProgramCommit,
@@ -189,7 +202,7 @@ impl KeygenInputs {
     }
 
     /// Writes the inputs to `dir/keygen-inputs.bin`.
-    pub fn write(&self, dir: &Path) -> Result<(), SnarkError> {
+    fn write(&self, dir: &Path) -> Result<(), SnarkError> {
         let path = Self::path(dir);
         let io = |e| SnarkError::io(&path, e);
         let mut w = BufWriter::new(File::create(&path).map_err(io)?);
@@ -222,31 +235,114 @@ impl KeygenInputs {
 }
 
 /// OpenVM's root STARK of a recursive proof (OpenVM's codec, as in a Mosaic proof file) of `vm`'s
-/// program, and the seconds it took. The proof is verified against the program first (seconds), so a
-/// forged or foreign proof is refused before minutes of proving.
+/// program with the SDK's root prover (which OpenVM derives by proving a trivial program through the
+/// whole pipeline: minutes; [`RootKey`] loads it from the keys instead), and the seconds it took.
+/// The proof is verified first, as [`RootKey::prove`] does.
 pub fn root_proof(vm: &OpenVm, stark: &[u8]) -> Result<(RootProof, f64), SnarkError> {
-    vm.verify(ProofKind::Recursive, stark).map_err(|e| SnarkError::Invalid(format!("the recursive proof: {e}")))?;
-    let stark = VmStarkProof::decode_from_bytes(stark).map_err(prover_err)?;
-    let sdk = vm.sdk();
-    let (root, agg) = (sdk.root_prover(), sdk.agg_prover());
-    let started = Instant::now();
-    let proofs_type = match deferral_setup(vm) {
-        DeferralSetup::Disabled => ProofsType::Vm,
-        _ => ProofsType::Mix,
-    };
-    let mut metadata = InternalLayerMetadata { internal_recursive_layer: 0, internal_node_idx: 0, proofs_type };
-    let engine = root.create_engine();
-    let proof =
-        root.prove(stark, &engine, MAX_ROOT_RETRIES, |p| agg.wrap_proof(p, &mut metadata)).map_err(prover_err)?;
-    Ok((proof, started.elapsed().as_secs_f64()))
+    verify_recursive(vm, stark)?;
+    RootKey { prover: vm.sdk().root_prover() }.prove_verified(vm, stark)
 }
 
-/// Whether the root verifier of `vm`'s program is the one the keys in `dir` verify.
-pub fn root_matches(vm: &OpenVm, dir: &Path) -> Result<bool, SnarkError> {
-    let (circuit, _) = StaticKey::read_head(&Files(dir.to_path_buf()).pk())?;
-    let root_vk = vm.sdk().root_prover().0.get_vk();
-    Ok(serde_json::to_vec(root_vk.as_ref()).map_err(prover_err)?
-        == serde_json::to_vec(&circuit.root_vk).map_err(prover_err)?)
+fn verify_recursive(vm: &OpenVm, stark: &[u8]) -> Result<(), SnarkError> {
+    vm.verify(ProofKind::Recursive, stark).map_err(|e| SnarkError::Invalid(format!("the recursive proof: {e}")))?;
+    Ok(())
+}
+
+/// OpenVM's root prover of one program: the STARK whose verifier the static verifier circuit is.
+pub struct RootKey {
+    prover: Arc<RootProver>,
+}
+
+impl RootKey {
+    /// The root prover that the keys in `dir` verify, for `vm`'s program: from the root proving key
+    /// setup cached there (`root.pk`) when it is the one the circuit pins, else the SDK's (minutes: a
+    /// trivial program proven through the whole pipeline), then cached for the next wrap. Errors when
+    /// the keys were made for another root or internal-recursion verifier (another OpenVM, or another
+    /// program configuration): run setup again.
+    pub fn for_keys(vm: &OpenVm, dir: &Path) -> Result<Self, SnarkError> {
+        let files = Files(dir.to_path_buf());
+        let (circuit, _) = StaticKey::read_head(&files.pk())?;
+        let sdk = vm.sdk();
+        let agg = sdk.agg_prover();
+        if compute_dag_onion_commit(&agg.internal_recursive_prover.get_vk())
+            != circuit.internal_recursive_dag_onion_commit
+        {
+            return Err(stale_keys(dir, "internal-recursion"));
+        }
+        let pinned = serde_json::to_vec(&circuit.root_vk).map_err(prover_err)?;
+        let vk_of = |pk: &RootProvingKey| serde_json::to_vec(&pk.root_pk.get_vk()).map_err(prover_err);
+        match openvm_sdk::fs::read_object_from_file::<RootProvingKey, _>(files.root_pk()) {
+            Ok(pk) if vk_of(&pk)? == pinned => {
+                let config = sdk.app_config().app_vm_config.as_ref();
+                let prover = RootProver::from_pk(
+                    agg.internal_recursive_prover.get_vk(),
+                    agg.internal_recursive_prover
+                        .get_self_vk_pcs_data()
+                        .ok_or_else(|| prover_err("the internal-recursion key has no commitment"))?
+                        .commitment
+                        .into(),
+                    pk.root_pk,
+                    config.memory_config.memory_dimensions(),
+                    config.num_public_values,
+                    sdk.def_hook_commit(),
+                    Some(pk.trace_heights),
+                );
+                return Ok(Self { prover: Arc::new(prover) });
+            }
+            Ok(_) => tracing::warn!(path = %files.root_pk().display(), "cached root key is for another root verifier"),
+            Err(e) if files.root_pk().exists() => tracing::warn!("unreadable cached root key: {e}"),
+            Err(_) => {}
+        }
+        tracing::info!("deriving the root proving key (OpenVM's dummy pipeline: minutes)");
+        let prover = sdk.root_prover();
+        if serde_json::to_vec(prover.0.get_vk().as_ref()).map_err(prover_err)? != pinned {
+            return Err(stale_keys(dir, "root"));
+        }
+        Self::write_cache(&prover, &files.root_pk())?;
+        Ok(Self { prover })
+    }
+
+    fn write_cache(prover: &RootProver, path: &Path) -> Result<(), SnarkError> {
+        let key = RootProvingKey {
+            root_pk: prover.0.get_pk(),
+            trace_heights: prover.0.get_trace_heights().unwrap_or_default(),
+        };
+        let tmp = path.with_extension("pk.partial");
+        openvm_sdk::fs::write_object_to_file(&tmp, key).map_err(prover_err)?;
+        std::fs::rename(&tmp, path).map_err(|e| SnarkError::io(path, e))
+    }
+
+    /// OpenVM's root STARK of `stark` (a recursive proof of `vm`'s program, OpenVM's codec as in a
+    /// Mosaic proof file) and the seconds it took. The proof is verified against the program first
+    /// (seconds), so a forged or foreign proof is refused before minutes of proving.
+    pub fn prove(&self, vm: &OpenVm, stark: &[u8]) -> Result<(RootProof, f64), SnarkError> {
+        verify_recursive(vm, stark)?;
+        self.prove_verified(vm, stark)
+    }
+
+    fn prove_verified(&self, vm: &OpenVm, stark: &[u8]) -> Result<(RootProof, f64), SnarkError> {
+        let stark = VmStarkProof::decode_from_bytes(stark).map_err(prover_err)?;
+        let agg = vm.sdk().agg_prover();
+        let started = Instant::now();
+        let proofs_type = match deferral_setup(vm) {
+            DeferralSetup::Disabled => ProofsType::Vm,
+            _ => ProofsType::Mix,
+        };
+        let mut metadata = InternalLayerMetadata { internal_recursive_layer: 0, internal_node_idx: 0, proofs_type };
+        let engine = self.prover.create_engine();
+        let proof = self
+            .prover
+            .prove(stark, &engine, MAX_ROOT_RETRIES, |p| agg.wrap_proof(p, &mut metadata))
+            .map_err(prover_err)?;
+        Ok((proof, started.elapsed().as_secs_f64()))
+    }
+}
+
+fn stale_keys(dir: &Path, which: &str) -> SnarkError {
+    SnarkError::Invalid(format!(
+        "the keys in {} were made for another {which} verifier (run `mosaic snark setup` again)",
+        dir.display()
+    ))
 }
 
 /// The halo2 side: the KZG parameters and the static verifier's keys for one program.

@@ -10,7 +10,7 @@
 use mosaic_batch::Variant;
 use mosaic_prover::{batch_witness, decompress, sample, BatchProof, Guest, ProofKind};
 use mosaic_snark::{
-    keygen_inputs, root_matches, root_proof, srs::DEV_SEED, KeygenInputs, SnarkProof, SnarkProver, SnarkVerifyingKey,
+    keygen_inputs, root_proof, srs::DEV_SEED, KeygenInputs, RootKey, SnarkProof, SnarkProver, SnarkVerifyingKey,
     DEFAULT_K,
 };
 use std::{path::PathBuf, time::Instant};
@@ -49,28 +49,33 @@ fn a_recursive_batch_proof_wraps_into_a_snark_that_verifies() {
     let program = guest.program_commit().unwrap();
     let stark = decompress(&proof.proof).unwrap();
     let have_keys = SnarkVerifyingKey::read(&keys.join("snark.vk.json"))
-        .is_ok_and(|vk| (vk.app_exe_commit, vk.app_vm_commit) == (program.app_exe_commit, program.app_vm_commit))
-        && root_matches(guest.vm(), &keys).unwrap_or(false);
-    let inputs = if have_keys {
+        .is_ok_and(|vk| (vk.app_exe_commit, vk.app_vm_commit) == (program.app_exe_commit, program.app_vm_commit));
+    // Keys made earlier: their cached root proving key (or the SDK's, then cached).
+    let root_key = if have_keys { RootKey::for_keys(guest.vm(), &keys).ok() } else { None };
+    let inputs = if root_key.is_some() {
         None
     } else {
         Some(match KeygenInputs::read(&keys, &program).unwrap() {
             Some(inputs) => inputs,
             None => {
-                let inputs = keygen_inputs(guest.vm()).unwrap();
-                inputs.write(&keys).unwrap();
+                let inputs = keygen_inputs(guest.vm(), &keys).unwrap();
                 eprintln!("STARK side of setup: {:.0} s", inputs.seconds);
                 inputs
             }
         })
     };
-    let (root, root_s) = root_proof(guest.vm(), &stark).unwrap();
+    let prove_root = |stark: &[u8]| match &root_key {
+        Some(key) => key.prove(guest.vm(), stark),
+        None => root_proof(guest.vm(), stark),
+    };
+    let (root, root_s) = prove_root(&stark).unwrap();
     eprintln!("root STARK: {root_s:.0} s");
     // A flipped byte of the recursive STARK is refused before any root proving.
     let mut forged = stark.clone();
     let mid = forged.len() / 2;
     forged[mid] ^= 1;
-    assert!(root_proof(guest.vm(), &forged).is_err(), "a tampered STARK reached a root proof");
+    assert!(prove_root(&forged).is_err(), "a tampered STARK reached a root proof");
+    drop(root_key);
     drop(guest);
 
     let prover = match inputs {
