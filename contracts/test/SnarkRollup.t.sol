@@ -4,13 +4,13 @@ pragma solidity ^0.8.24;
 import {Rollup, BatchHeader, Mode} from "../src/Rollup.sol";
 import {Bridge} from "../src/Bridge.sol";
 import {SnarkVerifier} from "../src/snark/SnarkVerifier.sol";
-import {TestBase} from "./helpers/TestBase.sol";
+import {Halo2Artifact} from "./helpers/Halo2Artifact.sol";
 
 /// A zk-mode Rollup whose verifier is SnarkVerifier finalizes the real batch the committed SNARK proves
 /// (test/snark/batch.json: batch 1 of the one-transfer sample chain, checked against the SNARK's journal
 /// by crates/prover/tests/guest.rs), and refuses the same proof for a batch that differs in anything the
 /// journal binds: posted data, post-state root, withdrawals root, chain.
-contract SnarkRollupTest is TestBase {
+contract SnarkRollupTest is Halo2Artifact {
     address internal constant OWNER = address(0x0A11);
     address internal constant PROPOSER = address(0xB0B);
 
@@ -27,13 +27,7 @@ contract SnarkRollupTest is TestBase {
         batchJson = vm.readFile("./test/snark/batch.json");
         string memory fixture = vm.readFile("./test/snark/fixture.json");
         proof = vm.parseJsonBytes(fixture, ".proof");
-        bytes memory code = vm.parseJsonBytes(vm.readFile("./artifacts/Halo2Verifier.json"), ".bytecode");
-        address deployed;
-        assembly ("memory-safe") {
-            deployed := create(0, add(code, 32), mload(code))
-        }
-        assertTrue(deployed != address(0), "Halo2Verifier deployment failed");
-        halo2 = deployed;
+        halo2 = _deployHalo2Verifier();
         verifier = new SnarkVerifier(
             halo2, vm.parseJsonBytes32(fixture, ".appExeCommit"), vm.parseJsonBytes32(fixture, ".appVmCommit")
         );

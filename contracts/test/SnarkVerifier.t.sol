@@ -3,12 +3,12 @@ pragma solidity ^0.8.24;
 
 import {SnarkVerifier} from "../src/snark/SnarkVerifier.sol";
 import {IVerifier} from "../src/IVerifier.sol";
-import {TestBase} from "./helpers/TestBase.sol";
+import {Halo2Artifact} from "./helpers/Halo2Artifact.sol";
 
 /// The generated halo2 verifier behind SnarkVerifier, on the committed real SNARK of a one-transfer
 /// batch (test/snark/fixture.json, written by scripts/update-snark-fixture.sh): it verifies (gas logged and
 /// bounded), and a changed journal hash, proof word or pinned program is refused.
-contract SnarkVerifierTest is TestBase {
+contract SnarkVerifierTest is Halo2Artifact {
     /// Regression ceiling for one verification (SnarkVerifier call, halo2 verifier included). The
     /// direct proof of OpenVM's static verifier circuit costs ≈695k gas (41 ecMul + 1 pairing over
     /// 7 advice columns); issue #6's 350k target needs OpenVM's single-column wrapper layer, not built yet
@@ -30,15 +30,7 @@ contract SnarkVerifierTest is TestBase {
         proof = vm.parseJsonBytes(json, ".proof");
         exe = vm.parseJsonBytes32(json, ".appExeCommit");
         vmCommit = vm.parseJsonBytes32(json, ".appVmCommit");
-        // Deployed from its committed artifact: the generated contract is compiled by
-        // scripts/build-contracts.sh, outside forge's sources (see there why).
-        bytes memory code = vm.parseJsonBytes(vm.readFile("./artifacts/Halo2Verifier.json"), ".bytecode");
-        address deployed;
-        assembly ("memory-safe") {
-            deployed := create(0, add(code, 32), mload(code))
-        }
-        assertTrue(deployed != address(0), "Halo2Verifier deployment failed");
-        halo2 = deployed;
+        halo2 = _deployHalo2Verifier();
         verifier = new SnarkVerifier(halo2, exe, vmCommit);
     }
 

@@ -98,16 +98,8 @@ pub fn wrapper_size(vk: &SnarkVerifyingKey, proof: &SnarkProof) -> Result<Wrappe
 /// The committed SNARK as the wrapper's input: its protocol (from the key) and its proof re-encoded for
 /// the wrapper's Poseidon transcript.
 fn wrapper_input(vk: &SnarkVerifyingKey, proof: &SnarkProof) -> Result<(crate::srs::Params, Snark), SnarkError> {
-    let halo2_vk = vk.halo2_vk()?;
-    let params = vk.verifier_params()?;
-    let protocol = compile(&params, &halo2_vk, Config::kzg().with_num_instance(vec![vk.num_instances]));
-    let instances = proof
-        .instances
-        .iter()
-        .map(|w| {
-            crate::word_to_fr(w).ok_or_else(|| SnarkError::Invalid("a public input is not a field element".into()))
-        })
-        .collect::<Result<Vec<Fr>, _>>()?;
+    let (params, protocol) = vk.protocol()?;
+    let instances = proof.scalars()?;
     // The wrapper reads its input with a Poseidon transcript, which encodes points compressed and
     // scalars little-endian: the same proof items, re-encoded.
     let mut reader = Recoder {
@@ -127,10 +119,7 @@ fn wrapper_input(vk: &SnarkVerifyingKey, proof: &SnarkProof) -> Result<(crate::s
 /// What the L1 verifier of a proof of `vk`'s circuit computes, per snark-verifier's cost model: the
 /// static verifier's own (today's L1 verifier) when given the committed key.
 pub fn verifier_cost(vk: &SnarkVerifyingKey) -> Result<VerifierCost, SnarkError> {
-    let halo2_vk = vk.halo2_vk()?;
-    let params = vk.verifier_params()?;
-    let protocol = compile(&params, &halo2_vk, Config::kzg().with_num_instance(vec![vk.num_instances]));
-    Ok(cost_of(&protocol))
+    Ok(cost_of(&vk.protocol()?.1))
 }
 
 fn cost_of(protocol: &PlonkProtocol<G1Affine>) -> VerifierCost {

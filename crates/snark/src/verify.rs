@@ -28,7 +28,11 @@ use rand_chacha::{rand_core::SeedableRng, ChaCha20Rng};
 use serde::{Deserialize, Serialize};
 use snark_verifier_sdk::{
     evm::gen_evm_verifier_sol_code,
-    snark_verifier::{loader::native::NativeLoader, system::halo2::transcript::evm::EvmTranscript},
+    snark_verifier::{
+        loader::native::NativeLoader,
+        system::halo2::{compile, transcript::evm::EvmTranscript, Config},
+        verifier::plonk::PlonkProtocol,
+    },
     SHPLONK,
 };
 use std::path::Path;
@@ -94,6 +98,14 @@ pub struct Statement {
 const MAGIC: &[u8; 8] = b"MSNARK01";
 
 impl SnarkProof {
+    /// The public inputs as field elements; a word outside the field is an invalid proof.
+    pub(crate) fn scalars(&self) -> Result<Vec<Fr>, SnarkError> {
+        self.instances
+            .iter()
+            .map(|w| word_to_fr(w).ok_or_else(|| SnarkError::Invalid("a public input is not a field element".into())))
+            .collect()
+    }
+
     /// The Solidity verifier's calldata (and the proof's body): `instances ‖ proof`.
     pub fn calldata(&self) -> Vec<u8> {
         let mut out = Vec::with_capacity(self.instances.len() * 32 + self.proof.len());
@@ -174,7 +186,7 @@ impl SnarkVerifyingKey {
         std::fs::write(path, json).map_err(|e| SnarkError::io(path, e))
     }
 
-    pub(crate) fn halo2_vk(&self) -> Result<VerifyingKey<G1Affine>, SnarkError> {
+    fn halo2_vk(&self) -> Result<VerifyingKey<G1Affine>, SnarkError> {
         VerifyingKey::<G1Affine>::read::<_, BaseCircuitBuilder<Fr>>(
             &mut self.vk.as_slice(),
             SerdeFormat::RawBytes,
@@ -183,9 +195,18 @@ impl SnarkVerifyingKey {
         .map_err(|e| SnarkError::Format(format!("verifying key: {e}")))
     }
 
+    /// snark-verifier's description of the circuit (what its verifiers, native, in-circuit or Solidity,
+    /// run), with the verifier's parameters.
+    pub(crate) fn protocol(&self) -> Result<(ParamsKZG<Bn256>, PlonkProtocol<G1Affine>), SnarkError> {
+        let vk = self.halo2_vk()?;
+        let params = self.verifier_params()?;
+        let protocol = compile(&params, &vk, Config::kzg().with_num_instance(vec![self.num_instances]));
+        Ok((params, protocol))
+    }
+
     /// The verifier's view of the KZG parameters: `[1]G1`, `[1]G2`, `[s]G2` (all halo2's SHPLONK
     /// verifier reads; public inputs are evaluated, not committed, so no Lagrange bases are needed).
-    pub(crate) fn verifier_params(&self) -> Result<ParamsKZG<Bn256>, SnarkError> {
+    fn verifier_params(&self) -> Result<ParamsKZG<Bn256>, SnarkError> {
         let g1 = point::<G1Affine>(&self.g1, "g1")?;
         let g2 = point::<G2Affine>(&self.g2, "g2")?;
         let s_g2 = point::<G2Affine>(&self.s_g2, "s_g2")?;
@@ -244,11 +265,7 @@ impl PreparedVerifier<'_> {
                 key.num_instances
             )));
         }
-        let instances = proof
-            .instances
-            .iter()
-            .map(|w| word_to_fr(w).ok_or_else(|| SnarkError::Invalid("a public input is not a field element".into())))
-            .collect::<Result<Vec<_>, _>>()?;
+        let instances = proof.scalars()?;
         let columns: &[&[Fr]] = &[&instances];
         let mut transcript = EvmTranscript::<G1Affine, NativeLoader, &[u8], Vec<u8>>::init(proof.proof.as_slice());
         let strategy =
