@@ -7,13 +7,12 @@ import {Halo2Artifact} from "./helpers/Halo2Artifact.sol";
 
 /// The generated halo2 verifier behind SnarkVerifier, on the committed real SNARK of a one-transfer
 /// batch (test/snark/fixture.json, written by scripts/update-snark-fixture.sh): it verifies (gas logged and
-/// bounded), and a changed journal hash, proof word or pinned program is refused.
+/// bounded), and a changed journal hash, accumulator, proof word or pinned program is refused.
 contract SnarkVerifierTest is Halo2Artifact {
-    /// Regression ceiling for one verification (SnarkVerifier call, halo2 verifier included). The
-    /// direct proof of OpenVM's static verifier circuit costs ≈695k gas (41 ecMul + 1 pairing over
-    /// 7 advice columns); issue #6's 350k target needs OpenVM's single-column wrapper layer, not built yet
-    /// (docs/benchmarks.md), so this bound only keeps the cost from growing unnoticed.
-    uint256 internal constant GAS_CEILING = 720_000;
+    /// Issue #6's target for one verification (SnarkVerifier call, halo2 verifier included): the
+    /// single-column wrapper's proof (22 ecMul, one pairing check for its own opening and the inner
+    /// proof's accumulator) stays under it.
+    uint256 internal constant GAS_CEILING = 350_000;
 
     event log_named_uint(string key, uint256 val);
 
@@ -35,8 +34,11 @@ contract SnarkVerifierTest is Halo2Artifact {
     }
 
     function test_RealSnarkVerifies() public {
+        // Copied out of storage first: the measured gas is the verification's, not this test's
+        // storage reads of the proof.
+        bytes memory proofBytes = proof;
         uint256 before = gasleft();
-        bool ok = verifier.verify(journalHash, proof);
+        bool ok = verifier.verify(journalHash, proofBytes);
         uint256 used = before - gasleft();
         assertTrue(ok, "the committed SNARK does not verify");
         emit log_named_uint("SnarkVerifier.verify gas", used);
@@ -64,6 +66,17 @@ contract SnarkVerifierTest is Halo2Artifact {
         }
         assertFalse(verifier.verify(journalHash, shortProof), "a truncated proof verified");
         assertFalse(verifier.verify(journalHash, ""), "an empty proof verified");
+        assertFalse(verifier.verify(journalHash, new bytes(12 * 32 - 1)), "less than an accumulator verified");
+    }
+
+    /// The accumulator (the first 12 words) is what the inner proof's pairing check runs on: each limb
+    /// counts.
+    function test_ChangedAccumulatorIsRefused() public view {
+        for (uint256 w = 0; w < 12; w++) {
+            bytes memory forged = bytes.concat(proof);
+            forged[w * 32 + 31] = bytes1(uint8(forged[w * 32 + 31]) ^ 1);
+            assertFalse(verifier.verify(journalHash, forged), "a changed accumulator limb verified");
+        }
     }
 
     function test_OtherProgramIsRefused() public {

@@ -28,8 +28,8 @@ impl Program {
 /// Where the keys live: `--dir`, else `<data dir>/snark/<program>`.
 #[derive(Args, Debug, Clone)]
 pub struct KeyDir {
-    /// The folder of the keys (`snark.pk`, `snark.vk.json`, the KZG parameters `kzg_bn254_<k>.srs`, the
-    /// generated `Halo2Verifier.sol`). Default: `<data dir>/snark/<program>`.
+    /// The folder of the keys (`static.pk`, `wrapper.pk`, `snark.vk.json`, the KZG parameters
+    /// `kzg_bn254_<k>.srs`, the generated `Halo2Verifier.sol`). Default: `<data dir>/snark/<program>`.
     #[arg(long)]
     pub dir: Option<PathBuf>,
     /// The program whose proofs the keys wrap.
@@ -46,9 +46,9 @@ impl KeyDir {
 /// `mosaic snark …`.
 #[derive(Subcommand, Debug)]
 pub enum SnarkCommand {
-    /// Generate the SNARK keys for a program: KZG parameters (development: from a seed, or loaded from a
-    /// file in the folder), the static verifier circuit's proving and verifying keys, and the Solidity
-    /// verifier. Minutes and ≈20 GB (feature `prover`).
+    /// Generate the SNARK keys for a program: KZG parameters (development: from a seed, or loaded from
+    /// files in the folder), the proving keys of the static verifier circuit and of the wrapper over it,
+    /// the verifying key and the Solidity verifier. Tens of minutes and ≈19 GB (feature `prover`).
     Setup(SetupArgs),
     /// Wrap a recursive proof (`mosaic prove --recursive`, `mosaic aggregate`) into a SNARK (feature
     /// `prover`).
@@ -62,11 +62,12 @@ pub enum SnarkCommand {
 pub struct SetupArgs {
     #[command(flatten)]
     pub keys: KeyDir,
-    /// log2 of the circuit's rows.
+    /// log2 of the static verifier circuit's rows (the wrapper's follow: the smallest that fits it in
+    /// one column).
     #[arg(long, default_value_t = mosaic_snark::DEFAULT_K)]
     pub k: u32,
-    /// Seed of the development KZG parameters, 32 bytes hex (used only when `kzg_bn254_<k>.srs` is not
-    /// already in the folder). Default: `mosaic_snark::srs::DEV_SEED`. Its secret is known: never for
+    /// Seed of the development KZG parameters, 32 bytes hex (used only for the sizes whose
+    /// `kzg_bn254_<k>.srs` is not already in the folder; all sizes must come from one setup). Default: `mosaic_snark::srs::DEV_SEED`. Its secret is known: never for
     /// production, where the folder holds the Powers of Tau file instead.
     #[arg(long)]
     pub seed: Option<String>,
@@ -101,6 +102,10 @@ pub struct VerifyArgs {
     /// The journal hash (0x…) the SNARK must prove, e.g. `Rollup.publicInputsHash(index)`.
     #[arg(long)]
     pub journal_hash: Option<alloy_primitives::B256>,
+    /// Print only the proof bytes `SnarkVerifier` and `Rollup.proveBatch` take (0x…: the inner proof's
+    /// accumulator, then the halo2 proof), once verified.
+    #[arg(long)]
+    pub l1_proof: bool,
 }
 
 /// Runs a `mosaic snark` command.
@@ -126,6 +131,10 @@ fn verify(args: VerifyArgs) -> anyhow::Result<()> {
             statement.public_values == expected.as_slice(),
             "the SNARK proves journal hash {public}, not {expected}"
         );
+    }
+    if args.l1_proof {
+        println!("{}", alloy_primitives::hex::encode_prefixed(proof.onchain_proof()));
+        return Ok(());
     }
     println!("valid SNARK ({:.1} ms, {} bytes of proof)", elapsed.as_secs_f64() * 1e3, proof.proof.len());
     println!("  appExeCommit   {}", statement.app_exe_commit);
@@ -207,19 +216,28 @@ mod imp {
         if args.k != DEFAULT_K {
             println!("note: k = {} differs from the default {DEFAULT_K}", args.k);
         }
-        let (_, report) = SnarkProver::setup(inputs, params, srs_sha256, generated, &dir)?;
+        let (_, report) = SnarkProver::setup(inputs, params, srs_sha256, generated, seed, &dir)?;
+        let static_keygen = if report.halo2_keygen_s > 0.0 {
+            format!("{:.1} s", report.halo2_keygen_s)
+        } else {
+            "reused from static.pk".into()
+        };
         println!(
-            "keys for the {} program in {}:\n  halo2 keygen {:.1} s ({} advice, {} lookup, {} fixed columns)\n  \
-             proving key {} bytes, sha256 {}\n  public inputs {}\n  appExeCommit {}\n  appVmCommit  {}\n  \
-             Solidity verifier {}",
+            "keys for the {} program in {}:\n  static verifier keygen {static_keygen} (k = {}: {} advice, {} lookup, \
+             {} fixed columns)\n  wrapper keygen {:.1} s (k = {}: 1 advice column, {} cells, {} fixed columns)\n  \
+             proving keys {} bytes\n  public inputs {} (accumulator, commitments, public values)\n  \
+             appExeCommit {}\n  appVmCommit  {}\n  Solidity verifier {}",
             args.keys.program.name(),
             dir.display(),
-            report.halo2_keygen_s,
+            report.vk.static_k,
             report.advice_columns,
             report.lookup_columns,
             report.fixed_columns,
+            report.wrapper_keygen_s,
+            report.wrapper.k,
+            report.wrapper.advice_cells,
+            report.wrapper.fixed_columns,
             report.pk_bytes,
-            report.pk_sha256,
             report.vk.num_instances,
             report.vk.app_exe_commit,
             report.vk.app_vm_commit,
@@ -274,13 +292,16 @@ mod imp {
         let out = args.out.unwrap_or_else(|| args.proof.with_extension("snark"));
         std::fs::write(&out, snark.encode()).with_context(|| format!("writing {}", out.display()))?;
         println!(
-            "wrote {} ({} bytes of proof) in {:.1} s: root STARK {root_s:.1} s, witness {:.1} s, halo2 {:.1} s; \
-             {} advice cells, {} lookups; journal hash {journal_hash}",
+            "wrote {} ({} bytes of proof) in {:.1} s: root STARK {root_s:.1} s, keys {:.1} s, static verifier \
+             witness {:.1} s + proof {:.1} s, wrapper {:.1} s; {} advice cells, {} lookups; journal hash \
+             {journal_hash}",
             out.display(),
             snark.proof.len(),
             started.elapsed().as_secs_f64(),
+            report.load_s,
             report.witness_s,
-            report.halo2_s,
+            report.static_s,
+            report.wrapper_s,
             report.advice_cells,
             report.lookup_cells
         );

@@ -1,4 +1,5 @@
-//! Operations: the TOML config file and its flag overrides, Prometheus `/metrics`, and `--help`.
+//! Operations: the TOML config file and its flag overrides, Prometheus `/metrics`, `--help`, and
+//! `mosaic snark verify` on the committed SNARK.
 mod common;
 
 use common::*;
@@ -64,4 +65,48 @@ fn help_explains_every_flag() {
         .unwrap();
     assert!(!bad.status.success(), "an invalid block time must be refused");
     assert!(String::from_utf8_lossy(&bad.stderr).contains("invalid duration"));
+}
+
+/// `mosaic snark verify` on the committed real SNARK: it verifies and states its journal hash, prints the
+/// exact bytes the forge tests hand to `SnarkVerifier`, and refuses another journal hash or a changed
+/// proof with a clear error.
+#[test]
+fn snark_verify_checks_the_committed_snark() {
+    let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let fixtures = root.join("crates/snark/fixtures");
+    let snark = fixtures.join("batch-1.snark");
+    let vk = fixtures.join("batch.vk.json");
+    let journal = std::fs::read_to_string(fixtures.join("batch-1.journal-hash")).unwrap().trim().to_string();
+    let verify = |file: &std::path::Path, extra: &[&str]| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_mosaic"));
+        cmd.arg("snark").arg("verify").arg(file).arg("--vk").arg(&vk).args(extra);
+        cmd.output().unwrap()
+    };
+
+    let ok = verify(&snark, &["--journal-hash", &journal]);
+    let stdout = String::from_utf8_lossy(&ok.stdout);
+    assert!(ok.status.success(), "{stdout}{}", String::from_utf8_lossy(&ok.stderr));
+    assert!(stdout.contains("valid SNARK") && stdout.contains(&journal), "{stdout}");
+
+    let l1 = verify(&snark, &["--l1-proof"]);
+    assert!(l1.status.success());
+    let fixture: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(root.join("contracts/test/snark/fixture.json")).unwrap())
+            .unwrap();
+    assert_eq!(String::from_utf8_lossy(&l1.stdout).trim(), fixture["proof"].as_str().unwrap());
+
+    let other = format!("0x{}", "11".repeat(32));
+    let wrong = verify(&snark, &["--journal-hash", &other]);
+    assert!(!wrong.status.success());
+    assert!(String::from_utf8_lossy(&wrong.stderr).contains("not 0x1111"), "{wrong:?}");
+
+    let dir = tempfile::tempdir().unwrap();
+    let mut bytes = std::fs::read(&snark).unwrap();
+    let last = bytes.len() - 1;
+    bytes[last - 40] ^= 1;
+    let forged = dir.path().join("forged.snark");
+    std::fs::write(&forged, bytes).unwrap();
+    let bad = verify(&forged, &[]);
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("does not verify"), "{bad:?}");
 }

@@ -1,7 +1,7 @@
 //! Rust verification of the committed real SNARK (`cargo bench -p mosaic-snark --bench verify`): the
 //! time per verification (halo2 SHPLONK verifier + KZG pairing check), and the sizes involved. The wrap
 //! itself is measured by `scripts/update-snark-fixture.sh` (docs/benchmarks.md).
-use mosaic_snark::{SnarkProof, SnarkVerifyingKey};
+use mosaic_snark::{verifier_cost, SnarkProof, SnarkVerifyingKey};
 use std::{path::PathBuf, time::Instant};
 
 fn main() {
@@ -29,5 +29,15 @@ fn main() {
         proof.instances.len(),
         proof.calldata().len()
     );
-    println!("verifying key: {} bytes of halo2 key, k = {}", vk.vk.len(), vk.k);
+    println!(
+        "verifying key: {} bytes of halo2 key, wrapper k = {} over the static verifier at k = {}",
+        vk.vk.len(),
+        vk.k,
+        vk.static_k
+    );
+    let cost = verifier_cost(&vk).expect("the key compiles");
+    println!(
+        "L1 verifier (snark-verifier's cost model): {} commitments, {} evaluations, {} ecMul, {} pairings",
+        cost.commitments, cost.evaluations, cost.msm, cost.pairings
+    );
 }

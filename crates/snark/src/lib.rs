@@ -1,13 +1,14 @@
 //! Mosaic's SNARK wrap: the recursive STARK of a Mosaic program (a batch, or an aggregation of
-//! batches) proven again as a BN254 KZG SNARK that an Ethereum contract verifies (≈695k gas, measured).
+//! batches) proven again as a BN254 KZG SNARK that an Ethereum contract verifies.
 //!
-//! The circuit is OpenVM's halo2 *static verifier* (k = 22: seven advice columns, range lookups): it
+//! Two halo2 circuits, OpenVM's: the *static verifier* (k = 22: seven advice columns, range lookups)
 //! verifies OpenVM's root STARK — itself a BN254-Poseidon2 proof that the program's recursive proof
-//! verifies — and exposes the program's commitments and public values as its public inputs. All in
-//! Rust, on a CPU, from KZG parameters the operator generates ([`srs::dev_setup`]) or loads.
+//! verifies — and exposes the program's commitments and public values; the *wrapper* (one advice
+//! column, k = 23) verifies that proof up to its final pairing, which it leaves to the L1 verifier as a
+//! KZG accumulator beside the same public values. One column keeps the L1 verifier small. All in Rust,
+//! on a CPU, from KZG parameters the operator generates ([`srs::dev_setup`]) or loads.
 //!
-//! Without the `prove` feature this crate is the verifier ([`SnarkVerifyingKey::verify`]) and the
-//! sizing of the single-column wrapper layer ([`wrapper_size`], [`wrapper_keygen`]).
+//! Without the `prove` feature this crate is the verifier ([`SnarkVerifyingKey::verify`]).
 #![warn(missing_docs)]
 
 mod sizing;
@@ -16,9 +17,10 @@ mod verify;
 #[cfg(feature = "prove")]
 mod wrap;
 
-pub use sizing::{verifier_cost, wrapper_keygen, wrapper_size, VerifierCost, WrapperSize};
+pub use sizing::{verifier_cost, wrapper_size, VerifierCost, WrapperSize};
 pub use verify::{
-    fr_to_word, point_bytes, word_to_fr, PreparedVerifier, SnarkProof, SnarkVerifyingKey, Statement, COMMIT_INSTANCES,
+    fr_to_word, point_bytes, word_to_fr, PreparedVerifier, SnarkProof, SnarkVerifyingKey, Statement,
+    ACCUMULATOR_INSTANCES, COMMIT_INSTANCES, KEY_VERSION,
 };
 #[cfg(feature = "prove")]
 pub use wrap::{
@@ -27,7 +29,8 @@ pub use wrap::{
 
 use std::path::Path;
 
-/// log2 of the static verifier circuit's rows. OpenVM's default is 23; its halo2 keygen needs more than
+/// log2 of the static verifier circuit's rows (the wrapper's follow from it: the smallest where it
+/// fits one advice column, 23 for Mosaic's programs). OpenVM's default is 23; its halo2 keygen needs more than
 /// the 24 GB of a two-core development machine (killed at 24.4 GB, measured), while at 22 halo2-base
 /// lays the same 27 M cells over seven advice columns and every `2^k`-sized vector halves.
 pub const DEFAULT_K: u32 = 22;

@@ -1,5 +1,6 @@
 //! The SNARK's verifying key and proof files, and their verification in Rust: halo2's KZG/SHPLONK
-//! verifier with the Keccak transcript the Solidity verifier replays, then the statement's checks
+//! verifier of the wrapper proof with the Keccak transcript the Solidity verifier replays, the KZG
+//! decision of the static verifier proof's accumulator the wrapper exposes, then the statement's checks
 //! (program pinned, public values well-formed).
 use crate::SnarkError;
 use alloy_primitives::{B256, U256};
@@ -13,6 +14,7 @@ use halo2_base::{
         },
         plonk::{verify_proof, VerifyingKey},
         poly::{
+            commitment::ParamsProver,
             kzg::{
                 commitment::{KZGCommitmentScheme, ParamsKZG},
                 multiopen::VerifierSHPLONK,
@@ -28,29 +30,47 @@ use rand_chacha::{rand_core::SeedableRng, ChaCha20Rng};
 use serde::{Deserialize, Serialize};
 use snark_verifier_sdk::{
     evm::gen_evm_verifier_sol_code,
+    halo2::aggregation::AggregationCircuit,
     snark_verifier::{
         loader::native::NativeLoader,
+        pcs::{
+            kzg::{KzgDecidingKey, LimbsEncoding},
+            AccumulationDecider, AccumulatorEncoding,
+        },
         system::halo2::{compile, transcript::evm::EvmTranscript, Config},
         verifier::plonk::PlonkProtocol,
     },
-    SHPLONK,
+    CircuitExt, BITS, LIMBS, SHPLONK,
 };
 use std::path::Path;
 
-/// Instances before the public values: the program's executable and VM commitments.
+/// Leading instances of a wrapper proof: the KZG accumulator of the static verifier proof it verified,
+/// `lhs.x ‖ lhs.y ‖ rhs.x ‖ rhs.y` in three 88-bit limbs each. The proof holds only if
+/// `e(lhs, [1]G2) = e(rhs, [s]G2)`, which the verifiers (Rust and Solidity) check with its own pairing.
+pub const ACCUMULATOR_INSTANCES: usize = 4 * snark_verifier_sdk::LIMBS;
+
+/// Instances after the accumulator and before the public values: the program's executable and VM
+/// commitments.
 pub const COMMIT_INSTANCES: usize = 2;
 
-/// What a verifier needs: the circuit's verifying key, the three points of the KZG parameters a
-/// verifier uses, and the program the proofs must be of. Written by `mosaic snark setup` as JSON.
+/// The verifying key format: 2 since the wrapper layer (version 1 keys verified the static verifier's
+/// own proof; they are refused).
+pub const KEY_VERSION: u32 = 2;
+
+/// What a verifier needs: the wrapper circuit's verifying key (it pins the static verifier circuit,
+/// which pins OpenVM's root verifier), the three points of the KZG parameters a verifier uses, and the
+/// program the proofs must be of. Written by `mosaic snark setup` as JSON.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SnarkVerifyingKey {
-    /// Format version (1).
+    /// Format version ([`KEY_VERSION`]).
     pub version: u32,
-    /// log2 of the circuit's rows.
+    /// log2 of the wrapper circuit's rows.
     pub k: u32,
-    /// The circuit's shape (halo2-base), needed to rebuild its constraint system.
+    /// log2 of the static verifier circuit's rows (the inner proof).
+    pub static_k: u32,
+    /// The wrapper circuit's shape (halo2-base), needed to rebuild its constraint system.
     pub circuit: BaseCircuitParams,
-    /// halo2's verifying key, raw bytes.
+    /// halo2's verifying key of the wrapper, raw bytes.
     #[serde(with = "hex_bytes")]
     pub vk: Vec<u8>,
     /// `[1]G1`, `[1]G2` and `[s]G2` of the KZG parameters (compressed).
@@ -62,20 +82,23 @@ pub struct SnarkVerifyingKey {
     #[serde(with = "hex_bytes")]
     #[allow(missing_docs)]
     pub s_g2: Vec<u8>,
-    /// Number of public inputs: the two commitments, then one per public-value byte.
+    /// Number of public inputs: the accumulator's limbs, the two commitments, then one per public-value
+    /// byte.
     pub num_instances: usize,
     /// The pinned program: OpenVM's `app_exe_commit` (big-endian field element).
     pub app_exe_commit: B256,
     /// The pinned program's VM: OpenVM's `app_vm_commit`.
     pub app_vm_commit: B256,
-    /// sha256 of the KZG parameters file the keys were made with.
-    pub srs_sha256: B256,
+    /// sha256 of the KZG parameters files the keys were made with: the wrapper's (`2^k`), then the
+    /// static verifier's (`2^static_k`), from one setup.
+    pub srs_sha256: [B256; 2],
     /// Whether the parameters came from [`crate::srs::dev_setup`] (a known secret).
     pub dev_srs: bool,
 }
 
 /// A SNARK proof: its public inputs as 32-byte big-endian words, then halo2's proof bytes. The
-/// Solidity verifier's calldata is exactly `instances ‖ proof`.
+/// generated Solidity verifier's calldata is exactly `instances ‖ proof`; `SnarkVerifier.sol` takes
+/// [`Self::onchain_proof`] and fills in the rest.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SnarkProof {
     /// Public inputs, one field element per word.
@@ -116,6 +139,18 @@ impl SnarkProof {
         out
     }
 
+    /// What `SnarkVerifier.verify` and `Rollup.proveBatch` take: the accumulator's words, then the
+    /// halo2 proof (the contract supplies the program's commitments and the journal hash itself).
+    pub fn onchain_proof(&self) -> Vec<u8> {
+        let accumulator = self.instances.iter().take(ACCUMULATOR_INSTANCES);
+        let mut out = Vec::with_capacity(ACCUMULATOR_INSTANCES * 32 + self.proof.len());
+        for word in accumulator {
+            out.extend_from_slice(word.as_slice());
+        }
+        out.extend_from_slice(&self.proof);
+        out
+    }
+
     /// The file form: a magic, the instance count (u32 BE), then [`Self::calldata`].
     pub fn encode(&self) -> Vec<u8> {
         let mut out = MAGIC.to_vec();
@@ -139,17 +174,22 @@ impl SnarkProof {
 
     /// The statement the instances claim (not verified: see [`SnarkVerifyingKey::verify`]).
     pub fn statement(&self) -> Result<Statement, SnarkError> {
-        if self.instances.len() < COMMIT_INSTANCES {
+        let first = ACCUMULATOR_INSTANCES + COMMIT_INSTANCES;
+        if self.instances.len() < first {
             return Err(SnarkError::Invalid("too few public inputs".into()));
         }
-        let public_values = self.instances[COMMIT_INSTANCES..]
+        let public_values = self.instances[first..]
             .iter()
             .map(|w| {
                 let v = U256::from_be_bytes(w.0);
                 u8::try_from(v).map_err(|_| SnarkError::Invalid("a public-value input is not a byte".into()))
             })
             .collect::<Result<_, _>>()?;
-        Ok(Statement { app_exe_commit: self.instances[0], app_vm_commit: self.instances[1], public_values })
+        Ok(Statement {
+            app_exe_commit: self.instances[ACCUMULATOR_INSTANCES],
+            app_vm_commit: self.instances[ACCUMULATOR_INSTANCES + 1],
+            public_values,
+        })
     }
 
     /// Builds the proof from halo2's instances and proof bytes.
@@ -177,7 +217,19 @@ impl SnarkVerifyingKey {
     /// Reads a key written by `mosaic snark setup`.
     pub fn read(path: &Path) -> Result<Self, SnarkError> {
         let bytes = std::fs::read(path).map_err(|e| SnarkError::io(path, e))?;
-        serde_json::from_slice(&bytes).map_err(|e| SnarkError::Format(format!("{}: {e}", path.display())))
+        #[derive(Deserialize)]
+        struct Version {
+            version: u32,
+        }
+        let format = |e: serde_json::Error| SnarkError::Format(format!("{}: {e}", path.display()));
+        let Version { version } = serde_json::from_slice(&bytes).map_err(format)?;
+        if version != KEY_VERSION {
+            return Err(SnarkError::Format(format!(
+                "{}: a version {version} key, made before the wrapper layer (run `mosaic snark setup` again)",
+                path.display()
+            )));
+        }
+        serde_json::from_slice(&bytes).map_err(format)
     }
 
     /// Writes the key as JSON.
@@ -200,7 +252,13 @@ impl SnarkVerifyingKey {
     pub(crate) fn protocol(&self) -> Result<(ParamsKZG<Bn256>, PlonkProtocol<G1Affine>), SnarkError> {
         let vk = self.halo2_vk()?;
         let params = self.verifier_params()?;
-        let protocol = compile(&params, &vk, Config::kzg().with_num_instance(vec![self.num_instances]));
+        let protocol = compile(
+            &params,
+            &vk,
+            Config::kzg()
+                .with_num_instance(vec![self.num_instances])
+                .with_accumulator_indices(AggregationCircuit::accumulator_indices()),
+        );
         Ok((params, protocol))
     }
 
@@ -225,16 +283,18 @@ impl SnarkVerifyingKey {
     /// The Solidity verifier of this key (snark-verifier's generator; it needs only the three KZG points
     /// the key holds), with its exact `pragma solidity 0.8.19` relaxed to `^0.8.19` so it builds with the
     /// project's compiler. `Halo2Verifier` takes `instances ‖ proof` as calldata and reverts unless the
-    /// proof verifies.
+    /// proof verifies and the accumulator in its first instances passes the pairing check (both folded
+    /// into one `ecPairing`).
     pub fn solidity(&self) -> Result<String, SnarkError> {
         let vk = self.halo2_vk()?;
         let params = self.verifier_params()?;
-        let code = gen_evm_verifier_sol_code::<BaseCircuitBuilder<Fr>, SHPLONK>(&params, &vk, vec![self.num_instances]);
+        let code = gen_evm_verifier_sol_code::<AggregationCircuit, SHPLONK>(&params, &vk, vec![self.num_instances]);
         Ok(code.replacen("pragma solidity 0.8.19;", "pragma solidity ^0.8.19;", 1))
     }
 
-    /// Verifies `proof`: the halo2 proof against the key (pairing check included), then that it is of
-    /// the pinned program. Returns the statement proven. (Parses the key each time; to verify many proofs,
+    /// Verifies `proof`: the wrapper's halo2 proof against the key (pairing check included), the
+    /// accumulator it exposes (the static verifier proof's pairing check), then that it is of the pinned
+    /// program. Returns the statement proven. (Parses the key each time; to verify many proofs,
     /// [`Self::prepare`] once.)
     pub fn verify(&self, proof: &SnarkProof) -> Result<Statement, SnarkError> {
         self.prepare()?.verify(proof)
@@ -243,7 +303,9 @@ impl SnarkVerifyingKey {
     /// Parses the key into a [`PreparedVerifier`] (halo2 rebuilds the circuit's evaluation domain: the
     /// bulk of a single verification's time).
     pub fn prepare(&self) -> Result<PreparedVerifier<'_>, SnarkError> {
-        Ok(PreparedVerifier { key: self, vk: self.halo2_vk()?, params: self.verifier_params()? })
+        let params = self.verifier_params()?;
+        let deciding_key = KzgDecidingKey::new(params.get_g()[0], params.g2(), params.s_g2());
+        Ok(PreparedVerifier { key: self, vk: self.halo2_vk()?, params, deciding_key })
     }
 }
 
@@ -252,6 +314,7 @@ pub struct PreparedVerifier<'a> {
     key: &'a SnarkVerifyingKey,
     vk: VerifyingKey<G1Affine>,
     params: ParamsKZG<Bn256>,
+    deciding_key: KzgDecidingKey<Bn256>,
 }
 
 impl PreparedVerifier<'_> {
@@ -280,6 +343,14 @@ impl PreparedVerifier<'_> {
         if !VerificationStrategy::<_, VerifierSHPLONK<'_, Bn256>>::finalize(strategy) {
             return Err(SnarkError::Invalid("the KZG pairing check failed".into()));
         }
+        // The wrapper proved that the static verifier proof reduces to this accumulator; it is a valid
+        // proof only if the accumulator's own pairing holds (same KZG secret: one setup).
+        let limbs: Vec<&Fr> = instances[..ACCUMULATOR_INSTANCES].iter().collect();
+        let accumulator =
+            <LimbsEncoding<LIMBS, BITS> as AccumulatorEncoding<G1Affine, NativeLoader>>::from_repr(&limbs)
+                .map_err(|_| SnarkError::Invalid("the accumulator is not a pair of curve points".into()))?;
+        <SHPLONK as AccumulationDecider<G1Affine, NativeLoader>>::decide(&self.deciding_key, accumulator)
+            .map_err(|_| SnarkError::Invalid("the inner proof's KZG pairing check failed".into()))?;
         let statement = proof.statement()?;
         if statement.app_exe_commit != key.app_exe_commit || statement.app_vm_commit != key.app_vm_commit {
             return Err(SnarkError::Invalid("the proof is of another program".into()));
@@ -333,20 +404,29 @@ mod tests {
 
     #[test]
     fn proof_files_round_trip_and_refuse_garbage() {
-        let proof = SnarkProof {
-            instances: vec![B256::repeat_byte(1), B256::ZERO, B256::with_last_byte(7)],
-            proof: vec![9; 70],
-        };
+        let mut instances = vec![B256::with_last_byte(3); ACCUMULATOR_INSTANCES];
+        instances.extend([B256::repeat_byte(1), B256::ZERO, B256::with_last_byte(7)]);
+        let proof = SnarkProof { instances, proof: vec![9; 70] };
         let bytes = proof.encode();
         assert_eq!(SnarkProof::decode(&bytes).unwrap(), proof);
-        assert_eq!(proof.calldata().len(), 3 * 32 + 70);
-        assert_eq!(proof.statement().unwrap().public_values, vec![7]);
+        assert_eq!(proof.calldata().len(), (ACCUMULATOR_INSTANCES + 3) * 32 + 70);
+        let statement = proof.statement().unwrap();
+        assert_eq!(statement.public_values, vec![7]);
+        assert_eq!((statement.app_exe_commit, statement.app_vm_commit), (B256::repeat_byte(1), B256::ZERO));
+        // On L1: the accumulator's words, then the proof.
+        let onchain = proof.onchain_proof();
+        assert_eq!(onchain.len(), ACCUMULATOR_INSTANCES * 32 + 70);
+        assert_eq!(onchain[31], 3);
+        assert_eq!(onchain[ACCUMULATOR_INSTANCES * 32..], proof.proof[..]);
         assert!(SnarkProof::decode(b"MSNARK01").is_err());
         assert!(SnarkProof::decode(&bytes[..20]).is_err());
         assert!(SnarkProof::decode(b"not a proof at all").is_err());
         // A public value that is not a byte is refused.
-        let wide =
-            SnarkProof { instances: vec![B256::ZERO, B256::ZERO, B256::left_padding_from(&[1, 0])], proof: vec![] };
-        assert!(wide.statement().is_err());
+        let mut instances = vec![B256::ZERO; ACCUMULATOR_INSTANCES + COMMIT_INSTANCES];
+        instances.push(B256::left_padding_from(&[1, 0]));
+        assert!(SnarkProof { instances, proof: vec![] }.statement().is_err());
+        // Without the accumulator and both commitments there is no statement.
+        let short = SnarkProof { instances: vec![B256::ZERO; ACCUMULATOR_INSTANCES + 1], proof: vec![] };
+        assert!(short.statement().is_err());
     }
 }

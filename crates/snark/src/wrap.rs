@@ -1,10 +1,7 @@
-//! Setup and wrap (feature `prove`): OpenVM's root STARK of a recursive proof, then a halo2 proof of
-//! OpenVM's static verifier circuit over it, with the Keccak transcript Ethereum verifies.
-//!
-//! We prove the static verifier's circuit directly for the EVM; OpenVM's second halo2 "wrapper" layer
-//! is not built yet. It would verify this 7-column proof inside one advice column at k = 23 (4.54 M
-//! cells) and cut the L1 verifier from 42 to 22 `ecMul`s (the way under issue #6's 350k gas); its keygen
-//! takes 118 s and 13.8 GB here (`cargo bench -p mosaic-snark --bench wrapper_size`, docs/benchmarks.md).
+//! Setup and wrap (feature `prove`): OpenVM's root STARK of a recursive proof, a halo2 proof of
+//! OpenVM's static verifier circuit over it (seven advice columns at k = 22, Poseidon transcript), then
+//! a halo2 proof of OpenVM's wrapper circuit over that one (one advice column at k = 23, the Keccak
+//! transcript Ethereum replays): the one column is what brings the L1 verifier from 41 `ecMul`s to 22.
 use crate::{
     point_bytes,
     srs::{self, Params},
@@ -27,10 +24,15 @@ use openvm_sdk::{
     DeferralSetup,
 };
 use openvm_stark_backend::codec::{Decode, Encode};
+use snark_verifier_sdk::{
+    halo2::{gen_dummy_snark_from_vk, gen_proof_shplonk},
+    snark_verifier::system::halo2::{compile, Config},
+    Snark, SHPLONK,
+};
 
 use openvm_static_verifier::{
-    compute_dag_onion_commit, log_heights_per_air_from_proof, Halo2ProvingPinning, StaticVerifierCircuit,
-    StaticVerifierShape,
+    compute_dag_onion_commit, log_heights_per_air_from_proof, Halo2ProvingPinning, Halo2WrapperProvingKey,
+    StaticVerifierCircuit, StaticVerifierShape,
 };
 use openvm_verify_stark_host::VmStarkProof;
 use std::{
@@ -50,8 +52,15 @@ const KEY_MAGIC: &[u8; 8] = b"MSNKPK01";
 pub(crate) struct Files(PathBuf);
 
 impl Files {
+    /// The static verifier circuit's proving key.
     fn pk(&self) -> PathBuf {
-        self.0.join("snark.pk")
+        self.0.join("static.pk")
+    }
+    fn static_stamp(&self) -> PathBuf {
+        self.0.join("static.json")
+    }
+    fn wrapper_pk(&self) -> PathBuf {
+        self.0.join("wrapper.pk")
     }
     fn vk(&self) -> PathBuf {
         self.0.join("snark.vk.json")
@@ -71,30 +80,36 @@ pub struct SetupReport {
     pub vk: SnarkVerifyingKey,
     /// Seconds: OpenVM's app, aggregation and root keys plus the dummy root proof keygen needs.
     pub stark_keys_s: f64,
-    /// Seconds: the halo2 keygen (vk and pk) of the static verifier circuit.
+    /// Seconds: the halo2 keygen (vk and pk) of the static verifier circuit (0 when reused).
     pub halo2_keygen_s: f64,
-    /// Bytes of the written proving key.
+    /// Seconds: the wrapper's layout and keygen (its KZG parameters included when generated).
+    pub wrapper_keygen_s: f64,
+    /// Bytes of the two proving keys.
     pub pk_bytes: u64,
-    /// sha256 of the proving key file.
-    pub pk_sha256: B256,
     /// The generated Solidity verifier's path.
     pub solidity: PathBuf,
-    /// The circuit's advice columns (halo2-base fits the verifier into `2^k` rows).
+    /// The static verifier circuit's advice columns (halo2-base fits it into `2^static_k` rows).
     pub advice_columns: usize,
     /// Its lookup-advice columns (range checks).
     pub lookup_columns: usize,
     /// Its fixed columns.
     pub fixed_columns: usize,
+    /// The wrapper's layout.
+    pub wrapper: crate::WrapperSize,
 }
 
-/// What one halo2 proof measured (the root STARK's time comes with [`root_proof`]).
+/// What the two halo2 proofs measured (the root STARK's time comes with [`root_proof`]).
 #[derive(Debug, Clone)]
 pub struct WrapReport {
-    /// Seconds for the halo2 witness (the static verifier run on the root proof).
+    /// Seconds reading the proving keys and KZG parameters.
+    pub load_s: f64,
+    /// Seconds for the static verifier's witness (its circuit run on the root proof).
     pub witness_s: f64,
-    /// Seconds for the halo2 proof (and its self-check).
-    pub halo2_s: f64,
-    /// Advice cells the circuit used, of `2^k` rows.
+    /// Seconds for the static verifier's proof (and its self-check).
+    pub static_s: f64,
+    /// Seconds for the wrapper's witness and proof (and its self-check).
+    pub wrapper_s: f64,
+    /// Advice cells the static verifier circuit used, of `2^static_k` rows.
     pub advice_cells: usize,
     /// Cells range-checked by lookups.
     pub lookup_cells: usize,
@@ -141,10 +156,6 @@ impl StaticKey {
         let ((circuit, shape), mut r) = Self::open(path)?;
         let pinning = Halo2ProvingPinning::decode(&mut r).map_err(|e| SnarkError::io(path, e))?;
         Ok(Self { circuit, shape, pinning })
-    }
-
-    fn num_instances(&self) -> usize {
-        self.pinning.metadata.num_pvs.iter().sum()
     }
 }
 
@@ -345,61 +356,137 @@ fn stale_keys(dir: &Path, which: &str) -> SnarkError {
     ))
 }
 
-/// The halo2 side: the KZG parameters and the static verifier's keys for one program.
+/// The halo2 side of one program's keys: the static verifier circuit proven with a Poseidon transcript
+/// (`static.pk`, at `2^static_k`), then the single-column wrapper that verifies that proof, proven with
+/// the Keccak transcript Ethereum replays (`wrapper.pk`, at `2^k`). Each proving key is loaded only for
+/// its own proof, so the two never share the memory.
 pub struct SnarkProver {
-    params: Params,
-    key: StaticKey,
+    dir: PathBuf,
     vk: SnarkVerifyingKey,
 }
 
+/// What the static half of a setup was made with (`static.json`): a later setup with the same
+/// parameters file and circuit reuses `static.pk` instead of minutes of keygen.
+#[derive(serde::Serialize, serde::Deserialize, PartialEq, Eq)]
+struct StaticStamp {
+    k: u32,
+    srs_sha256: B256,
+}
+
 impl SnarkProver {
-    /// halo2 keygen of the static verifier circuit at size `2^params.k()` on `inputs`; writes
-    /// `snark.pk`, `snark.vk.json` and `Halo2Verifier.sol` to `dir`.
+    /// halo2 keygen of the static verifier circuit at `2^params.k()` on `inputs` (skipped when `dir`
+    /// already holds it for these parameters and this circuit), then of the wrapper over it at the
+    /// smallest `k` where it fits one advice column, with the KZG parameters of that size in `dir`
+    /// (generated from `seed` when absent; both sizes must come from one setup). Writes `static.pk`,
+    /// `wrapper.pk`, `snark.vk.json` and `Halo2Verifier.sol` to `dir`.
     pub fn setup(
         inputs: KeygenInputs,
         params: Params,
         srs_sha256: B256,
         dev_srs: bool,
+        seed: [u8; 32],
         dir: &Path,
     ) -> Result<(Self, SetupReport), SnarkError> {
         let files = Files(dir.to_path_buf());
-        let k = params.k();
-        let started = Instant::now();
-        let shape =
-            StaticVerifierShape { k: k as usize, lookup_bits: k as usize - 1, ..StaticVerifierShape::default() };
-        tracing::info!(k, "halo2 keygen of the static verifier circuit");
+        let static_k = params.k();
         let KeygenInputs { program, circuit, dummy, seconds } = inputs;
-        let pinning = circuit.keygen(&params, &shape, &dummy);
-        drop(dummy);
-        let key = StaticKey { circuit, shape, pinning };
-        let halo2_keygen_s = started.elapsed().as_secs_f64();
+        let stamp = StaticStamp { k: static_k, srs_sha256 };
+        let reusable = std::fs::read(files.static_stamp())
+            .ok()
+            .and_then(|b| serde_json::from_slice::<StaticStamp>(&b).ok())
+            .is_some_and(|s| s == stamp)
+            && StaticKey::read_head(&files.pk())
+                .is_ok_and(|(c, _)| serde_json::to_vec(&c).ok() == serde_json::to_vec(&circuit).ok());
+        let started = Instant::now();
+        let key = if reusable {
+            tracing::info!("reusing the static verifier's keys in {}", files.pk().display());
+            drop(dummy);
+            StaticKey::read(&files.pk())?
+        } else {
+            let shape = StaticVerifierShape {
+                k: static_k as usize,
+                lookup_bits: static_k as usize - 1,
+                ..StaticVerifierShape::default()
+            };
+            tracing::info!(k = static_k, "halo2 keygen of the static verifier circuit");
+            let pinning = circuit.keygen(&params, &shape, &dummy);
+            drop(dummy);
+            let key = StaticKey { circuit, shape, pinning };
+            let _ = std::fs::remove_file(files.static_stamp());
+            key.write(&files.pk())?;
+            write_file(&files.static_stamp(), &serde_json::to_vec(&stamp).map_err(prover_err)?)?;
+            key
+        };
+        let halo2_keygen_s = if reusable { 0.0 } else { started.elapsed().as_secs_f64() };
+        let config = &key.pinning.metadata.config_params;
+        let (advice_columns, lookup_columns, fixed_columns) = (
+            config.num_advice_per_phase.iter().sum(),
+            config.num_lookup_advice_per_phase.iter().sum(),
+            config.num_fixed,
+        );
 
-        key.write(&files.pk())?;
-        let vk = verifying_key(&params, &key, &program, srs_sha256, dev_srs)?;
+        // The wrapper's keygen runs on a dummy proof of the static circuit's shape (any proof will do:
+        // the layout does not depend on the values).
+        let dummy = gen_dummy_snark_from_vk::<SHPLONK>(
+            &params,
+            key.pinning.pk.get_vk(),
+            key.pinning.metadata.num_pvs.clone(),
+            None,
+        );
+        let inner = (params.get_g()[1], params.s_g2());
+        drop(key);
+        drop(params);
+        let started = Instant::now();
+        let size = crate::wrapper_size(&dummy)?;
+        let (wrapper_params, wrapper_srs_sha256, wrapper_dev) = crate::params(dir, size.k, seed)?;
+        // The wrapper's verifier checks the inner proof's accumulator with its own `[s]G2`.
+        if (wrapper_params.get_g()[1], wrapper_params.s_g2()) != inner {
+            return Err(SnarkError::Format(format!(
+                "{} and {} are not from one setup (different secrets)",
+                srs::path(dir, size.k).display(),
+                srs::path(dir, static_k).display()
+            )));
+        }
+        tracing::info!(k = size.k, "halo2 keygen of the wrapper circuit");
+        let wrapper = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            Halo2WrapperProvingKey::keygen(&wrapper_params, dummy)
+        }))
+        .map_err(|_| SnarkError::Prover("the wrapper's keygen failed".into()))?;
+        let wrapper_keygen_s = started.elapsed().as_secs_f64();
+        write_wrapper(&wrapper, &files.wrapper_pk())?;
+
+        let vk = verifying_key(
+            &wrapper_params,
+            &wrapper.pinning,
+            static_k,
+            &program,
+            [wrapper_srs_sha256, srs_sha256],
+            dev_srs || wrapper_dev,
+        )?;
+        drop(wrapper);
         vk.write(&files.vk())?;
         std::fs::write(files.solidity(), vk.solidity()?).map_err(|e| SnarkError::io(&files.solidity(), e))?;
-        let pk_bytes = std::fs::metadata(files.pk()).map_err(|e| SnarkError::io(&files.pk(), e))?.len();
+        let size_of = |p: PathBuf| std::fs::metadata(&p).map(|m| m.len()).map_err(|e| SnarkError::io(&p, e));
         let report = SetupReport {
             vk: vk.clone(),
             stark_keys_s: seconds,
             halo2_keygen_s,
-            pk_bytes,
-            pk_sha256: srs::file_sha256(&files.pk())?,
+            wrapper_keygen_s,
+            pk_bytes: size_of(files.pk())? + size_of(files.wrapper_pk())?,
             solidity: files.solidity(),
-            advice_columns: key.pinning.metadata.config_params.num_advice_per_phase.iter().sum(),
-            lookup_columns: key.pinning.metadata.config_params.num_lookup_advice_per_phase.iter().sum(),
-            fixed_columns: key.pinning.metadata.config_params.num_fixed,
+            advice_columns,
+            lookup_columns,
+            fixed_columns,
+            wrapper: size,
         };
-        Ok((Self { params, key, vk }, report))
+        Ok((Self { dir: dir.to_path_buf(), vk }, report))
     }
 
-    /// Loads the keys `setup` wrote in `dir`.
+    /// The keys `setup` wrote in `dir` (read now: the verifying key; the proving keys and parameters are
+    /// read by each proof).
     pub fn load(dir: &Path) -> Result<Self, SnarkError> {
-        let files = Files(dir.to_path_buf());
-        let vk = SnarkVerifyingKey::read(&files.vk())?;
-        let params = srs::read(&srs::path(dir, vk.k))?;
-        let key = StaticKey::read(&files.pk())?;
-        Ok(Self { params, key, vk })
+        let vk = SnarkVerifyingKey::read(&Files(dir.to_path_buf()).vk())?;
+        Ok(Self { dir: dir.to_path_buf(), vk })
     }
 
     /// The verifying key.
@@ -407,33 +494,81 @@ impl SnarkProver {
         &self.vk
     }
 
-    /// Proves the static verifier circuit on `root` (from [`root_proof`]) for the EVM.
+    /// Proves `root` (from [`root_proof`]) for the EVM: the static verifier circuit on it (Poseidon
+    /// transcript), then the wrapper on that proof (Keccak transcript).
     pub fn prove(&self, root: &RootProof) -> Result<(SnarkProof, WrapReport), SnarkError> {
+        let files = Files(self.dir.clone());
         let started = Instant::now();
-        let meta = &self.key.pinning.metadata;
+        let params = srs::read(&srs::path(&self.dir, self.vk.static_k))?;
+        let key = StaticKey::read(&files.pk())?;
+        let load_s = started.elapsed().as_secs_f64();
+
+        let started = Instant::now();
+        let meta = &key.pinning.metadata;
         let mut builder = BaseCircuitBuilder::prover(meta.config_params.clone(), meta.break_points.clone())
-            .use_instance_columns(self.key.shape.instance_columns);
-        let pvs = self.key.circuit.populate(&mut builder, root).to_vec();
+            .use_instance_columns(key.shape.instance_columns);
+        let pvs = key.circuit.populate(&mut builder, root).to_vec();
         let stats = builder.statistics();
         let advice_cells = stats.gate.total_advice_per_phase.iter().sum();
         let lookup_cells = stats.total_lookup_advice_per_phase.iter().sum();
         let witness_s = started.elapsed().as_secs_f64();
 
         let started = Instant::now();
-        // Proves, then verifies the proof with the full parameters (panics if it does not).
+        let protocol = compile(
+            &params,
+            key.pinning.pk.get_vk(),
+            Config::kzg().with_num_instance(key.pinning.metadata.num_pvs.clone()),
+        );
+        // Proves, then verifies the proof (panics if it does not).
         let proof = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            snark_verifier_sdk::evm::gen_evm_proof_shplonk(
-                &self.params,
-                &self.key.pinning.pk,
-                builder,
-                vec![pvs.clone()],
-            )
+            gen_proof_shplonk(&params, &key.pinning.pk, builder, vec![pvs.clone()], None)
         }))
-        .map_err(|_| SnarkError::Prover("the halo2 prover failed".into()))?;
-        let halo2_s = started.elapsed().as_secs_f64();
-        let snark = SnarkProof::from_parts(&pvs, proof);
-        Ok((snark, WrapReport { witness_s, halo2_s, advice_cells, lookup_cells }))
+        .map_err(|_| SnarkError::Prover("the static verifier's halo2 prover failed".into()))?;
+        let static_s = started.elapsed().as_secs_f64();
+        drop(key);
+        drop(params);
+        let inner = Snark::new(protocol, vec![pvs], proof);
+
+        let started = Instant::now();
+        let params = srs::read(&srs::path(&self.dir, self.vk.k))?;
+        let wrapper = read_wrapper(&files.wrapper_pk())?;
+        let load_s = load_s + started.elapsed().as_secs_f64();
+        let started = Instant::now();
+        let proof = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| wrapper.prove_for_evm(&params, inner)))
+            .map_err(|_| SnarkError::Prover("the wrapper's halo2 prover failed".into()))?;
+        let wrapper_s = started.elapsed().as_secs_f64();
+        let snark = SnarkProof::from_parts(&proof.instances, proof.proof);
+        Ok((snark, WrapReport { load_s, witness_s, static_s, wrapper_s, advice_cells, lookup_cells }))
     }
+}
+
+const WRAPPER_MAGIC: &[u8; 8] = b"MSNKWR01";
+
+fn write_wrapper(key: &Halo2WrapperProvingKey, path: &Path) -> Result<(), SnarkError> {
+    let io = |e| SnarkError::io(path, e);
+    let tmp = path.with_extension("pk.partial");
+    {
+        let mut w = BufWriter::new(File::create(&tmp).map_err(io)?);
+        w.write_all(WRAPPER_MAGIC).map_err(io)?;
+        key.encode(&mut w).map_err(io)?;
+        w.flush().map_err(io)?;
+    }
+    std::fs::rename(&tmp, path).map_err(io)
+}
+
+fn read_wrapper(path: &Path) -> Result<Halo2WrapperProvingKey, SnarkError> {
+    let io = |e| SnarkError::io(path, e);
+    let mut r = BufReader::new(File::open(path).map_err(io)?);
+    let mut magic = [0u8; 8];
+    r.read_exact(&mut magic).map_err(io)?;
+    if &magic != WRAPPER_MAGIC {
+        return Err(SnarkError::Format(format!("{}: not a Mosaic wrapper proving key", path.display())));
+    }
+    Halo2WrapperProvingKey::decode(&mut r).map_err(io)
+}
+
+fn write_file(path: &Path, bytes: &[u8]) -> Result<(), SnarkError> {
+    std::fs::write(path, bytes).map_err(|e| SnarkError::io(path, e))
 }
 
 fn write_json<W: Write, T: serde::Serialize>(w: &mut W, value: &T) -> std::io::Result<()> {
@@ -487,23 +622,25 @@ fn deferral_setup(vm: &OpenVm) -> DeferralSetup {
 
 fn verifying_key(
     params: &Params,
-    key: &StaticKey,
+    wrapper: &Halo2ProvingPinning,
+    static_k: u32,
     program: &ProgramCommit,
-    srs_sha256: B256,
+    srs_sha256: [B256; 2],
     dev_srs: bool,
 ) -> Result<SnarkVerifyingKey, SnarkError> {
     let mut vk = Vec::new();
-    key.pinning.pk.get_vk().write(&mut vk, SerdeFormat::RawBytes).map_err(|e| SnarkError::Format(e.to_string()))?;
+    wrapper.pk.get_vk().write(&mut vk, SerdeFormat::RawBytes).map_err(|e| SnarkError::Format(e.to_string()))?;
     let g1: G1Affine = params.get_g()[0];
     Ok(SnarkVerifyingKey {
-        version: 1,
+        version: crate::KEY_VERSION,
         k: params.k(),
-        circuit: key.pinning.metadata.config_params.clone(),
+        static_k,
+        circuit: wrapper.metadata.config_params.clone(),
         vk,
         g1: point_bytes(&g1),
         g2: point_bytes(&params.g2()),
         s_g2: point_bytes(&params.s_g2()),
-        num_instances: key.num_instances(),
+        num_instances: wrapper.metadata.num_pvs.iter().sum(),
         app_exe_commit: program.app_exe_commit,
         app_vm_commit: program.app_vm_commit,
         srs_sha256,

@@ -1,8 +1,8 @@
 //! The committed real SNARK (`fixtures/`, written by `scripts/update-snark-fixture.sh` from a recursive
-//! proof of a one-transfer batch) verifies in Rust, and any change to its public inputs, its proof
-//! bytes or the verifying key makes verification fail.
+//! proof of a one-transfer batch) verifies in Rust, and any change to its public inputs (the inner
+//! proof's accumulator included), its proof bytes or the verifying key makes verification fail.
 use alloy_primitives::B256;
-use mosaic_snark::{SnarkProof, SnarkVerifyingKey};
+use mosaic_snark::{SnarkProof, SnarkVerifyingKey, ACCUMULATOR_INSTANCES, COMMIT_INSTANCES};
 use std::path::PathBuf;
 
 fn fixture() -> (SnarkVerifyingKey, SnarkProof, B256) {
@@ -19,7 +19,30 @@ fn the_committed_snark_verifies_and_states_its_journal() {
     let statement = vk.verify(&proof).unwrap();
     assert_eq!(statement.public_values, journal.as_slice());
     assert_eq!((statement.app_exe_commit, statement.app_vm_commit), (vk.app_exe_commit, vk.app_vm_commit));
-    assert_eq!(proof.instances.len(), 2 + 32);
+    assert_eq!(proof.instances.len(), ACCUMULATOR_INSTANCES + COMMIT_INSTANCES + 32);
+    // The wrapper: one advice column at k = 23 over the static verifier's proof at k = 22.
+    assert_eq!((vk.k, vk.static_k, vk.circuit.num_advice_per_phase.as_slice()), (23, 22, &[1][..]));
+}
+
+#[test]
+fn keys_made_before_the_wrapper_layer_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("snark.vk.json");
+    std::fs::write(&path, r#"{"version": 1, "k": 22}"#).unwrap();
+    let err = SnarkVerifyingKey::read(&path).unwrap_err().to_string();
+    assert!(err.contains("before the wrapper layer"), "{err}");
+}
+
+#[test]
+fn an_accumulator_that_is_not_a_curve_point_fails() {
+    let (key, proof, _) = fixture();
+    let vk = key.prepare().unwrap();
+    // The limbs of lhs.x replaced by another small value: still field elements, no longer the proof's.
+    let mut forged = proof.clone();
+    forged.instances[0] = B256::with_last_byte(1);
+    forged.instances[1] = B256::ZERO;
+    forged.instances[2] = B256::ZERO;
+    assert!(vk.verify(&forged).is_err());
 }
 
 #[test]

@@ -1,5 +1,5 @@
-//! The whole wrap, end to end (slow: the KZG parameters, the static verifier's keygen and one wrap take
-//! tens of minutes and ≈20 GB on two cores; `scripts/update-snark-fixture.sh` runs it):
+//! The whole wrap, end to end (slow: the KZG parameters, the static verifier's and the wrapper's keygen
+//! and one wrap take tens of minutes and ≈20 GB on two cores; `scripts/update-snark-fixture.sh` runs it):
 //! a recursive proof of batch 1 of the sample chain is wrapped into a SNARK that verifies in Rust and
 //! states the batch's journal hash; a tampered recursive STARK cannot be wrapped.
 //!
@@ -11,12 +11,12 @@ use mosaic_batch::Variant;
 use mosaic_prover::{batch_witness, decompress, sample, BatchProof, Guest, ProofKind};
 use mosaic_snark::{
     keygen_inputs, root_proof, srs::DEV_SEED, KeygenInputs, RootKey, SnarkProof, SnarkProver, SnarkVerifyingKey,
-    DEFAULT_K,
+    ACCUMULATOR_INSTANCES, DEFAULT_K,
 };
 use std::{path::PathBuf, time::Instant};
 
 #[test]
-#[ignore = "slow: KZG parameters, halo2 keygen at k = 22 and one wrap (tens of minutes, ≈20 GB)"]
+#[ignore = "slow: KZG parameters, halo2 keygen at k = 22 and 23 and one wrap (tens of minutes, ≈20 GB)"]
 fn a_recursive_batch_proof_wraps_into_a_snark_that_verifies() {
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     let _enter = rt.enter();
@@ -50,9 +50,10 @@ fn a_recursive_batch_proof_wraps_into_a_snark_that_verifies() {
     let stark = decompress(&proof.proof).unwrap();
     let have_keys = SnarkVerifyingKey::read(&keys.join("snark.vk.json"))
         .is_ok_and(|vk| (vk.app_exe_commit, vk.app_vm_commit) == (program.app_exe_commit, program.app_vm_commit));
-    // Keys made earlier: their cached root proving key (or the SDK's, then cached).
-    let root_key = if have_keys { RootKey::for_keys(guest.vm(), &keys).ok() } else { None };
-    let inputs = if root_key.is_some() {
+    // Keys made earlier (at least their static half): their cached root proving key (or the SDK's,
+    // then cached).
+    let root_key = RootKey::for_keys(guest.vm(), &keys).ok();
+    let inputs = if have_keys {
         None
     } else {
         Some(match KeygenInputs::read(&keys, &program).unwrap() {
@@ -84,7 +85,7 @@ fn a_recursive_batch_proof_wraps_into_a_snark_that_verifies() {
             let started = Instant::now();
             let (params, hash, generated) = mosaic_snark::params(&keys, DEFAULT_K, DEV_SEED).unwrap();
             eprintln!("KZG parameters: {:.0} s", started.elapsed().as_secs_f64());
-            let (prover, report) = SnarkProver::setup(inputs, params, hash, generated, &keys).unwrap();
+            let (prover, report) = SnarkProver::setup(inputs, params, hash, generated, DEV_SEED, &keys).unwrap();
             eprintln!("setup: {report:?}");
             prover
         }
@@ -92,6 +93,7 @@ fn a_recursive_batch_proof_wraps_into_a_snark_that_verifies() {
     let started = Instant::now();
     let (snark, report) = prover.prove(&root).unwrap();
     eprintln!("halo2: {:.0} s, {report:?}, proof {} bytes", started.elapsed().as_secs_f64(), snark.proof.len());
+    assert_eq!(snark.instances.len(), ACCUMULATOR_INSTANCES + 2 + 32);
     let statement = prover.vk().verify(&snark).unwrap();
     assert_eq!(statement.public_values, native.journal.hash().as_slice());
     assert_eq!((statement.app_exe_commit, statement.app_vm_commit), (program.app_exe_commit, program.app_vm_commit));
@@ -110,7 +112,7 @@ fn a_recursive_batch_proof_wraps_into_a_snark_that_verifies() {
             "journalHash": native.journal.hash(),
             "appExeCommit": statement.app_exe_commit,
             "appVmCommit": statement.app_vm_commit,
-            "proof": alloy_primitives::hex::encode_prefixed(&snark.proof),
+            "proof": alloy_primitives::hex::encode_prefixed(snark.onchain_proof()),
         });
         let path = root.join("contracts/test/snark/fixture.json");
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
