@@ -9,8 +9,8 @@
 #                                           crates/prover/tests/guest.rs)
 # and runs the Rust and Solidity verifiers on them, and a zk-mode Rollup finalizing that batch.
 #
-# Slow and large: development KZG parameters (2^22), the static verifier's halo2 keygen and one wrap
-# take ≈45 min and up to ≈19 GB on two cores (docs/benchmarks.md). Keys go to $MOSAIC_SNARK_DIR
+# Slow and large: development KZG parameters (2^22 and 2^23), the static verifier's and the wrapper's
+# halo2 keygen and one wrap take ≈55 min and up to ≈19 GB on two cores (docs/benchmarks.md). Keys go to $MOSAIC_SNARK_DIR
 # (default ~/.cache/mosaic-snark/batch) and the batch proof to $MOSAIC_PROOF_CACHE (default
 # ~/.cache/mosaic-snark/proofs), so a rerun only wraps again.
 set -euo pipefail
