@@ -67,8 +67,9 @@ pub struct SetupArgs {
     #[arg(long, default_value_t = mosaic_snark::DEFAULT_K)]
     pub k: u32,
     /// Seed of the development KZG parameters, 32 bytes hex (used only for the sizes whose
-    /// `kzg_bn254_<k>.srs` is not already in the folder; all sizes must come from one setup). Default: `mosaic_snark::srs::DEV_SEED`. Its secret is known: never for
-    /// production, where the folder holds the Powers of Tau file instead.
+    /// `kzg_bn254_<k>.srs` is not already in the folder; all sizes must come from one setup). Default:
+    /// `mosaic_snark::srs::DEV_SEED`. Its secret is known: never for production, where the folder holds
+    /// the Powers of Tau files instead.
     #[arg(long)]
     pub seed: Option<String>,
     #[command(flatten)]
@@ -217,10 +218,9 @@ mod imp {
             println!("note: k = {} differs from the default {DEFAULT_K}", args.k);
         }
         let (_, report) = SnarkProver::setup(inputs, params, srs_sha256, generated, seed, &dir)?;
-        let static_keygen = if report.halo2_keygen_s > 0.0 {
-            format!("{:.1} s", report.halo2_keygen_s)
-        } else {
-            "reused from static.pk".into()
+        let static_keygen = match report.halo2_keygen_s {
+            Some(seconds) => format!("{seconds:.1} s"),
+            None => "reused from static.pk".into(),
         };
         println!(
             "keys for the {} program in {}:\n  static verifier keygen {static_keygen} (k = {}: {} advice, {} lookup, \

@@ -14,7 +14,7 @@ use snark_verifier_sdk::{
 };
 
 /// Rows halo2 keeps free at the bottom of every column (OpenVM's `MIN_ROWS`).
-pub(crate) const MIN_ROWS: usize = 20;
+const MIN_ROWS: usize = 20;
 
 /// The wrapper circuit's layout at the smallest `k` where it fits one advice column.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,7 +33,7 @@ pub struct WrapperSize {
 
 /// The wrapper circuit over `snark` at size `2^k` (OpenVM's wrapper: no universality, the inner
 /// proof's instances re-exposed after the accumulator).
-pub(crate) fn wrapper_circuit(stage: CircuitBuilderStage, k: u32, snark: Snark) -> AggregationCircuit {
+fn wrapper_circuit(stage: CircuitBuilderStage, k: u32, snark: Snark) -> AggregationCircuit {
     let config = AggregationConfigParams { degree: k, lookup_bits: k as usize - 1, ..Default::default() };
     // The circuit reads only `[1]G1` of the parameters (the inner proof's verifying key).
     let params = crate::srs::Params::setup(1, rand_chacha::ChaCha20Rng::from_seed([0; 32]));

@@ -80,8 +80,9 @@ pub struct SetupReport {
     pub vk: SnarkVerifyingKey,
     /// Seconds: OpenVM's app, aggregation and root keys plus the dummy root proof keygen needs.
     pub stark_keys_s: f64,
-    /// Seconds: the halo2 keygen (vk and pk) of the static verifier circuit (0 when reused).
-    pub halo2_keygen_s: f64,
+    /// Seconds: the halo2 keygen (vk and pk) of the static verifier circuit; `None` when its keys in
+    /// the folder were reused.
+    pub halo2_keygen_s: Option<f64>,
     /// Seconds: the wrapper's layout and keygen (its KZG parameters included when generated).
     pub wrapper_keygen_s: f64,
     /// Bytes of the two proving keys.
@@ -124,16 +125,10 @@ struct StaticKey {
 
 impl StaticKey {
     fn write(&self, path: &Path) -> Result<(), SnarkError> {
-        let io = |e| SnarkError::io(path, e);
-        let tmp = path.with_extension("pk.partial");
-        {
-            let mut w = BufWriter::new(File::create(&tmp).map_err(io)?);
-            w.write_all(KEY_MAGIC).map_err(io)?;
-            write_json(&mut w, &(&self.circuit, &self.shape)).map_err(io)?;
-            self.pinning.encode(&mut w).map_err(io)?;
-            w.flush().map_err(io)?;
-        }
-        std::fs::rename(&tmp, path).map_err(io)
+        write_key_file(path, KEY_MAGIC, |w| {
+            write_json(w, &(&self.circuit, &self.shape))?;
+            self.pinning.encode(w)
+        })
     }
 
     /// The circuit and shape only (the file's header), without the multi-GB proving key.
@@ -142,14 +137,8 @@ impl StaticKey {
     }
 
     fn open(path: &Path) -> Result<((StaticVerifierCircuit, StaticVerifierShape), BufReader<File>), SnarkError> {
-        let io = |e| SnarkError::io(path, e);
-        let mut r = BufReader::new(File::open(path).map_err(io)?);
-        let mut magic = [0u8; 8];
-        r.read_exact(&mut magic).map_err(io)?;
-        if &magic != KEY_MAGIC {
-            return Err(SnarkError::Format(format!("{}: not a Mosaic SNARK proving key", path.display())));
-        }
-        Ok((read_json(&mut r).map_err(io)?, r))
+        let mut r = open_key_file(path, KEY_MAGIC, "SNARK proving key")?;
+        Ok((read_json(&mut r).map_err(|e| SnarkError::io(path, e))?, r))
     }
 
     fn read(path: &Path) -> Result<Self, SnarkError> {
@@ -214,16 +203,13 @@ impl KeygenInputs {
 
     /// Writes the inputs to `dir/keygen-inputs.bin`.
     fn write(&self, dir: &Path) -> Result<(), SnarkError> {
-        let path = Self::path(dir);
-        let io = |e| SnarkError::io(&path, e);
-        let mut w = BufWriter::new(File::create(&path).map_err(io)?);
-        w.write_all(INPUTS_MAGIC).map_err(io)?;
-        w.write_all(self.program.app_exe_commit.as_slice()).map_err(io)?;
-        w.write_all(self.program.app_vm_commit.as_slice()).map_err(io)?;
-        w.write_all(self.program.program_id.as_slice()).map_err(io)?;
-        write_json(&mut w, &self.circuit).map_err(io)?;
-        self.dummy.encode(&mut w).map_err(io)?;
-        w.flush().map_err(io)
+        write_key_file(&Self::path(dir), INPUTS_MAGIC, |w| {
+            w.write_all(self.program.app_exe_commit.as_slice())?;
+            w.write_all(self.program.app_vm_commit.as_slice())?;
+            w.write_all(self.program.program_id.as_slice())?;
+            write_json(w, &self.circuit)?;
+            self.dummy.encode(w)
+        })
     }
 
     /// Reads `dir/keygen-inputs.bin` if it exists and is for `program`.
@@ -417,7 +403,7 @@ impl SnarkProver {
             write_file(&files.static_stamp(), &serde_json::to_vec(&stamp).map_err(prover_err)?)?;
             key
         };
-        let halo2_keygen_s = if reusable { 0.0 } else { started.elapsed().as_secs_f64() };
+        let halo2_keygen_s = (!reusable).then(|| started.elapsed().as_secs_f64());
         let config = &key.pinning.metadata.config_params;
         let (advice_columns, lookup_columns, fixed_columns) = (
             config.num_advice_per_phase.iter().sum(),
@@ -465,7 +451,7 @@ impl SnarkProver {
         )?;
         drop(wrapper);
         vk.write(&files.vk())?;
-        std::fs::write(files.solidity(), vk.solidity()?).map_err(|e| SnarkError::io(&files.solidity(), e))?;
+        write_file(&files.solidity(), vk.solidity()?.as_bytes())?;
         let size_of = |p: PathBuf| std::fs::metadata(&p).map(|m| m.len()).map_err(|e| SnarkError::io(&p, e));
         let report = SetupReport {
             vk: vk.clone(),
@@ -514,11 +500,7 @@ impl SnarkProver {
         let witness_s = started.elapsed().as_secs_f64();
 
         let started = Instant::now();
-        let protocol = compile(
-            &params,
-            key.pinning.pk.get_vk(),
-            Config::kzg().with_num_instance(key.pinning.metadata.num_pvs.clone()),
-        );
+        let protocol = compile(&params, key.pinning.pk.get_vk(), Config::kzg().with_num_instance(meta.num_pvs.clone()));
         // Proves, then verifies the proof (panics if it does not).
         let proof = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             gen_proof_shplonk(&params, &key.pinning.pk, builder, vec![pvs.clone()], None)
@@ -545,26 +527,43 @@ impl SnarkProver {
 const WRAPPER_MAGIC: &[u8; 8] = b"MSNKWR01";
 
 fn write_wrapper(key: &Halo2WrapperProvingKey, path: &Path) -> Result<(), SnarkError> {
+    write_key_file(path, WRAPPER_MAGIC, |w| key.encode(w))
+}
+
+fn read_wrapper(path: &Path) -> Result<Halo2WrapperProvingKey, SnarkError> {
+    let mut r = open_key_file(path, WRAPPER_MAGIC, "wrapper proving key")?;
+    Halo2WrapperProvingKey::decode(&mut r).map_err(|e| SnarkError::io(path, e))
+}
+
+/// Writes a key file (`static.pk`, `wrapper.pk`, `keygen-inputs.bin`): `magic`, then `body`, through a `.partial` file renamed into place, so an
+/// interrupted setup never leaves a truncated key under the real name.
+fn write_key_file(
+    path: &Path,
+    magic: &[u8; 8],
+    body: impl FnOnce(&mut BufWriter<File>) -> std::io::Result<()>,
+) -> Result<(), SnarkError> {
     let io = |e| SnarkError::io(path, e);
     let tmp = path.with_extension("pk.partial");
     {
         let mut w = BufWriter::new(File::create(&tmp).map_err(io)?);
-        w.write_all(WRAPPER_MAGIC).map_err(io)?;
-        key.encode(&mut w).map_err(io)?;
+        w.write_all(magic).map_err(io)?;
+        body(&mut w).map_err(io)?;
         w.flush().map_err(io)?;
     }
     std::fs::rename(&tmp, path).map_err(io)
 }
 
-fn read_wrapper(path: &Path) -> Result<Halo2WrapperProvingKey, SnarkError> {
+/// Opens a file [`write_key_file`] wrote, positioned after its `magic`; another magic is a format error
+/// naming `what` the file should have been.
+fn open_key_file(path: &Path, magic: &[u8; 8], what: &str) -> Result<BufReader<File>, SnarkError> {
     let io = |e| SnarkError::io(path, e);
     let mut r = BufReader::new(File::open(path).map_err(io)?);
-    let mut magic = [0u8; 8];
-    r.read_exact(&mut magic).map_err(io)?;
-    if &magic != WRAPPER_MAGIC {
-        return Err(SnarkError::Format(format!("{}: not a Mosaic wrapper proving key", path.display())));
+    let mut found = [0u8; 8];
+    r.read_exact(&mut found).map_err(io)?;
+    if &found != magic {
+        return Err(SnarkError::Format(format!("{}: not a Mosaic {what}", path.display())));
     }
-    Halo2WrapperProvingKey::decode(&mut r).map_err(io)
+    Ok(r)
 }
 
 fn write_file(path: &Path, bytes: &[u8]) -> Result<(), SnarkError> {
@@ -646,4 +645,26 @@ fn verifying_key(
         srs_sha256,
         dev_srs,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn key_files_round_trip_and_refuse_another_magic() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("some.pk");
+        write_key_file(&path, WRAPPER_MAGIC, |w| w.write_all(b"body")).unwrap();
+        assert!(!path.with_extension("pk.partial").exists(), "the partial file is renamed into place");
+        let mut body = Vec::new();
+        open_key_file(&path, WRAPPER_MAGIC, "wrapper proving key").unwrap().read_to_end(&mut body).unwrap();
+        assert_eq!(body, b"body");
+        let err = open_key_file(&path, KEY_MAGIC, "SNARK proving key").unwrap_err().to_string();
+        assert!(err.contains("not a Mosaic SNARK proving key"), "{err}");
+        // A failed body leaves no key under the real name.
+        let failed = dir.path().join("failed.pk");
+        assert!(write_key_file(&failed, KEY_MAGIC, |_| Err(std::io::Error::other("boom"))).is_err());
+        assert!(!failed.exists());
+    }
 }
