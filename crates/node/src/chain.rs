@@ -4,7 +4,10 @@ use alloy_consensus::{Header, ReceiptEnvelope, Transaction};
 use alloy_primitives::{Address, B256, U256};
 use mosaic_mempool::{Mempool, PoolConfig, PoolTx};
 use mosaic_primitives::{AccountLeaf, Block, ChainConfig, L1Cursor, L1Message};
-use mosaic_stf::{child_context, BlockBuilder, BlockContext, StateError, StateReader, TxFailure};
+use mosaic_stf::{
+    child_context, replay_block, BlockBuilder, BlockContext, BlockParts, ReplayError, StateError, StateReader,
+    TxFailure,
+};
 use mosaic_storage::{Database, HistoricalState, LatestState, StorageError, TrieNodes};
 use parking_lot::{Mutex, RwLock};
 use std::{
@@ -37,6 +40,9 @@ pub struct NodeConfig {
     pub predeploys: Vec<(Address, alloy_primitives::Bytes)>,
 }
 
+/// Default largest accepted raw transaction, bytes.
+pub const DEFAULT_MAX_TX_SIZE: usize = 128 * 1024;
+
 /// Most L1 messages one block consumes, so a deposit flood cannot stall transactions.
 pub const MAX_L1_MESSAGES_PER_BLOCK: usize = 256;
 
@@ -66,6 +72,9 @@ pub enum NodeError {
     /// I/O failure around the database.
     #[error("io: {0}")]
     Io(#[from] std::io::Error),
+    /// Blocking work handed to the blocking pool did not finish.
+    #[error(transparent)]
+    Blocking(#[from] crate::blocking::BlockingError),
 }
 
 /// Why a block given by its parts (from L1 data) was not imported.
@@ -337,35 +346,22 @@ impl Node {
         self.inner.l1_inbox.lock().len()
     }
 
-    /// Re-executes a block given by its parts (derivation from L1 data) on top of the head and commits it.
-    /// Nothing is written unless every L1 message and every transaction is valid.
-    pub fn import_block(
-        &self,
-        timestamp: u64,
-        beneficiary: Address,
-        l1_messages: &[L1Message],
-        txs: Vec<(alloy_consensus::TxEnvelope, Address)>,
-    ) -> Result<Arc<NewBlock>, ImportError> {
+    /// Re-executes a block given by its parts (derivation from L1 data) on top of the head with the STF's
+    /// one replay rule ([`replay_block`]) and commits it. Nothing is written unless every L1 message and
+    /// every transaction is valid.
+    pub fn import_block(&self, parts: BlockParts<'_>) -> Result<Arc<NewBlock>, ImportError> {
         let _guard = self.inner.build_lock.lock();
         let parent = self.head();
-        if timestamp <= parent.timestamp {
-            return Err(ImportError::Invalid(format!("timestamp {timestamp} not after parent's {}", parent.timestamp)));
-        }
-        let mut ctx = child_context(&self.inner.config.chain, &parent, timestamp, beneficiary);
-        ctx.timestamp = timestamp;
-        let mut builder = BlockBuilder::new(self.latest_state()?, ctx);
-        builder.apply_l1_messages(l1_messages).map_err(|e| ImportError::Invalid(e.to_string()))?;
-        for (i, (tx, sender)) in txs.into_iter().enumerate() {
-            match builder.execute(tx, sender) {
-                Ok(_) => {}
-                Err(TxFailure::State(e)) => return Err(NodeError::from(e).into()),
-                Err(e) => return Err(ImportError::Invalid(format!("transaction {i}: {e}"))),
-            }
-        }
+        let state = self.latest_state()?;
         let built = {
             let txn = self.inner.db.read()?;
             let nodes = TrieNodes::new(&txn)?;
-            builder.finish(&nodes, parent.state_root).map_err(NodeError::from)?
+            match replay_block(&self.inner.config.chain, &parent, parts, state, &nodes) {
+                Ok(built) => built,
+                Err(ReplayError::Invalid(why)) => return Err(ImportError::Invalid(why)),
+                Err(ReplayError::State(e)) => return Err(NodeError::from(e).into()),
+                Err(ReplayError::Trie(e)) => return Err(NodeError::from(e).into()),
+            }
         };
         Ok(self.commit_built(built, &[])?)
     }

@@ -103,7 +103,12 @@ fn signed(
 /// Seals the next block (one second after the head) and checks every transaction succeeded.
 fn seal(node: &Node, msgs: &[L1Message], txs: Vec<(TxEnvelope, Address)>) -> Result<u64, NodeError> {
     let new = node
-        .import_block(node.head().timestamp + 1, Address::repeat_byte(0xfe), msgs, txs)
+        .import_block(mosaic_stf::BlockParts {
+            timestamp: node.head().timestamp + 1,
+            beneficiary: Address::repeat_byte(0xfe),
+            l1_messages: msgs,
+            transactions: txs,
+        })
         .map_err(|e| NodeError::Inconsistent(format!("{e:?}")))?;
     if let Some(i) = new.receipts.iter().position(|r| !r.status()) {
         return Err(NodeError::Inconsistent(format!("transaction {i} of block {} reverted", new.block.header.number)));

@@ -11,32 +11,19 @@ use crate::{
     contracts::{L1Contracts, Rollup},
     l1::{Backoff, L1Client, L1Error},
     record::{withdrawal_leaves, BatchRecord, BatchStatus},
+    role::NodeRole,
     watcher::DepositScanner,
 };
-use alloy::primitives::U256;
-use alloy_consensus::{transaction::SignerRecoverable, TxEnvelope};
-use alloy_primitives::{keccak256, Address, Signature, B256};
-use mosaic_batch::{DecodedTx, Variant};
-use mosaic_node::{ImportError, Node, NodeError};
+use alloy_primitives::{keccak256, B256};
+use mosaic_batch::Variant;
+use mosaic_node::{ChainReader, ImportError, Node, NodeError};
 use mosaic_primitives::{merkle_root, L1Cursor, L1Message};
-use mosaic_stf::StateReader;
+use mosaic_stf::{BlockParts, ReplayError};
+use mosaic_witness::{block_transactions, SignatureSource};
 use parking_lot::Mutex;
 use serde::Serialize;
-use std::{
-    collections::{BTreeMap, HashMap},
-    sync::Arc,
-};
+use std::{collections::BTreeMap, sync::Arc};
 use tracing::{info, warn};
-
-/// What a deriving node does with the result.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Role {
-    /// Serve the chain rebuilt from L1.
-    Full,
-    /// Check every claimed root and report faults.
-    Verifier,
-}
 
 /// Progress of the derivation, served by `mosaic_rollupStatus`.
 #[derive(Debug, Clone, Default, Serialize)]
@@ -53,15 +40,24 @@ pub struct DeriveStatus {
 }
 
 /// Why a batch is rejected (reported, never applied).
-#[derive(Debug)]
-struct Malformed(String);
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Malformed(pub String);
 
+/// A derivation step failed for a reason outside the batch (retried).
 #[derive(Debug, thiserror::Error)]
-enum DeriveError {
+pub enum DeriveError {
+    /// L1 trouble.
     #[error(transparent)]
     L1(#[from] L1Error),
+    /// Local database trouble.
     #[error(transparent)]
     Node(#[from] NodeError),
+}
+
+impl From<mosaic_node::BlockingError> for DeriveError {
+    fn from(e: mosaic_node::BlockingError) -> Self {
+        Self::Node(e.into())
+    }
 }
 
 impl From<alloy::contract::Error> for DeriveError {
@@ -94,13 +90,13 @@ pub struct Deriver {
     l1: L1Client,
     rollup: Rollup::RollupInstance<alloy::providers::DynProvider>,
     deposits: DepositScanner,
-    /// Every deposit seen so far, by index.
-    queue: Vec<L1Message>,
+    /// Every deposit seen so far, by index (shared with the blocking re-execution without a copy).
+    queue: Arc<Vec<L1Message>>,
     /// `BatchCommitted` logs seen so far: index → (L1 tx, L1 block).
     commits: BTreeMap<u64, (B256, u64)>,
     commits_scanned: u64,
     status: Arc<Mutex<DeriveStatus>>,
-    role: Role,
+    role: NodeRole,
 }
 
 impl Deriver {
@@ -109,13 +105,13 @@ impl Deriver {
         node: Node,
         l1: L1Client,
         contracts: &L1Contracts,
-        role: Role,
+        role: NodeRole,
         status: Arc<Mutex<DeriveStatus>>,
     ) -> Self {
         Self {
             rollup: Rollup::new(contracts.rollup, l1.provider().clone()),
             deposits: DepositScanner::new(&l1, contracts),
-            queue: Vec::new(),
+            queue: Arc::default(),
             commits: BTreeMap::new(),
             commits_scanned: contracts.deployed_at.saturating_sub(1),
             node,
@@ -130,7 +126,6 @@ impl Deriver {
         let genesis = self.rollup.batch(0).call().await?;
         let local = self
             .node
-            .db()
             .header(0)
             .map_err(|e| L1Error::Config(e.to_string()))?
             .ok_or_else(|| L1Error::Config("no genesis block".into()))?;
@@ -146,10 +141,11 @@ impl Deriver {
         Ok(())
     }
 
-    /// Derives forever; L1 failures are retried with backoff.
-    pub async fn run(mut self) {
+    /// Derives forever; L1 failures are retried with backoff. Returns only on a failure the node cannot
+    /// go on from (its database cannot be read, or re-execution panicked), for the supervisor.
+    pub async fn run(mut self) -> Result<(), DeriveError> {
         let mut backoff = Backoff::default();
-        if let Some(last) = BatchRecord::last(&self.node).ok().flatten() {
+        if let Some(last) = self.node.blocking(BatchRecord::last).await?? {
             let mut s = self.status.lock();
             s.derived_batch = last.index;
             if last.status == BatchStatus::Malformed {
@@ -167,6 +163,7 @@ impl Deriver {
                     backoff.reset();
                     tokio::time::sleep(self.l1.poll).await;
                 }
+                Err(e @ DeriveError::Node(NodeError::Blocking(_))) => return Err(e),
                 Err(e) => {
                     self.node.metrics().l1_errors.inc();
                     backoff.fail("derivation", e.to_string()).await;
@@ -180,7 +177,7 @@ impl Deriver {
         let fresh = self.deposits.next(safe).await?;
         for m in fresh {
             if m.index as usize == self.queue.len() {
-                self.queue.push(m);
+                Arc::make_mut(&mut self.queue).push(m);
             }
         }
         if self.commits_scanned < safe {
@@ -243,7 +240,14 @@ impl Deriver {
             Ok(call) => {
                 record.first_block = call.header.firstBlock;
                 record.data_bytes = call.data.len() as u64;
-                self.execute(&call.header, &call.data, &mut record)?
+                // Re-execution writes blocks: off the async workers.
+                let (node, queue) = (self.node.clone(), self.queue.clone());
+                let (outcome, r) = mosaic_node::spawn_blocking(move || {
+                    apply_batch(&node, &call.header, &call.data, &queue, &mut record).map(|o| (o, record))
+                })
+                .await??;
+                record = r;
+                outcome
             }
         };
         match result {
@@ -262,7 +266,7 @@ impl Deriver {
                     record.status = BatchStatus::Mismatch;
                     record.error = Some(format!("claimed {} differs from re-execution", faults.join(", ")));
                     self.node.metrics().batch_faults.inc();
-                    warn!(index, role = ?self.role, claimed = %record.claimed_state_root, computed = ?record.computed_state_root,
+                    warn!(index, role = %self.role, claimed = %record.claimed_state_root, computed = ?record.computed_state_root,
                         "FAULT: batch claims a state its data does not produce");
                 } else {
                     info!(
@@ -281,110 +285,87 @@ impl Deriver {
             }
         }
         self.node.metrics().batches_derived.inc();
-        record.store(&self.node)?;
-        Ok(record)
+        let node = self.node.clone();
+        mosaic_node::spawn_blocking(move || record.store(&node).map(|()| record)).await?.map_err(Into::into)
     }
+}
 
-    /// Re-executes a decoded batch on top of the local head. `Err(Malformed)` leaves the chain as it was
-    /// before the first invalid block.
-    fn execute(
-        &mut self,
-        header: &Rollup::BatchHeader,
-        data: &[u8],
-        record: &mut BatchRecord,
-    ) -> Result<Result<(), Malformed>, DeriveError> {
-        let batch = match mosaic_batch::decode(data, self.node.chain_id()) {
-            Ok(b) => b,
-            Err(e) => return Ok(Err(Malformed(format!("undecodable batch data: {e}")))),
+/// Re-executes the batch `data`, committed on L1 with `header`, on top of the local head of `node`,
+/// taking the L1 messages it consumes from `queue` (the bridge's queue, indexed by message index), and
+/// fills in what it computed. `Ok(Err(Malformed))` leaves the chain as it was before the first invalid
+/// block. Blocking: it executes and writes blocks.
+pub fn apply_batch(
+    node: &Node,
+    header: &Rollup::BatchHeader,
+    data: &[u8],
+    queue: &[L1Message],
+    record: &mut BatchRecord,
+) -> Result<Result<(), Malformed>, DeriveError> {
+    let batch = match mosaic_batch::decode(data, node.chain_id()) {
+        Ok(b) => b,
+        Err(e) => return Ok(Err(Malformed(format!("undecodable batch data: {e}")))),
+    };
+    let n_blocks = batch.blocks.len() as u64;
+    if batch.first_block != header.firstBlock || n_blocks == 0 || header.firstBlock + n_blocks - 1 != header.lastBlock {
+        return Ok(Err(Malformed(format!(
+            "data holds blocks {}+{n_blocks}, header claims {}..={}",
+            batch.first_block, header.firstBlock, header.lastBlock
+        ))));
+    }
+    let head = node.head_number();
+    if header.firstBlock == 0 || header.firstBlock > head + 1 {
+        return Ok(Err(Malformed(format!("batch starts at block {}, chain is at {head}", header.firstBlock))));
+    }
+    let mut cursor =
+        L1Cursor::from_extra_data(&node.header(header.firstBlock - 1)?.map(|h| h.extra_data).unwrap_or_default())
+            .unwrap_or_default();
+    for (i, block) in batch.blocks.into_iter().enumerate() {
+        let number = header.firstBlock + i as u64;
+        let start = cursor.next_index as usize;
+        let Some(msgs) = queue.get(start..start + block.l1_message_count as usize) else {
+            return Ok(Err(Malformed(format!("block {number} consumes L1 messages the bridge queue does not have"))));
         };
-        let n_blocks = batch.blocks.len() as u64;
-        if batch.first_block != header.firstBlock
-            || n_blocks == 0
-            || header.firstBlock + n_blocks - 1 != header.lastBlock
-        {
-            return Ok(Err(Malformed(format!(
-                "data holds blocks {}+{n_blocks}, header claims {}..={}",
-                batch.first_block, header.firstBlock, header.lastBlock
-            ))));
-        }
-        let head = self.node.head_number();
-        if header.firstBlock > head + 1 {
-            return Ok(Err(Malformed(format!("batch starts at block {}, chain is at {head}", header.firstBlock))));
-        }
-        let mut cursor = L1Cursor::from_extra_data(
-            &self.node.db().header(header.firstBlock - 1)?.map(|h| h.extra_data).unwrap_or_default(),
-        )
-        .unwrap_or_default();
-        for (i, block) in batch.blocks.into_iter().enumerate() {
-            let number = header.firstBlock + i as u64;
-            let start = cursor.next_index as usize;
-            let Some(msgs) = self.queue.get(start..start + block.l1_message_count as usize) else {
-                return Ok(Err(Malformed(format!(
-                    "block {number} consumes L1 messages the bridge queue does not have"
-                ))));
+        record.tx_count += block.transactions.len() as u64;
+        // Blocks at or below the head were derived from this same batch before a restart.
+        if number > head {
+            // Signature-less transactions carry no signature here: the proof checks them.
+            let state = node.latest_state()?;
+            let txs = match block_transactions(block.transactions, &state, &mut SignatureSource::Absent) {
+                Ok(txs) => txs,
+                Err(ReplayError::Invalid(why)) => return Ok(Err(Malformed(format!("block {number}: {why}")))),
+                Err(ReplayError::State(e)) => return Err(NodeError::from(e).into()),
+                Err(ReplayError::Trie(e)) => return Err(NodeError::from(e).into()),
             };
-            record.tx_count += block.transactions.len() as u64;
-            // Blocks at or below the head were derived from this same batch before a restart.
-            if number > head {
-                let txs = match self.transactions(block.transactions)? {
-                    Ok(t) => t,
-                    Err(m) => return Ok(Err(m)),
-                };
-                match self.node.import_block(block.timestamp, batch.beneficiary, msgs, txs) {
-                    Ok(_) => {}
-                    Err(ImportError::Invalid(why)) => return Ok(Err(Malformed(format!("block {number}: {why}")))),
-                    Err(ImportError::Node(e)) => return Err(e.into()),
-                }
-            }
-            for m in msgs {
-                cursor.consume(m);
+            drop(state);
+            let parts = BlockParts {
+                timestamp: block.timestamp,
+                beneficiary: batch.beneficiary,
+                l1_messages: msgs,
+                transactions: txs,
+            };
+            match node.import_block(parts) {
+                Ok(_) => {}
+                Err(ImportError::Invalid(why)) => return Ok(Err(Malformed(format!("block {number}: {why}")))),
+                Err(ImportError::Node(e)) => return Err(e.into()),
             }
         }
-        let leaves = withdrawal_leaves(&self.node, header.firstBlock, header.lastBlock)?;
-        let last = self
-            .node
-            .db()
-            .block(header.lastBlock)?
-            .ok_or_else(|| NodeError::Inconsistent(format!("missing block {}", header.lastBlock)))?;
-        record.computed_state_root = Some(last.header.state_root);
-        record.computed_withdrawals_root = Some(merkle_root(&leaves));
-        // Without signatures (zk variant) transaction hashes, hence block hashes, are the proof's business.
-        record.computed_last_block_hash = (batch.variant == Variant::Signed).then(|| last.hash());
-        if cursor.next_index != header.l1MessageCursor {
-            return Ok(Err(Malformed(format!(
-                "batch consumes L1 messages up to {}, header claims {}",
-                cursor.next_index, header.l1MessageCursor
-            ))));
+        for m in msgs {
+            cursor.consume(m);
         }
-        Ok(Ok(()))
     }
-
-    /// Senders for signed transactions (recovered) or signature-less ones (given; nonce from state).
-    fn transactions(&self, txs: Vec<DecodedTx>) -> Result<Result<Vec<(TxEnvelope, Address)>, Malformed>, DeriveError> {
-        let state = self.node.latest_state()?;
-        let mut nonces: HashMap<Address, u64> = HashMap::new();
-        let mut out = Vec::with_capacity(txs.len());
-        for (i, tx) in txs.into_iter().enumerate() {
-            match tx {
-                DecodedTx::Signed(tx) => match tx.recover_signer() {
-                    Ok(sender) => out.push((tx, sender)),
-                    Err(e) => return Ok(Err(Malformed(format!("transaction {i}: bad signature: {e}")))),
-                },
-                DecodedTx::Unsigned { sender, tx } => {
-                    let nonce = match nonces.get(&sender) {
-                        Some(n) => *n,
-                        None => state.account(&sender)?.map(|a| a.nonce).unwrap_or_default(),
-                    };
-                    nonces.insert(sender, nonce + 1);
-                    // The nonce from state and an empty signature: the sender is given, never recovered (in zk
-                    // mode the proof checks the real signature, see `mosaic-witness`).
-                    out.push((
-                        mosaic_witness::signed_with(tx, nonce, Signature::new(U256::ZERO, U256::ZERO, false)),
-                        sender,
-                    ));
-                }
-            }
-        }
-        Ok(Ok(out))
+    let leaves = withdrawal_leaves(node, header.firstBlock, header.lastBlock)?;
+    let last = node
+        .block(header.lastBlock)?
+        .ok_or_else(|| NodeError::Inconsistent(format!("missing block {}", header.lastBlock)))?;
+    record.computed_state_root = Some(last.header.state_root);
+    record.computed_withdrawals_root = Some(merkle_root(&leaves));
+    // Without signatures (zk variant) transaction hashes, hence block hashes, are the proof's business.
+    record.computed_last_block_hash = (batch.variant == Variant::Signed).then(|| last.hash());
+    if cursor.next_index != header.l1MessageCursor {
+        return Ok(Err(Malformed(format!(
+            "batch consumes L1 messages up to {}, header claims {}",
+            cursor.next_index, header.l1MessageCursor
+        ))));
     }
+    Ok(Ok(()))
 }

@@ -12,6 +12,7 @@ mod block;
 mod db;
 mod diff;
 mod env;
+mod replay;
 pub mod vm;
 
 pub use block::{
@@ -20,6 +21,7 @@ pub use block::{
 pub use db::{in_blockhash_window, tree_account, tree_storage, Overlay, StateError, StateReader, BLOCKHASH_WINDOW};
 pub use diff::{trie_updates, StateDiff};
 pub use env::{intrinsic_gas, simulate, tx_env, SimulateOptions};
+pub use replay::{replay_block, BlockParts, ReplayError};
 pub use revm;
 
 #[cfg(test)]

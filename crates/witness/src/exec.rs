@@ -6,7 +6,7 @@ use alloy_primitives::{keccak256, Address, Bytes, Signature, B256, U256};
 use mosaic_batch::{DecodedTx, Variant};
 use mosaic_primitives::{merkle_root, withdrawals_in, AccountLeaf, Block, ChainConfig, L1Cursor, L1Message};
 use mosaic_stf::{
-    child_context, in_blockhash_window, tree_account, tree_storage, BlockBuilder, StateError, StateReader, TxFailure,
+    in_blockhash_window, replay_block, tree_account, tree_storage, BlockParts, ReplayError, StateError, StateReader,
 };
 use mosaic_trie::{MemoryNodeStore, Node, NodeStore, TrieError};
 
@@ -175,6 +175,59 @@ pub fn signed_with(tx: TypedTransaction, nonce: u64, sig: Signature) -> TxEnvelo
     }
 }
 
+/// Where the signatures of a signature-less batch's transactions come from.
+#[derive(Debug)]
+pub enum SignatureSource<'s, 'a> {
+    /// Kept off L1 and given beside the data (a witness): each must recover the posted sender.
+    Given(&'s mut core::slice::Iter<'a, Signature>),
+    /// Not available (a node deriving a signature-less batch from L1 alone): the posted sender is taken
+    /// as given and the transaction carries an empty signature; the batch's proof checks the real one.
+    Absent,
+}
+
+/// The `(transaction, sender)` pairs of one block of a batch, in order — the one rule every caller
+/// (node derivation, prover, guest) resolves senders and nonces by. A signed transaction recovers its
+/// sender. A signature-less one takes its nonce from `state` (the block's parent state), counted up for
+/// each further transaction of the same sender in the block, and its signature from `signatures`.
+pub fn block_transactions<S: StateReader>(
+    txs: Vec<DecodedTx>,
+    state: &S,
+    signatures: &mut SignatureSource<'_, '_>,
+) -> Result<Vec<(TxEnvelope, Address)>, ReplayError> {
+    let invalid = |i: usize, why: String| ReplayError::Invalid(format!("transaction {i}: {why}"));
+    let mut nonces: BTreeMap<Address, u64> = BTreeMap::new();
+    let mut out = Vec::with_capacity(txs.len());
+    for (i, tx) in txs.into_iter().enumerate() {
+        match tx {
+            DecodedTx::Signed(tx) => {
+                let sender = tx.recover_signer().map_err(|e| invalid(i, format!("bad signature: {e}")))?;
+                out.push((tx, sender));
+            }
+            DecodedTx::Unsigned { sender, tx } => {
+                let nonce = match nonces.get(&sender) {
+                    Some(n) => *n,
+                    None => state.account(&sender)?.map(|a| a.nonce).unwrap_or_default(),
+                };
+                nonces.insert(sender, nonce + 1);
+                let tx = match signatures {
+                    SignatureSource::Given(sigs) => {
+                        let sig = *sigs.next().ok_or_else(|| invalid(i, "no signature".into()))?;
+                        let tx = signed_with(tx, nonce, sig);
+                        let signer = tx.recover_signer().map_err(|e| invalid(i, format!("bad signature: {e}")))?;
+                        if signer != sender {
+                            return Err(invalid(i, format!("signed by {signer}, posted as {sender}")));
+                        }
+                        tx
+                    }
+                    SignatureSource::Absent => signed_with(tx, nonce, Signature::new(U256::ZERO, U256::ZERO, false)),
+                };
+                out.push((tx, sender));
+            }
+        }
+    }
+    Ok(out)
+}
+
 /// Re-executes `input.data` on top of `input.parent`, block by block through the shared STF, and
 /// returns the journal a proof of it commits.
 pub fn execute_batch<S: Sources>(input: &BatchInput<'_>, sources: &S) -> Result<Executed, WitnessError> {
@@ -194,16 +247,16 @@ pub fn execute_batch<S: Sources>(input: &BatchInput<'_>, sources: &S) -> Result<
     let mut header = parent.clone();
     let mut messages = input.l1_messages;
     let mut signatures = input.signatures.iter();
+    let mut sigs = SignatureSource::Given(&mut signatures);
     let mut leaves = Vec::new();
     let mut blocks = Vec::with_capacity(batch.blocks.len());
     for block in batch.blocks {
         let number = header.number + 1;
-        let invalid = |why: String| WitnessError::Invalid { block: number, why };
-        if block.timestamp <= header.timestamp {
-            return Err(invalid(format!("timestamp {} not after parent's {}", block.timestamp, header.timestamp)));
-        }
-        let mut ctx = child_context(config, &header, block.timestamp, batch.beneficiary);
-        ctx.timestamp = block.timestamp;
+        let replay_err = |e: ReplayError| match e {
+            ReplayError::Invalid(why) => WitnessError::Invalid { block: number, why },
+            ReplayError::State(e) => e.into(),
+            ReplayError::Trie(e) => e.into(),
+        };
         let count = usize::try_from(block.l1_message_count).unwrap_or(usize::MAX);
         if count > messages.len() {
             return Err(WitnessError::Parent(format!("block {number} consumes L1 messages the input lacks")));
@@ -218,42 +271,10 @@ pub fn execute_batch<S: Sources>(input: &BatchInput<'_>, sources: &S) -> Result<
             recent: &recent,
             codes: &codes,
         };
-        // Nonces for signature-less transactions: from state, then counted within the block.
-        let mut nonces: BTreeMap<Address, u64> = BTreeMap::new();
-        let mut txs = Vec::with_capacity(block.transactions.len());
-        for (i, tx) in block.transactions.into_iter().enumerate() {
-            let (tx, sender) = match tx {
-                DecodedTx::Signed(tx) => {
-                    let sender = tx.recover_signer().map_err(|e| invalid(format!("transaction {i}: {e}")))?;
-                    (tx, sender)
-                }
-                DecodedTx::Unsigned { sender, tx } => {
-                    let nonce = match nonces.get(&sender) {
-                        Some(n) => *n,
-                        None => state.account(&sender)?.map(|a| a.nonce).unwrap_or_default(),
-                    };
-                    nonces.insert(sender, nonce + 1);
-                    let sig = *signatures.next().ok_or_else(|| invalid(format!("transaction {i}: no signature")))?;
-                    let tx = signed_with(tx, nonce, sig);
-                    let signer = tx.recover_signer().map_err(|e| invalid(format!("transaction {i}: {e}")))?;
-                    if signer != sender {
-                        return Err(invalid(format!("transaction {i}: signed by {signer}, posted as {sender}")));
-                    }
-                    (tx, sender)
-                }
-            };
-            txs.push((tx, sender));
-        }
-        let mut builder = BlockBuilder::new(state, ctx);
-        builder.apply_l1_messages(mine).map_err(|e| invalid(format!("{e}")))?;
-        for (i, (tx, sender)) in txs.into_iter().enumerate() {
-            match builder.execute(tx, sender) {
-                Ok(_) => {}
-                Err(TxFailure::State(e)) => return Err(e.into()),
-                Err(e) => return Err(invalid(format!("transaction {i}: {e}"))),
-            }
-        }
-        let built = builder.finish(&nodes, header.state_root)?;
+        let transactions = block_transactions(block.transactions, &state, &mut sigs).map_err(replay_err)?;
+        let parts =
+            BlockParts { timestamp: block.timestamp, beneficiary: batch.beneficiary, l1_messages: mine, transactions };
+        let built = replay_block(config, &header, parts, state, &nodes).map_err(replay_err)?;
         nodes.created.insert_all(built.trie_nodes);
         codes.extend(built.diff.codes);
         leaves.extend(withdrawals_in(&built.receipts).iter().map(|w| w.hash()));

@@ -22,6 +22,8 @@ mod witness;
 mod tests;
 
 pub use aggregate::{AggregateError, AggregateJournal, AGGREGATE_ENTRY_LEN, AGGREGATE_JOURNAL_LEN};
-pub use exec::{execute_batch, signed_with, BatchInput, Executed, Sources, WitnessError};
+pub use exec::{
+    block_transactions, execute_batch, signed_with, BatchInput, Executed, SignatureSource, Sources, WitnessError,
+};
 pub use journal::{config_hash, Journal, JOURNAL_LEN};
 pub use witness::{BatchWitness, ChainSource, Recorder, WitnessSources};

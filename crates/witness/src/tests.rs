@@ -86,7 +86,13 @@ impl Chain {
 
     fn block(&self, msgs: &[L1Message], txs: Vec<(TxEnvelope, Address)>) -> Block {
         let ts = self.node.head().timestamp + 2;
-        let new = self.node.import_block(ts, Address::repeat_byte(0xfe), msgs, txs).unwrap();
+        let parts = mosaic_stf::BlockParts {
+            timestamp: ts,
+            beneficiary: Address::repeat_byte(0xfe),
+            l1_messages: msgs,
+            transactions: txs,
+        };
+        let new = self.node.import_block(parts).unwrap();
         self.node.db().block(new.block.header.number).unwrap().unwrap()
     }
 

@@ -5,7 +5,7 @@ use mosaic_stf::{StateError, StateReader};
 use std::collections::HashMap;
 
 /// A committed state of funded accounts held in memory (benchmark-only stand-in for the database).
-pub struct MemState(pub HashMap<Address, AccountLeaf>);
+pub(crate) struct MemState(pub HashMap<Address, AccountLeaf>);
 
 impl StateReader for MemState {
     fn account(&self, a: &Address) -> Result<Option<AccountLeaf>, StateError> {
