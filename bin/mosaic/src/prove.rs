@@ -7,15 +7,15 @@ use clap::{Args, Subcommand};
 use std::path::PathBuf;
 
 /// Where `scripts/build-guest.sh` puts the guest ELF, relative to the repository root.
-pub const DEFAULT_GUEST_ELF: &str = "guest/out/mosaic-guest-batch.elf";
+pub(crate) const DEFAULT_GUEST_ELF: &str = "guest/out/mosaic-guest-batch.elf";
 /// Where it puts the aggregation guest.
-pub const DEFAULT_AGGREGATE_ELF: &str = "guest/out/mosaic-guest-aggregate.elf";
+pub(crate) const DEFAULT_AGGREGATE_ELF: &str = "guest/out/mosaic-guest-aggregate.elf";
 /// Estimated proving memory per segment, GiB (`mosaic_prover::DEFAULT_SEGMENT_MEMORY`).
-pub const DEFAULT_SEGMENT_MEMORY_GIB: u64 = 8;
+pub(crate) const DEFAULT_SEGMENT_MEMORY_GIB: u64 = 8;
 
 /// Flags of `mosaic prove`.
 #[derive(Args, Debug)]
-pub struct ProveArgs {
+pub(crate) struct ProveArgs {
     /// Batch index, as `mosaic_getBatch` numbers it.
     #[arg(long)]
     pub batch: u64,
@@ -40,7 +40,7 @@ pub struct ProveArgs {
 
 /// Flags of `mosaic aggregate`.
 #[derive(Args, Debug)]
-pub struct AggregateArgs {
+pub(crate) struct AggregateArgs {
     /// The first batch index.
     #[arg(long)]
     pub first: u64,
@@ -63,7 +63,7 @@ pub struct AggregateArgs {
 
 /// Flags of `mosaic verify-proof`.
 #[derive(Args, Debug)]
-pub struct VerifyArgs {
+pub(crate) struct VerifyArgs {
     /// The proof file `mosaic prove` or `mosaic aggregate` wrote.
     pub file: PathBuf,
     #[command(flatten)]
@@ -72,7 +72,7 @@ pub struct VerifyArgs {
 
 /// The guest programs a proof command works with (`scripts/build-guest.sh` writes both).
 #[derive(Args, Debug, Clone)]
-pub struct GuestElfs {
+pub(crate) struct GuestElfs {
     /// The batch guest ELF: the program of batch proofs, and the one an aggregate's batches are of.
     #[arg(long, default_value = DEFAULT_GUEST_ELF)]
     pub guest: PathBuf,
@@ -83,7 +83,7 @@ pub struct GuestElfs {
 
 /// `mosaic prover …`.
 #[derive(Subcommand, Debug)]
-pub enum ProverCommand {
+pub(crate) enum ProverCommand {
     /// Print the guest program's commitments (what an L1 deployment pins).
     Vkey {
         /// The guest ELF.
@@ -105,23 +105,29 @@ pub(crate) fn missing() -> anyhow::Result<()> {
 mod imp {
     use super::*;
 
-    pub fn prove(_: ProveArgs) -> anyhow::Result<()> {
+    pub(crate) fn prove(_: ProveArgs, _: &clap::ArgMatches) -> anyhow::Result<()> {
         missing()
     }
 
-    pub fn verify(_: VerifyArgs) -> anyhow::Result<()> {
+    pub(crate) fn verify(_: VerifyArgs) -> anyhow::Result<()> {
         missing()
     }
 
-    pub fn aggregate(_: AggregateArgs) -> anyhow::Result<()> {
+    pub(crate) fn aggregate(_: AggregateArgs) -> anyhow::Result<()> {
         missing()
     }
 
-    pub fn prover(_: ProverCommand) -> anyhow::Result<()> {
+    pub(crate) fn prover(_: ProverCommand) -> anyhow::Result<()> {
         missing()
     }
 
-    pub fn spawn_background_prover(_: &mosaic_node::Node, _: &std::path::Path, _: bool, _: u64) -> anyhow::Result<()> {
+    pub(crate) async fn spawn_background_prover(
+        _: &mut mosaic_node::Supervisor,
+        _: &mosaic_node::Node,
+        _: &std::path::Path,
+        _: bool,
+        _: u64,
+    ) -> anyhow::Result<()> {
         missing()
     }
 }
@@ -129,7 +135,7 @@ mod imp {
 #[cfg(feature = "prover")]
 mod imp {
     use super::*;
-    use crate::config::{open_devnet_chain, DevnetConfig};
+    use crate::config::open_devnet_chain;
     use anyhow::Context;
     use mosaic_node::Node;
     use mosaic_prover::{
@@ -177,9 +183,9 @@ mod imp {
         Ok(posted_batch_witness(node, record.first_block, record.last_block, record.data_hash)?)
     }
 
-    pub fn prove(args: ProveArgs) -> anyhow::Result<()> {
-        let c = DevnetConfig::resolve(&args.chain)?;
-        let (node, _) = open_devnet_chain(&c, &mosaic_node::dev::dev_signers(c.accounts))?;
+    pub fn prove(args: ProveArgs, matches: &clap::ArgMatches) -> anyhow::Result<()> {
+        let c = args.chain.resolve(matches)?;
+        let (node, _) = open_devnet_chain(&c)?;
         let record = BatchRecord::load(&node, args.batch)?
             .with_context(|| format!("this node has no record of batch {}", args.batch))?;
         let (witness, executed) = witness_for(&node, &record)?;
@@ -300,7 +306,8 @@ mod imp {
         Ok(())
     }
 
-    pub fn spawn_background_prover(
+    pub async fn spawn_background_prover(
+        services: &mut mosaic_node::Supervisor,
         node: &Node,
         guest: &Path,
         recursive: bool,
@@ -308,21 +315,23 @@ mod imp {
     ) -> anyhow::Result<()> {
         let kind = if recursive { ProofKind::Recursive } else { ProofKind::App };
         let (node, path) = (node.clone(), guest.to_path_buf());
-        // OpenVM's SDK is not Send: the prover thread loads the guest itself and reports back.
-        let (loaded, outcome) = std::sync::mpsc::channel();
-        std::thread::Builder::new().name("prover".into()).spawn(move || {
+        // OpenVM's SDK is not Send: the prover's own thread loads the guest and reports back, awaited
+        // without blocking an async worker.
+        let (loaded, outcome) = tokio::sync::oneshot::channel();
+        services.spawn_blocking("prover", move || -> Result<(), String> {
             let guest = match load_with(&path, segment_memory_gib) {
                 Ok(guest) => guest,
                 Err(e) => {
                     let _ = loaded.send(Err(format!("--prover cpu: {e}")));
-                    return;
+                    return Ok(());
                 }
             };
             info!(elf = %guest.elf_hash(), ?kind, "background prover started");
             let _ = loaded.send(Ok(()));
-            background_prover(node, guest, kind)
-        })?;
-        outcome.recv().map_err(|_| anyhow::anyhow!("the prover thread died"))?.map_err(anyhow::Error::msg)
+            background_prover(node, guest, kind);
+            Ok(())
+        });
+        outcome.await.map_err(|_| anyhow::anyhow!("the prover thread died"))?.map_err(anyhow::Error::msg)
     }
 
     fn background_prover(node: Node, guest: Guest, kind: ProofKind) {
@@ -392,4 +401,4 @@ mod imp {
     }
 }
 
-pub use imp::{aggregate, prove, prover, spawn_background_prover, verify};
+pub(crate) use imp::{aggregate, prove, prover, spawn_background_prover, verify};

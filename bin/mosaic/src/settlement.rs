@@ -2,31 +2,32 @@
 //! each role (sequencer: deposit watcher + batch producer; full / verifier: derivation).
 use alloy_primitives::{Address, U256};
 use anyhow::Context as _;
-use mosaic_node::{dev, run_sequencer, Node, NodeConfig};
+use mosaic_node::{dev, run_sequencer, Node, NodeConfig, Supervisor};
 use mosaic_primitives::ChainConfig;
 use mosaic_rollup::{
-    derive::{DeriveStatus, Deriver, Role},
+    derive::{DeriveStatus, Deriver},
     producer::{run_producer, ProducerConfig},
     rpc::RoleInfo,
     watcher::run_deposit_watcher,
-    DeployParams, L1Client, L1Contracts, Mode,
+    DeployParams, L1Client, L1Contracts, Mode, NodeRole,
 };
 use std::{net::SocketAddr, path::Path, sync::Arc, time::Duration};
 use tracing::info;
 
 /// Chain id of the embedded development L1.
-pub const EMBEDDED_L1_CHAIN_ID: u64 = 1337;
+pub(crate) const EMBEDDED_L1_CHAIN_ID: u64 = 1337;
 
 /// The L1 account that deploys the contracts and posts batches on a devnet: dev account 10 of the test
 /// mnemonic, funded on the embedded L1 (kept apart from accounts 0–9 so users' L1 transactions never
 /// race the producer's nonces).
-pub fn dev_proposer() -> alloy_signer_local::PrivateKeySigner {
+pub(crate) fn dev_proposer() -> alloy_signer_local::PrivateKeySigner {
     dev::dev_signers(11).pop().expect("eleven dev signers")
 }
 
 /// Starts the in-process L1: a Mosaic chain (revm, real contract bytecode) with its own data directory,
-/// block clock and JSON-RPC server. Returns its URL.
-pub async fn start_embedded_l1(
+/// block clock and JSON-RPC server, its sequencer under `services`. Returns its URL.
+pub(crate) async fn start_embedded_l1(
+    services: &mut Supervisor,
     data_dir: &Path,
     host: &str,
     port: u16,
@@ -51,13 +52,13 @@ pub async fn start_embedded_l1(
     let rpc = mosaic_rpc::RpcConfig { addr, dev_signers: dev::dev_signers(accounts), ..Default::default() };
     let (bound, handle) =
         mosaic_rpc::start(node.clone(), rpc).await.with_context(|| format!("binding L1 RPC {addr}"))?;
-    tokio::spawn(run_sequencer(node));
+    services.spawn("embedded L1 sequencer", run_sequencer(node));
     Ok((format!("http://{bound}"), handle))
 }
 
 /// Deployment settings of a devnet (also `mosaic deploy-l1`).
 #[derive(Debug, Clone)]
-pub struct DeploySettings {
+pub(crate) struct DeploySettings {
     /// Challenge window, seconds.
     pub challenge_window: u64,
     /// Bond per batch, wei.
@@ -69,7 +70,7 @@ pub struct DeploySettings {
 }
 
 /// Loads the contracts file at `path` and checks it against the L1, or deploys and writes it.
-pub async fn contracts_for(
+pub(crate) async fn contracts_for(
     l1: &L1Client,
     path: &Path,
     chain: &mosaic_primitives::ChainConfig,
@@ -104,31 +105,38 @@ pub async fn contracts_for(
     Ok(c)
 }
 
-/// The sequencer's rollup services: deposits in, batches out.
-pub fn spawn_sequencer_services(node: &Node, l1: &L1Client, contracts: &L1Contracts, producer: ProducerConfig) {
-    tokio::spawn(run_deposit_watcher(node.clone(), l1.clone(), contracts.clone()));
-    tokio::spawn(run_producer(node.clone(), l1.clone(), contracts.clone(), producer));
-}
-
-/// Starts derivation for a full or verifier node; returns its shared status for the RPC.
-pub async fn spawn_derivation(
+/// The sequencer's rollup services under `services`: deposits in, batches out.
+pub(crate) fn spawn_sequencer_services(
+    services: &mut Supervisor,
     node: &Node,
     l1: &L1Client,
     contracts: &L1Contracts,
-    role: Role,
+    producer: ProducerConfig,
+) {
+    services.spawn("deposit watcher", run_deposit_watcher(node.clone(), l1.clone(), contracts.clone()));
+    services.spawn("batch producer", run_producer(node.clone(), l1.clone(), contracts.clone(), producer));
+}
+
+/// Starts derivation for a full or verifier node under `services`; returns its shared status for the RPC.
+pub(crate) async fn spawn_derivation(
+    services: &mut Supervisor,
+    node: &Node,
+    l1: &L1Client,
+    contracts: &L1Contracts,
+    role: NodeRole,
 ) -> anyhow::Result<Arc<parking_lot::Mutex<DeriveStatus>>> {
     let status = Arc::new(parking_lot::Mutex::new(DeriveStatus::default()));
     let deriver = Deriver::new(node.clone(), l1.clone(), contracts, role, status.clone());
     deriver.check_genesis().await?;
-    tokio::spawn(deriver.run());
+    services.spawn("deriver", deriver.run());
     Ok(status)
 }
 
 /// RPC methods of the settlement layer for `role`.
-pub fn rpc_methods(
+pub(crate) fn rpc_methods(
     node: &Node,
     contracts: &L1Contracts,
-    role: &str,
+    role: NodeRole,
     l1_rpc: &str,
     prover: bool,
     derive: Option<Arc<parking_lot::Mutex<DeriveStatus>>>,
@@ -136,7 +144,7 @@ pub fn rpc_methods(
     mosaic_rollup::rpc::methods(
         node.clone(),
         contracts.clone(),
-        RoleInfo { role: role.into(), l1_rpc: l1_rpc.into(), prover },
+        RoleInfo { role, l1_rpc: l1_rpc.into(), prover },
         derive,
     )
 }

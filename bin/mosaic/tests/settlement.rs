@@ -606,3 +606,26 @@ async fn producer_reposts_a_batch_dropped_by_an_l1_reorg() {
     assert!(*reposted_in > after_reorg, "the transfers' batch now lives on the new chain");
     wait_records_match(&rpc, &commits).await;
 }
+
+/// A service that stops takes the node down with it, loudly. A second, fresh sequencer started on the
+/// first one's contracts has the same genesis but none of its blocks: its producer finds that the local
+/// chain diverges from what L1 holds and stops (posting would burn bonds), and the supervisor ends the
+/// process with a non-zero exit and the cause in its log instead of serving on without a producer.
+#[tokio::test]
+async fn a_service_that_stops_stops_the_node() {
+    let l1s = L1Setup::deploy().await;
+    let first = sequencer(&l1s, &l1s.anvil.url);
+    let rollup = IRollup::new(l1s.rollup, l1s.provider.clone());
+    let block = transfers(&first.rpc(), &dev_signers()[7], 1).await;
+    wait_l1_covers(&rollup, block).await;
+    drop(first);
+
+    let mut second = sequencer(&l1s, &l1s.anvil.url);
+    let status = second.wait_exit(TIMEOUT).unwrap_or_else(|| panic!("the node kept running:\n{}", second.logs()));
+    assert!(!status.success(), "exit status {status}");
+    let logs = second.logs();
+    assert!(
+        logs.contains("service `batch producer` stopped") && logs.contains("local chain diverges from L1"),
+        "{logs}"
+    );
+}

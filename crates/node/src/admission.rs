@@ -13,7 +13,7 @@ use tracing::warn;
 /// Largest init code of a contract creation (EIP-3860).
 const MAX_INITCODE_SIZE: usize = 2 * 24_576;
 /// Osaka's per-transaction gas cap (EIP-7825).
-pub const TX_GAS_LIMIT_CAP: u64 = 1 << 24;
+pub(crate) const TX_GAS_LIMIT_CAP: u64 = 1 << 24;
 
 /// Why a submitted transaction was refused. Messages follow geth's so tools recognise them.
 #[derive(Debug, thiserror::Error)]
@@ -162,17 +162,20 @@ impl Persister {
 }
 
 impl Node {
-    /// Validates a raw signed transaction, stores it durably in the pool and returns its hash.
+    /// Validates a raw signed transaction, stores it durably in the pool and returns its hash. Decoding,
+    /// signature recovery, the account read and pool bookkeeping run on the blocking pool; the durable
+    /// insert goes through the group-commit writer.
     pub async fn submit_raw(&self, raw: &[u8]) -> Result<B256, SubmitError> {
         let max = self.inner.config.max_tx_size;
         if raw.len() > max {
             return Err(SubmitError::Oversized { size: raw.len(), max });
         }
-        let tx = TxEnvelope::decode_2718_exact(raw).map_err(|e| SubmitError::Decode(e.to_string()))?;
-        let sender = self.check_stateless(&tx)?;
-        let hash = *tx.tx_hash();
-        self.check_stateful_and_add(sender, tx)?;
-        if let Err(e) = self.inner.persister.persist(hash, sender, raw.to_vec()).await {
+        let node = self.clone();
+        let raw = raw.to_vec();
+        let (hash, sender, raw) = crate::blocking::spawn_blocking(move || node.admit(raw))
+            .await
+            .map_err(|e| SubmitError::Internal(e.to_string()))??;
+        if let Err(e) = self.inner.persister.persist(hash, sender, raw).await {
             warn!(%hash, %e, "could not persist pool transaction");
             self.inner.pool.lock().remove(&[hash]);
             return Err(SubmitError::Internal(e));
@@ -180,6 +183,15 @@ impl Node {
         self.inner.metrics.txs_received.inc();
         self.inner.tx_arrived.notify_one();
         Ok(hash)
+    }
+
+    /// Every admission check and the (not yet durable) pool insert; blocking.
+    fn admit(&self, raw: Vec<u8>) -> Result<(B256, Address, Vec<u8>), SubmitError> {
+        let tx = TxEnvelope::decode_2718_exact(&raw).map_err(|e| SubmitError::Decode(e.to_string()))?;
+        let sender = self.check_stateless(&tx)?;
+        let hash = *tx.tx_hash();
+        self.check_stateful_and_add(sender, tx)?;
+        Ok((hash, sender, raw))
     }
 
     /// Checks that need no state; returns the recovered sender.
@@ -246,3 +258,6 @@ impl Node {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests;

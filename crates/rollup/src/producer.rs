@@ -14,10 +14,10 @@ use crate::{
 use alloy::primitives::U256;
 use alloy_primitives::{keccak256, Bytes, B256};
 use mosaic_batch::Variant;
-use mosaic_node::{Node, NodeError};
+use mosaic_node::{ChainReader, Node, NodeError};
 use mosaic_primitives::{merkle_root, Block, L1Cursor};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
-use tracing::{error, info};
+use tracing::info;
 
 /// How long blocks without transactions or deposits wait before they are posted.
 pub const IDLE_BATCH_AGE: Duration = Duration::from_secs(60);
@@ -35,9 +35,21 @@ pub struct ProducerConfig {
     pub variant: Variant,
 }
 
+/// Default most L2 blocks per batch.
+pub const DEFAULT_BATCH_MAX_BLOCKS: u64 = 600;
+/// Default most bytes of batch data per batch (well under an L1 transaction's 128 KiB).
+pub const DEFAULT_BATCH_MAX_BYTES: usize = 120_000;
+/// Default age at which a partial batch is posted.
+pub const DEFAULT_BATCH_MAX_AGE: Duration = Duration::from_secs(5);
+
 impl Default for ProducerConfig {
     fn default() -> Self {
-        Self { max_blocks: 600, max_bytes: 120_000, max_age: Duration::from_secs(10), variant: Variant::Signed }
+        Self {
+            max_blocks: DEFAULT_BATCH_MAX_BLOCKS,
+            max_bytes: DEFAULT_BATCH_MAX_BYTES,
+            max_age: DEFAULT_BATCH_MAX_AGE,
+            variant: Variant::Signed,
+        }
     }
 }
 
@@ -67,6 +79,12 @@ pub enum ProducerError {
 
 impl From<mosaic_storage::StorageError> for ProducerError {
     fn from(e: mosaic_storage::StorageError) -> Self {
+        Self::Node(e.into())
+    }
+}
+
+impl From<mosaic_node::BlockingError> for ProducerError {
+    fn from(e: mosaic_node::BlockingError) -> Self {
         Self::Node(e.into())
     }
 }
@@ -122,8 +140,15 @@ fn now_secs() -> u64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or_default()
 }
 
-/// Posts batches forever; L1 failures are retried with backoff, nothing is lost in between.
-pub async fn run_producer(node: Node, l1: L1Client, contracts: L1Contracts, config: ProducerConfig) {
+/// Posts batches forever; L1 failures are retried with backoff, nothing is lost in between. Returns
+/// only when it must not go on (the local chain diverges from L1, or building a batch panicked), for
+/// the supervisor.
+pub async fn run_producer(
+    node: Node,
+    l1: L1Client,
+    contracts: L1Contracts,
+    config: ProducerConfig,
+) -> Result<(), ProducerError> {
     let rollup = Rollup::new(contracts.rollup, l1.provider().clone());
     let mut backoff = Backoff::default();
     let mut terms = None;
@@ -142,11 +167,8 @@ pub async fn run_producer(node: Node, l1: L1Client, contracts: L1Contracts, conf
                     tokio::time::sleep(l1.poll).await;
                 }
             }
-            Err(ProducerError::Diverged { block, l1: l1_root, local }) => {
-                // Posting on top of a chain L1 does not have would only burn bonds: stop loudly.
-                error!(block, %l1_root, %local, "local chain diverges from L1; batch production stopped");
-                return;
-            }
+            // Posting on top of a chain L1 does not have would only burn bonds: stop loudly.
+            Err(e @ (ProducerError::Diverged { .. } | ProducerError::Node(NodeError::Blocking(_)))) => return Err(e),
             Err(e) => {
                 node.metrics().l1_errors.inc();
                 backoff.fail("batch producer", e.to_string()).await;
@@ -194,47 +216,64 @@ async fn round(
         return Ok(true);
     }
     let first = committed.lastBlock + 1;
-    let head = node.head_number();
-    if head < first {
+    if node.head_number() < first {
         return Ok(false);
     }
-    let parent =
-        node.db().header(first - 1)?.ok_or_else(|| NodeError::Inconsistent(format!("missing header {}", first - 1)))?;
-    if parent.state_root != committed.postStateRoot {
-        return Err(ProducerError::Diverged {
-            block: first - 1,
-            l1: committed.postStateRoot,
-            local: parent.state_root,
-        });
-    }
-    let end = head.min(first + config.max_blocks.max(1) - 1);
-    let mut blocks = Vec::new();
-    for n in first..=end {
-        blocks.push(node.db().block(n)?.ok_or_else(|| NodeError::Inconsistent(format!("missing block {n}")))?);
-    }
-    let mut batch = prepare_batch(node, last + 1, committed.postStateRoot, &blocks, config.variant)?;
-    let full = blocks.len() as u64 >= config.max_blocks || batch.data.len() >= config.max_bytes;
-    let age = now_secs().saturating_sub(blocks[0].header.timestamp);
-    // Blocks with nothing in them only need to reach L1 now and then (they still advance time).
-    let idle = batch.tx_count == 0 && blocks.iter().all(|b| b.l1_messages.is_empty());
-    let max_age = if idle { config.max_age.max(IDLE_BATCH_AGE) } else { config.max_age };
-    if !full && age < max_age.as_secs() {
-        return Ok(false);
-    }
-    while batch.data.len() > config.max_bytes && blocks.len() > 1 {
-        blocks.truncate(blocks.len() / 2);
-        batch = prepare_batch(node, last + 1, committed.postStateRoot, &blocks, config.variant)?;
-    }
+    let (config_, prev_root) = (config.clone(), committed.postStateRoot);
+    let due = node.blocking(move |n| due_batch(n, last + 1, first, prev_root, &config_, now_secs())).await??;
+    let Some(batch) = due else { return Ok(false) };
     let pending = rollup.commitBatch(batch.header.clone(), batch.data.clone()).value(terms.bond).send().await?;
     let l1_tx = *pending.tx_hash();
     info!(index = last + 1, first, last_block = batch.header.lastBlock, bytes = batch.data.len(), %l1_tx, "batch posted");
     let receipt = l1.confirm(pending).await?;
     let l1_block = receipt.block_number.unwrap_or_default();
     let record = committed_record(&batch.header, &batch.data, batch.tx_count, l1_tx, l1_block);
-    record.store(node)?;
+    let record = node.blocking(move |n| record.store(n).map(|()| record)).await??;
     node.metrics().batches_posted.inc();
     info!(index = record.index, l1_block = record.l1_block, "batch confirmed on L1");
     Ok(true)
+}
+
+/// The batch `index` that starts at block `first` (after a batch that ended with `prev_state_root`) if it
+/// is due at `now` (Unix seconds): full by block count or bytes, or its oldest block older than the
+/// age limit (longer for idle blocks). A batch over the byte limit is halved until it fits or holds one
+/// block. Blocking: reads blocks and encodes them.
+pub fn due_batch(
+    node: &Node,
+    index: u64,
+    first: u64,
+    prev_state_root: B256,
+    config: &ProducerConfig,
+    now: u64,
+) -> Result<Option<PreparedBatch>, ProducerError> {
+    let head = node.head_number();
+    if head < first {
+        return Ok(None);
+    }
+    let parent =
+        node.header(first - 1)?.ok_or_else(|| NodeError::Inconsistent(format!("missing header {}", first - 1)))?;
+    if parent.state_root != prev_state_root {
+        return Err(ProducerError::Diverged { block: first - 1, l1: prev_state_root, local: parent.state_root });
+    }
+    let end = head.min(first + config.max_blocks.max(1) - 1);
+    let mut blocks = Vec::new();
+    for n in first..=end {
+        blocks.push(node.block(n)?.ok_or_else(|| NodeError::Inconsistent(format!("missing block {n}")))?);
+    }
+    let mut batch = prepare_batch(node, index, prev_state_root, &blocks, config.variant)?;
+    let full = blocks.len() as u64 >= config.max_blocks || batch.data.len() >= config.max_bytes;
+    let age = now.saturating_sub(blocks[0].header.timestamp);
+    // Blocks with nothing in them only need to reach L1 now and then (they still advance time).
+    let idle = batch.tx_count == 0 && blocks.iter().all(|b| b.l1_messages.is_empty());
+    let max_age = if idle { config.max_age.max(IDLE_BATCH_AGE) } else { config.max_age };
+    if !full && age < max_age.as_secs() {
+        return Ok(None);
+    }
+    while batch.data.len() > config.max_bytes && blocks.len() > 1 {
+        blocks.truncate(blocks.len() / 2);
+        batch = prepare_batch(node, index, prev_state_root, &blocks, config.variant)?;
+    }
+    Ok(Some(batch))
 }
 
 /// The local record of a batch committed on L1 as `header` with `data`.
@@ -277,15 +316,18 @@ async fn sync_records(
     last: u64,
     committed: &Rollup::BatchRecord,
 ) -> Result<(), ProducerError> {
-    if node.db().last_batch()?.is_some_and(|(top, _)| top > last) {
-        node.db().drop_batches_after(last)?;
-    }
-    if last == 0 {
-        return Ok(());
-    }
-    if BatchRecord::load(node, last)?
-        .is_some_and(|r| r.data_hash == committed.dataHash && r.claimed_last_block_hash == committed.lastBlockHash)
-    {
+    let (data_hash, last_hash) = (committed.dataHash, committed.lastBlockHash);
+    let in_sync = node
+        .blocking(move |n| -> Result<bool, ProducerError> {
+            if n.db().last_batch()?.is_some_and(|(top, _)| top > last) {
+                n.db().drop_batches_after(last)?;
+            }
+            Ok(last == 0
+                || BatchRecord::load(n, last)?
+                    .is_some_and(|r| r.data_hash == data_hash && r.claimed_last_block_hash == last_hash))
+        })
+        .await??;
+    if in_sync {
         return Ok(());
     }
     let logs =
@@ -312,16 +354,20 @@ async fn sync_records(
             (header, Bytes::new())
         }
     };
-    let mut tx_count = 0;
-    for n in header.firstBlock..=header.lastBlock {
-        tx_count += node.db().block(n)?.map_or(0, |b| b.transactions.len() as u64);
-    }
-    let mut record = committed_record(&header, &data, tx_count, l1_tx, l1_block);
-    record.data_hash = committed.dataHash;
-    if committed.finalized {
-        record.status = BatchStatus::Finalized;
-    }
-    record.store(node)?;
+    let finalized = committed.finalized;
+    node.blocking(move |n| -> Result<(), ProducerError> {
+        let mut tx_count = 0;
+        for b in header.firstBlock..=header.lastBlock {
+            tx_count += n.block(b)?.map_or(0, |b| b.transactions.len() as u64);
+        }
+        let mut record = committed_record(&header, &data, tx_count, l1_tx, l1_block);
+        record.data_hash = data_hash;
+        if finalized {
+            record.status = BatchStatus::Finalized;
+        }
+        Ok(record.store(n)?)
+    })
+    .await??;
     info!(index = last, %l1_tx, l1_block, "batch record taken over from L1");
     Ok(())
 }
@@ -344,10 +390,14 @@ async fn finalize_next(
         return Ok(false);
     }
     l1.confirm(rollup.finalizeBatch(index).send().await?).await?;
-    if let Some(mut r) = BatchRecord::load(node, index)? {
-        r.status = BatchStatus::Finalized;
-        r.store(node)?;
-    }
+    node.blocking(move |n| -> Result<(), ProducerError> {
+        if let Some(mut r) = BatchRecord::load(n, index)? {
+            r.status = BatchStatus::Finalized;
+            r.store(n)?;
+        }
+        Ok(())
+    })
+    .await??;
     info!(index, "batch finalized on L1");
     Ok(true)
 }

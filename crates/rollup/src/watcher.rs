@@ -49,8 +49,13 @@ impl DepositScanner {
     }
 }
 
-/// Hands every confirmed deposit to the sequencer, forever; L1 failures are retried with backoff.
-pub async fn run_deposit_watcher(node: Node, l1: L1Client, contracts: L1Contracts) {
+/// Hands every confirmed deposit to the sequencer, forever; L1 failures are retried with backoff, so it
+/// never returns (its result type is what the supervisor takes).
+pub async fn run_deposit_watcher(
+    node: Node,
+    l1: L1Client,
+    contracts: L1Contracts,
+) -> Result<(), std::convert::Infallible> {
     let mut scanner = DepositScanner::new(&l1, &contracts);
     let mut backoff = Backoff::default();
     loop {

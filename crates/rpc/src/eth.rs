@@ -20,7 +20,7 @@ use jsonrpsee::{
     types::{ErrorObjectOwned, Params},
     RpcModule,
 };
-use mosaic_node::{Node, StateSnapshot};
+use mosaic_node::{ChainReader, Node, StateSnapshot};
 use mosaic_stf::{
     revm::context::TxEnv,
     revm::context_interface::result::{EVMError, ExecutionResult},
@@ -78,7 +78,6 @@ impl EthApi {
             }
             BlockId::Hash(h) => self
                 .node
-                .db()
                 .block_number(&h.block_hash)
                 .map_err(internal)?
                 .ok_or_else(|| rpc_err(RESOURCE_NOT_FOUND, format!("block {} not found", h.block_hash))),
@@ -101,7 +100,6 @@ impl EthApi {
         }
         let header = self
             .node
-            .db()
             .header(number)
             .map_err(internal)?
             .ok_or_else(|| rpc_err(RESOURCE_NOT_FOUND, "header not found"))?;
@@ -110,7 +108,7 @@ impl EthApi {
     }
 
     fn block_by_number(&self, n: u64, full: bool) -> RpcResult<Option<Block>> {
-        let Some(block) = self.node.db().block(n).map_err(internal)? else { return Ok(None) };
+        let Some(block) = self.node.block(n).map_err(internal)? else { return Ok(None) };
         let hash = block.hash();
         Ok(Some(rpc_block(&block, hash, full)))
     }
@@ -219,9 +217,9 @@ impl EthApi {
 
     /// `mosaic_getTransactionStats`: per-frame gas and cycles of an included transaction.
     fn tx_stats(&self, hash: B256) -> RpcResult<Option<TxStats>> {
-        let Some(loc) = self.node.db().tx_location(&hash).map_err(internal)? else { return Ok(None) };
-        let frames = self.node.db().tx_stats(&hash).map_err(internal)?;
-        let receipts = self.node.db().receipts(loc.block).map_err(internal)?.unwrap_or_default();
+        let Some(loc) = self.node.tx_location(&hash).map_err(internal)? else { return Ok(None) };
+        let frames = self.node.tx_stats(&hash).map_err(internal)?;
+        let receipts = self.node.receipts(loc.block).map_err(internal)?.unwrap_or_default();
         let idx = loc.index as usize;
         let Some(receipt) = receipts.get(idx) else { return Ok(None) };
         let prev = if idx == 0 { 0 } else { receipts[idx - 1].cumulative_gas_used() };
@@ -298,14 +296,13 @@ impl EthApi {
         let mut rewards = Vec::new();
         let mut last = None;
         for n in oldest..=newest {
-            let block =
-                self.node.db().block(n).map_err(internal)?.ok_or_else(|| internal(format!("missing block {n}")))?;
+            let block = self.node.block(n).map_err(internal)?.ok_or_else(|| internal(format!("missing block {n}")))?;
             let h = &block.header;
             let base_fee = h.base_fee_per_gas.unwrap_or_default();
             base_fees.push(base_fee as u128);
             ratios.push(if h.gas_limit == 0 { 0.0 } else { h.gas_used as f64 / h.gas_limit as f64 });
             if let Some(p) = &percentiles {
-                let receipts = self.node.db().receipts(n).map_err(internal)?.unwrap_or_default();
+                let receipts = self.node.receipts(n).map_err(internal)?.unwrap_or_default();
                 rewards.push(block_rewards(&block.transactions, &receipts, base_fee, p));
             }
             last = Some(h.clone());
@@ -334,7 +331,6 @@ impl EthApi {
             FilterBlockOption::AtBlockHash(h) => {
                 let n = self
                     .node
-                    .db()
                     .block_number(&h)
                     .map_err(internal)?
                     .ok_or_else(|| rpc_err(RESOURCE_NOT_FOUND, "unknown block"))?;
@@ -354,13 +350,12 @@ impl EthApi {
         }
         let mut out = Vec::new();
         for n in from..=to {
-            let Some(header) = self.node.db().header(n).map_err(internal)? else { continue };
+            let Some(header) = self.node.header(n).map_err(internal)? else { continue };
             if !filter.matches_bloom(header.logs_bloom) {
                 continue;
             }
-            let block =
-                self.node.db().block(n).map_err(internal)?.ok_or_else(|| internal(format!("missing block {n}")))?;
-            let receipts = self.node.db().receipts(n).map_err(internal)?.unwrap_or_default();
+            let block = self.node.block(n).map_err(internal)?.ok_or_else(|| internal(format!("missing block {n}")))?;
+            let receipts = self.node.receipts(n).map_err(internal)?.unwrap_or_default();
             out.extend(block_logs(&block, block.hash(), &receipts).into_iter().filter(|l| filter.matches(&l.inner)));
             if out.len() > MAX_LOGS {
                 return Err(rpc_err(LIMIT_EXCEEDED, format!("query returned more than {MAX_LOGS} results")));
@@ -370,19 +365,18 @@ impl EthApi {
     }
 
     fn tx_by_hash(&self, hash: B256) -> RpcResult<Option<Transaction>> {
-        if let Some(loc) = self.node.db().tx_location(&hash).map_err(internal)? {
+        if let Some(loc) = self.node.tx_location(&hash).map_err(internal)? {
             let block =
-                self.node.db().block(loc.block).map_err(internal)?.ok_or_else(|| internal("indexed block missing"))?;
+                self.node.block(loc.block).map_err(internal)?.ok_or_else(|| internal("indexed block missing"))?;
             return Ok(rpc_tx(&block, block.hash(), loc.index as usize));
         }
         Ok(self.node.pool_tx(&hash).map(|p| rpc_pending_tx(p.tx.clone(), p.sender)))
     }
 
     fn receipt(&self, hash: B256) -> RpcResult<Option<TransactionReceipt>> {
-        let Some(loc) = self.node.db().tx_location(&hash).map_err(internal)? else { return Ok(None) };
-        let block =
-            self.node.db().block(loc.block).map_err(internal)?.ok_or_else(|| internal("indexed block missing"))?;
-        let receipts = self.node.db().receipts(loc.block).map_err(internal)?.unwrap_or_default();
+        let Some(loc) = self.node.tx_location(&hash).map_err(internal)? else { return Ok(None) };
+        let block = self.node.block(loc.block).map_err(internal)?.ok_or_else(|| internal("indexed block missing"))?;
+        let receipts = self.node.receipts(loc.block).map_err(internal)?.unwrap_or_default();
         Ok(rpc_receipts(&block, block.hash(), &receipts).into_iter().nth(loc.index as usize))
     }
 
@@ -391,8 +385,8 @@ impl EthApi {
             Ok(n) => n,
             Err(_) => return Ok(None),
         };
-        let Some(block) = self.node.db().block(n).map_err(internal)? else { return Ok(None) };
-        let receipts = self.node.db().receipts(n).map_err(internal)?.unwrap_or_default();
+        let Some(block) = self.node.block(n).map_err(internal)? else { return Ok(None) };
+        let receipts = self.node.receipts(n).map_err(internal)?.unwrap_or_default();
         Ok(Some(rpc_receipts(&block, block.hash(), &receipts)))
     }
 
@@ -405,7 +399,16 @@ impl EthApi {
         }
     }
 
-    async fn send_transaction(&self, mut req: TransactionRequest) -> RpcResult<B256> {
+    /// `eth_sendTransaction`: fills and signs the request on the blocking pool (it reads state and may
+    /// run a gas estimate), then submits it like a raw transaction.
+    async fn send_transaction(self: Arc<Self>, req: TransactionRequest) -> RpcResult<B256> {
+        let api = self.clone();
+        let raw = mosaic_node::spawn_blocking(move || api.sign_request(req)).await.map_err(internal)??;
+        self.node.submit_raw(&raw).await.map_err(submit_error)
+    }
+
+    /// Completes a request from an unlocked account (nonce, fees, gas) and signs it; blocking.
+    fn sign_request(&self, mut req: TransactionRequest) -> RpcResult<Vec<u8>> {
         let from = req.from.ok_or_else(|| invalid_params("missing `from`"))?;
         let signer =
             self.signers.get(&from).ok_or_else(|| rpc_err(SERVER_ERROR, format!("unknown account {from}")))?.clone();
@@ -429,7 +432,7 @@ impl EthApi {
         let typed = req.build_typed_tx().map_err(|_| invalid_params("incomplete transaction request"))?;
         let sig = signer.sign_hash_sync(&typed.signature_hash()).map_err(internal)?;
         let envelope: TxEnvelope = typed.into_signed(sig).into();
-        self.node.submit_raw(&envelope.encoded_2718()).await.map_err(submit_error)
+        Ok(envelope.encoded_2718())
     }
 }
 
@@ -530,7 +533,7 @@ fn three<A: DeserializeOwned, B: DeserializeOwned, C: DeserializeOwned>(p: Param
 }
 
 /// Registers every method on a module.
-pub fn module(api: EthApi) -> RpcModule<EthApi> {
+pub(crate) fn module(api: EthApi) -> RpcModule<EthApi> {
     let mut m = RpcModule::new(api);
     macro_rules! reg {
         ($name:literal, |$p:ident, $api:ident| $body:expr) => {
@@ -611,7 +614,7 @@ pub fn module(api: EthApi) -> RpcModule<EthApi> {
     });
     reg!("eth_getBlockByHash", |p, api| {
         let (hash, full): (B256, Option<bool>) = two(p)?;
-        match api.node.db().block_number(&hash).map_err(internal)? {
+        match api.node.block_number(&hash).map_err(internal)? {
             Some(n) => api.block_by_number(n, full.unwrap_or(false)),
             None => Ok(None),
         }
@@ -619,7 +622,7 @@ pub fn module(api: EthApi) -> RpcModule<EthApi> {
     reg!("eth_getBlockTransactionCountByNumber", |p, api| {
         let tag: BlockNumberOrTag = one(p)?;
         let Some(n) = api.resolve_number(tag) else { return Ok(None) };
-        Ok(api.node.db().block(n).map_err(internal)?.map(|b| U64::from(b.transactions.len())))
+        Ok(api.node.block(n).map_err(internal)?.map(|b| U64::from(b.transactions.len())))
     });
     reg!("eth_getBlockReceipts", |p, api| {
         let id: BlockId = one(p)?;

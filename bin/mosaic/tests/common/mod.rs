@@ -20,19 +20,19 @@ use std::{
 };
 
 /// Upper bound for anything the tests wait for (start-up, inclusion): generous for a loaded CI box.
-pub const TIMEOUT: Duration = Duration::from_secs(60);
+pub(crate) const TIMEOUT: Duration = Duration::from_secs(60);
 /// Default chain id of `mosaic devnet`.
-pub const CHAIN_ID: u64 = 424242;
+pub(crate) const CHAIN_ID: u64 = 424242;
 /// Default floor of the base fee (`--min-base-fee`), wei.
-pub const MIN_BASE_FEE: u64 = 1_000_000;
+pub(crate) const MIN_BASE_FEE: u64 = 1_000_000;
 /// Tip the node suggests (`eth_maxPriorityFeePerGas`), wei.
-pub const SUGGESTED_TIP: u128 = 1_000_000;
+pub(crate) const SUGGESTED_TIP: u128 = 1_000_000;
 /// Gas of a plain ETH transfer.
-pub const TRANSFER_GAS: u64 = 21_000;
+pub(crate) const TRANSFER_GAS: u64 = 21_000;
 /// The well-known test mnemonic (anvil / Hardhat).
-pub const MNEMONIC: &str = "test test test test test test test test test test test junk";
+pub(crate) const MNEMONIC: &str = "test test test test test test test test test test test junk";
 /// Genesis balance of each dev account: 10,000 ETH.
-pub fn dev_balance() -> U256 {
+pub(crate) fn dev_balance() -> U256 {
     U256::from(10_000u64) * U256::from(10u64).pow(U256::from(18u64))
 }
 
@@ -40,7 +40,7 @@ pub fn dev_balance() -> U256 {
 const LOG_LINES: usize = 400;
 
 /// A running `mosaic devnet` child process on its own data dir.
-pub struct DevNode {
+pub(crate) struct DevNode {
     command: Vec<String>,
     child: Option<Child>,
     dir: tempfile::TempDir,
@@ -51,13 +51,13 @@ pub struct DevNode {
 
 impl DevNode {
     /// Starts `mosaic devnet --port 0 --data-dir <fresh tempdir> <args>` and waits until it listens.
-    pub fn start(args: &[&str]) -> Self {
+    pub(crate) fn start(args: &[&str]) -> Self {
         // The embedded L1 takes a free port too, so tests run side by side.
         Self::start_cmd(&["devnet", "--l1-port", "0"], args)
     }
 
     /// Starts `mosaic <command> --host 127.0.0.1 --port 0 --data-dir <fresh tempdir> <args>`.
-    pub fn start_cmd(command: &[&str], args: &[&str]) -> Self {
+    pub(crate) fn start_cmd(command: &[&str], args: &[&str]) -> Self {
         let dir = tempfile::Builder::new().prefix("mosaic-it-").tempdir().expect("create temp data dir");
         let mut node = Self {
             command: command.iter().map(|s| s.to_string()).collect(),
@@ -96,62 +96,76 @@ impl DevNode {
     }
 
     /// Port the node listens on (changes across restarts).
-    pub fn port(&self) -> u16 {
+    pub(crate) fn port(&self) -> u16 {
         self.port
     }
 
     /// `http://127.0.0.1:PORT`.
-    pub fn http_url(&self) -> String {
+    pub(crate) fn http_url(&self) -> String {
         format!("http://127.0.0.1:{}", self.port)
     }
 
     /// `ws://127.0.0.1:PORT`.
-    pub fn ws_url(&self) -> String {
+    pub(crate) fn ws_url(&self) -> String {
         format!("ws://127.0.0.1:{}", self.port)
     }
 
     /// The data directory.
-    pub fn data_dir(&self) -> &Path {
+    pub(crate) fn data_dir(&self) -> &Path {
         self.dir.path()
     }
 
     /// Raw JSON-RPC client for this node (valid until the next restart).
-    pub fn rpc(&self) -> Rpc {
+    pub(crate) fn rpc(&self) -> Rpc {
         Rpc::new(&self.http_url())
     }
 
     /// An alloy provider without a wallet.
-    pub fn provider(&self) -> DynProvider {
+    pub(crate) fn provider(&self) -> DynProvider {
         ProviderBuilder::new().connect_http(self.http_url().parse().expect("url")).erased()
     }
 
     /// An alloy provider that signs with `signer` (recommended fillers: nonce, gas, fees, chain id).
-    pub fn wallet(&self, signer: &PrivateKeySigner) -> DynProvider {
+    pub(crate) fn wallet(&self, signer: &PrivateKeySigner) -> DynProvider {
         ProviderBuilder::new().wallet(signer.clone()).connect_http(self.http_url().parse().expect("url")).erased()
     }
 
     /// Kills the node with SIGKILL (no shutdown path runs) and reaps it.
-    pub fn kill9(&mut self) {
+    pub(crate) fn kill9(&mut self) {
         if let Some(mut child) = self.child.take() {
             let _ = child.kill();
             let _ = child.wait();
         }
     }
 
+    /// Waits up to `timeout` for the process to exit on its own; its status, or `None` if it still runs.
+    pub(crate) fn wait_exit(&mut self, timeout: Duration) -> Option<std::process::ExitStatus> {
+        let deadline = Instant::now() + timeout;
+        while Instant::now() < deadline {
+            if let Some(status) = self.child.as_mut().and_then(|c| c.try_wait().ok().flatten()) {
+                // Let the pipe readers catch the last lines.
+                std::thread::sleep(Duration::from_millis(200));
+                return Some(status);
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        None
+    }
+
     /// Whether the process is still alive.
-    pub fn is_running(&mut self) -> bool {
+    pub(crate) fn is_running(&mut self) -> bool {
         self.child.as_mut().is_some_and(|c| matches!(c.try_wait(), Ok(None)))
     }
 
     /// Restarts on the same data dir with the same flags (kills first if still running).
-    pub fn restart(&mut self) {
+    pub(crate) fn restart(&mut self) {
         self.kill9();
         self.log.lock().unwrap().push("----- restart -----".into());
         self.spawn();
     }
 
     /// The node's recent output.
-    pub fn logs(&self) -> String {
+    pub(crate) fn logs(&self) -> String {
         self.log.lock().unwrap().join("\n")
     }
 }
@@ -189,7 +203,7 @@ fn drain(pipe: impl Read + Send + 'static, log: Arc<Mutex<Vec<String>>>, port_tx
 }
 
 /// The ten dev signers of the test mnemonic (m/44'/60'/0'/0/i).
-pub fn dev_signers() -> &'static [PrivateKeySigner] {
+pub(crate) fn dev_signers() -> &'static [PrivateKeySigner] {
     static SIGNERS: OnceLock<Vec<PrivateKeySigner>> = OnceLock::new();
     SIGNERS.get_or_init(|| {
         let signers: Vec<PrivateKeySigner> = (0..10)
@@ -202,12 +216,12 @@ pub fn dev_signers() -> &'static [PrivateKeySigner] {
 }
 
 /// Dev signer `i`.
-pub fn dev(i: usize) -> PrivateKeySigner {
+pub(crate) fn dev(i: usize) -> PrivateKeySigner {
     dev_signers()[i].clone()
 }
 
 /// A fresh address nobody controls or funded (unique per call and process).
-pub fn random_address() -> Address {
+pub(crate) fn random_address() -> Address {
     static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
     let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
@@ -217,7 +231,7 @@ pub fn random_address() -> Address {
 
 /// A JSON-RPC error object.
 #[derive(Debug, Clone)]
-pub struct RpcError {
+pub(crate) struct RpcError {
     /// Error code.
     pub code: i64,
     /// Message.
@@ -228,24 +242,24 @@ pub struct RpcError {
 
 /// Minimal raw JSON-RPC client, so tests see codes and shapes exactly as sent.
 #[derive(Clone)]
-pub struct Rpc {
+pub(crate) struct Rpc {
     client: reqwest::Client,
     url: String,
 }
 
 impl Rpc {
     /// A client for `url`.
-    pub fn new(url: &str) -> Self {
+    pub(crate) fn new(url: &str) -> Self {
         Self { client: reqwest::Client::builder().timeout(TIMEOUT).build().unwrap(), url: url.to_string() }
     }
 
     /// The URL.
-    pub fn url(&self) -> &str {
+    pub(crate) fn url(&self) -> &str {
         &self.url
     }
 
     /// POSTs a raw body; returns the HTTP status and the body.
-    pub async fn post_raw(&self, body: impl Into<reqwest::Body>) -> (u16, String) {
+    pub(crate) async fn post_raw(&self, body: impl Into<reqwest::Body>) -> (u16, String) {
         let resp = self
             .client
             .post(&self.url)
@@ -260,7 +274,7 @@ impl Rpc {
 
     /// Calls `method`, tolerating transport failure (the node may have been killed): `Err` on a
     /// transport error, else the JSON-RPC outcome.
-    pub async fn try_call(&self, method: &str, params: Value) -> Result<Result<Value, RpcError>, String> {
+    pub(crate) async fn try_call(&self, method: &str, params: Value) -> Result<Result<Value, RpcError>, String> {
         let body = json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params});
         let resp = self
             .client
@@ -276,7 +290,7 @@ impl Rpc {
     }
 
     /// Calls `method`; `Ok(result)` or `Err(error object)`.
-    pub async fn call(&self, method: &str, params: Value) -> Result<Value, RpcError> {
+    pub(crate) async fn call(&self, method: &str, params: Value) -> Result<Value, RpcError> {
         let body = json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params});
         let (status, text) = self.post_raw(body.to_string()).await;
         let v: Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{method}: bad JSON ({e}): {text}"));
@@ -287,12 +301,12 @@ impl Rpc {
     }
 
     /// Calls `method` and expects success.
-    pub async fn ok(&self, method: &str, params: Value) -> Value {
+    pub(crate) async fn ok(&self, method: &str, params: Value) -> Value {
         self.call(method, params).await.unwrap_or_else(|e| panic!("{method} failed: {e:?}"))
     }
 
     /// Calls `method` and expects an error.
-    pub async fn err(&self, method: &str, params: Value) -> RpcError {
+    pub(crate) async fn err(&self, method: &str, params: Value) -> RpcError {
         match self.call(method, params).await {
             Ok(v) => panic!("{method} unexpectedly succeeded: {v}"),
             Err(e) => e,
@@ -300,39 +314,39 @@ impl Rpc {
     }
 
     /// `eth_blockNumber`.
-    pub async fn block_number(&self) -> u64 {
+    pub(crate) async fn block_number(&self) -> u64 {
         hex_u64(&self.ok("eth_blockNumber", json!([])).await)
     }
 
     /// `eth_getBalance` at `block` (a tag or hex number).
-    pub async fn balance_at(&self, addr: Address, block: Value) -> U256 {
+    pub(crate) async fn balance_at(&self, addr: Address, block: Value) -> U256 {
         hex_u256(&self.ok("eth_getBalance", json!([addr, block])).await)
     }
 
     /// `eth_getBalance` at latest.
-    pub async fn balance(&self, addr: Address) -> U256 {
+    pub(crate) async fn balance(&self, addr: Address) -> U256 {
         self.balance_at(addr, json!("latest")).await
     }
 
     /// `eth_getTransactionCount` at `tag`.
-    pub async fn nonce(&self, addr: Address, tag: &str) -> u64 {
+    pub(crate) async fn nonce(&self, addr: Address, tag: &str) -> u64 {
         hex_u64(&self.ok("eth_getTransactionCount", json!([addr, tag])).await)
     }
 
     /// `eth_getBlockByNumber` (hashes only); panics if absent.
-    pub async fn block(&self, number: u64) -> Value {
+    pub(crate) async fn block(&self, number: u64) -> Value {
         let b = self.ok("eth_getBlockByNumber", json!([format!("{number:#x}"), false])).await;
         assert!(b.is_object(), "block {number} missing: {b}");
         b
     }
 
     /// `eth_sendRawTransaction`; returns the hash.
-    pub async fn send_raw(&self, raw: &Bytes) -> Result<B256, RpcError> {
+    pub(crate) async fn send_raw(&self, raw: &Bytes) -> Result<B256, RpcError> {
         self.call("eth_sendRawTransaction", json!([raw])).await.map(|v| serde_json::from_value(v).unwrap())
     }
 
     /// Polls `eth_getTransactionReceipt` until it is there (panics after [`TIMEOUT`]).
-    pub async fn wait_receipt(&self, hash: B256) -> Value {
+    pub(crate) async fn wait_receipt(&self, hash: B256) -> Value {
         poll_until(&format!("receipt of {hash}"), async || {
             let r = self.ok("eth_getTransactionReceipt", json!([hash])).await;
             (!r.is_null()).then_some(r)
@@ -341,7 +355,7 @@ impl Rpc {
     }
 
     /// Polls until the head is at least `number`.
-    pub async fn wait_block(&self, number: u64) -> u64 {
+    pub(crate) async fn wait_block(&self, number: u64) -> u64 {
         poll_until(&format!("block {number}"), async || {
             let n = self.block_number().await;
             (n >= number).then_some(n)
@@ -350,7 +364,7 @@ impl Rpc {
     }
 
     /// Base fee of the block the next transaction lands in, per the latest header.
-    pub async fn latest_base_fee(&self) -> u128 {
+    pub(crate) async fn latest_base_fee(&self) -> u128 {
         hex_u64(&self.ok("eth_getBlockByNumber", json!(["latest", false])).await["baseFeePerGas"]) as u128
     }
 }
@@ -369,13 +383,13 @@ fn parse_response(v: &Value) -> Result<Value, RpcError> {
 
 /// Asserts an error's code and that its message contains `fragment`.
 #[track_caller]
-pub fn assert_rpc_error(e: &RpcError, code: i64, fragment: &str) {
+pub(crate) fn assert_rpc_error(e: &RpcError, code: i64, fragment: &str) {
     assert_eq!(e.code, code, "wrong error code: {e:?}");
     assert!(e.message.contains(fragment), "message {:?} lacks {fragment:?} ({e:?})", e.message);
 }
 
 /// Polls `f` every 25 ms until it returns `Some`, panicking after [`TIMEOUT`].
-pub async fn poll_until<T>(what: &str, mut f: impl AsyncFnMut() -> Option<T>) -> T {
+pub(crate) async fn poll_until<T>(what: &str, mut f: impl AsyncFnMut() -> Option<T>) -> T {
     let deadline = Instant::now() + TIMEOUT;
     loop {
         if let Some(v) = f().await {
@@ -388,26 +402,26 @@ pub async fn poll_until<T>(what: &str, mut f: impl AsyncFnMut() -> Option<T>) ->
 
 /// Parses a 0x-hex quantity.
 #[track_caller]
-pub fn hex_u64(v: &Value) -> u64 {
+pub(crate) fn hex_u64(v: &Value) -> u64 {
     let s = v.as_str().unwrap_or_else(|| panic!("not a hex string: {v}"));
     u64::from_str_radix(s.strip_prefix("0x").unwrap_or_else(|| panic!("no 0x: {s}")), 16).expect("hex quantity")
 }
 
 /// Parses a 0x-hex 256-bit quantity.
 #[track_caller]
-pub fn hex_u256(v: &Value) -> U256 {
+pub(crate) fn hex_u256(v: &Value) -> U256 {
     let s = v.as_str().unwrap_or_else(|| panic!("not a hex string: {v}"));
     U256::from_str_radix(s.strip_prefix("0x").unwrap_or_else(|| panic!("no 0x: {s}")), 16).expect("hex quantity")
 }
 
 /// Parses a 32-byte hash.
 #[track_caller]
-pub fn hex_b256(v: &Value) -> B256 {
+pub(crate) fn hex_b256(v: &Value) -> B256 {
     serde_json::from_value(v.clone()).unwrap_or_else(|e| panic!("not a B256 ({e}): {v}"))
 }
 
 /// Signs a transaction and returns its EIP-2718 encoding.
-pub fn sign<T: SignableTransaction<alloy::signers::Signature>>(signer: &PrivateKeySigner, mut tx: T) -> Bytes
+pub(crate) fn sign<T: SignableTransaction<alloy::signers::Signature>>(signer: &PrivateKeySigner, mut tx: T) -> Bytes
 where
     TxEnvelope: From<alloy::consensus::Signed<T>>,
 {
@@ -416,7 +430,7 @@ where
 }
 
 /// An EIP-1559 transfer of `value` wei to `to`, 21000 gas.
-pub fn transfer_1559(nonce: u64, to: Address, value: U256, max_fee: u128, tip: u128) -> TxEip1559 {
+pub(crate) fn transfer_1559(nonce: u64, to: Address, value: U256, max_fee: u128, tip: u128) -> TxEip1559 {
     TxEip1559 {
         chain_id: CHAIN_ID,
         nonce,
@@ -430,12 +444,18 @@ pub fn transfer_1559(nonce: u64, to: Address, value: U256, max_fee: u128, tip: u
 }
 
 /// A signed EIP-1559 transfer with a fee cap far above any base fee the tests reach.
-pub fn signed_transfer(signer: &PrivateKeySigner, nonce: u64, to: Address, value: U256) -> Bytes {
+pub(crate) fn signed_transfer(signer: &PrivateKeySigner, nonce: u64, to: Address, value: U256) -> Bytes {
     sign(signer, transfer_1559(nonce, to, value, 100_000_000_000, SUGGESTED_TIP))
 }
 
 /// An EIP-155 legacy transfer.
-pub fn transfer_legacy(nonce: u64, to: Address, value: U256, gas_price: u128, chain_id: Option<u64>) -> TxLegacy {
+pub(crate) fn transfer_legacy(
+    nonce: u64,
+    to: Address,
+    value: U256,
+    gas_price: u128,
+    chain_id: Option<u64>,
+) -> TxLegacy {
     TxLegacy { chain_id, nonce, gas_price, gas_limit: TRANSFER_GAS, to: TxKind::Call(to), value, ..Default::default() }
 }
 
@@ -447,10 +467,10 @@ alloy::sol!(
 );
 
 /// Storage slot of `Token.balanceOf` (slots: 0 name, 1 symbol, 2 totalSupply, 3 balanceOf, 4 allowance).
-pub const BALANCE_OF_SLOT: u64 = 3;
+pub(crate) const BALANCE_OF_SLOT: u64 = 3;
 
 /// Storage slot of `balanceOf[holder]`: keccak256(pad32(holder) || pad32(3)).
-pub fn balance_slot(holder: Address) -> U256 {
+pub(crate) fn balance_slot(holder: Address) -> U256 {
     let mut pre = [0u8; 64];
     pre[12..32].copy_from_slice(holder.as_slice());
     pre[32..].copy_from_slice(&U256::from(BALANCE_OF_SLOT).to_be_bytes::<32>());
@@ -458,13 +478,13 @@ pub fn balance_slot(holder: Address) -> U256 {
 }
 
 /// 1,000,000 tokens with 18 decimals.
-pub fn token_supply() -> U256 {
+pub(crate) fn token_supply() -> U256 {
     U256::from(1_000_000u64) * U256::from(10u64).pow(U256::from(18u64))
 }
 
 /// Deploys the ERC-20 fixture from `deployer` with [`token_supply`] minted to it; returns the address
 /// and the deployment receipt (raw JSON).
-pub async fn deploy_token(node: &DevNode, deployer: &PrivateKeySigner) -> (Address, Value) {
+pub(crate) async fn deploy_token(node: &DevNode, deployer: &PrivateKeySigner) -> (Address, Value) {
     let provider = node.wallet(deployer);
     let pending = Token::deploy_builder(&provider, "Mosaic Token".into(), "MOS".into(), token_supply())
         .send()
@@ -477,11 +497,11 @@ pub async fn deploy_token(node: &DevNode, deployer: &PrivateKeySigner) -> (Addre
 }
 
 /// Path of the repository root.
-pub fn repo_root() -> PathBuf {
+pub(crate) fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().expect("repo root")
 }
 
 /// Waits until `provider` reports a receipt for `hash` (via the raw client, polling).
-pub async fn wait_receipt_via(provider: &DynProvider, hash: B256) -> alloy::rpc::types::TransactionReceipt {
+pub(crate) async fn wait_receipt_via(provider: &DynProvider, hash: B256) -> alloy::rpc::types::TransactionReceipt {
     poll_until(&format!("receipt of {hash}"), async || provider.get_transaction_receipt(hash).await.expect("rpc")).await
 }
