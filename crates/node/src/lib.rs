@@ -1,12 +1,20 @@
 //! Mosaic node services: the chain (database, head, state readers), transaction admission with a
 //! durable mempool, the sequencer that turns pool transactions into blocks, and Prometheus metrics.
 mod admission;
+pub mod blocking;
 mod chain;
 pub mod dev;
 mod metrics;
+mod reader;
 mod sequencer;
+pub mod supervisor;
 
 pub use admission::SubmitError;
-pub use chain::{ImportError, NewBlock, Node, NodeConfig, NodeError, StateSnapshot, MAX_L1_MESSAGES_PER_BLOCK};
+pub use blocking::{spawn_blocking, BlockingError};
+pub use chain::{
+    ImportError, NewBlock, Node, NodeConfig, NodeError, StateSnapshot, DEFAULT_MAX_TX_SIZE, MAX_L1_MESSAGES_PER_BLOCK,
+};
 pub use metrics::Metrics;
+pub use reader::{ChainReader, StateTree, TxLocation};
 pub use sequencer::run_sequencer;
+pub use supervisor::{ExitCause, ServiceExit, Supervisor};

@@ -5,15 +5,12 @@ pub mod aggregate;
 pub mod zkvm;
 
 pub use aggregate::{program_id, AggregateProof, Aggregator, AGGREGATE_GUEST_ELF};
-use alloy_primitives::{keccak256, Bytes, B256};
+use alloy_primitives::{keccak256, B256};
 use mosaic_batch::Variant;
-use mosaic_node::Node;
-use mosaic_primitives::{Block, Header, L1Message};
-use mosaic_stf::{StateError, StateReader};
-use mosaic_storage::HistoricalState;
-use mosaic_trie::{Node as TreeNode, NodeStore, TrieError};
+use mosaic_node::{ChainReader, Node};
+use mosaic_primitives::{Block, L1Message};
 pub use mosaic_witness::{AggregateJournal, BatchWitness, Executed, Journal};
-use mosaic_witness::{ChainSource, Recorder, AGGREGATE_JOURNAL_LEN, JOURNAL_LEN};
+use mosaic_witness::{Recorder, AGGREGATE_JOURNAL_LEN, JOURNAL_LEN};
 use openvm_algebra_circuit::ModularExtension;
 use openvm_ecc_circuit::{WeierstrassExtension, SECP256K1_CONFIG};
 use openvm_sdk_config::SdkVmConfig;
@@ -37,28 +34,6 @@ pub enum ProverError {
 
 fn node_err(e: impl std::fmt::Display) -> ProverError {
     ProverError::Node(e.to_string())
-}
-
-/// The node's database as a witness source: the tree and codes as of the batch's parent, headers.
-struct NodeChain {
-    state: HistoricalState,
-    node: Node,
-}
-
-impl NodeStore for NodeChain {
-    fn get_node(&self, hash: &B256) -> Result<Option<TreeNode>, TrieError> {
-        self.state.nodes().get_node(hash)
-    }
-}
-
-impl ChainSource for NodeChain {
-    fn code(&self, hash: &B256) -> Result<Option<Bytes>, StateError> {
-        self.state.code(hash)
-    }
-
-    fn header(&self, number: u64) -> Result<Option<Header>, StateError> {
-        self.node.db().header(number).map_err(|e| StateError(e.to_string()))
-    }
 }
 
 /// Where `scripts/build-guest.sh` puts the guest ELF, relative to the repository root.
@@ -104,7 +79,7 @@ fn load_blocks(node: &Node, first: u64, last: u64) -> Result<Vec<Block>, ProverE
         return Err(node_err(format!("empty block range {first}..={last}")));
     }
     (first..=last)
-        .map(|n| node.db().block(n).map_err(node_err)?.ok_or_else(|| node_err(format!("missing block {n}"))))
+        .map(|n| node.block(n).map_err(node_err)?.ok_or_else(|| node_err(format!("missing block {n}"))))
         .collect()
 }
 
@@ -120,18 +95,15 @@ fn record_witness(
     variant: Variant,
     data: Vec<u8>,
 ) -> Result<(BatchWitness, Executed), ProverError> {
-    let db = node.db();
     let (first, head) = (blocks[0].header.number, &blocks[blocks.len() - 1].header);
     let parent =
-        db.header(first - 1).map_err(node_err)?.ok_or_else(|| node_err(format!("missing header {}", first - 1)))?;
+        node.header(first - 1).map_err(node_err)?.ok_or_else(|| node_err(format!("missing header {}", first - 1)))?;
     let messages: Vec<L1Message> = blocks.iter().flat_map(|b| b.l1_messages.iter().cloned()).collect();
     let signatures = match variant {
         Variant::Signed => Vec::new(),
         Variant::Unsigned => blocks.iter().flat_map(|b| b.transactions.iter().map(|t| *t.signature())).collect(),
     };
-    let state =
-        HistoricalState::new(db.read().map_err(node_err)?, parent.number, parent.state_root).map_err(node_err)?;
-    let recorder = Recorder::new(NodeChain { state, node: node.clone() });
+    let recorder = Recorder::new(node.state_tree(parent.number).map_err(node_err)?);
     let (witness, executed) = recorder.build(&node.config().chain, &parent, &data, &messages, &signatures)?;
     // The witness must reproduce the node's own chain, or it proves something else.
     if executed.journal.post_state_root != head.state_root || executed.journal.last_block_hash != head.hash_slow() {

@@ -1,6 +1,6 @@
 //! What a node knows about each rollup batch, stored in its database and served by `mosaic_getBatch`.
 use alloy_primitives::B256;
-use mosaic_node::{Node, NodeError};
+use mosaic_node::{ChainReader, Node, NodeError};
 use mosaic_primitives::withdrawals_in;
 use serde::{Deserialize, Serialize};
 
@@ -107,7 +107,7 @@ pub fn withdrawal_leaves(node: &Node, first: u64, last: u64) -> Result<Vec<B256>
     let mut leaves = Vec::new();
     for n in first..=last {
         let receipts =
-            node.db().receipts(n)?.ok_or_else(|| NodeError::Inconsistent(format!("missing receipts of block {n}")))?;
+            node.receipts(n)?.ok_or_else(|| NodeError::Inconsistent(format!("missing receipts of block {n}")))?;
         leaves.extend(withdrawals_in(&receipts).iter().map(|w| w.hash()));
     }
     Ok(leaves)

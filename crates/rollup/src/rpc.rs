@@ -8,7 +8,7 @@ use crate::{
 use alloy::primitives::U64;
 use alloy_primitives::{Address, B256, U256};
 use jsonrpsee::{types::ErrorObjectOwned, Methods, RpcModule};
-use mosaic_node::Node;
+use mosaic_node::{ChainReader, Node};
 use mosaic_primitives::{merkle_proof, withdrawals_in};
 use parking_lot::Mutex;
 use serde::Serialize;
@@ -18,8 +18,8 @@ use std::sync::Arc;
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RoleInfo {
-    /// `sequencer`, `full` or `verifier`.
-    pub role: String,
+    /// What the node does.
+    pub role: crate::NodeRole,
     /// L1 endpoint.
     pub l1_rpc: String,
     /// Whether this node proves its batches in the background (`--prover cpu`).
@@ -111,8 +111,8 @@ pub fn methods(
 }
 
 fn withdrawal_proofs(node: &Node, tx_hash: B256) -> Result<Vec<WithdrawalProof>, ErrorObjectOwned> {
-    let loc = node.db().tx_location(&tx_hash).map_err(internal)?.ok_or_else(|| err(-32000, "transaction not found"))?;
-    let receipts = node.db().receipts(loc.block).map_err(internal)?.unwrap_or_default();
+    let loc = node.tx_location(&tx_hash).map_err(internal)?.ok_or_else(|| err(-32000, "transaction not found"))?;
+    let receipts = node.receipts(loc.block).map_err(internal)?.unwrap_or_default();
     let Some(receipt) = receipts.get(loc.index as usize) else { return Err(err(-32000, "receipt not found")) };
     let mine = withdrawals_in(std::slice::from_ref(receipt));
     if mine.is_empty() {
