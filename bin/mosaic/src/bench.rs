@@ -37,7 +37,7 @@ const TOKEN_JSON: &str = include_str!("../tests/fixtures/Token.json");
 
 /// What to send.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum Load {
+pub(crate) enum Load {
     /// Plain ETH transfers.
     Eth,
     /// ERC-20 `transfer` calls.
@@ -48,7 +48,7 @@ pub enum Load {
 
 /// Flags of `mosaic bench`.
 #[derive(Args, Debug, Clone)]
-pub struct BenchArgs {
+pub(crate) struct BenchArgs {
     /// HTTP JSON-RPC endpoint to load.
     #[arg(long, default_value = "http://127.0.0.1:8545")]
     pub rpc: String,
@@ -86,7 +86,7 @@ pub struct BenchArgs {
 
 /// Outcome of one load run.
 #[derive(Debug, serde::Serialize)]
-pub struct BenchResult {
+pub(crate) struct BenchResult {
     /// Node label.
     pub label: String,
     /// Load kind.
@@ -189,7 +189,7 @@ fn sender_keys(n: usize) -> Vec<PrivateKeySigner> {
 }
 
 /// Runs the benchmark and prints the results.
-pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
+pub(crate) async fn run(args: BenchArgs) -> anyhow::Result<()> {
     if args.senders == 0 || args.connections == 0 || args.window == 0 || args.txs == 0 || args.batch == 0 {
         bail!("--txs, --senders, --connections, --window and --batch must be positive");
     }

@@ -1,18 +1,19 @@
 //! `mosaic`: the Mosaic rollup node binary.
 mod bench;
 mod config;
+mod options;
 mod prove;
 mod roles;
 mod settlement;
 mod snark;
 
 use anyhow::Context as _;
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Subcommand};
 use config::DevnetArgs;
 use tracing_subscriber::EnvFilter;
 
 /// Mosaic: a multi-VM zk-rollup for Ethereum.
-#[derive(Parser, Debug)]
+#[derive(clap::Parser, Debug)]
 #[command(name = "mosaic", version, about, long_about = None)]
 struct Cli {
     #[command(subcommand)]
@@ -49,7 +50,10 @@ enum Command {
 }
 
 fn main() -> anyhow::Result<()> {
-    let cli = Cli::parse();
+    // The matches say which values came from the command line: they win over a config file.
+    let matches = Cli::command().get_matches();
+    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    let sub = matches.subcommand().map(|(_, m)| m.clone()).unwrap_or_default();
     tracing_subscriber::fmt()
         .with_env_filter(
             EnvFilter::try_from_env("RUST_LOG")
@@ -59,14 +63,14 @@ fn main() -> anyhow::Result<()> {
         .init();
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting tokio")?;
     match cli.command {
-        Command::Devnet(args) => rt.block_on(config::run_devnet(*args)),
+        Command::Devnet(args) => rt.block_on(config::run_devnet(*args, &sub)),
         Command::Bench(args) => rt.block_on(bench::run(args)),
         Command::Node(args) => rt.block_on(roles::run_node(args)),
         Command::DeployL1(args) => rt.block_on(roles::run_deploy(args)),
         // Node::open needs a runtime context; proving itself is synchronous.
         Command::Prove(args) => {
             let _enter = rt.enter();
-            prove::prove(*args)
+            prove::prove(*args, &sub)
         }
         Command::Aggregate(args) => prove::aggregate(args),
         Command::VerifyProof(args) => prove::verify(args),

@@ -9,7 +9,7 @@ use std::{path::PathBuf, time::Instant};
 
 /// Which program's proofs the keys wrap.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Program {
+pub(crate) enum Program {
     /// The batch guest: one batch per proof (what `Rollup.sol` finalizes today).
     Batch,
     /// The aggregation guest: K consecutive batches per proof.
@@ -27,7 +27,7 @@ impl Program {
 
 /// Where the keys live: `--dir`, else `<data dir>/snark/<program>`.
 #[derive(Args, Debug, Clone)]
-pub struct KeyDir {
+pub(crate) struct KeyDir {
     /// The folder of the keys (`static.pk`, `wrapper.pk`, `snark.vk.json`, the KZG parameters
     /// `kzg_bn254_<k>.srs`, the generated `Halo2Verifier.sol`). Default: `<data dir>/snark/<program>`.
     #[arg(long)]
@@ -45,7 +45,7 @@ impl KeyDir {
 
 /// `mosaic snark …`.
 #[derive(Subcommand, Debug)]
-pub enum SnarkCommand {
+pub(crate) enum SnarkCommand {
     /// Generate the SNARK keys for a program: KZG parameters (development: from a seed, or loaded from
     /// files in the folder), the proving keys of the static verifier circuit and of the wrapper over it,
     /// the verifying key and the Solidity verifier. Tens of minutes and ≈19 GB (feature `prover`).
@@ -59,7 +59,7 @@ pub enum SnarkCommand {
 
 /// Flags of `mosaic snark setup`.
 #[derive(Args, Debug)]
-pub struct SetupArgs {
+pub(crate) struct SetupArgs {
     #[command(flatten)]
     pub keys: KeyDir,
     /// log2 of the static verifier circuit's rows (the wrapper's follow: the smallest that fits it in
@@ -78,7 +78,7 @@ pub struct SetupArgs {
 
 /// Flags of `mosaic snark wrap`.
 #[derive(Args, Debug)]
-pub struct WrapArgs {
+pub(crate) struct WrapArgs {
     /// The recursive proof file.
     pub proof: PathBuf,
     #[command(flatten)]
@@ -92,7 +92,7 @@ pub struct WrapArgs {
 
 /// Flags of `mosaic snark verify`.
 #[derive(Args, Debug)]
-pub struct VerifyArgs {
+pub(crate) struct VerifyArgs {
     /// The SNARK file `mosaic snark wrap` wrote.
     pub file: PathBuf,
     /// The verifying key. Default: `<keys folder>/snark.vk.json`.
@@ -110,7 +110,7 @@ pub struct VerifyArgs {
 }
 
 /// Runs a `mosaic snark` command.
-pub fn run(cmd: SnarkCommand) -> anyhow::Result<()> {
+pub(crate) fn run(cmd: SnarkCommand) -> anyhow::Result<()> {
     match cmd {
         SnarkCommand::Setup(args) => imp::setup(args),
         SnarkCommand::Wrap(args) => imp::wrap(args),
@@ -152,11 +152,11 @@ mod imp {
     use super::*;
     use crate::prove::missing;
 
-    pub fn setup(_: SetupArgs) -> anyhow::Result<()> {
+    pub(super) fn setup(_: SetupArgs) -> anyhow::Result<()> {
         missing()
     }
 
-    pub fn wrap(_: WrapArgs) -> anyhow::Result<()> {
+    pub(super) fn wrap(_: WrapArgs) -> anyhow::Result<()> {
         missing()
     }
 }

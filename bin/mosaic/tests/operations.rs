@@ -10,7 +10,11 @@ use std::process::Command;
 async fn config_file_flags_override_and_metrics() {
     let dir = tempfile::tempdir().unwrap();
     let cfg = dir.path().join("devnet.toml");
-    std::fs::write(&cfg, "chain_id = 777\nblock_time = \"0\"\naccounts = 3\nblock_gas_limit = 40000000\n").unwrap();
+    std::fs::write(
+        &cfg,
+        "[chain]\nchain_id = 777\naccounts = 3\nblock_gas_limit = 40000000\n[sequencer]\nblock_time = \"0\"\n",
+    )
+    .unwrap();
     // The file sets chain id, block time and accounts; the flag overrides the gas limit.
     let node = DevNode::start(&["--config", cfg.to_str().unwrap(), "--block-gas-limit", "50000000"]);
     let rpc = node.rpc();

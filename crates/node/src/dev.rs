@@ -3,6 +3,9 @@
 use alloy_primitives::{Address, B256, U256};
 use alloy_signer_local::{coins_bip39::English, MnemonicBuilder, PrivateKeySigner};
 
+/// How many dev accounts a devnet funds and unlocks unless told otherwise.
+pub const DEFAULT_DEV_ACCOUNTS: u32 = 10;
+
 /// The mnemonic anvil and Hardhat use.
 pub const DEV_MNEMONIC: &str = "test test test test test test test test test test test junk";
 

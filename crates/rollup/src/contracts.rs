@@ -7,8 +7,9 @@ use mosaic_primitives::ChainConfig;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
-/// Generated bindings mirror the Solidity signatures (constructors and calls with many parameters).
-#[allow(clippy::too_many_arguments)]
+/// Generated bindings mirror the Solidity signatures (constructors and calls with many parameters);
+/// their docs are the contracts' NatSpec, which not every generated item carries.
+#[allow(clippy::too_many_arguments, missing_docs)]
 mod bindings {
     alloy::sol!(
         #[sol(rpc)]
@@ -76,7 +77,7 @@ impl L1Contracts {
 }
 
 /// Settlement mode of the `Rollup` contract.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
 pub enum Mode {
     /// Batches finalize after a challenge window; proposers post bonds.
@@ -84,6 +85,14 @@ pub enum Mode {
     /// Batches finalize with a verified proof.
     Zk,
 }
+
+/// Default challenge window of a freshly deployed hybrid `Rollup`, seconds (a devnet's; production
+/// windows are days).
+pub const DEFAULT_CHALLENGE_WINDOW_SECS: u64 = 10;
+/// Default bond per hybrid batch, wei (0.1 ETH).
+pub const DEFAULT_BOND_WEI: u128 = 100_000_000_000_000_000;
+/// Default forced-inclusion deadline of a deposit, seconds.
+pub const DEFAULT_INCLUSION_DEADLINE_SECS: u64 = 600;
 
 /// What `deploy` needs to know.
 #[derive(Debug, Clone)]

@@ -12,15 +12,20 @@ pub mod l1;
 pub mod producer;
 pub mod proofs;
 pub mod record;
+mod role;
 pub mod rpc;
 pub mod watcher;
 
-pub use contracts::{check_deployment, deploy, l2_genesis, predeploys, DeployParams, L1Contracts, Mode};
+pub use contracts::{
+    check_deployment, deploy, l2_genesis, predeploys, DeployParams, L1Contracts, Mode, DEFAULT_BOND_WEI,
+    DEFAULT_CHALLENGE_WINDOW_SECS, DEFAULT_INCLUSION_DEADLINE_SECS,
+};
 pub use l1::{L1Client, L1Error};
 /// The consensus-parameter hash a Rollup deployment pins (and every batch journal carries).
 pub use mosaic_witness::config_hash;
 pub use proofs::{ProofDir, ProofState, ProofStatus};
 pub use record::{BatchRecord, BatchStatus};
+pub use role::NodeRole;
 
 #[cfg(test)]
 mod tests {

@@ -6,7 +6,7 @@ use alloy_rpc_types_eth::{Block, BlockTransactions, Log, Transaction, Transactio
 use mosaic_primitives::Block as L2Block;
 
 /// RPC header of a stored header.
-pub fn rpc_header(header: &Header, hash: B256, size: Option<u64>) -> alloy_rpc_types_eth::Header {
+pub(crate) fn rpc_header(header: &Header, hash: B256, size: Option<u64>) -> alloy_rpc_types_eth::Header {
     alloy_rpc_types_eth::Header {
         hash,
         inner: header.clone(),
@@ -16,7 +16,7 @@ pub fn rpc_header(header: &Header, hash: B256, size: Option<u64>) -> alloy_rpc_t
 }
 
 /// RPC transaction at `index` of `block`.
-pub fn rpc_tx(block: &L2Block, hash: B256, index: usize) -> Option<Transaction> {
+pub(crate) fn rpc_tx(block: &L2Block, hash: B256, index: usize) -> Option<Transaction> {
     let tx = block.transactions.get(index)?.clone();
     let sender = *block.senders.get(index)?;
     let base_fee = block.header.base_fee_per_gas;
@@ -31,7 +31,7 @@ pub fn rpc_tx(block: &L2Block, hash: B256, index: usize) -> Option<Transaction> 
 }
 
 /// RPC transaction still waiting in the pool.
-pub fn rpc_pending_tx(tx: TxEnvelope, sender: Address) -> Transaction {
+pub(crate) fn rpc_pending_tx(tx: TxEnvelope, sender: Address) -> Transaction {
     Transaction {
         effective_gas_price: None,
         inner: Recovered::new_unchecked(tx, sender),
@@ -43,7 +43,7 @@ pub fn rpc_pending_tx(tx: TxEnvelope, sender: Address) -> Transaction {
 }
 
 /// RPC block, with full transactions or hashes.
-pub fn rpc_block(block: &L2Block, hash: B256, full: bool) -> Block {
+pub(crate) fn rpc_block(block: &L2Block, hash: B256, full: bool) -> Block {
     let size = block.length() as u64;
     let transactions = if full {
         BlockTransactions::Full((0..block.transactions.len()).filter_map(|i| rpc_tx(block, hash, i)).collect())
@@ -85,7 +85,7 @@ fn rpc_logs(
 }
 
 /// Every log of a block in order, with block-wide log indices.
-pub fn block_logs(block: &L2Block, hash: B256, receipts: &[ReceiptEnvelope]) -> Vec<Log> {
+pub(crate) fn block_logs(block: &L2Block, hash: B256, receipts: &[ReceiptEnvelope]) -> Vec<Log> {
     let mut out = Vec::new();
     for (i, r) in receipts.iter().enumerate() {
         let first = out.len();
@@ -95,7 +95,7 @@ pub fn block_logs(block: &L2Block, hash: B256, receipts: &[ReceiptEnvelope]) -> 
 }
 
 /// RPC receipts of a whole block.
-pub fn rpc_receipts(block: &L2Block, hash: B256, receipts: &[ReceiptEnvelope]) -> Vec<TransactionReceipt> {
+pub(crate) fn rpc_receipts(block: &L2Block, hash: B256, receipts: &[ReceiptEnvelope]) -> Vec<TransactionReceipt> {
     let mut out = Vec::with_capacity(receipts.len());
     let mut log_index = 0usize;
     let mut prev_cumulative = 0u64;

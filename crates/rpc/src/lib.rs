@@ -38,11 +38,16 @@ pub struct RpcConfig {
     pub refuse_transactions: Option<String>,
 }
 
+/// Default JSON-RPC port (as geth's and anvil's).
+pub const DEFAULT_PORT: u16 = 8545;
+/// Default largest request body, bytes.
+pub const DEFAULT_MAX_REQUEST_SIZE: u32 = 5 * 1024 * 1024;
+
 impl Default for RpcConfig {
     fn default() -> Self {
         Self {
-            addr: SocketAddr::from(([127, 0, 0, 1], 8545)),
-            max_request_body_size: 5 * 1024 * 1024,
+            addr: SocketAddr::from(([127, 0, 0, 1], DEFAULT_PORT)),
+            max_request_body_size: DEFAULT_MAX_REQUEST_SIZE,
             max_response_body_size: 50 * 1024 * 1024,
             max_connections: 1000,
             max_batch_len: 1000,

@@ -11,13 +11,13 @@ use tower::{Layer, Service};
 
 /// Wraps the RPC service, answering `/metrics` itself.
 #[derive(Clone)]
-pub struct MetricsLayer {
+pub(crate) struct MetricsLayer {
     metrics: Metrics,
 }
 
 impl MetricsLayer {
     /// A layer serving `metrics`.
-    pub fn new(metrics: Metrics) -> Self {
+    pub(crate) fn new(metrics: Metrics) -> Self {
         Self { metrics }
     }
 }
@@ -31,7 +31,7 @@ impl<S> Layer<S> for MetricsLayer {
 
 /// The service [`MetricsLayer`] produces.
 #[derive(Clone)]
-pub struct MetricsService<S> {
+pub(crate) struct MetricsService<S> {
     inner: S,
     metrics: Metrics,
 }

@@ -14,7 +14,7 @@ enum Kind {
 }
 
 /// Registers `eth_subscribe` / `eth_unsubscribe`.
-pub fn register(m: &mut RpcModule<EthApi>) {
+pub(crate) fn register(m: &mut RpcModule<EthApi>) {
     m.register_subscription(
         "eth_subscribe",
         "eth_subscription",

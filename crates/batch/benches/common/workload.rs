@@ -8,35 +8,35 @@ use alloy_signer_local::PrivateKeySigner;
 use mosaic_primitives::Block;
 
 /// Chain id the workloads are signed for.
-pub const CHAIN_ID: u64 = 7;
+pub(super) const CHAIN_ID: u64 = 7;
 /// Beneficiary of every block.
-pub const BENEFICIARY: Address = Address::new([0xfe; 20]);
+pub(super) const BENEFICIARY: Address = Address::new([0xfe; 20]);
 /// The ERC-20 contract of [`erc20_transfers`].
-pub const TOKEN: Address = Address::new([0x70; 20]);
+pub(super) const TOKEN: Address = Address::new([0x70; 20]);
 
 /// Deterministic xorshift64* generator: no dependency, same workload on every run.
-pub struct Rng(u64);
+pub(super) struct Rng(u64);
 
 impl Rng {
     /// A generator from a non-zero seed.
-    pub fn new(seed: u64) -> Self {
+    pub(super) fn new(seed: u64) -> Self {
         Self(seed | 1)
     }
     /// Next 64 random bits.
-    pub fn next_u64(&mut self) -> u64 {
+    pub(super) fn next_u64(&mut self) -> u64 {
         self.0 ^= self.0 >> 12;
         self.0 ^= self.0 << 25;
         self.0 ^= self.0 >> 27;
         self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
     }
     /// Uniform-ish in `0..n`.
-    pub fn below(&mut self, n: u64) -> u64 {
+    pub(super) fn below(&mut self, n: u64) -> u64 {
         self.next_u64() % n
     }
 }
 
 /// Signer number `i`.
-pub fn signer(i: usize) -> PrivateKeySigner {
+pub(super) fn signer(i: usize) -> PrivateKeySigner {
     let mut key = [0u8; 32];
     key[24..].copy_from_slice(&(i as u64 + 1).to_be_bytes());
     key[0] = 0x42;
@@ -44,12 +44,12 @@ pub fn signer(i: usize) -> PrivateKeySigner {
 }
 
 /// Recipient number `i` (an EOA-looking address).
-pub fn recipient(i: usize) -> Address {
+pub(super) fn recipient(i: usize) -> Address {
     Address::from_slice(&keccak256((i as u64).to_be_bytes())[12..])
 }
 
 /// Signs `tx` with `key` into an envelope.
-pub fn sign(key: &PrivateKeySigner, tx: TxEip1559) -> TxEnvelope {
+pub(super) fn sign(key: &PrivateKeySigner, tx: TxEip1559) -> TxEnvelope {
     let sig = key.sign_hash_sync(&tx.signature_hash()).expect("sign");
     tx.into_signed(sig).into()
 }
@@ -118,7 +118,7 @@ fn build(
 }
 
 /// Plain ETH transfers (21000 gas) of round amounts (0.5, 1, 0.1, ... ether) to `n_recipients` addresses.
-pub fn transfers(n_txs: usize, n_blocks: usize, n_senders: usize, n_recipients: usize) -> Vec<Block> {
+pub(super) fn transfers(n_txs: usize, n_blocks: usize, n_senders: usize, n_recipients: usize) -> Vec<Block> {
     const AMOUNTS_MILLI_ETH: [u128; 8] = [500, 1_000, 100, 250, 2_000, 50, 10, 1_500];
     build(n_txs, n_blocks, n_senders, 0x5eed, |rng| {
         let to = recipient(rng.below(n_recipients as u64) as usize);
@@ -129,7 +129,7 @@ pub fn transfers(n_txs: usize, n_blocks: usize, n_senders: usize, n_recipients: 
 
 /// ERC-20 `transfer(address,uint256)` calls on [`TOKEN`] to `n_recipients` holders, amounts with two
 /// decimals (18-decimal token), 60000 gas.
-pub fn erc20_transfers(n_txs: usize, n_blocks: usize, n_senders: usize, n_recipients: usize) -> Vec<Block> {
+pub(super) fn erc20_transfers(n_txs: usize, n_blocks: usize, n_senders: usize, n_recipients: usize) -> Vec<Block> {
     build(n_txs, n_blocks, n_senders, 0xe2c20, |rng| {
         let to = recipient(rng.below(n_recipients as u64) as usize);
         let amount = U256::from(1 + rng.below(100_000)) * U256::from(10_000_000_000_000_000u64);

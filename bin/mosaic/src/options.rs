@@ -1,0 +1,295 @@
+//! Typed option groups shared by the commands. Each group is one struct that is both a set of flags
+//! (`clap::Args`, flattened into every command that needs it) and a table of the TOML config file
+//! (`serde`), so an option is declared once: its flag, its type, its default (a constant owned by the
+//! crate that uses it) and its file key. A file value is overridden by a flag given on the command line
+//! ([`layer`]); every value is parsed into its type before anything is opened, started or deployed.
+use alloy_primitives::{Address, U256};
+use clap::{parser::ValueSource, ArgMatches, Args, FromArgMatches};
+use mosaic_node::dev;
+use mosaic_primitives::ChainConfig;
+use mosaic_rollup::producer::{DEFAULT_BATCH_MAX_BLOCKS, DEFAULT_BATCH_MAX_BYTES};
+use serde::{de::DeserializeOwned, Deserialize, Serialize};
+use std::{path::PathBuf, time::Duration};
+
+/// Default port of the embedded L1's JSON-RPC.
+pub(crate) const DEFAULT_L1_PORT: u16 = 8546;
+/// Default interface the JSON-RPC servers listen on.
+pub(crate) const DEFAULT_HOST: &str = "127.0.0.1";
+
+/// The values a group's flags take when none is given: clap's defaults, so the file's defaults and
+/// the flags' can never disagree.
+pub(crate) fn clap_defaults<T: Args + FromArgMatches>() -> T {
+    let cmd = T::augment_args(clap::Command::new("defaults").no_binary_name(true));
+    let matches = cmd.try_get_matches_from(std::iter::empty::<String>()).expect("every option has a default");
+    T::from_arg_matches(&matches).expect("defaults parse")
+}
+
+macro_rules! clap_default {
+    ($($t:ty),*) => {$(
+        impl Default for $t {
+            fn default() -> Self {
+                clap_defaults()
+            }
+        }
+    )*};
+}
+
+/// The chain's consensus parameters and genesis accounts: what makes two nodes the same chain.
+#[derive(Args, Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub(crate) struct ChainArgs {
+    /// EIP-155 chain id.
+    #[arg(long, default_value_t = ChainConfig::default().chain_id)]
+    pub chain_id: u64,
+    /// Gas limit of every block.
+    #[arg(long, default_value_t = ChainConfig::default().block_gas_limit)]
+    pub block_gas_limit: u64,
+    /// Floor of the EIP-1559 base fee, in wei.
+    #[arg(long, default_value_t = ChainConfig::default().min_base_fee)]
+    pub min_base_fee: u64,
+    /// Number of funded dev accounts (printed and unlocked by a devnet; part of the genesis).
+    #[arg(long, default_value_t = dev::DEFAULT_DEV_ACCOUNTS)]
+    pub accounts: u32,
+}
+
+impl ChainArgs {
+    /// The consensus parameters.
+    pub(crate) fn config(&self) -> ChainConfig {
+        ChainConfig {
+            chain_id: self.chain_id,
+            block_gas_limit: self.block_gas_limit,
+            min_base_fee: self.min_base_fee,
+            ..ChainConfig::default()
+        }
+    }
+
+    /// The genesis allocation: every dev account funded.
+    pub(crate) fn genesis_alloc(&self) -> Vec<(Address, U256)> {
+        dev::dev_signers(self.accounts).iter().map(|s| (s.address(), dev::dev_balance())).collect()
+    }
+}
+
+/// The JSON-RPC server.
+#[derive(Args, Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub(crate) struct RpcArgs {
+    /// Interface the JSON-RPC server listens on.
+    #[arg(long, default_value = DEFAULT_HOST)]
+    pub host: String,
+    /// JSON-RPC port (HTTP and WebSocket on the same port; GET /metrics serves Prometheus metrics; 0
+    /// picks a free one).
+    #[arg(long, short, default_value_t = mosaic_rpc::DEFAULT_PORT)]
+    pub port: u16,
+    /// Largest accepted JSON-RPC request body, in bytes.
+    #[arg(long, default_value_t = mosaic_rpc::DEFAULT_MAX_REQUEST_SIZE)]
+    pub max_request_size: u32,
+}
+
+/// Block production and admission.
+#[derive(Args, Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub(crate) struct SequencerArgs {
+    /// Time between blocks: `1s`, `500ms`, `1m`, or plain seconds. `0` produces one block per transaction.
+    #[arg(long, value_parser = parse_duration, default_value = "1s")]
+    #[serde(with = "duration_text")]
+    pub block_time: Duration,
+    /// Address that receives priority fees.
+    #[arg(long, default_value_t = Address::ZERO)]
+    pub fee_recipient: Address,
+    /// Largest accepted raw transaction, in bytes.
+    #[arg(long, default_value_t = mosaic_node::DEFAULT_MAX_TX_SIZE)]
+    pub max_tx_size: usize,
+    /// Most transactions the mempool holds.
+    #[arg(long, default_value_t = mosaic_mempool::PoolConfig::default().max_txs)]
+    pub max_pool_txs: usize,
+}
+
+/// The L1: embedded (default) or any endpoint.
+#[derive(Args, Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub(crate) struct L1Args {
+    /// Port of the embedded L1's JSON-RPC (0 picks a free one).
+    #[arg(long, default_value_t = DEFAULT_L1_PORT)]
+    pub l1_port: u16,
+    /// Use this Ethereum JSON-RPC endpoint as the L1 instead of the embedded one.
+    #[arg(long)]
+    pub l1_rpc: Option<String>,
+    /// L1 contract addresses (JSON from `mosaic deploy-l1`); deployed and written there if missing.
+    /// Default: `<data-dir>/l1-contracts.json`.
+    #[arg(long)]
+    pub l1_contracts: Option<PathBuf>,
+    /// Block time of the embedded L1.
+    #[arg(long, value_parser = parse_duration, default_value = "1s")]
+    #[serde(with = "duration_text")]
+    pub l1_block_time: Duration,
+    /// L1 blocks on top before an L1 event counts here (default: 0 embedded, which cannot reorg; 1 external).
+    #[arg(long)]
+    pub l1_confirmations: Option<u64>,
+    /// Private key of the L1 account that deploys and posts batches (default: dev account 10).
+    #[arg(long)]
+    pub l1_private_key: Option<String>,
+    /// Run without any L1: no deposits, no batches.
+    #[arg(long)]
+    pub no_l1: bool,
+}
+
+/// When the producer closes a batch.
+#[derive(Args, Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub(crate) struct BatchArgs {
+    /// Post a partial batch once its oldest block is this old (default: the producer's, checked by a test).
+    #[arg(long, value_parser = parse_duration, default_value = "5s")]
+    #[serde(with = "duration_text")]
+    pub batch_max_age: Duration,
+    /// Most L2 blocks per batch.
+    #[arg(long, default_value_t = DEFAULT_BATCH_MAX_BLOCKS)]
+    pub batch_max_blocks: u64,
+    /// Most bytes of batch data per batch.
+    #[arg(long, default_value_t = DEFAULT_BATCH_MAX_BYTES)]
+    pub batch_max_bytes: usize,
+}
+
+impl BatchArgs {
+    /// The producer's settings.
+    pub(crate) fn producer(&self) -> mosaic_rollup::producer::ProducerConfig {
+        mosaic_rollup::producer::ProducerConfig {
+            max_blocks: self.batch_max_blocks,
+            max_bytes: self.batch_max_bytes,
+            max_age: self.batch_max_age,
+            variant: mosaic_batch::Variant::Signed,
+        }
+    }
+}
+
+/// The terms of a freshly deployed `Rollup`.
+#[derive(Args, Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub(crate) struct RollupTermsArgs {
+    /// Challenge window of a freshly deployed hybrid Rollup, seconds.
+    #[arg(long, default_value_t = mosaic_rollup::DEFAULT_CHALLENGE_WINDOW_SECS)]
+    pub challenge_window: u64,
+    /// Forced-inclusion deadline of a freshly deployed Rollup, seconds.
+    #[arg(long, default_value_t = mosaic_rollup::DEFAULT_INCLUSION_DEADLINE_SECS)]
+    pub inclusion_deadline: u64,
+    /// Bond per batch of a freshly deployed hybrid Rollup, wei.
+    #[arg(long, default_value_t = U256::from(mosaic_rollup::DEFAULT_BOND_WEI))]
+    pub bond: U256,
+}
+
+/// Where the devnet proves its batches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum ProverBackend {
+    /// No background prover.
+    Off,
+    /// OpenVM's CPU prover (a `mosaic` built with `--features prover`).
+    Cpu,
+}
+
+/// The devnet's background prover.
+#[derive(Args, Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub(crate) struct ProverArgs {
+    /// Prove every committed batch in the background, one at a time: `cpu` (needs a mosaic built with
+    /// `--features prover`) or `off`. Proofs go to `<data-dir>/proofs/`; `mosaic_getBatch` reports them.
+    #[arg(long, value_enum, default_value_t = ProverBackend::Off)]
+    pub prover: ProverBackend,
+    /// With `--prover cpu`: aggregate each batch's segment proofs into one recursive STARK.
+    #[arg(long)]
+    pub prover_recursive: bool,
+    /// With `--prover cpu`: the guest ELF (`scripts/build-guest.sh` writes it).
+    #[arg(long, default_value = crate::prove::DEFAULT_GUEST_ELF)]
+    pub prover_guest: PathBuf,
+    /// With `--prover cpu`: cut execution into another segment at this much estimated proving memory,
+    /// GiB (segments are proven one at a time, so this bounds the prover's memory).
+    #[arg(long, default_value_t = crate::prove::DEFAULT_SEGMENT_MEMORY_GIB)]
+    pub prover_segment_memory_gib: u64,
+}
+
+clap_default!(ChainArgs, RpcArgs, SequencerArgs, L1Args, BatchArgs, RollupTermsArgs, ProverArgs);
+
+/// `file` with every value that was given on the command line (or through the environment) in `cli`
+/// put over it. Both sides are the same typed structure; a leaf's key is its flag's id.
+pub(crate) fn layer<T: Serialize + DeserializeOwned>(file: &T, cli: &T, matches: &ArgMatches) -> anyhow::Result<T> {
+    let mut merged = serde_json::to_value(file)?;
+    overlay(&mut merged, &serde_json::to_value(cli)?, matches);
+    Ok(serde_json::from_value(merged)?)
+}
+
+fn overlay(into: &mut serde_json::Value, from: &serde_json::Value, matches: &ArgMatches) {
+    let (Some(into), Some(from)) = (into.as_object_mut(), from.as_object()) else { return };
+    for (key, value) in from {
+        if value.is_object() {
+            if let Some(slot) = into.get_mut(key) {
+                overlay(slot, value, matches);
+            }
+        } else if matches!(
+            matches.try_contains_id(key).ok().and_then(|_| matches.value_source(key)),
+            Some(ValueSource::CommandLine | ValueSource::EnvVariable)
+        ) {
+            into.insert(key.clone(), value.clone());
+        }
+    }
+}
+
+/// Durations in the TOML file as text (`"1s"`, `"500ms"`, `"2"`) or plain seconds, read by
+/// [`parse_duration`].
+mod duration_text {
+    use serde::{Deserialize, Deserializer, Serializer};
+    use std::time::Duration;
+
+    pub(super) fn serialize<S: Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&humantime::format_duration(*d).to_string())
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Text {
+            Str(String),
+            Secs(f64),
+        }
+        match Text::deserialize(d)? {
+            Text::Str(s) => super::parse_duration(&s).map_err(serde::de::Error::custom),
+            Text::Secs(v) => super::parse_duration(&v.to_string()).map_err(serde::de::Error::custom),
+        }
+    }
+}
+
+/// Parses a duration: plain seconds (`2`, `0.25`, `0`) or humantime's forms (`1s`, `500ms`, `1m 30s`).
+pub(crate) fn parse_duration(s: &str) -> Result<Duration, String> {
+    let s = s.trim();
+    if let Ok(v) = s.parse::<f64>() {
+        return Duration::try_from_secs_f64(v).map_err(|_| format!("invalid duration `{s}`"));
+    }
+    humantime::parse_duration(s).map_err(|e| format!("invalid duration `{s}`: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("1m 30s").unwrap(), Duration::from_secs(90));
+        assert_eq!(parse_duration("0.25").unwrap(), Duration::from_millis(250));
+        assert_eq!(parse_duration("1s").unwrap(), Duration::from_secs(1));
+        assert_eq!(parse_duration("250ms").unwrap(), Duration::from_millis(250));
+        assert_eq!(parse_duration("0").unwrap(), Duration::ZERO);
+        assert_eq!(parse_duration("2").unwrap(), Duration::from_secs(2));
+        assert!(parse_duration("-1").is_err());
+        assert!(parse_duration("soon").is_err());
+    }
+
+    #[test]
+    fn defaults_come_from_the_crates_that_use_them() {
+        let b = BatchArgs::default();
+        let p = mosaic_rollup::producer::ProducerConfig::default();
+        assert_eq!((b.batch_max_age, b.batch_max_blocks, b.batch_max_bytes), (p.max_age, p.max_blocks, p.max_bytes));
+        assert_eq!(RollupTermsArgs::default().bond, U256::from(mosaic_rollup::DEFAULT_BOND_WEI));
+        assert_eq!(ChainArgs::default().config(), ChainConfig::default());
+        assert_eq!(SequencerArgs::default().block_time, Duration::from_secs(1));
+        assert_eq!(L1Args::default().l1_block_time, Duration::from_secs(1));
+        assert_eq!(RpcArgs::default().host, DEFAULT_HOST);
+    }
+}
