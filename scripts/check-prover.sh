@@ -12,11 +12,11 @@ scripts/build-guest.sh --locked
 scripts/build-wasm-contracts.sh --locked
 cargo clippy --release --locked -p mosaic-prover --all-targets -- -D warnings
 cargo clippy --release --locked -p mosaic --features prover --all-targets -- -D warnings
-cargo clippy --release --locked -p mosaic-snark --features prove --all-targets -- -D warnings
+cargo clippy --release --locked -p mosaic-snark --features test-utils --all-targets -- -D warnings
 cargo test --release --locked -p mosaic-prover
 if [[ "${1:-}" == "--prove" ]]; then
   cargo test --release --locked -p mosaic-prover --test prove --test aggregate -- --ignored --test-threads 1
   # The SNARK wrap end to end (≈25 min, up to ≈20 GB): scripts/update-snark-fixture.sh also rewrites the
   # committed fixtures from it.
-  cargo test --release --locked -p mosaic-snark --features prove --test wrap -- --ignored --nocapture
+  cargo test --release --locked -p mosaic-snark --features test-utils --test wrap -- --ignored --nocapture
 fi

@@ -19,7 +19,7 @@ export MOSAIC_SNARK_DIR="${MOSAIC_SNARK_DIR:-$HOME/.cache/mosaic-snark/batch}"
 export MOSAIC_PROOF_CACHE="${MOSAIC_PROOF_CACHE:-$HOME/.cache/mosaic-snark/proofs}"
 scripts/setup-rust.sh
 scripts/build-guest.sh --locked
-MOSAIC_UPDATE_FIXTURE=1 cargo test --release --locked -p mosaic-snark --features prove --test wrap -- --ignored --nocapture
+MOSAIC_UPDATE_FIXTURE=1 cargo test --release --locked -p mosaic-snark --features test-utils --test wrap -- --ignored --nocapture
 cargo test --release --locked -p mosaic-snark --test fixture
 MOSAIC_UPDATE_FIXTURE=1 cargo test --release --locked -p mosaic-prover --test guest snark_fixture
 scripts/build-contracts.sh   # compiles the new Halo2Verifier into contracts/artifacts/

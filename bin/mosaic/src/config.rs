@@ -178,7 +178,7 @@ pub(crate) async fn run_devnet(args: DevnetArgs, matches: &ArgMatches) -> anyhow
             },
         )
         .await?;
-        settlement::spawn_sequencer_services(&mut services, &node, &l1, &contracts, c.batch.producer());
+        settlement::spawn_sequencer_services(&mut services, &node, &l1, &contracts, c.batch.producer())?;
         let prover_on = c.prover.prover == ProverBackend::Cpu;
         if prover_on {
             crate::prove::spawn_background_prover(

@@ -143,11 +143,8 @@ mod imp {
         ProofFile, ProofKind,
     };
     use mosaic_rollup::{BatchRecord, ProofDir};
-    use std::{
-        path::Path,
-        time::{Duration, Instant},
-    };
-    use tracing::{info, warn};
+    use std::{path::Path, time::Instant};
+    use tracing::info;
 
     fn load(guest: &std::path::Path) -> anyhow::Result<Guest> {
         load_with(guest, DEFAULT_SEGMENT_MEMORY_GIB)
@@ -328,63 +325,9 @@ mod imp {
             };
             info!(elf = %guest.elf_hash(), ?kind, "background prover started");
             let _ = loaded.send(Ok(()));
-            background_prover(node, guest, kind);
-            Ok(())
+            mosaic_prover::run_background_prover(&node, &guest, kind)
         });
         outcome.await.map_err(|_| anyhow::anyhow!("the prover thread died"))?.map_err(anyhow::Error::msg)
-    }
-
-    fn background_prover(node: Node, guest: Guest, kind: ProofKind) {
-        let dir = ProofDir::of(&node);
-        let mut from = 1;
-        loop {
-            let record = match dir.next_unproven(&node, from) {
-                Ok(Some(record)) => record,
-                Ok(None) => {
-                    std::thread::sleep(Duration::from_secs(2));
-                    continue;
-                }
-                Err(e) => {
-                    warn!(error = %e, "prover: reading batch records");
-                    std::thread::sleep(Duration::from_secs(5));
-                    continue;
-                }
-            };
-            from = record.index;
-            let index = record.index;
-            info!(
-                batch = index,
-                first = record.first_block,
-                last = record.last_block,
-                txs = record.tx_count,
-                "proving batch"
-            );
-            if let Err(e) = dir.begin(index) {
-                warn!(error = %e, "prover: cannot write to {}", dir.path().display());
-                std::thread::sleep(Duration::from_secs(5));
-                continue;
-            }
-            let started = Instant::now();
-            // OpenVM may panic on what it cannot prove; that fails this batch, not the node.
-            let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| -> anyhow::Result<Vec<u8>> {
-                let (witness, executed) = witness_for(&node, &record)?;
-                Ok(guest.prove(&witness, &executed.journal, kind)?.encode())
-            }))
-            .unwrap_or_else(|_| Err(anyhow::anyhow!("the prover panicked")));
-            let seconds = started.elapsed().as_secs_f64();
-            let stored = match result {
-                Ok(bytes) => dir.finish(index, &bytes).map(|path| {
-                    info!(batch = index, bytes = bytes.len(), seconds, file = %path.display(), "batch proven");
-                }),
-                Err(e) => {
-                    warn!(batch = index, seconds, error = %format!("{e:#}"), "batch could not be proven");
-                    dir.fail(index, &format!("{e:#}"))
-                }
-            };
-            if let Err(e) = stored {
-                warn!(batch = index, error = %e, "prover: cannot store the result");
-            }
-        }
     }
 
     pub fn prover(cmd: ProverCommand) -> anyhow::Result<()> {

@@ -9,7 +9,7 @@ use mosaic_rollup::{
     producer::{run_producer, ProducerConfig},
     rpc::RoleInfo,
     watcher::run_deposit_watcher,
-    DeployParams, L1Client, L1Contracts, Mode, NodeRole,
+    DeployParams, L1Client, L1Contracts, Mode, NodeRole, RollupMetrics,
 };
 use std::{net::SocketAddr, path::Path, sync::Arc, time::Duration};
 use tracing::info;
@@ -112,9 +112,12 @@ pub(crate) fn spawn_sequencer_services(
     l1: &L1Client,
     contracts: &L1Contracts,
     producer: ProducerConfig,
-) {
-    services.spawn("deposit watcher", run_deposit_watcher(node.clone(), l1.clone(), contracts.clone()));
-    services.spawn("batch producer", run_producer(node.clone(), l1.clone(), contracts.clone(), producer));
+) -> anyhow::Result<()> {
+    let metrics = RollupMetrics::register(node.metrics().registry())?;
+    services
+        .spawn("deposit watcher", run_deposit_watcher(node.clone(), l1.clone(), contracts.clone(), metrics.clone()));
+    services.spawn("batch producer", run_producer(node.clone(), l1.clone(), contracts.clone(), producer, metrics));
+    Ok(())
 }
 
 /// Starts derivation for a full or verifier node under `services`; returns its shared status for the RPC.
@@ -126,7 +129,8 @@ pub(crate) async fn spawn_derivation(
     role: NodeRole,
 ) -> anyhow::Result<Arc<parking_lot::Mutex<DeriveStatus>>> {
     let status = Arc::new(parking_lot::Mutex::new(DeriveStatus::default()));
-    let deriver = Deriver::new(node.clone(), l1.clone(), contracts, role, status.clone());
+    let metrics = RollupMetrics::register(node.metrics().registry())?;
+    let deriver = Deriver::new(node.clone(), l1.clone(), contracts, role, status.clone(), metrics);
     deriver.check_genesis().await?;
     services.spawn("deriver", deriver.run());
     Ok(status)

@@ -21,16 +21,6 @@ pub struct Metrics {
     pub state_root_seconds: Histogram,
     /// Time to write a block and its state to the database (durably).
     pub commit_seconds: Histogram,
-    /// Batches this node committed to L1 (confirmed).
-    pub batches_posted: IntCounter,
-    /// Batches this node re-executed from L1 data.
-    pub batches_derived: IntCounter,
-    /// Batches on L1 that are malformed or claim a state other than their data produces.
-    pub batch_faults: IntCounter,
-    /// L1 deposits handed to the sequencer.
-    pub l1_deposits: IntCounter,
-    /// Failed L1 requests (each is retried with backoff).
-    pub l1_errors: IntCounter,
 }
 
 impl Default for Metrics {
@@ -68,13 +58,14 @@ impl Metrics {
             execution_seconds: histogram("block_execution_seconds", "Time to execute a block's transactions"),
             state_root_seconds: histogram("block_state_root_seconds", "Time to update the state tree of a block"),
             commit_seconds: histogram("block_commit_seconds", "Time to write a block and its state durably"),
-            batches_posted: counter("rollup_batches_posted_total", "Batches committed to L1 and confirmed"),
-            batches_derived: counter("rollup_batches_derived_total", "Batches re-executed from L1 data"),
-            batch_faults: counter("rollup_batch_faults_total", "Malformed batches or wrong claimed roots seen on L1"),
-            l1_deposits: counter("rollup_l1_deposits_total", "L1 deposits handed to the sequencer"),
-            l1_errors: counter("rollup_l1_errors_total", "Failed L1 requests (retried with backoff)"),
             registry,
         }
+    }
+
+    /// The registry, where the services above the node register their own metrics (all exported at
+    /// `/metrics` under the `mosaic_` prefix).
+    pub fn registry(&self) -> &Registry {
+        &self.registry
     }
 
     /// The Prometheus text exposition of every metric.

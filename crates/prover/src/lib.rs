@@ -2,6 +2,7 @@
 //! ([`batch_witness`]) and runs the OpenVM guest (`guest/batch`, built by `scripts/build-guest.sh`) on
 //! it ([`Guest`]); aggregates recursive batch proofs into one ([`Aggregator`]).
 pub mod aggregate;
+mod service;
 pub mod zkvm;
 
 pub use aggregate::{program_id, AggregateProof, Aggregator, AGGREGATE_GUEST_ELF};
@@ -15,6 +16,7 @@ use openvm_algebra_circuit::ModularExtension;
 use openvm_ecc_circuit::{WeierstrassExtension, SECP256K1_CONFIG};
 use openvm_sdk_config::SdkVmConfig;
 use openvm_transpiler::elf::Elf;
+pub use service::run_background_prover;
 use std::path::Path;
 pub use zkvm::{Engine as StarkEngine, Metered, OpenVm, ZkVm};
 
@@ -418,6 +420,7 @@ pub fn check_public_value(revealed: B256, journal: &Journal) -> Result<(), Prove
 
 /// Throwaway chains for the guests' tests and benchmarks: ETH transfers, and MultiVM scenarios (EVM and
 /// Wasm tokens, a cross-VM swap, deposits, withdrawals).
+#[cfg(feature = "test-utils")]
 pub mod sample;
 
 #[cfg(test)]

@@ -13,6 +13,7 @@ use crate::{
     record::{withdrawal_leaves, BatchRecord, BatchStatus},
     role::NodeRole,
     watcher::DepositScanner,
+    RollupMetrics,
 };
 use alloy_primitives::{keccak256, B256};
 use mosaic_batch::Variant;
@@ -97,6 +98,7 @@ pub struct Deriver {
     commits_scanned: u64,
     status: Arc<Mutex<DeriveStatus>>,
     role: NodeRole,
+    metrics: RollupMetrics,
 }
 
 impl Deriver {
@@ -107,6 +109,7 @@ impl Deriver {
         contracts: &L1Contracts,
         role: NodeRole,
         status: Arc<Mutex<DeriveStatus>>,
+        metrics: RollupMetrics,
     ) -> Self {
         Self {
             rollup: Rollup::new(contracts.rollup, l1.provider().clone()),
@@ -118,6 +121,7 @@ impl Deriver {
             l1,
             status,
             role,
+            metrics,
         }
     }
 
@@ -165,7 +169,7 @@ impl Deriver {
                 }
                 Err(e @ DeriveError::Node(NodeError::Blocking(_))) => return Err(e),
                 Err(e) => {
-                    self.node.metrics().l1_errors.inc();
+                    self.metrics.l1_errors.inc();
                     backoff.fail("derivation", e.to_string()).await;
                 }
             }
@@ -265,7 +269,7 @@ impl Deriver {
                 if !faults.is_empty() {
                     record.status = BatchStatus::Mismatch;
                     record.error = Some(format!("claimed {} differs from re-execution", faults.join(", ")));
-                    self.node.metrics().batch_faults.inc();
+                    self.metrics.batch_faults.inc();
                     warn!(index, role = %self.role, claimed = %record.claimed_state_root, computed = ?record.computed_state_root,
                         "FAULT: batch claims a state its data does not produce");
                 } else {
@@ -280,11 +284,11 @@ impl Deriver {
             Err(Malformed(why)) => {
                 record.status = BatchStatus::Malformed;
                 record.error = Some(why.clone());
-                self.node.metrics().batch_faults.inc();
+                self.metrics.batch_faults.inc();
                 warn!(index, reason = %why, "FAULT: malformed batch on L1, not applied; derivation stops here");
             }
         }
-        self.node.metrics().batches_derived.inc();
+        self.metrics.batches_derived.inc();
         let node = self.node.clone();
         mosaic_node::spawn_blocking(move || record.store(&node).map(|()| record)).await?.map_err(Into::into)
     }

@@ -9,6 +9,7 @@
 pub mod contracts;
 pub mod derive;
 pub mod l1;
+mod metrics;
 pub mod producer;
 pub mod proofs;
 pub mod record;
@@ -21,6 +22,7 @@ pub use contracts::{
     DEFAULT_CHALLENGE_WINDOW_SECS, DEFAULT_INCLUSION_DEADLINE_SECS,
 };
 pub use l1::{L1Client, L1Error};
+pub use metrics::RollupMetrics;
 /// The consensus-parameter hash a Rollup deployment pins (and every batch journal carries).
 pub use mosaic_witness::config_hash;
 pub use proofs::{ProofDir, ProofState, ProofStatus};

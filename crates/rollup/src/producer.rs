@@ -10,6 +10,7 @@ use crate::{
     contracts::{L1Contracts, Rollup},
     l1::{Backoff, L1Client, L1Error},
     record::{withdrawal_leaves, BatchRecord, BatchStatus},
+    RollupMetrics,
 };
 use alloy::primitives::U256;
 use alloy_primitives::{keccak256, Bytes, B256};
@@ -148,6 +149,7 @@ pub async fn run_producer(
     l1: L1Client,
     contracts: L1Contracts,
     config: ProducerConfig,
+    metrics: RollupMetrics,
 ) -> Result<(), ProducerError> {
     let rollup = Rollup::new(contracts.rollup, l1.provider().clone());
     let mut backoff = Backoff::default();
@@ -158,7 +160,7 @@ pub async fn run_producer(
                 Some(t) => t,
                 None => *terms.insert(Terms::read(&rollup).await?),
             };
-            round(&node, &l1, &rollup, &config, t, contracts.deployed_at).await
+            round(&node, &l1, &rollup, &config, t, contracts.deployed_at, &metrics).await
         };
         match step.await {
             Ok(progress) => {
@@ -170,7 +172,7 @@ pub async fn run_producer(
             // Posting on top of a chain L1 does not have would only burn bonds: stop loudly.
             Err(e @ (ProducerError::Diverged { .. } | ProducerError::Node(NodeError::Blocking(_)))) => return Err(e),
             Err(e) => {
-                node.metrics().l1_errors.inc();
+                metrics.l1_errors.inc();
                 backoff.fail("batch producer", e.to_string()).await;
             }
         }
@@ -204,6 +206,7 @@ async fn round(
     config: &ProducerConfig,
     terms: Terms,
     from_block: u64,
+    metrics: &RollupMetrics,
 ) -> Result<bool, ProducerError> {
     // One transaction in flight at a time: a commit sent before a crash or a timeout settles first.
     if l1.has_pending().await? {
@@ -229,7 +232,7 @@ async fn round(
     let l1_block = receipt.block_number.unwrap_or_default();
     let record = committed_record(&batch.header, &batch.data, batch.tx_count, l1_tx, l1_block);
     let record = node.blocking(move |n| record.store(n).map(|()| record)).await??;
-    node.metrics().batches_posted.inc();
+    metrics.batches_posted.inc();
     info!(index = record.index, l1_block = record.l1_block, "batch confirmed on L1");
     Ok(true)
 }

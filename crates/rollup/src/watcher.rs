@@ -2,6 +2,7 @@
 use crate::{
     contracts::{Bridge, L1Contracts},
     l1::{Backoff, L1Client, L1Error},
+    RollupMetrics,
 };
 use mosaic_node::Node;
 use mosaic_primitives::L1Message;
@@ -55,6 +56,7 @@ pub async fn run_deposit_watcher(
     node: Node,
     l1: L1Client,
     contracts: L1Contracts,
+    metrics: RollupMetrics,
 ) -> Result<(), std::convert::Infallible> {
     let mut scanner = DepositScanner::new(&l1, &contracts);
     let mut backoff = Backoff::default();
@@ -66,7 +68,7 @@ pub async fn run_deposit_watcher(
             let fresh: Vec<L1Message> = msgs.into_iter().filter(|m| m.index >= consumed).collect();
             if !fresh.is_empty() {
                 info!(count = fresh.len(), first = fresh[0].index, "L1 deposits queued for L2");
-                node.metrics().l1_deposits.inc_by(fresh.len() as u64);
+                metrics.l1_deposits.inc_by(fresh.len() as u64);
                 node.enqueue_l1_messages(fresh);
             }
             Ok::<_, L1Error>(())
@@ -74,7 +76,7 @@ pub async fn run_deposit_watcher(
         match step.await {
             Ok(()) => backoff.reset(),
             Err(e) => {
-                node.metrics().l1_errors.inc();
+                metrics.l1_errors.inc();
                 backoff.fail("deposit watcher", e.to_string()).await;
                 continue;
             }

@@ -6,7 +6,7 @@
 //! `MOSAIC_PROOF_CACHE=DIR` keeps the recursive batch proof between runs, `MOSAIC_SNARK_DIR=DIR` the
 //! keys; `MOSAIC_UPDATE_FIXTURE=1` writes the committed fixtures (`crates/snark/fixtures/`, the Solidity
 //! verifier and `contracts/test/snark/fixture.json`).
-#![cfg(feature = "prove")]
+#![cfg(feature = "test-utils")]
 use mosaic_batch::Variant;
 use mosaic_prover::{batch_witness, decompress, sample, BatchProof, Guest, ProofKind};
 use mosaic_snark::{
