@@ -1,12 +1,14 @@
-//! Bad input, one case per test: each asserts the JSON-RPC error code and a message fragment, that a
-//! refused transaction left no trace, and that the node keeps answering afterwards.
+//! Bad input over the wire: each case asserts the JSON-RPC error code and a message fragment, that a
+//! refused transaction left no trace, and that the node keeps answering afterwards. Every admission
+//! refusal is unit-tested in process (`mosaic-node`'s admission tests); here one node checks that each
+//! reaches a client with geth's code and message.
 mod common;
 
 use alloy::{
     consensus::{SignableTransaction, TxEip1559, TxEip4844, TxEnvelope},
     eips::eip2718::Encodable2718,
     network::TxSignerSync,
-    primitives::{keccak256, Address, Bytes, TxKind, B256, U256},
+    primitives::{keccak256, Address, Bytes, B256, U256},
     signers::Signature,
 };
 use common::*;
@@ -87,168 +89,6 @@ async fn wrong_params() {
 }
 
 #[tokio::test]
-async fn wrong_chain_id() {
-    let node = DevNode::start(&["--block-time", "0"]);
-    let rpc = node.rpc();
-    let raw = sign(&dev(0), TxEip1559 { chain_id: 1, ..eip1559(0, TRANSFER_GAS) });
-    expect_rejected(&rpc, &raw, -32000, &format!("invalid chain id: have 1, want {CHAIN_ID}")).await;
-    // The same mistake in a legacy transaction.
-    let raw = sign(&dev(0), transfer_legacy(0, random_address(), U256::from(1u64), 10_000_000_000, Some(5)));
-    expect_rejected(&rpc, &raw, -32000, "invalid chain id: have 5").await;
-    assert_eq!(rpc.nonce(dev(0).address(), "pending").await, 0);
-}
-
-/// Re-signs `tx` with a corrupted signature; returns the encoding.
-fn with_signature(tx: TxEip1559, sig: Signature) -> (Bytes, alloy::consensus::Signed<TxEip1559>) {
-    let signed = tx.into_signed(sig);
-    (TxEnvelope::from(signed.clone()).encoded_2718().into(), signed)
-}
-
-#[tokio::test]
-async fn bad_signature_that_recovers_nobody() {
-    let node = DevNode::start(&["--block-time", "0"]);
-    let rpc = node.rpc();
-    let mut tx = eip1559(0, TRANSFER_GAS);
-    let good = dev(0).sign_transaction_sync(&mut tx).unwrap();
-    // r = 0 is not a curve point's x coordinate: recovery must fail.
-    let (raw, signed) = with_signature(tx, Signature::new(U256::ZERO, good.s(), good.v()));
-    assert!(signed.recover_signer().is_err());
-    expect_rejected(&rpc, &raw, -32000, "invalid sender").await;
-}
-
-#[tokio::test]
-async fn bad_signature_that_recovers_an_unfunded_sender() {
-    let node = DevNode::start(&["--block-time", "0"]);
-    let rpc = node.rpc();
-    let mut tx = eip1559(0, TRANSFER_GAS);
-    let good = dev(0).sign_transaction_sync(&mut tx).unwrap();
-    // A corrupted r usually still recovers, to some unrelated key nobody funded.
-    let mut r = good.r();
-    let (raw, sender) = loop {
-        r += U256::from(1u64);
-        let (raw, signed) = with_signature(tx.clone(), Signature::new(r, good.s(), good.v()));
-        if let Ok(sender) = signed.recover_signer() {
-            break (raw, sender);
-        }
-    };
-    assert_ne!(sender, dev(0).address());
-    assert_eq!(rpc.balance(sender).await, U256::ZERO);
-    expect_rejected(&rpc, &raw, -32000, "insufficient funds for gas * price + value: balance 0").await;
-    assert_eq!(rpc.nonce(dev(0).address(), "pending").await, 0, "the real signer is untouched");
-}
-
-#[tokio::test]
-async fn nonce_too_low() {
-    let node = DevNode::start(&["--block-time", "0"]);
-    let rpc = node.rpc();
-    let signer = dev(1);
-    let to = random_address();
-    let hash = rpc.send_raw(&signed_transfer(&signer, 0, to, U256::from(1u64))).await.unwrap();
-    rpc.wait_receipt(hash).await;
-    let raw = signed_transfer(&signer, 0, to, U256::from(2u64));
-    expect_rejected(&rpc, &raw, -32000, "nonce too low: next nonce 1, tx nonce 0").await;
-    // Resending the included transaction itself is refused the same way.
-    let e = rpc.send_raw(&signed_transfer(&signer, 0, to, U256::from(1u64))).await.unwrap_err();
-    assert_rpc_error(&e, -32000, "nonce too low");
-    assert_eq!(rpc.balance(to).await, U256::from(1u64));
-}
-
-#[tokio::test]
-async fn insufficient_funds() {
-    let node = DevNode::start(&["--block-time", "0"]);
-    let rpc = node.rpc();
-    // More value than the 10,000 ETH balance.
-    let raw = signed_transfer(&dev(2), 0, random_address(), dev_balance());
-    expect_rejected(&rpc, &raw, -32000, "insufficient funds for gas * price + value").await;
-    // An unfunded key cannot even pay for gas.
-    let stranger = alloy::signers::local::PrivateKeySigner::from_bytes(&keccak256(b"mosaic stranger")).unwrap();
-    let raw = signed_transfer(&stranger, 0, random_address(), U256::ZERO);
-    expect_rejected(&rpc, &raw, -32000, "insufficient funds for gas * price + value: balance 0").await;
-}
-
-#[tokio::test]
-async fn intrinsic_gas_too_low() {
-    let node = DevNode::start(&["--block-time", "0"]);
-    let rpc = node.rpc();
-    let raw = sign(&dev(3), eip1559(0, 20_000));
-    expect_rejected(&rpc, &raw, -32000, "intrinsic gas too low: have 20000, want 21000").await;
-}
-
-#[tokio::test]
-async fn gas_above_block_gas_limit() {
-    let node = DevNode::start(&["--block-time", "0", "--block-gas-limit", "100000"]);
-    let rpc = node.rpc();
-    let raw = sign(&dev(3), eip1559(0, 100_001));
-    expect_rejected(&rpc, &raw, -32000, "exceeds block gas limit").await;
-    // Exactly the limit is fine.
-    let hash = rpc.send_raw(&sign(&dev(3), eip1559(0, 100_000))).await.unwrap();
-    assert_eq!(rpc.wait_receipt(hash).await["status"], "0x1");
-}
-
-#[tokio::test]
-async fn gas_above_per_transaction_cap() {
-    // Default block gas limit (30M) is above Osaka's per-transaction cap of 2^24.
-    let node = DevNode::start(&["--block-time", "0"]);
-    let rpc = node.rpc();
-    let raw = sign(&dev(3), eip1559(0, (1 << 24) + 1));
-    expect_rejected(&rpc, &raw, -32000, "transaction gas limit too high").await;
-    let raw = sign(&dev(3), eip1559(0, 30_000_001));
-    expect_rejected(&rpc, &raw, -32000, "exceeds block gas limit").await;
-}
-
-#[tokio::test]
-async fn blob_transactions_are_refused() {
-    let node = DevNode::start(&["--block-time", "0"]);
-    let rpc = node.rpc();
-    let mut versioned = B256::repeat_byte(0x11);
-    versioned.0[0] = 0x01; // KZG version byte
-    let tx = TxEip4844 {
-        chain_id: CHAIN_ID,
-        nonce: 0,
-        gas_limit: TRANSFER_GAS,
-        max_fee_per_gas: 100_000_000_000,
-        max_priority_fee_per_gas: 1_000_000,
-        to: random_address(),
-        value: U256::from(1u64),
-        access_list: Default::default(),
-        blob_versioned_hashes: vec![versioned],
-        max_fee_per_blob_gas: 1_000_000_000,
-        input: Bytes::new(),
-    };
-    let raw = sign(&dev(4), tx);
-    assert_eq!(raw[0], 3, "type-3 envelope");
-    expect_rejected(&rpc, &raw, -32000, "blob transactions").await;
-}
-
-#[tokio::test]
-async fn unprotected_legacy_transaction() {
-    let node = DevNode::start(&["--block-time", "0"]);
-    let rpc = node.rpc();
-    let raw = sign(&dev(5), transfer_legacy(0, random_address(), U256::from(1u64), 10_000_000_000, None));
-    expect_rejected(&rpc, &raw, -32000, "only replay-protected (EIP-155) transactions allowed").await;
-}
-
-#[tokio::test]
-async fn fee_fields_out_of_range() {
-    let node = DevNode::start(&["--block-time", "0"]);
-    let rpc = node.rpc();
-    let tip_above_cap = TxEip1559 {
-        max_priority_fee_per_gas: 2_000_000_000,
-        max_fee_per_gas: 1_000_000_000,
-        ..eip1559(0, TRANSFER_GAS)
-    };
-    let raw = sign(&dev(6), tip_above_cap);
-    expect_rejected(&rpc, &raw, -32000, "max priority fee per gas higher than max fee per gas").await;
-    let under_floor = TxEip1559 {
-        max_fee_per_gas: MIN_BASE_FEE as u128 - 1,
-        max_priority_fee_per_gas: 0,
-        ..eip1559(0, TRANSFER_GAS)
-    };
-    let raw = sign(&dev(6), under_floor);
-    expect_rejected(&rpc, &raw, -32000, "transaction underpriced").await;
-}
-
-#[tokio::test]
 async fn oversized_http_body() {
     let node = DevNode::start(&["--block-time", "0", "--max-request-size", "10000"]);
     let rpc = node.rpc();
@@ -306,21 +146,97 @@ async fn batch_with_good_and_bad_calls() {
     assert_alive(&rpc).await;
 }
 
+/// Re-signs `tx` with a corrupted signature; returns the encoding.
+fn with_signature(tx: TxEip1559, sig: Signature) -> (Bytes, alloy::consensus::Signed<TxEip1559>) {
+    let signed = tx.into_signed(sig);
+    (TxEnvelope::from(signed.clone()).encoded_2718().into(), signed)
+}
+
+/// Every kind of refused transaction, through one node: geth's code and message, nothing kept, the node
+/// alive; then a transaction exactly at the limits is accepted and included.
 #[tokio::test]
-async fn oversized_raw_transaction() {
-    let node = DevNode::start(&["--block-time", "0", "--max-tx-size", "1000"]);
+async fn refused_transactions_reach_the_client_with_geths_errors() {
+    let node = DevNode::start(&["--block-time", "0", "--block-gas-limit", "100000", "--max-tx-size", "1000"]);
     let rpc = node.rpc();
-    let signer = dev(8);
-    let with_input = |nonce: u64, len: usize| TxEip1559 {
-        input: Bytes::from(vec![0u8; len]),
-        to: TxKind::Call(random_address()),
-        ..eip1559(nonce, 100_000)
+    let signer = dev(3);
+    let mut versioned = B256::repeat_byte(0x11);
+    versioned.0[0] = 0x01; // KZG version byte
+    let blob = TxEip4844 {
+        chain_id: CHAIN_ID,
+        nonce: 0,
+        gas_limit: TRANSFER_GAS,
+        max_fee_per_gas: 100_000_000_000,
+        max_priority_fee_per_gas: 1_000_000,
+        to: random_address(),
+        value: U256::from(1u64),
+        access_list: Default::default(),
+        blob_versioned_hashes: vec![versioned],
+        max_fee_per_blob_gas: 1_000_000_000,
+        input: Bytes::new(),
     };
-    let raw = sign(&signer, with_input(0, 2_000));
-    assert!(raw.len() > 1000);
-    expect_rejected(&rpc, &raw, -32602, &format!("oversized data: transaction size {}, limit 1000", raw.len())).await;
-    // Under the limit: accepted and included.
-    let raw = sign(&signer, with_input(0, 500));
+    let mut tx = eip1559(0, TRANSFER_GAS);
+    let good = signer.sign_transaction_sync(&mut tx).unwrap();
+    let (no_sender, _) = with_signature(tx, Signature::new(U256::ZERO, good.s(), good.v()));
+    let big = TxEip1559 { input: Bytes::from(vec![0u8; 2_000]), ..eip1559(0, 100_000) };
+    let cases: Vec<(Bytes, i64, String)> = vec![
+        (
+            sign(&signer, TxEip1559 { chain_id: 1, ..eip1559(0, TRANSFER_GAS) }),
+            -32000,
+            format!("invalid chain id: have 1, want {CHAIN_ID}"),
+        ),
+        (
+            sign(&signer, transfer_legacy(0, random_address(), U256::from(1u64), 10_000_000_000, Some(5))),
+            -32000,
+            "invalid chain id: have 5".into(),
+        ),
+        (
+            sign(&signer, transfer_legacy(0, random_address(), U256::from(1u64), 10_000_000_000, None)),
+            -32000,
+            "only replay-protected (EIP-155) transactions allowed".into(),
+        ),
+        (sign(&signer, blob), -32000, "blob transactions".into()),
+        (no_sender, -32000, "invalid sender".into()),
+        (sign(&signer, eip1559(0, 20_000)), -32000, "intrinsic gas too low: have 20000, want 21000".into()),
+        (sign(&signer, eip1559(0, 100_001)), -32000, "exceeds block gas limit".into()),
+        (
+            sign(
+                &signer,
+                TxEip1559 {
+                    max_priority_fee_per_gas: 2_000_000_000,
+                    max_fee_per_gas: 1_000_000_000,
+                    ..eip1559(0, TRANSFER_GAS)
+                },
+            ),
+            -32000,
+            "max priority fee per gas higher than max fee per gas".into(),
+        ),
+        (
+            sign(
+                &signer,
+                TxEip1559 {
+                    max_fee_per_gas: MIN_BASE_FEE as u128 - 1,
+                    max_priority_fee_per_gas: 0,
+                    ..eip1559(0, TRANSFER_GAS)
+                },
+            ),
+            -32000,
+            "transaction underpriced".into(),
+        ),
+        (
+            signed_transfer(&signer, 0, random_address(), dev_balance()),
+            -32000,
+            "insufficient funds for gas * price + value".into(),
+        ),
+        (sign(&signer, big), -32602, "oversized data".into()),
+    ];
+    for (raw, code, fragment) in &cases {
+        expect_rejected(&rpc, raw, *code, fragment).await;
+    }
+    assert_eq!(rpc.nonce(signer.address(), "pending").await, 0, "nothing was admitted");
+    // Exactly the block gas limit is fine; resending the included transaction is `nonce too low`.
+    let raw = sign(&signer, eip1559(0, 100_000));
     let hash = rpc.send_raw(&raw).await.unwrap();
     assert_eq!(rpc.wait_receipt(hash).await["status"], "0x1");
+    let e = rpc.send_raw(&raw).await.unwrap_err();
+    assert_rpc_error(&e, -32000, "nonce too low: next nonce 1, tx nonce 0");
 }

@@ -15,9 +15,18 @@ use tracing::warn;
 /// An L1 request or a settlement setting failed.
 #[derive(Debug, thiserror::Error)]
 pub enum L1Error {
-    /// The L1 endpoint failed or is unreachable (retried by the services).
+    /// The L1 endpoint answered something unusable (retried by the services).
     #[error("L1 request failed: {0}")]
     Rpc(String),
+    /// The L1 endpoint failed or is unreachable (retried by the services).
+    #[error("L1 request failed: {0}")]
+    Transport(#[from] alloy::transports::TransportError),
+    /// A contract call or its decoding failed.
+    #[error("L1 contract call failed: {0}")]
+    Contract(#[from] alloy::contract::Error),
+    /// Waiting for a sent transaction failed.
+    #[error("L1 transaction failed: {0}")]
+    Pending(#[from] alloy::providers::PendingTransactionError),
     /// A transaction was mined but reverted.
     #[error("L1 transaction {0} reverted")]
     Reverted(alloy_primitives::B256),
@@ -27,24 +36,6 @@ pub enum L1Error {
     /// Bad configuration (addresses file, flags).
     #[error("{0}")]
     Config(String),
-}
-
-impl From<alloy::transports::TransportError> for L1Error {
-    fn from(e: alloy::transports::TransportError) -> Self {
-        Self::Rpc(e.to_string())
-    }
-}
-
-impl From<alloy::contract::Error> for L1Error {
-    fn from(e: alloy::contract::Error) -> Self {
-        Self::Rpc(e.to_string())
-    }
-}
-
-impl From<alloy::providers::PendingTransactionError> for L1Error {
-    fn from(e: alloy::providers::PendingTransactionError) -> Self {
-        Self::Rpc(e.to_string())
-    }
 }
 
 /// A signing L1 client.

@@ -75,7 +75,10 @@ pub enum ProducerError {
     },
     /// The blocks could not be encoded.
     #[error("batch encoding: {0}")]
-    Encode(String),
+    Encode(#[from] mosaic_batch::BatchError),
+    /// A batch needs at least one block.
+    #[error("a batch needs at least one block")]
+    Empty,
 }
 
 impl From<mosaic_storage::StorageError> for ProducerError {
@@ -117,9 +120,9 @@ pub fn prepare_batch(
 ) -> Result<PreparedBatch, ProducerError> {
     let (first, last) = match (blocks.first(), blocks.last()) {
         (Some(f), Some(l)) => (f, l),
-        _ => return Err(ProducerError::Encode("empty batch".into())),
+        _ => return Err(ProducerError::Empty),
     };
-    let batch = mosaic_batch::Batch::from_blocks(blocks).map_err(|e| ProducerError::Encode(e.to_string()))?;
+    let batch = mosaic_batch::Batch::from_blocks(blocks)?;
     let data = mosaic_batch::encode(&batch, variant, node.chain_id());
     let leaves = withdrawal_leaves(node, first.header.number, last.header.number)?;
     let cursor = L1Cursor::from_extra_data(&last.header.extra_data).unwrap_or_default();

@@ -5,82 +5,15 @@
 //!   fresh node from the posted bytes alone, in both encodings;
 //! * the prover's path (`execute_batch` over a `Recorder`, the function the zkVM guest runs) re-executes
 //!   it from a witness and commits the same roots and hashes in its journal.
-use alloy_consensus::{SignableTransaction, TxEip1559, TxEnvelope};
-use alloy_eips::eip2718::Encodable2718;
-use alloy_primitives::{Address, Bytes, Signature, TxKind, B256, U256};
-use alloy_signer::SignerSync;
-use alloy_signer_local::PrivateKeySigner;
+mod common;
+
+use alloy_primitives::{Address, Signature, TxKind};
+use common::{eth, key, open, record_for, signed};
 use mosaic_batch::Variant;
 use mosaic_node::ChainReader;
-use mosaic_node::{Node, NodeConfig};
 use mosaic_primitives::{Block, ChainConfig, L1Message};
-use mosaic_rollup::{
-    derive::apply_batch,
-    producer::{prepare_batch, PreparedBatch},
-    BatchRecord, BatchStatus,
-};
+use mosaic_rollup::{derive::apply_batch, producer::prepare_batch};
 use mosaic_witness::{Recorder, WitnessError};
-use std::time::Duration;
-
-fn eth(n: u64) -> U256 {
-    U256::from(n) * U256::from(10u64).pow(U256::from(18u64))
-}
-
-fn key(byte: u8) -> PrivateKeySigner {
-    PrivateKeySigner::from_bytes(&B256::repeat_byte(byte)).unwrap()
-}
-
-fn open(dir: &std::path::Path) -> Node {
-    Node::open(NodeConfig {
-        chain: ChainConfig::default(),
-        data_dir: dir.to_path_buf(),
-        block_time: Duration::ZERO,
-        fee_recipient: Address::repeat_byte(0xfe),
-        pool: Default::default(),
-        genesis_alloc: vec![(key(1).address(), eth(100)), (key(2).address(), eth(100))],
-        max_tx_size: 128 * 1024,
-        predeploys: mosaic_rollup::predeploys(),
-    })
-    .unwrap()
-}
-
-fn signed(signer: &PrivateKeySigner, nonce: u64, to: TxKind, input: &str) -> Bytes {
-    let tx = TxEip1559 {
-        chain_id: ChainConfig::default().chain_id,
-        nonce,
-        gas_limit: 200_000,
-        max_fee_per_gas: 10_000_000_000,
-        max_priority_fee_per_gas: 1_000_000_000,
-        to,
-        value: U256::from(1000 + nonce),
-        input: alloy_primitives::hex::decode(input).unwrap().into(),
-        access_list: Default::default(),
-    };
-    let sig = signer.sign_hash_sync(&tx.signature_hash()).unwrap();
-    TxEnvelope::from(tx.into_signed(sig)).encoded_2718().into()
-}
-
-fn record_for(batch: &PreparedBatch) -> BatchRecord {
-    BatchRecord {
-        index: batch.header.index,
-        status: BatchStatus::Verified,
-        first_block: batch.header.firstBlock,
-        last_block: batch.header.lastBlock,
-        tx_count: 0,
-        data_bytes: batch.data.len() as u64,
-        data_hash: alloy_primitives::keccak256(&batch.data),
-        l1_tx: B256::ZERO,
-        l1_block: 0,
-        l1_message_cursor: batch.header.l1MessageCursor,
-        claimed_state_root: batch.header.postStateRoot,
-        claimed_withdrawals_root: batch.header.withdrawalsRoot,
-        claimed_last_block_hash: batch.header.lastBlockHash,
-        computed_state_root: None,
-        computed_withdrawals_root: None,
-        computed_last_block_hash: None,
-        error: None,
-    }
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sequencer_deriver_and_prover_agree_on_one_batch() {

@@ -7,6 +7,8 @@ mod metrics_layer;
 pub mod proof;
 pub mod stats;
 mod subscribe;
+#[cfg(test)]
+mod tests;
 
 pub use eth::{EthApi, SUGGESTED_TIP};
 pub use proof::ProofResponse;
