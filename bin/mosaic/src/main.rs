@@ -12,6 +12,9 @@ use clap::{CommandFactory, FromArgMatches, Subcommand};
 use config::DevnetArgs;
 use tracing_subscriber::EnvFilter;
 
+/// Most threads of tokio's blocking pool (the prover holds one for its life).
+const MAX_BLOCKING_THREADS: usize = 64;
+
 /// Mosaic: a multi-VM zk-rollup for Ethereum.
 #[derive(clap::Parser, Debug)]
 #[command(name = "mosaic", version, about, long_about = None)]
@@ -61,7 +64,13 @@ fn main() -> anyhow::Result<()> {
         )
         .with_target(false)
         .init();
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting tokio")?;
+    // Blocking work (admission, block building, database writes) runs on tokio's blocking pool; a bound
+    // keeps a burst of requests from spawning hundreds of threads that only contend for the cores.
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .max_blocking_threads(MAX_BLOCKING_THREADS)
+        .build()
+        .context("starting tokio")?;
     match cli.command {
         Command::Devnet(args) => rt.block_on(config::run_devnet(*args, &sub)),
         Command::Bench(args) => rt.block_on(bench::run(args)),

@@ -180,7 +180,7 @@ mod imp {
         Ok(posted_batch_witness(node, record.first_block, record.last_block, record.data_hash)?)
     }
 
-    pub fn prove(args: ProveArgs, matches: &clap::ArgMatches) -> anyhow::Result<()> {
+    pub(crate) fn prove(args: ProveArgs, matches: &clap::ArgMatches) -> anyhow::Result<()> {
         let c = args.chain.resolve(matches)?;
         let (node, _) = open_devnet_chain(&c)?;
         let record = BatchRecord::load(&node, args.batch)?
@@ -210,7 +210,7 @@ mod imp {
         Ok(())
     }
 
-    pub fn verify(args: VerifyArgs) -> anyhow::Result<()> {
+    pub(crate) fn verify(args: VerifyArgs) -> anyhow::Result<()> {
         let bytes = std::fs::read(&args.file).with_context(|| format!("reading {}", args.file.display()))?;
         let guest = load(&args.elfs.guest)?;
         let started = Instant::now();
@@ -269,7 +269,7 @@ mod imp {
         println!("  journal hash     {}", j.hash());
     }
 
-    pub fn aggregate(args: AggregateArgs) -> anyhow::Result<()> {
+    pub(crate) fn aggregate(args: AggregateArgs) -> anyhow::Result<()> {
         anyhow::ensure!(args.first >= 1 && args.count >= 1, "batches are numbered from 1; --count must be at least 1");
         let dir = args
             .proofs
@@ -303,7 +303,7 @@ mod imp {
         Ok(())
     }
 
-    pub async fn spawn_background_prover(
+    pub(crate) async fn spawn_background_prover(
         services: &mut mosaic_node::Supervisor,
         node: &Node,
         guest: &Path,
@@ -330,7 +330,7 @@ mod imp {
         outcome.await.map_err(|_| anyhow::anyhow!("the prover thread died"))?.map_err(anyhow::Error::msg)
     }
 
-    pub fn prover(cmd: ProverCommand) -> anyhow::Result<()> {
+    pub(crate) fn prover(cmd: ProverCommand) -> anyhow::Result<()> {
         match cmd {
             ProverCommand::Vkey { guest } => {
                 let guest = load(&guest)?;

@@ -183,7 +183,7 @@ mod imp {
         }
     }
 
-    pub fn setup(args: SetupArgs) -> anyhow::Result<()> {
+    pub(crate) fn setup(args: SetupArgs) -> anyhow::Result<()> {
         anyhow::ensure!((20..=24).contains(&args.k), "--k must be in 20..=24");
         let seed: [u8; 32] = match &args.seed {
             None => mosaic_snark::srs::DEV_SEED,
@@ -246,7 +246,7 @@ mod imp {
         Ok(())
     }
 
-    pub fn wrap(args: WrapArgs) -> anyhow::Result<()> {
+    pub(crate) fn wrap(args: WrapArgs) -> anyhow::Result<()> {
         let bytes = std::fs::read(&args.proof).with_context(|| format!("reading {}", args.proof.display()))?;
         let dir = args.keys.path();
         let vk = SnarkVerifyingKey::read(&dir.join("snark.vk.json"))
