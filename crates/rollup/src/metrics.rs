@@ -32,11 +32,6 @@ impl RollupMetrics {
             l1_errors: counter("rollup_l1_errors_total", "Failed L1 requests (retried with backoff)")?,
         })
     }
-
-    /// Counters registered nowhere (for tests and tools that export no metrics).
-    pub fn unregistered() -> Self {
-        Self::register(&Registry::new()).expect("a fresh registry takes every counter")
-    }
 }
 
 #[cfg(test)]
