@@ -88,12 +88,17 @@ impl std::fmt::Debug for StateTree {
 }
 
 impl Node {
-    /// The state tree after block `number` (for a witness: the batch's parent).
+    /// The state tree after block `number` (for a witness: the batch's parent); a missing block is an
+    /// inconsistency.
     pub fn state_tree(&self, number: u64) -> Result<StateTree, NodeError> {
-        let header =
-            self.inner.db.header(number)?.ok_or_else(|| NodeError::Inconsistent(format!("missing header {number}")))?;
+        self.state_tree_at(number)?.ok_or_else(|| NodeError::Inconsistent(format!("missing header {number}")))
+    }
+
+    /// The state tree after block `number`, `None` if there is no such block.
+    pub fn state_tree_at(&self, number: u64) -> Result<Option<StateTree>, NodeError> {
+        let Some(header) = self.inner.db.header(number)? else { return Ok(None) };
         let state = HistoricalState::new(self.inner.db.read()?, number, header.state_root)?;
-        Ok(StateTree { state, root: header.state_root, node: self.clone() })
+        Ok(Some(StateTree { state, root: header.state_root, node: self.clone() }))
     }
 }
 

@@ -8,7 +8,7 @@
 use crate::error::{internal, rpc_err, RESOURCE_NOT_FOUND};
 use alloy_primitives::{Address, Bytes, B256, U256, U64};
 use jsonrpsee::types::ErrorObjectOwned;
-use mosaic_node::{ChainReader, Node};
+use mosaic_node::Node;
 use mosaic_primitives::{account_key, storage_key};
 use serde::{Deserialize, Serialize};
 
@@ -94,10 +94,8 @@ pub fn account_proof(
     if slots.len() > 1024 {
         return Err(crate::error::invalid_params("at most 1024 storage slots per proof"));
     }
-    if node.header(number).map_err(internal)?.is_none() {
-        return Err(rpc_err(RESOURCE_NOT_FOUND, "header not found"));
-    }
-    let nodes = node.state_tree(number).map_err(internal)?;
+    let nodes =
+        node.state_tree_at(number).map_err(internal)?.ok_or_else(|| rpc_err(RESOURCE_NOT_FOUND, "header not found"))?;
     let root = nodes.root();
     let akey = account_key(&address);
     let value = mosaic_trie::get(&nodes, root, &akey).map_err(internal)?;
