@@ -5,6 +5,7 @@
 #
 #   scripts/bench-vs-anvil.sh                 # defaults below
 #   TXS=50000 BATCH=50 scripts/bench-vs-anvil.sh
+#   MOSAIC_BIN=/tmp/mosaic-before scripts/bench-vs-anvil.sh   # a binary built elsewhere (before/after)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 TXS=${TXS:-20000} CONNECTIONS=${CONNECTIONS:-8} WINDOW=${WINDOW:-64} BATCH=${BATCH:-1}
@@ -14,8 +15,12 @@ MOSAIC_PORT=${MOSAIC_PORT:-18645} ANVIL_PORT=${ANVIL_PORT:-18646}
 scripts/setup-tools.sh
 # shellcheck source=scripts/tools-env.sh
 source scripts/tools-env.sh
-cargo build --release --locked -p mosaic --quiet
-bin="${CARGO_TARGET_DIR:-target}/release/mosaic"
+if [ -n "${MOSAIC_BIN:-}" ]; then
+  bin=$MOSAIC_BIN
+else
+  cargo build --release --locked -p mosaic --quiet
+  bin="${CARGO_TARGET_DIR:-target}/release/mosaic"
+fi
 work=$(mktemp -d)
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }

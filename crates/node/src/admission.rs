@@ -1,6 +1,6 @@
 //! Transaction admission: stateless and stateful checks with geth's error messages, then a durable
 //! pool insert. A transaction is acknowledged only after it is on disk, so `kill -9` loses nothing that
-//! a client was told about; concurrent submissions share one fsync (group commit).
+//! a client was told about; concurrent submissions share one hop to the blocking pool and one fsync (group commit).
 use crate::chain::Node;
 use alloy_consensus::{Transaction, TxEnvelope};
 use alloy_eips::eip2718::Decodable2718;
@@ -108,22 +108,35 @@ pub enum SubmitError {
     Internal(String),
 }
 
-type PersistRequest = (B256, Address, Vec<u8>, oneshot::Sender<Result<(), String>>);
+/// One submission waiting for the admission batch: the decoded transaction, its recovered sender, its
+/// raw bytes and where to send the verdict.
+struct AdmitRequest {
+    hash: B256,
+    sender: Address,
+    tx: TxEnvelope,
+    raw: Vec<u8>,
+    verdict: oneshot::Sender<Result<(), SubmitError>>,
+}
 
-/// Batches pool inserts from concurrent submissions into one durable database commit.
-pub(crate) struct Persister {
-    tx: mpsc::UnboundedSender<PersistRequest>,
-    rx: parking_lot::Mutex<Option<mpsc::UnboundedReceiver<PersistRequest>>>,
+/// Largest number of submissions one admission batch takes.
+const MAX_ADMIT_BATCH: usize = 8192;
+
+/// Admits concurrent submissions in batches: one hop to the blocking pool reads the senders' accounts,
+/// adds the transactions to the pool and writes them durably in one commit (group commit), so the cost
+/// of leaving the async runtime and of the fsync is shared by every submission that arrived meanwhile.
+pub(crate) struct Admitter {
+    tx: mpsc::UnboundedSender<AdmitRequest>,
+    rx: parking_lot::Mutex<Option<mpsc::UnboundedReceiver<AdmitRequest>>>,
     started: OnceLock<()>,
 }
 
-impl Persister {
+impl Admitter {
     pub(crate) fn spawn() -> Self {
         let (tx, rx) = mpsc::unbounded_channel();
         Self { tx, rx: parking_lot::Mutex::new(Some(rx)), started: OnceLock::new() }
     }
 
-    /// Starts the writer task for `node` (once).
+    /// Starts the admission task for `node` (once).
     pub(crate) fn attach(&self, node: Node) {
         if self.started.set(()).is_err() {
             return;
@@ -135,63 +148,94 @@ impl Persister {
         tokio::spawn(async move {
             while let Some(first) = rx.recv().await {
                 let mut batch = vec![first];
-                while batch.len() < 8192 {
+                while batch.len() < MAX_ADMIT_BATCH {
                     match rx.try_recv() {
                         Ok(r) => batch.push(r),
                         Err(_) => break,
                     }
                 }
                 let Some(inner) = weak.upgrade() else { break };
-                let rows: Vec<(B256, Address, Vec<u8>)> =
-                    batch.iter_mut().map(|(h, s, raw, _)| (*h, *s, std::mem::take(raw))).collect();
-                let res = tokio::task::spawn_blocking(move || inner.db.pool_insert(&rows).map_err(|e| e.to_string()))
-                    .await
-                    .unwrap_or_else(|e| Err(e.to_string()));
-                for (_, _, _, ack) in batch {
-                    let _ = ack.send(res.clone());
+                let node = Node { inner };
+                let verdicts = crate::blocking::spawn_blocking(move || node.admit_batch(batch)).await;
+                match verdicts {
+                    Ok(verdicts) => {
+                        for (verdict, result) in verdicts {
+                            let _ = verdict.send(result);
+                        }
+                    }
+                    // The batch's senders were moved into the panicked closure; their receivers see the
+                    // channel close and report an internal error.
+                    Err(e) => warn!(%e, "transaction admission failed"),
                 }
             }
         });
     }
 
-    async fn persist(&self, hash: B256, sender: Address, raw: Vec<u8>) -> Result<(), String> {
-        let (ack, done) = oneshot::channel();
-        self.tx.send((hash, sender, raw, ack)).map_err(|_| "persister stopped".to_string())?;
-        done.await.map_err(|_| "persister stopped".to_string())?
+    /// Queues a checked transaction for the next batch and waits for its verdict.
+    async fn admit(&self, hash: B256, sender: Address, tx: TxEnvelope, raw: Vec<u8>) -> Result<(), SubmitError> {
+        let (verdict, done) = oneshot::channel();
+        let stopped = || SubmitError::Internal("transaction admission stopped".to_string());
+        self.tx.send(AdmitRequest { hash, sender, tx, raw, verdict }).map_err(|_| stopped())?;
+        done.await.map_err(|_| stopped())?
     }
 }
 
+type Verdicts = Vec<(oneshot::Sender<Result<(), SubmitError>>, Result<(), SubmitError>)>;
+
 impl Node {
-    /// Validates a raw signed transaction, stores it durably in the pool and returns its hash. Decoding,
-    /// signature recovery, the account read and pool bookkeeping run on the blocking pool; the durable
-    /// insert goes through the group-commit writer.
+    /// Validates a raw signed transaction, stores it durably in the pool and returns its hash.
+    ///
+    /// Decoding, the stateless checks and signature recovery (bounded CPU work, tens of microseconds)
+    /// run on the caller's task; the account reads, the pool insert and the durable write run on the
+    /// blocking pool in batches shared with concurrent submissions (see [`Admitter`]).
     pub async fn submit_raw(&self, raw: &[u8]) -> Result<B256, SubmitError> {
         let max = self.inner.config.max_tx_size;
         if raw.len() > max {
             return Err(SubmitError::Oversized { size: raw.len(), max });
         }
-        let node = self.clone();
-        let raw = raw.to_vec();
-        let (hash, sender, raw) = crate::blocking::spawn_blocking(move || node.admit(raw))
-            .await
-            .map_err(|e| SubmitError::Internal(e.to_string()))??;
-        if let Err(e) = self.inner.persister.persist(hash, sender, raw).await {
-            warn!(%hash, %e, "could not persist pool transaction");
-            self.inner.pool.lock().remove(&[hash]);
-            return Err(SubmitError::Internal(e));
-        }
+        let tx = TxEnvelope::decode_2718_exact(raw).map_err(|e| SubmitError::Decode(e.to_string()))?;
+        let sender = self.check_stateless(&tx)?;
+        let hash = *tx.tx_hash();
+        self.inner.admitter.admit(hash, sender, tx, raw.to_vec()).await?;
         self.inner.metrics.txs_received.inc();
         self.inner.tx_arrived.notify_one();
         Ok(hash)
     }
 
-    /// Every admission check and the (not yet durable) pool insert; blocking.
-    fn admit(&self, raw: Vec<u8>) -> Result<(B256, Address, Vec<u8>), SubmitError> {
-        let tx = TxEnvelope::decode_2718_exact(&raw).map_err(|e| SubmitError::Decode(e.to_string()))?;
-        let sender = self.check_stateless(&tx)?;
-        let hash = *tx.tx_hash();
-        self.check_stateful_and_add(sender, tx)?;
-        Ok((hash, sender, raw))
+    /// The stateful checks and pool inserts of one batch, then one durable commit of the accepted
+    /// transactions (and the removal of those they replaced); blocking.
+    fn admit_batch(&self, batch: Vec<AdmitRequest>) -> Verdicts {
+        let mut verdicts = Vec::with_capacity(batch.len());
+        let mut rows = Vec::new();
+        let mut accepted = Vec::new();
+        let mut replaced = Vec::new();
+        for AdmitRequest { hash, sender, tx, raw, verdict } in batch {
+            match self.check_stateful_and_add(sender, tx) {
+                Ok(old) => {
+                    replaced.extend(old);
+                    rows.push((hash, sender, raw));
+                    accepted.push(verdicts.len());
+                    verdicts.push((verdict, Ok(())));
+                }
+                Err(e) => verdicts.push((verdict, Err(e))),
+            }
+        }
+        if rows.is_empty() && replaced.is_empty() {
+            return verdicts;
+        }
+        if let Err(e) = self.inner.db.pool_update(&rows, &replaced) {
+            // Nothing of this batch is durable: take it out of the pool again and refuse it.
+            warn!(%e, count = rows.len(), "could not persist pool transactions");
+            let hashes: Vec<B256> = rows.iter().map(|(h, _, _)| *h).collect();
+            let mut pool = self.inner.pool.lock();
+            pool.remove(&hashes);
+            self.inner.metrics.mempool_size.set(pool.len() as i64);
+            drop(pool);
+            for i in accepted {
+                verdicts[i].1 = Err(SubmitError::Internal(format!("could not persist the transaction: {e}")));
+            }
+        }
+        verdicts
     }
 
     /// Checks that need no state; returns the recovered sender.
@@ -231,7 +275,9 @@ impl Node {
         Ok(sender)
     }
 
-    fn check_stateful_and_add(&self, sender: Address, tx: TxEnvelope) -> Result<(), SubmitError> {
+    /// Checks nonce and balance against the latest state and adds the transaction to the pool;
+    /// returns the hash of the transaction it replaced, if any. The caller makes both durable.
+    fn check_stateful_and_add(&self, sender: Address, tx: TxEnvelope) -> Result<Option<B256>, SubmitError> {
         let account = self
             .inner
             .db
@@ -248,14 +294,10 @@ impl Node {
         let mut pool = self.inner.pool.lock();
         let outcome = pool.add(sender, tx, account.nonce)?;
         self.inner.metrics.mempool_size.set(pool.len() as i64);
-        drop(pool);
-        if let AddOutcome::Replaced(old) = outcome {
-            // The replaced transaction must not come back after a restart.
-            if let Err(e) = self.inner.db.pool_remove(&[old]) {
-                warn!(%old, %e, "could not remove replaced pool transaction");
-            }
-        }
-        Ok(())
+        Ok(match outcome {
+            AddOutcome::Replaced(old) => Some(old),
+            _ => None,
+        })
     }
 }
 

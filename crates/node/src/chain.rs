@@ -1,5 +1,5 @@
 //! The chain: database, cached head, state snapshots, and block production.
-use crate::{admission::Persister, metrics::Metrics};
+use crate::{admission::Admitter, metrics::Metrics};
 use alloy_consensus::{Header, ReceiptEnvelope, Transaction};
 use alloy_primitives::{Address, B256, U256};
 use mosaic_mempool::{Mempool, PoolConfig, PoolTx};
@@ -155,7 +155,7 @@ pub(crate) struct Inner {
     pub(crate) blocks: broadcast::Sender<Arc<NewBlock>>,
     pub(crate) tx_arrived: Notify,
     pub(crate) metrics: Metrics,
-    pub(crate) persister: Persister,
+    pub(crate) admitter: Admitter,
     /// L1 deposits seen on L1 (confirmed) and not yet in a block, in queue order.
     pub(crate) l1_inbox: Mutex<std::collections::VecDeque<L1Message>>,
 }
@@ -203,7 +203,7 @@ impl Node {
         let pool_config = config.pool.clone();
         let node = Self {
             inner: Arc::new(Inner {
-                persister: Persister::spawn(),
+                admitter: Admitter::spawn(),
                 db,
                 head: RwLock::new(head),
                 pool: Mutex::new(Mempool::new(pool_config)),
@@ -215,7 +215,7 @@ impl Node {
                 l1_inbox: Mutex::new(Default::default()),
             }),
         };
-        node.inner.persister.attach(node.clone());
+        node.inner.admitter.attach(node.clone());
         node.reload_pool()?;
         info!(head = head_number, pool = node.inner.pool.lock().len(), "chain opened");
         Ok(node)
@@ -256,11 +256,6 @@ impl Node {
     /// Chain id.
     pub fn chain_id(&self) -> u64 {
         self.inner.config.chain.chain_id
-    }
-
-    /// The database.
-    pub fn db(&self) -> &Database {
-        &self.inner.db
     }
 
     /// Metrics registry.

@@ -6,6 +6,7 @@ mod chain;
 pub mod dev;
 mod metrics;
 mod reader;
+mod records;
 mod sequencer;
 pub mod supervisor;
 
@@ -16,5 +17,6 @@ pub use chain::{
 };
 pub use metrics::Metrics;
 pub use reader::{ChainReader, StateTree, TxLocation};
+pub use records::Records;
 pub use sequencer::run_sequencer;
 pub use supervisor::{ExitCause, ServiceExit, Supervisor};

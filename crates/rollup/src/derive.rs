@@ -73,12 +73,6 @@ impl From<alloy::transports::TransportError> for DeriveError {
     }
 }
 
-impl From<mosaic_storage::StorageError> for DeriveError {
-    fn from(e: mosaic_storage::StorageError) -> Self {
-        Self::Node(e.into())
-    }
-}
-
 impl From<mosaic_stf::StateError> for DeriveError {
     fn from(e: mosaic_stf::StateError) -> Self {
         Self::Node(e.into())

@@ -81,12 +81,6 @@ pub enum ProducerError {
     Empty,
 }
 
-impl From<mosaic_storage::StorageError> for ProducerError {
-    fn from(e: mosaic_storage::StorageError) -> Self {
-        Self::Node(e.into())
-    }
-}
-
 impl From<mosaic_node::BlockingError> for ProducerError {
     fn from(e: mosaic_node::BlockingError) -> Self {
         Self::Node(e.into())
@@ -325,8 +319,9 @@ async fn sync_records(
     let (data_hash, last_hash) = (committed.dataHash, committed.lastBlockHash);
     let in_sync = node
         .blocking(move |n| -> Result<bool, ProducerError> {
-            if n.db().last_batch()?.is_some_and(|(top, _)| top > last) {
-                n.db().drop_batches_after(last)?;
+            let records = n.records(crate::record::TABLE);
+            if records.last()?.is_some_and(|(top, _)| top > last) {
+                records.drop_after(last)?;
             }
             Ok(last == 0
                 || BatchRecord::load(n, last)?

@@ -4,6 +4,10 @@ use mosaic_node::{ChainReader, Node, NodeError};
 use mosaic_primitives::withdrawals_in;
 use serde::{Deserialize, Serialize};
 
+/// The node's record table for batches (its name predates the generic record tables; kept so existing
+/// data directories keep their records).
+pub(crate) const TABLE: &str = "batches";
+
 /// Where a batch stands, as this node sees it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -69,18 +73,18 @@ impl BatchRecord {
     pub fn store(&self, node: &Node) -> Result<(), NodeError> {
         // Serializing a plain struct of hashes and numbers cannot fail.
         let bytes = serde_json::to_vec(self).unwrap_or_default();
-        node.db().put_batch(self.index, &bytes)?;
+        node.records(TABLE).put(self.index, &bytes)?;
         Ok(())
     }
 
     /// Loads batch `index`.
     pub fn load(node: &Node, index: u64) -> Result<Option<Self>, NodeError> {
-        Ok(node.db().batch(index)?.and_then(|b| serde_json::from_slice(&b).ok()))
+        Ok(node.records(TABLE).get(index)?.and_then(|b| serde_json::from_slice(&b).ok()))
     }
 
     /// The highest stored batch.
     pub fn last(node: &Node) -> Result<Option<Self>, NodeError> {
-        Ok(node.db().last_batch()?.and_then(|(_, b)| serde_json::from_slice(&b).ok()))
+        Ok(node.records(TABLE).last()?.and_then(|(_, b)| serde_json::from_slice(&b).ok()))
     }
 
     /// The stored batch that contains L2 block `number` (binary search over indices).

@@ -22,7 +22,11 @@ pub(crate) const POOL: TableDefinition<&[u8; 32], &[u8]> = TableDefinition::new(
 /// Per-transaction VM frame stats (gas and cycles per frame), keyed by transaction hash.
 pub(crate) const TX_STATS: TableDefinition<&[u8; 32], &[u8]> = TableDefinition::new("tx_stats");
 /// Rollup batches this node posted or derived, by index (opaque records owned by `mosaic-rollup`).
-pub(crate) const BATCHES: TableDefinition<u64, &[u8]> = TableDefinition::new("batches");
+/// A service's table of numbered records (the producer's batches, a challenger's games): the services
+/// define what a record means, the database only keeps them durably.
+fn record_table(name: &str) -> TableDefinition<'_, u64, &'static [u8]> {
+    TableDefinition::new(name)
+}
 
 const HEAD: &str = "head";
 const CHAIN_ID: &str = "chain_id";
@@ -122,7 +126,6 @@ impl Database {
             txn.open_table(TRIE)?;
             txn.open_table(POOL)?;
             txn.open_table(TX_STATS)?;
-            txn.open_table(BATCHES)?;
         }
         txn.commit()?;
         Ok(Self { db })
@@ -156,35 +159,41 @@ impl Database {
         Ok(())
     }
 
-    /// Stores (or replaces) the record of rollup batch `index`.
-    pub fn put_batch(&self, index: u64, record: &[u8]) -> Result<(), StorageError> {
+    /// Stores (or replaces) record `index` of a service's record table `table` (created on first use).
+    pub fn put_record(&self, table: &str, index: u64, record: &[u8]) -> Result<(), StorageError> {
         let mut txn = self.db.begin_write()?;
         txn.set_durability(Durability::Immediate)?;
-        txn.open_table(BATCHES)?.insert(index, record)?;
+        txn.open_table(record_table(table))?.insert(index, record)?;
         txn.commit()?;
         Ok(())
     }
 
-    /// Deletes the records of batches after `index` (the L1 no longer has them, e.g. after a reorg).
-    pub fn drop_batches_after(&self, index: u64) -> Result<(), StorageError> {
+    /// Forgets every record of `table` above `index` (an L1 reorg or a revert dropped them).
+    pub fn drop_records_after(&self, table: &str, index: u64) -> Result<(), StorageError> {
         let mut txn = self.db.begin_write()?;
         txn.set_durability(Durability::Immediate)?;
-        txn.open_table(BATCHES)?.retain_in(index.saturating_add(1).., |_, _| false)?;
+        txn.open_table(record_table(table))?.retain_in(index.saturating_add(1).., |_, _| false)?;
         txn.commit()?;
         Ok(())
     }
 
-    /// The record of rollup batch `index`.
-    pub fn batch(&self, index: u64) -> Result<Option<Vec<u8>>, StorageError> {
+    /// Record `index` of `table`.
+    pub fn record(&self, table: &str, index: u64) -> Result<Option<Vec<u8>>, StorageError> {
         let txn = self.read()?;
-        let t = txn.open_table(BATCHES)?;
+        let t = match txn.open_table(record_table(table)) {
+            Err(redb::TableError::TableDoesNotExist(_)) => return Ok(None),
+            t => t?,
+        };
         Ok(t.get(index)?.map(|v| v.value().to_vec()))
     }
 
-    /// The highest-numbered batch record.
-    pub fn last_batch(&self) -> Result<Option<(u64, Vec<u8>)>, StorageError> {
+    /// The highest-numbered record of `table`.
+    pub fn last_record(&self, table: &str) -> Result<Option<(u64, Vec<u8>)>, StorageError> {
         let txn = self.read()?;
-        let t = txn.open_table(BATCHES)?;
+        let t = match txn.open_table(record_table(table)) {
+            Err(redb::TableError::TableDoesNotExist(_)) => return Ok(None),
+            t => t?,
+        };
         let last = t.last()?.map(|(k, v)| (k.value(), v.value().to_vec()));
         Ok(last)
     }
@@ -315,6 +324,12 @@ impl Database {
 
     /// Persists acknowledged pool transactions (`sender || EIP-2718 bytes`) in one durable commit.
     pub fn pool_insert(&self, txs: &[(B256, Address, Vec<u8>)]) -> Result<(), StorageError> {
+        self.pool_update(txs, &[])
+    }
+
+    /// Inserts `txs` and then removes `removed` (transactions they replaced) in one durable commit, so a
+    /// replacement and the transaction it replaced never both survive a crash.
+    pub fn pool_update(&self, txs: &[(B256, Address, Vec<u8>)], removed: &[B256]) -> Result<(), StorageError> {
         let mut txn = self.db.begin_write()?;
         txn.set_durability(Durability::Immediate)?;
         {
@@ -325,6 +340,9 @@ impl Database {
                 row.extend_from_slice(sender.as_slice());
                 row.extend_from_slice(raw);
                 t.insert(&hash.0, row.as_slice())?;
+            }
+            for h in removed {
+                t.remove(&h.0)?;
             }
         }
         txn.commit()?;

@@ -108,19 +108,40 @@ fn pool_rows_survive_and_can_be_removed() {
 }
 
 #[test]
-fn batch_records_replace_and_drop_after() {
+fn pool_update_inserts_then_removes_in_one_commit() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("db.redb");
+    let k = PrivateKeySigner::random();
+    let txs: Vec<TxEnvelope> = (0..3).map(|n| signed(&k, n, Address::ZERO)).collect();
+    let row = |t: &TxEnvelope| (*t.tx_hash(), k.address(), t.encoded_2718());
+    {
+        let db = Database::open(&path).unwrap();
+        db.pool_insert(&[row(&txs[0])]).unwrap();
+        // txs[2] is inserted and removed by the same update (replaced within one admission batch).
+        db.pool_update(&[row(&txs[1]), row(&txs[2])], &[*txs[0].tx_hash(), *txs[2].tx_hash()]).unwrap();
+    }
+    let loaded = Database::open(&path).unwrap().pool_load().unwrap();
+    assert_eq!(loaded, vec![(k.address(), txs[1].encoded_2718())]);
+}
+
+#[test]
+fn records_replace_and_drop_after() {
     let dir = tempfile::tempdir().unwrap();
     let db = Database::open(&dir.path().join("db.redb")).unwrap();
-    assert_eq!(db.last_batch().unwrap(), None);
+    assert_eq!(db.last_record("batches").unwrap(), None);
     for i in 1..=4u64 {
-        db.put_batch(i, &[i as u8]).unwrap();
+        db.put_record("batches", i, &[i as u8]).unwrap();
     }
-    db.put_batch(2, b"again").unwrap();
-    assert_eq!(db.batch(2).unwrap().as_deref(), Some(&b"again"[..]));
-    db.drop_batches_after(2).unwrap();
-    assert_eq!(db.last_batch().unwrap(), Some((2, b"again".to_vec())));
-    assert_eq!(db.batch(3).unwrap(), None);
-    assert_eq!(db.batch(1).unwrap(), Some(vec![1]));
-    db.drop_batches_after(0).unwrap();
-    assert_eq!(db.last_batch().unwrap(), None);
+    db.put_record("batches", 2, b"again").unwrap();
+    assert_eq!(db.record("batches", 2).unwrap().as_deref(), Some(&b"again"[..]));
+    db.drop_records_after("batches", 2).unwrap();
+    assert_eq!(db.last_record("batches").unwrap(), Some((2, b"again".to_vec())));
+    assert_eq!(db.record("batches", 3).unwrap(), None);
+    assert_eq!(db.record("batches", 1).unwrap(), Some(vec![1]));
+    // Tables are independent, and one never written reads as empty.
+    db.put_record("games", 3, b"game").unwrap();
+    db.drop_records_after("batches", 0).unwrap();
+    assert_eq!(db.last_record("batches").unwrap(), None);
+    assert_eq!(db.record("games", 3).unwrap().as_deref(), Some(&b"game"[..]));
+    assert_eq!(db.last_record("never-written").unwrap(), None);
 }

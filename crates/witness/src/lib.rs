@@ -18,9 +18,6 @@ mod exec;
 mod journal;
 mod witness;
 
-#[cfg(test)]
-mod tests;
-
 pub use aggregate::{AggregateError, AggregateJournal, AGGREGATE_ENTRY_LEN, AGGREGATE_JOURNAL_LEN};
 pub use exec::{
     block_transactions, execute_batch, signed_with, BatchInput, Executed, SignatureSource, Sources, WitnessError,

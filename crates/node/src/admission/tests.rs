@@ -59,11 +59,11 @@ where
 
 /// Submits `raw`, expects refusal with `fragment` in the message, and checks nothing was kept.
 async fn refused(node: &Node, raw: &[u8], fragment: &str) -> SubmitError {
-    let before = (node.pool_len(), node.db().pool_load().unwrap().len());
+    let before = (node.pool_len(), node.inner.db.pool_load().unwrap().len());
     let err = node.submit_raw(raw).await.expect_err("must be refused");
     assert!(err.to_string().contains(fragment), "`{err}` lacks `{fragment}`");
     assert!(node.pool_tx(&keccak256(raw)).is_none());
-    assert_eq!((node.pool_len(), node.db().pool_load().unwrap().len()), before, "{err}: left a trace");
+    assert_eq!((node.pool_len(), node.inner.db.pool_load().unwrap().len()), before, "{err}: left a trace");
     err
 }
 
@@ -137,7 +137,7 @@ async fn every_bad_transaction_is_refused_with_geths_message_and_leaves_no_trace
 
     // And the node still admits good transactions afterwards, durably.
     let ok = node.submit_raw(&sign(&alice, tx(2, 21_000))).await.unwrap();
-    assert!(node.db().pool_load().unwrap().iter().any(|(_, raw)| keccak256(raw) == ok));
+    assert!(node.inner.db.pool_load().unwrap().iter().any(|(_, raw)| keccak256(raw) == ok));
 }
 
 #[tokio::test]
@@ -148,7 +148,7 @@ async fn a_replacement_removes_the_replaced_transaction_from_disk() {
     let old = node.submit_raw(&sign(&alice, tx(0, 21_000))).await.unwrap();
     let bumped = TxEip1559 { max_fee_per_gas: 20_000_000_000, max_priority_fee_per_gas: 2_000_000, ..tx(0, 21_000) };
     let new = node.submit_raw(&sign(&alice, bumped)).await.unwrap();
-    let stored: Vec<B256> = node.db().pool_load().unwrap().iter().map(|(_, raw)| keccak256(raw)).collect();
+    let stored: Vec<B256> = node.inner.db.pool_load().unwrap().iter().map(|(_, raw)| keccak256(raw)).collect();
     assert_eq!(stored, vec![new], "only the replacement survives a restart");
     assert!(node.pool_tx(&old).is_none());
 }

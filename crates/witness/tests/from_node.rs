@@ -1,18 +1,13 @@
 //! Witnesses recorded from a real node database: the witness alone reproduces the node's roots and
 //! hashes, and any tampering with it, the batch or the parent is caught.
-extern crate std;
-
-use crate::*;
-use alloc::{string::ToString, vec, vec::Vec};
 use alloy_consensus::{SignableTransaction, TxEip1559, TxEnvelope};
 use alloy_primitives::{keccak256, Address, Bytes, Signature, TxKind, B256, U256};
 use alloy_signer::SignerSync;
 use alloy_signer_local::PrivateKeySigner;
-use mosaic_node::{Node, NodeConfig};
+use mosaic_node::{ChainReader, Node, NodeConfig};
 use mosaic_primitives::{merkle_root, withdrawals_in, Block, ChainConfig, Header, L1Message, L2_BRIDGE};
-use mosaic_stf::{StateError, StateReader};
-use mosaic_storage::HistoricalState;
-use mosaic_trie::{Node as TreeNode, NodeStore, TrieError};
+use mosaic_stf::StateReader;
+use mosaic_witness::*;
 use std::time::Duration;
 
 /// Stores BLOCKHASH(NUMBER - 2) in slot 0 on every call.
@@ -93,29 +88,11 @@ impl Chain {
             transactions: txs,
         };
         let new = self.node.import_block(parts).unwrap();
-        self.node.db().block(new.block.header.number).unwrap().unwrap()
+        self.node.block(new.block.header.number).unwrap().unwrap()
     }
 
     fn header(&self, n: u64) -> Header {
-        self.node.db().header(n).unwrap().unwrap()
-    }
-}
-
-/// The node's database as a witness source.
-struct Db(HistoricalState, Node);
-
-impl NodeStore for Db {
-    fn get_node(&self, hash: &B256) -> Result<Option<TreeNode>, TrieError> {
-        self.0.nodes().get_node(hash)
-    }
-}
-
-impl ChainSource for Db {
-    fn code(&self, hash: &B256) -> Result<Option<Bytes>, StateError> {
-        self.0.code(hash)
-    }
-    fn header(&self, number: u64) -> Result<Option<Header>, StateError> {
-        self.1.db().header(number).map_err(|e| StateError(e.to_string()))
+        self.node.header(n).unwrap().unwrap()
     }
 }
 
@@ -126,8 +103,7 @@ fn record(
     variant: mosaic_batch::Variant,
 ) -> (BatchWitness, Executed) {
     let parent = chain.header(blocks[0].header.number - 1);
-    let db = chain.node.db();
-    let state = HistoricalState::new(db.read().unwrap(), parent.number, parent.state_root).unwrap();
+    let state = chain.node.state_tree(parent.number).unwrap();
     let batch = mosaic_batch::Batch::from_blocks(blocks).unwrap();
     let data = mosaic_batch::encode(&batch, variant, chain.node.chain_id());
     let sigs: Vec<Signature> = match variant {
@@ -136,7 +112,7 @@ fn record(
             blocks.iter().flat_map(|b| b.transactions.iter().map(|t| *t.signature())).collect()
         }
     };
-    Recorder::new(Db(state, chain.node.clone())).build(&ChainConfig::default(), &parent, &data, msgs, &sigs).unwrap()
+    Recorder::new(state).build(&ChainConfig::default(), &parent, &data, msgs, &sigs).unwrap()
 }
 
 fn expected_journal(chain: &Chain, blocks: &[Block], data: &[u8]) -> Journal {
@@ -144,7 +120,7 @@ fn expected_journal(chain: &Chain, blocks: &[Block], data: &[u8]) -> Journal {
     let parent = chain.header(first - 1);
     let mut leaves = Vec::new();
     for n in first..=last {
-        leaves.extend(withdrawals_in(&chain.node.db().receipts(n).unwrap().unwrap()).iter().map(|w| w.hash()));
+        leaves.extend(withdrawals_in(&chain.node.receipts(n).unwrap().unwrap()).iter().map(|w| w.hash()));
     }
     let head = chain.header(last);
     let cursor = mosaic_primitives::L1Cursor::from_extra_data(&head.extra_data).unwrap();
@@ -202,7 +178,7 @@ fn scenario() -> (Chain, Vec<Block>, Vec<L1Message>, Vec<Block>) {
 #[test]
 fn witness_alone_reproduces_the_node_and_round_trips() {
     let (chain, batch1, msgs, batch2) = scenario();
-    assert!(!withdrawals_in(&chain.node.db().receipts(2).unwrap().unwrap()).is_empty(), "the withdrawal happened");
+    assert!(!withdrawals_in(&chain.node.receipts(2).unwrap().unwrap()).is_empty(), "the withdrawal happened");
     for (blocks, msgs) in [(&batch1, &msgs[..]), (&batch2, &[][..])] {
         let (witness, native) = record(&chain, blocks, msgs, mosaic_batch::Variant::Signed);
         let expected = expected_journal(&chain, blocks, &witness.data);
