@@ -29,8 +29,34 @@ struct BatchRecord {
     uint64 l1MessageCursor;
     uint64 committedAt; // block.timestamp
     address proposer;
-    uint96 bond; // wei held; zeroed once refunded at finalization
+    uint96 bond; // wei held; zeroed once refunded, forfeited or released
     bool finalized;
+    bool proven; // a proof of exactly this batch's journal was accepted: final without a window
+}
+
+/// @notice Hybrid mode's terms of the optimistic game, fixed at deployment.
+struct HybridTerms {
+    uint64 challengeWindow; // seconds after commitment during which a batch can be challenged
+    uint64 proofWindow; // seconds a challenge stays open for a fraud proof
+    uint96 bondAmount; // wei a proposer locks per batch
+    uint96 challengerBond; // wei a challenger locks per challenge
+}
+
+/// @notice What a fraud proof claims a batch's data really produces: the journal's outputs. Its
+/// inputs (chain, rules, previous state root and block hash, data hash) come from the records.
+struct BatchOutputs {
+    bytes32 postStateRoot;
+    bytes32 withdrawalsRoot;
+    bytes32 lastBlockHash;
+    uint64 lastBlock;
+    uint64 l1MessageCursor;
+}
+
+/// @notice An open challenge against a batch.
+struct Challenge {
+    address challenger;
+    uint96 bond;
+    uint64 deadline; // last second a fraud proof is accepted
 }
 
 /// @notice How batches become final: Hybrid = bonded and optimistic (after a challenge
@@ -49,11 +75,17 @@ interface IDepositQueue {
 
 /// @notice Mosaic's L1 settlement contract: an ordered chain of batches of L2 blocks, each
 /// committing to its data, state roots, the L1 deposits it consumed and its withdrawals root.
-/// @dev Not in this cut: challenges and slashing of a Hybrid batch (they need fraud or
-/// validity proofs), and reverting unfinalized batches. Until then a committed batch can
-/// only move forward to finalization, and the bond is always refunded.
+/// In Hybrid mode a bonded batch finalizes after its challenge window unless it is challenged; a
+/// challenger wins with a SNARK of the batch's true journal (a fraud proof): the batch and every
+/// later one are reverted, the proposer loses its bond (half to the prover of the fraud, half
+/// burned) and its right to propose. A proposer may end a challenge with a validity proof.
 contract Rollup is Ownable, ReentrancyGuard {
-    /// @notice Verifier of Zk-mode proofs (unused in Hybrid mode).
+    /// @notice Share of a slashed bond, in basis points, that is burned rather than paid to the prover
+    /// of the fraud, so that a proposer gains nothing by proving fraud against itself.
+    uint256 public constant BURN_BPS = 5000;
+
+    /// @notice Verifier of batch proofs: Zk-mode finality, and in Hybrid mode fraud and validity proofs
+    /// (zero: a Hybrid chain whose batches cannot be challenged).
     IVerifier public immutable verifier;
     /// @notice How batches are finalized; fixed at deployment.
     Mode public immutable mode;
@@ -64,8 +96,12 @@ contract Rollup is Ownable, ReentrancyGuard {
     bytes32 public immutable l2ConfigHash;
     /// @notice Hybrid mode: seconds after commitment before a batch can be finalized.
     uint64 public immutable challengeWindow;
+    /// @notice Hybrid mode: seconds a challenge waits for a fraud proof.
+    uint64 public immutable proofWindow;
     /// @notice Hybrid mode: wei a proposer locks per batch until it is finalized.
     uint96 public immutable bondAmount;
+    /// @notice Hybrid mode: wei a challenger locks per challenge.
+    uint96 public immutable challengerBond;
     /// @notice Seconds after which an unconsumed deposit must be included by the next batch.
     uint64 public immutable inclusionDeadline;
 
@@ -77,8 +113,13 @@ contract Rollup is Ownable, ReentrancyGuard {
     uint64 public lastCommittedBatch;
     /// @notice Index of the newest finalized batch.
     uint64 public lastFinalizedBatch;
-    /// @notice Bond refunds whose push transfer failed, claimable with `claimRefund`.
+    /// @notice Payments whose push transfer failed, and bonds of reverted batches, claimable with
+    /// `claimRefund`.
     mapping(address => uint256) public pendingRefunds;
+    /// @notice Wei burned from slashed bonds (held here forever: nothing can withdraw it).
+    uint256 public totalBurned;
+    /// @notice The open challenge against each batch (zero challenger: none).
+    mapping(uint64 => Challenge) public challenges;
 
     mapping(uint64 => BatchRecord) internal _batches;
 
@@ -92,8 +133,18 @@ contract Rollup is Ownable, ReentrancyGuard {
     event BridgeSet(address bridge);
     /// @notice A proposer was allowed or disallowed.
     event ProposerSet(address indexed proposer, bool allowed);
-    /// @notice A bond refund could not be pushed and was credited to `pendingRefunds`.
+    /// @notice A payment could not be pushed and was credited to `pendingRefunds`.
     event BondRefundDeferred(uint64 indexed index, address indexed proposer, uint256 amount);
+    /// @notice Batch `index` was challenged; a fraud proof is accepted until `deadline`.
+    event BatchChallenged(uint64 indexed index, address indexed challenger, uint64 deadline);
+    /// @notice Fraud in batch `index` was proven by `prover`: it and every later batch are reverted.
+    event FraudProven(uint64 indexed index, address indexed prover, address indexed proposer, uint256 reward, uint256 burned);
+    /// @notice Batches `fromIndex` up to `toIndex` were reverted (`lastCommittedBatch` is now `fromIndex - 1`).
+    event BatchesReverted(uint64 fromIndex, uint64 toIndex);
+    /// @notice The challenge against batch `index` failed: `defended` by a validity proof, or timed out.
+    event ChallengeFailed(uint64 indexed index, address indexed challenger, bool defended);
+    /// @notice A proof of batch `index`'s committed journal was accepted.
+    event BatchProven(uint64 indexed index);
 
     /// @notice Zk mode was configured without a verifier.
     error InvalidConfig();
@@ -135,6 +186,28 @@ contract Rollup is Ownable, ReentrancyGuard {
     error ChallengeWindowOpen(uint64 index, uint256 finalizableAt);
     /// @notice The verifier rejected the proof.
     error InvalidProof();
+    /// @notice The Hybrid game is off: no verifier for fraud proofs.
+    error NoProofVerifier();
+    /// @notice Batch `index` already has an open challenge.
+    error AlreadyChallenged(uint64 index);
+    /// @notice Batch `index` has no open challenge.
+    error NotChallenged(uint64 index);
+    /// @notice Batch `index` is under challenge and cannot finalize until it is resolved.
+    error BatchUnderChallenge(uint64 index, uint64 deadline);
+    /// @notice Batch `index` can no longer be challenged (since `closedAt`).
+    error ChallengeWindowClosed(uint64 index, uint256 closedAt);
+    /// @notice The challenge against batch `index` no longer accepts fraud proofs (since `deadline`).
+    error ProofWindowClosed(uint64 index, uint64 deadline);
+    /// @notice The challenge against batch `index` still accepts fraud proofs until `deadline`.
+    error ProofWindowOpen(uint64 index, uint64 deadline);
+    /// @notice The claimed outputs equal what batch `index` committed: nothing to defraud.
+    error NotFraud(uint64 index);
+    /// @notice Batch `index` was proven valid.
+    error BatchIsProven(uint64 index);
+    /// @notice In Zk mode batch `index` needs a proof to finalize.
+    error NotProven(uint64 index);
+    /// @notice Batch `index` is committed (only reverted batches' bonds can be released).
+    error BatchNotReverted(uint64 index);
     /// @notice The caller has no parked bond refund.
     error NothingToRefund();
     /// @notice Sending the parked refund to the caller failed.
@@ -145,7 +218,7 @@ contract Rollup is Ownable, ReentrancyGuard {
         _;
     }
 
-    /// @dev In Zk mode `bondAmount` and `challengeWindow` are unused (batches carry no bond).
+    /// @dev In Zk mode the hybrid terms are unused (batches carry no bond and cannot be challenged).
     constructor(
         address owner_,
         IVerifier verifier_,
@@ -154,18 +227,25 @@ contract Rollup is Ownable, ReentrancyGuard {
         bytes32 l2ConfigHash_,
         bytes32 genesisStateRoot,
         bytes32 genesisBlockHash,
-        uint64 challengeWindow_,
-        uint96 bondAmount_,
+        HybridTerms memory terms,
         uint64 inclusionDeadline_
     ) Ownable(owner_) {
         // Zk mode cannot finalize anything without a verifier.
         if (mode_ == Mode.Zk && address(verifier_) == address(0)) revert InvalidConfig();
+        // A free challenge would let anyone stall finalization a proof window at a time; an empty
+        // proof window would make every challenge lose.
+        if (
+            mode_ == Mode.Hybrid && address(verifier_) != address(0)
+                && (terms.challengerBond == 0 || terms.proofWindow == 0)
+        ) revert InvalidConfig();
         verifier = verifier_;
         mode = mode_;
         l2ChainId = l2ChainId_;
         l2ConfigHash = l2ConfigHash_;
-        challengeWindow = challengeWindow_;
-        bondAmount = bondAmount_;
+        challengeWindow = terms.challengeWindow;
+        proofWindow = terms.proofWindow;
+        bondAmount = terms.bondAmount;
+        challengerBond = terms.challengerBond;
         inclusionDeadline = inclusionDeadline_;
 
         // Batch 0 is the genesis: final by definition, and the anchor batch 1 chains onto.
@@ -223,6 +303,8 @@ contract Rollup is Ownable, ReentrancyGuard {
             revert ForcedInclusionRequired(cursor);
         }
 
+        // The slot may hold a batch a fraud proof reverted: release what it still holds first.
+        _releaseReverted(header.index);
         bytes32 dataHash = keccak256(data);
         BatchRecord storage rec = _batches[header.index];
         rec.dataHash = dataHash;
@@ -236,6 +318,8 @@ contract Rollup is Ownable, ReentrancyGuard {
         rec.committedAt = uint64(block.timestamp);
         rec.proposer = msg.sender;
         rec.bond = uint96(msg.value); // == bondAmount (a uint96) or 0
+        rec.finalized = false;
+        rec.proven = false;
         lastCommittedBatch = header.index;
 
         emit BatchCommitted(header.index, dataHash, header.postStateRoot, header.lastBlock, cursor);
@@ -243,43 +327,110 @@ contract Rollup is Ownable, ReentrancyGuard {
 
     // ---- finalize -----------------------------------------------------------
 
-    /// @notice Hybrid mode: finalizes the next batch once its challenge window has passed, and
-    /// refunds its bond to the proposer. Anyone may call it.
+    /// @notice Finalizes the next batch: a proven one at once; in Hybrid mode an unproven one once its
+    /// challenge window has passed and no challenge is open (a challenge whose proof window ran out
+    /// without a fraud proof is resolved here, its bond going to the proposer). The proposer's bond
+    /// is refunded. Anyone may call it.
     function finalizeBatch(uint64 index) external nonReentrant {
-        if (mode != Mode.Hybrid) revert WrongMode();
         BatchRecord storage rec = _checkNextToFinalize(index);
-        uint256 finalizableAt = uint256(rec.committedAt) + challengeWindow;
-        if (block.timestamp < finalizableAt) revert ChallengeWindowOpen(index, finalizableAt);
-
+        if (!rec.proven) {
+            if (mode != Mode.Hybrid) revert NotProven(index);
+            Challenge memory c = challenges[index];
+            if (c.challenger != address(0)) {
+                if (block.timestamp <= c.deadline) revert BatchUnderChallenge(index, c.deadline);
+                _challengeFailed(index, c, rec.proposer, false);
+            }
+            uint256 finalizableAt = uint256(rec.committedAt) + challengeWindow;
+            if (block.timestamp < finalizableAt) revert ChallengeWindowOpen(index, finalizableAt);
+        }
         _finalize(rec, index);
+    }
+
+    /// @notice Accepts a proof of batch `index`'s committed journal: the batch becomes final as soon as
+    /// its predecessors are (at once if it is the next), and an open challenge against it fails, its
+    /// bond going to the proposer. Anyone may call it, in either mode.
+    function proveBatch(uint64 index, bytes calldata proof) external nonReentrant {
+        if (address(verifier) == address(0)) revert NoProofVerifier();
+        BatchRecord storage rec = _batches[index];
+        if (index == 0 || index > lastCommittedBatch) revert BatchNotCommitted(index);
+        if (rec.finalized) revert BatchAlreadyFinalized(index);
+        if (!verifier.verify(publicInputsHash(index), proof)) revert InvalidProof();
+        rec.proven = true;
+        emit BatchProven(index);
+        Challenge memory c = challenges[index];
+        if (c.challenger != address(0)) _challengeFailed(index, c, rec.proposer, true);
+        if (index == lastFinalizedBatch + 1) _finalize(rec, index);
+    }
+
+    /// @notice Hybrid mode: challenges batch `index` inside its challenge window, locking
+    /// `challengerBond`. Until the challenge is resolved neither the batch nor any later one can
+    /// finalize. Anyone may call it.
+    function challenge(uint64 index) external payable nonReentrant {
+        if (mode != Mode.Hybrid) revert WrongMode();
+        if (address(verifier) == address(0)) revert NoProofVerifier();
+        if (index == 0 || index > lastCommittedBatch) revert BatchNotCommitted(index);
+        BatchRecord storage rec = _batches[index];
+        if (rec.finalized) revert BatchAlreadyFinalized(index);
+        if (rec.proven) revert BatchIsProven(index);
+        if (challenges[index].challenger != address(0)) revert AlreadyChallenged(index);
+        uint256 closesAt = uint256(rec.committedAt) + challengeWindow;
+        if (block.timestamp >= closesAt) revert ChallengeWindowClosed(index, closesAt);
+        if (msg.value != challengerBond) revert WrongBond(msg.value, challengerBond);
+        uint64 deadline = uint64(block.timestamp) + proofWindow;
+        challenges[index] = Challenge(msg.sender, uint96(msg.value), deadline);
+        emit BatchChallenged(index, msg.sender, deadline);
+    }
+
+    /// @notice Proves that challenged batch `index` is false: `proof` is a proof of the journal whose
+    /// inputs are the batch's (chain, rules, previous state root and block hash, data hash) and whose
+    /// outputs are `truth`, which must differ from what was committed. The batch and every later
+    /// unfinalized one are reverted; the caller gets the proposer's bond less the burned share, the
+    /// challenger its bond back; the proposer may no longer propose. Anyone may call it while the
+    /// challenge's proof window is open.
+    function proveFraud(uint64 index, BatchOutputs calldata truth, bytes calldata proof) external nonReentrant {
+        if (index == 0 || index > lastCommittedBatch) revert BatchNotCommitted(index);
+        Challenge memory c = challenges[index];
+        if (c.challenger == address(0)) revert NotChallenged(index);
+        if (block.timestamp > c.deadline) revert ProofWindowClosed(index, c.deadline);
+        BatchRecord storage rec = _batches[index];
+        if (
+            truth.postStateRoot == rec.postStateRoot && truth.withdrawalsRoot == rec.withdrawalsRoot
+                && truth.lastBlockHash == rec.lastBlockHash && truth.lastBlock == rec.lastBlock
+                && truth.l1MessageCursor == rec.l1MessageCursor
+        ) revert NotFraud(index);
+        uint256 queueLength = IDepositQueue(bridge).queueLength();
+        if (truth.l1MessageCursor > queueLength) revert L1CursorBeyondQueue(truth.l1MessageCursor, queueLength);
+        bytes32 l1MessagesHash = IDepositQueue(bridge).rollingHash(truth.l1MessageCursor);
+        if (!verifier.verify(_journalHash(index, truth, l1MessagesHash), proof)) revert InvalidProof();
+
         address proposer = rec.proposer;
         uint256 bond = rec.bond;
         rec.bond = 0;
-        if (bond != 0) {
-            bool ok;
-            // Assembly so a hostile proposer cannot return-bomb us with huge return data.
-            assembly ("memory-safe") {
-                ok := call(gas(), proposer, bond, 0, 0, 0, 0)
-            }
-            // A proposer that cannot take ETH must not halt finalization for everyone:
-            // park the refund for it to pull instead.
-            if (!ok) {
-                pendingRefunds[proposer] += bond;
-                emit BondRefundDeferred(index, proposer, bond);
-            }
+        delete challenges[index];
+        uint64 last = lastCommittedBatch;
+        lastCommittedBatch = index - 1;
+        emit BatchesReverted(index, last);
+        if (isProposer[proposer]) {
+            isProposer[proposer] = false;
+            emit ProposerSet(proposer, false);
         }
+        uint256 burned = bond * BURN_BPS / 10_000;
+        uint256 reward = bond - burned;
+        totalBurned += burned;
+        emit FraudProven(index, msg.sender, proposer, reward, burned);
+        _pay(index, msg.sender, reward);
+        _pay(index, c.challenger, c.bond);
     }
 
-    /// @notice Zk mode: finalizes the next batch if `verifier` accepts `proof` for its public inputs.
-    /// Anyone may call it.
-    function proveBatch(uint64 index, bytes calldata proof) external nonReentrant {
-        if (mode != Mode.Zk) revert WrongMode();
-        BatchRecord storage rec = _checkNextToFinalize(index);
-        if (!verifier.verify(publicInputsHash(index), proof)) revert InvalidProof();
-        _finalize(rec, index);
+    /// @notice Credits the bonds a reverted batch `index` still holds (its proposer's, and an open
+    /// challenge's) to their owners' `pendingRefunds`. Committing a new batch at that index does the
+    /// same; this is for slots the chain has not reached again. Anyone may call it.
+    function releaseReverted(uint64 index) external nonReentrant {
+        if (index <= lastCommittedBatch) revert BatchNotReverted(index);
+        _releaseReverted(index);
     }
 
-    /// @notice Pays out bond refunds that `finalizeBatch` could not push to the caller.
+    /// @notice Pays out what could not be pushed to the caller, and bonds of reverted batches.
     function claimRefund() external nonReentrant {
         uint256 amount = pendingRefunds[msg.sender];
         if (amount == 0) revert NothingToRefund();
@@ -290,16 +441,60 @@ contract Rollup is Ownable, ReentrancyGuard {
 
     function _checkNextToFinalize(uint64 index) private view returns (BatchRecord storage rec) {
         rec = _batches[index];
-        if (rec.finalized) revert BatchAlreadyFinalized(index);
+        if (index <= lastFinalizedBatch) revert BatchAlreadyFinalized(index);
         // Finality is in order: a batch's prevStateRoot is only trusted once its parent is final.
         if (index != lastFinalizedBatch + 1) revert NotNextBatch(index, lastFinalizedBatch + 1);
         if (index > lastCommittedBatch) revert BatchNotCommitted(index);
     }
 
+    /// Marks `index` final and refunds its proposer's bond.
     function _finalize(BatchRecord storage rec, uint64 index) private {
         rec.finalized = true;
         lastFinalizedBatch = index;
         emit BatchFinalized(index);
+        uint256 bond = rec.bond;
+        rec.bond = 0;
+        _pay(index, rec.proposer, bond);
+    }
+
+    /// A challenge that lost (to a validity proof, or by running out of time): its bond goes to the
+    /// batch's proposer.
+    function _challengeFailed(uint64 index, Challenge memory c, address proposer, bool defended) private {
+        delete challenges[index];
+        emit ChallengeFailed(index, c.challenger, defended);
+        _pay(index, proposer, c.bond);
+    }
+
+    /// Credits what a reverted batch's slot still holds to its owners; a no-op on an empty slot.
+    function _releaseReverted(uint64 index) private {
+        BatchRecord storage rec = _batches[index];
+        uint256 bond = rec.bond;
+        if (bond != 0) {
+            rec.bond = 0;
+            pendingRefunds[rec.proposer] += bond;
+            emit BondRefundDeferred(index, rec.proposer, bond);
+        }
+        Challenge memory c = challenges[index];
+        if (c.challenger != address(0)) {
+            delete challenges[index];
+            pendingRefunds[c.challenger] += c.bond;
+            emit BondRefundDeferred(index, c.challenger, c.bond);
+        }
+    }
+
+    /// Sends `amount` to `to`; if that fails, parks it in `pendingRefunds` so a recipient that rejects
+    /// ETH cannot stall finalization or a game for everyone.
+    function _pay(uint64 index, address to, uint256 amount) private {
+        if (amount == 0) return;
+        bool ok;
+        // Assembly so a hostile recipient cannot return-bomb us with huge return data.
+        assembly ("memory-safe") {
+            ok := call(gas(), to, amount, 0, 0, 0, 0)
+        }
+        if (!ok) {
+            pendingRefunds[to] += amount;
+            emit BondRefundDeferred(index, to, amount);
+        }
     }
 
     // ---- views --------------------------------------------------------------
@@ -311,18 +506,25 @@ contract Rollup is Ownable, ReentrancyGuard {
     function publicInputsHash(uint64 index) public view returns (bytes32) {
         if (index == 0 || index > lastCommittedBatch) revert BatchNotCommitted(index);
         BatchRecord storage rec = _batches[index];
+        BatchOutputs memory committed = BatchOutputs(
+            rec.postStateRoot, rec.withdrawalsRoot, rec.lastBlockHash, rec.lastBlock, rec.l1MessageCursor
+        );
+        return _journalHash(index, committed, rec.l1MessagesHash);
+    }
+
+    /// The journal hash of batch `index`'s inputs (from the records) with outputs `out`.
+    function _journalHash(uint64 index, BatchOutputs memory out, bytes32 l1MessagesHash)
+        private
+        view
+        returns (bytes32)
+    {
+        BatchRecord storage rec = _batches[index];
         bytes memory head = abi.encodePacked(
-            l2ChainId, l2ConfigHash, rec.prevStateRoot, rec.postStateRoot, _batches[index - 1].lastBlockHash
+            l2ChainId, l2ConfigHash, rec.prevStateRoot, out.postStateRoot, _batches[index - 1].lastBlockHash
         );
         return keccak256(
             abi.encodePacked(
-                head,
-                rec.lastBlockHash,
-                rec.lastBlock,
-                rec.dataHash,
-                rec.l1MessageCursor,
-                rec.l1MessagesHash,
-                rec.withdrawalsRoot
+                head, out.lastBlockHash, out.lastBlock, rec.dataHash, out.l1MessageCursor, l1MessagesHash, out.withdrawalsRoot
             )
         );
     }

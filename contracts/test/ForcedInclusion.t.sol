@@ -62,8 +62,7 @@ contract ForcedInclusionTest is RollupFixture {
             CONFIG_HASH,
             GENESIS_ROOT,
             GENESIS_HASH,
-            0,
-            0,
+            _terms(0, 0),
             type(uint64).max
         );
         vm.startPrank(OWNER);

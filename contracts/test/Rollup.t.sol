@@ -86,11 +86,11 @@ contract RollupTest is RollupFixture {
     function test_RevertWhen_ConstructedWithBadConfig() public {
         vm.expectRevert(Ownable.InvalidOwner.selector);
         new Rollup(
-            address(0), IVerifier(address(0)), Mode.Hybrid, CHAIN_ID, CONFIG_HASH, GENESIS_ROOT, GENESIS_HASH, 0, 0, 0
+            address(0), IVerifier(address(0)), Mode.Hybrid, CHAIN_ID, CONFIG_HASH, GENESIS_ROOT, GENESIS_HASH, _terms(0, 0), 0
         );
         // Zk mode could never finalize without a verifier.
         vm.expectRevert(Rollup.InvalidConfig.selector);
-        new Rollup(OWNER, IVerifier(address(0)), Mode.Zk, CHAIN_ID, CONFIG_HASH, GENESIS_ROOT, GENESIS_HASH, 0, 0, 0);
+        new Rollup(OWNER, IVerifier(address(0)), Mode.Zk, CHAIN_ID, CONFIG_HASH, GENESIS_ROOT, GENESIS_HASH, _terms(0, 0), 0);
     }
 
     // ---- ownership / admin ------------------------------------------------------------
@@ -132,7 +132,7 @@ contract RollupTest is RollupFixture {
 
     function test_SetBridgeOnlyOnce() public {
         Rollup fresh = new Rollup(
-            OWNER, IVerifier(address(0)), Mode.Hybrid, CHAIN_ID, CONFIG_HASH, GENESIS_ROOT, GENESIS_HASH, 0, 0, 0
+            OWNER, IVerifier(address(0)), Mode.Hybrid, CHAIN_ID, CONFIG_HASH, GENESIS_ROOT, GENESIS_HASH, _terms(0, 0), 0
         );
         assertEq(fresh.bridge(), address(0), "unset");
         vm.startPrank(OWNER);
@@ -150,7 +150,7 @@ contract RollupTest is RollupFixture {
 
     function test_RevertWhen_CommitWithoutBridge() public {
         Rollup fresh = new Rollup(
-            OWNER, IVerifier(address(0)), Mode.Hybrid, CHAIN_ID, CONFIG_HASH, GENESIS_ROOT, GENESIS_HASH, 0, BOND, 0
+            OWNER, IVerifier(address(0)), Mode.Hybrid, CHAIN_ID, CONFIG_HASH, GENESIS_ROOT, GENESIS_HASH, _terms(0, BOND), 0
         );
         vm.prank(OWNER);
         fresh.setProposer(PROPOSER, true);
@@ -361,10 +361,13 @@ contract RollupTest is RollupFixture {
         rollup.finalizeBatch(1);
     }
 
-    function test_RevertWhen_ProveInHybridMode() public {
+    function test_RevertWhen_ProveOrChallengeWithoutVerifier() public {
         _commitNext();
-        vm.expectRevert(Rollup.WrongMode.selector);
+        // A Hybrid chain deployed without a proof verifier has no game: nothing can be proven or challenged.
+        vm.expectRevert(Rollup.NoProofVerifier.selector);
         rollup.proveBatch(1, hex"");
+        vm.expectRevert(Rollup.NoProofVerifier.selector);
+        rollup.challenge{value: CHALLENGER_BOND}(1);
     }
 
     function test_DeferredRefundWhenProposerRejectsEth() public {

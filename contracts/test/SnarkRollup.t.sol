@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
-import {Rollup, BatchHeader, Mode} from "../src/Rollup.sol";
+import {Rollup, BatchHeader, HybridTerms, Mode} from "../src/Rollup.sol";
 import {Bridge} from "../src/Bridge.sol";
 import {SnarkVerifier} from "../src/snark/SnarkVerifier.sol";
 import {Halo2Artifact} from "./helpers/Halo2Artifact.sol";
@@ -43,8 +43,7 @@ contract SnarkRollupTest is Halo2Artifact {
             vm.parseJsonBytes32(batchJson, ".configHash"),
             vm.parseJsonBytes32(batchJson, ".genesisStateRoot"),
             vm.parseJsonBytes32(batchJson, ".genesisBlockHash"),
-            1 days,
-            1 ether,
+            HybridTerms(1 days, 12 hours, 1 ether, 0.25 ether),
             1 hours
         );
         Bridge bridge = new Bridge(address(r));

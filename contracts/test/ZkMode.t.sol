@@ -201,8 +201,17 @@ contract ZkModeTest is RollupFixture {
         _commitNext();
         _commitNext();
         bytes32 h2 = rollup.publicInputsHash(2);
-        vm.expectRevert(abi.encodeWithSelector(Rollup.NotNextBatch.selector, 2, 1));
+        // Proven out of order: accepted, but final only once batch 1 is.
         rollup.proveBatch(2, bytes.concat(_sig(keys[0], h2), _sig(keys[1], h2)));
+        assertTrue(rollup.batch(2).proven, "batch 2 proven");
+        assertEq(uint256(rollup.lastFinalizedBatch()), 0, "nothing final yet");
+        vm.expectRevert(abi.encodeWithSelector(Rollup.NotNextBatch.selector, 2, 1));
+        rollup.finalizeBatch(2);
+        bytes32 h1 = rollup.publicInputsHash(1);
+        rollup.proveBatch(1, bytes.concat(_sig(keys[0], h1), _sig(keys[1], h1)));
+        assertEq(uint256(rollup.lastFinalizedBatch()), 1, "batch 1 final with its proof");
+        rollup.finalizeBatch(2); // already proven: no window, no second proof
+        assertEq(uint256(rollup.lastFinalizedBatch()), 2, "batch 2 final");
     }
 
     function test_RevertWhen_ZkCommitWithValue() public {
@@ -214,10 +223,12 @@ contract ZkModeTest is RollupFixture {
         assertEq(rollup.batch(1).bond, 0, "no bond in Zk mode");
     }
 
-    function test_RevertWhen_FinalizeInZkMode() public {
+    function test_RevertWhen_FinalizeUnprovenInZkMode() public {
         _commitNext();
         vm.warp(START + CHALLENGE_WINDOW);
-        vm.expectRevert(Rollup.WrongMode.selector);
+        vm.expectRevert(abi.encodeWithSelector(Rollup.NotProven.selector, 1));
         rollup.finalizeBatch(1);
+        vm.expectRevert(Rollup.WrongMode.selector);
+        rollup.challenge(1);
     }
 }

@@ -171,8 +171,7 @@ pub(crate) async fn run_devnet(args: DevnetArgs, matches: &ArgMatches) -> anyhow
             &node.config().chain,
             (genesis.state_root, genesis.hash_slow()),
             &settlement::DeploySettings {
-                challenge_window: c.rollup.challenge_window,
-                bond: c.rollup.bond,
+                terms: c.rollup.terms(),
                 inclusion_deadline: c.rollup.inclusion_deadline,
                 mode: mosaic_rollup::Mode::Hybrid,
             },

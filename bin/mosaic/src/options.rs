@@ -174,6 +174,25 @@ pub(crate) struct RollupTermsArgs {
     /// Bond per batch of a freshly deployed hybrid Rollup, wei.
     #[arg(long, default_value_t = U256::from(mosaic_rollup::DEFAULT_BOND_WEI))]
     pub bond: U256,
+    /// Proof window of a challenge against a freshly deployed hybrid Rollup's batch, seconds (a fraud
+    /// proof must be made in it).
+    #[arg(long, default_value_t = mosaic_rollup::DEFAULT_PROOF_WINDOW_SECS)]
+    pub proof_window: u64,
+    /// Bond per challenge of a freshly deployed hybrid Rollup, wei.
+    #[arg(long, default_value_t = U256::from(mosaic_rollup::DEFAULT_CHALLENGER_BOND_WEI))]
+    pub challenger_bond: U256,
+}
+
+impl RollupTermsArgs {
+    /// The hybrid game's terms.
+    pub(crate) fn terms(&self) -> mosaic_rollup::HybridTerms {
+        mosaic_rollup::HybridTerms {
+            challenge_window: self.challenge_window,
+            proof_window: self.proof_window,
+            bond: self.bond,
+            challenger_bond: self.challenger_bond,
+        }
+    }
 }
 
 /// Where the devnet proves its batches.

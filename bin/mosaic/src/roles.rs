@@ -74,8 +74,7 @@ pub(crate) async fn run_deploy(a: DeployArgs) -> anyhow::Result<()> {
         &chain,
         genesis,
         &settlement::DeploySettings {
-            challenge_window: a.rollup.challenge_window,
-            bond: a.rollup.bond,
+            terms: a.rollup.terms(),
             inclusion_deadline: a.rollup.inclusion_deadline,
             mode: a.mode,
         },

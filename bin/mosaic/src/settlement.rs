@@ -1,6 +1,6 @@
 //! Settlement wiring of the binary: the embedded L1, contract deployment, and the rollup services of
 //! each role (sequencer: deposit watcher + batch producer; full / verifier: derivation).
-use alloy_primitives::{Address, U256};
+use alloy_primitives::Address;
 use anyhow::Context as _;
 use mosaic_node::{dev, run_sequencer, Node, NodeConfig, Supervisor};
 use mosaic_primitives::ChainConfig;
@@ -59,10 +59,8 @@ pub(crate) async fn start_embedded_l1(
 /// Deployment settings of a devnet (also `mosaic deploy-l1`).
 #[derive(Debug, Clone)]
 pub(crate) struct DeploySettings {
-    /// Challenge window, seconds.
-    pub challenge_window: u64,
-    /// Bond per batch, wei.
-    pub bond: U256,
+    /// The hybrid game's windows and bonds.
+    pub terms: mosaic_rollup::HybridTerms,
     /// Forced-inclusion deadline, seconds.
     pub inclusion_deadline: u64,
     /// Settlement mode.
@@ -91,8 +89,7 @@ pub(crate) async fn contracts_for(
             l2_chain_id: chain.chain_id,
             l2_config_hash: config_hash,
             genesis,
-            challenge_window: s.challenge_window,
-            bond: s.bond,
+            terms: s.terms,
             inclusion_deadline: s.inclusion_deadline,
             proposers: vec![l1.address()],
             attesters: (vec![l1.address()], 1),

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
-import {Rollup, BatchHeader, BatchRecord, Mode} from "../../src/Rollup.sol";
+import {Rollup, BatchHeader, BatchRecord, HybridTerms, Mode} from "../../src/Rollup.sol";
 import {Bridge} from "../../src/Bridge.sol";
 import {IVerifier} from "../../src/IVerifier.sol";
 import {TestBase} from "./TestBase.sol";
@@ -15,6 +15,8 @@ abstract contract RollupFixture is TestBase {
     bytes32 internal constant GENESIS_HASH = keccak256("genesis block hash");
     uint64 internal constant CHALLENGE_WINDOW = 1 days;
     uint96 internal constant BOND = 1 ether;
+    uint64 internal constant PROOF_WINDOW = 12 hours;
+    uint96 internal constant CHALLENGER_BOND = 0.25 ether;
     uint64 internal constant INCLUSION_DEADLINE = 1 hours;
     uint256 internal constant START = 1_700_000_000;
 
@@ -36,8 +38,7 @@ abstract contract RollupFixture is TestBase {
             CONFIG_HASH,
             GENESIS_ROOT,
             GENESIS_HASH,
-            CHALLENGE_WINDOW,
-            BOND,
+            _terms(),
             INCLUSION_DEADLINE
         );
         bridge = new Bridge(address(rollup));
@@ -47,6 +48,15 @@ abstract contract RollupFixture is TestBase {
         vm.stopPrank();
         vm.deal(PROPOSER, 100 ether);
         vm.deal(DEPOSITOR, 100 ether);
+    }
+
+    function _terms() internal pure returns (HybridTerms memory) {
+        return HybridTerms(CHALLENGE_WINDOW, PROOF_WINDOW, BOND, CHALLENGER_BOND);
+    }
+
+    /// Terms with only a challenge window and a proposer bond (the game's other terms unused).
+    function _terms(uint64 window, uint96 bond) internal pure returns (HybridTerms memory) {
+        return HybridTerms(window, 0, bond, 0);
     }
 
     function _bond() internal view returns (uint256) {

@@ -91,6 +91,44 @@ pub enum Mode {
 pub const DEFAULT_CHALLENGE_WINDOW_SECS: u64 = 10;
 /// Default bond per hybrid batch, wei (0.1 ETH).
 pub const DEFAULT_BOND_WEI: u128 = 100_000_000_000_000_000;
+/// Default proof window of a hybrid challenge, seconds: a fraud proof (the batch's recursive STARK and
+/// the SNARK wrap, ≈ 35 min on a 2-core machine) must fit in it.
+pub const DEFAULT_PROOF_WINDOW_SECS: u64 = 3600;
+/// Default challenger bond, wei (0.05 ETH).
+pub const DEFAULT_CHALLENGER_BOND_WEI: u128 = 50_000_000_000_000_000;
+
+/// The terms of the hybrid game a `Rollup` is deployed with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HybridTerms {
+    /// Seconds a batch can be challenged after its commitment (and waits before it finalizes).
+    pub challenge_window: u64,
+    /// Seconds a challenge waits for a fraud proof.
+    pub proof_window: u64,
+    /// Bond posted with every batch, wei.
+    pub bond: U256,
+    /// Bond posted with every challenge, wei.
+    pub challenger_bond: U256,
+}
+
+impl Default for HybridTerms {
+    fn default() -> Self {
+        Self {
+            challenge_window: DEFAULT_CHALLENGE_WINDOW_SECS,
+            proof_window: DEFAULT_PROOF_WINDOW_SECS,
+            bond: U256::from(DEFAULT_BOND_WEI),
+            challenger_bond: U256::from(DEFAULT_CHALLENGER_BOND_WEI),
+        }
+    }
+}
+
+/// `value` as a Solidity `uint96`, or a configuration error naming `what`.
+fn uint96(value: U256, what: &str) -> Result<alloy::primitives::Uint<96, 2>, L1Error> {
+    if value.bit_len() > 96 {
+        return Err(L1Error::Config(format!("{what} does not fit in 96 bits")));
+    }
+    let limbs = value.as_limbs();
+    Ok(alloy::primitives::Uint::<96, 2>::from_limbs([limbs[0], limbs[1]]))
+}
 /// Default forced-inclusion deadline of a deposit, seconds.
 pub const DEFAULT_INCLUSION_DEADLINE_SECS: u64 = 600;
 
@@ -105,10 +143,8 @@ pub struct DeployParams {
     pub l2_config_hash: B256,
     /// L2 genesis state root and block hash (batch 0).
     pub genesis: (B256, B256),
-    /// Seconds a hybrid batch waits before it can finalize.
-    pub challenge_window: u64,
-    /// Bond posted with every hybrid batch, wei.
-    pub bond: U256,
+    /// The hybrid game's windows and bonds.
+    pub terms: HybridTerms,
     /// Seconds after which an unconsumed deposit must be in the next batch (forced inclusion).
     pub inclusion_deadline: u64,
     /// Accounts allowed to commit batches.
@@ -130,11 +166,19 @@ pub async fn deploy(l1: &L1Client, p: &DeployParams) -> Result<L1Contracts, L1Er
         Mode::Hybrid => 0u8,
         Mode::Zk => 1u8,
     };
-    if p.bond.bit_len() > 96 {
-        return Err(L1Error::Config("bond does not fit in 96 bits".into()));
-    }
-    let limbs = p.bond.as_limbs();
-    let bond = alloy::primitives::Uint::<96, 2>::from_limbs([limbs[0], limbs[1]]);
+    let terms = Rollup::HybridTerms {
+        challengeWindow: p.terms.challenge_window,
+        proofWindow: p.terms.proof_window,
+        bondAmount: uint96(p.terms.bond, "bond")?,
+        challengerBond: uint96(p.terms.challenger_bond, "challenger bond")?,
+    };
+    // The attestation verifier finalizes Zk-mode batches (M-of-N producers). A Hybrid Rollup gets no
+    // verifier until the SNARK verifier is deployed with it: its batches then finalize by window only,
+    // since an attestation of the producers themselves must not count as a validity or fraud proof.
+    let rollup_verifier = match p.mode {
+        Mode::Hybrid => Address::ZERO,
+        Mode::Zk => verifier,
+    };
     let mut pending = Vec::new();
     pending.push(
         AttestationVerifier::deploy_builder(provider, p.attesters.0.clone(), U256::from(p.attesters.1))
@@ -147,14 +191,13 @@ pub async fn deploy(l1: &L1Client, p: &DeployParams) -> Result<L1Contracts, L1Er
         Rollup::deploy_builder(
             provider,
             owner,
-            verifier,
+            rollup_verifier,
             mode,
             p.l2_chain_id,
             p.l2_config_hash,
             p.genesis.0,
             p.genesis.1,
-            p.challenge_window,
-            bond,
+            terms,
             p.inclusion_deadline,
         )
         .nonce(nonce + 1)

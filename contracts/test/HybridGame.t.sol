@@ -1,0 +1,353 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+import {Rollup, BatchHeader, BatchOutputs, HybridTerms, Mode} from "../src/Rollup.sol";
+import {Bridge} from "../src/Bridge.sol";
+import {SnarkVerifier} from "../src/snark/SnarkVerifier.sol";
+import {Halo2Artifact} from "./helpers/Halo2Artifact.sol";
+
+/// The Hybrid game with a real SNARK: the committed fixture (test/snark/fixture.json) proves the true
+/// journal of batch 1 of the one-transfer sample chain (test/snark/batch.json). A proposer that commits
+/// another root for that batch is challenged and defrauded; the true root cannot be; timeouts go both
+/// ways; a proof of another batch, chain or program, or with a changed input, is refused.
+contract HybridGameTest is Halo2Artifact {
+    address internal constant OWNER = address(0x0A11);
+    address internal constant PROPOSER = address(0xB0B);
+    address internal constant HONEST = address(0x600D);
+    address internal constant CHALLENGER = address(0xC4A1);
+    address internal constant PROVER = address(0x9409);
+
+    uint64 internal constant WINDOW = 1 days;
+    uint64 internal constant PROOF_WINDOW = 12 hours;
+    uint96 internal constant BOND = 1 ether;
+    uint96 internal constant CHALLENGER_BOND = 0.25 ether;
+    uint256 internal constant START = 1_700_000_000;
+
+    event log_named_uint(string key, uint256 val);
+
+    string internal batchJson;
+    bytes internal proof;
+    address internal halo2;
+    SnarkVerifier internal verifier;
+    Rollup internal rollup;
+
+    function setUp() public {
+        vm.warp(START);
+        batchJson = vm.readFile("./test/snark/batch.json");
+        string memory fixture = vm.readFile("./test/snark/fixture.json");
+        proof = vm.parseJsonBytes(fixture, ".proof");
+        halo2 = _deployHalo2Verifier();
+        verifier = new SnarkVerifier(
+            halo2, vm.parseJsonBytes32(fixture, ".appExeCommit"), vm.parseJsonBytes32(fixture, ".appVmCommit")
+        );
+        rollup = _rollup(verifier, uint64(vm.parseJsonUint(batchJson, ".chainId")));
+        vm.deal(PROPOSER, 10 ether);
+        vm.deal(HONEST, 10 ether);
+        vm.deal(CHALLENGER, 10 ether);
+    }
+
+    function _rollup(SnarkVerifier v, uint64 chainId) internal returns (Rollup r) {
+        r = new Rollup(
+            OWNER,
+            v,
+            Mode.Hybrid,
+            chainId,
+            vm.parseJsonBytes32(batchJson, ".configHash"),
+            vm.parseJsonBytes32(batchJson, ".genesisStateRoot"),
+            vm.parseJsonBytes32(batchJson, ".genesisBlockHash"),
+            HybridTerms(WINDOW, PROOF_WINDOW, BOND, CHALLENGER_BOND),
+            1 days
+        );
+        Bridge bridge = new Bridge(address(r));
+        vm.startPrank(OWNER);
+        r.setBridge(address(bridge));
+        r.setProposer(PROPOSER, true);
+        r.setProposer(HONEST, true);
+        vm.stopPrank();
+    }
+
+    /// What batch 1's data really produces (the SNARK's journal).
+    function _truth() internal view returns (BatchOutputs memory t) {
+        t.postStateRoot = vm.parseJsonBytes32(batchJson, ".postStateRoot");
+        t.withdrawalsRoot = vm.parseJsonBytes32(batchJson, ".withdrawalsRoot");
+        t.lastBlockHash = vm.parseJsonBytes32(batchJson, ".lastBlockHash");
+        t.lastBlock = uint64(vm.parseJsonUint(batchJson, ".lastBlock"));
+        t.l1MessageCursor = 0;
+    }
+
+    /// Batch 1 as an honest sequencer posts it.
+    function _header() internal view returns (BatchHeader memory h) {
+        BatchOutputs memory t = _truth();
+        h.index = 1;
+        h.firstBlock = 1;
+        h.lastBlock = t.lastBlock;
+        h.prevStateRoot = vm.parseJsonBytes32(batchJson, ".genesisStateRoot");
+        h.postStateRoot = t.postStateRoot;
+        h.withdrawalsRoot = t.withdrawalsRoot;
+        h.lastBlockHash = t.lastBlockHash;
+    }
+
+    /// Batch 1 with a state root its data does not produce.
+    function _lie() internal view returns (BatchHeader memory h) {
+        h = _header();
+        h.postStateRoot = keccak256("a state root that mints the proposer a fortune");
+    }
+
+    function _data() internal view returns (bytes memory) {
+        return vm.parseJsonBytes(batchJson, ".data");
+    }
+
+    function _commit(Rollup r, address proposer, BatchHeader memory h, bytes memory data) internal {
+        vm.prank(proposer);
+        r.commitBatch{value: BOND}(h, data);
+    }
+
+    /// Batch 2 chained onto whatever batch 1 claimed.
+    function _commitSecond(Rollup r, address proposer) internal {
+        BatchHeader memory h;
+        h.index = 2;
+        h.firstBlock = r.batch(1).lastBlock + 1;
+        h.lastBlock = h.firstBlock;
+        h.prevStateRoot = r.batch(1).postStateRoot;
+        h.postStateRoot = keccak256("batch 2 root");
+        h.lastBlockHash = keccak256("batch 2 block");
+        _commit(r, proposer, h, hex"02");
+    }
+
+    function _challenge(Rollup r, uint64 index) internal {
+        vm.prank(CHALLENGER);
+        r.challenge{value: CHALLENGER_BOND}(index);
+    }
+
+    // ---- fraud proven ---------------------------------------------------------------
+
+    function test_WrongRootIsDefraudedAndEverythingAfterItReverted() public {
+        _commit(rollup, PROPOSER, _lie(), _data());
+        _commitSecond(rollup, PROPOSER);
+
+        // Challenged in the last second of its window.
+        vm.warp(START + WINDOW - 1);
+        uint64 deadline = uint64(START + WINDOW - 1 + PROOF_WINDOW);
+        vm.expectEmit();
+        emit Rollup.BatchChallenged(1, CHALLENGER, deadline);
+        uint256 before = gasleft();
+        _challenge(rollup, 1);
+        emit log_named_uint("Rollup.challenge gas", before - gasleft());
+
+        // A challenged batch cannot finalize, even after its window, and neither can any later one.
+        vm.warp(START + WINDOW + 1);
+        vm.expectRevert(abi.encodeWithSelector(Rollup.BatchUnderChallenge.selector, 1, deadline));
+        rollup.finalizeBatch(1);
+        vm.expectRevert(abi.encodeWithSelector(Rollup.NotNextBatch.selector, 2, 1));
+        rollup.finalizeBatch(2);
+        vm.warp(deadline); // the last second the proof is accepted
+
+        // Anyone may bring the fraud proof; its reward goes to whoever does.
+        BatchOutputs memory truth = _truth();
+        bytes memory proofBytes = proof;
+        uint256 contractBalance = address(rollup).balance;
+        vm.expectEmit();
+        emit Rollup.BatchesReverted(1, 2);
+        vm.expectEmit();
+        emit Rollup.FraudProven(1, PROVER, PROPOSER, BOND / 2, BOND / 2);
+        vm.prank(PROVER);
+        before = gasleft();
+        rollup.proveFraud(1, truth, proofBytes);
+        emit log_named_uint("Rollup.proveFraud gas (SNARK verification included)", before - gasleft());
+
+        assertEq(uint256(rollup.lastCommittedBatch()), 0, "batch 1 and 2 reverted");
+        assertFalse(rollup.isProposer(PROPOSER), "the liar may no longer propose");
+        assertEq(PROVER.balance, BOND / 2, "prover of the fraud: half the bond");
+        assertEq(rollup.totalBurned(), BOND / 2, "the other half burned");
+        assertEq(CHALLENGER.balance, 10 ether, "challenger's bond returned");
+        (address challenger,,) = rollup.challenges(1);
+        assertEq(challenger, address(0), "challenge closed");
+        // Paid out: the challenger's bond and half of the bond; what stays is the burned half and batch
+        // 2's bond, until it is released.
+        assertEq(address(rollup).balance, contractBalance - CHALLENGER_BOND - BOND / 2, "contract balance");
+
+        // The liar cannot commit again; batch 2's bond goes back to its proposer (it was not proven false).
+        vm.expectRevert(abi.encodeWithSelector(Rollup.NotProposer.selector, PROPOSER));
+        vm.prank(PROPOSER);
+        rollup.commitBatch{value: BOND}(_header(), _data());
+        rollup.releaseReverted(2);
+        assertEq(rollup.pendingRefunds(PROPOSER), BOND, "batch 2's bond released");
+        vm.prank(PROPOSER);
+        rollup.claimRefund();
+        assertEq(PROPOSER.balance, 10 ether - BOND, "the liar lost exactly one bond");
+        assertEq(address(rollup).balance, BOND / 2, "only the burned half stays");
+
+        // The chain goes on with the true batch 1 from an honest proposer, which a proof finalizes at once.
+        _commit(rollup, HONEST, _header(), _data());
+        rollup.proveBatch(1, proofBytes);
+        assertEq(uint256(rollup.lastFinalizedBatch()), 1, "true batch 1 final");
+        assertEq(HONEST.balance, 10 ether, "honest bond refunded at finalization");
+    }
+
+    function test_ChallengerProvingItsOwnChallengeGetsBoth() public {
+        _commit(rollup, PROPOSER, _lie(), _data());
+        _challenge(rollup, 1);
+        vm.prank(CHALLENGER);
+        rollup.proveFraud(1, _truth(), proof);
+        assertEq(CHALLENGER.balance, 10 ether + BOND / 2, "bond back plus the reward");
+    }
+
+    function test_ProposerGainsNothingByDefraudingItself() public {
+        vm.deal(PROPOSER, 10 ether);
+        _commit(rollup, PROPOSER, _lie(), _data());
+        vm.prank(PROPOSER);
+        rollup.challenge{value: CHALLENGER_BOND}(1);
+        vm.prank(PROPOSER);
+        rollup.proveFraud(1, _truth(), proof);
+        assertEq(PROPOSER.balance, 10 ether - BOND / 2, "self-challenge costs the burned half");
+    }
+
+    function test_ARevertedSlotIsReleasedWhenRecommitted() public {
+        _commit(rollup, PROPOSER, _lie(), _data());
+        _commitSecond(rollup, PROPOSER);
+        _challenge(rollup, 2); // a challenge on a later batch that the revert cancels
+        _challenge(rollup, 1);
+        rollup.proveFraud(1, _truth(), proof);
+        _commit(rollup, HONEST, _header(), _data());
+        _commitSecond(rollup, HONEST); // slot 2 again: the old bond and challenge are released
+        assertEq(rollup.pendingRefunds(PROPOSER), BOND, "old batch 2's bond");
+        assertEq(rollup.pendingRefunds(CHALLENGER), CHALLENGER_BOND, "cancelled challenge's bond");
+        (address challenger,,) = rollup.challenges(2);
+        assertEq(challenger, address(0), "the new batch 2 is unchallenged");
+        vm.expectRevert(abi.encodeWithSelector(Rollup.BatchNotReverted.selector, 2));
+        rollup.releaseReverted(2);
+    }
+
+    // ---- fraud not proven -----------------------------------------------------------
+
+    function test_TrueRootCannotBeDefrauded() public {
+        _commit(rollup, PROPOSER, _header(), _data());
+        _challenge(rollup, 1);
+        // The journal the proof is of equals the commitment: no fraud.
+        vm.expectRevert(abi.encodeWithSelector(Rollup.NotFraud.selector, 1));
+        rollup.proveFraud(1, _truth(), proof);
+        // Claiming other outputs with the same proof does not verify.
+        BatchOutputs memory other = _truth();
+        other.postStateRoot = keccak256("other");
+        vm.expectRevert(Rollup.InvalidProof.selector);
+        rollup.proveFraud(1, other, proof);
+        other = _truth();
+        other.lastBlock += 1;
+        vm.expectRevert(Rollup.InvalidProof.selector);
+        rollup.proveFraud(1, other, proof);
+        assertEq(uint256(rollup.lastCommittedBatch()), 1, "nothing reverted");
+    }
+
+    function test_ProposerEndsAChallengeWithAValidityProof() public {
+        _commit(rollup, PROPOSER, _header(), _data());
+        _challenge(rollup, 1);
+        vm.expectEmit();
+        emit Rollup.ChallengeFailed(1, CHALLENGER, true);
+        rollup.proveBatch(1, proof);
+        assertEq(uint256(rollup.lastFinalizedBatch()), 1, "final before its window, on its proof");
+        assertEq(PROPOSER.balance, 10 ether + CHALLENGER_BOND, "own bond back plus the challenger's");
+        assertEq(CHALLENGER.balance, 10 ether - CHALLENGER_BOND, "challenger lost its bond");
+        vm.expectRevert(abi.encodeWithSelector(Rollup.BatchAlreadyFinalized.selector, 1));
+        _challenge(rollup, 1);
+    }
+
+    function test_ChallengeWithoutFraudProofTimesOut() public {
+        _commit(rollup, PROPOSER, _header(), _data());
+        _challenge(rollup, 1);
+        vm.warp(START + PROOF_WINDOW + 1);
+        vm.expectRevert(abi.encodeWithSelector(Rollup.ProofWindowClosed.selector, 1, uint64(START + PROOF_WINDOW)));
+        rollup.proveFraud(1, _truth(), proof);
+        // Its window still runs: the batch waits for it, then finalizes and the challenger's bond goes
+        // to the proposer.
+        vm.expectRevert(abi.encodeWithSelector(Rollup.ChallengeWindowOpen.selector, 1, START + WINDOW));
+        rollup.finalizeBatch(1);
+        vm.warp(START + WINDOW);
+        vm.expectEmit();
+        emit Rollup.ChallengeFailed(1, CHALLENGER, false);
+        rollup.finalizeBatch(1);
+        assertEq(PROPOSER.balance, 10 ether + CHALLENGER_BOND, "bond back plus the challenger's");
+    }
+
+    function test_AFalseBatchWhoseChallengerGaveUpFinalizes() public {
+        // The design's honest-minority assumption: someone must prove the fraud in time.
+        _commit(rollup, PROPOSER, _lie(), _data());
+        _challenge(rollup, 1);
+        vm.warp(START + WINDOW);
+        rollup.finalizeBatch(1);
+        vm.expectRevert(abi.encodeWithSelector(Rollup.BatchNotCommitted.selector, 2));
+        rollup.proveFraud(2, _truth(), proof);
+    }
+
+    // ---- refused proofs -------------------------------------------------------------
+
+    function test_FraudProofOfOtherDataIsRefused() public {
+        // The committed data differs from what the proof executed: the journal's data hash differs.
+        bytes memory data = _data();
+        data[data.length - 1] ^= 0x01;
+        _commit(rollup, PROPOSER, _lie(), data);
+        _challenge(rollup, 1);
+        vm.expectRevert(Rollup.InvalidProof.selector);
+        rollup.proveFraud(1, _truth(), proof);
+    }
+
+    function test_FraudProofOfAnotherBatchIsRefused() public {
+        // Batch 1 is honest; batch 2 is a lie, but the proof is of batch 1's journal.
+        _commit(rollup, PROPOSER, _header(), _data());
+        _commitSecond(rollup, PROPOSER);
+        _challenge(rollup, 2);
+        vm.expectRevert(Rollup.InvalidProof.selector);
+        rollup.proveFraud(2, _truth(), proof);
+    }
+
+    function test_FraudProofOnAnotherChainIsRefused() public {
+        Rollup other = _rollup(verifier, uint64(vm.parseJsonUint(batchJson, ".chainId")) + 1);
+        _commit(other, PROPOSER, _lie(), _data());
+        _challenge(other, 1);
+        vm.expectRevert(Rollup.InvalidProof.selector);
+        other.proveFraud(1, _truth(), proof);
+    }
+
+    function test_FraudProofOfAnotherProgramIsRefused() public {
+        SnarkVerifier pinnedElsewhere = new SnarkVerifier(halo2, bytes32(uint256(1)), verifier.appVmCommit());
+        Rollup other = _rollup(pinnedElsewhere, uint64(vm.parseJsonUint(batchJson, ".chainId")));
+        _commit(other, PROPOSER, _lie(), _data());
+        _challenge(other, 1);
+        vm.expectRevert(Rollup.InvalidProof.selector);
+        other.proveFraud(1, _truth(), proof);
+    }
+
+    // ---- the rules of a challenge ---------------------------------------------------
+
+    function test_ChallengeRules() public {
+        vm.expectRevert(abi.encodeWithSelector(Rollup.BatchNotCommitted.selector, 1));
+        _challenge(rollup, 1);
+        _commit(rollup, PROPOSER, _header(), _data());
+        vm.expectRevert(abi.encodeWithSelector(Rollup.NotChallenged.selector, 1));
+        rollup.proveFraud(1, _truth(), proof);
+        vm.expectRevert(abi.encodeWithSelector(Rollup.WrongBond.selector, 0, CHALLENGER_BOND));
+        rollup.challenge(1);
+        _challenge(rollup, 1);
+        vm.expectRevert(abi.encodeWithSelector(Rollup.AlreadyChallenged.selector, 1));
+        _challenge(rollup, 1);
+        // After a failed challenge the batch can be challenged again while its window runs, not after.
+        vm.warp(START + PROOF_WINDOW + 1);
+        _commitSecond(rollup, PROPOSER);
+        vm.warp(START + WINDOW);
+        rollup.finalizeBatch(1);
+        vm.expectRevert(abi.encodeWithSelector(Rollup.BatchAlreadyFinalized.selector, 1));
+        _challenge(rollup, 1);
+        vm.warp(START + PROOF_WINDOW + 1 + WINDOW);
+        vm.expectRevert(
+            abi.encodeWithSelector(Rollup.ChallengeWindowClosed.selector, 2, START + PROOF_WINDOW + 1 + WINDOW)
+        );
+        _challenge(rollup, 2);
+    }
+
+    function test_RevertWhen_GameTermsAreUnsafe() public {
+        bytes32 h = keccak256("x");
+        vm.expectRevert(Rollup.InvalidConfig.selector);
+        new Rollup(OWNER, verifier, Mode.Hybrid, 1, h, h, h, HybridTerms(WINDOW, PROOF_WINDOW, BOND, 0), 1 days);
+        vm.expectRevert(Rollup.InvalidConfig.selector);
+        new Rollup(OWNER, verifier, Mode.Hybrid, 1, h, h, h, HybridTerms(WINDOW, 0, BOND, CHALLENGER_BOND), 1 days);
+    }
+}
