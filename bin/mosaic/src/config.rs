@@ -172,6 +172,8 @@ pub(crate) async fn run_devnet(args: DevnetArgs, matches: &ArgMatches) -> anyhow
             (genesis.state_root, genesis.hash_slow()),
             &settlement::DeploySettings {
                 terms: c.rollup.terms(),
+                proof_verifier: c.rollup.proof_verifier()?,
+                insecure_dev_srs: c.rollup.insecure_dev_srs,
                 inclusion_deadline: c.rollup.inclusion_deadline,
                 mode: mosaic_rollup::Mode::Hybrid,
             },
@@ -258,7 +260,11 @@ fn print_banner(
             out.push_str(&format!("L1 chain ID:       {}\n", l1.l1_chain_id));
             out.push_str(&format!("Rollup:            {}\n", l1.rollup));
             out.push_str(&format!("Bridge:            {}\n", l1.bridge));
-            out.push_str(&format!("Verifier:          {}\n", l1.verifier));
+            out.push_str(&format!("Attestations:      {}\n", l1.verifier));
+            match l1.proof_verifier {
+                Some(v) => out.push_str(&format!("Proof verifier:    {v} (SNARK: challenges and validity proofs)\n")),
+                None => out.push_str("Proof verifier:    none (batches cannot be challenged)\n"),
+            }
             out.push_str(&format!("L2 bridge:         {}\n\n", mosaic_primitives::L2_BRIDGE));
         }
         None => out.push_str("L1 Settlement:     off (--no-l1)\n\n"),

@@ -4,6 +4,7 @@
 //! crate that uses it) and its file key. A file value is overridden by a flag given on the command line
 //! ([`layer`]); every value is parsed into its type before anything is opened, started or deployed.
 use alloy_primitives::{Address, U256};
+use anyhow::Context;
 use clap::{parser::ValueSource, ArgMatches, Args, FromArgMatches};
 use mosaic_node::dev;
 use mosaic_primitives::ChainConfig;
@@ -181,9 +182,64 @@ pub(crate) struct RollupTermsArgs {
     /// Bond per challenge of a freshly deployed hybrid Rollup, wei.
     #[arg(long, default_value_t = U256::from(mosaic_rollup::DEFAULT_CHALLENGER_BOND_WEI))]
     pub challenger_bond: U256,
+    /// SNARK verifying key (`snark.vk.json` of `mosaic snark setup`) whose program the Rollup's proof
+    /// verifier pins, with --halo2-verifier; default: the committed keys.
+    #[arg(long, requires = "halo2_verifier")]
+    pub snark_vk: Option<PathBuf>,
+    /// The `Halo2Verifier` generated with --snark-vk's keys, as a JSON artifact with its `bytecode`.
+    #[arg(long, requires = "snark_vk")]
+    pub halo2_verifier: Option<PathBuf>,
+    /// Deploy no SNARK verifier: a hybrid Rollup whose batches cannot be challenged.
+    #[arg(long)]
+    pub no_proof_verifier: bool,
+    /// Allow a proof verifier made from the development KZG setup (a known secret) on an L1 that is not
+    /// a development chain (chain id 1337 or 31337).
+    #[arg(long)]
+    pub insecure_dev_srs: bool,
 }
 
+/// The committed SNARK keys' verifying key and their generated Solidity verifier: the default proof
+/// verifier of a deployment (made from the development KZG setup).
+const COMMITTED_SNARK_VK: &str = include_str!("../../../crates/snark/fixtures/batch.vk.json");
+const COMMITTED_HALO2_VERIFIER: &str = include_str!("../../../contracts/artifacts/Halo2Verifier.json");
+
 impl RollupTermsArgs {
+    /// The SNARK verifier to deploy: --snark-vk and --halo2-verifier, or the committed keys; `None`
+    /// with --no-proof-verifier.
+    pub(crate) fn proof_verifier(&self) -> anyhow::Result<Option<mosaic_rollup::ProofVerifier>> {
+        if self.no_proof_verifier {
+            return Ok(None);
+        }
+        let (vk, vk_origin, artifact, artifact_origin) = match (&self.snark_vk, &self.halo2_verifier) {
+            (Some(vk), Some(halo2)) => (
+                std::fs::read(vk).with_context(|| format!("reading {}", vk.display()))?,
+                vk.display().to_string(),
+                std::fs::read(halo2).with_context(|| format!("reading {}", halo2.display()))?,
+                halo2.display().to_string(),
+            ),
+            (None, None) => (
+                COMMITTED_SNARK_VK.as_bytes().to_vec(),
+                "the committed SNARK key".to_string(),
+                COMMITTED_HALO2_VERIFIER.as_bytes().to_vec(),
+                "the committed Halo2Verifier".to_string(),
+            ),
+            _ => anyhow::bail!("--snark-vk and --halo2-verifier go together"),
+        };
+        let vk = mosaic_snark::SnarkVerifyingKey::from_json(&vk, &vk_origin)?;
+        #[derive(Deserialize)]
+        struct Artifact {
+            bytecode: alloy_primitives::Bytes,
+        }
+        let Artifact { bytecode } = serde_json::from_slice(&artifact)
+            .with_context(|| format!("{artifact_origin}: not a contract artifact with a `bytecode`"))?;
+        Ok(Some(mosaic_rollup::ProofVerifier {
+            halo2_bytecode: bytecode,
+            app_exe_commit: vk.app_exe_commit,
+            app_vm_commit: vk.app_vm_commit,
+            dev_srs: vk.dev_srs,
+        }))
+    }
+
     /// The hybrid game's terms.
     pub(crate) fn terms(&self) -> mosaic_rollup::HybridTerms {
         mosaic_rollup::HybridTerms {
@@ -310,5 +366,25 @@ mod tests {
         assert_eq!(SequencerArgs::default().block_time, Duration::from_secs(1));
         assert_eq!(L1Args::default().l1_block_time, Duration::from_secs(1));
         assert_eq!(RpcArgs::default().host, DEFAULT_HOST);
+        assert_eq!(RollupTermsArgs::default().terms(), mosaic_rollup::HybridTerms::default());
+    }
+
+    #[test]
+    fn the_default_proof_verifier_is_the_committed_keys() {
+        let v = RollupTermsArgs::default().proof_verifier().unwrap().expect("a proof verifier by default");
+        let vk = mosaic_snark::SnarkVerifyingKey::from_json(COMMITTED_SNARK_VK.as_bytes(), "vk").unwrap();
+        assert_eq!((v.app_exe_commit, v.app_vm_commit), (vk.app_exe_commit, vk.app_vm_commit));
+        assert!(v.dev_srs, "the committed keys come from the development setup");
+        assert!(v.halo2_bytecode.len() > 18_000, "the generated verifier's creation code");
+        let off = RollupTermsArgs { no_proof_verifier: true, ..RollupTermsArgs::default() };
+        assert!(off.proof_verifier().unwrap().is_none());
+        let half = RollupTermsArgs { snark_vk: Some("vk.json".into()), ..RollupTermsArgs::default() };
+        assert!(half.proof_verifier().unwrap_err().to_string().contains("go together"));
+        let missing = RollupTermsArgs {
+            snark_vk: Some("/nonexistent/vk.json".into()),
+            halo2_verifier: Some("/nonexistent/h.json".into()),
+            ..RollupTermsArgs::default()
+        };
+        assert!(missing.proof_verifier().unwrap_err().to_string().contains("/nonexistent/vk.json"));
     }
 }

@@ -75,6 +75,8 @@ pub(crate) async fn run_deploy(a: DeployArgs) -> anyhow::Result<()> {
         genesis,
         &settlement::DeploySettings {
             terms: a.rollup.terms(),
+            proof_verifier: a.rollup.proof_verifier()?,
+            insecure_dev_srs: a.rollup.insecure_dev_srs,
             inclusion_deadline: a.rollup.inclusion_deadline,
             mode: a.mode,
         },

@@ -61,6 +61,10 @@ pub(crate) async fn start_embedded_l1(
 pub(crate) struct DeploySettings {
     /// The hybrid game's windows and bonds.
     pub terms: mosaic_rollup::HybridTerms,
+    /// The SNARK verifier to deploy with the Rollup.
+    pub proof_verifier: Option<mosaic_rollup::ProofVerifier>,
+    /// Allow a development-setup proof verifier on a non-development L1.
+    pub insecure_dev_srs: bool,
     /// Forced-inclusion deadline, seconds.
     pub inclusion_deadline: u64,
     /// Settlement mode.
@@ -93,6 +97,8 @@ pub(crate) async fn contracts_for(
             inclusion_deadline: s.inclusion_deadline,
             proposers: vec![l1.address()],
             attesters: (vec![l1.address()], 1),
+            proof_verifier: s.proof_verifier.clone(),
+            insecure_dev_srs: s.insecure_dev_srs,
         },
     )
     .await

@@ -54,6 +54,7 @@ alloy::sol! {
         address proposer;
         uint96 bond;
         bool finalized;
+        bool proven;
     }
     #[sol(rpc)]
     interface IRollup {
@@ -61,6 +62,12 @@ alloy::sol! {
         function lastCommittedBatch() external view returns (uint64);
         function bondAmount() external view returns (uint96);
         function batch(uint64 index) external view returns (BatchRecord memory);
+        function verifier() external view returns (address);
+    }
+    #[sol(rpc)]
+    interface ISnarkVerifier {
+        function appExeCommit() external view returns (bytes32);
+        function appVmCommit() external view returns (bytes32);
     }
 }
 
@@ -194,12 +201,17 @@ struct Anvil {
 
 impl Anvil {
     fn start() -> Self {
+        Self::start_with(&[])
+    }
+
+    fn start_with(args: &[&str]) -> Self {
         let root = repo_root();
         let status = Command::new(root.join("scripts/setup-tools.sh")).status().expect("run setup-tools.sh");
         assert!(status.success(), "setup-tools.sh failed");
         let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let child = Command::new(root.join(".tools/node_modules/.bin/anvil"))
             .args(["--port", &port.to_string(), "--block-time", "1", "--silent"])
+            .args(args)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -250,6 +262,53 @@ impl L1Setup {
         let contracts_file = contracts_file.to_str().unwrap().to_string();
         Self { anvil, provider, proposer, key, contracts_file, _dir: dir, bridge, rollup, deployed_at }
     }
+}
+
+/// The committed SNARK keys' program commitments (what `deploy-l1` pins by default).
+fn committed_program() -> (B256, B256) {
+    let vk: Value =
+        serde_json::from_slice(&std::fs::read(repo_root().join("crates/snark/fixtures/batch.vk.json")).unwrap())
+            .unwrap();
+    (vk["app_exe_commit"].as_str().unwrap().parse().unwrap(), vk["app_vm_commit"].as_str().unwrap().parse().unwrap())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn deploy_l1_refuses_the_development_srs_outside_dev_chains() {
+    // A chain id that is not a development chain: the committed keys (development KZG setup) are refused
+    // before anything is sent.
+    let anvil = Anvil::start_with(&["--chain-id", "11155111"]);
+    let provider = ProviderBuilder::new().connect_http(anvil.url.parse().unwrap()).erased();
+    poll_until("anvil up", async || provider.get_block_number().await.ok()).await;
+    let deployer = dev_signers()[9].clone();
+    let key = format!("0x{}", alloy::primitives::hex::encode(deployer.to_bytes()));
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("l1.json");
+    let deploy = |extra: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_mosaic"))
+            .args(["deploy-l1", "--l1-rpc", &anvil.url, "--private-key", &key, "--out"])
+            .arg(&file)
+            .args(extra)
+            .output()
+            .expect("run deploy-l1")
+    };
+    let out = deploy(&[]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "deployed a forgeable verifier on chain 11155111");
+    assert!(stderr.contains("development KZG setup") && stderr.contains("--insecure-dev-srs"), "{stderr}");
+    assert_eq!(provider.get_transaction_count(deployer.address()).await.unwrap(), 0, "something was sent");
+    assert!(!file.exists(), "a contracts file was written");
+
+    // Explicitly allowed: the Rollup checks proofs with a SnarkVerifier pinning the committed program.
+    let out = deploy(&["--insecure-dev-srs"]);
+    assert!(out.status.success(), "deploy-l1 --insecure-dev-srs failed: {}", String::from_utf8_lossy(&out.stderr));
+    let contracts: Value = serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
+    let snark = addr(&contracts["proofVerifier"]);
+    let rollup = IRollup::new(addr(&contracts["rollup"]), provider.clone());
+    assert_eq!(rollup.verifier().call().await.unwrap(), snark, "the Rollup's verifier");
+    let v = ISnarkVerifier::new(snark, provider.clone());
+    let (exe, vm) = committed_program();
+    assert_eq!(v.appExeCommit().call().await.unwrap(), exe);
+    assert_eq!(v.appVmCommit().call().await.unwrap(), vm);
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -1,7 +1,7 @@
 //! Bindings for the L1 contracts (generated from `contracts/artifacts`, so building needs no Solidity
 //! compiler), their deployment, and the L2 genesis they pin.
 use crate::l1::{L1Client, L1Error};
-use alloy::{primitives::U256, providers::Provider};
+use alloy::{network::TransactionBuilder, primitives::U256, providers::Provider};
 use alloy_primitives::{Address, Bytes, B256};
 use mosaic_primitives::ChainConfig;
 use serde::{Deserialize, Serialize};
@@ -35,8 +35,14 @@ mod bindings {
         L2Bridge,
         "../../contracts/artifacts/L2Bridge.json"
     );
+    alloy::sol!(
+        #[sol(rpc)]
+        #[derive(Debug)]
+        SnarkVerifier,
+        "../../contracts/artifacts/SnarkVerifier.json"
+    );
 }
-pub use bindings::{AttestationVerifier, Bridge, L2Bridge, Rollup};
+pub use bindings::{AttestationVerifier, Bridge, L2Bridge, Rollup, SnarkVerifier};
 
 /// Runtime code of the L2 bridge predeploy, installed at [`mosaic_primitives::L2_BRIDGE`] at genesis.
 pub fn l2_bridge_runtime() -> Bytes {
@@ -51,8 +57,12 @@ pub struct L1Contracts {
     pub rollup: Address,
     /// `Bridge` (deposit queue, withdrawals).
     pub bridge: Address,
-    /// The `IVerifier` implementation the rollup uses.
+    /// The producers' M-of-N `AttestationVerifier` (the Rollup's verifier in a zk deployment that has no
+    /// SNARK verifier).
     pub verifier: Address,
+    /// The `SnarkVerifier` the Rollup checks validity and fraud proofs with, if it has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub proof_verifier: Option<Address>,
     /// Chain id of the L1.
     pub l1_chain_id: u64,
     /// L1 block the contracts were deployed in (where log scans start).
@@ -132,6 +142,24 @@ fn uint96(value: U256, what: &str) -> Result<alloy::primitives::Uint<96, 2>, L1E
 /// Default forced-inclusion deadline of a deposit, seconds.
 pub const DEFAULT_INCLUSION_DEADLINE_SECS: u64 = 600;
 
+/// L1 chain ids of development chains (the embedded L1, anvil), where a verifier made from the development
+/// KZG setup — whose secret is known, so anyone can forge proofs for it — may be deployed.
+pub const DEV_L1_CHAIN_IDS: [u64; 2] = [1337, 31337];
+
+/// The SNARK verifier a `Rollup` checks validity and fraud proofs with: the generated `Halo2Verifier`
+/// for one set of SNARK keys, and the program (OpenVM's commitments) the proofs must be of.
+#[derive(Debug, Clone)]
+pub struct ProofVerifier {
+    /// Creation bytecode of the generated `Halo2Verifier`.
+    pub halo2_bytecode: Bytes,
+    /// OpenVM's `app_exe_commit` of the batch program.
+    pub app_exe_commit: B256,
+    /// OpenVM's `app_vm_commit` of the batch program.
+    pub app_vm_commit: B256,
+    /// Whether the keys were made from the development KZG setup (a known secret).
+    pub dev_srs: bool,
+}
+
 /// What `deploy` needs to know.
 #[derive(Debug, Clone)]
 pub struct DeployParams {
@@ -151,6 +179,11 @@ pub struct DeployParams {
     pub proposers: Vec<Address>,
     /// Attestation signers of the verifier (M-of-N) and the threshold M.
     pub attesters: (Vec<Address>, u64),
+    /// The SNARK verifier to deploy with the Rollup (Hybrid without one: no challenges; Zk without one:
+    /// the attestation verifier finalizes).
+    pub proof_verifier: Option<ProofVerifier>,
+    /// Deploy a development-setup verifier on an L1 that is not a development chain.
+    pub insecure_dev_srs: bool,
 }
 
 /// Deploys verifier, rollup and bridge from the client's account (which becomes the owner) and wires
@@ -159,9 +192,22 @@ pub struct DeployParams {
 pub async fn deploy(l1: &L1Client, p: &DeployParams) -> Result<L1Contracts, L1Error> {
     let provider = l1.provider();
     let owner = l1.address();
+    let l1_chain_id = provider.get_chain_id().await?;
+    if let Some(v) = &p.proof_verifier {
+        if v.dev_srs && !DEV_L1_CHAIN_IDS.contains(&l1_chain_id) && !p.insecure_dev_srs {
+            return Err(L1Error::Config(format!(
+                "the SNARK keys come from the development KZG setup, whose secret is known: anyone could forge \
+                 proofs on L1 chain {l1_chain_id}. Make keys from the public Powers-of-Tau files (docs/running.md, \
+                 \"SNARK\"), or pass --insecure-dev-srs for a throwaway test chain"
+            )));
+        }
+    }
     let deployed_at = provider.get_block_number().await?;
     let nonce = provider.get_transaction_count(owner).pending().await?;
     let (verifier, rollup, bridge) = (owner.create(nonce), owner.create(nonce + 1), owner.create(nonce + 2));
+    // The proof verifier goes after the wiring: its two contracts take the nonces after the proposers'.
+    let after_wiring = nonce + 4 + p.proposers.len() as u64;
+    let proof_verifier = p.proof_verifier.as_ref().map(|_| owner.create(after_wiring + 1));
     let mode = match p.mode {
         Mode::Hybrid => 0u8,
         Mode::Zk => 1u8,
@@ -172,12 +218,13 @@ pub async fn deploy(l1: &L1Client, p: &DeployParams) -> Result<L1Contracts, L1Er
         bondAmount: uint96(p.terms.bond, "bond")?,
         challengerBond: uint96(p.terms.challenger_bond, "challenger bond")?,
     };
-    // The attestation verifier finalizes Zk-mode batches (M-of-N producers). A Hybrid Rollup gets no
-    // verifier until the SNARK verifier is deployed with it: its batches then finalize by window only,
-    // since an attestation of the producers themselves must not count as a validity or fraud proof.
-    let rollup_verifier = match p.mode {
-        Mode::Hybrid => Address::ZERO,
-        Mode::Zk => verifier,
+    // With a SNARK verifier the Rollup checks every proof with it. Without one a Hybrid Rollup has no
+    // game (an attestation of the producers themselves must not count as a validity or fraud proof),
+    // and a Zk one falls back to the producers' attestations.
+    let rollup_verifier = match (proof_verifier, p.mode) {
+        (Some(v), _) => v,
+        (None, Mode::Hybrid) => Address::ZERO,
+        (None, Mode::Zk) => verifier,
     };
     let mut pending = Vec::new();
     pending.push(
@@ -211,10 +258,25 @@ pub async fn deploy(l1: &L1Client, p: &DeployParams) -> Result<L1Contracts, L1Er
     for (i, proposer) in p.proposers.iter().enumerate() {
         pending.push(r.setProposer(*proposer, true).nonce(nonce + 4 + i as u64).gas(200_000).send().await?);
     }
+    if let Some(v) = &p.proof_verifier {
+        let halo2 = owner.create(after_wiring);
+        let code = alloy::rpc::types::TransactionRequest::default()
+            .with_deploy_code(v.halo2_bytecode.clone())
+            .with_nonce(after_wiring)
+            .with_gas_limit(8_000_000);
+        pending.push(provider.send_transaction(code).await?);
+        pending.push(
+            SnarkVerifier::deploy_builder(provider, halo2, v.app_exe_commit, v.app_vm_commit)
+                .nonce(after_wiring + 1)
+                .gas(1_000_000)
+                .send()
+                .await?,
+        );
+    }
     for tx in pending {
         l1.confirm(tx).await?;
     }
-    Ok(L1Contracts { rollup, bridge, verifier, l1_chain_id: provider.get_chain_id().await?, deployed_at })
+    Ok(L1Contracts { rollup, bridge, verifier, proof_verifier, l1_chain_id, deployed_at })
 }
 
 /// Checks that `c` points at live contracts pinning the L2 `genesis` (state root, block hash) and

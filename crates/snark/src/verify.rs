@@ -217,19 +217,23 @@ impl SnarkVerifyingKey {
     /// Reads a key written by `mosaic snark setup`.
     pub fn read(path: &Path) -> Result<Self, SnarkError> {
         let bytes = std::fs::read(path).map_err(|e| SnarkError::io(path, e))?;
+        Self::from_json(&bytes, &path.display().to_string())
+    }
+
+    /// Parses a key's JSON; `origin` names it in errors.
+    pub fn from_json(bytes: &[u8], origin: &str) -> Result<Self, SnarkError> {
         #[derive(Deserialize)]
         struct Version {
             version: u32,
         }
-        let format = |e: serde_json::Error| SnarkError::Format(format!("{}: {e}", path.display()));
-        let Version { version } = serde_json::from_slice(&bytes).map_err(format)?;
+        let format = |e: serde_json::Error| SnarkError::Format(format!("{origin}: {e}"));
+        let Version { version } = serde_json::from_slice(bytes).map_err(format)?;
         if version != KEY_VERSION {
             return Err(SnarkError::Format(format!(
-                "{}: a version {version} key, made before the wrapper layer (run `mosaic snark setup` again)",
-                path.display()
+                "{origin}: a version {version} key, made before the wrapper layer (run `mosaic snark setup` again)"
             )));
         }
-        serde_json::from_slice(&bytes).map_err(format)
+        serde_json::from_slice(bytes).map_err(format)
     }
 
     /// Writes the key as JSON.
