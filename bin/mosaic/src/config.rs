@@ -191,8 +191,15 @@ pub(crate) async fn run_devnet(args: DevnetArgs, matches: &ArgMatches) -> anyhow
             )
             .await?;
         }
-        extra =
-            settlement::rpc_methods(&node, &contracts, mosaic_rollup::NodeRole::Sequencer, &l1_url, prover_on, None);
+        extra = settlement::rpc_methods(
+            &node,
+            &contracts,
+            mosaic_rollup::NodeRole::Sequencer,
+            &l1_url,
+            prover_on,
+            None,
+            vec![],
+        );
         settlement_info = Some((l1_url, contracts));
     }
 

@@ -8,7 +8,7 @@ use anyhow::{bail, Context as _};
 use clap::Args;
 use mosaic_node::{Node, NodeConfig, Supervisor};
 use mosaic_rollup::{L1Client, L1Contracts, Mode, NodeRole};
-use std::{net::SocketAddr, path::PathBuf, time::Duration};
+use std::{net::SocketAddr, path::PathBuf, sync::Arc, time::Duration};
 use tracing::info;
 
 /// Flags of `mosaic node`.
@@ -35,6 +35,17 @@ pub(crate) struct NodeArgs {
     /// The chain to derive: must be the sequencer's (the rollup pins its genesis and parameters).
     #[command(flatten)]
     pub chain: ChainArgs,
+    /// With `--role verifier`: challenge every batch whose claimed roots its data contradicts, locking
+    /// the Rollup's challenger bond from --l1-private-key's account, and submit the fraud proof.
+    #[arg(long, requires = "l1_private_key")]
+    pub challenge: bool,
+    /// L1 account of the challenger (hex private key).
+    #[arg(long)]
+    pub l1_private_key: Option<String>,
+    /// With --challenge: the folder fraud proofs come from (SNARK files named by the journal hash they
+    /// state, `<hash>.snark`, as `mosaic snark wrap` writes them); default `<data-dir>/fraud-proofs`.
+    #[arg(long, requires = "challenge")]
+    pub fraud_proofs: Option<PathBuf>,
 }
 
 /// Flags of `mosaic deploy-l1`.
@@ -92,6 +103,10 @@ pub(crate) async fn run_node(a: NodeArgs) -> anyhow::Result<()> {
     if !role.derives() {
         bail!("`mosaic node --role {role}` is not available: a sequencer runs as `mosaic devnet`");
     }
+    if a.challenge && role != NodeRole::Verifier {
+        bail!("--challenge needs --role verifier");
+    }
+    let challenger_key = a.l1_private_key.as_deref().map(|k| l1_signer(Some(k))).transpose()?;
     let addr: SocketAddr = format!("{}:{}", a.rpc.host, a.rpc.port).parse().context("invalid --host/--port")?;
     let contracts = L1Contracts::load(&a.l1_contracts)?;
     let node = Node::open(NodeConfig {
@@ -109,7 +124,18 @@ pub(crate) async fn run_node(a: NodeArgs) -> anyhow::Result<()> {
     let l1 = L1Client::new(&a.l1_rpc, settlement::dev_proposer(), a.l1_confirmations)?;
     let mut services = Supervisor::new();
     let status = settlement::spawn_derivation(&mut services, &node, &l1, &contracts, role).await?;
-    let extra = settlement::rpc_methods(&node, &contracts, role, &a.l1_rpc, false, Some(status));
+    let mut sections = Vec::new();
+    if let (true, Some(key)) = (a.challenge, challenger_key) {
+        let l1 = L1Client::new(&a.l1_rpc, key, a.l1_confirmations)?;
+        let proofs = a.fraud_proofs.clone().unwrap_or_else(|| a.data_dir.join("fraud-proofs"));
+        let source = Arc::new(mosaic_challenger::ProofDirectory::new(&proofs));
+        let metrics = mosaic_challenger::ChallengerMetrics::register(node.metrics().registry())?;
+        let challenger = mosaic_challenger::Challenger::new(node.clone(), l1, &contracts, source, metrics);
+        sections.push(challenger.status_section());
+        services.spawn("challenger", challenger.run());
+        info!(proofs = %proofs.display(), "fraud proofs are taken from this folder");
+    }
+    let extra = settlement::rpc_methods(&node, &contracts, role, &a.l1_rpc, false, Some(status), sections);
     let rpc = mosaic_rpc::RpcConfig {
         addr,
         max_request_body_size: a.rpc.max_request_size,

@@ -147,11 +147,13 @@ pub(crate) fn rpc_methods(
     l1_rpc: &str,
     prover: bool,
     derive: Option<Arc<parking_lot::Mutex<DeriveStatus>>>,
+    sections: Vec<Arc<dyn mosaic_rollup::rpc::StatusSection>>,
 ) -> jsonrpsee::Methods {
     mosaic_rollup::rpc::methods(
         node.clone(),
         contracts.clone(),
         RoleInfo { role, l1_rpc: l1_rpc.into(), prover },
         derive,
+        sections,
     )
 }

@@ -63,6 +63,8 @@ alloy::sol! {
         function bondAmount() external view returns (uint96);
         function batch(uint64 index) external view returns (BatchRecord memory);
         function verifier() external view returns (address);
+        function challenges(uint64 index) external view returns (address challenger, uint96 bond, uint64 deadline);
+        event BatchChallenged(uint64 indexed index, address indexed challenger, uint64 deadline);
     }
     #[sol(rpc)]
     interface ISnarkVerifier {
@@ -378,10 +380,25 @@ async fn full_node_and_verifier_rebuild_the_chain_from_anvil_alone() {
     let refused = frpc.send_raw(&raw).await.expect_err("a full node refuses transactions");
     assert_rpc_error(&refused, -32003, "send them to the sequencer");
 
-    // A verifier on the same L1; then someone posts a batch whose root is a lie, and one of garbage.
-    let verifier = DevNode::start_cmd(
+    // A challenging verifier on the same L1; then someone posts a batch whose root is a lie, and one of
+    // garbage.
+    let challenger = dev_signers()[7].clone();
+    let challenger_key = format!("0x{}", alloy::primitives::hex::encode(challenger.to_bytes()));
+    let mut verifier = DevNode::start_cmd(
         &["node"],
-        &["--role", "verifier", "--l1-rpc", &anvil.url, "--l1-contracts", cf, "--l1-confirmations", "0"],
+        &[
+            "--role",
+            "verifier",
+            "--l1-rpc",
+            &anvil.url,
+            "--l1-contracts",
+            cf,
+            "--l1-confirmations",
+            "0",
+            "--challenge",
+            "--l1-private-key",
+            &challenger_key,
+        ],
     );
     let vrpc = verifier.rpc();
     let tip_record = wait_batch_status(&vrpc, tip, "verified").await;
@@ -412,7 +429,7 @@ async fn full_node_and_verifier_rebuild_the_chain_from_anvil_alone() {
         withdrawalsRoot: B256::ZERO,
         lastBlockHash: B256::repeat_byte(0x77),
     };
-    rollup_c.commitBatch(lie, data).value(bond).send().await.unwrap().get_receipt().await.unwrap();
+    let lie_receipt = rollup_c.commitBatch(lie, data).value(bond).send().await.unwrap().get_receipt().await.unwrap();
     let garbage = BatchHeader {
         index: index + 2,
         firstBlock: last_block + 2,
@@ -444,7 +461,43 @@ async fn full_node_and_verifier_rebuild_the_chain_from_anvil_alone() {
     assert_eq!(vrpc.block_number().await, last_block + 1);
     let metrics = reqwest::get(format!("{}/metrics", verifier.http_url())).await.unwrap().text().await.unwrap();
     assert!(metrics.contains("mosaic_rollup_batch_faults_total 2"), "{metrics}");
-    tokio::time::sleep(Duration::from_millis(10)).await;
+
+    // The lie was challenged from the challenger's account, at once; the garbage was not (a malformed
+    // batch has no journal to prove), nor was any correct batch.
+    let game = poll_until("the false batch challenged", async || {
+        let s = vrpc.ok("mosaic_rollupStatus", json!([])).await;
+        let games = s["challenger"]["games"].as_array()?.clone();
+        games.iter().find(|g| g["index"] == json!(index + 1) && g.get("challengeTx").is_some()).cloned()
+    })
+    .await;
+    assert_eq!(game["status"], "challenged", "{game}");
+    let on_l1 = IRollup::new(rollup, l1.clone()).challenges(index + 1).call().await.unwrap();
+    assert_eq!(on_l1.challenger, challenger.address(), "challenged from the challenger's key");
+    assert_eq!(game["deadline"], json!(on_l1.deadline));
+    let challenge_tx: B256 = game["challengeTx"].as_str().unwrap().parse().unwrap();
+    let challenged_in = l1.get_transaction_receipt(challenge_tx).await.unwrap().unwrap().block_number.expect("mined");
+    let committed_in = lie_receipt.block_number.expect("mined");
+    eprintln!("bad commit in L1 block {committed_in}, challenge in L1 block {challenged_in} (anvil: 1 s blocks)");
+    let status = vrpc.ok("mosaic_rollupStatus", json!([])).await;
+    let games = status["challenger"]["games"].as_array().unwrap();
+    assert_eq!(games.len(), 1, "one game, about the lie only: {status}");
+    let challenged =
+        IRollup::new(rollup, l1.clone()).BatchChallenged_filter().from_block(l1s.deployed_at).query().await.unwrap();
+    assert_eq!(challenged.len(), 1, "one BatchChallenged event");
+    // A restart in the middle of the game picks it up and does not challenge again.
+    verifier.restart();
+    let vrpc = verifier.rpc();
+    poll_until("the game after a restart", async || {
+        let s = vrpc.ok("mosaic_rollupStatus", json!([])).await;
+        (s["challenger"]["games"][0]["status"] == "challenged").then_some(())
+    })
+    .await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let challenged =
+        IRollup::new(rollup, l1.clone()).BatchChallenged_filter().from_block(l1s.deployed_at).query().await.unwrap();
+    assert_eq!(challenged.len(), 1, "challenged again after a restart");
+    let metrics = reqwest::get(format!("{}/metrics", verifier.http_url())).await.unwrap().text().await.unwrap();
+    assert!(metrics.contains("mosaic_challenger_games_open 1"), "{metrics}");
 }
 
 /// A sequencer posting to `l1_url` (anvil or a proxy in front of it) with the contracts of `l1s`.

@@ -38,6 +38,9 @@ pub struct DeriveStatus {
     pub faults: Vec<u64>,
     /// Set when derivation stopped at a malformed batch.
     pub halted_at: Option<u64>,
+    /// The last batch the L1 kept when it last reverted batches this node had derived.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reverted_after: Option<u64>,
 }
 
 /// Why a batch is rejected (reported, never applied).
@@ -140,7 +143,8 @@ impl Deriver {
     }
 
     /// Derives forever; L1 failures are retried with backoff. Returns only on a failure the node cannot
-    /// go on from (its database cannot be read, or re-execution panicked), for the supervisor.
+    /// go on from (its database cannot be read, re-execution panicked, or the L1 replaced a batch whose
+    /// blocks it applied with other data), for the supervisor.
     pub async fn run(mut self) -> Result<(), DeriveError> {
         let mut backoff = Backoff::default();
         if let Some(last) = self.node.blocking(BatchRecord::last).await?? {
@@ -161,7 +165,7 @@ impl Deriver {
                     backoff.reset();
                     tokio::time::sleep(self.l1.poll).await;
                 }
-                Err(e @ DeriveError::Node(NodeError::Blocking(_))) => return Err(e),
+                Err(e @ DeriveError::Node(NodeError::Blocking(_) | NodeError::Inconsistent(_))) => return Err(e),
                 Err(e) => {
                     self.metrics.l1_errors.inc();
                     backoff.fail("derivation", e.to_string()).await;
@@ -189,6 +193,19 @@ impl Deriver {
             self.commits_scanned = safe;
         }
         let committed = self.rollup.lastCommittedBatch().block(safe.into()).call().await?;
+        {
+            let mut s = self.status.lock();
+            if committed < s.derived_batch {
+                // A fraud proof reverted batches this node derived: derive their replacements.
+                warn!(from = committed + 1, to = s.derived_batch, "L1 reverted batches; deriving their replacements");
+                s.derived_batch = committed;
+                s.faults.retain(|i| *i <= committed);
+                s.halted_at = s.halted_at.filter(|i| *i <= committed);
+                s.reverted_after = Some(committed);
+                self.commits.retain(|i, _| *i <= committed);
+                self.commits_scanned = self.commits_scanned.min(safe);
+            }
+        }
         let next = self.status.lock().derived_batch + 1;
         self.status.lock().l1_committed_batch = committed;
         if next > committed {
@@ -211,6 +228,17 @@ impl Deriver {
 
     async fn derive_batch(&mut self, index: u64, l1_tx: B256, l1_block: u64) -> Result<BatchRecord, DeriveError> {
         let claimed = self.rollup.batch(index).call().await?;
+        let node = self.node.clone();
+        if let Some(old) = node.blocking(move |n| BatchRecord::load(n, index)).await?? {
+            // A replacement of a reverted batch: with the same data its blocks are the ones this node
+            // already has; with other data the chain would need unwinding, which it cannot do yet.
+            if old.data_hash != claimed.dataHash && old.first_block <= self.node.head_number() {
+                return Err(DeriveError::Node(NodeError::Inconsistent(format!(
+                    "the L1 replaced reverted batch {index} with other data; this node applied the old blocks \
+                     and cannot unwind them: derive again on a fresh data dir"
+                ))));
+            }
+        }
         let mut record = BatchRecord {
             index,
             status: BatchStatus::Verified,

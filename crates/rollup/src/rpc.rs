@@ -26,11 +26,21 @@ pub struct RoleInfo {
     pub prover: bool,
 }
 
+/// A service's section of `mosaic_rollupStatus` (the challenger's games, …): services outside this
+/// crate report through it without the RPC knowing their types.
+pub trait StatusSection: Send + Sync {
+    /// The section's key in the status object.
+    fn key(&self) -> &'static str;
+    /// The section's current value (called on the blocking pool; it may read the database).
+    fn status(&self) -> serde_json::Value;
+}
+
 struct Ctx {
     node: Node,
     contracts: L1Contracts,
     role: RoleInfo,
     derive: Option<Arc<Mutex<DeriveStatus>>>,
+    sections: Vec<Arc<dyn StatusSection>>,
 }
 
 /// A withdrawal with everything `Bridge.claimWithdrawal` needs.
@@ -67,15 +77,16 @@ fn internal(e: impl std::fmt::Display) -> ErrorObjectOwned {
     err(-32603, e.to_string())
 }
 
-/// The settlement methods: `mosaic_l1Contracts`, `mosaic_getBatch`, `mosaic_rollupStatus`,
-/// `mosaic_getWithdrawalProof`.
+/// The settlement methods: `mosaic_l1Contracts`, `mosaic_getBatch`, `mosaic_rollupStatus` (with each
+/// of `sections`), `mosaic_getWithdrawalProof`.
 pub fn methods(
     node: Node,
     contracts: L1Contracts,
     role: RoleInfo,
     derive: Option<Arc<Mutex<DeriveStatus>>>,
+    sections: Vec<Arc<dyn StatusSection>>,
 ) -> Methods {
-    let mut m = RpcModule::new(Ctx { node, contracts, role, derive });
+    let mut m = RpcModule::new(Ctx { node, contracts, role, derive, sections });
     let reg = m.register_method("mosaic_l1Contracts", |_p, ctx, _| Ok::<_, ErrorObjectOwned>(ctx.contracts.clone()));
     reg.expect("unique method");
     m.register_blocking_method("mosaic_getBatch", |p, ctx, _| -> Result<_, ErrorObjectOwned> {
@@ -93,13 +104,17 @@ pub fn methods(
     m.register_blocking_method("mosaic_rollupStatus", |_p, ctx, _| {
         let last = BatchRecord::last(&ctx.node).map_err(internal)?;
         let derive = ctx.derive.as_ref().map(|d| d.lock().clone());
-        Ok::<_, ErrorObjectOwned>(serde_json::json!({
+        let mut status = serde_json::json!({
             "role": ctx.role.role,
             "l1Rpc": ctx.role.l1_rpc,
             "contracts": ctx.contracts,
             "lastBatch": last,
             "derivation": derive,
-        }))
+        });
+        for section in &ctx.sections {
+            status[section.key()] = section.status();
+        }
+        Ok::<_, ErrorObjectOwned>(status)
     })
     .expect("unique method");
     m.register_blocking_method("mosaic_getWithdrawalProof", |p, ctx, _| -> Result<_, ErrorObjectOwned> {
