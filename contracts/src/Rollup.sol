@@ -40,6 +40,7 @@ struct HybridTerms {
     uint64 proofWindow; // seconds a challenge stays open for a fraud proof
     uint96 bondAmount; // wei a proposer locks per batch
     uint96 challengerBond; // wei a challenger locks per challenge
+    uint64 switchDelay; // seconds between scheduling the switch to Zk and the switch
 }
 
 /// @notice What a fraud proof claims a batch's data really produces: the journal's outputs. Its
@@ -87,8 +88,15 @@ contract Rollup is Ownable, ReentrancyGuard {
     /// @notice Verifier of batch proofs: Zk-mode finality, and in Hybrid mode fraud and validity proofs
     /// (zero: a Hybrid chain whose batches cannot be challenged).
     IVerifier public immutable verifier;
-    /// @notice How batches are finalized; fixed at deployment.
-    Mode public immutable mode;
+    /// @notice How newly committed batches are finalized: Hybrid until the scheduled switch to Zk.
+    Mode public mode;
+    /// @notice The first batch committed under Zk rules (1 for a Zk deployment; 0 while Hybrid).
+    uint64 public zkFromBatch;
+    /// @notice When the scheduled switch to Zk takes effect (0: none scheduled): the first batch
+    /// committed at or after it is the first Zk batch.
+    uint64 public zkSwitchAt;
+    /// @notice Seconds between `scheduleZkSwitch` and the switch.
+    uint64 public immutable switchDelay;
     /// @notice Chain id of the L2, bound into every batch's public inputs.
     uint64 public immutable l2ChainId;
     /// @notice keccak256 of the L2's other consensus parameters (gas limit, fee rules): part of every
@@ -145,6 +153,10 @@ contract Rollup is Ownable, ReentrancyGuard {
     event ChallengeFailed(uint64 indexed index, address indexed challenger, bool defended);
     /// @notice A proof of batch `index`'s committed journal was accepted.
     event BatchProven(uint64 indexed index);
+    /// @notice The owner scheduled the switch to Zk: the first batch committed at or after `switchAt`.
+    event ZkSwitchScheduled(uint64 switchAt);
+    /// @notice The chain switched to Zk: batch `firstZkBatch` and every later one finalize by proof only.
+    event SwitchedToZk(uint64 firstZkBatch);
 
     /// @notice Zk mode was configured without a verifier.
     error InvalidConfig();
@@ -208,6 +220,8 @@ contract Rollup is Ownable, ReentrancyGuard {
     error NotProven(uint64 index);
     /// @notice Batch `index` is committed (only reverted batches' bonds can be released).
     error BatchNotReverted(uint64 index);
+    /// @notice The switch to Zk is already scheduled.
+    error SwitchAlreadyScheduled(uint64 switchAt);
     /// @notice The caller has no parked bond refund.
     error NothingToRefund();
     /// @notice Sending the parked refund to the caller failed.
@@ -240,6 +254,8 @@ contract Rollup is Ownable, ReentrancyGuard {
         ) revert InvalidConfig();
         verifier = verifier_;
         mode = mode_;
+        if (mode_ == Mode.Zk) zkFromBatch = 1;
+        switchDelay = terms.switchDelay;
         l2ChainId = l2ChainId_;
         l2ConfigHash = l2ConfigHash_;
         challengeWindow = terms.challengeWindow;
@@ -265,6 +281,18 @@ contract Rollup is Ownable, ReentrancyGuard {
         emit BridgeSet(bridge_);
     }
 
+    /// @notice Schedules the switch from Hybrid to Zk `switchDelay` seconds from now. Batches committed
+    /// before it finish under Hybrid rules; from the first batch committed at or after it, finalization
+    /// needs a proof. Needs a proof verifier.
+    function scheduleZkSwitch() external onlyOwner {
+        if (mode != Mode.Hybrid) revert WrongMode();
+        if (address(verifier) == address(0)) revert NoProofVerifier();
+        if (zkSwitchAt != 0) revert SwitchAlreadyScheduled(zkSwitchAt);
+        uint64 at = uint64(block.timestamp) + switchDelay;
+        zkSwitchAt = at;
+        emit ZkSwitchScheduled(at);
+    }
+
     /// @notice Allows or disallows `proposer` to commit batches.
     function setProposer(address proposer, bool allowed) external onlyOwner {
         isProposer[proposer] = allowed;
@@ -278,6 +306,11 @@ contract Rollup is Ownable, ReentrancyGuard {
     function commitBatch(BatchHeader calldata header, bytes calldata data) external payable onlyProposer nonReentrant {
         address bridge_ = bridge;
         if (bridge_ == address(0)) revert BridgeNotSet();
+        if (mode == Mode.Hybrid && zkSwitchAt != 0 && block.timestamp >= zkSwitchAt) {
+            mode = Mode.Zk;
+            zkFromBatch = header.index;
+            emit SwitchedToZk(header.index);
+        }
         uint256 requiredBond = mode == Mode.Hybrid ? bondAmount : 0;
         if (msg.value != requiredBond) revert WrongBond(msg.value, requiredBond);
 
@@ -334,7 +367,7 @@ contract Rollup is Ownable, ReentrancyGuard {
     function finalizeBatch(uint64 index) external nonReentrant {
         BatchRecord storage rec = _checkNextToFinalize(index);
         if (!rec.proven) {
-            if (mode != Mode.Hybrid) revert NotProven(index);
+            if (_isZkBatch(index)) revert NotProven(index);
             Challenge memory c = challenges[index];
             if (c.challenger != address(0)) {
                 if (block.timestamp <= c.deadline) revert BatchUnderChallenge(index, c.deadline);
@@ -366,7 +399,7 @@ contract Rollup is Ownable, ReentrancyGuard {
     /// `challengerBond`. Until the challenge is resolved neither the batch nor any later one can
     /// finalize. Anyone may call it.
     function challenge(uint64 index) external payable nonReentrant {
-        if (mode != Mode.Hybrid) revert WrongMode();
+        if (_isZkBatch(index)) revert WrongMode();
         if (address(verifier) == address(0)) revert NoProofVerifier();
         if (index == 0 || index > lastCommittedBatch) revert BatchNotCommitted(index);
         BatchRecord storage rec = _batches[index];
@@ -409,6 +442,8 @@ contract Rollup is Ownable, ReentrancyGuard {
         delete challenges[index];
         uint64 last = lastCommittedBatch;
         lastCommittedBatch = index - 1;
+        // After the switch, what replaces the reverted batches is committed under Zk rules.
+        if (zkFromBatch > index) zkFromBatch = index;
         emit BatchesReverted(index, last);
         if (isProposer[proposer]) {
             isProposer[proposer] = false;
@@ -445,6 +480,11 @@ contract Rollup is Ownable, ReentrancyGuard {
         // Finality is in order: a batch's prevStateRoot is only trusted once its parent is final.
         if (index != lastFinalizedBatch + 1) revert NotNextBatch(index, lastFinalizedBatch + 1);
         if (index > lastCommittedBatch) revert BatchNotCommitted(index);
+    }
+
+    /// Whether batch `index` was (or will be) committed under Zk rules.
+    function _isZkBatch(uint64 index) private view returns (bool) {
+        return zkFromBatch != 0 && index >= zkFromBatch;
     }
 
     /// Marks `index` final and refunds its proposer's bond.

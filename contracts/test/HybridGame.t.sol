@@ -21,6 +21,7 @@ contract HybridGameTest is Halo2Artifact {
     uint64 internal constant PROOF_WINDOW = 12 hours;
     uint96 internal constant BOND = 1 ether;
     uint96 internal constant CHALLENGER_BOND = 0.25 ether;
+    uint64 internal constant SWITCH_DELAY = 1 hours;
     uint256 internal constant START = 1_700_000_000;
 
     event log_named_uint(string key, uint256 val);
@@ -55,7 +56,7 @@ contract HybridGameTest is Halo2Artifact {
             vm.parseJsonBytes32(batchJson, ".configHash"),
             vm.parseJsonBytes32(batchJson, ".genesisStateRoot"),
             vm.parseJsonBytes32(batchJson, ".genesisBlockHash"),
-            HybridTerms(WINDOW, PROOF_WINDOW, BOND, CHALLENGER_BOND),
+            HybridTerms(WINDOW, PROOF_WINDOW, BOND, CHALLENGER_BOND, SWITCH_DELAY),
             1 days
         );
         Bridge bridge = new Bridge(address(r));
@@ -343,11 +344,108 @@ contract HybridGameTest is Halo2Artifact {
         _challenge(rollup, 2);
     }
 
+    // ---- the switch to Zk ------------------------------------------------------------
+
+    function test_SwitchToZkOnALiveChain() public {
+        vm.expectRevert(abi.encodeWithSignature("NotOwner(address)", address(this)));
+        rollup.scheduleZkSwitch();
+        vm.expectEmit();
+        emit Rollup.ZkSwitchScheduled(uint64(START + SWITCH_DELAY));
+        vm.prank(OWNER);
+        rollup.scheduleZkSwitch();
+        vm.expectRevert(abi.encodeWithSelector(Rollup.SwitchAlreadyScheduled.selector, uint64(START + SWITCH_DELAY)));
+        vm.prank(OWNER);
+        rollup.scheduleZkSwitch();
+
+        // Before the switch: a Hybrid batch, with a bond.
+        _commit(rollup, PROPOSER, _header(), _data());
+        assertTrue(rollup.mode() == Mode.Hybrid, "still Hybrid");
+
+        // The first batch committed at the switch is the first Zk batch: no bond.
+        vm.warp(START + SWITCH_DELAY);
+        BatchHeader memory h;
+        h.index = 2;
+        h.firstBlock = rollup.batch(1).lastBlock + 1;
+        h.lastBlock = h.firstBlock;
+        h.prevStateRoot = rollup.batch(1).postStateRoot;
+        h.postStateRoot = keccak256("batch 2 root");
+        vm.expectRevert(abi.encodeWithSelector(Rollup.WrongBond.selector, BOND, 0));
+        vm.prank(PROPOSER);
+        rollup.commitBatch{value: BOND}(h, hex"02");
+        vm.expectEmit();
+        emit Rollup.SwitchedToZk(2);
+        vm.prank(PROPOSER);
+        rollup.commitBatch(h, hex"02");
+        assertTrue(rollup.mode() == Mode.Zk, "Zk from now on");
+        assertEq(uint256(rollup.zkFromBatch()), 2, "switch batch");
+
+        // Batch 1 finishes under Hybrid rules: it can be challenged, and finalizes by its window.
+        _challenge(rollup, 1);
+        vm.warp(START + WINDOW + PROOF_WINDOW + 1);
+        rollup.finalizeBatch(1);
+        assertEq(uint256(rollup.lastFinalizedBatch()), 1, "Hybrid batch final by window");
+        assertEq(PROPOSER.balance, 10 ether + CHALLENGER_BOND, "its bond back, and the failed challenger's");
+        // Batch 2 cannot be challenged, and needs a proof however long it waits.
+        vm.expectRevert(Rollup.WrongMode.selector);
+        _challenge(rollup, 2);
+        vm.expectRevert(abi.encodeWithSelector(Rollup.NotProven.selector, 2));
+        rollup.finalizeBatch(2);
+        vm.expectRevert(Rollup.WrongMode.selector);
+        vm.prank(OWNER);
+        rollup.scheduleZkSwitch();
+    }
+
+    function test_AfterTheSwitchTheRealBatchFinalizesOnlyWithItsSnark() public {
+        vm.prank(OWNER);
+        rollup.scheduleZkSwitch();
+        vm.warp(START + SWITCH_DELAY);
+        vm.prank(PROPOSER);
+        rollup.commitBatch(_header(), _data()); // the switch batch: no bond
+        assertEq(uint256(rollup.zkFromBatch()), 1, "the switch batch");
+        vm.warp(START + SWITCH_DELAY + WINDOW);
+        vm.expectRevert(abi.encodeWithSelector(Rollup.NotProven.selector, 1));
+        rollup.finalizeBatch(1);
+        rollup.proveBatch(1, proof);
+        assertEq(uint256(rollup.lastFinalizedBatch()), 1, "final on its SNARK");
+    }
+
+    function test_AFraudBeforeTheSwitchRevertsIntoZk() public {
+        _commit(rollup, PROPOSER, _lie(), _data());
+        vm.prank(OWNER);
+        rollup.scheduleZkSwitch();
+        vm.warp(START + SWITCH_DELAY);
+        BatchHeader memory h;
+        h.index = 2;
+        h.firstBlock = rollup.batch(1).lastBlock + 1;
+        h.lastBlock = h.firstBlock;
+        h.prevStateRoot = rollup.batch(1).postStateRoot;
+        vm.prank(PROPOSER);
+        rollup.commitBatch(h, hex"02"); // the switch batch
+        _challenge(rollup, 1);
+        rollup.proveFraud(1, _truth(), proof);
+        assertEq(uint256(rollup.lastCommittedBatch()), 0, "both reverted");
+        assertEq(uint256(rollup.zkFromBatch()), 1, "their replacements are Zk batches");
+        vm.prank(HONEST);
+        rollup.commitBatch(_header(), _data()); // no bond: a Zk batch
+        rollup.proveBatch(1, proof);
+        assertEq(uint256(rollup.lastFinalizedBatch()), 1, "final on its SNARK");
+    }
+
+    function test_RevertWhen_SwitchWithoutProofVerifier() public {
+        bytes32 h = keccak256("x");
+        Rollup blind = new Rollup(
+            OWNER, SnarkVerifier(address(0)), Mode.Hybrid, 1, h, h, h, HybridTerms(WINDOW, 0, BOND, 0, 0), 1 days
+        );
+        vm.expectRevert(Rollup.NoProofVerifier.selector);
+        vm.prank(OWNER);
+        blind.scheduleZkSwitch();
+    }
+
     function test_RevertWhen_GameTermsAreUnsafe() public {
         bytes32 h = keccak256("x");
         vm.expectRevert(Rollup.InvalidConfig.selector);
-        new Rollup(OWNER, verifier, Mode.Hybrid, 1, h, h, h, HybridTerms(WINDOW, PROOF_WINDOW, BOND, 0), 1 days);
+        new Rollup(OWNER, verifier, Mode.Hybrid, 1, h, h, h, HybridTerms(WINDOW, PROOF_WINDOW, BOND, 0, 0), 1 days);
         vm.expectRevert(Rollup.InvalidConfig.selector);
-        new Rollup(OWNER, verifier, Mode.Hybrid, 1, h, h, h, HybridTerms(WINDOW, 0, BOND, CHALLENGER_BOND), 1 days);
+        new Rollup(OWNER, verifier, Mode.Hybrid, 1, h, h, h, HybridTerms(WINDOW, 0, BOND, CHALLENGER_BOND, 0), 1 days);
     }
 }

@@ -36,6 +36,9 @@ enum Command {
     Node(roles::NodeArgs),
     /// Deploy the settlement contracts (Rollup, Bridge, Verifier) to an L1 and write their addresses.
     DeployL1(roles::DeployArgs),
+    /// Schedule the Rollup's switch from hybrid to zk on a live chain (its owner's key): after the
+    /// deployment's switch delay, new batches finalize by proof only.
+    SwitchToZk(roles::SwitchArgs),
     /// Prove a batch from the node database with the OpenVM guest and write the proof (feature `prover`).
     Prove(Box<prove::ProveArgs>),
     /// Aggregate the recursive proofs of consecutive batches into one proof (feature `prover`).
@@ -76,6 +79,7 @@ fn main() -> anyhow::Result<()> {
         Command::Bench(args) => rt.block_on(bench::run(args)),
         Command::Node(args) => rt.block_on(roles::run_node(args)),
         Command::DeployL1(args) => rt.block_on(roles::run_deploy(args)),
+        Command::SwitchToZk(args) => rt.block_on(roles::run_switch(args)),
         // Node::open needs a runtime context; proving itself is synchronous.
         Command::Prove(args) => {
             let _enter = rt.enter();

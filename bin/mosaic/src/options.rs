@@ -182,6 +182,10 @@ pub(crate) struct RollupTermsArgs {
     /// Bond per challenge of a freshly deployed hybrid Rollup, wei.
     #[arg(long, default_value_t = U256::from(mosaic_rollup::DEFAULT_CHALLENGER_BOND_WEI))]
     pub challenger_bond: U256,
+    /// Seconds between the owner scheduling a freshly deployed hybrid Rollup's switch to zk
+    /// (`mosaic switch-to-zk`) and the switch.
+    #[arg(long, default_value_t = mosaic_rollup::DEFAULT_SWITCH_DELAY_SECS)]
+    pub switch_delay: u64,
     /// SNARK verifying key (`snark.vk.json` of `mosaic snark setup`) whose program the Rollup's proof
     /// verifier pins, with --halo2-verifier; default: the committed keys.
     #[arg(long, requires = "halo2_verifier")]
@@ -247,6 +251,7 @@ impl RollupTermsArgs {
             proof_window: self.proof_window,
             bond: self.bond,
             challenger_bond: self.challenger_bond,
+            switch_delay: self.switch_delay,
         }
     }
 }

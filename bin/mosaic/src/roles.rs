@@ -48,6 +48,32 @@ pub(crate) struct NodeArgs {
     pub fraud_proofs: Option<PathBuf>,
 }
 
+/// Flags of `mosaic switch-to-zk`.
+#[derive(Args, Debug)]
+pub(crate) struct SwitchArgs {
+    /// L1 JSON-RPC endpoint.
+    #[arg(long)]
+    pub l1_rpc: String,
+    /// L1 contract addresses (JSON written by `mosaic deploy-l1` or a devnet's data dir).
+    #[arg(long)]
+    pub l1_contracts: PathBuf,
+    /// The Rollup owner's key. Default: dev account 10 of the test mnemonic (the devnet's deployer).
+    #[arg(long)]
+    pub private_key: Option<String>,
+}
+
+/// `mosaic switch-to-zk`: schedules the Rollup's switch from hybrid to zk.
+pub(crate) async fn run_switch(a: SwitchArgs) -> anyhow::Result<()> {
+    let contracts = L1Contracts::load(&a.l1_contracts)?;
+    let l1 = L1Client::new(&a.l1_rpc, l1_signer(a.private_key.as_deref())?, 0)?;
+    let at = mosaic_rollup::mode::schedule_zk_switch(&l1, &contracts).await.context("scheduling the switch")?;
+    println!(
+        "switch to zk scheduled: the first batch committed at or after L1 time {at} is the first zk batch; \
+         batches before it finish under hybrid rules"
+    );
+    Ok(())
+}
+
 /// Flags of `mosaic deploy-l1`.
 #[derive(Args, Debug)]
 pub(crate) struct DeployArgs {
@@ -124,7 +150,7 @@ pub(crate) async fn run_node(a: NodeArgs) -> anyhow::Result<()> {
     let l1 = L1Client::new(&a.l1_rpc, settlement::dev_proposer(), a.l1_confirmations)?;
     let mut services = Supervisor::new();
     let status = settlement::spawn_derivation(&mut services, &node, &l1, &contracts, role).await?;
-    let mut sections = Vec::new();
+    let mut sections = vec![settlement::spawn_mode_watch(&mut services, &l1, &contracts)];
     if let (true, Some(key)) = (a.challenge, challenger_key) {
         let l1 = L1Client::new(&a.l1_rpc, key, a.l1_confirmations)?;
         let proofs = a.fraud_proofs.clone().unwrap_or_else(|| a.data_dir.join("fraud-proofs"));

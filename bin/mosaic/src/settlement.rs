@@ -123,6 +123,19 @@ pub(crate) fn spawn_sequencer_services(
     Ok(())
 }
 
+/// Starts the watch of the Rollup's mode (hybrid, a scheduled switch, zk) under `services`; returns its
+/// `mosaic_rollupStatus` section.
+pub(crate) fn spawn_mode_watch(
+    services: &mut Supervisor,
+    l1: &L1Client,
+    contracts: &L1Contracts,
+) -> Arc<dyn mosaic_rollup::rpc::StatusSection> {
+    let watch = mosaic_rollup::mode::ModeWatch::new(l1, contracts);
+    let section = watch.section();
+    services.spawn("mode watch", watch.run());
+    section
+}
+
 /// Starts derivation for a full or verifier node under `services`; returns its shared status for the RPC.
 pub(crate) async fn spawn_derivation(
     services: &mut Supervisor,

@@ -65,6 +65,11 @@ alloy::sol! {
         function verifier() external view returns (address);
         function challenges(uint64 index) external view returns (address challenger, uint96 bond, uint64 deadline);
         event BatchChallenged(uint64 indexed index, address indexed challenger, uint64 deadline);
+        event BatchCommitted(uint64 indexed index, bytes32 dataHash, bytes32 postStateRoot, uint64 lastBlock, uint64 l1MessageCursor);
+    }
+    #[sol(rpc)]
+    interface IRollupFinality {
+        function lastFinalizedBatch() external view returns (uint64);
     }
     #[sol(rpc)]
     interface ISnarkVerifier {
@@ -264,6 +269,84 @@ impl L1Setup {
         let contracts_file = contracts_file.to_str().unwrap().to_string();
         Self { anvil, provider, proposer, key, contracts_file, _dir: dir, bridge, rollup, deployed_at }
     }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_devnet_switches_from_hybrid_to_zk_while_it_runs() {
+    let node = DevNode::start(&[
+        "--block-time",
+        "300ms",
+        "--l1-block-time",
+        "300ms",
+        "--batch-max-age",
+        "1s",
+        "--challenge-window",
+        "2",
+        "--switch-delay",
+        "3",
+    ]);
+    let rpc = node.rpc();
+    // Traffic, so batches close by age rather than waiting for the idle limit.
+    let traffic = {
+        let rpc = node.rpc();
+        tokio::spawn(async move {
+            for nonce in 0.. {
+                let raw = signed_transfer(&dev_signers()[3], nonce, Address::repeat_byte(0x42), U256::from(1));
+                let _ = rpc.send_raw(&raw).await;
+                tokio::time::sleep(Duration::from_millis(400)).await;
+            }
+        })
+    };
+    let status = poll_until("a hybrid batch", async || {
+        let s = rpc.ok("mosaic_rollupStatus", json!([])).await;
+        (s["settlement"]["mode"] == "hybrid" && s["lastBatch"]["index"].as_u64()? >= 1).then_some(s)
+    })
+    .await;
+    assert_eq!(status["settlement"]["zkSwitchAt"], Value::Null, "{status}");
+    let l1_url = status["l1Rpc"].as_str().unwrap().to_string();
+    let l1 = ProviderBuilder::new().connect_http(l1_url.parse().unwrap()).erased();
+    let rollup = IRollup::new(addr(&status["contracts"]["rollup"]), l1.clone());
+    let bond = U256::from(rollup.bondAmount().call().await.unwrap());
+
+    // The owner (the devnet's deployer) schedules the switch; the running node follows it.
+    let contracts = node.data_dir().join("l1-contracts.json");
+    let out = Command::new(env!("CARGO_BIN_EXE_mosaic"))
+        .args(["switch-to-zk", "--l1-rpc", &l1_url, "--l1-contracts"])
+        .arg(&contracts)
+        .output()
+        .expect("run switch-to-zk");
+    assert!(out.status.success(), "switch-to-zk failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("switch to zk scheduled"));
+    let status = poll_until("the switch", async || {
+        let s = rpc.ok("mosaic_rollupStatus", json!([])).await;
+        (s["settlement"]["mode"] == "zk").then_some(s)
+    })
+    .await;
+    let first_zk = status["settlement"]["zkFromBatch"].as_u64().expect("zkFromBatch");
+    assert!(status["settlement"]["zkSwitchAt"].as_u64().is_some(), "{status}");
+    poll_until("a second zk batch", async || {
+        let s = rpc.ok("mosaic_rollupStatus", json!([])).await;
+        (s["lastBatch"]["index"].as_u64()? > first_zk).then_some(())
+    })
+    .await;
+    // Hybrid batches carried bonds and finalize by window; zk batches carry none and wait for proofs.
+    let commits = rollup.BatchCommitted_filter().from_block(0).query().await.unwrap();
+    let value_of = async |index: u64| {
+        let (_, log) = commits.iter().find(|(e, _)| e.index == index).expect("commit log");
+        let tx = l1.get_transaction_by_hash(log.transaction_hash.unwrap()).await.unwrap().unwrap();
+        alloy::consensus::Transaction::value(&tx)
+    };
+    assert_eq!(value_of(first_zk - 1).await, bond, "the last hybrid batch was bonded");
+    assert_eq!(value_of(first_zk).await, U256::ZERO, "the first zk batch carries no bond");
+    poll_until("the hybrid batches final", async || {
+        let f = IRollupFinality::new(*rollup.address(), l1.clone()).lastFinalizedBatch().call().await.ok()?;
+        (f == first_zk - 1).then_some(())
+    })
+    .await;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let f = IRollupFinality::new(*rollup.address(), l1.clone()).lastFinalizedBatch().call().await.unwrap();
+    assert_eq!(f, first_zk - 1, "a zk batch finalized without a proof");
+    traffic.abort();
 }
 
 /// The committed SNARK keys' program commitments (what `deploy-l1` pins by default).

@@ -106,6 +106,9 @@ pub const DEFAULT_BOND_WEI: u128 = 100_000_000_000_000_000;
 pub const DEFAULT_PROOF_WINDOW_SECS: u64 = 3600;
 /// Default challenger bond, wei (0.05 ETH).
 pub const DEFAULT_CHALLENGER_BOND_WEI: u128 = 50_000_000_000_000_000;
+/// Default delay between scheduling the switch to zk and the switch, seconds (a devnet's; a production
+/// delay gives users time to react, days).
+pub const DEFAULT_SWITCH_DELAY_SECS: u64 = 30;
 
 /// The terms of the hybrid game a `Rollup` is deployed with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -118,6 +121,8 @@ pub struct HybridTerms {
     pub bond: U256,
     /// Bond posted with every challenge, wei.
     pub challenger_bond: U256,
+    /// Seconds between scheduling the switch to zk and the switch.
+    pub switch_delay: u64,
 }
 
 impl Default for HybridTerms {
@@ -127,6 +132,7 @@ impl Default for HybridTerms {
             proof_window: DEFAULT_PROOF_WINDOW_SECS,
             bond: U256::from(DEFAULT_BOND_WEI),
             challenger_bond: U256::from(DEFAULT_CHALLENGER_BOND_WEI),
+            switch_delay: DEFAULT_SWITCH_DELAY_SECS,
         }
     }
 }
@@ -217,6 +223,7 @@ pub async fn deploy(l1: &L1Client, p: &DeployParams) -> Result<L1Contracts, L1Er
         proofWindow: p.terms.proof_window,
         bondAmount: uint96(p.terms.bond, "bond")?,
         challengerBond: uint96(p.terms.challenger_bond, "challenger bond")?,
+        switchDelay: p.terms.switch_delay,
     };
     // With a SNARK verifier the Rollup checks every proof with it. Without one a Hybrid Rollup has no
     // game (an attestation of the producers themselves must not count as a validity or fraud proof),

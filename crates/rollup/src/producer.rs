@@ -12,7 +12,7 @@ use crate::{
     record::{withdrawal_leaves, BatchRecord, BatchStatus},
     RollupMetrics,
 };
-use alloy::primitives::U256;
+use alloy::{primitives::U256, providers::Provider};
 use alloy_primitives::{keccak256, Bytes, B256};
 use mosaic_batch::Variant;
 use mosaic_node::{ChainReader, Node, NodeError};
@@ -150,14 +150,12 @@ pub async fn run_producer(
 ) -> Result<(), ProducerError> {
     let rollup = Rollup::new(contracts.rollup, l1.provider().clone());
     let mut backoff = Backoff::default();
-    let mut terms = None;
     loop {
         let step = async {
-            let t = match terms {
-                Some(t) => t,
-                None => *terms.insert(Terms::read(&rollup).await?),
-            };
-            round(&node, &l1, &rollup, &config, t, contracts.deployed_at, &metrics).await
+            match Terms::read(&rollup, &l1).await? {
+                Some(t) => round(&node, &l1, &rollup, &config, t, contracts.deployed_at, &metrics).await,
+                None => Ok(false),
+            }
         };
         match step.await {
             Ok(progress) => {
@@ -178,20 +176,43 @@ pub async fn run_producer(
 
 type RollupInstance = Rollup::RollupInstance<alloy::providers::DynProvider>;
 
-/// The rollup's settlement terms, fixed at deployment, so read once.
+/// How close to a scheduled switch to zk the producer holds its commits: one landing on either side of
+/// the switch with the other side's bond would revert.
+const SWITCH_MARGIN_SECS: u64 = 15;
+
+/// The terms of the next commit, read every round: the owner may switch the chain from hybrid to zk
+/// while it runs.
 #[derive(Debug, Clone, Copy)]
 struct Terms {
-    /// Hybrid mode (bonds, challenge window) rather than zk.
+    /// Hybrid rules (bond, challenge window) rather than zk.
     hybrid: bool,
-    /// Value sent with each commit.
+    /// Value sent with the commit.
     bond: U256,
 }
 
 impl Terms {
-    async fn read(rollup: &RollupInstance) -> Result<Self, ProducerError> {
-        let hybrid = rollup.mode().call().await? == 0;
+    /// `None` while a scheduled switch is too close to tell which side the next commit lands on.
+    async fn read(rollup: &RollupInstance, l1: &L1Client) -> Result<Option<Self>, ProducerError> {
+        let mut hybrid = rollup.mode().call().await? == 0;
+        if hybrid {
+            let switch_at = rollup.zkSwitchAt().call().await?;
+            if switch_at != 0 {
+                let now = l1
+                    .provider()
+                    .get_block_by_number(alloy::eips::BlockNumberOrTag::Latest)
+                    .await
+                    .map_err(L1Error::from)?
+                    .map(|b| b.header.timestamp)
+                    .unwrap_or_default();
+                if now >= switch_at {
+                    hybrid = false;
+                } else if switch_at - now <= SWITCH_MARGIN_SECS {
+                    return Ok(None);
+                }
+            }
+        }
         let bond = if hybrid { U256::from(rollup.bondAmount().call().await?) } else { U256::ZERO };
-        Ok(Self { hybrid, bond })
+        Ok(Some(Self { hybrid, bond }))
     }
 }
 
@@ -212,14 +233,19 @@ async fn round(
     let last = rollup.lastCommittedBatch().call().await?;
     let committed = rollup.batch(last).call().await?;
     sync_records(node, l1, rollup, from_block, last, &committed).await?;
-    if terms.hybrid && finalize_next(node, l1, rollup, last).await? {
+    // Finalizes hybrid batches whose window passed, and proven ones, in either mode.
+    if finalize_next(node, l1, rollup, last).await? {
         return Ok(true);
     }
     let first = committed.lastBlock + 1;
     if node.head_number() < first {
         return Ok(false);
     }
-    let (config_, prev_root) = (config.clone(), committed.postStateRoot);
+    let (mut config_, prev_root) = (config.clone(), committed.postStateRoot);
+    if !terms.hybrid {
+        // A zk batch's proof covers its signatures: the data can leave them out.
+        config_.variant = mosaic_batch::Variant::Unsigned;
+    }
     let due = node.blocking(move |n| due_batch(n, last + 1, first, prev_root, &config_, now_secs())).await??;
     let Some(batch) = due else { return Ok(false) };
     let pending = rollup.commitBatch(batch.header.clone(), batch.data.clone()).value(terms.bond).send().await?;
@@ -373,8 +399,8 @@ async fn sync_records(
     Ok(())
 }
 
-/// Finalizes the oldest unfinalized hybrid batch (of `committed` on L1) once its challenge window has
-/// passed.
+/// Finalizes the oldest unfinalized batch (of `committed` on L1) once the L1 allows it: a hybrid batch
+/// whose challenge window has passed with no open challenge, or a batch already proven.
 async fn finalize_next(
     node: &Node,
     l1: &L1Client,
