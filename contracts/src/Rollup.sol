@@ -41,6 +41,7 @@ struct HybridTerms {
     uint96 bondAmount; // wei a proposer locks per batch
     uint96 challengerBond; // wei a challenger locks per challenge
     uint64 switchDelay; // seconds between scheduling the switch to Zk and the switch
+    uint96 producerStake; // wei a producer stakes to attest hybrid batches
 }
 
 /// @notice What a fraud proof claims a batch's data really produces: the journal's outputs. Its
@@ -97,6 +98,20 @@ contract Rollup is Ownable, ReentrancyGuard {
     uint64 public zkSwitchAt;
     /// @notice Seconds between `scheduleZkSwitch` and the switch.
     uint64 public immutable switchDelay;
+    /// @notice Wei a producer stakes to attest hybrid batches (slashed if it attests a false one).
+    uint96 public immutable producerStake;
+    /// @notice Hybrid batches need attestations of at least this many staked producers (0: none).
+    uint8 public attestThreshold;
+    /// @notice Registered producers, in registration order (bit i of an attester set is producers[i]).
+    address[] public producers;
+    /// @notice 1 + a producer's position in `producers` (0: never registered).
+    mapping(address => uint256) public producerSlot;
+    /// @notice Each producer's stake (0 once slashed or exited).
+    mapping(address => uint256) public stakes;
+    /// @notice The last batch each producer attested (its stake stays locked until that batch is final).
+    mapping(address => uint64) public lastAttested;
+    /// @notice The producers who attested each batch, as a bitmap over `producers`.
+    mapping(uint64 => uint256) public attesters;
     /// @notice Chain id of the L2, bound into every batch's public inputs.
     uint64 public immutable l2ChainId;
     /// @notice keccak256 of the L2's other consensus parameters (gas limit, fee rules): part of every
@@ -157,6 +172,14 @@ contract Rollup is Ownable, ReentrancyGuard {
     event ZkSwitchScheduled(uint64 switchAt);
     /// @notice The chain switched to Zk: batch `firstZkBatch` and every later one finalize by proof only.
     event SwitchedToZk(uint64 firstZkBatch);
+    /// @notice `producer` staked and may attest batches.
+    event ProducerRegistered(address indexed producer, uint256 stake);
+    /// @notice `producer` left with its stake.
+    event ProducerExited(address indexed producer, uint256 stake);
+    /// @notice `producer` attested false batch `index` and lost its stake (half burned).
+    event ProducerSlashed(uint64 indexed index, address indexed producer, uint256 stake);
+    /// @notice The attestation threshold changed.
+    event AttestThresholdSet(uint8 threshold);
 
     /// @notice Zk mode was configured without a verifier.
     error InvalidConfig();
@@ -222,6 +245,20 @@ contract Rollup is Ownable, ReentrancyGuard {
     error BatchNotReverted(uint64 index);
     /// @notice The switch to Zk is already scheduled.
     error SwitchAlreadyScheduled(uint64 switchAt);
+    /// @notice This batch needs producers' attestations: use `commitAttestedBatch`.
+    error AttestationsRequired(uint8 threshold);
+    /// @notice The attestations are malformed, from unstaked producers, out of order, or too few.
+    error InvalidAttestations();
+    /// @notice `producer` is already registered (or was slashed: a slashed producer cannot return).
+    error ProducerAlreadyRegistered(address producer);
+    /// @notice The producer set is full (256).
+    error TooManyProducers();
+    /// @notice `producer` has no stake.
+    error NotAProducer(address producer);
+    /// @notice The stake stays locked until batch `index`, the last one it attested, is final.
+    error StakeLocked(uint64 index);
+    /// @notice The threshold exceeds the staked producers.
+    error ThresholdTooHigh(uint8 threshold, uint256 producers);
     /// @notice The caller has no parked bond refund.
     error NothingToRefund();
     /// @notice Sending the parked refund to the caller failed.
@@ -256,6 +293,7 @@ contract Rollup is Ownable, ReentrancyGuard {
         mode = mode_;
         if (mode_ == Mode.Zk) zkFromBatch = 1;
         switchDelay = terms.switchDelay;
+        producerStake = terms.producerStake;
         l2ChainId = l2ChainId_;
         l2ConfigHash = l2ConfigHash_;
         challengeWindow = terms.challengeWindow;
@@ -293,6 +331,47 @@ contract Rollup is Ownable, ReentrancyGuard {
         emit ZkSwitchScheduled(at);
     }
 
+    /// @notice Hybrid batches need attestations of at least `threshold` staked producers (0: none).
+    function setAttestThreshold(uint8 threshold) external onlyOwner {
+        uint256 staked = 0;
+        for (uint256 i = 0; i < producers.length; i++) {
+            if (stakes[producers[i]] != 0) staked++;
+        }
+        if (threshold > staked) revert ThresholdTooHigh(threshold, staked);
+        attestThreshold = threshold;
+        emit AttestThresholdSet(threshold);
+    }
+
+    /// @notice Stakes exactly `producerStake` for `producer`, which may then attest hybrid batches.
+    /// Anyone may pay; the stake belongs to the producer.
+    function registerProducer(address producer) external payable nonReentrant {
+        if (producer == address(0)) revert ZeroAddress();
+        if (producerSlot[producer] != 0) revert ProducerAlreadyRegistered(producer);
+        if (producers.length == 256) revert TooManyProducers();
+        if (msg.value != producerStake || msg.value == 0) revert WrongBond(msg.value, producerStake);
+        producers.push(producer);
+        producerSlot[producer] = producers.length;
+        stakes[producer] = msg.value;
+        emit ProducerRegistered(producer, msg.value);
+    }
+
+    /// @notice The caller leaves the producer set with its stake, once every batch it attested is final.
+    /// The threshold must still be reachable without it.
+    function exitProducer() external nonReentrant {
+        uint256 stake = stakes[msg.sender];
+        if (stake == 0) revert NotAProducer(msg.sender);
+        uint64 last = lastAttested[msg.sender];
+        if (last > lastFinalizedBatch) revert StakeLocked(last);
+        stakes[msg.sender] = 0;
+        uint256 staked = 0;
+        for (uint256 i = 0; i < producers.length; i++) {
+            if (stakes[producers[i]] != 0) staked++;
+        }
+        if (attestThreshold > staked) revert ThresholdTooHigh(attestThreshold, staked);
+        emit ProducerExited(msg.sender, stake);
+        _pay(0, msg.sender, stake);
+    }
+
     /// @notice Allows or disallows `proposer` to commit batches.
     function setProposer(address proposer, bool allowed) external onlyOwner {
         isProposer[proposer] = allowed;
@@ -304,6 +383,61 @@ contract Rollup is Ownable, ReentrancyGuard {
     /// @notice Commits the next batch: `header` must chain onto the last committed batch, and
     /// `data` is the batch's data (only its hash is kept; the calldata is the availability layer).
     function commitBatch(BatchHeader calldata header, bytes calldata data) external payable onlyProposer nonReentrant {
+        _commit(header, data);
+        if (mode == Mode.Hybrid && attestThreshold != 0) revert AttestationsRequired(attestThreshold);
+    }
+
+    /// @notice Commits the next batch with the producers' attestations: 65-byte signatures (r ‖ s ‖ v)
+    /// over the EIP-191 personal-sign hash of the batch's `publicInputsHash`, by staked producers in
+    /// strictly ascending address order, low s, at least `attestThreshold` of them. The attesters are
+    /// recorded: if the batch is proven false, their stakes are slashed. In Zk mode attestations are
+    /// accepted and ignored (the proof is what counts).
+    function commitAttestedBatch(BatchHeader calldata header, bytes calldata data, bytes calldata attestations)
+        external
+        payable
+        onlyProposer
+        nonReentrant
+    {
+        _commit(header, data);
+        if (mode == Mode.Zk) return;
+        uint256 set = _checkAttestations(publicInputsHash(header.index), attestations);
+        attesters[header.index] = set;
+        for (uint256 i = 0; i < producers.length; i++) {
+            if (set & (1 << i) != 0) lastAttested[producers[i]] = header.index;
+        }
+    }
+
+    /// The bitmap of the producers whose attestations `sigs` holds; reverts unless they are valid and at
+    /// least `attestThreshold`.
+    function _checkAttestations(bytes32 inputsHash, bytes calldata sigs) private view returns (uint256 set) {
+        uint256 count = sigs.length / 65;
+        if (sigs.length % 65 != 0 || count < attestThreshold || count == 0) revert InvalidAttestations();
+        bytes32 digest = keccak256(abi.encodePacked("\x19Ethereum Signed Message:\n32", inputsHash));
+        address previous = address(0);
+        for (uint256 i = 0; i < count; i++) {
+            bytes32 r;
+            bytes32 s;
+            uint8 v;
+            assembly ("memory-safe") {
+                let p := add(sigs.offset, mul(i, 65))
+                r := calldataload(p)
+                s := calldataload(add(p, 32))
+                v := byte(0, calldataload(add(p, 64)))
+            }
+            // The malleable twin of a valid signature (EIP-2) would count a producer twice.
+            if (uint256(s) > 0x7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a0) {
+                revert InvalidAttestations();
+            }
+            if (v < 27) v += 27;
+            address signer = ecrecover(digest, v, r, s);
+            // ecrecover yields 0 on failure; previous starts at 0, so this also rejects that.
+            if (signer <= previous || stakes[signer] == 0) revert InvalidAttestations();
+            previous = signer;
+            set |= 1 << (producerSlot[signer] - 1);
+        }
+    }
+
+    function _commit(BatchHeader calldata header, bytes calldata data) private {
         address bridge_ = bridge;
         if (bridge_ == address(0)) revert BridgeNotSet();
         if (mode == Mode.Hybrid && zkSwitchAt != 0 && block.timestamp >= zkSwitchAt) {
@@ -355,6 +489,7 @@ contract Rollup is Ownable, ReentrancyGuard {
         rec.proven = false;
         lastCommittedBatch = header.index;
 
+        attesters[header.index] = 0;
         emit BatchCommitted(header.index, dataHash, header.postStateRoot, header.lastBlock, cursor);
     }
 
@@ -448,6 +583,17 @@ contract Rollup is Ownable, ReentrancyGuard {
         if (isProposer[proposer]) {
             isProposer[proposer] = false;
             emit ProposerSet(proposer, false);
+        }
+        // The producers who attested the false batch lose their stakes the same way as the proposer
+        // its bond, and their place in the set.
+        uint256 set = attesters[index];
+        for (uint256 i = 0; set != 0 && i < producers.length; i++) {
+            if (set & (1 << i) == 0) continue;
+            address p = producers[i];
+            uint256 stake = stakes[p];
+            stakes[p] = 0;
+            bond += stake;
+            emit ProducerSlashed(index, p, stake);
         }
         uint256 burned = bond * BURN_BPS / 10_000;
         uint256 reward = bond - burned;

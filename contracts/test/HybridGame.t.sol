@@ -22,6 +22,7 @@ contract HybridGameTest is Halo2Artifact {
     uint96 internal constant BOND = 1 ether;
     uint96 internal constant CHALLENGER_BOND = 0.25 ether;
     uint64 internal constant SWITCH_DELAY = 1 hours;
+    uint96 internal constant PRODUCER_STAKE = 2 ether;
     uint256 internal constant START = 1_700_000_000;
 
     event log_named_uint(string key, uint256 val);
@@ -56,7 +57,7 @@ contract HybridGameTest is Halo2Artifact {
             vm.parseJsonBytes32(batchJson, ".configHash"),
             vm.parseJsonBytes32(batchJson, ".genesisStateRoot"),
             vm.parseJsonBytes32(batchJson, ".genesisBlockHash"),
-            HybridTerms(WINDOW, PROOF_WINDOW, BOND, CHALLENGER_BOND, SWITCH_DELAY),
+            HybridTerms(WINDOW, PROOF_WINDOW, BOND, CHALLENGER_BOND, SWITCH_DELAY, PRODUCER_STAKE),
             1 days
         );
         Bridge bridge = new Bridge(address(r));
@@ -344,6 +345,163 @@ contract HybridGameTest is Halo2Artifact {
         _challenge(rollup, 2);
     }
 
+    // ---- producers' attestations (M-of-N) and their slashing ----------------------------
+
+    /// Producer keys sorted by address, registered with their stakes.
+    function _producers(uint256 n) internal returns (uint256[] memory keys) {
+        keys = new uint256[](n);
+        for (uint256 i = 0; i < n; i++) {
+            keys[i] = 0xA1 + i;
+        }
+        for (uint256 i = 0; i < n; i++) {
+            for (uint256 j = i + 1; j < n; j++) {
+                if (vm.addr(keys[j]) < vm.addr(keys[i])) (keys[i], keys[j]) = (keys[j], keys[i]);
+            }
+        }
+        vm.deal(address(this), 100 ether);
+        for (uint256 i = 0; i < n; i++) {
+            rollup.registerProducer{value: PRODUCER_STAKE}(vm.addr(keys[i]));
+        }
+    }
+
+    /// The public inputs hash batch 1 with header `h` and `data` will have once committed.
+    function _inputsHash(BatchHeader memory h, bytes memory data) internal view returns (bytes32) {
+        bytes memory head = abi.encodePacked(
+            uint64(vm.parseJsonUint(batchJson, ".chainId")),
+            vm.parseJsonBytes32(batchJson, ".configHash"),
+            h.prevStateRoot,
+            h.postStateRoot,
+            vm.parseJsonBytes32(batchJson, ".genesisBlockHash")
+        );
+        return keccak256(
+            abi.encodePacked(
+                head, h.lastBlockHash, h.lastBlock, keccak256(data), h.l1MessageCursor, bytes32(0), h.withdrawalsRoot
+            )
+        );
+    }
+
+    function _attest(uint256[] memory keys, bytes32 inputsHash) internal returns (bytes memory out) {
+        bytes32 digest = keccak256(abi.encodePacked("\x19Ethereum Signed Message:\n32", inputsHash));
+        for (uint256 i = 0; i < keys.length; i++) {
+            (uint8 v, bytes32 r, bytes32 s) = vm.sign(keys[i], digest);
+            out = bytes.concat(out, abi.encodePacked(r, s, v));
+        }
+    }
+
+    function _pick(uint256[] memory keys, uint256 a, uint256 b) internal pure returns (uint256[] memory out) {
+        out = new uint256[](2);
+        (out[0], out[1]) = (keys[a], keys[b]);
+    }
+
+    function test_AttestersOfAFalseBatchAreSlashed() public {
+        uint256[] memory keys = _producers(3);
+        vm.prank(OWNER);
+        rollup.setAttestThreshold(2);
+        BatchHeader memory lie = _lie();
+        bytes memory data = _data();
+        bytes32 inputs = _inputsHash(lie, data);
+
+        vm.expectRevert(abi.encodeWithSelector(Rollup.AttestationsRequired.selector, 2));
+        _commit(rollup, PROPOSER, lie, data);
+        uint256[] memory one = new uint256[](1);
+        one[0] = keys[0];
+        bytes[4] memory bad = [
+            _attest(one, inputs), // too few
+            _attest(_pick(keys, 1, 0), inputs), // out of order
+            _attest(_pick(keys, 0, 0), inputs), // the same producer twice
+            _attest(_pick(keys, 0, 1), keccak256("another batch")) // signed something else
+        ];
+        for (uint256 i = 0; i < bad.length; i++) {
+            vm.expectRevert(Rollup.InvalidAttestations.selector);
+            vm.prank(PROPOSER);
+            rollup.commitAttestedBatch{value: BOND}(lie, data, bad[i]);
+        }
+        uint256[] memory outsider = new uint256[](2);
+        (outsider[0], outsider[1]) = (keys[0], 0xBEEF);
+        if (vm.addr(0xBEEF) < vm.addr(keys[0])) (outsider[0], outsider[1]) = (0xBEEF, keys[0]);
+        vm.expectRevert(Rollup.InvalidAttestations.selector);
+        vm.prank(PROPOSER);
+        rollup.commitAttestedBatch{value: BOND}(lie, data, _attest(outsider, inputs));
+
+        // Producers 0 and 1 attest the lie.
+        bytes memory two = _attest(_pick(keys, 0, 1), inputs);
+        vm.prank(PROPOSER);
+        rollup.commitAttestedBatch{value: BOND}(lie, data, two);
+        assertEq(rollup.publicInputsHash(1), inputs, "attested what was committed");
+        assertEq(rollup.attesters(1), 3, "producers 0 and 1");
+
+        _challenge(rollup, 1);
+        vm.expectEmit();
+        emit Rollup.ProducerSlashed(1, vm.addr(keys[0]), PRODUCER_STAKE);
+        vm.expectEmit();
+        emit Rollup.ProducerSlashed(1, vm.addr(keys[1]), PRODUCER_STAKE);
+        vm.prank(PROVER);
+        rollup.proveFraud(1, _truth(), proof);
+        uint256 forfeited = BOND + 2 * uint256(PRODUCER_STAKE);
+        assertEq(PROVER.balance, forfeited / 2, "half of the bond and both stakes");
+        assertEq(rollup.totalBurned(), forfeited / 2, "the other half burned");
+        assertEq(rollup.stakes(vm.addr(keys[0])), 0, "slashed");
+        assertEq(rollup.stakes(vm.addr(keys[1])), 0, "slashed");
+        assertEq(rollup.stakes(vm.addr(keys[2])), PRODUCER_STAKE, "the one who did not attest keeps its stake");
+        // A slashed producer cannot come back, and the threshold cannot exceed who is left.
+        vm.expectRevert(abi.encodeWithSelector(Rollup.ProducerAlreadyRegistered.selector, vm.addr(keys[0])));
+        rollup.registerProducer{value: PRODUCER_STAKE}(vm.addr(keys[0]));
+        vm.expectRevert(abi.encodeWithSelector(Rollup.ThresholdTooHigh.selector, 2, 1));
+        vm.prank(OWNER);
+        rollup.setAttestThreshold(2);
+    }
+
+    function test_CommitGasPerAttestation() public {
+        BatchHeader memory h = _header();
+        bytes memory data = _data();
+        bytes32 inputs = _inputsHash(h, data);
+        uint256[3] memory used;
+        for (uint256 n = 1; n <= 3; n++) {
+            // A fresh Rollup each time, so every commit is a first commit.
+            rollup = _rollup(verifier, uint64(vm.parseJsonUint(batchJson, ".chainId")));
+            uint256[] memory keys = _producers(3);
+            vm.prank(OWNER);
+            rollup.setAttestThreshold(1);
+            uint256[] memory signing = new uint256[](n);
+            for (uint256 i = 0; i < n; i++) {
+                signing[i] = keys[i];
+            }
+            bytes memory sigs = _attest(signing, inputs);
+            vm.prank(PROPOSER);
+            uint256 before = gasleft();
+            rollup.commitAttestedBatch{value: BOND}(h, data, sigs);
+            used[n - 1] = before - gasleft();
+        }
+        emit log_named_uint("Rollup.commitAttestedBatch gas, 1 attestation", used[0]);
+        emit log_named_uint("Rollup.commitAttestedBatch gas, 2 attestations", used[1]);
+        emit log_named_uint("Rollup.commitAttestedBatch gas, 3 attestations", used[2]);
+        assertTrue(used[2] > used[1] && used[1] > used[0], "each attestation costs gas");
+    }
+
+    function test_AProducerLeavesOnlyOnceWhatItAttestedIsFinal() public {
+        uint256[] memory keys = _producers(2);
+        vm.prank(OWNER);
+        rollup.setAttestThreshold(1);
+        uint256[] memory first = new uint256[](1);
+        first[0] = keys[0];
+        vm.prank(PROPOSER);
+        rollup.commitAttestedBatch{value: BOND}(_header(), _data(), _attest(first, _inputsHash(_header(), _data())));
+        address p = vm.addr(keys[0]);
+        vm.expectRevert(abi.encodeWithSelector(Rollup.StakeLocked.selector, 1));
+        vm.prank(p);
+        rollup.exitProducer();
+        rollup.proveBatch(1, proof);
+        vm.prank(p);
+        rollup.exitProducer();
+        assertEq(p.balance, PRODUCER_STAKE, "stake back");
+        // The last staked producer cannot leave while the threshold needs it.
+        vm.expectRevert(abi.encodeWithSelector(Rollup.ThresholdTooHigh.selector, 1, 0));
+        vm.prank(vm.addr(keys[1]));
+        rollup.exitProducer();
+        vm.expectRevert(abi.encodeWithSelector(Rollup.WrongBond.selector, 1 ether, PRODUCER_STAKE));
+        rollup.registerProducer{value: 1 ether}(address(0x1234));
+    }
+
     // ---- the switch to Zk ------------------------------------------------------------
 
     function test_SwitchToZkOnALiveChain() public {
@@ -434,7 +592,7 @@ contract HybridGameTest is Halo2Artifact {
     function test_RevertWhen_SwitchWithoutProofVerifier() public {
         bytes32 h = keccak256("x");
         Rollup blind = new Rollup(
-            OWNER, SnarkVerifier(address(0)), Mode.Hybrid, 1, h, h, h, HybridTerms(WINDOW, 0, BOND, 0, 0), 1 days
+            OWNER, SnarkVerifier(address(0)), Mode.Hybrid, 1, h, h, h, HybridTerms(WINDOW, 0, BOND, 0, 0, 0), 1 days
         );
         vm.expectRevert(Rollup.NoProofVerifier.selector);
         vm.prank(OWNER);
@@ -444,8 +602,8 @@ contract HybridGameTest is Halo2Artifact {
     function test_RevertWhen_GameTermsAreUnsafe() public {
         bytes32 h = keccak256("x");
         vm.expectRevert(Rollup.InvalidConfig.selector);
-        new Rollup(OWNER, verifier, Mode.Hybrid, 1, h, h, h, HybridTerms(WINDOW, PROOF_WINDOW, BOND, 0, 0), 1 days);
+        new Rollup(OWNER, verifier, Mode.Hybrid, 1, h, h, h, HybridTerms(WINDOW, PROOF_WINDOW, BOND, 0, 0, 0), 1 days);
         vm.expectRevert(Rollup.InvalidConfig.selector);
-        new Rollup(OWNER, verifier, Mode.Hybrid, 1, h, h, h, HybridTerms(WINDOW, 0, BOND, CHALLENGER_BOND, 0), 1 days);
+        new Rollup(OWNER, verifier, Mode.Hybrid, 1, h, h, h, HybridTerms(WINDOW, 0, BOND, CHALLENGER_BOND, 0, 0), 1 days);
     }
 }

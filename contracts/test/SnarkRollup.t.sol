@@ -43,7 +43,7 @@ contract SnarkRollupTest is Halo2Artifact {
             vm.parseJsonBytes32(batchJson, ".configHash"),
             vm.parseJsonBytes32(batchJson, ".genesisStateRoot"),
             vm.parseJsonBytes32(batchJson, ".genesisBlockHash"),
-            HybridTerms(1 days, 12 hours, 1 ether, 0.25 ether, 0),
+            HybridTerms(1 days, 12 hours, 1 ether, 0.25 ether, 0, 0),
             1 hours
         );
         Bridge bridge = new Bridge(address(r));

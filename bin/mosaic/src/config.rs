@@ -10,6 +10,7 @@ use alloy_primitives::U256;
 use anyhow::{bail, Context as _};
 use clap::{ArgMatches, Args};
 use mosaic_node::{dev, run_sequencer, ChainReader, Node, NodeConfig, Supervisor};
+use mosaic_rollup::producer::ProducerConfig;
 use serde::{Deserialize, Serialize};
 use std::{net::SocketAddr, path::PathBuf, time::Duration};
 use tracing::info;
@@ -91,6 +92,13 @@ impl DevnetArgs {
         if self.prover.prover_segment_memory_gib == 0 {
             bail!("--prover-segment-memory-gib must be at least 1");
         }
+        if u32::from(self.rollup.attest) > self.rollup.producers {
+            bail!(
+                "--attest {} needs at least as many --producers (have {})",
+                self.rollup.attest,
+                self.rollup.producers
+            );
+        }
         l1_signer(self.l1.l1_private_key.as_deref())?;
         self.rpc_addr()?;
         Ok(())
@@ -137,6 +145,7 @@ pub(crate) fn l1_signer(key: Option<&str>) -> anyhow::Result<alloy_signer_local:
 pub(crate) async fn run_devnet(args: DevnetArgs, matches: &ArgMatches) -> anyhow::Result<()> {
     let c = args.resolve(matches)?;
     let signers = dev::dev_signers(c.chain.accounts);
+    let producer_keys = c.rollup.producer_keys()?;
     let (node, data_dir) = open_devnet_chain(&c)?;
     let block_time = c.sequencer.block_time;
 
@@ -174,12 +183,14 @@ pub(crate) async fn run_devnet(args: DevnetArgs, matches: &ArgMatches) -> anyhow
                 terms: c.rollup.terms(),
                 proof_verifier: c.rollup.proof_verifier()?,
                 insecure_dev_srs: c.rollup.insecure_dev_srs,
+                producers: (producer_keys.iter().map(|k| k.address()).collect(), c.rollup.attest),
                 inclusion_deadline: c.rollup.inclusion_deadline,
                 mode: mosaic_rollup::Mode::Hybrid,
             },
         )
         .await?;
-        settlement::spawn_sequencer_services(&mut services, &node, &l1, &contracts, c.batch.producer())?;
+        let producer = ProducerConfig { attesters: producer_keys.clone(), ..c.batch.producer() };
+        settlement::spawn_sequencer_services(&mut services, &node, &l1, &contracts, producer)?;
         let prover_on = c.prover.prover == ProverBackend::Cpu;
         if prover_on {
             crate::prove::spawn_background_prover(
@@ -344,6 +355,7 @@ mod tests {
             ("[batch]\nbatch_max_age = \"soon\"\n", "invalid duration"),
             ("[batch]\nbatch_max_age = \"0s\"\n", "--batch-max-age"),
             ("[batch]\nbatch_max_blocks = 0\n", "--batch-max-blocks"),
+            ("[rollup]\nproducers = 1\nattest = 2\n", "--attest 2 needs at least as many --producers"),
             ("[prover]\nprover = \"cpu\"\n[l1]\nno_l1 = true\n", "--no-l1"),
             ("[l1]\nl1_private_key = \"0x12\"\n", "invalid L1 private key"),
             ("[rpc]\nhost = \"not a host\"\n", "--host"),

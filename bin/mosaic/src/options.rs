@@ -158,6 +158,7 @@ impl BatchArgs {
             max_bytes: self.batch_max_bytes,
             max_age: self.batch_max_age,
             variant: mosaic_batch::Variant::Signed,
+            attesters: Vec::new(),
         }
     }
 }
@@ -186,6 +187,16 @@ pub(crate) struct RollupTermsArgs {
     /// (`mosaic switch-to-zk`) and the switch.
     #[arg(long, default_value_t = mosaic_rollup::DEFAULT_SWITCH_DELAY_SECS)]
     pub switch_delay: u64,
+    /// Stake of each producer that attests hybrid batches, wei.
+    #[arg(long, default_value_t = U256::from(mosaic_rollup::DEFAULT_PRODUCER_STAKE_WEI))]
+    pub producer_stake: U256,
+    /// Producers registered (staked by the deployer) at deployment: keys 20, 21, … of the test mnemonic,
+    /// which this process signs with (development chains).
+    #[arg(long, default_value_t = 0)]
+    pub producers: u32,
+    /// Attestations of registered producers each hybrid batch needs (M of --producers N; 0: none).
+    #[arg(long, default_value_t = 0)]
+    pub attest: u8,
     /// SNARK verifying key (`snark.vk.json` of `mosaic snark setup`) whose program the Rollup's proof
     /// verifier pins, with --halo2-verifier; default: the committed keys.
     #[arg(long, requires = "halo2_verifier")]
@@ -207,7 +218,19 @@ pub(crate) struct RollupTermsArgs {
 const COMMITTED_SNARK_VK: &str = include_str!("../../../crates/snark/fixtures/batch.vk.json");
 const COMMITTED_HALO2_VERIFIER: &str = include_str!("../../../contracts/artifacts/Halo2Verifier.json");
 
+/// First index in the test mnemonic of the development producer keys.
+const DEV_PRODUCER_KEY: u32 = 20;
+
 impl RollupTermsArgs {
+    /// The development producer keys this process attests with (--producers N); refuses an --attest
+    /// larger than N.
+    pub(crate) fn producer_keys(&self) -> anyhow::Result<Vec<alloy_signer_local::PrivateKeySigner>> {
+        if u32::from(self.attest) > self.producers {
+            anyhow::bail!("--attest {} needs at least as many --producers (have {})", self.attest, self.producers);
+        }
+        Ok(dev::dev_signers(DEV_PRODUCER_KEY + self.producers).split_off(DEV_PRODUCER_KEY as usize))
+    }
+
     /// The SNARK verifier to deploy: --snark-vk and --halo2-verifier, or the committed keys; `None`
     /// with --no-proof-verifier.
     pub(crate) fn proof_verifier(&self) -> anyhow::Result<Option<mosaic_rollup::ProofVerifier>> {
@@ -252,6 +275,7 @@ impl RollupTermsArgs {
             bond: self.bond,
             challenger_bond: self.challenger_bond,
             switch_delay: self.switch_delay,
+            producer_stake: self.producer_stake,
         }
     }
 }

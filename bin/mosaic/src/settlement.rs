@@ -65,6 +65,8 @@ pub(crate) struct DeploySettings {
     pub proof_verifier: Option<mosaic_rollup::ProofVerifier>,
     /// Allow a development-setup proof verifier on a non-development L1.
     pub insecure_dev_srs: bool,
+    /// Producers to stake for, and the attestation threshold.
+    pub producers: (Vec<Address>, u8),
     /// Forced-inclusion deadline, seconds.
     pub inclusion_deadline: u64,
     /// Settlement mode.
@@ -99,6 +101,7 @@ pub(crate) async fn contracts_for(
             attesters: (vec![l1.address()], 1),
             proof_verifier: s.proof_verifier.clone(),
             insecure_dev_srs: s.insecure_dev_srs,
+            producers: s.producers.clone(),
         },
     )
     .await

@@ -68,6 +68,13 @@ alloy::sol! {
         event BatchCommitted(uint64 indexed index, bytes32 dataHash, bytes32 postStateRoot, uint64 lastBlock, uint64 l1MessageCursor);
     }
     #[sol(rpc)]
+    interface IProducers {
+        function attestThreshold() external view returns (uint8);
+        function attesters(uint64 index) external view returns (uint256);
+        function producers(uint256 i) external view returns (address);
+        function stakes(address producer) external view returns (uint256);
+    }
+    #[sol(rpc)]
     interface IRollupFinality {
         function lastFinalizedBatch() external view returns (uint64);
     }
@@ -269,6 +276,60 @@ impl L1Setup {
         let contracts_file = contracts_file.to_str().unwrap().to_string();
         Self { anvil, provider, proposer, key, contracts_file, _dir: dir, bridge, rollup, deployed_at }
     }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn batches_carry_m_of_n_producer_attestations_and_full_nodes_derive_them() {
+    let node = DevNode::start(&[
+        "--block-time",
+        "300ms",
+        "--l1-block-time",
+        "300ms",
+        "--batch-max-age",
+        "1s",
+        "--challenge-window",
+        "2",
+        "--producers",
+        "3",
+        "--attest",
+        "2",
+    ]);
+    let rpc = node.rpc();
+    let raw = signed_transfer(&dev_signers()[3], 0, Address::repeat_byte(0x42), U256::from(1));
+    let tx = rpc.send_raw(&raw).await.expect("transfer accepted");
+    let mined_in = hex_u64(&rpc.wait_receipt(tx).await["blockNumber"]);
+    let status = poll_until("an attested batch with the transfer", async || {
+        let s = rpc.ok("mosaic_rollupStatus", json!([])).await;
+        (s["lastBatch"]["lastBlock"].as_u64()? >= mined_in).then_some(s)
+    })
+    .await;
+    let index = status["lastBatch"]["index"].as_u64().unwrap();
+    let l1_url = status["l1Rpc"].as_str().unwrap().to_string();
+    let l1 = ProviderBuilder::new().connect_http(l1_url.parse().unwrap()).erased();
+    let producers = IProducers::new(addr(&status["contracts"]["rollup"]), l1.clone());
+    assert_eq!(producers.attestThreshold().call().await.unwrap(), 2);
+    // The devnet signs with all three producer keys: every batch's attester set is all of them.
+    assert_eq!(producers.attesters(index).call().await.unwrap(), U256::from(0b111));
+    let stake = producers.stakes(producers.producers(U256::ZERO).call().await.unwrap()).call().await.unwrap();
+    assert!(stake > U256::ZERO, "the producers are staked");
+
+    // A full node decodes the attested commits from L1 calldata and rebuilds the same chain.
+    let contracts = node.data_dir().join("l1-contracts.json");
+    let full = DevNode::start_cmd(
+        &["node"],
+        &[
+            "--role",
+            "full",
+            "--l1-rpc",
+            &l1_url,
+            "--l1-contracts",
+            contracts.to_str().unwrap(),
+            "--l1-confirmations",
+            "0",
+        ],
+    );
+    let derived = wait_batch_status(&full.rpc(), index, "verified").await;
+    assert_eq!(derived["computedStateRoot"], status["lastBatch"]["claimedStateRoot"], "{derived}");
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -18,6 +18,7 @@ abstract contract RollupFixture is TestBase {
     uint64 internal constant PROOF_WINDOW = 12 hours;
     uint96 internal constant CHALLENGER_BOND = 0.25 ether;
     uint64 internal constant SWITCH_DELAY = 2 hours;
+    uint96 internal constant PRODUCER_STAKE = 2 ether;
     uint64 internal constant INCLUSION_DEADLINE = 1 hours;
     uint256 internal constant START = 1_700_000_000;
 
@@ -52,12 +53,12 @@ abstract contract RollupFixture is TestBase {
     }
 
     function _terms() internal pure returns (HybridTerms memory) {
-        return HybridTerms(CHALLENGE_WINDOW, PROOF_WINDOW, BOND, CHALLENGER_BOND, SWITCH_DELAY);
+        return HybridTerms(CHALLENGE_WINDOW, PROOF_WINDOW, BOND, CHALLENGER_BOND, SWITCH_DELAY, PRODUCER_STAKE);
     }
 
     /// Terms with only a challenge window and a proposer bond (the game's other terms unused).
     function _terms(uint64 window, uint96 bond) internal pure returns (HybridTerms memory) {
-        return HybridTerms(window, 0, bond, 0, 0);
+        return HybridTerms(window, 0, bond, 0, 0, 0);
     }
 
     function _bond() internal view returns (uint256) {

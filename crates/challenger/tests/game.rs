@@ -119,6 +119,7 @@ async fn a_false_batch_is_challenged_and_defrauded_with_the_committed_snark() {
             inclusion_deadline: 3600,
             proposers: vec![liar.address()],
             attesters: (vec![owner.address()], 1),
+            producers: (vec![], 0),
             proof_verifier: Some(ProofVerifier {
                 halo2_bytecode: halo2["bytecode"].as_str().unwrap().parse().unwrap(),
                 app_exe_commit: b256(&vk["app_exe_commit"]),

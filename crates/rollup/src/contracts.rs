@@ -106,6 +106,8 @@ pub const DEFAULT_BOND_WEI: u128 = 100_000_000_000_000_000;
 pub const DEFAULT_PROOF_WINDOW_SECS: u64 = 3600;
 /// Default challenger bond, wei (0.05 ETH).
 pub const DEFAULT_CHALLENGER_BOND_WEI: u128 = 50_000_000_000_000_000;
+/// Default stake of a producer that attests hybrid batches, wei (0.1 ETH).
+pub const DEFAULT_PRODUCER_STAKE_WEI: u128 = 100_000_000_000_000_000;
 /// Default delay between scheduling the switch to zk and the switch, seconds (a devnet's; a production
 /// delay gives users time to react, days).
 pub const DEFAULT_SWITCH_DELAY_SECS: u64 = 30;
@@ -123,6 +125,8 @@ pub struct HybridTerms {
     pub challenger_bond: U256,
     /// Seconds between scheduling the switch to zk and the switch.
     pub switch_delay: u64,
+    /// Stake of each producer that attests batches, wei.
+    pub producer_stake: U256,
 }
 
 impl Default for HybridTerms {
@@ -133,6 +137,7 @@ impl Default for HybridTerms {
             bond: U256::from(DEFAULT_BOND_WEI),
             challenger_bond: U256::from(DEFAULT_CHALLENGER_BOND_WEI),
             switch_delay: DEFAULT_SWITCH_DELAY_SECS,
+            producer_stake: U256::from(DEFAULT_PRODUCER_STAKE_WEI),
         }
     }
 }
@@ -185,6 +190,8 @@ pub struct DeployParams {
     pub proposers: Vec<Address>,
     /// Attestation signers of the verifier (M-of-N) and the threshold M.
     pub attesters: (Vec<Address>, u64),
+    /// Producers the deployer stakes for, and how many of them must attest each hybrid batch.
+    pub producers: (Vec<Address>, u8),
     /// The SNARK verifier to deploy with the Rollup (Hybrid without one: no challenges; Zk without one:
     /// the attestation verifier finalizes).
     pub proof_verifier: Option<ProofVerifier>,
@@ -224,6 +231,7 @@ pub async fn deploy(l1: &L1Client, p: &DeployParams) -> Result<L1Contracts, L1Er
         bondAmount: uint96(p.terms.bond, "bond")?,
         challengerBond: uint96(p.terms.challenger_bond, "challenger bond")?,
         switchDelay: p.terms.switch_delay,
+        producerStake: uint96(p.terms.producer_stake, "producer stake")?,
     };
     // With a SNARK verifier the Rollup checks every proof with it. Without one a Hybrid Rollup has no
     // game (an attestation of the producers themselves must not count as a validity or fraud proof),
@@ -265,7 +273,9 @@ pub async fn deploy(l1: &L1Client, p: &DeployParams) -> Result<L1Contracts, L1Er
     for (i, proposer) in p.proposers.iter().enumerate() {
         pending.push(r.setProposer(*proposer, true).nonce(nonce + 4 + i as u64).gas(200_000).send().await?);
     }
+    let mut next_nonce = after_wiring;
     if let Some(v) = &p.proof_verifier {
+        next_nonce += 2;
         let halo2 = owner.create(after_wiring);
         let code = alloy::rpc::types::TransactionRequest::default()
             .with_deploy_code(v.halo2_bytecode.clone())
@@ -279,6 +289,14 @@ pub async fn deploy(l1: &L1Client, p: &DeployParams) -> Result<L1Contracts, L1Er
                 .send()
                 .await?,
         );
+    }
+    for producer in &p.producers.0 {
+        let call = r.registerProducer(*producer).value(p.terms.producer_stake);
+        pending.push(call.nonce(next_nonce).gas(200_000).send().await?);
+        next_nonce += 1;
+    }
+    if p.producers.1 > 0 {
+        pending.push(r.setAttestThreshold(p.producers.1).nonce(next_nonce).gas(300_000).send().await?);
     }
     for tx in pending {
         l1.confirm(tx).await?;

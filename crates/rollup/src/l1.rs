@@ -122,8 +122,9 @@ impl L1Client {
         }
     }
 
-    /// The calldata of L1 transaction `hash` decoded as a direct `Rollup.commitBatch` call (the inner
-    /// `Err` when it is not one, e.g. a commit sent through another contract).
+    /// The calldata of L1 transaction `hash` decoded as a direct `Rollup.commitBatch` or
+    /// `commitAttestedBatch` call, as the header and data it commits (the inner `Err` when it is
+    /// neither, e.g. a commit sent through another contract).
     pub async fn commit_call(
         &self,
         hash: B256,
@@ -133,7 +134,12 @@ impl L1Client {
             .get_transaction_by_hash(hash)
             .await?
             .ok_or_else(|| L1Error::Rpc(format!("L1 transaction {hash} not found")))?;
-        Ok(Rollup::commitBatchCall::abi_decode(alloy::consensus::Transaction::input(&tx)))
+        let input = alloy::consensus::Transaction::input(&tx);
+        Ok(Rollup::commitBatchCall::abi_decode(input).or_else(|e| {
+            Rollup::commitAttestedBatchCall::abi_decode(input)
+                .map(|c| Rollup::commitBatchCall { header: c.header, data: c.data })
+                .map_err(|_| e)
+        }))
     }
 
     /// Whether the account has sent transactions that are not mined yet.

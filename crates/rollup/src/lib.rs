@@ -21,7 +21,7 @@ pub mod watcher;
 pub use contracts::{
     check_deployment, deploy, l2_genesis, predeploys, DeployParams, HybridTerms, L1Contracts, Mode, ProofVerifier,
     DEFAULT_BOND_WEI, DEFAULT_CHALLENGER_BOND_WEI, DEFAULT_CHALLENGE_WINDOW_SECS, DEFAULT_INCLUSION_DEADLINE_SECS,
-    DEFAULT_PROOF_WINDOW_SECS, DEFAULT_SWITCH_DELAY_SECS, DEV_L1_CHAIN_IDS,
+    DEFAULT_PRODUCER_STAKE_WEI, DEFAULT_PROOF_WINDOW_SECS, DEFAULT_SWITCH_DELAY_SECS, DEV_L1_CHAIN_IDS,
 };
 pub use l1::{L1Client, L1Error};
 pub use metrics::RollupMetrics;

@@ -34,6 +34,9 @@ pub struct ProducerConfig {
     pub max_age: Duration,
     /// Data format: with signatures (hybrid) or without (zk).
     pub variant: Variant,
+    /// Producer keys whose attestations go with each hybrid batch when the Rollup requires them (M of
+    /// the registered N), signed in this process.
+    pub attesters: Vec<alloy_signer_local::PrivateKeySigner>,
 }
 
 /// Default most L2 blocks per batch.
@@ -50,6 +53,7 @@ impl Default for ProducerConfig {
             max_bytes: DEFAULT_BATCH_MAX_BYTES,
             max_age: DEFAULT_BATCH_MAX_AGE,
             variant: Variant::Signed,
+            attesters: Vec::new(),
         }
     }
 }
@@ -79,6 +83,9 @@ pub enum ProducerError {
     /// A batch needs at least one block.
     #[error("a batch needs at least one block")]
     Empty,
+    /// A producer key could not sign.
+    #[error("attesting the batch: {0}")]
+    Attest(String),
 }
 
 impl From<mosaic_node::BlockingError> for ProducerError {
@@ -153,7 +160,7 @@ pub async fn run_producer(
     loop {
         let step = async {
             match Terms::read(&rollup, &l1).await? {
-                Some(t) => round(&node, &l1, &rollup, &config, t, contracts.deployed_at, &metrics).await,
+                Some(t) => round(&node, &l1, &rollup, &config, t, &contracts, &metrics).await,
                 None => Ok(false),
             }
         };
@@ -223,9 +230,10 @@ async fn round(
     rollup: &RollupInstance,
     config: &ProducerConfig,
     terms: Terms,
-    from_block: u64,
+    contracts: &L1Contracts,
     metrics: &RollupMetrics,
 ) -> Result<bool, ProducerError> {
+    let from_block = contracts.deployed_at;
     // One transaction in flight at a time: a commit sent before a crash or a timeout settles first.
     if l1.has_pending().await? {
         return Ok(false);
@@ -248,7 +256,14 @@ async fn round(
     }
     let due = node.blocking(move |n| due_batch(n, last + 1, first, prev_root, &config_, now_secs())).await??;
     let Some(batch) = due else { return Ok(false) };
-    let pending = rollup.commitBatch(batch.header.clone(), batch.data.clone()).value(terms.bond).send().await?;
+    let threshold = if terms.hybrid { rollup.attestThreshold().call().await? } else { 0 };
+    let pending = if threshold > 0 {
+        let sigs = attest(node, l1, contracts, &config.attesters, &batch, committed.lastBlockHash).await?;
+        let call = rollup.commitAttestedBatch(batch.header.clone(), batch.data.clone(), sigs);
+        call.value(terms.bond).send().await?
+    } else {
+        rollup.commitBatch(batch.header.clone(), batch.data.clone()).value(terms.bond).send().await?
+    };
     let l1_tx = *pending.tx_hash();
     info!(index = last + 1, first, last_block = batch.header.lastBlock, bytes = batch.data.len(), %l1_tx, "batch posted");
     let receipt = l1.confirm(pending).await?;
@@ -258,6 +273,45 @@ async fn round(
     metrics.batches_posted.inc();
     info!(index = record.index, l1_block = record.l1_block, "batch confirmed on L1");
     Ok(true)
+}
+
+/// The producers' attestations of `batch`: each key's EIP-191 signature (r ‖ s ‖ v) over the public
+/// inputs hash the Rollup will compute for it, in ascending address order as the contract requires.
+async fn attest(
+    node: &Node,
+    l1: &L1Client,
+    contracts: &L1Contracts,
+    keys: &[alloy_signer_local::PrivateKeySigner],
+    batch: &PreparedBatch,
+    prev_block_hash: B256,
+) -> Result<Bytes, ProducerError> {
+    use alloy::signers::SignerSync;
+    let h = &batch.header;
+    let bridge = crate::contracts::Bridge::new(contracts.bridge, l1.provider().clone());
+    let l1_messages_hash = bridge.rollingHash(U256::from(h.l1MessageCursor)).call().await?;
+    let chain = node.chain_config();
+    let journal = mosaic_witness::Journal {
+        chain_id: chain.chain_id,
+        config_hash: mosaic_witness::config_hash(chain),
+        prev_state_root: h.prevStateRoot,
+        post_state_root: h.postStateRoot,
+        prev_block_hash,
+        last_block_hash: h.lastBlockHash,
+        last_block: h.lastBlock,
+        batch_data_hash: keccak256(&batch.data),
+        l1_message_cursor: h.l1MessageCursor,
+        l1_messages_hash,
+        withdrawals_root: h.withdrawalsRoot,
+    };
+    let inputs = journal.hash();
+    let mut keys: Vec<_> = keys.iter().collect();
+    keys.sort_by_key(|k| k.address());
+    let mut out = Vec::with_capacity(keys.len() * 65);
+    for key in keys {
+        let sig = key.sign_message_sync(inputs.as_slice()).map_err(|e| ProducerError::Attest(e.to_string()))?;
+        out.extend_from_slice(&sig.as_bytes());
+    }
+    Ok(out.into())
 }
 
 /// The batch `index` that starts at block `first` (after a batch that ended with `prev_state_root`) if it

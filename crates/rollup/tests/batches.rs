@@ -36,7 +36,13 @@ async fn chain(dir: &std::path::Path, blocks: u64, per_block: u64) -> (Node, L1M
 }
 
 fn config(max_blocks: u64, max_bytes: usize, max_age: u64) -> ProducerConfig {
-    ProducerConfig { max_blocks, max_bytes, max_age: Duration::from_secs(max_age), variant: Variant::Signed }
+    ProducerConfig {
+        max_blocks,
+        max_bytes,
+        max_age: Duration::from_secs(max_age),
+        variant: Variant::Signed,
+        attesters: Vec::new(),
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
