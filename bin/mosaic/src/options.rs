@@ -148,6 +148,10 @@ pub(crate) struct BatchArgs {
     /// Most bytes of batch data per batch.
     #[arg(long, default_value_t = DEFAULT_BATCH_MAX_BYTES)]
     pub batch_max_bytes: usize,
+    /// Fault injection for security drills: commit batch K with a false state root (development L1s
+    /// only: chain id 1337 or 31337; refused elsewhere).
+    #[arg(long, value_name = "K")]
+    pub fault_wrong_root_at: Option<u64>,
 }
 
 impl BatchArgs {
@@ -159,6 +163,7 @@ impl BatchArgs {
             max_age: self.batch_max_age,
             variant: mosaic_batch::Variant::Signed,
             attesters: Vec::new(),
+            fault_wrong_root_at: self.fault_wrong_root_at,
         }
     }
 }

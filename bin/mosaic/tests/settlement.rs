@@ -333,6 +333,73 @@ async fn batches_carry_m_of_n_producer_attestations_and_full_nodes_derive_them()
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_lying_devnet_is_challenged_by_a_verifier_at_once() {
+    // The sequencer lies about batch 2's state root (fault injection, a development L1 only) and goes
+    // on building on its lie; a challenging verifier on the same L1 sees it and challenges.
+    let node = DevNode::start(&[
+        "--block-time",
+        "300ms",
+        "--l1-block-time",
+        "300ms",
+        "--batch-max-age",
+        "1s",
+        "--challenge-window",
+        "60",
+        "--fault-wrong-root-at",
+        "2",
+    ]);
+    let rpc = node.rpc();
+    let traffic = {
+        let rpc = node.rpc();
+        tokio::spawn(async move {
+            for nonce in 0.. {
+                let raw = signed_transfer(&dev_signers()[3], nonce, Address::repeat_byte(0x42), U256::from(1));
+                let _ = rpc.send_raw(&raw).await;
+                tokio::time::sleep(Duration::from_millis(400)).await;
+            }
+        })
+    };
+    let status = rpc.ok("mosaic_rollupStatus", json!([])).await;
+    let l1_url = status["l1Rpc"].as_str().unwrap().to_string();
+    let contracts = node.data_dir().join("l1-contracts.json");
+    let key = format!("0x{}", alloy::primitives::hex::encode(dev_signers()[5].to_bytes()));
+    let verifier = DevNode::start_cmd(
+        &["node"],
+        &[
+            "--role",
+            "verifier",
+            "--l1-rpc",
+            &l1_url,
+            "--l1-contracts",
+            contracts.to_str().unwrap(),
+            "--l1-confirmations",
+            "0",
+            "--challenge",
+            "--l1-private-key",
+            &key,
+        ],
+    );
+    let vrpc = verifier.rpc();
+    let game = poll_until("the lie challenged", async || {
+        let s = vrpc.ok("mosaic_rollupStatus", json!([])).await;
+        s["challenger"]["games"].as_array()?.iter().find(|g| g["index"] == json!(2)).cloned()
+    })
+    .await;
+    assert_eq!(game["status"], "challenged", "{game}");
+    assert_eq!(wait_batch_status(&vrpc, 1, "verified").await["index"], json!(1));
+    // The liar builds on its lie: batch 3 chains onto the false root, and its own claim is true.
+    poll_until("batch 3 committed and derived", async || {
+        let b = vrpc.ok("mosaic_getBatch", json!(["0x3"])).await;
+        (b.get("status")?.as_str()? == "verified").then_some(())
+    })
+    .await;
+    let s = vrpc.ok("mosaic_rollupStatus", json!([])).await;
+    assert_eq!(s["derivation"]["faults"], json!([2]), "{s}");
+    assert_eq!(s["challenger"]["games"].as_array().unwrap().len(), 1, "only the lie is challenged");
+    traffic.abort();
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn the_devnet_switches_from_hybrid_to_zk_while_it_runs() {
     let node = DevNode::start(&[
         "--block-time",
@@ -455,6 +522,21 @@ async fn deploy_l1_refuses_the_development_srs_outside_dev_chains() {
     let (exe, vm) = committed_program();
     assert_eq!(v.appExeCommit().call().await.unwrap(), exe);
     assert_eq!(v.appVmCommit().call().await.unwrap(), vm);
+
+    // Fault injection is a drill for development chains: a sequencer asked to lie here stops instead.
+    let mut liar = DevNode::start(&[
+        "--l1-rpc",
+        &anvil.url,
+        "--l1-contracts",
+        file.to_str().unwrap(),
+        "--l1-private-key",
+        &key,
+        "--fault-wrong-root-at",
+        "1",
+    ]);
+    let exit = liar.wait_exit(Duration::from_secs(30)).expect("the sequencer stops");
+    assert!(!exit.success());
+    assert!(liar.logs().contains("fault injection is refused on L1 chain 11155111"), "{}", liar.logs());
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -37,6 +37,9 @@ pub struct ProducerConfig {
     /// Producer keys whose attestations go with each hybrid batch when the Rollup requires them (M of
     /// the registered N), signed in this process.
     pub attesters: Vec<alloy_signer_local::PrivateKeySigner>,
+    /// Fault injection, for development chains only: commit batch K with a state root its data does
+    /// not produce, then go on building on that lie as an attacker would.
+    pub fault_wrong_root_at: Option<u64>,
 }
 
 /// Default most L2 blocks per batch.
@@ -54,6 +57,7 @@ impl Default for ProducerConfig {
             max_age: DEFAULT_BATCH_MAX_AGE,
             variant: Variant::Signed,
             attesters: Vec::new(),
+            fault_wrong_root_at: None,
         }
     }
 }
@@ -83,6 +87,9 @@ pub enum ProducerError {
     /// A batch needs at least one block.
     #[error("a batch needs at least one block")]
     Empty,
+    /// Fault injection asked for on an L1 that is not a development chain.
+    #[error("fault injection is refused on L1 chain {0}: only development chains (1337, 31337) accept it")]
+    FaultInjectionRefused(u64),
     /// A producer key could not sign.
     #[error("attesting the batch: {0}")]
     Attest(String),
@@ -157,6 +164,13 @@ pub async fn run_producer(
 ) -> Result<(), ProducerError> {
     let rollup = Rollup::new(contracts.rollup, l1.provider().clone());
     let mut backoff = Backoff::default();
+    if let Some(k) = config.fault_wrong_root_at {
+        let chain = l1.provider().get_chain_id().await.map_err(L1Error::from)?;
+        if !crate::contracts::DEV_L1_CHAIN_IDS.contains(&chain) {
+            return Err(ProducerError::FaultInjectionRefused(chain));
+        }
+        tracing::warn!(batch = k, "fault injection on: this producer will lie about batch {k}'s state root");
+    }
     loop {
         let step = async {
             match Terms::read(&rollup, &l1).await? {
@@ -249,13 +263,26 @@ async fn round(
     if node.head_number() < first {
         return Ok(false);
     }
-    let (mut config_, prev_root) = (config.clone(), committed.postStateRoot);
+    let (mut config_, mut prev_root) = (config.clone(), committed.postStateRoot);
+    if config.fault_wrong_root_at.is_some_and(|k| k <= last) {
+        // After the injected lie the L1 holds a root the local chain never had: build on the local
+        // block, and claim to start from the L1's root, as the contract requires.
+        let local = node.blocking(move |n| n.header(first - 1)).await??.map(|h| h.state_root);
+        prev_root = local.unwrap_or(prev_root);
+    }
     if !terms.hybrid {
         // A zk batch's proof covers its signatures: the data can leave them out.
         config_.variant = mosaic_batch::Variant::Unsigned;
     }
     let due = node.blocking(move |n| due_batch(n, last + 1, first, prev_root, &config_, now_secs())).await??;
-    let Some(batch) = due else { return Ok(false) };
+    let Some(mut batch) = due else { return Ok(false) };
+    batch.header.prevStateRoot = committed.postStateRoot;
+    if config.fault_wrong_root_at == Some(last + 1) {
+        batch.header.postStateRoot =
+            keccak256([b"mosaic fault injection".as_slice(), batch.header.postStateRoot.as_slice()].concat());
+        tracing::warn!(index = last + 1, claimed = %batch.header.postStateRoot,
+            "FAULT INJECTION: committing a state root this batch's data does not produce");
+    }
     let threshold = if terms.hybrid { rollup.attestThreshold().call().await? } else { 0 };
     let pending = if threshold > 0 {
         let sigs = attest(node, l1, contracts, &config.attesters, &batch, committed.lastBlockHash).await?;
