@@ -2,6 +2,7 @@
 pragma solidity ^0.8.24;
 
 import {IVerifier} from "./IVerifier.sol";
+import {Attestations} from "./utils/Attestations.sol";
 
 /// @notice M-of-N ECDSA attestation verifier: the consensus of Mosaic's hybrid producers,
 /// standing in for a validity proof. A proof is the concatenation of 65-byte
@@ -11,10 +12,6 @@ import {IVerifier} from "./IVerifier.sol";
 /// deploying a new verifier (the Rollup's verifier is immutable too, so a
 /// rotation is a new deployment either way).
 contract AttestationVerifier is IVerifier {
-    /// Signatures with s above this are the malleable twin of a valid one (EIP-2).
-    uint256 private constant HALF_CURVE_ORDER = 0x7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a0;
-    uint256 private constant SIGNATURE_LENGTH = 65;
-
     /// @notice How many distinct signers must attest for `verify` to return true.
     uint256 public immutable threshold;
     /// @notice Whether an address belongs to the signer set.
@@ -44,28 +41,13 @@ contract AttestationVerifier is IVerifier {
     /// proof invalid (the producer builds it, so junk in it is a bug worth surfacing). Returns
     /// false rather than reverting, so callers see one failure mode.
     function verify(bytes32 publicInputsHash, bytes calldata proof) external view returns (bool) {
-        uint256 count = proof.length / SIGNATURE_LENGTH;
-        if (count == 0 || proof.length % SIGNATURE_LENGTH != 0 || count < threshold) return false;
-        bytes32 digest = keccak256(abi.encodePacked("\x19Ethereum Signed Message:\n32", publicInputsHash));
-        // Ascending order makes duplicates detectable in one pass with no memory.
+        uint256 count = Attestations.count(proof);
+        if (count == 0 || count < threshold) return false;
+        bytes32 digest = Attestations.digest(publicInputsHash);
         address previous = address(0);
         for (uint256 i = 0; i < count; i++) {
-            bytes32 r;
-            bytes32 s;
-            uint8 v;
-            assembly ("memory-safe") {
-                let p := add(proof.offset, mul(i, 65))
-                r := calldataload(p)
-                s := calldataload(add(p, 32))
-                v := byte(0, calldataload(add(p, 64)))
-            }
-            if (uint256(s) > HALF_CURVE_ORDER) return false;
-            // Accept both the Ethereum (27/28) and the raw (0/1) recovery id.
-            if (v < 27) v += 27;
-            if (v != 27 && v != 28) return false;
-            address signer = ecrecover(digest, v, r, s);
-            // ecrecover yields 0 on failure; previous starts at 0, so this also rejects that.
-            if (signer <= previous || !isSigner[signer]) return false;
+            address signer = Attestations.signerAt(proof, i, digest, previous);
+            if (signer == address(0) || !isSigner[signer]) return false;
             previous = signer;
         }
         return true;

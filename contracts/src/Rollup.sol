@@ -4,6 +4,7 @@ pragma solidity ^0.8.24;
 import {IVerifier} from "./IVerifier.sol";
 import {Ownable} from "./utils/Ownable.sol";
 import {ReentrancyGuard} from "./utils/ReentrancyGuard.sol";
+import {Attestations} from "./utils/Attestations.sol";
 
 /// @notice What a proposer commits for a batch of L2 blocks.
 struct BatchHeader {
@@ -410,28 +411,13 @@ contract Rollup is Ownable, ReentrancyGuard {
     /// The bitmap of the producers whose attestations `sigs` holds; reverts unless they are valid and at
     /// least `attestThreshold`.
     function _checkAttestations(bytes32 inputsHash, bytes calldata sigs) private view returns (uint256 set) {
-        uint256 count = sigs.length / 65;
-        if (sigs.length % 65 != 0 || count < attestThreshold || count == 0) revert InvalidAttestations();
-        bytes32 digest = keccak256(abi.encodePacked("\x19Ethereum Signed Message:\n32", inputsHash));
+        uint256 count = Attestations.count(sigs);
+        if (count == 0 || count < attestThreshold) revert InvalidAttestations();
+        bytes32 digest = Attestations.digest(inputsHash);
         address previous = address(0);
         for (uint256 i = 0; i < count; i++) {
-            bytes32 r;
-            bytes32 s;
-            uint8 v;
-            assembly ("memory-safe") {
-                let p := add(sigs.offset, mul(i, 65))
-                r := calldataload(p)
-                s := calldataload(add(p, 32))
-                v := byte(0, calldataload(add(p, 64)))
-            }
-            // The malleable twin of a valid signature (EIP-2) would count a producer twice.
-            if (uint256(s) > 0x7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a0) {
-                revert InvalidAttestations();
-            }
-            if (v < 27) v += 27;
-            address signer = ecrecover(digest, v, r, s);
-            // ecrecover yields 0 on failure; previous starts at 0, so this also rejects that.
-            if (signer <= previous || stakes[signer] == 0) revert InvalidAttestations();
+            address signer = Attestations.signerAt(sigs, i, digest, previous);
+            if (signer == address(0) || stakes[signer] == 0) revert InvalidAttestations();
             previous = signer;
             set |= 1 << (producerSlot[signer] - 1);
         }

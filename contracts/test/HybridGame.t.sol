@@ -106,14 +106,17 @@ contract HybridGameTest is Halo2Artifact {
 
     /// Batch 2 chained onto whatever batch 1 claimed.
     function _commitSecond(Rollup r, address proposer) internal {
-        BatchHeader memory h;
+        _commit(r, proposer, _second(r), hex"02");
+    }
+
+    /// A batch 2 of one block chained onto whatever batch 1 claimed.
+    function _second(Rollup r) internal view returns (BatchHeader memory h) {
         h.index = 2;
         h.firstBlock = r.batch(1).lastBlock + 1;
         h.lastBlock = h.firstBlock;
         h.prevStateRoot = r.batch(1).postStateRoot;
         h.postStateRoot = keccak256("batch 2 root");
         h.lastBlockHash = keccak256("batch 2 block");
-        _commit(r, proposer, h, hex"02");
     }
 
     function _challenge(Rollup r, uint64 index) internal {
@@ -521,12 +524,7 @@ contract HybridGameTest is Halo2Artifact {
 
         // The first batch committed at the switch is the first Zk batch: no bond.
         vm.warp(START + SWITCH_DELAY);
-        BatchHeader memory h;
-        h.index = 2;
-        h.firstBlock = rollup.batch(1).lastBlock + 1;
-        h.lastBlock = h.firstBlock;
-        h.prevStateRoot = rollup.batch(1).postStateRoot;
-        h.postStateRoot = keccak256("batch 2 root");
+        BatchHeader memory h = _second(rollup);
         vm.expectRevert(abi.encodeWithSelector(Rollup.WrongBond.selector, BOND, 0));
         vm.prank(PROPOSER);
         rollup.commitBatch{value: BOND}(h, hex"02");
@@ -572,11 +570,7 @@ contract HybridGameTest is Halo2Artifact {
         vm.prank(OWNER);
         rollup.scheduleZkSwitch();
         vm.warp(START + SWITCH_DELAY);
-        BatchHeader memory h;
-        h.index = 2;
-        h.firstBlock = rollup.batch(1).lastBlock + 1;
-        h.lastBlock = h.firstBlock;
-        h.prevStateRoot = rollup.batch(1).postStateRoot;
+        BatchHeader memory h = _second(rollup); // before the prank: its calls would consume it
         vm.prank(PROPOSER);
         rollup.commitBatch(h, hex"02"); // the switch batch
         _challenge(rollup, 1);

@@ -130,6 +130,16 @@ mod imp {
     ) -> anyhow::Result<()> {
         missing()
     }
+
+    pub(crate) fn spawn_fraud_prover(
+        _: &mut mosaic_node::Supervisor,
+        _: &mosaic_node::Node,
+        _: &std::path::Path,
+        _: &crate::snark::KeyDir,
+        _: &std::path::Path,
+    ) -> anyhow::Result<()> {
+        missing()
+    }
 }
 
 #[cfg(feature = "prover")]
@@ -330,6 +340,85 @@ mod imp {
         outcome.await.map_err(|_| anyhow::anyhow!("the prover thread died"))?.map_err(anyhow::Error::msg)
     }
 
+    /// Makes the fraud proof of every open challenge game into the challenger's folder `proofs`, on its
+    /// own thread: the batch's recursive STARK from this node's own blocks (which its derivation built
+    /// from the L1 data), then the SNARK wrap with the keys in `keys` — what `mosaic prove --recursive`
+    /// and `mosaic snark wrap` do, in process. The file appears atomically as `<journal hash>.snark`,
+    /// which the challenger submits. A game whose proof fails is not retried until a restart.
+    pub(crate) fn spawn_fraud_prover(
+        services: &mut mosaic_node::Supervisor,
+        node: &Node,
+        proofs: &Path,
+        keys: &crate::snark::KeyDir,
+        guest: &Path,
+    ) -> anyhow::Result<()> {
+        let (node, proofs, keys, guest) = (node.clone(), proofs.to_path_buf(), keys.clone(), guest.to_path_buf());
+        anyhow::ensure!(guest.exists(), "no guest ELF at {} (run scripts/build-guest.sh)", guest.display());
+        std::fs::create_dir_all(&proofs).with_context(|| format!("creating {}", proofs.display()))?;
+        services.spawn_blocking("fraud prover", move || -> Result<(), String> {
+            let mut given_up = std::collections::HashSet::new();
+            loop {
+                let games = mosaic_challenger::Game::open_games(&node).map_err(|e| e.to_string())?;
+                for game in games {
+                    let out = mosaic_challenger::ProofDirectory::new(&proofs).path_of(game.journal_hash);
+                    if out.exists() || given_up.contains(&game.journal_hash) {
+                        continue;
+                    }
+                    let started = Instant::now();
+                    info!(batch = game.index, journal = %game.journal_hash, "proving the fraud");
+                    match prove_fraud(&node, &game, &proofs, &keys, &guest, &out) {
+                        Ok(()) => info!(batch = game.index, seconds = started.elapsed().as_secs_f64(),
+                            file = %out.display(), "fraud proof ready"),
+                        Err(e) => {
+                            tracing::warn!(batch = game.index, error = %e, "the fraud proof failed; not retried");
+                            given_up.insert(game.journal_hash);
+                        }
+                    }
+                }
+                std::thread::sleep(std::time::Duration::from_secs(2));
+            }
+        });
+        Ok(())
+    }
+
+    fn prove_fraud(
+        node: &Node,
+        game: &mosaic_challenger::Game,
+        proofs: &Path,
+        keys: &crate::snark::KeyDir,
+        guest: &Path,
+        out: &Path,
+    ) -> anyhow::Result<()> {
+        let stark = proofs.join(format!("{}.stark", game.journal_hash));
+        if !stark.exists() {
+            let record = BatchRecord::load(node, game.index)?.context("no record of the batch")?;
+            // The guest's SDK lives only for the STARK: the wrap needs the memory.
+            let prover = load(guest)?;
+            let (witness, executed) =
+                posted_batch_witness(node, record.first_block, record.last_block, record.data_hash)?;
+            anyhow::ensure!(
+                executed.journal.hash() == game.journal_hash,
+                "re-executing the batch states journal {}, the game {}",
+                executed.journal.hash(),
+                game.journal_hash
+            );
+            let proof = prover.prove(&witness, &executed.journal, ProofKind::Recursive)?;
+            let tmp = stark.with_extension("stark.tmp");
+            std::fs::write(&tmp, proof.encode()).and_then(|()| std::fs::rename(&tmp, &stark))?;
+        }
+        let tmp = out.with_extension("snark.tmp");
+        let elfs = GuestElfs { guest: guest.to_path_buf(), aggregate_guest: DEFAULT_AGGREGATE_ELF.into() };
+        let keys = keys.clone();
+        crate::snark::run(crate::snark::SnarkCommand::Wrap(crate::snark::WrapArgs {
+            proof: stark,
+            keys,
+            out: Some(tmp.clone()),
+            elfs,
+        }))?;
+        std::fs::rename(&tmp, out)?;
+        Ok(())
+    }
+
     pub(crate) fn prover(cmd: ProverCommand) -> anyhow::Result<()> {
         match cmd {
             ProverCommand::Vkey { guest } => {
@@ -344,4 +433,4 @@ mod imp {
     }
 }
 
-pub(crate) use imp::{aggregate, prove, prover, spawn_background_prover, verify};
+pub(crate) use imp::{aggregate, prove, prover, spawn_background_prover, spawn_fraud_prover, verify};

@@ -46,6 +46,18 @@ pub(crate) struct NodeArgs {
     /// state, `<hash>.snark`, as `mosaic snark wrap` writes them); default `<data-dir>/fraud-proofs`.
     #[arg(long, requires = "challenge")]
     pub fraud_proofs: Option<PathBuf>,
+    /// With --challenge: make the fraud proofs in this process (a mosaic built with `--features
+    /// prover`): the batch's recursive STARK from this node's blocks, then the SNARK wrap with the keys
+    /// of `mosaic snark setup` (--snark-keys).
+    #[arg(long, requires = "challenge")]
+    pub prove_fraud: bool,
+    /// With --prove-fraud: the folder of the batch program's SNARK keys (`mosaic snark setup --dir`);
+    /// default `<data-dir>/snark/batch`.
+    #[arg(long, requires = "prove_fraud")]
+    pub snark_keys: Option<PathBuf>,
+    /// With --prove-fraud: the batch guest ELF (`scripts/build-guest.sh` writes it).
+    #[arg(long, default_value = crate::prove::DEFAULT_GUEST_ELF)]
+    pub fraud_guest: PathBuf,
 }
 
 /// Flags of `mosaic switch-to-zk`.
@@ -133,6 +145,9 @@ pub(crate) async fn run_node(a: NodeArgs) -> anyhow::Result<()> {
     if a.challenge && role != NodeRole::Verifier {
         bail!("--challenge needs --role verifier");
     }
+    if a.prove_fraud && !cfg!(feature = "prover") {
+        crate::prove::missing()?;
+    }
     let challenger_key = a.l1_private_key.as_deref().map(|k| l1_signer(Some(k))).transpose()?;
     let addr: SocketAddr = format!("{}:{}", a.rpc.host, a.rpc.port).parse().context("invalid --host/--port")?;
     let contracts = L1Contracts::load(&a.l1_contracts)?;
@@ -160,6 +175,13 @@ pub(crate) async fn run_node(a: NodeArgs) -> anyhow::Result<()> {
         let challenger = mosaic_challenger::Challenger::new(node.clone(), l1, &contracts, source, metrics);
         sections.push(challenger.status_section());
         services.spawn("challenger", challenger.run());
+        if a.prove_fraud {
+            let keys = crate::snark::KeyDir {
+                dir: Some(a.snark_keys.clone().unwrap_or_else(|| a.data_dir.join("snark").join("batch"))),
+                program: crate::snark::Program::Batch,
+            };
+            crate::prove::spawn_fraud_prover(&mut services, &node, &proofs, &keys, &a.fraud_guest)?;
+        }
         info!(proofs = %proofs.display(), "fraud proofs are taken from this folder");
     }
     let extra = settlement::rpc_methods(&node, &contracts, role, &a.l1_rpc, false, Some(status), sections);

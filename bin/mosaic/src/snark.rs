@@ -38,7 +38,8 @@ pub(crate) struct KeyDir {
 }
 
 impl KeyDir {
-    fn path(&self) -> PathBuf {
+    /// The folder.
+    pub(crate) fn path(&self) -> PathBuf {
         self.dir.clone().unwrap_or_else(|| crate::config::default_data_dir().join("snark").join(self.program.name()))
     }
 }

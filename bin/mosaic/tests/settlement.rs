@@ -280,20 +280,7 @@ impl L1Setup {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn batches_carry_m_of_n_producer_attestations_and_full_nodes_derive_them() {
-    let node = DevNode::start(&[
-        "--block-time",
-        "300ms",
-        "--l1-block-time",
-        "300ms",
-        "--batch-max-age",
-        "1s",
-        "--challenge-window",
-        "2",
-        "--producers",
-        "3",
-        "--attest",
-        "2",
-    ]);
+    let node = fast_devnet(&["--challenge-window", "2", "--producers", "3", "--attest", "2"]);
     let rpc = node.rpc();
     let raw = signed_transfer(&dev_signers()[3], 0, Address::repeat_byte(0x42), U256::from(1));
     let tx = rpc.send_raw(&raw).await.expect("transfer accepted");
@@ -336,29 +323,9 @@ async fn batches_carry_m_of_n_producer_attestations_and_full_nodes_derive_them()
 async fn a_lying_devnet_is_challenged_by_a_verifier_at_once() {
     // The sequencer lies about batch 2's state root (fault injection, a development L1 only) and goes
     // on building on its lie; a challenging verifier on the same L1 sees it and challenges.
-    let node = DevNode::start(&[
-        "--block-time",
-        "300ms",
-        "--l1-block-time",
-        "300ms",
-        "--batch-max-age",
-        "1s",
-        "--challenge-window",
-        "60",
-        "--fault-wrong-root-at",
-        "2",
-    ]);
+    let node = fast_devnet(&["--challenge-window", "60", "--fault-wrong-root-at", "2"]);
     let rpc = node.rpc();
-    let traffic = {
-        let rpc = node.rpc();
-        tokio::spawn(async move {
-            for nonce in 0.. {
-                let raw = signed_transfer(&dev_signers()[3], nonce, Address::repeat_byte(0x42), U256::from(1));
-                let _ = rpc.send_raw(&raw).await;
-                tokio::time::sleep(Duration::from_millis(400)).await;
-            }
-        })
-    };
+    let traffic = traffic(&node);
     let status = rpc.ok("mosaic_rollupStatus", json!([])).await;
     let l1_url = status["l1Rpc"].as_str().unwrap().to_string();
     let contracts = node.data_dir().join("l1-contracts.json");
@@ -401,30 +368,9 @@ async fn a_lying_devnet_is_challenged_by_a_verifier_at_once() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_devnet_switches_from_hybrid_to_zk_while_it_runs() {
-    let node = DevNode::start(&[
-        "--block-time",
-        "300ms",
-        "--l1-block-time",
-        "300ms",
-        "--batch-max-age",
-        "1s",
-        "--challenge-window",
-        "2",
-        "--switch-delay",
-        "3",
-    ]);
+    let node = fast_devnet(&["--challenge-window", "2", "--switch-delay", "3"]);
     let rpc = node.rpc();
-    // Traffic, so batches close by age rather than waiting for the idle limit.
-    let traffic = {
-        let rpc = node.rpc();
-        tokio::spawn(async move {
-            for nonce in 0.. {
-                let raw = signed_transfer(&dev_signers()[3], nonce, Address::repeat_byte(0x42), U256::from(1));
-                let _ = rpc.send_raw(&raw).await;
-                tokio::time::sleep(Duration::from_millis(400)).await;
-            }
-        })
-    };
+    let traffic = traffic(&node);
     let status = poll_until("a hybrid batch", async || {
         let s = rpc.ok("mosaic_rollupStatus", json!([])).await;
         (s["settlement"]["mode"] == "hybrid" && s["lastBatch"]["index"].as_u64()? >= 1).then_some(s)
@@ -475,6 +421,27 @@ async fn the_devnet_switches_from_hybrid_to_zk_while_it_runs() {
     let f = IRollupFinality::new(*rollup.address(), l1.clone()).lastFinalizedBatch().call().await.unwrap();
     assert_eq!(f, first_zk - 1, "a zk batch finalized without a proof");
     traffic.abort();
+}
+
+/// A devnet on its embedded L1 with 300 ms blocks on both chains and batches closed after 1 s, plus
+/// `extra` flags.
+fn fast_devnet(extra: &[&str]) -> DevNode {
+    let mut args = vec!["--block-time", "300ms", "--l1-block-time", "300ms", "--batch-max-age", "1s"];
+    args.extend_from_slice(extra);
+    DevNode::start(&args)
+}
+
+/// A transfer every 400 ms from dev account 3, so batches close by age instead of waiting for the idle
+/// limit; abort the handle to stop.
+fn traffic(node: &DevNode) -> tokio::task::JoinHandle<()> {
+    let rpc = node.rpc();
+    tokio::spawn(async move {
+        for nonce in 0.. {
+            let raw = signed_transfer(&dev_signers()[3], nonce, Address::repeat_byte(0x42), U256::from(1));
+            let _ = rpc.send_raw(&raw).await;
+            tokio::time::sleep(Duration::from_millis(400)).await;
+        }
+    })
 }
 
 /// The committed SNARK keys' program commitments (what `deploy-l1` pins by default).
