@@ -145,7 +145,8 @@ pub(crate) async fn run_node(a: NodeArgs) -> anyhow::Result<()> {
     if a.challenge && role != NodeRole::Verifier {
         bail!("--challenge needs --role verifier");
     }
-    if a.prove_fraud && !cfg!(feature = "prover") {
+    #[cfg(not(feature = "prover"))]
+    if a.prove_fraud {
         crate::prove::missing()?;
     }
     let challenger_key = a.l1_private_key.as_deref().map(|k| l1_signer(Some(k))).transpose()?;
