@@ -4,13 +4,13 @@ pragma solidity ^0.8.24;
 import {Rollup, BatchHeader, BatchOutputs, HybridTerms, Mode} from "../src/Rollup.sol";
 import {Bridge} from "../src/Bridge.sol";
 import {SnarkVerifier} from "../src/snark/SnarkVerifier.sol";
-import {Halo2Artifact} from "./helpers/Halo2Artifact.sol";
+import {SnarkFixture} from "./helpers/SnarkFixture.sol";
 
 /// The Hybrid game with a real SNARK: the committed fixture (test/snark/fixture.json) proves the true
 /// journal of batch 1 of the one-transfer sample chain (test/snark/batch.json). A proposer that commits
 /// another root for that batch is challenged and defrauded; the true root cannot be; timeouts go both
 /// ways; a proof of another batch, chain or program, or with a changed input, is refused.
-contract HybridGameTest is Halo2Artifact {
+contract HybridGameTest is SnarkFixture {
     address internal constant OWNER = address(0x0A11);
     address internal constant PROPOSER = address(0xB0B);
     address internal constant HONEST = address(0x600D);
@@ -25,24 +25,12 @@ contract HybridGameTest is Halo2Artifact {
     uint96 internal constant PRODUCER_STAKE = 2 ether;
     uint256 internal constant START = 1_700_000_000;
 
-    event log_named_uint(string key, uint256 val);
-
-    string internal batchJson;
-    bytes internal proof;
-    address internal halo2;
-    SnarkVerifier internal verifier;
     Rollup internal rollup;
 
     function setUp() public {
         vm.warp(START);
-        batchJson = vm.readFile("./test/snark/batch.json");
-        string memory fixture = vm.readFile("./test/snark/fixture.json");
-        proof = vm.parseJsonBytes(fixture, ".proof");
-        halo2 = _deployHalo2Verifier();
-        verifier = new SnarkVerifier(
-            halo2, vm.parseJsonBytes32(fixture, ".appExeCommit"), vm.parseJsonBytes32(fixture, ".appVmCommit")
-        );
-        rollup = _rollup(verifier, uint64(vm.parseJsonUint(batchJson, ".chainId")));
+        _loadSnarkFixture();
+        rollup = _rollup(verifier, _chainId());
         vm.deal(PROPOSER, 10 ether);
         vm.deal(HONEST, 10 ether);
         vm.deal(CHALLENGER, 10 ether);
@@ -305,7 +293,7 @@ contract HybridGameTest is Halo2Artifact {
     }
 
     function test_FraudProofOnAnotherChainIsRefused() public {
-        Rollup other = _rollup(verifier, uint64(vm.parseJsonUint(batchJson, ".chainId")) + 1);
+        Rollup other = _rollup(verifier, _chainId() + 1);
         _commit(other, PROPOSER, _lie(), _data());
         _challenge(other, 1);
         vm.expectRevert(Rollup.InvalidProof.selector);
@@ -314,7 +302,7 @@ contract HybridGameTest is Halo2Artifact {
 
     function test_FraudProofOfAnotherProgramIsRefused() public {
         SnarkVerifier pinnedElsewhere = new SnarkVerifier(halo2, bytes32(uint256(1)), verifier.appVmCommit());
-        Rollup other = _rollup(pinnedElsewhere, uint64(vm.parseJsonUint(batchJson, ".chainId")));
+        Rollup other = _rollup(pinnedElsewhere, _chainId());
         _commit(other, PROPOSER, _lie(), _data());
         _challenge(other, 1);
         vm.expectRevert(Rollup.InvalidProof.selector);
@@ -370,7 +358,7 @@ contract HybridGameTest is Halo2Artifact {
     /// The public inputs hash batch 1 with header `h` and `data` will have once committed.
     function _inputsHash(BatchHeader memory h, bytes memory data) internal view returns (bytes32) {
         bytes memory head = abi.encodePacked(
-            uint64(vm.parseJsonUint(batchJson, ".chainId")),
+            _chainId(),
             vm.parseJsonBytes32(batchJson, ".configHash"),
             h.prevStateRoot,
             h.postStateRoot,
@@ -461,7 +449,7 @@ contract HybridGameTest is Halo2Artifact {
         uint256[3] memory used;
         for (uint256 n = 1; n <= 3; n++) {
             // A fresh Rollup each time, so every commit is a first commit.
-            rollup = _rollup(verifier, uint64(vm.parseJsonUint(batchJson, ".chainId")));
+            rollup = _rollup(verifier, _chainId());
             uint256[] memory keys = _producers(3);
             vm.prank(OWNER);
             rollup.setAttestThreshold(1);

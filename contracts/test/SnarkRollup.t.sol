@@ -4,34 +4,22 @@ pragma solidity ^0.8.24;
 import {Rollup, BatchHeader, HybridTerms, Mode} from "../src/Rollup.sol";
 import {Bridge} from "../src/Bridge.sol";
 import {SnarkVerifier} from "../src/snark/SnarkVerifier.sol";
-import {Halo2Artifact} from "./helpers/Halo2Artifact.sol";
+import {SnarkFixture} from "./helpers/SnarkFixture.sol";
 
 /// A zk-mode Rollup whose verifier is SnarkVerifier finalizes the real batch the committed SNARK proves
 /// (test/snark/batch.json: batch 1 of the one-transfer sample chain, checked against the SNARK's journal
 /// by crates/prover/tests/guest.rs), and refuses the same proof for a batch that differs in anything the
 /// journal binds: posted data, post-state root, withdrawals root, chain.
-contract SnarkRollupTest is Halo2Artifact {
+contract SnarkRollupTest is SnarkFixture {
     address internal constant OWNER = address(0x0A11);
     address internal constant PROPOSER = address(0xB0B);
 
-    event log_named_uint(string key, uint256 val);
-
-    string internal batchJson;
-    bytes internal proof;
-    address internal halo2;
-    SnarkVerifier internal verifier;
     Rollup internal rollup;
 
     function setUp() public {
         vm.warp(1_700_000_000);
-        batchJson = vm.readFile("./test/snark/batch.json");
-        string memory fixture = vm.readFile("./test/snark/fixture.json");
-        proof = vm.parseJsonBytes(fixture, ".proof");
-        halo2 = _deployHalo2Verifier();
-        verifier = new SnarkVerifier(
-            halo2, vm.parseJsonBytes32(fixture, ".appExeCommit"), vm.parseJsonBytes32(fixture, ".appVmCommit")
-        );
-        rollup = _rollup(uint64(vm.parseJsonUint(batchJson, ".chainId")));
+        _loadSnarkFixture();
+        rollup = _rollup(_chainId());
     }
 
     function _rollup(uint64 chainId) internal returns (Rollup r) {
@@ -115,7 +103,7 @@ contract SnarkRollupTest is Halo2Artifact {
     }
 
     function test_SameBatchOnAnotherChainIsRefused() public {
-        Rollup other = _rollup(uint64(vm.parseJsonUint(batchJson, ".chainId")) + 1);
+        Rollup other = _rollup(_chainId() + 1);
         _commit(other, _header(), _data());
         _refused(other);
     }
@@ -124,7 +112,7 @@ contract SnarkRollupTest is Halo2Artifact {
         // The same proof behind a verifier that pins another executable: not finalized.
         SnarkVerifier pinnedElsewhere = new SnarkVerifier(halo2, bytes32(uint256(1)), verifier.appVmCommit());
         verifier = pinnedElsewhere;
-        Rollup other = _rollup(uint64(vm.parseJsonUint(batchJson, ".chainId")));
+        Rollup other = _rollup(_chainId());
         _commit(other, _header(), _data());
         _refused(other);
     }
