@@ -13,7 +13,7 @@ mod source;
 pub use game::{Game, GameStatus, Outputs, GAMES_TABLE};
 pub use source::{FraudProofSource, ProofDirectory, SourceError};
 
-use alloy::{primitives::U256, providers::Provider};
+use alloy::primitives::U256;
 use mosaic_node::{ChainReader, Node, NodeError};
 use mosaic_rollup::{
     contracts::Rollup, l1::Backoff, rpc::StatusSection, BatchRecord, BatchStatus, L1Client, L1Contracts, L1Error,
@@ -229,7 +229,7 @@ impl Challenger {
         let open = self.rollup.challenges(index).call().await?;
         if open.challenger.is_zero() {
             let window = self.rollup.challengeWindow().call().await?;
-            let now = self.l1_time().await?;
+            let now = self.l1.latest_timestamp().await?;
             if now >= claimed.committedAt + window {
                 game.status = GameStatus::Missed;
                 game.note = Some(format!("challenge window closed at {}", claimed.committedAt + window));
@@ -265,7 +265,7 @@ impl Challenger {
             return Ok(game);
         }
         let open = self.rollup.challenges(index).call().await?;
-        let now = self.l1_time().await?;
+        let now = self.l1.latest_timestamp().await?;
         if open.challenger.is_zero() || now > open.deadline {
             game.status = GameStatus::Lost;
             game.note = Some(if open.challenger.is_zero() {
@@ -314,16 +314,6 @@ impl Challenger {
         info!(index, tx = %receipt.transaction_hash, "fraud proven: the batch and every later one are reverted");
         self.store(game.clone()).await?;
         Ok(game)
-    }
-
-    async fn l1_time(&self) -> Result<u64, ChallengerError> {
-        let block = self
-            .l1
-            .provider()
-            .get_block_by_number(alloy::eips::BlockNumberOrTag::Latest)
-            .await?
-            .ok_or_else(|| L1Error::Rpc("the L1 has no latest block".into()))?;
-        Ok(block.header.timestamp)
     }
 
     async fn store(&self, game: Game) -> Result<(), ChallengerError> {

@@ -85,6 +85,16 @@ impl L1Client {
         Ok(self.provider.get_block_number().await?.saturating_sub(self.confirmations))
     }
 
+    /// The timestamp of the latest L1 block: the clock the contracts' windows and deadlines run on.
+    pub async fn latest_timestamp(&self) -> Result<u64, L1Error> {
+        let block = self
+            .provider
+            .get_block_by_number(alloy::eips::BlockNumberOrTag::Latest)
+            .await?
+            .ok_or_else(|| L1Error::Rpc("the L1 has no latest block".into()))?;
+        Ok(block.header.timestamp)
+    }
+
     /// Waits until a sent transaction is mined and `confirmations` deep, returns its receipt, and fails
     /// if it reverted, or if it left the chain and the mempool (an L1 reorg dropped it).
     ///

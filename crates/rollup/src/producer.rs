@@ -218,13 +218,7 @@ impl Terms {
         if hybrid {
             let switch_at = rollup.zkSwitchAt().call().await?;
             if switch_at != 0 {
-                let now = l1
-                    .provider()
-                    .get_block_by_number(alloy::eips::BlockNumberOrTag::Latest)
-                    .await
-                    .map_err(L1Error::from)?
-                    .map(|b| b.header.timestamp)
-                    .unwrap_or_default();
+                let now = l1.latest_timestamp().await?;
                 if now >= switch_at {
                     hybrid = false;
                 } else if switch_at - now <= SWITCH_MARGIN_SECS {
