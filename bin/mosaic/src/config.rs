@@ -209,7 +209,7 @@ pub(crate) async fn run_devnet(args: DevnetArgs, matches: &ArgMatches) -> anyhow
             &l1_url,
             prover_on,
             None,
-            vec![settlement::spawn_mode_watch(&mut services, &l1, &contracts)],
+            vec![settlement::spawn_settlement_watch(&mut services, &node, &l1, &contracts)],
         );
         settlement_info = Some((l1_url, contracts));
     }

@@ -126,14 +126,15 @@ pub(crate) fn spawn_sequencer_services(
     Ok(())
 }
 
-/// Starts the watch of the Rollup's mode (hybrid, a scheduled switch, zk) under `services`; returns its
-/// `mosaic_rollupStatus` section.
-pub(crate) fn spawn_mode_watch(
+/// Starts the watch of the Rollup's mode (hybrid, a scheduled switch, zk) and finality under `services`,
+/// which `node`'s `safe` and `finalized` tags follow; returns its `mosaic_rollupStatus` section.
+pub(crate) fn spawn_settlement_watch(
     services: &mut Supervisor,
+    node: &Node,
     l1: &L1Client,
     contracts: &L1Contracts,
 ) -> Arc<dyn mosaic_rollup::rpc::StatusSection> {
-    let watch = mosaic_rollup::mode::ModeWatch::new(l1, contracts);
+    let watch = mosaic_rollup::mode::SettlementWatch::new(l1, contracts).updating(node);
     let section = watch.section();
     services.spawn("mode watch", watch.run());
     section

@@ -160,6 +160,14 @@ async fn deposit_batch_withdraw_and_claim_on_the_embedded_l1() {
     assert!(w.status());
     let tx = w.transaction_hash;
 
+    // Block tags follow L1: `finalized` names the last block of a finalized batch (genesis before one),
+    // not the head, and `safe` lies between.
+    let tag = async |t: &str| hex_u64(&rpc.ok("eth_getBlockByNumber", json!([t, false])).await["number"]);
+    poll_until("the chain runs ahead of L1 finality", async || {
+        (tag("finalized").await < rpc.block_number().await).then_some(())
+    })
+    .await;
+
     // It becomes claimable once its batch is committed and finalized on L1.
     let proof = poll_until("withdrawal finalized", async || {
         let r = rpc.call("mosaic_getWithdrawalProof", json!([tx])).await.ok()?;
@@ -177,6 +185,15 @@ async fn deposit_batch_withdraw_and_claim_on_the_embedded_l1() {
         IRollup::commitBatchCall::abi_decode(alloy::consensus::Transaction::input(&posted)).expect("commitBatch");
     assert_eq!(keccak256(&call.data), hex_b256(&batch["dataHash"]));
     assert_eq!(call.header.index, batch_index);
+    let batch_last = call.header.lastBlock;
+    let finalized = poll_until("the finalized tag covers the batch", async || {
+        let n = tag("finalized").await;
+        (n >= batch_last).then_some(n)
+    })
+    .await;
+    let (safe, latest) = (tag("safe").await, tag("latest").await);
+    assert!(finalized <= safe && safe <= latest, "finalized {finalized}, safe {safe}, latest {latest}");
+    assert!(metric(&node, "mosaic_finalized_block").await >= finalized);
 
     let claimer = IBridge::new(bridge, wallet(&l1_url, &dev_signers()[3]));
     let siblings: Vec<B256> = proof["proof"].as_array().unwrap().iter().map(hex_b256).collect();

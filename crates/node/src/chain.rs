@@ -158,6 +158,18 @@ pub(crate) struct Inner {
     pub(crate) admitter: Admitter,
     /// L1 deposits seen on L1 (confirmed) and not yet in a block, in queue order.
     pub(crate) l1_inbox: Mutex<std::collections::VecDeque<L1Message>>,
+    /// The `safe` and `finalized` blocks as the L1 last said; `None` while the node settles nowhere.
+    pub(crate) l1_finality: RwLock<Option<L1Finality>>,
+}
+
+/// How far the L1 has settled this chain: the last block of the last batch committed on L1 (`safe`) and
+/// of the last finalized batch (`finalized`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct L1Finality {
+    /// Last block contained in a batch committed on L1.
+    pub safe: u64,
+    /// Last block contained in a finalized batch.
+    pub finalized: u64,
 }
 
 /// A running Mosaic chain; cheap to clone.
@@ -213,6 +225,7 @@ impl Node {
                 metrics,
                 config,
                 l1_inbox: Mutex::new(Default::default()),
+                l1_finality: RwLock::new(None),
             }),
         };
         node.inner.admitter.attach(node.clone());
@@ -271,6 +284,33 @@ impl Node {
     /// Latest block number.
     pub fn head_number(&self) -> u64 {
         self.inner.head.read().number
+    }
+
+    /// Makes the `safe` and `finalized` tags follow the L1 ([`Node::set_l1_finality`]) instead of the
+    /// head; until the L1 has been read they are genesis. Called once by a node that settles on an L1.
+    pub fn follow_l1_finality(&self) {
+        self.inner.l1_finality.write().get_or_insert_with(L1Finality::default);
+    }
+
+    /// Records what the L1 says is committed and finalized (the `safe` and `finalized` tags).
+    pub fn set_l1_finality(&self, finality: L1Finality) {
+        *self.inner.l1_finality.write() = Some(finality);
+        self.inner.metrics.safe.set(finality.safe as i64);
+        self.inner.metrics.finalized.set(finality.finalized as i64);
+    }
+
+    /// The block the `safe` tag names: in a batch committed on L1, or the head for a chain that settles
+    /// nowhere. Never beyond the local head (a deriving node may lag the L1).
+    pub fn safe_number(&self) -> u64 {
+        let head = self.head_number();
+        self.inner.l1_finality.read().map_or(head, |f| f.safe.min(head))
+    }
+
+    /// The block the `finalized` tag names: in a finalized batch, or the head for a chain that settles
+    /// nowhere. Never beyond the local head.
+    pub fn finalized_number(&self) -> u64 {
+        let head = self.head_number();
+        self.inner.l1_finality.read().map_or(head, |f| f.finalized.min(head))
     }
 
     /// New-block notifications.
@@ -492,5 +532,46 @@ impl Node {
         let new = Arc::new(NewBlock { hash, block: built.block, receipts: built.receipts });
         let _ = self.inner.blocks.send(new.clone());
         Ok(new)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(dir: &std::path::Path) -> NodeConfig {
+        NodeConfig {
+            data_dir: dir.to_path_buf(),
+            block_time: std::time::Duration::ZERO,
+            fee_recipient: Default::default(),
+            pool: Default::default(),
+            genesis_alloc: Vec::new(),
+            max_tx_size: crate::DEFAULT_MAX_TX_SIZE,
+            predeploys: Vec::new(),
+            chain: Default::default(),
+        }
+    }
+
+    #[tokio::test]
+    async fn safe_and_finalized_follow_the_l1_once_asked_and_never_pass_the_head() {
+        let dir = tempfile::tempdir().unwrap();
+        let node = Node::open(config(dir.path())).unwrap();
+        for _ in 0..3 {
+            node.build_block(None, false).unwrap().expect("a block");
+        }
+        // Settling nowhere, the head is as final as it gets.
+        assert_eq!((node.safe_number(), node.finalized_number()), (3, 3));
+        // Following an L1 that has not been read yet: genesis.
+        node.follow_l1_finality();
+        assert_eq!((node.safe_number(), node.finalized_number()), (0, 0));
+        node.set_l1_finality(L1Finality { safe: 2, finalized: 1 });
+        assert_eq!((node.safe_number(), node.finalized_number()), (2, 1));
+        // A second call to follow keeps what the L1 said.
+        node.follow_l1_finality();
+        assert_eq!(node.safe_number(), 2);
+        // A node that lags the L1 names its own head.
+        node.set_l1_finality(L1Finality { safe: 9, finalized: 7 });
+        assert_eq!((node.safe_number(), node.finalized_number()), (3, 3));
+        assert_eq!(node.metrics().finalized.get(), 7);
     }
 }

@@ -13,7 +13,8 @@ pub mod supervisor;
 pub use admission::SubmitError;
 pub use blocking::{spawn_blocking, BlockingError};
 pub use chain::{
-    ImportError, NewBlock, Node, NodeConfig, NodeError, StateSnapshot, DEFAULT_MAX_TX_SIZE, MAX_L1_MESSAGES_PER_BLOCK,
+    ImportError, L1Finality, NewBlock, Node, NodeConfig, NodeError, StateSnapshot, DEFAULT_MAX_TX_SIZE,
+    MAX_L1_MESSAGES_PER_BLOCK,
 };
 pub use metrics::Metrics;
 pub use reader::{ChainReader, StateTree, TxLocation};

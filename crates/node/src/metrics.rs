@@ -15,6 +15,10 @@ pub struct Metrics {
     pub mempool_size: IntGauge,
     /// Latest block number.
     pub head: IntGauge,
+    /// Last block in a batch committed on L1 (the `safe` tag).
+    pub safe: IntGauge,
+    /// Last block in a finalized batch (the `finalized` tag).
+    pub finalized: IntGauge,
     /// Time to execute a block's transactions.
     pub execution_seconds: Histogram,
     /// Time to update the state tree (new state root) of a block.
@@ -55,6 +59,8 @@ impl Metrics {
             txs_received: counter("transactions_received_total", "Transactions accepted into the mempool"),
             mempool_size: gauge("mempool_size", "Transactions waiting in the mempool"),
             head: gauge("head_block", "Latest block number"),
+            safe: gauge("safe_block", "Last block in a batch committed on L1"),
+            finalized: gauge("finalized_block", "Last block in a finalized batch"),
             execution_seconds: histogram("block_execution_seconds", "Time to execute a block's transactions"),
             state_root_seconds: histogram("block_state_root_seconds", "Time to update the state tree of a block"),
             commit_seconds: histogram("block_commit_seconds", "Time to write a block and its state durably"),

@@ -61,11 +61,11 @@ impl EthApi {
     fn resolve_number(&self, tag: BlockNumberOrTag) -> Option<u64> {
         let head = self.node.head_number();
         match tag {
-            // Without an L1 every block is as final as it gets; pending state equals latest state.
-            BlockNumberOrTag::Latest
-            | BlockNumberOrTag::Pending
-            | BlockNumberOrTag::Safe
-            | BlockNumberOrTag::Finalized => Some(head),
+            // Pending state equals latest state (blocks are built from the pool on a timer).
+            BlockNumberOrTag::Latest | BlockNumberOrTag::Pending => Some(head),
+            // Committed on L1 / finalized on L1; the head on a chain that settles nowhere.
+            BlockNumberOrTag::Safe => Some(self.node.safe_number()),
+            BlockNumberOrTag::Finalized => Some(self.node.finalized_number()),
             BlockNumberOrTag::Earliest => Some(0),
             BlockNumberOrTag::Number(n) => (n <= head).then_some(n),
         }
