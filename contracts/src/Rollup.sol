@@ -31,7 +31,6 @@ struct BatchRecord {
     uint64 committedAt; // block.timestamp
     address proposer;
     uint96 bond; // wei held; zeroed once refunded, forfeited or released
-    bool finalized;
     bool proven; // a proof of exactly this batch's journal was accepted: final without a window
 }
 
@@ -145,6 +144,16 @@ contract Rollup is Ownable, ReentrancyGuard {
     /// @notice The open challenge against each batch (zero challenger: none).
     mapping(uint64 => Challenge) public challenges;
 
+    /// @notice Verifier of aggregate proofs: one proof finalizes a range of Zk batches (zero: none; Zk
+    /// batches then finalize one proof each). Set once by the owner, like the bridge.
+    IVerifier public aggregateVerifier;
+    /// @notice The batch program an aggregate proof's journal must name (keccak256 of the batch guest's
+    /// commitments as the aggregation guest reads them), set with `aggregateVerifier`.
+    bytes32 public aggregateBatchProgram;
+    /// @notice The journal hash of each Zk batch, kept at commitment so that a range finalizes for one
+    /// storage read per batch.
+    mapping(uint64 => bytes32) public journalHashes;
+
     mapping(uint64 => BatchRecord) internal _batches;
 
     /// @notice A batch was committed.
@@ -181,6 +190,10 @@ contract Rollup is Ownable, ReentrancyGuard {
     event ProducerSlashed(uint64 indexed index, address indexed producer, uint256 stake);
     /// @notice The attestation threshold changed.
     event AttestThresholdSet(uint8 threshold);
+    /// @notice The aggregate verifier was set (for proofs that aggregate `batchProgram`'s proofs).
+    event AggregateVerifierSet(address verifier, bytes32 batchProgram);
+    /// @notice One aggregate proof finalized batches `fromIndex` up to `toIndex`.
+    event RangeFinalized(uint64 fromIndex, uint64 toIndex);
 
     /// @notice Zk mode was configured without a verifier.
     error InvalidConfig();
@@ -260,6 +273,8 @@ contract Rollup is Ownable, ReentrancyGuard {
     error StakeLocked(uint64 index);
     /// @notice The threshold exceeds the staked producers.
     error ThresholdTooHigh(uint8 threshold, uint256 producers);
+    /// @notice The aggregate verifier can only be set once.
+    error AggregateVerifierAlreadySet();
     /// @notice The caller has no parked bond refund.
     error NothingToRefund();
     /// @notice Sending the parked refund to the caller failed.
@@ -307,7 +322,6 @@ contract Rollup is Ownable, ReentrancyGuard {
         BatchRecord storage genesis = _batches[0];
         genesis.postStateRoot = genesisStateRoot;
         genesis.lastBlockHash = genesisBlockHash;
-        genesis.finalized = true;
     }
 
     // ---- admin ------------------------------------------------------------
@@ -320,6 +334,16 @@ contract Rollup is Ownable, ReentrancyGuard {
         emit BridgeSet(bridge_);
     }
 
+    /// @notice Sets the verifier of aggregate proofs and the batch program they aggregate; only once,
+    /// since it decides what finalizes Zk batches.
+    function setAggregateVerifier(IVerifier verifier_, bytes32 batchProgram) external onlyOwner {
+        if (address(verifier_) == address(0)) revert ZeroAddress();
+        if (address(aggregateVerifier) != address(0)) revert AggregateVerifierAlreadySet();
+        aggregateVerifier = verifier_;
+        aggregateBatchProgram = batchProgram;
+        emit AggregateVerifierSet(address(verifier_), batchProgram);
+    }
+
     /// @notice Schedules the switch from Hybrid to Zk `switchDelay` seconds from now. Batches committed
     /// before it finish under Hybrid rules; from the first batch committed at or after it, finalization
     /// needs a proof. Needs a proof verifier.
@@ -327,9 +351,9 @@ contract Rollup is Ownable, ReentrancyGuard {
         if (mode != Mode.Hybrid) revert WrongMode();
         if (address(verifier) == address(0)) revert NoProofVerifier();
         if (zkSwitchAt != 0) revert SwitchAlreadyScheduled(zkSwitchAt);
-        uint64 at = uint64(block.timestamp) + switchDelay;
-        zkSwitchAt = at;
-        emit ZkSwitchScheduled(at);
+        uint64 switchAt = uint64(block.timestamp) + switchDelay;
+        zkSwitchAt = switchAt;
+        emit ZkSwitchScheduled(switchAt);
     }
 
     /// @notice Hybrid batches need attestations of at least `threshold` staked producers (0: none).
@@ -471,9 +495,9 @@ contract Rollup is Ownable, ReentrancyGuard {
         rec.committedAt = uint64(block.timestamp);
         rec.proposer = msg.sender;
         rec.bond = uint96(msg.value); // == bondAmount (a uint96) or 0
-        rec.finalized = false;
         rec.proven = false;
         lastCommittedBatch = header.index;
+        if (mode == Mode.Zk) journalHashes[header.index] = publicInputsHash(header.index);
 
         attesters[header.index] = 0;
         emit BatchCommitted(header.index, dataHash, header.postStateRoot, header.lastBlock, cursor);
@@ -507,13 +531,29 @@ contract Rollup is Ownable, ReentrancyGuard {
         if (address(verifier) == address(0)) revert NoProofVerifier();
         BatchRecord storage rec = _batches[index];
         if (index == 0 || index > lastCommittedBatch) revert BatchNotCommitted(index);
-        if (rec.finalized) revert BatchAlreadyFinalized(index);
+        if (index <= lastFinalizedBatch) revert BatchAlreadyFinalized(index);
         if (!verifier.verify(publicInputsHash(index), proof)) revert InvalidProof();
         rec.proven = true;
         emit BatchProven(index);
         Challenge memory c = challenges[index];
         if (c.challenger != address(0)) _challengeFailed(index, c, rec.proposer, true);
         if (index == lastFinalizedBatch + 1) _finalize(rec, index);
+    }
+
+    /// @notice Finalizes every unfinalized Zk batch up to `to` with one aggregate proof: `proof` must
+    /// verify under `aggregateVerifier` against `aggregateInputsHash(lastFinalizedBatch + 1, to)`, the
+    /// hash of the aggregate journal that chains those batches (first previous state root and block,
+    /// last outputs, every batch's journal hash). Zk batches carry no bond, so nothing is paid. Anyone
+    /// may call it.
+    function finalizeRange(uint64 to, bytes calldata proof) external nonReentrant {
+        IVerifier v = aggregateVerifier;
+        if (address(v) == address(0)) revert NoProofVerifier();
+        uint64 from = lastFinalizedBatch + 1;
+        if (to < from) revert BatchAlreadyFinalized(to);
+        if (!_isZkBatch(from)) revert WrongMode();
+        if (!v.verify(aggregateInputsHash(from, to), proof)) revert InvalidProof();
+        lastFinalizedBatch = to;
+        emit RangeFinalized(from, to);
     }
 
     /// @notice Hybrid mode: challenges batch `index` inside its challenge window, locking
@@ -524,7 +564,7 @@ contract Rollup is Ownable, ReentrancyGuard {
         if (address(verifier) == address(0)) revert NoProofVerifier();
         if (index == 0 || index > lastCommittedBatch) revert BatchNotCommitted(index);
         BatchRecord storage rec = _batches[index];
-        if (rec.finalized) revert BatchAlreadyFinalized(index);
+        if (index <= lastFinalizedBatch) revert BatchAlreadyFinalized(index);
         if (rec.proven) revert BatchIsProven(index);
         if (challenges[index].challenger != address(0)) revert AlreadyChallenged(index);
         uint256 closesAt = uint256(rec.committedAt) + challengeWindow;
@@ -621,7 +661,6 @@ contract Rollup is Ownable, ReentrancyGuard {
 
     /// Marks `index` final and refunds its proposer's bond.
     function _finalize(BatchRecord storage rec, uint64 index) private {
-        rec.finalized = true;
         lastFinalizedBatch = index;
         emit BatchFinalized(index);
         uint256 bond = rec.bond;
@@ -684,6 +723,40 @@ contract Rollup is Ownable, ReentrancyGuard {
         return _journalHash(index, committed, rec.l1MessagesHash);
     }
 
+    /// @notice Hash of the aggregate journal of Zk batches `from` up to `to` (committed, in order): keccak256
+    /// of the packed (batchProgram, uint64 count, uint64 l2ChainId, l2ConfigHash, first prevStateRoot,
+    /// last postStateRoot, the block before the first, last lastBlockHash, uint64 lastBlock, uint64
+    /// l1MessageCursor, l1MessagesHash, keccak256 of the batches' journal hashes in order) — what the
+    /// aggregation guest reveals after checking that the batch proofs verify and the batches chain.
+    function aggregateInputsHash(uint64 from, uint64 to) public view returns (bytes32) {
+        if (from == 0 || to < from) revert InvalidBlockRange(from, to);
+        if (to > lastCommittedBatch) revert BatchNotCommitted(to);
+        if (!_isZkBatch(from)) revert WrongMode();
+        uint256 n = to - from + 1;
+        bytes memory hashes = new bytes(32 * n);
+        for (uint256 i = 0; i < n; i++) {
+            bytes32 h = journalHashes[uint64(from + i)];
+            assembly ("memory-safe") {
+                mstore(add(add(hashes, 32), mul(i, 32)), h)
+            }
+        }
+        BatchRecord storage last = _batches[to];
+        bytes memory head = abi.encodePacked(
+            aggregateBatchProgram, uint64(n), l2ChainId, l2ConfigHash, _batches[from].prevStateRoot, last.postStateRoot
+        );
+        return keccak256(
+            abi.encodePacked(
+                head,
+                _batches[from - 1].lastBlockHash,
+                last.lastBlockHash,
+                last.lastBlock,
+                last.l1MessageCursor,
+                last.l1MessagesHash,
+                keccak256(hashes)
+            )
+        );
+    }
+
     /// The journal hash of batch `index`'s inputs (from the records) with outputs `out`.
     function _journalHash(uint64 index, BatchOutputs memory out, bytes32 l1MessagesHash)
         private
@@ -706,9 +779,10 @@ contract Rollup is Ownable, ReentrancyGuard {
         return _batches[index];
     }
 
-    /// @notice Whether batch `index` is final (its withdrawals are claimable).
+    /// @notice Whether batch `index` is final (its withdrawals are claimable). Batches finalize in
+    /// order and a final batch is never reverted, so that is every batch up to `lastFinalizedBatch`.
     function isFinalized(uint64 index) external view returns (bool) {
-        return _batches[index].finalized;
+        return index <= lastFinalizedBatch;
     }
 
     /// @notice The withdrawals root committed by batch `index`.

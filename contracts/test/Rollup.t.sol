@@ -58,7 +58,7 @@ contract RollupTest is RollupFixture {
         assertEq(g.lastBlockHash, GENESIS_HASH, "genesis lastBlockHash");
         assertEq(g.lastBlock, 0, "genesis lastBlock");
         assertEq(g.l1MessageCursor, 0, "genesis cursor");
-        assertTrue(g.finalized, "genesis finalized");
+        assertTrue(rollup.isFinalized(0), "genesis finalized");
         assertEq(g.dataHash, bytes32(0), "genesis dataHash");
         assertEq(g.withdrawalsRoot, bytes32(0), "genesis withdrawalsRoot");
         assertEq(g.l1MessagesHash, bytes32(0), "genesis l1MessagesHash");
@@ -193,7 +193,7 @@ contract RollupTest is RollupFixture {
         assertEq(r.committedAt, START, "committedAt");
         assertEq(r.proposer, PROPOSER, "proposer");
         assertEq(r.bond, BOND, "bond");
-        assertFalse(r.finalized, "not final yet");
+        assertFalse(rollup.isFinalized(1), "not final yet");
         assertEq(rollup.lastCommittedBatch(), 1, "lastCommittedBatch");
         assertEq(rollup.lastFinalizedBatch(), 0, "lastFinalizedBatch");
         assertEq(rollup.withdrawalsRoot(1), h.withdrawalsRoot, "withdrawalsRoot view");

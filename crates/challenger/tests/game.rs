@@ -4,7 +4,7 @@
 //! block, restarts in the middle of the game, finds the fraud proof in its proof folder, proves the
 //! fraud and wins: the batch is reverted, the liar slashed and removed.
 use alloy::{
-    primitives::{keccak256, Address, Bytes, B256, U256},
+    primitives::{keccak256, Address, B256, U256},
     providers::Provider,
     signers::local::PrivateKeySigner,
 };
@@ -15,58 +15,12 @@ use mosaic_rollup::{
     contracts::Rollup,
     deploy,
     derive::{DeriveStatus, Deriver},
-    DeployParams, HybridTerms, L1Client, Mode, NodeRole, ProofVerifier, RollupMetrics,
+    testing::{
+        b256, fixture_batch, fixture_data, fixture_header, fixture_snark_path, fixture_verifier, Anvil, ANVIL_KEYS,
+    },
+    DeployParams, HybridTerms, L1Client, Mode, NodeRole, RollupMetrics,
 };
-use serde_json::Value;
-use std::{
-    path::{Path, PathBuf},
-    process::{Child, Command, Stdio},
-    sync::Arc,
-    time::Duration,
-};
-
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-/// Anvil's dev accounts 0–2 (its default mnemonic).
-const KEYS: [&str; 3] = [
-    "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80",
-    "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d",
-    "0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a",
-];
-
-struct Anvil(Child, String);
-
-impl Anvil {
-    fn start() -> Self {
-        let status = Command::new(repo().join("scripts/setup-tools.sh")).status().expect("run setup-tools.sh");
-        assert!(status.success(), "setup-tools.sh failed");
-        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let child = Command::new(repo().join(".tools/node_modules/.bin/anvil"))
-            .args(["--port", &port.to_string(), "--block-time", "1", "--silent"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("spawn anvil");
-        Self(child, format!("http://127.0.0.1:{port}"))
-    }
-}
-
-impl Drop for Anvil {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn json(path: &str) -> Value {
-    serde_json::from_slice(&std::fs::read(repo().join(path)).unwrap()).unwrap()
-}
-
-fn b256(v: &Value) -> B256 {
-    v.as_str().unwrap().parse().unwrap()
-}
+use std::{path::Path, sync::Arc, time::Duration};
 
 /// The node of the sample chain the fixture's batch belongs to (`mosaic_prover::sample`): default chain
 /// parameters, key 1 funded with 10 ETH, no predeploys.
@@ -98,15 +52,13 @@ async fn until<T>(what: &str, mut f: impl AsyncFnMut() -> Option<T>) -> T {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_false_batch_is_challenged_and_defrauded_with_the_committed_snark() {
     let anvil = Anvil::start();
-    let signer = |i: usize| -> PrivateKeySigner { KEYS[i].parse().unwrap() };
+    let signer = |i: usize| -> PrivateKeySigner { ANVIL_KEYS[i].parse().unwrap() };
     let (owner, liar, watcher) = (signer(0), signer(1), signer(2));
-    let l1 = L1Client::new(&anvil.1, owner.clone(), 0).unwrap();
+    let l1 = L1Client::new(&anvil.url, owner.clone(), 0).unwrap();
     until("anvil", async || l1.provider().get_block_number().await.ok()).await;
 
     // The Rollup of the sample chain, with the committed SNARK keys' verifier.
-    let batch = json("contracts/test/snark/batch.json");
-    let vk = json("crates/snark/fixtures/batch.vk.json");
-    let halo2 = json("contracts/artifacts/Halo2Verifier.json");
+    let batch = fixture_batch();
     let terms = HybridTerms { challenge_window: 600, proof_window: 600, ..HybridTerms::default() };
     let contracts = deploy(
         &l1,
@@ -120,12 +72,7 @@ async fn a_false_batch_is_challenged_and_defrauded_with_the_committed_snark() {
             proposers: vec![liar.address()],
             attesters: (vec![owner.address()], 1),
             producers: (vec![], 0),
-            proof_verifier: Some(ProofVerifier {
-                halo2_bytecode: halo2["bytecode"].as_str().unwrap().parse().unwrap(),
-                app_exe_commit: b256(&vk["app_exe_commit"]),
-                app_vm_commit: b256(&vk["app_vm_commit"]),
-                dev_srs: vk["dev_srs"].as_bool().unwrap(),
-            }),
+            proof_verifier: Some(fixture_verifier()),
             insecure_dev_srs: false,
         },
     )
@@ -133,9 +80,10 @@ async fn a_false_batch_is_challenged_and_defrauded_with_the_committed_snark() {
     .unwrap();
 
     // The lie: batch 1's data, with a state root that data does not produce.
-    let data: Bytes = batch["data"].as_str().unwrap().parse().unwrap();
-    let header = Rollup::BatchHeader { postStateRoot: keccak256("a root that pays the liar"), ..header_true(&batch) };
-    let liar_l1 = L1Client::new(&anvil.1, liar.clone(), 0).unwrap();
+    let data = fixture_data(&batch);
+    let header =
+        Rollup::BatchHeader { postStateRoot: keccak256("a root that pays the liar"), ..fixture_header(&batch) };
+    let liar_l1 = L1Client::new(&anvil.url, liar.clone(), 0).unwrap();
     let rollup = Rollup::new(contracts.rollup, liar_l1.provider().clone());
     let sent = rollup.commitBatch(header, data).value(terms.bond).send().await.unwrap();
     let committed_in = liar_l1.confirm(sent).await.unwrap().block_number.unwrap();
@@ -144,7 +92,7 @@ async fn a_false_batch_is_challenged_and_defrauded_with_the_committed_snark() {
     let dir = tempfile::tempdir().unwrap();
     let node = sample_node(&dir.path().join("node"));
     let metrics = RollupMetrics::register(node.metrics().registry()).unwrap();
-    let reader = L1Client::new(&anvil.1, watcher.clone(), 0).unwrap();
+    let reader = L1Client::new(&anvil.url, watcher.clone(), 0).unwrap();
     let status = Arc::new(parking_lot::Mutex::new(DeriveStatus::default()));
     let deriver = Deriver::new(node.clone(), reader, &contracts, NodeRole::Verifier, status, metrics);
     deriver.check_genesis().await.expect("the sample genesis is the one the Rollup pins");
@@ -152,7 +100,7 @@ async fn a_false_batch_is_challenged_and_defrauded_with_the_committed_snark() {
     let proofs = dir.path().join("fraud-proofs");
     let challenger_metrics = ChallengerMetrics::register(node.metrics().registry()).unwrap();
     let challenger = |metrics: ChallengerMetrics| {
-        let l1 = L1Client::new(&anvil.1, watcher.clone(), 0).unwrap();
+        let l1 = L1Client::new(&anvil.url, watcher.clone(), 0).unwrap();
         Challenger::new(node.clone(), l1, &contracts, Arc::new(ProofDirectory::new(&proofs)), metrics)
     };
     let first = challenger(challenger_metrics.clone());
@@ -173,11 +121,7 @@ async fn a_false_batch_is_challenged_and_defrauded_with_the_committed_snark() {
 
     // A restart mid-game (a new challenger over the same database); the proof appears in the folder.
     std::fs::create_dir_all(&proofs).unwrap();
-    std::fs::copy(
-        repo().join("crates/snark/fixtures/batch-1.snark"),
-        ProofDirectory::new(&proofs).path_of(game.journal_hash),
-    )
-    .unwrap();
+    std::fs::copy(fixture_snark_path(), ProofDirectory::new(&proofs).path_of(game.journal_hash)).unwrap();
     let second = challenger(challenger_metrics.clone());
     let game = until("the fraud proof", async || {
         second.round().await.unwrap();
@@ -209,8 +153,7 @@ async fn a_false_batch_is_challenged_and_defrauded_with_the_committed_snark() {
     // validity proof finalizes it at once.
     let honest = Rollup::new(contracts.rollup, l1.provider().clone());
     l1.confirm(honest.setProposer(owner.address(), true).send().await.unwrap()).await.unwrap();
-    let truth = header_true(&batch);
-    let sent = honest.commitBatch(truth, batch["data"].as_str().unwrap().parse::<Bytes>().unwrap());
+    let sent = honest.commitBatch(fixture_header(&batch), fixture_data(&batch));
     l1.confirm(sent.value(terms.bond).send().await.unwrap()).await.unwrap();
     let record = until("the true batch 1 verified", async || {
         let n = node.clone();
@@ -221,24 +164,8 @@ async fn a_false_batch_is_challenged_and_defrauded_with_the_committed_snark() {
     assert_eq!(record.computed_state_root, Some(b256(&batch["postStateRoot"])));
     second.round().await.unwrap();
     assert_eq!(challenger_metrics.challenges.get(), 1, "a true batch is never challenged");
-    let snark =
-        mosaic_snark::SnarkProof::decode(&std::fs::read(repo().join("crates/snark/fixtures/batch-1.snark")).unwrap())
-            .unwrap();
+    let snark = mosaic_snark::SnarkProof::decode(&std::fs::read(fixture_snark_path()).unwrap()).unwrap();
     l1.confirm(honest.proveBatch(1, snark.onchain_proof().into()).send().await.unwrap()).await.unwrap();
     assert_eq!(honest.lastFinalizedBatch().call().await.unwrap(), 1, "final on its validity proof");
     deriving.abort();
-}
-
-/// Batch 1 as the sample chain's sequencer commits it (its true roots).
-fn header_true(batch: &Value) -> Rollup::BatchHeader {
-    Rollup::BatchHeader {
-        index: 1,
-        firstBlock: 1,
-        lastBlock: batch["lastBlock"].as_u64().unwrap(),
-        l1MessageCursor: 0,
-        prevStateRoot: b256(&batch["genesisStateRoot"]),
-        postStateRoot: b256(&batch["postStateRoot"]),
-        withdrawalsRoot: b256(&batch["withdrawalsRoot"]),
-        lastBlockHash: b256(&batch["lastBlockHash"]),
-    }
 }

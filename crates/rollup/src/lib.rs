@@ -16,6 +16,8 @@ pub mod proofs;
 pub mod record;
 mod role;
 pub mod rpc;
+#[cfg(feature = "test-utils")]
+pub mod testing;
 pub mod watcher;
 
 pub use contracts::{

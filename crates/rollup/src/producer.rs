@@ -456,7 +456,7 @@ async fn sync_records(
             (header, Bytes::new())
         }
     };
-    let finalized = committed.finalized;
+    let finalized = rollup.isFinalized(last).call().await?;
     node.blocking(move |n| -> Result<(), ProducerError> {
         let mut tx_count = 0;
         for b in header.firstBlock..=header.lastBlock {
@@ -474,6 +474,20 @@ async fn sync_records(
     Ok(())
 }
 
+/// Marks the records of batches up to `finalized` (final on L1) finalized, newest first, stopping at the
+/// first one already marked (batches finalize in order).
+fn mark_finalized(node: &Node, finalized: u64) -> Result<(), ProducerError> {
+    for index in (1..=finalized).rev() {
+        let Some(mut r) = BatchRecord::load(node, index)? else { break };
+        if r.status == BatchStatus::Finalized {
+            break;
+        }
+        r.status = BatchStatus::Finalized;
+        r.store(node)?;
+    }
+    Ok(())
+}
+
 /// Finalizes the oldest unfinalized batch (of `committed` on L1) once the L1 allows it: a hybrid batch
 /// whose challenge window has passed with no open challenge, or a batch already proven.
 async fn finalize_next(
@@ -483,6 +497,8 @@ async fn finalize_next(
     committed: u64,
 ) -> Result<bool, ProducerError> {
     let finalized = rollup.lastFinalizedBatch().call().await?;
+    // Batches someone else finalized (a finalizer's proof, a range proof) are final here too.
+    node.blocking(move |n| mark_finalized(n, finalized)).await??;
     if finalized >= committed {
         return Ok(false);
     }

@@ -11,12 +11,14 @@
 //! Without the `prove` feature this crate is the verifier ([`SnarkVerifyingKey::verify`]).
 #![warn(missing_docs)]
 
+mod directory;
 mod sizing;
 pub mod srs;
 mod verify;
 #[cfg(feature = "prove")]
 mod wrap;
 
+pub use directory::ProofDirectory;
 pub use sizing::{verifier_cost, wrapper_size, VerifierCost, WrapperSize};
 pub use verify::{
     fr_to_word, point_bytes, word_to_fr, PreparedVerifier, SnarkProof, SnarkVerifyingKey, Statement,

@@ -1,0 +1,102 @@
+//! Helpers for tests that settle on a real L1 (`test-utils` feature): an anvil process, and batch 1 of
+//! the sample chain that the committed SNARK fixture proves (`contracts/test/snark/batch.json`).
+use crate::{contracts::Rollup, ProofVerifier};
+use alloy_primitives::{Bytes, B256};
+use serde_json::Value;
+use std::{
+    path::{Path, PathBuf},
+    process::{Child, Command, Stdio},
+};
+
+/// The repository root.
+pub fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// Anvil's dev accounts 0–2 (its default mnemonic).
+pub const ANVIL_KEYS: [&str; 3] = [
+    "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80",
+    "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d",
+    "0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a",
+];
+
+/// An anvil process (1 s blocks) on a free port, killed on drop; `url` is its JSON-RPC endpoint.
+pub struct Anvil {
+    child: Child,
+    /// Its JSON-RPC endpoint.
+    pub url: String,
+}
+
+impl Anvil {
+    /// Installs the project's tools if needed (`scripts/setup-tools.sh`) and starts anvil.
+    pub fn start() -> Self {
+        let status = Command::new(repo().join("scripts/setup-tools.sh")).status().expect("run setup-tools.sh");
+        assert!(status.success(), "setup-tools.sh failed");
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let child = Command::new(repo().join(".tools/node_modules/.bin/anvil"))
+            .args(["--port", &port.to_string(), "--block-time", "1", "--silent"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn anvil");
+        Self { child, url: format!("http://127.0.0.1:{port}") }
+    }
+}
+
+impl Drop for Anvil {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A JSON file of the repository.
+pub fn json(path: &str) -> Value {
+    serde_json::from_slice(&std::fs::read(repo().join(path)).expect(path)).expect(path)
+}
+
+/// A JSON string as a hash.
+pub fn b256(v: &Value) -> B256 {
+    v.as_str().expect("a hex string").parse().expect("a 32-byte hash")
+}
+
+/// Batch 1 of the sample chain as the SNARK fixture proves it (chain, genesis, data, outputs).
+pub fn fixture_batch() -> Value {
+    json("contracts/test/snark/batch.json")
+}
+
+/// Its data (the calldata of its commit).
+pub fn fixture_data(batch: &Value) -> Bytes {
+    batch["data"].as_str().expect("data").parse().expect("hex data")
+}
+
+/// Its header with its true roots.
+pub fn fixture_header(batch: &Value) -> Rollup::BatchHeader {
+    Rollup::BatchHeader {
+        index: 1,
+        firstBlock: 1,
+        lastBlock: batch["lastBlock"].as_u64().expect("lastBlock"),
+        l1MessageCursor: 0,
+        prevStateRoot: b256(&batch["genesisStateRoot"]),
+        postStateRoot: b256(&batch["postStateRoot"]),
+        withdrawalsRoot: b256(&batch["withdrawalsRoot"]),
+        lastBlockHash: b256(&batch["lastBlockHash"]),
+    }
+}
+
+/// The proof verifier of the committed SNARK keys (what `deploy` deploys by default).
+pub fn fixture_verifier() -> ProofVerifier {
+    let vk = json("crates/snark/fixtures/batch.vk.json");
+    let halo2 = json("contracts/artifacts/Halo2Verifier.json");
+    ProofVerifier {
+        halo2_bytecode: halo2["bytecode"].as_str().expect("bytecode").parse().expect("hex bytecode"),
+        app_exe_commit: b256(&vk["app_exe_commit"]),
+        app_vm_commit: b256(&vk["app_vm_commit"]),
+        dev_srs: vk["dev_srs"].as_bool().expect("dev_srs"),
+    }
+}
+
+/// The committed SNARK of the fixture batch's journal.
+pub fn fixture_snark_path() -> PathBuf {
+    repo().join("crates/snark/fixtures/batch-1.snark")
+}
