@@ -185,7 +185,7 @@ pub(crate) async fn run_devnet(args: DevnetArgs, matches: &ArgMatches) -> anyhow
                 insecure_dev_srs: c.rollup.insecure_dev_srs,
                 producers: (producer_keys.iter().map(|k| k.address()).collect(), c.rollup.attest),
                 inclusion_deadline: c.rollup.inclusion_deadline,
-                mode: mosaic_rollup::Mode::Hybrid,
+                mode: c.rollup.mode,
             },
         )
         .await?;
@@ -202,6 +202,22 @@ pub(crate) async fn run_devnet(args: DevnetArgs, matches: &ArgMatches) -> anyhow
             )
             .await?;
         }
+        let mut sections = vec![settlement::spawn_settlement_watch(&mut services, &node, &l1, &contracts)];
+        if !c.prover.no_finalizer {
+            let proofs = c.prover.validity_proofs.clone().unwrap_or_else(|| data_dir.join("validity-proofs"));
+            let key = match c.prover.finalizer_key.as_deref() {
+                Some(k) => l1_signer(Some(k))?,
+                None => settlement::dev_finalizer(),
+            };
+            sections.push(settlement::spawn_finalizer(
+                &mut services,
+                &node,
+                (&l1_url, confirmations),
+                &contracts,
+                &proofs,
+                key,
+            )?);
+        }
         extra = settlement::rpc_methods(
             &node,
             &contracts,
@@ -209,7 +225,7 @@ pub(crate) async fn run_devnet(args: DevnetArgs, matches: &ArgMatches) -> anyhow
             &l1_url,
             prover_on,
             None,
-            vec![settlement::spawn_settlement_watch(&mut services, &node, &l1, &contracts)],
+            sections,
         );
         settlement_info = Some((l1_url, contracts));
     }

@@ -172,6 +172,10 @@ impl BatchArgs {
 #[derive(Args, Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub(crate) struct RollupTermsArgs {
+    /// Settlement mode of a freshly deployed Rollup: hybrid (bonded batches, final after the challenge
+    /// window unless defrauded) or zk (every batch final only on a proof).
+    #[arg(long, value_enum, default_value_t = mosaic_rollup::Mode::Hybrid)]
+    pub mode: mosaic_rollup::Mode,
     /// Challenge window of a freshly deployed hybrid Rollup, seconds.
     #[arg(long, default_value_t = mosaic_rollup::DEFAULT_CHALLENGE_WINDOW_SECS)]
     pub challenge_window: u64,
@@ -313,6 +317,18 @@ pub(crate) struct ProverArgs {
     /// GiB (segments are proven one at a time, so this bounds the prover's memory).
     #[arg(long, default_value_t = crate::prove::DEFAULT_SEGMENT_MEMORY_GIB)]
     pub prover_segment_memory_gib: u64,
+    /// Folder of SNARKs named `<journal hash>.snark` — of one batch, or of an aggregate of a range —
+    /// that the finalizer posts to L1 as they appear (`mosaic snark wrap` writes them). Default:
+    /// `<data-dir>/validity-proofs`.
+    #[arg(long)]
+    pub validity_proofs: Option<PathBuf>,
+    /// L1 key the finalizer sends proofs from (default: dev account 11 of the test mnemonic, funded on
+    /// the embedded L1).
+    #[arg(long)]
+    pub finalizer_key: Option<String>,
+    /// Run no finalizer (proofs are then posted by someone else, or batches finalize by window only).
+    #[arg(long)]
+    pub no_finalizer: bool,
 }
 
 clap_default!(ChainArgs, RpcArgs, SequencerArgs, L1Args, BatchArgs, RollupTermsArgs, ProverArgs);

@@ -7,7 +7,7 @@ use crate::{
 use anyhow::{bail, Context as _};
 use clap::Args;
 use mosaic_node::{Node, NodeConfig, Supervisor};
-use mosaic_rollup::{L1Client, L1Contracts, Mode, NodeRole};
+use mosaic_rollup::{L1Client, L1Contracts, NodeRole};
 use std::{net::SocketAddr, path::PathBuf, sync::Arc, time::Duration};
 use tracing::info;
 
@@ -98,9 +98,6 @@ pub(crate) struct DeployArgs {
     /// Where to write the addresses.
     #[arg(long, default_value = "l1-contracts.json")]
     pub out: PathBuf,
-    /// Settlement mode.
-    #[arg(long, value_enum, default_value_t = Mode::Hybrid)]
-    pub mode: Mode,
     /// The Rollup's terms.
     #[command(flatten)]
     pub rollup: RollupTermsArgs,
@@ -128,7 +125,7 @@ pub(crate) async fn run_deploy(a: DeployArgs) -> anyhow::Result<()> {
             insecure_dev_srs: a.rollup.insecure_dev_srs,
             producers: (a.rollup.producer_keys()?.iter().map(|k| k.address()).collect(), a.rollup.attest),
             inclusion_deadline: a.rollup.inclusion_deadline,
-            mode: a.mode,
+            mode: a.rollup.mode,
         },
     )
     .await?;

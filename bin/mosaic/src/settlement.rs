@@ -24,6 +24,12 @@ pub(crate) fn dev_proposer() -> alloy_signer_local::PrivateKeySigner {
     dev::dev_signers(11).pop().expect("eleven dev signers")
 }
 
+/// The development finalizer key: account 11 of the test mnemonic (its own account, so its proofs
+/// never race the proposer's commits for a nonce).
+pub(crate) fn dev_finalizer() -> alloy_signer_local::PrivateKeySigner {
+    dev::dev_signers(12).pop().expect("twelve dev signers")
+}
+
 /// Starts the in-process L1: a Mosaic chain (revm, real contract bytecode) with its own data directory,
 /// block clock and JSON-RPC server, its sequencer under `services`. Returns its URL.
 pub(crate) async fn start_embedded_l1(
@@ -36,6 +42,7 @@ pub(crate) async fn start_embedded_l1(
 ) -> anyhow::Result<(String, jsonrpsee::server::ServerHandle)> {
     let mut funded: Vec<_> = dev::dev_signers(accounts).iter().map(|s| (s.address(), dev::dev_balance())).collect();
     funded.push((dev_proposer().address(), dev::dev_balance()));
+    funded.push((dev_finalizer().address(), dev::dev_balance()));
     let node = Node::open(NodeConfig {
         chain: ChainConfig { chain_id: EMBEDDED_L1_CHAIN_ID, ..ChainConfig::default() },
         data_dir: data_dir.to_path_buf(),
@@ -124,6 +131,25 @@ pub(crate) fn spawn_sequencer_services(
         .spawn("deposit watcher", run_deposit_watcher(node.clone(), l1.clone(), contracts.clone(), metrics.clone()));
     services.spawn("batch producer", run_producer(node.clone(), l1.clone(), contracts.clone(), producer, metrics));
     Ok(())
+}
+
+/// Starts the finalizer under `services`: it posts the SNARKs that appear in `proofs` to L1 from `key`'s
+/// account; returns its `mosaic_rollupStatus` section.
+pub(crate) fn spawn_finalizer(
+    services: &mut Supervisor,
+    node: &Node,
+    (l1_url, confirmations): (&str, u64),
+    contracts: &L1Contracts,
+    proofs: &Path,
+    key: alloy_signer_local::PrivateKeySigner,
+) -> anyhow::Result<Arc<dyn mosaic_rollup::rpc::StatusSection>> {
+    let l1 = L1Client::new(l1_url, key, confirmations)?;
+    let metrics = mosaic_finalizer::FinalizerMetrics::register(node.metrics().registry())?;
+    let source = Arc::new(mosaic_snark::ProofDirectory::new(proofs));
+    let finalizer = mosaic_finalizer::Finalizer::new(l1, contracts, source, metrics, Default::default());
+    let section = finalizer.status_section();
+    services.spawn("finalizer", finalizer.run());
+    Ok(section)
 }
 
 /// Starts the watch of the Rollup's mode (hybrid, a scheduled switch, zk) and finality under `services`,

@@ -53,7 +53,6 @@ alloy::sol! {
         uint64 committedAt;
         address proposer;
         uint96 bond;
-        bool finalized;
         bool proven;
     }
     #[sol(rpc)]
@@ -77,6 +76,8 @@ alloy::sol! {
     #[sol(rpc)]
     interface IRollupFinality {
         function lastFinalizedBatch() external view returns (uint64);
+        function publicInputsHash(uint64 index) external view returns (bytes32);
+        function zkFromBatch() external view returns (uint64);
     }
     #[sol(rpc)]
     interface ISnarkVerifier {
@@ -437,6 +438,42 @@ async fn the_devnet_switches_from_hybrid_to_zk_while_it_runs() {
     tokio::time::sleep(Duration::from_secs(3)).await;
     let f = IRollupFinality::new(*rollup.address(), l1.clone()).lastFinalizedBatch().call().await.unwrap();
     assert_eq!(f, first_zk - 1, "a zk batch finalized without a proof");
+    traffic.abort();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_zk_devnet_commits_without_bonds_and_finalizes_only_on_proofs() {
+    let node = fast_devnet(&["--mode", "zk"]);
+    let rpc = node.rpc();
+    let traffic = traffic(&node);
+    let status = poll_until("two zk batches", async || {
+        let s = rpc.ok("mosaic_rollupStatus", json!([])).await;
+        (s["settlement"]["mode"] == "zk" && s["lastBatch"]["index"].as_u64()? >= 2).then_some(s)
+    })
+    .await;
+    assert_eq!(status["settlement"]["zkFromBatch"], 1, "{status}");
+    let l1 = ProviderBuilder::new().connect_http(status["l1Rpc"].as_str().unwrap().parse().unwrap()).erased();
+    let rollup = IRollup::new(addr(&status["contracts"]["rollup"]), l1.clone());
+    let finality = IRollupFinality::new(*rollup.address(), l1.clone());
+    let commits = rollup.BatchCommitted_filter().from_block(0).query().await.unwrap();
+    for (_, log) in commits.iter().take(2) {
+        let tx = l1.get_transaction_by_hash(log.transaction_hash.unwrap()).await.unwrap().unwrap();
+        assert_eq!(alloy::consensus::Transaction::value(&tx), U256::ZERO, "a zk batch carries no bond");
+    }
+    // Committed is `safe`; nothing is `finalized` without a proof, and the finalizer says which journal's
+    // proof it waits for.
+    let batch1_last = rollup.batch(1).call().await.unwrap().lastBlock;
+    let tag = async |t: &str| hex_u64(&rpc.ok("eth_getBlockByNumber", json!([t, false])).await["number"]);
+    poll_until("safe covers batch 1", async || (tag("safe").await >= batch1_last).then_some(())).await;
+    let waiting = finality.publicInputsHash(1).call().await.unwrap();
+    let status = poll_until("the finalizer waiting for batch 1's proof", async || {
+        let s = rpc.ok("mosaic_rollupStatus", json!([])).await;
+        (s["finalizer"]["waitingFor"] == json!(waiting)).then_some(s)
+    })
+    .await;
+    assert_eq!(status["finalizer"]["lastFinalizedBatch"], 0, "{status}");
+    assert_eq!(tag("finalized").await, 0, "no proof, no finality");
+    assert_eq!(finality.lastFinalizedBatch().call().await.unwrap(), 0);
     traffic.abort();
 }
 
