@@ -74,6 +74,12 @@ impl DevnetArgs {
         if self.prover.prover == ProverBackend::Cpu && self.l1.no_l1 {
             bail!("--prover cpu proves the batches committed to L1; it cannot run with --no-l1");
         }
+        if self.prover.prove_validity && self.l1.no_l1 {
+            bail!("--prove-validity proves the batches committed to L1; it cannot run with --no-l1");
+        }
+        if self.prover.validity_max_range == 0 {
+            bail!("--validity-max-range must be at least 1");
+        }
         if self.batch.batch_max_blocks == 0 {
             bail!("--batch-max-blocks must be at least 1");
         }
@@ -144,6 +150,11 @@ pub(crate) fn l1_signer(key: Option<&str>) -> anyhow::Result<alloy_signer_local:
 /// Starts the devnet and runs until Ctrl-C.
 pub(crate) async fn run_devnet(args: DevnetArgs, matches: &ArgMatches) -> anyhow::Result<()> {
     let c = args.resolve(matches)?;
+    // Refused before anything is opened or deployed.
+    #[cfg(not(feature = "prover"))]
+    if c.prover.prove_validity {
+        crate::prove::missing()?;
+    }
     let signers = dev::dev_signers(c.chain.accounts);
     let producer_keys = c.rollup.producer_keys()?;
     let (node, data_dir) = open_devnet_chain(&c)?;
@@ -202,7 +213,26 @@ pub(crate) async fn run_devnet(args: DevnetArgs, matches: &ArgMatches) -> anyhow
             )
             .await?;
         }
-        let mut sections = vec![settlement::spawn_settlement_watch(&mut services, &node, &l1, &contracts)];
+        let (watch, settled) = settlement::spawn_settlement_watch(&mut services, &node, &l1, &contracts);
+        let mut sections = vec![watch];
+        if c.prover.prove_validity {
+            let keys = data_dir.join("snark");
+            let aggregate_keys = c.prover.aggregate_keys.clone().unwrap_or_else(|| keys.join("aggregate"));
+            let settings = crate::prove::ValiditySettings {
+                elfs: crate::prove::GuestElfs {
+                    guest: c.prover.prover_guest.clone(),
+                    aggregate_guest: c.prover.aggregate_guest.clone(),
+                },
+                batch_keys: c.prover.snark_keys.clone().unwrap_or_else(|| keys.join("batch")),
+                aggregate_keys: aggregate_keys.join("snark.vk.json").exists().then_some(aggregate_keys),
+                segment_memory_gib: c.prover.prover_segment_memory_gib,
+                work_dir: data_dir.join("validity"),
+                out: c.prover.validity_proofs.clone().unwrap_or_else(|| data_dir.join("validity-proofs")),
+                max_range: c.prover.validity_max_range,
+            };
+            let zk_from: mosaic_proving::ZkFrom = std::sync::Arc::new(move || settled.lock().zk_from_batch);
+            sections.push(crate::prove::spawn_validity_prover(&mut services, &node, settings, zk_from)?);
+        }
         if !c.prover.no_finalizer {
             let proofs = c.prover.validity_proofs.clone().unwrap_or_else(|| data_dir.join("validity-proofs"));
             let key = match c.prover.finalizer_key.as_deref() {

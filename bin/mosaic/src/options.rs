@@ -329,6 +329,24 @@ pub(crate) struct ProverArgs {
     /// Run no finalizer (proofs are then posted by someone else, or batches finalize by window only).
     #[arg(long)]
     pub no_finalizer: bool,
+    /// Prove every zk batch for L1 in the background (a `mosaic` built with `--features prover`): its
+    /// recursive STARK, runs of up to --validity-max-range batches aggregated, the aggregate wrapped into
+    /// one SNARK in --validity-proofs, which the finalizer posts. Queue in the node's database.
+    #[arg(long)]
+    pub prove_validity: bool,
+    /// With --prove-validity: SNARK keys of the batch program. Default: `<data-dir>/snark/batch`.
+    #[arg(long)]
+    pub snark_keys: Option<PathBuf>,
+    /// With --prove-validity: SNARK keys of the aggregation program; where they are missing each batch is
+    /// wrapped alone (for `proveBatch`). Default: `<data-dir>/snark/aggregate`.
+    #[arg(long)]
+    pub aggregate_keys: Option<PathBuf>,
+    /// With --prove-validity: the aggregation guest ELF.
+    #[arg(long, default_value = crate::prove::DEFAULT_AGGREGATE_ELF)]
+    pub aggregate_guest: PathBuf,
+    /// With --prove-validity: most batches per aggregate proof (≈ 2.4k L1 gas each beyond the first).
+    #[arg(long, default_value_t = 16)]
+    pub validity_max_range: u64,
 }
 
 clap_default!(ChainArgs, RpcArgs, SequencerArgs, L1Args, BatchArgs, RollupTermsArgs, ProverArgs);

@@ -140,6 +140,16 @@ mod imp {
     ) -> anyhow::Result<()> {
         missing()
     }
+
+    pub(crate) fn spawn_validity_prover(
+        _: &mut mosaic_node::Supervisor,
+        _: &mosaic_node::Node,
+        _: ValiditySettings,
+        _: mosaic_proving::ZkFrom,
+    ) -> anyhow::Result<std::sync::Arc<dyn mosaic_rollup::rpc::StatusSection>> {
+        missing()?;
+        anyhow::bail!("the prover is missing")
+    }
 }
 
 #[cfg(feature = "prover")]
@@ -160,7 +170,7 @@ mod imp {
         load_with(guest, DEFAULT_SEGMENT_MEMORY_GIB)
     }
 
-    fn load_with(guest: &std::path::Path, segment_memory_gib: u64) -> anyhow::Result<Guest> {
+    pub(super) fn load_with(guest: &std::path::Path, segment_memory_gib: u64) -> anyhow::Result<Guest> {
         anyhow::ensure!(segment_memory_gib >= 1, "the segment memory must be at least 1 GiB");
         // A segment that cannot fit in this machine's memory would be killed mid-proof (taking a devnet
         // with it): refuse the budget up front instead.
@@ -433,4 +443,156 @@ mod imp {
     }
 }
 
+#[cfg(not(feature = "prover"))]
+pub(crate) use imp::spawn_validity_prover;
 pub(crate) use imp::{aggregate, prove, prover, spawn_background_prover, spawn_fraud_prover, verify};
+
+/// What the validity prover (`--prove-validity`) works with (read only by a build with the prover).
+#[derive(Debug, Clone)]
+#[cfg_attr(not(feature = "prover"), allow(dead_code))]
+pub(crate) struct ValiditySettings {
+    /// The guest ELFs.
+    pub elfs: GuestElfs,
+    /// SNARK keys of the batch program (`mosaic snark setup`).
+    pub batch_keys: PathBuf,
+    /// SNARK keys of the aggregation program; without them each batch is wrapped alone.
+    pub aggregate_keys: Option<PathBuf>,
+    /// Estimated proving memory per segment, GiB.
+    pub segment_memory_gib: u64,
+    /// Where STARKs and aggregates are kept.
+    pub work_dir: PathBuf,
+    /// Where SNARKs go (the finalizer's folder).
+    pub out: PathBuf,
+    /// Most batches per aggregate.
+    pub max_range: u64,
+}
+
+/// The validity pipeline's section of `mosaic_rollupStatus`.
+#[cfg_attr(not(feature = "prover"), allow(dead_code))]
+struct ValiditySection(std::sync::Arc<parking_lot::Mutex<mosaic_proving::PipelineStatus>>);
+
+impl mosaic_rollup::rpc::StatusSection for ValiditySection {
+    fn key(&self) -> &'static str {
+        "validityProver"
+    }
+
+    fn status(&self) -> serde_json::Value {
+        serde_json::to_value(&*self.0.lock()).unwrap_or_default()
+    }
+}
+
+/// The validity pipeline's provers: OpenVM for the batch and aggregation guests, the halo2 wrap for
+/// SNARKs. Each stage loads what it needs and drops it before the next (the wrap needs ≈ 18 GB).
+#[cfg(feature = "prover")]
+mod stages {
+    use super::*;
+    use anyhow::Context;
+    use mosaic_node::Node;
+    use mosaic_prover::{posted_batch_witness, Aggregator, BatchProof, Guest, ProofKind};
+    use mosaic_proving::{ProofStages, Proven, StageError};
+    use mosaic_rollup::BatchRecord;
+    use mosaic_snark::SnarkProof;
+
+    pub(crate) struct OpenVmStages {
+        pub(crate) settings: ValiditySettings,
+    }
+
+    fn stage<T>(r: anyhow::Result<T>) -> Result<T, StageError> {
+        r.map_err(|e| StageError(format!("{e:#}")))
+    }
+
+    fn guest(s: &ValiditySettings) -> anyhow::Result<Guest> {
+        super::imp::load_with(&s.elfs.guest, s.segment_memory_gib)
+    }
+
+    impl ProofStages for OpenVmStages {
+        fn prove_batch(&mut self, node: &Node, record: &BatchRecord) -> Result<Proven, StageError> {
+            stage((|| {
+                let guest = guest(&self.settings)?;
+                let (witness, executed) =
+                    posted_batch_witness(node, record.first_block, record.last_block, record.data_hash)?;
+                let proof = guest.prove(&witness, &executed.journal, ProofKind::Recursive)?;
+                Ok(Proven { journal_hash: executed.journal.hash(), bytes: proof.encode() })
+            })())
+        }
+
+        fn can_aggregate(&self) -> bool {
+            self.settings.aggregate_keys.is_some()
+        }
+
+        fn aggregate(&mut self, batches: &[Vec<u8>]) -> Result<Proven, StageError> {
+            stage((|| {
+                let guest = guest(&self.settings)?;
+                let aggregator = Aggregator::load(&guest, &self.settings.elfs.aggregate_guest)?;
+                let proofs = batches.iter().map(|b| BatchProof::decode(b)).collect::<Result<Vec<_>, _>>()?;
+                let proof = aggregator.prove(&proofs)?;
+                Ok(Proven { journal_hash: proof.journal.hash(), bytes: proof.encode() })
+            })())
+        }
+
+        fn wrap(&mut self, proof: &Proven, aggregate: bool) -> Result<SnarkProof, StageError> {
+            stage((|| {
+                let (program, keys) = match (aggregate, &self.settings.aggregate_keys) {
+                    (true, Some(keys)) => (crate::snark::Program::Aggregate, keys.clone()),
+                    (true, None) => anyhow::bail!("no aggregation keys"),
+                    (false, _) => (crate::snark::Program::Batch, self.settings.batch_keys.clone()),
+                };
+                // `mosaic snark wrap`, in process: it checks the STARK, proves, and verifies the SNARK.
+                let input = self.settings.work_dir.join(format!("{}.wrap-input", proof.journal_hash));
+                let out = input.with_extension("snark");
+                std::fs::write(&input, &proof.bytes).with_context(|| format!("writing {}", input.display()))?;
+                crate::snark::run(crate::snark::SnarkCommand::Wrap(crate::snark::WrapArgs {
+                    proof: input.clone(),
+                    keys: crate::snark::KeyDir { dir: Some(keys), program },
+                    out: Some(out.clone()),
+                    elfs: self.settings.elfs.clone(),
+                }))?;
+                let snark =
+                    SnarkProof::decode(&std::fs::read(&out).with_context(|| format!("reading {}", out.display()))?)?;
+                let _ = std::fs::remove_file(&input);
+                let _ = std::fs::remove_file(&out);
+                Ok(snark)
+            })())
+        }
+    }
+}
+
+#[cfg(feature = "prover")]
+mod validity {
+    use super::*;
+    use std::sync::Arc;
+
+    /// Starts the validity pipeline (`mosaic_proving`) on its own thread: every zk batch's recursive
+    /// STARK, aggregated over runs of up to `max_range` batches, wrapped into the SNARK the finalizer
+    /// posts. Returns its `mosaic_rollupStatus` section.
+    pub(crate) fn spawn_validity_prover(
+        services: &mut mosaic_node::Supervisor,
+        node: &mosaic_node::Node,
+        settings: ValiditySettings,
+        zk_from: mosaic_proving::ZkFrom,
+    ) -> anyhow::Result<Arc<dyn mosaic_rollup::rpc::StatusSection>> {
+        anyhow::ensure!(
+            settings.elfs.guest.exists(),
+            "no guest ELF at {} (run scripts/build-guest.sh)",
+            settings.elfs.guest.display()
+        );
+        anyhow::ensure!(
+            settings.batch_keys.join("snark.vk.json").exists() || settings.aggregate_keys.is_some(),
+            "no SNARK keys in {} (run `mosaic snark setup`)",
+            settings.batch_keys.display()
+        );
+        let config = mosaic_proving::PipelineConfig {
+            work_dir: settings.work_dir.clone(),
+            out: mosaic_snark::ProofDirectory::new(&settings.out),
+            max_range: settings.max_range.max(1),
+            max_attempts: 3,
+        };
+        let stages = super::stages::OpenVmStages { settings };
+        let pipeline = mosaic_proving::Pipeline::new(node.clone(), stages, config, zk_from);
+        let section = Arc::new(ValiditySection(pipeline.status()));
+        services.spawn_blocking("validity prover", move || -> Result<(), String> { pipeline.run() });
+        Ok(section)
+    }
+}
+#[cfg(feature = "prover")]
+pub(crate) use validity::spawn_validity_prover;

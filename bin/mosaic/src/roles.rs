@@ -164,7 +164,7 @@ pub(crate) async fn run_node(a: NodeArgs) -> anyhow::Result<()> {
     let l1 = L1Client::new(&a.l1_rpc, settlement::dev_proposer(), a.l1_confirmations)?;
     let mut services = Supervisor::new();
     let status = settlement::spawn_derivation(&mut services, &node, &l1, &contracts, role).await?;
-    let mut sections = vec![settlement::spawn_settlement_watch(&mut services, &node, &l1, &contracts)];
+    let mut sections = vec![settlement::spawn_settlement_watch(&mut services, &node, &l1, &contracts).0];
     if let (true, Some(key)) = (a.challenge, challenger_key) {
         let l1 = L1Client::new(&a.l1_rpc, key, a.l1_confirmations)?;
         let proofs = a.fraud_proofs.clone().unwrap_or_else(|| a.data_dir.join("fraud-proofs"));

@@ -153,17 +153,19 @@ pub(crate) fn spawn_finalizer(
 }
 
 /// Starts the watch of the Rollup's mode (hybrid, a scheduled switch, zk) and finality under `services`,
-/// which `node`'s `safe` and `finalized` tags follow; returns its `mosaic_rollupStatus` section.
+/// which `node`'s `safe` and `finalized` tags follow; returns its `mosaic_rollupStatus` section and what
+/// it last read.
 pub(crate) fn spawn_settlement_watch(
     services: &mut Supervisor,
     node: &Node,
     l1: &L1Client,
     contracts: &L1Contracts,
-) -> Arc<dyn mosaic_rollup::rpc::StatusSection> {
+) -> (Arc<dyn mosaic_rollup::rpc::StatusSection>, Arc<parking_lot::Mutex<mosaic_rollup::mode::ModeStatus>>) {
     let watch = mosaic_rollup::mode::SettlementWatch::new(l1, contracts).updating(node);
     let section = watch.section();
-    services.spawn("mode watch", watch.run());
-    section
+    let shared = watch.shared();
+    services.spawn("settlement watch", watch.run());
+    (section, shared)
 }
 
 /// Starts derivation for a full or verifier node under `services`; returns its shared status for the RPC.

@@ -69,6 +69,32 @@ fn help_explains_every_flag() {
         .unwrap();
     assert!(!bad.status.success(), "an invalid block time must be refused");
     assert!(String::from_utf8_lossy(&bad.stderr).contains("invalid duration"));
+    for flag in ["--mode", "--validity-proofs", "--finalizer-key", "--prove-validity", "--validity-max-range"] {
+        assert!(text.contains(flag), "`mosaic devnet --help` does not mention {flag}:\n{text}");
+    }
+    // The validity prover is refused before anything is opened: without L1, with an empty range, and
+    // (in a build without the prover) at all.
+    let dir = tempfile::tempdir().unwrap();
+    let refused = |extra: &[&str], why: &str| {
+        let out = Command::new(env!("CARGO_BIN_EXE_mosaic"))
+            .args(["devnet", "--port", "0", "--l1-port", "0", "--prove-validity", "--data-dir"])
+            .arg(dir.path())
+            .args(extra)
+            .output()
+            .unwrap();
+        assert!(!out.status.success(), "{extra:?} must be refused");
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains(why),
+            "{extra:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    refused(&["--no-l1"], "cannot run with --no-l1");
+    refused(&["--validity-max-range", "0"], "--validity-max-range must be at least 1");
+    if !cfg!(feature = "prover") {
+        refused(&[], "built without the prover");
+    }
+    assert!(!dir.path().join("l1-contracts.json").exists(), "nothing deployed by a refused start");
 }
 
 /// `mosaic snark verify` on the committed real SNARK: it verifies and states its journal hash, prints the

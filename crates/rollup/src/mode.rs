@@ -80,6 +80,11 @@ impl SettlementWatch {
         })
     }
 
+    /// What it last read, shared (e.g. for a prover that proves zk batches only).
+    pub fn shared(&self) -> Arc<Mutex<ModeStatus>> {
+        self.status.clone()
+    }
+
     /// Its section of `mosaic_rollupStatus`.
     pub fn section(&self) -> Arc<dyn StatusSection> {
         Arc::new(Section(self.status.clone()))
