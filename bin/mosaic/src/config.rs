@@ -194,6 +194,7 @@ pub(crate) async fn run_devnet(args: DevnetArgs, matches: &ArgMatches) -> anyhow
                 terms: c.rollup.terms(),
                 proof_verifier: c.rollup.proof_verifier()?,
                 insecure_dev_srs: c.rollup.insecure_dev_srs,
+                aggregate_verifier: c.rollup.aggregate_verifier()?,
                 producers: (producer_keys.iter().map(|k| k.address()).collect(), c.rollup.attest),
                 inclusion_deadline: c.rollup.inclusion_deadline,
                 mode: c.rollup.mode,

@@ -3,7 +3,7 @@
 //! (`serde`), so an option is declared once: its flag, its type, its default (a constant owned by the
 //! crate that uses it) and its file key. A file value is overridden by a flag given on the command line
 //! ([`layer`]); every value is parsed into its type before anything is opened, started or deployed.
-use alloy_primitives::{Address, U256};
+use alloy_primitives::{Address, B256, U256};
 use anyhow::Context;
 use clap::{parser::ValueSource, ArgMatches, Args, FromArgMatches};
 use mosaic_node::dev;
@@ -220,6 +220,40 @@ pub(crate) struct RollupTermsArgs {
     /// a development chain (chain id 1337 or 31337).
     #[arg(long)]
     pub insecure_dev_srs: bool,
+    /// SNARK verifying key of the aggregation program (`mosaic snark setup --program aggregate`): the
+    /// Rollup's aggregate verifier, so one proof finalizes a range of zk batches. With
+    /// --aggregate-halo2-verifier and --aggregate-batch-program.
+    #[arg(long)]
+    pub aggregate_vk: Option<PathBuf>,
+    /// The `Halo2Verifier` generated with --aggregate-vk's keys, as a JSON artifact with its `bytecode`.
+    #[arg(long)]
+    pub aggregate_halo2_verifier: Option<PathBuf>,
+    /// The batch program id the aggregate proofs aggregate (printed by `mosaic snark setup --program
+    /// aggregate`, and written to `batch-program` in its keys folder).
+    #[arg(long)]
+    pub aggregate_batch_program: Option<B256>,
+}
+
+/// A SNARK verifier from a verifying key (`snark.vk.json`) and its compiled `Halo2Verifier` artifact.
+fn snark_verifier(
+    vk: &[u8],
+    vk_origin: &str,
+    artifact: &[u8],
+    artifact_origin: &str,
+) -> anyhow::Result<mosaic_rollup::ProofVerifier> {
+    let vk = mosaic_snark::SnarkVerifyingKey::from_json(vk, vk_origin)?;
+    #[derive(Deserialize)]
+    struct Artifact {
+        bytecode: alloy_primitives::Bytes,
+    }
+    let Artifact { bytecode } = serde_json::from_slice(artifact)
+        .with_context(|| format!("{artifact_origin}: not a contract artifact with a `bytecode`"))?;
+    Ok(mosaic_rollup::ProofVerifier {
+        halo2_bytecode: bytecode,
+        app_exe_commit: vk.app_exe_commit,
+        app_vm_commit: vk.app_vm_commit,
+        dev_srs: vk.dev_srs,
+    })
 }
 
 /// The committed SNARK keys' verifying key and their generated Solidity verifier: the default proof
@@ -261,19 +295,23 @@ impl RollupTermsArgs {
             ),
             _ => anyhow::bail!("--snark-vk and --halo2-verifier go together"),
         };
-        let vk = mosaic_snark::SnarkVerifyingKey::from_json(&vk, &vk_origin)?;
-        #[derive(Deserialize)]
-        struct Artifact {
-            bytecode: alloy_primitives::Bytes,
-        }
-        let Artifact { bytecode } = serde_json::from_slice(&artifact)
-            .with_context(|| format!("{artifact_origin}: not a contract artifact with a `bytecode`"))?;
-        Ok(Some(mosaic_rollup::ProofVerifier {
-            halo2_bytecode: bytecode,
-            app_exe_commit: vk.app_exe_commit,
-            app_vm_commit: vk.app_vm_commit,
-            dev_srs: vk.dev_srs,
-        }))
+        Ok(Some(snark_verifier(&vk, &vk_origin, &artifact, &artifact_origin)?))
+    }
+
+    /// The aggregate verifier to set: --aggregate-vk, --aggregate-halo2-verifier and the batch program id
+    /// --aggregate-batch-program, all or none.
+    pub(crate) fn aggregate_verifier(&self) -> anyhow::Result<Option<(mosaic_rollup::ProofVerifier, B256)>> {
+        let (vk, halo2, program) =
+            match (&self.aggregate_vk, &self.aggregate_halo2_verifier, self.aggregate_batch_program) {
+                (None, None, None) => return Ok(None),
+                (Some(vk), Some(halo2), Some(program)) => (vk, halo2, program),
+                _ => anyhow::bail!(
+                    "--aggregate-vk, --aggregate-halo2-verifier and --aggregate-batch-program go together"
+                ),
+            };
+        let read = |p: &PathBuf| std::fs::read(p).with_context(|| format!("reading {}", p.display()));
+        let v = snark_verifier(&read(vk)?, &vk.display().to_string(), &read(halo2)?, &halo2.display().to_string())?;
+        Ok(Some((v, program)))
     }
 
     /// The hybrid game's terms.

@@ -123,6 +123,7 @@ pub(crate) async fn run_deploy(a: DeployArgs) -> anyhow::Result<()> {
             terms: a.rollup.terms(),
             proof_verifier: a.rollup.proof_verifier()?,
             insecure_dev_srs: a.rollup.insecure_dev_srs,
+            aggregate_verifier: a.rollup.aggregate_verifier()?,
             producers: (a.rollup.producer_keys()?.iter().map(|k| k.address()).collect(), a.rollup.attest),
             inclusion_deadline: a.rollup.inclusion_deadline,
             mode: a.rollup.mode,

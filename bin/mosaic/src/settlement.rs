@@ -72,6 +72,8 @@ pub(crate) struct DeploySettings {
     pub proof_verifier: Option<mosaic_rollup::ProofVerifier>,
     /// Allow a development-setup proof verifier on a non-development L1.
     pub insecure_dev_srs: bool,
+    /// The aggregate verifier to set, and the batch program it aggregates.
+    pub aggregate_verifier: Option<(mosaic_rollup::ProofVerifier, alloy_primitives::B256)>,
     /// Producers to stake for, and the attestation threshold.
     pub producers: (Vec<Address>, u8),
     /// Forced-inclusion deadline, seconds.
@@ -108,6 +110,7 @@ pub(crate) async fn contracts_for(
             attesters: (vec![l1.address()], 1),
             proof_verifier: s.proof_verifier.clone(),
             insecure_dev_srs: s.insecure_dev_srs,
+            aggregate_verifier: s.aggregate_verifier.clone(),
             producers: s.producers.clone(),
         },
     )

@@ -197,7 +197,18 @@ mod imp {
         std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
         // The STARK side first (the program's SDK: ≈4 GB), cached in the folder; the SDK is dropped
         // before the halo2 keygen, which needs the memory.
-        let inputs = with_program(&args.keys, &args.elfs, |vm, _, _| {
+        let inputs = with_program(&args.keys, &args.elfs, |vm, aggregator, _| {
+            if let Some(aggregator) = aggregator {
+                // What `deploy-l1 --aggregate-batch-program` needs: the batch program these aggregate.
+                let file = dir.join("batch-program");
+                std::fs::write(&file, format!("{}\n", aggregator.batch_program))
+                    .with_context(|| format!("writing {}", file.display()))?;
+                println!(
+                    "aggregates proofs of batch program {} (also in {})",
+                    aggregator.batch_program,
+                    file.display()
+                );
+            }
             let program = mosaic_prover::ZkVm::program_commit(vm)?;
             if let Some(inputs) = KeygenInputs::read(&dir, &program)? {
                 println!("STARK side: reusing {}", dir.join("keygen-inputs.bin").display());

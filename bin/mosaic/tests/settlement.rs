@@ -80,6 +80,11 @@ alloy::sol! {
         function zkFromBatch() external view returns (uint64);
     }
     #[sol(rpc)]
+    interface IRollupRanges {
+        function aggregateVerifier() external view returns (address);
+        function aggregateBatchProgram() external view returns (bytes32);
+    }
+    #[sol(rpc)]
     interface ISnarkVerifier {
         function appExeCommit() external view returns (bytes32);
         function appVmCommit() external view returns (bytes32);
@@ -532,8 +537,24 @@ async fn deploy_l1_refuses_the_development_srs_outside_dev_chains() {
     assert_eq!(provider.get_transaction_count(deployer.address()).await.unwrap(), 0, "something was sent");
     assert!(!file.exists(), "a contracts file was written");
 
-    // Explicitly allowed: the Rollup checks proofs with a SnarkVerifier pinning the committed program.
-    let out = deploy(&["--insecure-dev-srs"]);
+    // The aggregate verifier is held to the same rule (here the committed batch keys stand in for the
+    // aggregation program's: only the wiring is under test).
+    let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let vk = root.join("crates/snark/fixtures/batch.vk.json");
+    let halo2 = root.join("contracts/artifacts/Halo2Verifier.json");
+    let program = format!("0x{}", "ab".repeat(32));
+    let aggregate = ["--aggregate-vk", vk.to_str().unwrap(), "--aggregate-halo2-verifier", halo2.to_str().unwrap()];
+    let out = deploy(&[&aggregate[..], &["--aggregate-batch-program", &program, "--no-proof-verifier"]].concat());
+    assert!(!out.status.success(), "deployed a forgeable aggregate verifier on chain 11155111");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("development KZG setup"));
+    let out = deploy(&aggregate);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("go together"), "{out:?}");
+    assert_eq!(provider.get_transaction_count(deployer.address()).await.unwrap(), 0, "something was sent");
+
+    // Explicitly allowed: the Rollup checks proofs with a SnarkVerifier pinning the committed program,
+    // and ranges with the aggregate verifier.
+    let out = deploy(&[&aggregate[..], &["--aggregate-batch-program", &program, "--insecure-dev-srs"]].concat());
     assert!(out.status.success(), "deploy-l1 --insecure-dev-srs failed: {}", String::from_utf8_lossy(&out.stderr));
     let contracts: Value = serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
     let snark = addr(&contracts["proofVerifier"]);
@@ -543,6 +564,12 @@ async fn deploy_l1_refuses_the_development_srs_outside_dev_chains() {
     let (exe, vm) = committed_program();
     assert_eq!(v.appExeCommit().call().await.unwrap(), exe);
     assert_eq!(v.appVmCommit().call().await.unwrap(), vm);
+    let aggregate = addr(&contracts["aggregateVerifier"]);
+    assert_ne!(aggregate, snark, "a verifier of its own");
+    let ranges = IRollupRanges::new(*rollup.address(), provider.clone());
+    assert_eq!(ranges.aggregateVerifier().call().await.unwrap(), aggregate);
+    assert_eq!(ranges.aggregateBatchProgram().call().await.unwrap(), B256::repeat_byte(0xab));
+    assert_eq!(ISnarkVerifier::new(aggregate, provider.clone()).appExeCommit().call().await.unwrap(), exe);
 
     // Fault injection is a drill for development chains: a sequencer asked to lie here stops instead.
     let mut liar = DevNode::start(&[

@@ -74,6 +74,7 @@ async fn a_false_batch_is_challenged_and_defrauded_with_the_committed_snark() {
             producers: (vec![], 0),
             proof_verifier: Some(fixture_verifier()),
             insecure_dev_srs: false,
+            aggregate_verifier: None,
         },
     )
     .await

@@ -45,6 +45,7 @@ async fn a_zk_batch_finalizes_when_its_snark_appears() {
             producers: (vec![], 0),
             proof_verifier: Some(fixture_verifier()),
             insecure_dev_srs: false,
+            aggregate_verifier: None,
         },
     )
     .await

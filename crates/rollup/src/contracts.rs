@@ -63,6 +63,9 @@ pub struct L1Contracts {
     /// The `SnarkVerifier` the Rollup checks validity and fraud proofs with, if it has one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub proof_verifier: Option<Address>,
+    /// The `SnarkVerifier` of aggregate proofs (`Rollup.finalizeRange`), if one was set at deployment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub aggregate_verifier: Option<Address>,
     /// Chain id of the L1.
     pub l1_chain_id: u64,
     /// L1 block the contracts were deployed in (where log scans start).
@@ -197,6 +200,10 @@ pub struct DeployParams {
     pub proof_verifier: Option<ProofVerifier>,
     /// Deploy a development-setup verifier on an L1 that is not a development chain.
     pub insecure_dev_srs: bool,
+    /// The SNARK verifier of the aggregation program and the batch program id its proofs aggregate
+    /// (`mosaic_prover::aggregate::program_id`), set as the Rollup's aggregate verifier (one proof
+    /// finalizes a range of zk batches).
+    pub aggregate_verifier: Option<(ProofVerifier, B256)>,
 }
 
 /// Deploys verifier, rollup and bridge from the client's account (which becomes the owner) and wires
@@ -206,7 +213,7 @@ pub async fn deploy(l1: &L1Client, p: &DeployParams) -> Result<L1Contracts, L1Er
     let provider = l1.provider();
     let owner = l1.address();
     let l1_chain_id = provider.get_chain_id().await?;
-    if let Some(v) = &p.proof_verifier {
+    for v in p.proof_verifier.iter().chain(p.aggregate_verifier.as_ref().map(|(v, _)| v)) {
         if v.dev_srs && !DEV_L1_CHAIN_IDS.contains(&l1_chain_id) && !p.insecure_dev_srs {
             return Err(L1Error::Config(format!(
                 "the SNARK keys come from the development KZG setup, whose secret is known: anyone could forge \
@@ -274,21 +281,34 @@ pub async fn deploy(l1: &L1Client, p: &DeployParams) -> Result<L1Contracts, L1Er
         pending.push(r.setProposer(*proposer, true).nonce(nonce + 4 + i as u64).gas(200_000).send().await?);
     }
     let mut next_nonce = after_wiring;
-    if let Some(v) = &p.proof_verifier {
-        next_nonce += 2;
-        let halo2 = owner.create(after_wiring);
+    // A SNARK verifier is two contracts: the generated Halo2Verifier, and SnarkVerifier over it pinning
+    // the program.
+    let deploy_snark_verifier = async |v: &ProofVerifier, at: u64| -> Result<_, L1Error> {
+        let halo2 = owner.create(at);
         let code = alloy::rpc::types::TransactionRequest::default()
             .with_deploy_code(v.halo2_bytecode.clone())
-            .with_nonce(after_wiring)
+            .with_nonce(at)
             .with_gas_limit(8_000_000);
-        pending.push(provider.send_transaction(code).await?);
-        pending.push(
-            SnarkVerifier::deploy_builder(provider, halo2, v.app_exe_commit, v.app_vm_commit)
-                .nonce(after_wiring + 1)
-                .gas(1_000_000)
-                .send()
-                .await?,
-        );
+        let a = provider.send_transaction(code).await?;
+        let b = SnarkVerifier::deploy_builder(provider, halo2, v.app_exe_commit, v.app_vm_commit)
+            .nonce(at + 1)
+            .gas(1_000_000)
+            .send()
+            .await?;
+        Ok((owner.create(at + 1), [a, b]))
+    };
+    if let Some(v) = &p.proof_verifier {
+        pending.extend(deploy_snark_verifier(v, after_wiring).await?.1);
+        next_nonce += 2;
+    }
+    let mut aggregate_verifier = None;
+    if let Some((v, batch_program)) = &p.aggregate_verifier {
+        let (address, txs) = deploy_snark_verifier(v, next_nonce).await?;
+        pending.extend(txs);
+        let set = r.setAggregateVerifier(address, *batch_program).nonce(next_nonce + 2).gas(200_000);
+        pending.push(set.send().await?);
+        next_nonce += 3;
+        aggregate_verifier = Some(address);
     }
     for producer in &p.producers.0 {
         let call = r.registerProducer(*producer).value(p.terms.producer_stake);
@@ -301,7 +321,7 @@ pub async fn deploy(l1: &L1Client, p: &DeployParams) -> Result<L1Contracts, L1Er
     for tx in pending {
         l1.confirm(tx).await?;
     }
-    Ok(L1Contracts { rollup, bridge, verifier, proof_verifier, l1_chain_id, deployed_at })
+    Ok(L1Contracts { rollup, bridge, verifier, proof_verifier, aggregate_verifier, l1_chain_id, deployed_at })
 }
 
 /// Checks that `c` points at live contracts pinning the L2 `genesis` (state root, block hash) and
