@@ -201,7 +201,9 @@ pub(crate) async fn run_devnet(args: DevnetArgs, matches: &ArgMatches) -> anyhow
             },
         )
         .await?;
-        let producer = ProducerConfig { attesters: producer_keys.clone(), ..c.batch.producer() };
+        // The last keys are the co-signers' (one each): this process signs with the others.
+        let local = producer_keys.len().saturating_sub(c.batch.co_signer.len());
+        let producer = ProducerConfig { attesters: producer_keys[..local].to_vec(), ..c.batch.producer() };
         settlement::spawn_sequencer_services(&mut services, &node, &l1, &contracts, producer)?;
         let prover_on = c.prover.prover == ProverBackend::Cpu;
         if prover_on {

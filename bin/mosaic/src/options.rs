@@ -152,6 +152,11 @@ pub(crate) struct BatchArgs {
     /// only: chain id 1337 or 31337; refused elsewhere).
     #[arg(long, value_name = "K")]
     pub fault_wrong_root_at: Option<u64>,
+    /// JSON-RPC URL of a producer's co-signer (`mosaic node --role producer`), asked to attest each hybrid
+    /// batch after re-executing it; repeatable. Each co-signer holds one of the --producers keys: the
+    /// last ones (with C co-signers, this process signs with the first N − C keys only).
+    #[arg(long, value_name = "URL")]
+    pub co_signer: Vec<String>,
 }
 
 impl BatchArgs {
@@ -163,6 +168,7 @@ impl BatchArgs {
             max_age: self.batch_max_age,
             variant: mosaic_batch::Variant::Signed,
             attesters: Vec::new(),
+            co_signers: self.co_signer.clone(),
             fault_wrong_root_at: self.fault_wrong_root_at,
         }
     }

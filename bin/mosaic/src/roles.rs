@@ -14,7 +14,7 @@ use tracing::info;
 /// Flags of `mosaic node`.
 #[derive(Args, Debug)]
 pub(crate) struct NodeArgs {
-    /// Role of this node: `full` or `verifier` (a sequencer is `mosaic devnet`).
+    /// Role of this node: `full`, `verifier` or `producer` (a sequencer is `mosaic devnet`).
     #[arg(long, value_enum)]
     pub role: NodeRole,
     /// L1 JSON-RPC endpoint (the only source of L2 data this node uses).
@@ -58,6 +58,10 @@ pub(crate) struct NodeArgs {
     /// With --prove-fraud: the batch guest ELF (`scripts/build-guest.sh` writes it).
     #[arg(long, default_value = crate::prove::DEFAULT_GUEST_ELF)]
     pub fraud_guest: PathBuf,
+    /// With `--role producer`: the staked producer key this process attests with (hex private key);
+    /// the sequencer lists this node's URL in `--co-signer`.
+    #[arg(long)]
+    pub producer_key: Option<String>,
 }
 
 /// Flags of `mosaic switch-to-zk`.
@@ -143,6 +147,12 @@ pub(crate) async fn run_node(a: NodeArgs) -> anyhow::Result<()> {
     if a.challenge && role != NodeRole::Verifier {
         bail!("--challenge needs --role verifier");
     }
+    let producer_key = match (role, a.producer_key.as_deref()) {
+        (NodeRole::Producer, Some(k)) => Some(l1_signer(Some(k)).context("--producer-key")?),
+        (NodeRole::Producer, None) => bail!("--role producer needs --producer-key (the staked producer's key)"),
+        (_, Some(_)) => bail!("--producer-key needs --role producer"),
+        (_, None) => None,
+    };
     #[cfg(not(feature = "prover"))]
     if a.prove_fraud {
         crate::prove::missing()?;
@@ -183,7 +193,12 @@ pub(crate) async fn run_node(a: NodeArgs) -> anyhow::Result<()> {
         }
         info!(proofs = %proofs.display(), "fraud proofs are taken from this folder");
     }
-    let extra = settlement::rpc_methods(&node, &contracts, role, &a.l1_rpc, false, Some(status), sections);
+    let mut extra = settlement::rpc_methods(&node, &contracts, role, &a.l1_rpc, false, Some(status), sections);
+    if let Some(key) = producer_key {
+        let attester = mosaic_attester::Attester::new(node.clone(), l1.clone(), &contracts, key);
+        info!(producer = %attester.address(), "co-signing: batches are attested once re-executed");
+        extra.merge(attester.rpc_methods()).context("registering mosaic_attestBatch")?;
+    }
     let rpc = mosaic_rpc::RpcConfig {
         addr,
         max_request_body_size: a.rpc.max_request_size,

@@ -7,6 +7,7 @@
 //! - [`proofs`]: batch proof files and their status (the background prover's queue);
 //! - [`rpc`]: `mosaic_l1Contracts`, `mosaic_getBatch`, `mosaic_rollupStatus`, `mosaic_getWithdrawalProof`.
 pub mod contracts;
+pub mod cosign;
 pub mod derive;
 pub mod l1;
 mod metrics;

@@ -13,7 +13,7 @@ use crate::{
     RollupMetrics,
 };
 use alloy::{primitives::U256, providers::Provider};
-use alloy_primitives::{keccak256, Bytes, B256};
+use alloy_primitives::{keccak256, Address, Bytes, B256};
 use mosaic_batch::Variant;
 use mosaic_node::{ChainReader, Node, NodeError};
 use mosaic_primitives::{merkle_root, Block, L1Cursor};
@@ -37,6 +37,9 @@ pub struct ProducerConfig {
     /// Producer keys whose attestations go with each hybrid batch when the Rollup requires them (M of
     /// the registered N), signed in this process.
     pub attesters: Vec<alloy_signer_local::PrivateKeySigner>,
+    /// JSON-RPC endpoints of producers' co-signer processes (`mosaic node --role producer`), asked for
+    /// their attestations (`mosaic_attestBatch`) beside the in-process keys'.
+    pub co_signers: Vec<String>,
     /// Fault injection, for development chains only: commit batch K with a state root its data does
     /// not produce, then go on building on that lie as an attacker would.
     pub fault_wrong_root_at: Option<u64>,
@@ -57,6 +60,7 @@ impl Default for ProducerConfig {
             max_age: DEFAULT_BATCH_MAX_AGE,
             variant: Variant::Signed,
             attesters: Vec::new(),
+            co_signers: Vec::new(),
             fault_wrong_root_at: None,
         }
     }
@@ -279,7 +283,7 @@ async fn round(
     }
     let threshold = if terms.hybrid { rollup.attestThreshold().call().await? } else { 0 };
     let pending = if threshold > 0 {
-        let sigs = attest(node, l1, contracts, &config.attesters, &batch, committed.lastBlockHash).await?;
+        let sigs = attest(node, l1, contracts, config, &batch, committed.lastBlockHash, threshold).await?;
         let call = rollup.commitAttestedBatch(batch.header.clone(), batch.data.clone(), sigs);
         call.value(terms.bond).send().await?
     } else {
@@ -302,9 +306,10 @@ async fn attest(
     node: &Node,
     l1: &L1Client,
     contracts: &L1Contracts,
-    keys: &[alloy_signer_local::PrivateKeySigner],
+    config: &ProducerConfig,
     batch: &PreparedBatch,
     prev_block_hash: B256,
+    threshold: u8,
 ) -> Result<Bytes, ProducerError> {
     use alloy::signers::SignerSync;
     let h = &batch.header;
@@ -325,14 +330,50 @@ async fn attest(
         withdrawals_root: h.withdrawalsRoot,
     };
     let inputs = journal.hash();
-    let mut keys: Vec<_> = keys.iter().collect();
-    keys.sort_by_key(|k| k.address());
-    let mut out = Vec::with_capacity(keys.len() * 65);
-    for key in keys {
+    let mut sigs = std::collections::BTreeMap::new();
+    for key in &config.attesters {
         let sig = key.sign_message_sync(inputs.as_slice()).map_err(|e| ProducerError::Attest(e.to_string()))?;
-        out.extend_from_slice(&sig.as_bytes());
+        sigs.insert(key.address(), sig.as_bytes().to_vec());
     }
-    Ok(out.into())
+    // The co-signers re-execute the batch before they sign; one that refuses, lags or is down is
+    // skipped (the round fails below if too few remain, and is retried).
+    let wire = crate::cosign::WireHeader::from(h);
+    for url in &config.co_signers {
+        match co_sign(url, wire, &batch.data, inputs).await {
+            Ok((producer, sig)) => {
+                sigs.insert(producer, sig);
+            }
+            Err(e) => tracing::warn!(co_signer = %url, index = h.index, "no attestation: {e}"),
+        }
+    }
+    if sigs.len() < usize::from(threshold) {
+        return Err(ProducerError::Attest(format!(
+            "batch {} has {} attestations, the Rollup needs {threshold}",
+            h.index,
+            sigs.len()
+        )));
+    }
+    // Ascending by address, as the contract requires.
+    Ok(sigs.into_values().flatten().collect::<Vec<u8>>().into())
+}
+
+/// Asks the co-signer at `url` to attest the batch; checks that its signature is over `inputs`.
+async fn co_sign(
+    url: &str,
+    header: crate::cosign::WireHeader,
+    data: &Bytes,
+    inputs: B256,
+) -> Result<(Address, Vec<u8>), String> {
+    let url = url.parse().map_err(|e| format!("invalid URL: {e}"))?;
+    let client = alloy::rpc::client::ClientBuilder::default().http(url);
+    let a: crate::cosign::Attestation =
+        client.request(crate::cosign::ATTEST_METHOD, (header, data.clone())).await.map_err(|e| e.to_string())?;
+    let sig = alloy::primitives::Signature::try_from(a.signature.as_ref()).map_err(|e| e.to_string())?;
+    let signer = sig.recover_address_from_msg(inputs.as_slice()).map_err(|e| e.to_string())?;
+    if a.public_inputs_hash != inputs || signer != a.producer {
+        return Err(format!("its attestation is of another batch or signer ({signer})"));
+    }
+    Ok((a.producer, a.signature.to_vec()))
 }
 
 /// The batch `index` that starts at block `first` (after a batch that ended with `prev_state_root`) if it

@@ -11,6 +11,9 @@ pub enum NodeRole {
     Full,
     /// Re-executes every committed batch and reports any whose claimed root is wrong.
     Verifier,
+    /// A staked producer's co-signer: derives like a verifier and attests the sequencer's next batch
+    /// once it has re-executed it (`mosaic_attestBatch`).
+    Producer,
 }
 
 impl NodeRole {
@@ -20,12 +23,13 @@ impl NodeRole {
             Self::Sequencer => "sequencer",
             Self::Full => "full",
             Self::Verifier => "verifier",
+            Self::Producer => "producer",
         }
     }
 
     /// Whether the node rebuilds its chain from L1 data (and so takes no transactions).
     pub const fn derives(self) -> bool {
-        matches!(self, Self::Full | Self::Verifier)
+        matches!(self, Self::Full | Self::Verifier | Self::Producer)
     }
 }
 
@@ -49,5 +53,6 @@ mod tests {
             assert_eq!(role.to_string(), role.as_str());
         }
         assert!(!NodeRole::Sequencer.derives() && NodeRole::Full.derives() && NodeRole::Verifier.derives());
+        assert!(NodeRole::Producer.derives());
     }
 }

@@ -42,6 +42,7 @@ fn config(max_blocks: u64, max_bytes: usize, max_age: u64) -> ProducerConfig {
         max_age: Duration::from_secs(max_age),
         variant: Variant::Signed,
         attesters: Vec::new(),
+        co_signers: Vec::new(),
         fault_wrong_root_at: None,
     }
 }
