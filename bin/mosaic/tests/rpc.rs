@@ -388,6 +388,39 @@ async fn eth_send_transaction_from_unlocked_account() {
     assert_eq!(rpc.block_number().await, 2, "nothing else was included");
 }
 
+/// Wallets send from an unlocked account back to back, without `gas`, before the first transaction is
+/// in a block: each estimate runs with the account's next pending nonce, above its state nonce.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn eth_send_transaction_back_to_back_without_gas() {
+    let node = DevNode::start(&["--block-time", "3s"]);
+    let rpc = node.rpc();
+    let from = dev(7).address();
+    let to = random_address();
+    let ctor = Token::constructorCall::new(("Dev Token".to_string(), "DEV".to_string(), token_supply()));
+    let init = Bytes::from([Token::BYTECODE.to_vec(), ctor.abi_encode()].concat());
+    let mut hashes = Vec::new();
+    for req in [
+        json!({ "from": from, "to": to, "value": "0x1" }),
+        json!({ "from": from, "data": init }),
+        json!({ "from": from, "to": to, "value": "0x2" }),
+    ] {
+        hashes.push(rpc.ok("eth_sendTransaction", json!([req])).await);
+    }
+    assert_eq!(rpc.nonce(from, "pending").await, 3, "three accepted before a block");
+    assert_eq!(rpc.nonce(from, "latest").await, 0, "none in a block yet");
+    // An explicit future nonce estimates too (geth and anvil skip the nonce check when estimating).
+    let est = rpc.ok("eth_estimateGas", json!([{ "from": from, "to": to, "value": "0x1", "nonce": "0x9" }])).await;
+    assert_eq!(hex_u64(&est), 21_000);
+    let call = rpc.ok("eth_call", json!([{ "from": from, "to": to, "nonce": "0x9" }, "latest"])).await;
+    assert_eq!(call, json!("0x"));
+    for (i, hash) in hashes.iter().enumerate() {
+        let receipt = rpc.wait_receipt(hex_b256(hash)).await;
+        assert_eq!(receipt["status"], "0x1", "transaction {i}: {receipt}");
+    }
+    assert_eq!(rpc.balance(to).await, U256::from(3u64));
+    assert_eq!(rpc.nonce(from, "latest").await, 3);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn erc20_deploy_call_logs_revert_estimate_storage() {
     let node = DevNode::start(&["--block-time", "0"]);

@@ -122,7 +122,9 @@ impl EthApi {
     ) -> RpcResult<(TxEnv, SimulateOptions)> {
         let priced = req.gas_price.is_some() || req.max_fee_per_gas.is_some();
         let gas_price = req.gas_price.or(req.max_fee_per_gas).unwrap_or(0);
-        let mut opts = SimulateOptions { disable_nonce_check: req.nonce.is_none(), ..Default::default() };
+        // Calls and estimates never check the nonce (geth's `SkipNonceChecks`): a wallet estimates its
+        // next transactions with future nonces before the earlier ones are in a block.
+        let mut opts = SimulateOptions { disable_nonce_check: true, ..Default::default() };
         // geth: a call that names no price pays none, so the base fee does not apply to it.
         if !priced {
             opts.disable_base_fee = true;
@@ -253,6 +255,11 @@ impl EthApi {
                 ))
             }
         };
+        // Exactly what it used is enough unless refunds or the 63/64 rule are in play: always for a plain
+        // transfer (21,000, as geth answers), often otherwise.
+        if matches!(try_gas(&env, used)?, ExecutionResult::Success { .. }) {
+            return Ok(U64::from(used));
+        }
         // Binary search the smallest limit that succeeds (refunds and the 63/64 rule make `used` a lower bound).
         let mut lo = used.saturating_sub(1).max(mosaic_stf::intrinsic_gas(&env).saturating_sub(1));
         let mut hi = cap;
