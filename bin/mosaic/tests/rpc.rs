@@ -421,6 +421,56 @@ async fn eth_send_transaction_back_to_back_without_gas() {
     assert_eq!(rpc.nonce(from, "latest").await, 3);
 }
 
+/// The pool as geth's `txpool_*` show it, block-and-index lookups, and signing for unlocked accounts.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn txpool_index_lookups_and_signing() {
+    let node = DevNode::start(&["--block-time", "3s"]);
+    let rpc = node.rpc();
+    let (a, b) = (dev(4), dev(5));
+    let to = random_address();
+    let h0 = rpc.send_raw(&signed_transfer(&a, 0, to, U256::from(1))).await.unwrap();
+    let h1 = rpc.send_raw(&signed_transfer(&a, 1, to, U256::from(2))).await.unwrap();
+    // A nonce gap: queued, not pending.
+    let gapped = rpc.send_raw(&signed_transfer(&b, 5, to, U256::from(3))).await.unwrap();
+    assert_eq!(rpc.ok("txpool_status", json!([])).await, json!({ "pending": "0x2", "queued": "0x1" }));
+    let content = rpc.ok("txpool_content", json!([])).await;
+    let of_a = &content["pending"][a.address().to_string()];
+    assert_eq!(of_a["0"]["hash"], json!(h0), "{content}");
+    assert_eq!(of_a["1"]["hash"], json!(h1));
+    assert_eq!(content["queued"][b.address().to_string()]["5"]["hash"], json!(gapped));
+    let from_b = rpc.ok("txpool_contentFrom", json!([b.address()])).await;
+    assert_eq!(from_b["pending"], json!({}));
+    assert_eq!(from_b["queued"]["5"]["nonce"], "0x5");
+
+    // Once included: by block and index, and the count by hash.
+    let receipt = rpc.wait_receipt(h1).await;
+    let (number, hash) = (receipt["blockNumber"].clone(), receipt["blockHash"].clone());
+    let index = receipt["transactionIndex"].clone();
+    let by_number = rpc.ok("eth_getTransactionByBlockNumberAndIndex", json!([number, index])).await;
+    let by_hash = rpc.ok("eth_getTransactionByBlockHashAndIndex", json!([hash, index])).await;
+    assert_eq!(by_number["hash"], json!(h1));
+    assert_eq!(by_number, by_hash);
+    assert_eq!(by_number, rpc.ok("eth_getTransactionByHash", json!([h1])).await);
+    assert_eq!(rpc.ok("eth_getBlockTransactionCountByHash", json!([hash])).await, "0x2");
+    assert_eq!(rpc.ok("eth_getTransactionByBlockNumberAndIndex", json!([number, "0x63"])).await, Value::Null);
+    assert_eq!(rpc.ok("eth_getBlockTransactionCountByHash", json!([B256::repeat_byte(7)])).await, Value::Null);
+    assert_eq!(rpc.ok("txpool_status", json!([])).await, json!({ "pending": "0x0", "queued": "0x1" }));
+
+    // eth_sign: an EIP-191 signature by the unlocked account.
+    let signer = dev(6).address();
+    let sig = rpc.ok("eth_sign", json!([signer, "0xdeadbeef"])).await;
+    let sig: alloy::primitives::Signature = hex_bytes(&sig).as_slice().try_into().unwrap();
+    assert_eq!(sig.recover_address_from_msg([0xde, 0xad, 0xbe, 0xef]).unwrap(), signer);
+    // eth_signTransaction: filled in (nonce, fees, gas) and signed, not sent; sending it works.
+    let raw = rpc.ok("eth_signTransaction", json!([{ "from": signer, "to": to, "value": "0x4" }])).await;
+    assert_eq!(rpc.nonce(signer, "pending").await, 0, "signing sends nothing");
+    let sent = rpc.send_raw(&hex_bytes(&raw).into()).await.unwrap();
+    let receipt = rpc.wait_receipt(sent).await;
+    assert_eq!((receipt["status"].clone(), receipt["from"].clone()), (json!("0x1"), json!(signer)));
+    let e = rpc.err("eth_sign", json!([random_address(), "0x00"])).await;
+    assert_rpc_error(&e, -32000, "unknown account");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn erc20_deploy_call_logs_revert_estimate_storage() {
     let node = DevNode::start(&["--block-time", "0"]);

@@ -221,11 +221,6 @@ async fn deposit_batch_withdraw_and_claim_on_the_embedded_l1() {
     assert!(IRollup::new(rollup, l1).lastCommittedBatch().call().await.unwrap() >= batch_index);
 }
 
-fn hex_bytes(v: &Value) -> Vec<u8> {
-    let s = v.as_str().expect("hex string");
-    alloy::primitives::hex::decode(s).expect("hex")
-}
-
 fn mosaic_l2_bridge() -> Address {
     "0x4d4f534149430000000000000000000000000001".parse().unwrap()
 }

@@ -162,6 +162,15 @@ pub(crate) struct Inner {
     pub(crate) l1_finality: RwLock<Option<L1Finality>>,
 }
 
+/// The pool split as `txpool_content` shows it ([`Node::pool_content`]).
+#[derive(Debug, Clone, Default)]
+pub struct PoolContent {
+    /// Executable now: nonces contiguous from each sender's state nonce, in nonce order.
+    pub pending: Vec<Arc<PoolTx>>,
+    /// Behind a nonce gap.
+    pub queued: Vec<Arc<PoolTx>>,
+}
+
 /// How far the L1 has settled this chain: the last block of the last batch committed on L1 (`safe`) and
 /// of the last finalized batch (`finalized`).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -345,6 +354,31 @@ impl Node {
     /// A waiting pool transaction.
     pub fn pool_tx(&self, hash: &B256) -> Option<Arc<PoolTx>> {
         self.inner.pool.lock().get(hash)
+    }
+
+    /// Every waiting pool transaction, split as `txpool_content` does: per sender, those executable now
+    /// (nonces contiguous from the sender's state nonce: `pending`) and those behind a gap (`queued`),
+    /// each in nonce order. Blocking: reads the sender accounts.
+    pub fn pool_content(&self) -> Result<PoolContent, NodeError> {
+        let mut by_sender: std::collections::BTreeMap<Address, Vec<Arc<PoolTx>>> = Default::default();
+        for tx in self.inner.pool.lock().all() {
+            by_sender.entry(tx.sender).or_default().push(tx.clone());
+        }
+        let state = self.latest_state()?;
+        let (mut pending, mut queued) = (Vec::new(), Vec::new());
+        for (sender, mut txs) in by_sender {
+            txs.sort_by_key(|t| t.nonce());
+            let mut next = state.account(&sender)?.map(|a| a.nonce).unwrap_or_default();
+            for tx in txs {
+                if tx.nonce() == next {
+                    next += 1;
+                    pending.push(tx);
+                } else {
+                    queued.push(tx);
+                }
+            }
+        }
+        Ok(PoolContent { pending, queued })
     }
 
     /// Number of waiting pool transactions.

@@ -13,10 +13,12 @@ pub mod supervisor;
 pub use admission::SubmitError;
 pub use blocking::{spawn_blocking, BlockingError};
 pub use chain::{
-    ImportError, L1Finality, NewBlock, Node, NodeConfig, NodeError, StateSnapshot, DEFAULT_MAX_TX_SIZE,
+    ImportError, L1Finality, NewBlock, Node, NodeConfig, NodeError, PoolContent, StateSnapshot, DEFAULT_MAX_TX_SIZE,
     MAX_L1_MESSAGES_PER_BLOCK,
 };
 pub use metrics::Metrics;
+/// A transaction waiting in the pool (what `Node::pool_tx` and `Node::pool_content` hand out).
+pub use mosaic_mempool::PoolTx;
 pub use reader::{ChainReader, StateTree, TxLocation};
 pub use records::Records;
 pub use sequencer::run_sequencer;

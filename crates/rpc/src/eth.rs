@@ -380,6 +380,18 @@ impl EthApi {
         Ok(self.node.pool_tx(&hash).map(|p| rpc_pending_tx(p.tx.clone(), p.sender)))
     }
 
+    /// Transaction `index` of block `n`, if both exist.
+    fn tx_in_block(&self, n: u64, index: U64) -> RpcResult<Option<Transaction>> {
+        let Some(block) = self.node.block(n).map_err(internal)? else { return Ok(None) };
+        let Ok(index) = usize::try_from(index) else { return Ok(None) };
+        Ok(rpc_tx(&block, block.hash(), index))
+    }
+
+    /// The dev key of unlocked account `from`.
+    fn signer(&self, from: &Address) -> RpcResult<&PrivateKeySigner> {
+        self.signers.get(from).ok_or_else(|| rpc_err(SERVER_ERROR, format!("unknown account {from}")))
+    }
+
     fn receipt(&self, hash: B256) -> RpcResult<Option<TransactionReceipt>> {
         let Some(loc) = self.node.tx_location(&hash).map_err(internal)? else { return Ok(None) };
         let block = self.node.block(loc.block).map_err(internal)?.ok_or_else(|| internal("indexed block missing"))?;
@@ -417,8 +429,7 @@ impl EthApi {
     /// Completes a request from an unlocked account (nonce, fees, gas) and signs it; blocking.
     fn sign_request(&self, mut req: TransactionRequest) -> RpcResult<Vec<u8>> {
         let from = req.from.ok_or_else(|| invalid_params("missing `from`"))?;
-        let signer =
-            self.signers.get(&from).ok_or_else(|| rpc_err(SERVER_ERROR, format!("unknown account {from}")))?.clone();
+        let signer = self.signer(&from)?.clone();
         let state = self.state(None)?;
         let account = state.account(&from).map_err(internal)?.unwrap_or_default();
         req.chain_id = Some(self.node.chain_id());
@@ -533,6 +544,23 @@ fn call_params(p: Params<'_>) -> RpcResult<(TransactionRequest, Option<BlockId>)
     Ok((req, id))
 }
 
+/// Two required parameters.
+fn two_required<A: DeserializeOwned, B: DeserializeOwned>(p: Params<'_>) -> RpcResult<(A, B)> {
+    let mut s = p.sequence();
+    Ok((s.next()?, s.next()?))
+}
+
+/// Pool transactions as geth's `txpool_content` nests them: sender → nonce (decimal) → transaction;
+/// only `only`'s if given.
+fn by_sender(txs: &[Arc<mosaic_node::PoolTx>], only: Option<Address>) -> serde_json::Value {
+    let mut out = serde_json::Map::new();
+    for t in txs.iter().filter(|t| only.is_none_or(|a| a == t.sender)) {
+        let entry = out.entry(t.sender.to_string()).or_insert_with(|| serde_json::json!({}));
+        entry[t.nonce().to_string()] = serde_json::to_value(rpc_pending_tx(t.tx.clone(), t.sender)).unwrap_or_default();
+    }
+    serde_json::Value::Object(out)
+}
+
 /// Two required parameters and an optional third.
 fn three<A: DeserializeOwned, B: DeserializeOwned, C: DeserializeOwned>(p: Params<'_>) -> RpcResult<(A, B, Option<C>)> {
     let mut s = p.sequence();
@@ -630,6 +658,47 @@ pub(crate) fn module(api: EthApi) -> RpcModule<EthApi> {
         let tag: BlockNumberOrTag = one(p)?;
         let Some(n) = api.resolve_number(tag) else { return Ok(None) };
         Ok(api.node.block(n).map_err(internal)?.map(|b| U64::from(b.transactions.len())))
+    });
+    reg!("eth_getBlockTransactionCountByHash", |p, api| {
+        let hash: B256 = one(p)?;
+        let Some(n) = api.node.block_number(&hash).map_err(internal)? else { return Ok(None) };
+        Ok(api.node.block(n).map_err(internal)?.map(|b| U64::from(b.transactions.len())))
+    });
+    reg!("eth_getTransactionByBlockNumberAndIndex", |p, api| {
+        let (tag, index): (BlockNumberOrTag, U64) = two_required(p)?;
+        let Some(n) = api.resolve_number(tag) else { return Ok(None) };
+        api.tx_in_block(n, index)
+    });
+    reg!("eth_getTransactionByBlockHashAndIndex", |p, api| {
+        let (hash, index): (B256, U64) = two_required(p)?;
+        let Some(n) = api.node.block_number(&hash).map_err(internal)? else { return Ok(None) };
+        api.tx_in_block(n, index)
+    });
+    reg!("eth_sign", |p, api| {
+        let (from, data): (Address, Bytes) = two_required(p)?;
+        let signer = api.signer(&from)?;
+        // EIP-191 personal message, as geth's eth_sign: r ‖ s ‖ v with v = 27 or 28.
+        let sig = signer.sign_message_sync(&data).map_err(internal)?;
+        Ok(Bytes::from(sig.as_bytes().to_vec()))
+    });
+    reg!("eth_signTransaction", |p, api| {
+        let req: TransactionRequest = one(p)?;
+        Ok(Bytes::from(api.sign_request(req)?))
+    });
+    reg!("txpool_status", |_p, api| {
+        let pool = api.node.pool_content().map_err(internal)?;
+        Ok(serde_json::json!({ "pending": U64::from(pool.pending.len()), "queued": U64::from(pool.queued.len()) }))
+    });
+    reg!("txpool_content", |_p, api| {
+        let pool = api.node.pool_content().map_err(internal)?;
+        Ok(serde_json::json!({ "pending": by_sender(&pool.pending, None), "queued": by_sender(&pool.queued, None) }))
+    });
+    reg!("txpool_contentFrom", |p, api| {
+        let from: Address = one(p)?;
+        let pool = api.node.pool_content().map_err(internal)?;
+        let of =
+            |txs| by_sender(txs, Some(from)).get(from.to_string()).cloned().unwrap_or_else(|| serde_json::json!({}));
+        Ok(serde_json::json!({ "pending": of(&pool.pending), "queued": of(&pool.queued) }))
     });
     reg!("eth_getBlockReceipts", |p, api| {
         let id: BlockId = one(p)?;

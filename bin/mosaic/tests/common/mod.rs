@@ -416,6 +416,12 @@ pub(crate) fn hex_u256(v: &Value) -> U256 {
 
 /// Parses a 32-byte hash.
 #[track_caller]
+/// A JSON hex string's bytes.
+pub(crate) fn hex_bytes(v: &Value) -> Vec<u8> {
+    let s = v.as_str().unwrap_or_else(|| panic!("not a hex string: {v}"));
+    alloy::primitives::hex::decode(s).expect("hex")
+}
+
 pub(crate) fn hex_b256(v: &Value) -> B256 {
     serde_json::from_value(v.clone()).unwrap_or_else(|e| panic!("not a B256 ({e}): {v}"))
 }
