@@ -471,6 +471,38 @@ async fn txpool_index_lookups_and_signing() {
     assert_rpc_error(&e, -32000, "unknown account");
 }
 
+/// Polled filters, as ethers and web3.py use them over HTTP: new blocks, logs and pending transactions
+/// since the last poll; uninstalled or unknown filters are errors.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn polled_filters_see_blocks_logs_and_pending_transactions() {
+    let node = DevNode::start(&["--block-time", "2s"]);
+    let rpc = node.rpc();
+    let blocks = rpc.ok("eth_newBlockFilter", json!([])).await;
+    let pending = rpc.ok("eth_newPendingTransactionFilter", json!([])).await;
+    let logs = rpc.ok("eth_newFilter", json!([{ "fromBlock": "0x0" }])).await;
+    assert_ne!(blocks, pending);
+    let from = dev(7).address();
+    let ctor = Token::constructorCall::new(("Dev Token".to_string(), "DEV".to_string(), token_supply()));
+    let init = Bytes::from([Token::BYTECODE.to_vec(), ctor.abi_encode()].concat());
+    let hash = rpc.ok("eth_sendTransaction", json!([{ "from": from, "data": init }])).await;
+    assert_eq!(rpc.ok("eth_getFilterChanges", json!([pending])).await, json!([hash]), "the new pool transaction");
+    assert_eq!(rpc.ok("eth_getFilterChanges", json!([pending])).await, json!([]), "once");
+    let receipt = rpc.wait_receipt(hex_b256(&hash)).await;
+    let new_blocks = rpc.ok("eth_getFilterChanges", json!([blocks])).await;
+    assert!(new_blocks.as_array().unwrap().contains(&receipt["blockHash"]), "{new_blocks} lacks {receipt}");
+    let changes = rpc.ok("eth_getFilterChanges", json!([logs])).await;
+    let changes = changes.as_array().unwrap();
+    assert!(!changes.is_empty() && changes.iter().all(|l| l["transactionHash"] == hash), "{changes:?}");
+    assert_eq!(rpc.ok("eth_getFilterChanges", json!([logs])).await, json!([]), "nothing new since");
+    assert_eq!(rpc.ok("eth_getFilterLogs", json!([logs])).await.as_array().unwrap().len(), changes.len());
+    assert_eq!(rpc.ok("eth_uninstallFilter", json!([logs])).await, json!(true));
+    assert_eq!(rpc.ok("eth_uninstallFilter", json!([logs])).await, json!(false));
+    let e = rpc.err("eth_getFilterChanges", json!([logs])).await;
+    assert_rpc_error(&e, -32000, "filter not found");
+    let e = rpc.err("eth_newFilter", json!([{ "blockHash": receipt["blockHash"] }])).await;
+    assert_rpc_error(&e, -32602, "blockHash");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn erc20_deploy_call_logs_revert_estimate_storage() {
     let node = DevNode::start(&["--block-time", "0"]);

@@ -10,7 +10,7 @@ use crate::{
 };
 use alloy_consensus::{SignableTransaction, Transaction as _, TxEnvelope};
 use alloy_eips::{eip2718::Encodable2718, BlockId, BlockNumberOrTag};
-use alloy_primitives::{Address, Bytes, TxKind, B256, U256, U64};
+use alloy_primitives::{Address, Bytes, TxKind, B256, U128, U256, U64};
 use alloy_rpc_types_eth::{
     Block, FeeHistory, Filter, FilterBlockOption, Log, SyncStatus, Transaction, TransactionReceipt, TransactionRequest,
 };
@@ -52,6 +52,8 @@ pub struct EthApi {
     pub accounts: Vec<Address>,
     /// Why this node refuses transactions, if it does (it derives its chain from L1 instead).
     pub refuse_transactions: Option<String>,
+    /// Installed polled filters.
+    pub(crate) filters: crate::filters::Filters,
 }
 
 type RpcResult<T> = Result<T, ErrorObjectOwned>;
@@ -368,6 +370,58 @@ impl EthApi {
                 return Err(rpc_err(LIMIT_EXCEEDED, format!("query returned more than {MAX_LOGS} results")));
             }
         }
+        Ok(out)
+    }
+
+    /// `eth_getFilterChanges`: block hashes, logs or pending transaction hashes since the last poll.
+    fn filter_changes(&self, id: U128) -> RpcResult<serde_json::Value> {
+        use crate::filters::Kind;
+        let head = self.node.head_number();
+        let now = std::time::Instant::now();
+        let kind =
+            self.filters.poll(id, now, |k| k.clone()).ok_or_else(|| rpc_err(SERVER_ERROR, "filter not found"))?;
+        let (out, next_kind) = match kind {
+            Kind::Blocks { next } => {
+                let mut hashes = Vec::new();
+                for n in next..=head {
+                    if let Some(h) = self.node.header(n).map_err(internal)? {
+                        hashes.push(h.hash_slow());
+                    }
+                }
+                (serde_json::to_value(hashes).map_err(internal)?, Kind::Blocks { next: head + 1 })
+            }
+            Kind::Logs { filter, next } => {
+                // The filter's own range, from where the last poll stopped.
+                let (from, to) = match filter.block_option {
+                    FilterBlockOption::Range { from_block, to_block } => (
+                        from_block.and_then(|t| self.resolve_number(t)).unwrap_or(0).max(next),
+                        to_block.and_then(|t| self.resolve_number(t)).unwrap_or(head).min(head),
+                    ),
+                    FilterBlockOption::AtBlockHash(_) => (next, head),
+                };
+                let logs = if from > to {
+                    Vec::new()
+                } else {
+                    self.get_logs(&(*filter).clone().from_block(from).to_block(to))?
+                };
+                (serde_json::to_value(logs).map_err(internal)?, Kind::Logs { filter, next: head + 1 })
+            }
+            Kind::PendingTxs { after } => {
+                let pool = self.node.pool_content().map_err(internal)?;
+                let mut fresh: Vec<_> = pool
+                    .pending
+                    .iter()
+                    .chain(&pool.queued)
+                    .filter(|t| t.seq > after)
+                    .map(|t| (t.seq, *t.tx.tx_hash()))
+                    .collect();
+                fresh.sort_unstable();
+                let last = fresh.last().map_or(after, |(seq, _)| *seq);
+                let hashes: Vec<B256> = fresh.into_iter().map(|(_, h)| h).collect();
+                (serde_json::to_value(hashes).map_err(internal)?, Kind::PendingTxs { after: last })
+            }
+        };
+        self.filters.poll(id, now, |k| *k = next_kind);
         Ok(out)
     }
 
@@ -699,6 +753,40 @@ pub(crate) fn module(api: EthApi) -> RpcModule<EthApi> {
         let of =
             |txs| by_sender(txs, Some(from)).get(from.to_string()).cloned().unwrap_or_else(|| serde_json::json!({}));
         Ok(serde_json::json!({ "pending": of(&pool.pending), "queued": of(&pool.queued) }))
+    });
+    reg!("eth_newFilter", |p, api| {
+        use crate::filters::Kind;
+        let filter: Filter = one(p)?;
+        if matches!(filter.block_option, FilterBlockOption::AtBlockHash(_)) {
+            return Err(invalid_params("a filter polls new blocks: use fromBlock/toBlock, not blockHash"));
+        }
+        let next = api.node.head_number() + 1;
+        Ok(api.filters.install(Kind::Logs { filter: Box::new(filter), next }, std::time::Instant::now()))
+    });
+    reg!("eth_newBlockFilter", |_p, api| {
+        let next = api.node.head_number() + 1;
+        Ok(api.filters.install(crate::filters::Kind::Blocks { next }, std::time::Instant::now()))
+    });
+    reg!("eth_newPendingTransactionFilter", |_p, api| {
+        let pool = api.node.pool_content().map_err(internal)?;
+        let after = pool.pending.iter().chain(&pool.queued).map(|t| t.seq).max().unwrap_or(0);
+        Ok(api.filters.install(crate::filters::Kind::PendingTxs { after }, std::time::Instant::now()))
+    });
+    reg!("eth_getFilterChanges", |p, api| {
+        let id: U128 = one(p)?;
+        api.filter_changes(id)
+    });
+    reg!("eth_getFilterLogs", |p, api| {
+        let id: U128 = one(p)?;
+        let kind = api.filters.poll(id, std::time::Instant::now(), |k| k.clone());
+        match kind {
+            Some(crate::filters::Kind::Logs { filter, .. }) => api.get_logs(&filter),
+            _ => Err(rpc_err(SERVER_ERROR, "filter not found")),
+        }
+    });
+    reg!("eth_uninstallFilter", |p, api| {
+        let id: U128 = one(p)?;
+        Ok(api.filters.uninstall(id))
     });
     reg!("eth_getBlockReceipts", |p, api| {
         let id: BlockId = one(p)?;

@@ -3,6 +3,7 @@
 mod convert;
 pub mod error;
 mod eth;
+mod filters;
 mod metrics_layer;
 pub mod proof;
 pub mod stats;
@@ -75,7 +76,7 @@ pub async fn start_with(
         config.dev_signers.iter().map(|s| (s.address(), s.clone())).collect();
     let metrics = node.metrics().clone();
     let refuse_transactions = config.refuse_transactions.clone();
-    let mut module = eth::module(EthApi { node, signers, accounts, refuse_transactions });
+    let mut module = eth::module(EthApi { node, signers, accounts, refuse_transactions, filters: Default::default() });
     module.merge(extra).map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e.to_string()))?;
     let server_cfg = ServerConfig::builder()
         .max_request_body_size(config.max_request_body_size)

@@ -40,6 +40,7 @@ fn start(refuse: Option<&str>) -> TestNode {
         accounts: signers.iter().map(|s| s.address()).collect(),
         signers: signers.iter().map(|s| (s.address(), s.clone())).collect(),
         refuse_transactions: refuse.map(str::to_string),
+        filters: Default::default(),
     };
     TestNode { _dir: dir, node, rpc: module(api) }
 }
