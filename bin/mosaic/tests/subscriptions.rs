@@ -1,4 +1,4 @@
-//! `eth_subscribe` over WebSocket: `newHeads` and address-filtered `logs`.
+//! `eth_subscribe` over WebSocket: `newHeads`, address-filtered `logs` and `newPendingTransactions`.
 mod common;
 
 use alloy::{
@@ -74,4 +74,22 @@ async fn logs_subscription_filters_by_address() {
     let payload = err.as_error_resp().expect("JSON-RPC error");
     assert_eq!(payload.code, -32602);
     assert!(payload.message.contains("unsupported subscription"), "{payload:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn new_pending_transactions_stream_hashes_as_the_pool_accepts_them() {
+    let node = DevNode::start(&["--block-time", "2s"]);
+    let rpc = node.rpc();
+    let provider = ws(&node).await;
+    let mut sub = provider.subscribe_pending_transactions().await.expect("eth_subscribe newPendingTransactions");
+    let to = random_address();
+    let mut sent = Vec::new();
+    for nonce in 0..3 {
+        sent.push(rpc.send_raw(&signed_transfer(&dev(2), nonce, to, U256::from(1))).await.unwrap());
+    }
+    let mut seen = Vec::new();
+    for _ in 0..3 {
+        seen.push(next("a pending transaction", sub.recv()).await.expect("subscription open"));
+    }
+    assert_eq!(seen, sent, "every accepted transaction, in order");
 }

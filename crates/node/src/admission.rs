@@ -199,6 +199,8 @@ impl Node {
         self.inner.admitter.admit(hash, sender, tx, raw.to_vec()).await?;
         self.inner.metrics.txs_received.inc();
         self.inner.tx_arrived.notify_one();
+        // Nobody listening is fine.
+        let _ = self.inner.pending_txs.send(hash);
         Ok(hash)
     }
 

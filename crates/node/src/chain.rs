@@ -154,6 +154,8 @@ pub(crate) struct Inner {
     pub(crate) build_lock: Mutex<()>,
     pub(crate) blocks: broadcast::Sender<Arc<NewBlock>>,
     pub(crate) tx_arrived: Notify,
+    /// Hashes of transactions accepted into the pool (`newPendingTransactions`).
+    pub(crate) pending_txs: broadcast::Sender<B256>,
     pub(crate) metrics: Metrics,
     pub(crate) admitter: Admitter,
     /// L1 deposits seen on L1 (confirmed) and not yet in a block, in queue order.
@@ -231,6 +233,7 @@ impl Node {
                 build_lock: Mutex::new(()),
                 blocks,
                 tx_arrived: Notify::new(),
+                pending_txs: broadcast::channel(4096).0,
                 metrics,
                 config,
                 l1_inbox: Mutex::new(Default::default()),
@@ -320,6 +323,11 @@ impl Node {
     pub fn finalized_number(&self) -> u64 {
         let head = self.head_number();
         self.inner.l1_finality.read().map_or(head, |f| f.finalized.min(head))
+    }
+
+    /// Hashes of transactions as the pool accepts them (a slow receiver skips what it missed).
+    pub fn subscribe_pending(&self) -> broadcast::Receiver<B256> {
+        self.inner.pending_txs.subscribe()
     }
 
     /// New-block notifications.

@@ -1,4 +1,5 @@
-//! `eth_subscribe` for `newHeads` and `logs`, fed by the node's new-block broadcast.
+//! `eth_subscribe` for `newHeads` and `logs`, fed by the node's new-block broadcast, and for
+//! `newPendingTransactions` (hashes), fed by the pool's.
 use crate::{
     convert::{block_logs, rpc_header},
     error::invalid_params,
@@ -11,6 +12,30 @@ use tokio::sync::broadcast::error::RecvError;
 enum Kind {
     NewHeads,
     Logs(Box<Filter>),
+}
+
+/// Streams the hashes of transactions the pool accepts until the subscriber leaves.
+async fn pending_hashes(
+    pending: PendingSubscriptionSink,
+    api: std::sync::Arc<EthApi>,
+) -> jsonrpsee::core::SubscriptionResult {
+    let mut hashes = api.node.subscribe_pending();
+    let sink = pending.accept().await?;
+    loop {
+        let hash = tokio::select! {
+            _ = sink.closed() => break,
+            h = hashes.recv() => match h {
+                Ok(h) => h,
+                Err(RecvError::Lagged(_)) => continue,
+                Err(RecvError::Closed) => break,
+            },
+        };
+        let msg = SubscriptionMessage::new(sink.method_name(), sink.subscription_id(), &hash)?;
+        if sink.send(msg).await.is_err() {
+            break;
+        }
+    }
+    Ok(())
 }
 
 /// Registers `eth_subscribe` / `eth_unsubscribe`.
@@ -31,6 +56,7 @@ pub(crate) fn register(m: &mut RpcModule<EthApi>) {
             let kind = match kind.as_str() {
                 "newHeads" => Kind::NewHeads,
                 "logs" => Kind::Logs(Box::new(seq.optional_next::<Filter>().ok().flatten().unwrap_or_default())),
+                "newPendingTransactions" => return pending_hashes(pending, api).await,
                 other => {
                     pending.reject(invalid_params(format!("unsupported subscription: {other}"))).await;
                     return Ok(());
