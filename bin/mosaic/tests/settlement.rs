@@ -10,9 +10,10 @@ use alloy::{
     sol_types::SolCall,
 };
 use common::*;
+use mosaic_rollup::testing::Anvil;
 use serde_json::{json, Value};
 use std::{
-    process::{Child, Command, Stdio},
+    process::Command,
     sync::{
         atomic::{AtomicBool, Ordering},
         Arc, Mutex,
@@ -223,40 +224,6 @@ async fn deposit_batch_withdraw_and_claim_on_the_embedded_l1() {
 
 fn mosaic_l2_bridge() -> Address {
     "0x4d4f534149430000000000000000000000000001".parse().unwrap()
-}
-
-/// A fresh anvil on a free port, killed on drop.
-struct Anvil {
-    child: Child,
-    url: String,
-}
-
-impl Anvil {
-    fn start() -> Self {
-        Self::start_with(&[])
-    }
-
-    fn start_with(args: &[&str]) -> Self {
-        let root = repo_root();
-        let status = Command::new(root.join("scripts/setup-tools.sh")).status().expect("run setup-tools.sh");
-        assert!(status.success(), "setup-tools.sh failed");
-        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let child = Command::new(root.join(".tools/node_modules/.bin/anvil"))
-            .args(["--port", &port.to_string(), "--block-time", "1", "--silent"])
-            .args(args)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("spawn anvil");
-        Self { child, url: format!("http://127.0.0.1:{port}") }
-    }
-}
-
-impl Drop for Anvil {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 /// Anvil with the contracts deployed by `mosaic deploy-l1` (challenge window 2 s); dev account 9 proposes.

@@ -71,11 +71,7 @@ pub struct ChallengerMetrics {
 impl ChallengerMetrics {
     /// Registers the counters in `registry` (once per node).
     pub fn register(registry: &Registry) -> Result<Self, prometheus::Error> {
-        let counter = |name: &str, help: &str| -> Result<IntCounter, prometheus::Error> {
-            let c = IntCounter::new(name, help)?;
-            registry.register(Box::new(c.clone()))?;
-            Ok(c)
-        };
+        let counter = |name: &str, help: &str| mosaic_node::register_counter(registry, name, help);
         let games_open = IntGauge::new("challenger_games_open", "Challenges this node plays that are not over")?;
         registry.register(Box::new(games_open.clone()))?;
         Ok(Self {

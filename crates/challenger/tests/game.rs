@@ -13,12 +13,11 @@ use mosaic_node::{Node, NodeConfig};
 use mosaic_primitives::ChainConfig;
 use mosaic_rollup::{
     contracts::Rollup,
-    deploy,
     derive::{DeriveStatus, Deriver},
     testing::{
-        b256, fixture_batch, fixture_data, fixture_header, fixture_snark_path, fixture_verifier, Anvil, ANVIL_KEYS,
+        b256, deploy_fixture_rollup, fixture_batch, fixture_data, fixture_header, fixture_snark_path, Anvil, ANVIL_KEYS,
     },
-    DeployParams, HybridTerms, L1Client, Mode, NodeRole, RollupMetrics,
+    HybridTerms, L1Client, Mode, NodeRole, RollupMetrics,
 };
 use std::{path::Path, sync::Arc, time::Duration};
 
@@ -60,25 +59,7 @@ async fn a_false_batch_is_challenged_and_defrauded_with_the_committed_snark() {
     // The Rollup of the sample chain, with the committed SNARK keys' verifier.
     let batch = fixture_batch();
     let terms = HybridTerms { challenge_window: 600, proof_window: 600, ..HybridTerms::default() };
-    let contracts = deploy(
-        &l1,
-        &DeployParams {
-            mode: Mode::Hybrid,
-            l2_chain_id: batch["chainId"].as_u64().unwrap(),
-            l2_config_hash: b256(&batch["configHash"]),
-            genesis: (b256(&batch["genesisStateRoot"]), b256(&batch["genesisBlockHash"])),
-            terms,
-            inclusion_deadline: 3600,
-            proposers: vec![liar.address()],
-            attesters: (vec![owner.address()], 1),
-            producers: (vec![], 0),
-            proof_verifier: Some(fixture_verifier()),
-            insecure_dev_srs: false,
-            aggregate_verifier: None,
-        },
-    )
-    .await
-    .unwrap();
+    let contracts = deploy_fixture_rollup(&l1, Mode::Hybrid, terms, liar.address()).await;
 
     // The lie: batch 1's data, with a state root that data does not produce.
     let data = fixture_data(&batch);

@@ -136,11 +136,7 @@ pub struct FinalizerMetrics {
 impl FinalizerMetrics {
     /// Registers the counters in `registry` (once per node).
     pub fn register(registry: &Registry) -> Result<Self, prometheus::Error> {
-        let counter = |name: &str, help: &str| -> Result<IntCounter, prometheus::Error> {
-            let c = IntCounter::new(name, help)?;
-            registry.register(Box::new(c.clone()))?;
-            Ok(c)
-        };
+        let counter = |name: &str, help: &str| mosaic_node::register_counter(registry, name, help);
         Ok(Self {
             range_proofs: counter("finalizer_range_proofs_total", "Aggregate proofs accepted on L1")?,
             batch_proofs: counter("finalizer_batch_proofs_total", "Single-batch proofs accepted on L1")?,
@@ -231,9 +227,11 @@ impl Finalizer {
             return Ok(Some(posted));
         }
         let last = committed.min(from + self.config.scan.max(1) - 1);
+        let mut from_proven = false;
         for index in from..=last {
             let record = self.rollup.batch(index).call().await?;
             if record.proven {
+                from_proven |= index == from;
                 continue;
             }
             let hash = self.rollup.publicInputsHash(index).call().await?;
@@ -254,7 +252,7 @@ impl Finalizer {
             return Ok(Some(self.posted(Posted::Batch { index, tx })));
         }
         // A batch proven while an earlier one was not final finalizes once it is next.
-        if self.rollup.batch(from).call().await?.proven && self.rollup.finalizeBatch(from).call().await.is_ok() {
+        if from_proven && self.rollup.finalizeBatch(from).call().await.is_ok() {
             let receipt = self.l1.confirm(self.rollup.finalizeBatch(from).send().await?).await?;
             self.metrics.batches_finalized.inc();
             return Ok(Some(self.posted(Posted::Finalized { index: from, tx: receipt.transaction_hash })));

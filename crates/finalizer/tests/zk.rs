@@ -8,11 +8,10 @@ use alloy_primitives::B256;
 use mosaic_finalizer::{Finalizer, FinalizerConfig, FinalizerMetrics, Posted};
 use mosaic_rollup::{
     contracts::Rollup,
-    deploy,
     testing::{
-        b256, fixture_batch, fixture_data, fixture_header, fixture_snark_path, fixture_verifier, Anvil, ANVIL_KEYS,
+        b256, deploy_fixture_rollup, fixture_batch, fixture_data, fixture_header, fixture_snark_path, Anvil, ANVIL_KEYS,
     },
-    DeployParams, HybridTerms, L1Client, Mode,
+    HybridTerms, L1Client, Mode,
 };
 use mosaic_snark::{ProofDirectory, SnarkProof};
 use mosaic_witness::{AggregateJournal, Journal};
@@ -31,25 +30,7 @@ async fn a_zk_batch_finalizes_when_its_snark_appears() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     let batch = fixture_batch();
-    let contracts = deploy(
-        &l1,
-        &DeployParams {
-            mode: Mode::Zk,
-            l2_chain_id: batch["chainId"].as_u64().unwrap(),
-            l2_config_hash: b256(&batch["configHash"]),
-            genesis: (b256(&batch["genesisStateRoot"]), b256(&batch["genesisBlockHash"])),
-            terms: HybridTerms::default(),
-            inclusion_deadline: 3600,
-            proposers: vec![owner.address()],
-            attesters: (vec![owner.address()], 1),
-            producers: (vec![], 0),
-            proof_verifier: Some(fixture_verifier()),
-            insecure_dev_srs: false,
-            aggregate_verifier: None,
-        },
-    )
-    .await
-    .unwrap();
+    let contracts = deploy_fixture_rollup(&l1, Mode::Zk, HybridTerms::default(), owner.address()).await;
     let rollup = Rollup::new(contracts.rollup, l1.provider().clone());
     assert_eq!(rollup.mode().call().await.unwrap(), 1, "a zk Rollup");
     // A zk batch carries no bond.

@@ -578,10 +578,11 @@ impl Node {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn config(dir: &std::path::Path) -> NodeConfig {
+    /// A node in `dir` with the default chain and nothing funded: the crate's unit tests' node.
+    pub(crate) fn config(dir: &std::path::Path) -> NodeConfig {
         NodeConfig {
             data_dir: dir.to_path_buf(),
             block_time: std::time::Duration::ZERO,

@@ -16,7 +16,7 @@ pub use chain::{
     ImportError, L1Finality, NewBlock, Node, NodeConfig, NodeError, PoolContent, StateSnapshot, DEFAULT_MAX_TX_SIZE,
     MAX_L1_MESSAGES_PER_BLOCK,
 };
-pub use metrics::Metrics;
+pub use metrics::{register_counter, Metrics};
 /// A transaction waiting in the pool (what `Node::pool_tx` and `Node::pool_content` hand out).
 pub use mosaic_mempool::PoolTx;
 pub use reader::{ChainReader, StateTree, TxLocation};

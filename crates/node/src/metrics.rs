@@ -1,6 +1,14 @@
 //! Prometheus metrics of the node.
 use prometheus::{Encoder, Histogram, HistogramOpts, IntCounter, IntGauge, Registry, TextEncoder};
 
+/// A new counter registered in `registry` (the node's, for the services above it: exported at
+/// `/metrics`); registering one name twice is an error.
+pub fn register_counter(registry: &Registry, name: &str, help: &str) -> Result<IntCounter, prometheus::Error> {
+    let c = IntCounter::new(name, help)?;
+    registry.register(Box::new(c.clone()))?;
+    Ok(c)
+}
+
 /// Counters and timings exported at `/metrics`.
 #[derive(Debug, Clone)]
 pub struct Metrics {

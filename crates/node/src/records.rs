@@ -40,23 +40,13 @@ impl Node {
 
 #[cfg(test)]
 mod tests {
-    use crate::{Node, NodeConfig};
-    use std::time::Duration;
+    use crate::Node;
 
     // A node starts its admission task on open, so it needs a runtime.
     #[tokio::test]
     async fn records_survive_a_reopen_and_tables_are_separate() {
         let dir = tempfile::tempdir().unwrap();
-        let config = || NodeConfig {
-            data_dir: dir.path().to_path_buf(),
-            block_time: Duration::ZERO,
-            fee_recipient: Default::default(),
-            pool: Default::default(),
-            genesis_alloc: Vec::new(),
-            max_tx_size: crate::DEFAULT_MAX_TX_SIZE,
-            predeploys: Vec::new(),
-            chain: Default::default(),
-        };
+        let config = || crate::chain::tests::config(dir.path());
         {
             let node = Node::open(config()).unwrap();
             let batches = node.records("batches");

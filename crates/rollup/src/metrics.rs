@@ -19,11 +19,7 @@ pub struct RollupMetrics {
 impl RollupMetrics {
     /// Registers the counters in `registry` (once per node: a second registration is an error).
     pub fn register(registry: &Registry) -> Result<Self, prometheus::Error> {
-        let counter = |name: &str, help: &str| -> Result<IntCounter, prometheus::Error> {
-            let c = IntCounter::new(name, help)?;
-            registry.register(Box::new(c.clone()))?;
-            Ok(c)
-        };
+        let counter = |name: &str, help: &str| mosaic_node::register_counter(registry, name, help);
         Ok(Self {
             batches_posted: counter("rollup_batches_posted_total", "Batches committed to L1 and confirmed")?,
             batches_derived: counter("rollup_batches_derived_total", "Batches re-executed from L1 data")?,

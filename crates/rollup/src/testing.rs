@@ -1,6 +1,7 @@
 //! Helpers for tests that settle on a real L1 (`test-utils` feature): an anvil process, and batch 1 of
 //! the sample chain that the committed SNARK fixture proves (`contracts/test/snark/batch.json`).
-use crate::{contracts::Rollup, ProofVerifier};
+use crate::{contracts::Rollup, deploy, DeployParams, HybridTerms, L1Client, L1Contracts, Mode, ProofVerifier};
+use alloy_primitives::Address;
 use alloy_primitives::{Bytes, B256};
 use serde_json::Value;
 use std::{
@@ -30,11 +31,17 @@ pub struct Anvil {
 impl Anvil {
     /// Installs the project's tools if needed (`scripts/setup-tools.sh`) and starts anvil.
     pub fn start() -> Self {
+        Self::start_with(&[])
+    }
+
+    /// [`Anvil::start`] with extra anvil flags (e.g. `--chain-id`).
+    pub fn start_with(args: &[&str]) -> Self {
         let status = Command::new(repo().join("scripts/setup-tools.sh")).status().expect("run setup-tools.sh");
         assert!(status.success(), "setup-tools.sh failed");
         let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let child = Command::new(repo().join(".tools/node_modules/.bin/anvil"))
             .args(["--port", &port.to_string(), "--block-time", "1", "--silent"])
+            .args(args)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -99,4 +106,25 @@ pub fn fixture_verifier() -> ProofVerifier {
 /// The committed SNARK of the fixture batch's journal.
 pub fn fixture_snark_path() -> PathBuf {
     repo().join("crates/snark/fixtures/batch-1.snark")
+}
+
+/// Deploys, from `l1`'s account, the Rollup of the fixture's chain (its genesis and consensus parameters)
+/// in `mode` with `terms`, the committed keys' SNARK verifier and `proposer` allowed to commit.
+pub async fn deploy_fixture_rollup(l1: &L1Client, mode: Mode, terms: HybridTerms, proposer: Address) -> L1Contracts {
+    let batch = fixture_batch();
+    let params = DeployParams {
+        mode,
+        l2_chain_id: batch["chainId"].as_u64().expect("chainId"),
+        l2_config_hash: b256(&batch["configHash"]),
+        genesis: (b256(&batch["genesisStateRoot"]), b256(&batch["genesisBlockHash"])),
+        terms,
+        inclusion_deadline: 3600,
+        proposers: vec![proposer],
+        attesters: (vec![l1.address()], 1),
+        producers: (vec![], 0),
+        proof_verifier: Some(fixture_verifier()),
+        insecure_dev_srs: false,
+        aggregate_verifier: None,
+    };
+    deploy(l1, &params).await.expect("deploy the fixture's Rollup")
 }
