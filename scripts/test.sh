@@ -41,6 +41,9 @@ scripts/build-contracts.sh --check
 step "Rust tests (unit + integration against the real node)"
 cargo test --release --locked
 
+step "Ethereum state tests (execution-spec-tests v4.1.0) through the STF"
+cargo run --release --locked -q -p mosaic -- conformance
+
 step "prover: the batch guest in OpenVM's executor on every scenario, and one real proof, verified"
 # mosaic-prover links OpenVM's STARK prover (≈13 min to compile on two cores, so it is outside the
 # default members); its unit and guest tests, then a real app proof of a one-transfer batch (≈3 min):

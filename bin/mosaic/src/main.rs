@@ -36,6 +36,9 @@ enum Command {
     Node(roles::NodeArgs),
     /// Deploy the settlement contracts (Rollup, Bridge, Verifier) to an L1 and write their addresses.
     DeployL1(roles::DeployArgs),
+    /// Run Ethereum's state tests (execution-spec-tests fixtures) through Mosaic's STF: the bundled
+    /// release by default, or a folder / `.tar.zst` of fixtures.
+    Conformance(ConformanceArgs),
     /// Schedule the Rollup's switch from hybrid to zk on a live chain (its owner's key): after the
     /// deployment's switch delay, new batches finalize by proof only.
     SwitchToZk(roles::SwitchArgs),
@@ -79,6 +82,7 @@ fn main() -> anyhow::Result<()> {
         Command::Bench(args) => rt.block_on(bench::run(args)),
         Command::Node(args) => rt.block_on(roles::run_node(args)),
         Command::DeployL1(args) => rt.block_on(roles::run_deploy(args)),
+        Command::Conformance(args) => conformance(args),
         Command::SwitchToZk(args) => rt.block_on(roles::run_switch(args)),
         // Node::open needs a runtime context; proving itself is synchronous.
         Command::Prove(args) => {
@@ -90,4 +94,41 @@ fn main() -> anyhow::Result<()> {
         Command::Prover(cmd) => prove::prover(cmd),
         Command::Snark(cmd) => snark::run(cmd),
     }
+}
+
+/// `mosaic conformance`.
+#[derive(clap::Args, Debug)]
+struct ConformanceArgs {
+    /// A folder of state-test fixtures (searched for `*.json`) or a `.tar.zst` of one; the bundled
+    /// execution-spec-tests v4.1.0 when absent.
+    path: Option<std::path::PathBuf>,
+    /// Only the tests whose name or file contains this text.
+    #[arg(long, default_value = "")]
+    filter: String,
+    /// Print every case, not only the failures.
+    #[arg(long)]
+    verbose: bool,
+    /// Worker threads (default: all cores).
+    #[arg(long)]
+    threads: Option<usize>,
+}
+
+/// Runs the state tests and prints `N passed, N failed, N skipped (reasons)`; fails if any case failed.
+fn conformance(args: ConformanceArgs) -> anyhow::Result<()> {
+    let suite = match &args.path {
+        Some(path) => mosaic_conformance::Suite::open(path)?,
+        None => mosaic_conformance::Suite::bundled()?,
+    };
+    let threads = args.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let report = suite.run(&args.filter, threads);
+    for case in &report.cases {
+        match &case.verdict {
+            mosaic_conformance::Verdict::Failed(why) => println!("FAIL {}: {why}", case.name),
+            verdict if args.verbose => println!("{verdict:?} {}", case.name),
+            _ => {}
+        }
+    }
+    println!("state tests ({} files): {}", suite.len(), report.summary());
+    anyhow::ensure!(report.failures().next().is_none(), "some state tests failed");
+    Ok(())
 }

@@ -50,21 +50,9 @@ pub struct BlockContext {
     pub l1: L1Cursor,
 }
 
-/// A Mosaic EVM (revm plus the Wasm VM) over `db` configured for the block.
-pub(crate) fn evm_for<DB: Database>(
-    db: DB,
-    ctx: &BlockContext,
-    opts: SimulateOptions,
-    wasm: WasmVm,
-) -> MosaicEvm<MainnetContext<DB>> {
-    let mut c: MainnetContext<DB> = Context::new(db, HARDFORK);
-    c = c.modify_cfg_chained(|cfg| {
-        cfg.chain_id = ctx.chain_id;
-        cfg.disable_balance_check = opts.disable_balance_check;
-        cfg.disable_base_fee = opts.disable_base_fee;
-        cfg.disable_nonce_check = opts.disable_nonce_check;
-    });
-    c.block = BlockEnv {
+/// The block environment Mosaic's own rules give `ctx`: no difficulty, `PREVRANDAO` = parent hash, no blobs.
+fn mosaic_block_env(ctx: &BlockContext) -> BlockEnv {
+    BlockEnv {
         number: U256::from(ctx.number),
         beneficiary: ctx.beneficiary,
         timestamp: U256::from(ctx.timestamp),
@@ -74,7 +62,35 @@ pub(crate) fn evm_for<DB: Database>(
         prevrandao: Some(ctx.parent_hash),
         blob_excess_gas_and_price: Some(BlobExcessGasAndPrice::new(0, 1)),
         slot_num: 0,
-    };
+    }
+}
+
+/// A Mosaic EVM (revm plus the Wasm VM) over `db` configured for the block.
+pub(crate) fn evm_for<DB: Database>(
+    db: DB,
+    ctx: &BlockContext,
+    opts: SimulateOptions,
+    wasm: WasmVm,
+) -> MosaicEvm<MainnetContext<DB>> {
+    evm_with(db, ctx.chain_id, HARDFORK, mosaic_block_env(ctx), opts, wasm)
+}
+
+fn evm_with<DB: Database>(
+    db: DB,
+    chain_id: u64,
+    spec: SpecId,
+    block: BlockEnv,
+    opts: SimulateOptions,
+    wasm: WasmVm,
+) -> MosaicEvm<MainnetContext<DB>> {
+    let mut c: MainnetContext<DB> = Context::new(db, spec);
+    c = c.modify_cfg_chained(|cfg| {
+        cfg.chain_id = chain_id;
+        cfg.disable_balance_check = opts.disable_balance_check;
+        cfg.disable_base_fee = opts.disable_base_fee;
+        cfg.disable_nonce_check = opts.disable_nonce_check;
+    });
+    c.block = block;
     MosaicEvm::new(c, wasm)
 }
 
@@ -191,7 +207,12 @@ impl<S: StateReader> core::fmt::Debug for BlockBuilder<S> {
 impl<S: StateReader> BlockBuilder<S> {
     /// Starts a block on top of `reader`'s state.
     pub fn new(reader: S, ctx: BlockContext) -> Self {
-        let evm = evm_for(Overlay::new(reader), &ctx, SimulateOptions::default(), WasmVm::new());
+        let block = mosaic_block_env(&ctx);
+        Self::start(reader, ctx, HARDFORK, block)
+    }
+
+    fn start(reader: S, ctx: BlockContext, spec: SpecId, block: BlockEnv) -> Self {
+        let evm = evm_with(Overlay::new(reader), ctx.chain_id, spec, block, SimulateOptions::default(), WasmVm::new());
         Self {
             l1: ctx.l1,
             l1_messages: Vec::new(),
@@ -203,6 +224,18 @@ impl<S: StateReader> BlockBuilder<S> {
             receipts: Vec::new(),
             cumulative_gas: 0,
         }
+    }
+
+    /// Starts a block under another fork and block environment than Mosaic's — for Ethereum's own test
+    /// vectors (`mosaic-conformance`), which fix `DIFFICULTY`, `PREVRANDAO` and the blob gas price
+    /// themselves and expect the rules of the fork they were filled for. The chain never uses this.
+    pub fn with_rules(reader: S, ctx: BlockContext, spec: SpecId, block: BlockEnv) -> Self {
+        Self::start(reader, ctx, spec, block)
+    }
+
+    /// The receipts of the transactions included so far.
+    pub fn receipts(&self) -> &[ReceiptEnvelope] {
+        &self.receipts
     }
 
     /// The block being built.

@@ -8,7 +8,7 @@ use revm::{
     },
 };
 
-/// revm's interpreter with the mainnet instruction set (Osaka), counting executed instructions.
+/// revm's interpreter with the mainnet instruction set, counting executed instructions.
 pub struct EvmVm<CTX> {
     instructions: EthInstructions<EthInterpreter, CTX>,
 }
@@ -16,7 +16,13 @@ pub struct EvmVm<CTX> {
 impl<CTX: ContextTr + Host> EvmVm<CTX> {
     /// The mainnet instruction table for the Mosaic hardfork.
     pub fn new() -> Self {
-        Self { instructions: EthInstructions::new_mainnet_with_spec(crate::HARDFORK) }
+        Self::with_spec(crate::HARDFORK)
+    }
+
+    /// The instruction table (static gas costs included) of another fork — the context's, which only
+    /// Ethereum's test vectors set to anything but Mosaic's.
+    pub fn with_spec(spec: revm::primitives::hardfork::SpecId) -> Self {
+        Self { instructions: EthInstructions::new_mainnet_with_spec(spec) }
     }
 }
 

@@ -129,8 +129,8 @@ pub struct Router<CTX> {
 }
 
 impl<CTX: ContextTr + Host> Router<CTX> {
-    fn new(wasm: WasmVm) -> Self {
-        Self { vms: Vms { wasm, evm: EvmVm::new() }, active: Vec::new(), pending: None, stats: Vec::new() }
+    fn new(wasm: WasmVm, spec: revm::primitives::hardfork::SpecId) -> Self {
+        Self { vms: Vms { wasm, evm: EvmVm::with_spec(spec) }, active: Vec::new(), pending: None, stats: Vec::new() }
     }
 
     fn reset(&mut self) {
@@ -213,7 +213,7 @@ where
     pub fn new(ctx: CTX, wasm: WasmVm) -> Self {
         let spec = ctx.cfg().spec().into();
         let inner = Evm::new(ctx, EthInstructions::new_mainnet_with_spec(spec), EthPrecompiles::new(spec));
-        Self { inner, router: Router::new(wasm) }
+        Self { inner, router: Router::new(wasm, spec) }
     }
 
     /// The execution context (journal, database, block and transaction environment).
