@@ -5,7 +5,7 @@ mod common;
 
 use alloy::{
     network::TransactionBuilder,
-    primitives::{Address, Bytes, TxKind, U256},
+    primitives::{Address, Bytes, TxKind, B256, U256},
     providers::Provider,
     rpc::types::TransactionRequest,
     sol_types::{SolCall, SolError, SolEvent, SolValue},
@@ -336,8 +336,105 @@ async fn bad_wasm_fails_with_a_reason_and_bounded_cost() {
     // A plain transfer ran no code: its stats have no frames (and an unknown hash has no stats).
     let stats = rpc.ok("mosaic_getTransactionStats", json!([pending.tx_hash()])).await;
     assert_eq!((stats["frames"].clone(), stats["gasUsed"].clone()), (json!([]), json!("0x5208")), "{stats}");
-    assert_eq!(
-        rpc.ok("mosaic_getTransactionStats", json!([alloy::primitives::B256::repeat_byte(9)])).await,
-        Value::Null
-    );
+    assert_eq!(rpc.ok("mosaic_getTransactionStats", json!([B256::repeat_byte(9)])).await, Value::Null);
+}
+
+/// `debug_traceTransaction` and `debug_traceBlockBy*` on included transactions: the struct logger, the
+/// call tree across VMs (`callTracer`, each frame with its VM) and the state before/after
+/// (`prestateTracer`, plain and diff mode), in geth's shapes; and the errors for unknown input.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn debug_trace_shows_the_call_tree_across_vms() {
+    let node = DevNode::start(&["--block-time", "0"]);
+    let rpc = node.rpc();
+    let wallet = node.wallet(&dev(1));
+    let registry = Registry::deploy(&wallet).await.expect("deploy Registry");
+    let reg = *registry.address();
+    let caller_addr = deploy_wasm(&node, &wasm_module("caller"), &[]).await;
+    let caller = WasmCaller::new(caller_addr, wallet.clone());
+
+    // EVM only: Registry.set(7) from an account.
+    let r = registry.set(U256::from(7)).send().await.unwrap().get_receipt().await.unwrap();
+    let hash = r.transaction_hash;
+    let logs = rpc.ok("debug_traceTransaction", json!([hash])).await;
+    assert_eq!(logs["failed"], false);
+    assert_eq!(logs["gas"].as_u64(), Some(r.gas_used));
+    let steps = logs["structLogs"].as_array().unwrap();
+    assert_eq!(steps[0]["op"], "PUSH1", "Solidity starts with the free-memory pointer");
+    assert_eq!(steps[0]["pc"], 0);
+    assert_eq!(steps[0]["depth"], 1);
+    assert!(steps.iter().any(|s| s["op"] == "SSTORE"), "the write is traced");
+    assert_eq!(steps.last().unwrap()["op"], "RETURN");
+    assert!(steps[1]["stack"].as_array().is_some_and(|s| s.len() == 1), "PUSH1 left one item: {}", steps[1]);
+    for pair in steps.windows(2).filter(|w| w[0]["depth"] == w[1]["depth"]) {
+        let (gas, cost, next) =
+            (pair[0]["gas"].as_u64().unwrap(), pair[0]["gasCost"].as_u64().unwrap(), pair[1]["gas"].as_u64().unwrap());
+        assert_eq!(gas - cost, next, "gas accounting between {} and {}", pair[0], pair[1]);
+    }
+    let limited = rpc.ok("debug_traceTransaction", json!([hash, { "disableStack": true, "limit": 3 }])).await;
+    assert_eq!(limited["structLogs"].as_array().unwrap().len(), 3);
+    assert!(limited["structLogs"][0].get("stack").is_none());
+
+    let calls = rpc.ok("debug_traceTransaction", json!([hash, { "tracer": "callTracer" }])).await;
+    assert_eq!(calls["type"], "CALL");
+    assert_eq!(calls["from"], json!(dev(1).address()));
+    assert_eq!(calls["to"], json!(reg));
+    assert_eq!(calls["vm"], "evm");
+    assert_eq!(calls["gasUsed"], json!(U256::from(r.gas_used)));
+    assert_eq!(calls["input"], json!(Bytes::from(Registry::setCall { v: U256::from(7) }.abi_encode())));
+    assert_eq!(calls["output"], json!(Bytes::from(U256::ZERO.abi_encode())), "set returns the previous value");
+    assert!(calls.get("calls").is_none());
+
+    let key = |a: Address| format!("{a:#x}");
+    let pre = rpc.ok("debug_traceTransaction", json!([hash, { "tracer": "prestateTracer" }])).await;
+    let slot0 = format!("{:#066x}", 0);
+    assert_eq!(pre[key(reg)]["storage"][&slot0], json!(B256::ZERO), "value was 0 before: {pre}");
+    assert!(pre[key(reg)]["code"].as_str().unwrap().len() > 2);
+    assert!(pre[key(dev(1).address())]["balance"].is_string());
+    let diff = rpc
+        .ok(
+            "debug_traceTransaction",
+            json!([hash, { "tracer": "prestateTracer", "tracerConfig": { "diffMode": true } }]),
+        )
+        .await;
+    assert_eq!(diff["post"][key(reg)]["storage"][&slot0], json!(B256::from(U256::from(7))), "{diff}");
+    assert!(diff["post"][key(reg)].get("code").is_none(), "unchanged code is not repeated: {diff}");
+    let sender = key(dev(1).address());
+    let nonce_before = diff["pre"][&sender]["nonce"].as_u64().unwrap();
+    assert_eq!(diff["post"][&sender]["nonce"].as_u64(), Some(nonce_before + 1));
+
+    // Wasm → EVM, the callee reverting inside a Wasm frame that survives it.
+    let r = caller.tryFailRemote(reg).send().await.unwrap().get_receipt().await.unwrap();
+    assert!(r.status());
+    let tree = rpc.ok("debug_traceTransaction", json!([r.transaction_hash, { "tracer": "callTracer" }])).await;
+    assert_eq!(tree["vm"], "wasm", "{tree}");
+    assert_eq!(tree["to"], json!(caller_addr));
+    let inner = &tree["calls"][0];
+    assert_eq!(inner["vm"], "evm", "{tree}");
+    assert_eq!(inner["type"], "CALL");
+    assert_eq!(inner["from"], json!(caller_addr));
+    assert_eq!(inner["to"], json!(reg));
+    assert_eq!(inner["error"], "execution reverted", "{tree}");
+    assert!(inner["cycles"].as_u64().unwrap() > 0 && tree["cycles"].as_u64().unwrap() > 0);
+    let top_only = rpc
+        .ok(
+            "debug_traceTransaction",
+            json!([r.transaction_hash, { "tracer": "callTracer", "tracerConfig": { "onlyTopCall": true } }]),
+        )
+        .await;
+    assert!(top_only.get("calls").is_none());
+
+    // Whole blocks, by number and by hash: one entry per transaction.
+    let block: Value = rpc.ok("eth_getBlockByHash", json!([r.block_hash, false])).await;
+    let by_number = rpc.ok("debug_traceBlockByNumber", json!([block["number"], { "tracer": "callTracer" }])).await;
+    assert_eq!(by_number, json!([{ "txHash": r.transaction_hash, "result": tree }]));
+    let by_hash = rpc.ok("debug_traceBlockByHash", json!([r.block_hash, { "tracer": "callTracer" }])).await;
+    assert_eq!(by_hash, by_number);
+
+    // Unknown transaction, block and tracer.
+    let e = rpc.err("debug_traceTransaction", json!([B256::repeat_byte(9)])).await;
+    assert_eq!((e.code, e.message.as_str()), (-32000, "transaction not found"));
+    let e = rpc.err("debug_traceBlockByNumber", json!(["0xffffff"])).await;
+    assert_eq!(e.code, -32001);
+    let e = rpc.err("debug_traceTransaction", json!([hash, { "tracer": "fourByteTracer" }])).await;
+    assert_eq!(e.code, -32602);
 }

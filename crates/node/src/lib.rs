@@ -9,6 +9,7 @@ mod reader;
 mod records;
 mod sequencer;
 pub mod supervisor;
+mod trace;
 
 pub use admission::SubmitError;
 pub use blocking::{spawn_blocking, BlockingError};
@@ -23,3 +24,4 @@ pub use reader::{ChainReader, StateTree, TxLocation};
 pub use records::Records;
 pub use sequencer::run_sequencer;
 pub use supervisor::{ExitCause, ServiceExit, Supervisor};
+pub use trace::{trace_block, TracedTx};

@@ -686,6 +686,21 @@ pub(crate) fn module(api: EthApi) -> RpcModule<EthApi> {
         let (count, newest, pct): (U64, BlockNumberOrTag, Option<Vec<f64>>) = three(p)?;
         api.fee_history(count.to::<u64>(), newest, pct)
     });
+    reg!("debug_traceTransaction", |p, api| {
+        let (hash, cfg): (B256, Option<serde_json::Value>) = two(p)?;
+        crate::debug::trace_transaction(&api.node, hash, crate::debug::options(cfg)?)
+    });
+    reg!("debug_traceBlockByNumber", |p, api| {
+        let (tag, cfg): (BlockNumberOrTag, Option<serde_json::Value>) = two(p)?;
+        let number = api.resolve_number(tag).ok_or_else(|| rpc_err(RESOURCE_NOT_FOUND, "block not found"))?;
+        crate::debug::trace_block(&api.node, number, crate::debug::options(cfg)?)
+    });
+    reg!("debug_traceBlockByHash", |p, api| {
+        let (hash, cfg): (B256, Option<serde_json::Value>) = two(p)?;
+        let number = api.node.block_number(&hash).map_err(internal)?;
+        let number = number.ok_or_else(|| rpc_err(RESOURCE_NOT_FOUND, format!("block {hash} not found")))?;
+        crate::debug::trace_block(&api.node, number, crate::debug::options(cfg)?)
+    });
     reg!("eth_getTransactionByHash", |p, api| {
         let hash: B256 = one(p)?;
         api.tx_by_hash(hash)

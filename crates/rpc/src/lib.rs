@@ -1,6 +1,7 @@
 //! Mosaic's Ethereum JSON-RPC server: HTTP and WebSocket on one port, batch requests, geth-compatible
 //! errors, CORS for browser wallets, and Prometheus metrics at `GET /metrics`.
 mod convert;
+pub mod debug;
 pub mod error;
 mod eth;
 mod filters;

@@ -1,5 +1,5 @@
 //! Building an L2 block: execute transactions in order, collect receipts, commit the state tree.
-use crate::vm::{FrameStat, MosaicEvm, WasmVm};
+use crate::vm::{AccountState, FrameStat, MosaicEvm, StateTrace, TraceOptions, TxTrace, WasmVm};
 use crate::{
     db::{Overlay, StateError, StateReader},
     diff::{trie_updates, StateDiff},
@@ -196,6 +196,8 @@ pub struct BlockBuilder<S: StateReader> {
     cumulative_gas: u64,
     l1_messages: Vec<L1Message>,
     l1: L1Cursor,
+    /// Set while `execute_traced` runs: record the touched state.
+    state_trace: Option<StateTrace>,
 }
 
 impl<S: StateReader> core::fmt::Debug for BlockBuilder<S> {
@@ -223,6 +225,7 @@ impl<S: StateReader> BlockBuilder<S> {
             senders: Vec::new(),
             receipts: Vec::new(),
             cumulative_gas: 0,
+            state_trace: None,
         }
     }
 
@@ -311,6 +314,10 @@ impl<S: StateReader> BlockBuilder<S> {
         }
         let env = tx_env(&tx, sender);
         let (result, frames) = self.evm.transact(env).map_err(TxFailure::from_evm)?;
+        if self.state_trace.is_some() {
+            let traced = state_trace(&mut self.evm.ctx().journaled_state.database, &result.state)?;
+            self.state_trace = Some(traced);
+        }
         self.evm.ctx().journaled_state.database.diff.apply_evm_state(result.state);
         let gas_used = result.result.tx_gas_used();
         self.cumulative_gas += gas_used;
@@ -328,6 +335,23 @@ impl<S: StateReader> BlockBuilder<S> {
         self.senders.push(sender);
         self.frame_stats.push(frames.clone());
         Ok(TxOutcome { success, gas_used, output, contract_address, frames })
+    }
+
+    /// [`Self::execute`], recording what `opts` asks for: the call tree across VMs, EVM instructions, and
+    /// the state the transaction touched before and after it (`debug_trace*`).
+    pub fn execute_traced(
+        &mut self,
+        tx: TxEnvelope,
+        sender: Address,
+        opts: TraceOptions,
+    ) -> Result<(TxOutcome, TxTrace), TxFailure> {
+        self.evm.set_trace(opts);
+        self.state_trace = opts.state.then(StateTrace::default);
+        let outcome = self.execute(tx, sender);
+        self.evm.set_trace(TraceOptions::default());
+        let mut trace = self.evm.take_trace();
+        trace.state = self.state_trace.take().unwrap_or_default();
+        outcome.map(|o| (o, trace))
     }
 
     /// Commits the block's changes into the state tree rooted at `parent_root` and seals the header.
@@ -376,6 +400,52 @@ impl<S: StateReader> BlockBuilder<S> {
             frame_stats: self.frame_stats,
         })
     }
+}
+
+/// The accounts and slots `state` (one transaction's result, not yet applied) touched, before (from the
+/// overlay) and after.
+fn state_trace<S: StateReader>(
+    overlay: &mut Overlay<S>,
+    state: &revm::state::EvmState,
+) -> Result<StateTrace, StateError> {
+    let mut trace = StateTrace::default();
+    for (address, account) in state {
+        let before = overlay.account(address)?;
+        let mut pre = AccountState::default();
+        if let Some(leaf) = before {
+            pre.balance = leaf.balance;
+            pre.nonce = leaf.nonce;
+            pre.code = overlay.code_by_hash(leaf.code_hash)?.original_bytes();
+        }
+        for (slot, value) in &account.storage {
+            pre.storage.insert(*slot, value.original_value);
+        }
+        let changed_slots: alloc::collections::BTreeMap<U256, U256> =
+            account.changed_storage_slots().map(|(k, v)| (*k, v.present_value)).collect();
+        let deleted = account.is_selfdestructed() || (account.is_touched() && account.is_empty());
+        let info_changed = before.map(|l| (l.nonce, l.balance, l.code_hash))
+            != Some((account.info.nonce, account.info.balance, account.info.code_hash));
+        if account.is_touched()
+            && (deleted && before.is_some() || info_changed && !deleted || !changed_slots.is_empty())
+        {
+            trace.changed.insert(*address);
+            if !deleted {
+                let code = match &account.info.code {
+                    Some(code) => code.original_bytes(),
+                    None => overlay.code_by_hash(account.info.code_hash)?.original_bytes(),
+                };
+                let post = AccountState {
+                    balance: account.info.balance,
+                    nonce: account.info.nonce,
+                    code,
+                    storage: changed_slots,
+                };
+                trace.post.insert(*address, post);
+            }
+        }
+        trace.pre.insert(*address, pre);
+    }
+    Ok(trace)
 }
 
 /// The context of the block that follows `parent` under `config`.

@@ -564,3 +564,64 @@ fn l1_deposits_credit_eth_and_tokens_in_queue_order_before_transactions() {
     apply(&mut after, d);
     assert_eq!(built.block.header.state_root, root_from_scratch(&after));
 }
+
+/// A traced transaction: a contract that stores a value and calls the identity precompile and an
+/// account without code. The call tree lists every call with its VM, the struct log every instruction
+/// with consistent gas, the state trace the slot before and after.
+#[test]
+fn traced_execution_records_calls_steps_and_state() {
+    use crate::vm::TraceOptions;
+    let a = signer(0);
+    let contract = address!("00000000000000000000000000000000000c0de1");
+    let empty = address!("00000000000000000000000000000000000e0e0e");
+    // SSTORE(0, 5); CALL(gas, 0x04, 0, 0, 0, 0, 0); CALL(gas, empty, 0, 0, 0, 0, 0); STOP
+    let mut code = vec![0x60, 0x05, 0x60, 0x00, 0x55];
+    for callee in [&[0x04u8][..], empty.as_slice()] {
+        code.extend([0x60, 0x00, 0x60, 0x00, 0x60, 0x00, 0x60, 0x00, 0x60, 0x00]);
+        code.push(0x73);
+        code.extend(core::iter::repeat_n(0u8, 20 - callee.len()));
+        code.extend(callee);
+        code.extend([0x5a, 0xf1, 0x50]);
+    }
+    code.push(0x00);
+    let code = Bytes::from(code);
+    let mut state = funded(&[&a]);
+    let code_hash = alloy_primitives::keccak256(&code);
+    state.accounts.insert(contract, AccountLeaf { nonce: 1, balance: U256::ZERO, code_hash });
+    state.codes.insert(code_hash, code.clone());
+    state.storage.insert((contract, U256::ZERO), U256::from(9));
+
+    let mut builder = BlockBuilder::new(state, ctx());
+    let opts = TraceOptions { calls: true, steps: true, stack: true, state: true, ..Default::default() };
+    let (out, trace) = builder
+        .execute_traced(tx(&a, 0, TxKind::Call(contract), U256::ZERO, vec![], 100_000), a.address(), opts)
+        .unwrap();
+    assert!(out.success);
+
+    let calls: Vec<(u16, &str, Address)> = trace.calls.iter().map(|c| (c.depth, c.vm, c.to)).collect();
+    let identity = address!("0000000000000000000000000000000000000004");
+    assert_eq!(calls, vec![(0, "evm", contract), (1, "precompile", identity), (1, "none", empty)]);
+    assert!(trace.calls.iter().all(|c| c.success && c.kind == "call"));
+    assert_eq!(trace.calls[0].from, a.address());
+
+    assert_eq!(trace.steps.first().map(|s| (s.pc, s.op, s.depth)), Some((0, 0x60, 1)));
+    assert_eq!(trace.steps.last().map(|s| s.op), Some(0x00));
+    for w in trace.steps.windows(2).filter(|w| w[0].op != 0xf1) {
+        assert_eq!(w[0].gas - w[0].gas_cost, w[1].gas, "gas between {:?} and {:?}", w[0], w[1]);
+    }
+    assert_eq!(trace.steps[2].stack.as_deref(), Some(&[U256::from(5), U256::ZERO][..]), "stack before SSTORE");
+
+    assert_eq!(trace.state.pre[&contract].storage[&U256::ZERO], U256::from(9));
+    assert_eq!(trace.state.post[&contract].storage[&U256::ZERO], U256::from(5));
+    assert!(trace.state.changed.contains(&a.address()) && trace.state.changed.contains(&contract));
+
+    // Untraced execution records nothing.
+    let (_, quiet) = builder
+        .execute_traced(
+            tx(&a, 1, TxKind::Call(contract), U256::ZERO, vec![], 100_000),
+            a.address(),
+            TraceOptions::default(),
+        )
+        .unwrap();
+    assert_eq!(quiet, crate::vm::TxTrace::default());
+}

@@ -11,9 +11,11 @@
 //!
 //! Adding a VM means implementing [`Vm`] and listing it in [`Vms::all`].
 mod evm;
+mod trace;
 mod wasm;
 
 pub use evm::EvmVm;
+pub use trace::{AccountState, CallFrame, StateTrace, StructLog, TraceOptions, TxTrace};
 pub use wasm::{
     wasm_module_len, WasmVm, FUEL_PER_GAS, MAX_WASM_FRAME_PAGES, MAX_WASM_TX_PAGES, WASM_DEPLOY_GAS_PER_BYTE,
     WASM_PAGE_GAS,
@@ -31,9 +33,11 @@ use revm::{
     handler::{
         evm::{ContextDbError, FrameInitResult, FrameTr},
         instructions::EthInstructions,
-        EthFrame, EthPrecompiles, EvmTr, FrameInitOrResult, FrameResult, Handler, MainnetHandler,
+        EthFrame, EthPrecompiles, EvmTr, FrameInitOrResult, FrameResult, Handler, ItemOrResult, MainnetHandler,
     },
-    interpreter::{interpreter::EthInterpreter, interpreter_action::FrameInit, Host, InstructionResult},
+    interpreter::{
+        interpreter::EthInterpreter, interpreter_action::FrameInit, CreateScheme, FrameInput, Host, InstructionResult,
+    },
     state::EvmState,
 };
 
@@ -126,26 +130,51 @@ pub struct Router<CTX> {
     active: Vec<Active>,
     pending: Option<FrameResult>,
     stats: Vec<FrameStat>,
+    /// What to trace; the call tree so far and the calls not finished yet (indices into it).
+    trace: TraceOptions,
+    calls: Vec<CallFrame>,
+    open_calls: Vec<usize>,
+    last_trace: TxTrace,
 }
 
 impl<CTX: ContextTr + Host> Router<CTX> {
     fn new(wasm: WasmVm, spec: revm::primitives::hardfork::SpecId) -> Self {
-        Self { vms: Vms { wasm, evm: EvmVm::with_spec(spec) }, active: Vec::new(), pending: None, stats: Vec::new() }
+        Self {
+            vms: Vms { wasm, evm: EvmVm::with_spec(spec) },
+            active: Vec::new(),
+            pending: None,
+            stats: Vec::new(),
+            trace: TraceOptions::default(),
+            calls: Vec::new(),
+            open_calls: Vec::new(),
+            last_trace: TxTrace::default(),
+        }
     }
 
     fn reset(&mut self) {
         self.active.clear();
         self.pending = None;
         self.stats.clear();
+        self.calls.clear();
+        self.open_calls.clear();
         for vm in self.vms.all() {
             vm.reset();
         }
     }
 
-    fn started(&mut self, frame: &EthFrame<EthInterpreter>) {
+    fn started(&mut self, frame: &EthFrame<EthInterpreter>, call: Option<CallFrame>) {
         let code = frame.interpreter.bytecode.original_byte_slice();
         let vm = self.vms.pick(code);
         let name = self.vms.all()[vm].name();
+        if let Some(mut call) = call {
+            call.vm = name;
+            call.gas = frame.interpreter.gas.limit();
+            if call.kind.starts_with("create") {
+                call.to = frame.interpreter.input.target_address;
+            }
+            self.calls.push(call);
+            self.open_calls.push(self.calls.len() - 1);
+        }
         let (kind, address) = match &frame.input {
             revm::interpreter::FrameInput::Call(c) => (scheme_name(c.scheme), c.target_address),
             _ => ("create", frame.interpreter.input.target_address),
@@ -168,8 +197,67 @@ impl<CTX: ContextTr + Host> Router<CTX> {
             let stat = &mut self.stats[active.stat];
             stat.gas_used = stat.gas_limit.saturating_sub(result.gas().remaining());
             stat.status = alloc::format!("{:?}", result.instruction_result());
+            if self.trace.calls {
+                let cycles = stat.cycles;
+                if let Some(call) = self.open_calls.pop().and_then(|i| self.calls.get_mut(i)) {
+                    call.cycles = cycles;
+                    finish_call(call, result);
+                }
+            }
         }
     }
+
+    /// A call that ran no code (a precompile, an account without code, or one refused before it ran).
+    fn leaf(&mut self, mut call: CallFrame, result: &FrameResult, precompile: bool) {
+        call.vm = if precompile { "precompile" } else { "none" };
+        if let FrameResult::Create(outcome) = result {
+            call.to = outcome.address.unwrap_or_default();
+        }
+        finish_call(&mut call, result);
+        self.calls.push(call);
+    }
+}
+
+/// A call as it starts: who calls whom with what (the VM, gas and a create's address come later).
+fn describe_call<CTX: ContextTr>(init: &FrameInit, ctx: &CTX) -> CallFrame {
+    let depth = init.depth.min(u16::MAX as usize) as u16;
+    let (kind, from, to, value, gas, input) = match &init.frame_input {
+        FrameInput::Call(c) => {
+            let value = match c.scheme {
+                revm::interpreter::CallScheme::Call | revm::interpreter::CallScheme::CallCode => Some(c.value.get()),
+                _ => None,
+            };
+            let input = Bytes::copy_from_slice(&c.input.as_bytes(ctx));
+            (scheme_name(c.scheme), c.caller, c.bytecode_address, value, c.gas_limit, input)
+        }
+        FrameInput::Create(c) => {
+            let kind = if matches!(c.scheme(), CreateScheme::Create2 { .. }) { "create2" } else { "create" };
+            (kind, c.caller(), Address::ZERO, Some(c.value()), c.gas_limit(), c.init_code().clone())
+        }
+        FrameInput::Empty => ("call", Address::ZERO, Address::ZERO, None, 0, Bytes::new()),
+    };
+    CallFrame {
+        depth,
+        vm: "",
+        kind,
+        from,
+        to,
+        value,
+        gas,
+        gas_used: 0,
+        input,
+        output: Bytes::new(),
+        status: String::new(),
+        success: false,
+        cycles: 0,
+    }
+}
+
+fn finish_call(call: &mut CallFrame, result: &FrameResult) {
+    call.gas_used = call.gas.saturating_sub(result.gas().remaining());
+    call.output = result.interpreter_result().output.clone();
+    call.success = result.instruction_result().is_ok();
+    call.status = alloc::format!("{:?}", result.instruction_result());
 }
 
 fn scheme_name(scheme: revm::interpreter::CallScheme) -> &'static str {
@@ -226,6 +314,17 @@ where
         &self.inner.ctx
     }
 
+    /// What the following transactions record (nothing by default); read it with [`Self::take_trace`].
+    pub fn set_trace(&mut self, opts: TraceOptions) {
+        self.router.trace = opts;
+        self.router.vms.evm.record_steps(opts.steps.then_some(opts));
+    }
+
+    /// The trace of the last transaction.
+    pub fn take_trace(&mut self) -> TxTrace {
+        core::mem::take(&mut self.router.last_trace)
+    }
+
     /// Executes `tx` and returns its result, the state it touched (not yet committed anywhere) and the
     /// stats of every frame it ran.
     #[allow(clippy::type_complexity)]
@@ -240,6 +339,10 @@ where
         let result: Result<ExecutionResult<HaltReason>, _> = handler.run(self);
         let state = self.inner.ctx.journal_mut().finalize();
         let stats = core::mem::take(&mut self.router.stats);
+        if self.router.trace.any() {
+            let calls = core::mem::take(&mut self.router.calls);
+            self.router.last_trace = TxTrace { calls, steps: self.router.vms.evm.take_steps(), ..Default::default() };
+        }
         self.router.reset();
         Ok((ResultAndState::new(result?, state), stats))
     }
@@ -263,26 +366,36 @@ where
     }
 
     fn frame_init(&mut self, input: FrameInit) -> Result<FrameInitResult<'_, Self::Frame>, ContextDbError<CTX>> {
+        let call = self.router.trace.calls.then(|| describe_call(&input, &self.inner.ctx));
         // revm's frame setup is VM-neutral: depth check, checkpoint, value transfer, precompiles, empty code.
         let inner = &mut self.inner;
         let is_first = inner.frame_stack.index().is_none();
         let slot = if is_first { inner.frame_stack.start_init() } else { inner.frame_stack.get_next() };
         let res = EthFrame::init_with_context(slot, &mut inner.ctx, &mut inner.precompiles, input)?;
         let router = &mut self.router;
-        Ok(res.map_item(|token| {
-            // SAFETY: the token was produced for this stack slot by `init_with_context` just above, exactly
-            // as revm's own `Evm::frame_init` does it.
-            unsafe {
-                if is_first {
-                    inner.frame_stack.end_init(token)
-                } else {
-                    inner.frame_stack.push(token)
+        Ok(match res {
+            ItemOrResult::Item(token) => {
+                // SAFETY: the token was produced for this stack slot by `init_with_context` just above,
+                // exactly as revm's own `Evm::frame_init` does it.
+                unsafe {
+                    if is_first {
+                        inner.frame_stack.end_init(token)
+                    } else {
+                        inner.frame_stack.push(token)
+                    }
+                };
+                let frame = inner.frame_stack.get();
+                router.started(frame, call);
+                ItemOrResult::Item(frame)
+            }
+            ItemOrResult::Result(result) => {
+                if let Some(call) = call {
+                    let precompile = inner.precompiles.contains(&call.to);
+                    router.leaf(call, &result, precompile);
                 }
-            };
-            let frame = inner.frame_stack.get();
-            router.started(frame);
-            frame
-        }))
+                ItemOrResult::Result(result)
+            }
+        })
     }
 
     fn frame_run(&mut self) -> Result<FrameInitOrResult<Self::Frame>, ContextDbError<CTX>> {

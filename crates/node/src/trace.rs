@@ -1,0 +1,61 @@
+//! Re-executing an included block to trace its transactions (`debug_trace*`): the block's own context
+//! and L1 messages on its parent's state, every transaction before the traced ones replayed untraced.
+use crate::{chain::NodeError, reader::ChainReader};
+use alloy_consensus::Transaction;
+use alloy_primitives::B256;
+use mosaic_stf::{
+    child_context,
+    vm::{TraceOptions, TxTrace},
+    BlockBuilder, TxFailure, TxOutcome,
+};
+
+/// One traced transaction of a block.
+#[derive(Debug, Clone)]
+pub struct TracedTx {
+    /// Its hash.
+    pub hash: B256,
+    /// Its gas limit.
+    pub gas_limit: u64,
+    /// Its result (status, gas, output).
+    pub outcome: TxOutcome,
+    /// What was recorded.
+    pub trace: TxTrace,
+}
+
+/// Traces the transactions of block `number` (only the one at index `only`, when given). `None` if the
+/// block does not exist. Blocking: reads the parent state and re-executes.
+pub fn trace_block<R: ChainReader + ?Sized>(
+    chain: &R,
+    number: u64,
+    only: Option<usize>,
+    opts: TraceOptions,
+) -> Result<Option<Vec<TracedTx>>, NodeError> {
+    let Some(block) = chain.block(number)? else { return Ok(None) };
+    if number == 0 || block.transactions.is_empty() {
+        return Ok(Some(Vec::new()));
+    }
+    let missing = |what: &str| NodeError::Inconsistent(format!("{what} of block {} missing", number - 1));
+    let parent = chain.header(number - 1)?.ok_or_else(|| missing("header"))?;
+    let state = chain.state_at(number - 1)?.ok_or_else(|| missing("state"))?;
+    let ctx = child_context(chain.chain_config(), &parent, block.header.timestamp, block.header.beneficiary);
+    let mut builder = BlockBuilder::new(state, ctx);
+    let replay =
+        |i: usize, e: TxFailure| NodeError::Inconsistent(format!("block {number} transaction {i} replays as {e}"));
+    builder
+        .apply_l1_messages(&block.l1_messages)
+        .map_err(|e| NodeError::Inconsistent(format!("block {number}: {e}")))?;
+    let mut traced = Vec::new();
+    for (i, (tx, sender)) in block.transactions.iter().zip(&block.senders).enumerate() {
+        if only.is_some_and(|o| o != i) {
+            builder.execute(tx.clone(), *sender).map_err(|e| replay(i, e))?;
+            continue;
+        }
+        let hash = *tx.tx_hash();
+        let (outcome, trace) = builder.execute_traced(tx.clone(), *sender, opts).map_err(|e| replay(i, e))?;
+        traced.push(TracedTx { hash, gas_limit: tx.gas_limit(), outcome, trace });
+        if only == Some(i) {
+            break;
+        }
+    }
+    Ok(Some(traced))
+}
