@@ -623,3 +623,73 @@ async fn erc20_deploy_call_logs_revert_estimate_storage() {
     let at_deploy = BlockId::number(hex_u64(&deploy_receipt["blockNumber"]));
     assert_eq!(wallet.get_storage_at(token_addr, balance_slot(alice)).block_id(at_deploy).await.unwrap(), U256::ZERO);
 }
+
+/// `eth_createAccessList` (a list a transaction can be sent with, and its exact gas), the `debug_getRaw*`
+/// encodings (each decodes back to what the node serves), and `eth_subscribe` over plain HTTP.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn access_lists_raw_encodings_and_subscriptions_over_http() {
+    use alloy::{
+        consensus::{Block, ReceiptEnvelope, TxEnvelope},
+        eips::eip2718::Decodable2718,
+        rlp::Decodable,
+    };
+    let node = DevNode::start(&["--block-time", "0"]);
+    let rpc = node.rpc();
+    let owner = dev(0);
+    let alice = dev(1).address();
+    let (token, _) = deploy_token(&node, &owner).await;
+    let data = Bytes::from(Token::transferCall { to: alice, value: U256::from(5) }.abi_encode());
+
+    let created = rpc.ok("eth_createAccessList", json!([{ "from": owner.address(), "to": token, "data": data }])).await;
+    let list: AccessList = serde_json::from_value(created["accessList"].clone()).unwrap();
+    assert_eq!(list.0.len(), 1, "only the token, with its two balance slots: {created}");
+    assert_eq!(list.0[0].address, token);
+    let mut keys = vec![B256::from(balance_slot(owner.address())), B256::from(balance_slot(alice))];
+    keys.sort();
+    assert_eq!(list.0[0].storage_keys, keys);
+    let gas = hex_u64(&created["gasUsed"]);
+    assert!(created.get("error").is_none());
+    // Sent with that list and exactly that gas, it succeeds and uses exactly that gas.
+    let wallet = node.wallet(&owner);
+    let tx = TransactionRequest::default()
+        .with_to(token)
+        .with_input(data.clone())
+        .with_access_list(list)
+        .with_gas_limit(gas);
+    let receipt = wallet.send_transaction(tx).await.unwrap().get_receipt().await.unwrap();
+    assert!(receipt.status());
+    assert_eq!(receipt.gas_used, gas);
+    let failing = Bytes::from(Token::transferCall { to: alice, value: U256::MAX }.abi_encode());
+    let refused = rpc.ok("eth_createAccessList", json!([{ "from": alice, "to": token, "data": failing }])).await;
+    assert_eq!(refused["error"], "execution reverted");
+
+    // Raw encodings of that transaction's block.
+    let hash = receipt.transaction_hash;
+    let number = format!("{:#x}", receipt.block_number.unwrap());
+    let raw_tx: Bytes = serde_json::from_value(rpc.ok("debug_getRawTransaction", json!([hash])).await).unwrap();
+    assert_eq!(*TxEnvelope::decode_2718(&mut raw_tx.as_ref()).unwrap().tx_hash(), hash);
+    let raw_header: Bytes = serde_json::from_value(rpc.ok("debug_getRawHeader", json!([number])).await).unwrap();
+    assert_eq!(
+        alloy::primitives::keccak256(&raw_header),
+        receipt.block_hash.unwrap(),
+        "the header hashes to the block hash"
+    );
+    let by_hash: Bytes =
+        serde_json::from_value(rpc.ok("debug_getRawHeader", json!([receipt.block_hash])).await).unwrap();
+    assert_eq!(by_hash, raw_header);
+    let raw_block: Bytes = serde_json::from_value(rpc.ok("debug_getRawBlock", json!([number])).await).unwrap();
+    let block = Block::<TxEnvelope>::decode(&mut raw_block.as_ref()).unwrap();
+    assert_eq!(block.header.hash_slow(), receipt.block_hash.unwrap());
+    assert_eq!(block.body.transactions.len(), 1);
+    let raw_receipts: Vec<Bytes> =
+        serde_json::from_value(rpc.ok("debug_getRawReceipts", json!([number])).await).unwrap();
+    let decoded = ReceiptEnvelope::decode_2718(&mut raw_receipts[0].as_ref()).unwrap();
+    assert!(decoded.status());
+    assert_eq!(decoded.cumulative_gas_used(), gas);
+    assert_eq!(rpc.ok("debug_getRawTransaction", json!([B256::repeat_byte(7)])).await, json!("0x"));
+    assert_eq!(rpc.err("debug_getRawBlock", json!(["0xffffff"])).await.code, -32001);
+
+    // Subscriptions need a connection that stays open: over HTTP, geth's answer.
+    let e = rpc.err("eth_subscribe", json!(["newHeads"])).await;
+    assert_eq!((e.code, e.message.as_str()), (-32601, "notifications not supported"));
+}

@@ -199,7 +199,7 @@ fn call_frame(c: &CallFrame) -> Map<String, Value> {
     }
     if !c.success {
         o.insert("error".into(), call_error(&c.status).into());
-        if let Some(reason) = alloy_sol_types::decode_revert_reason(&c.output) {
+        if let Some(reason) = alloy_sol_types::decode_revert_reason(&c.output).filter(|r| !r.is_empty()) {
             o.insert("revertReason".into(), reason.into());
         }
     }

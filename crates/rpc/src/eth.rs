@@ -231,6 +231,81 @@ impl EthApi {
         Ok(Some(TxStats::new(Some(hash), receipt.status(), gas_used, &frames)))
     }
 
+    /// `eth_createAccessList`: the accounts and slots the call touches (accounts without slots only if
+    /// they are not warm anyway: its sender, its recipient, the fee recipient, precompiles), rerun with
+    /// that list until it is stable as geth does, and the gas the call uses with it.
+    fn create_access_list(&self, req: TransactionRequest, id: Option<BlockId>) -> RpcResult<serde_json::Value> {
+        use alloy_eips::eip2930::{AccessList, AccessListItem};
+        let n = self.resolve_block_id(id)?;
+        let ctx = self.call_context(n)?;
+        let cap = CALL_GAS_CAP.min(ctx.gas_limit);
+        let (mut env, opts) = self.call_env(&req, &ctx, cap)?;
+        let precompiles = mosaic_stf::revm::precompile::Precompiles::new(
+            mosaic_stf::revm::precompile::PrecompileSpecId::from_spec_id(mosaic_stf::HARDFORK),
+        );
+        let mut excluded = vec![env.caller, ctx.beneficiary];
+        if let TxKind::Call(to) = env.kind {
+            excluded.push(to);
+        }
+        let mut list = req.access_list.clone().unwrap_or_default();
+        // revm applies an access list only to typed transactions.
+        if env.tx_type == 0 {
+            env.tx_type = 1;
+        }
+        for _ in 0..5 {
+            env.access_list = list.clone();
+            let state = self
+                .node
+                .state_at(n)
+                .map_err(internal)?
+                .ok_or_else(|| rpc_err(RESOURCE_NOT_FOUND, "header not found"))?;
+            let (outcome, _) = match simulate(state, &ctx, env.clone(), opts) {
+                Ok(r) => r,
+                Err(EVMError::Database(e)) => return Err(internal(e)),
+                Err(EVMError::Transaction(e)) => return Err(rpc_err(SERVER_ERROR, tx_error_message(&e))),
+                Err(e) => return Err(rpc_err(SERVER_ERROR, e.to_string())),
+            };
+            let mut touched: Vec<AccessListItem> = outcome
+                .state
+                .iter()
+                // geth lists every slot read or written; an account alone only if it is not warm anyway.
+                .filter(|(a, acc)| !acc.storage.is_empty() || !(excluded.contains(a) || precompiles.contains(a)))
+                .map(|(a, acc)| {
+                    let mut keys: Vec<B256> = acc.storage.keys().map(|k| B256::from(*k)).collect();
+                    keys.sort();
+                    AccessListItem { address: *a, storage_keys: keys }
+                })
+                .collect();
+            touched.sort_by_key(|i| i.address);
+            let next = AccessList(touched);
+            if next == list || outcome.result.is_halt() {
+                let mut out =
+                    serde_json::json!({ "accessList": next, "gasUsed": U64::from(outcome.result.tx_gas_used()) });
+                match &outcome.result {
+                    ExecutionResult::Revert { .. } => out["error"] = "execution reverted".into(),
+                    ExecutionResult::Halt { reason, .. } => out["error"] = halt_message(reason).into(),
+                    ExecutionResult::Success { .. } => {}
+                }
+                return Ok(out);
+            }
+            list = next;
+        }
+        Err(rpc_err(SERVER_ERROR, "access list did not settle after 5 runs"))
+    }
+
+    /// `debug_getRawBlock`: the block's RLP as Ethereum encodes it (header, transactions, no ommers,
+    /// empty withdrawals).
+    fn raw_block(&self, n: u64) -> RpcResult<Bytes> {
+        let block =
+            self.node.block(n).map_err(internal)?.ok_or_else(|| rpc_err(RESOURCE_NOT_FOUND, "block not found"))?;
+        let body = alloy_consensus::BlockBody {
+            transactions: block.transactions,
+            ommers: Vec::new(),
+            withdrawals: Some(Default::default()),
+        };
+        Ok(alloy_rlp::encode(alloy_consensus::Block { header: block.header, body }).into())
+    }
+
     fn estimate_gas(&self, req: TransactionRequest, id: Option<BlockId>) -> RpcResult<U64> {
         let n = self.resolve_block_id(id)?;
         let ctx = self.call_context(n)?;
@@ -685,6 +760,36 @@ pub(crate) fn module(api: EthApi) -> RpcModule<EthApi> {
     reg!("eth_feeHistory", |p, api| {
         let (count, newest, pct): (U64, BlockNumberOrTag, Option<Vec<f64>>) = three(p)?;
         api.fee_history(count.to::<u64>(), newest, pct)
+    });
+    reg!("eth_createAccessList", |p, api| {
+        let (req, id) = call_params(p)?;
+        api.create_access_list(req, id)
+    });
+    reg!("debug_getRawHeader", |p, api| {
+        let n = api.resolve_block_id(Some(one(p)?))?;
+        let header =
+            api.node.header(n).map_err(internal)?.ok_or_else(|| rpc_err(RESOURCE_NOT_FOUND, "block not found"))?;
+        Ok(Bytes::from(alloy_rlp::encode(&header)))
+    });
+    reg!("debug_getRawBlock", |p, api| {
+        let n = api.resolve_block_id(Some(one(p)?))?;
+        api.raw_block(n)
+    });
+    reg!("debug_getRawReceipts", |p, api| {
+        let n = api.resolve_block_id(Some(one(p)?))?;
+        let receipts =
+            api.node.receipts(n).map_err(internal)?.ok_or_else(|| rpc_err(RESOURCE_NOT_FOUND, "block not found"))?;
+        Ok(receipts.iter().map(|r| Bytes::from(r.encoded_2718())).collect::<Vec<_>>())
+    });
+    reg!("debug_getRawTransaction", |p, api| {
+        let hash: B256 = one(p)?;
+        if let Some(loc) = api.node.tx_location(&hash).map_err(internal)? {
+            let block = api.node.block(loc.block).map_err(internal)?;
+            let tx = block.and_then(|b| b.transactions.get(loc.index as usize).cloned());
+            return Ok(tx.map(|t| Bytes::from(t.encoded_2718())).unwrap_or_default());
+        }
+        // geth also answers for a pooled transaction; an unknown hash is `0x`.
+        Ok(api.node.pool_tx(&hash).map(|p| Bytes::from(p.tx.encoded_2718())).unwrap_or_default())
     });
     reg!("debug_traceTransaction", |p, api| {
         let (hash, cfg): (B256, Option<serde_json::Value>) = two(p)?;

@@ -11,6 +11,7 @@ pub mod stats;
 mod subscribe;
 #[cfg(test)]
 mod tests;
+mod transport;
 
 pub use eth::{EthApi, SUGGESTED_TIP};
 pub use proof::ProofResponse;
@@ -87,8 +88,16 @@ pub async fn start_with(
         .build();
     let http = tower::ServiceBuilder::new()
         .layer(CorsLayer::new().allow_origin(Any).allow_headers(Any).allow_methods(Any))
-        .layer(metrics_layer::MetricsLayer::new(metrics));
-    let server = Server::builder().set_config(server_cfg).set_http_middleware(http).build(config.addr).await?;
+        .layer(metrics_layer::MetricsLayer::new(metrics))
+        .layer(transport::MarkPlainHttp);
+    let rpc =
+        jsonrpsee::server::middleware::rpc::RpcServiceBuilder::new().layer(transport::RefuseSubscriptionsOverHttp);
+    let server = Server::builder()
+        .set_config(server_cfg)
+        .set_http_middleware(http)
+        .set_rpc_middleware(rpc)
+        .build(config.addr)
+        .await?;
     let addr = server.local_addr()?;
     Ok((addr, server.start(module)))
 }
