@@ -128,6 +128,7 @@ pub(crate) fn open_devnet_chain(c: &DevnetArgs) -> anyhow::Result<(Node, PathBuf
         pool: mosaic_mempool::PoolConfig { max_txs: s.max_pool_txs, ..Default::default() },
         genesis_alloc: c.chain.genesis_alloc(),
         max_tx_size: s.max_tx_size,
+        allow_unprotected_txs: s.allow_unprotected_txs,
         predeploys: mosaic_rollup::predeploys(),
     })
     .with_context(|| format!("opening chain in {}", data_dir.display()))?;

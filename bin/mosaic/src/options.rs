@@ -103,6 +103,11 @@ pub(crate) struct SequencerArgs {
     /// Most transactions the mempool holds.
     #[arg(long, default_value_t = mosaic_mempool::PoolConfig::default().max_txs)]
     pub max_pool_txs: usize,
+    /// Admit legacy transactions without EIP-155 replay protection (the keyless deployment transactions
+    /// of the CREATE2 deployer, Multicall3, ...). Off by default, as in geth: such a transaction can be
+    /// replayed on every chain.
+    #[arg(long)]
+    pub allow_unprotected_txs: bool,
 }
 
 /// The L1: embedded (default) or any endpoint.

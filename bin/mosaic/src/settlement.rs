@@ -52,6 +52,7 @@ pub(crate) async fn start_embedded_l1(
         genesis_alloc: funded,
         // Batches travel as calldata: room for the producer's largest.
         max_tx_size: 1 << 20,
+        allow_unprotected_txs: false,
         predeploys: Vec::new(),
     })
     .with_context(|| format!("opening embedded L1 in {}", data_dir.display()))?;

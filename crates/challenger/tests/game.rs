@@ -33,6 +33,7 @@ fn sample_node(dir: &Path) -> Node {
         pool: Default::default(),
         genesis_alloc: vec![(key.address(), U256::from(10u64) * U256::from(10u64).pow(U256::from(18u64)))],
         max_tx_size: mosaic_node::DEFAULT_MAX_TX_SIZE,
+        allow_unprotected_txs: false,
         predeploys: vec![],
     })
     .unwrap()

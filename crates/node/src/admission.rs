@@ -247,7 +247,8 @@ impl Node {
             return Err(SubmitError::BlobNotSupported);
         }
         match tx.chain_id() {
-            None => return Err(SubmitError::Unprotected),
+            None if !self.inner.config.allow_unprotected_txs => return Err(SubmitError::Unprotected),
+            None => {}
             Some(have) if have != chain.chain_id => {
                 return Err(SubmitError::WrongChainId { have, want: chain.chain_id })
             }

@@ -36,6 +36,9 @@ pub struct NodeConfig {
     pub genesis_alloc: Vec<(Address, U256)>,
     /// Largest accepted raw transaction, bytes.
     pub max_tx_size: usize,
+    /// Admit legacy transactions without EIP-155 replay protection (keyless deployment transactions);
+    /// off by default, as in geth.
+    pub allow_unprotected_txs: bool,
     /// Code installed at genesis (the L2 bridge predeploy).
     pub predeploys: Vec<(Address, alloy_primitives::Bytes)>,
 }
@@ -590,6 +593,7 @@ pub(crate) mod tests {
             pool: Default::default(),
             genesis_alloc: Vec::new(),
             max_tx_size: crate::DEFAULT_MAX_TX_SIZE,
+            allow_unprotected_txs: false,
             predeploys: Vec::new(),
             chain: Default::default(),
         }

@@ -73,6 +73,7 @@ fn open(
         pool: Default::default(),
         genesis_alloc: alloc,
         max_tx_size: 512 * 1024,
+        allow_unprotected_txs: false,
         predeploys,
     })
 }

@@ -54,6 +54,7 @@ fn open(dir: &Path) -> Node {
         pool: Default::default(),
         genesis_alloc: Vec::new(),
         max_tx_size: mosaic_node::DEFAULT_MAX_TX_SIZE,
+        allow_unprotected_txs: false,
         predeploys: Vec::new(),
         chain: Default::default(),
     })

@@ -366,7 +366,10 @@ pub fn l2_genesis(chain: &ChainConfig, alloc: &[(Address, alloy_primitives::U256
     Ok((built.block.header.state_root, built.block.hash()))
 }
 
-/// Code every Mosaic L2 has at genesis.
+/// Code every Mosaic L2 has at genesis: the L2 bridge and the standard contracts
+/// ([`crate::standard`]: the CREATE2 deployer, Multicall3).
 pub fn predeploys() -> Vec<(Address, Bytes)> {
-    vec![(mosaic_primitives::L2_BRIDGE, l2_bridge_runtime())]
+    let mut all = vec![(mosaic_primitives::L2_BRIDGE, l2_bridge_runtime())];
+    all.extend(crate::standard::standard_predeploys());
+    all
 }

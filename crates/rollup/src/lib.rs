@@ -17,6 +17,7 @@ pub mod proofs;
 pub mod record;
 mod role;
 pub mod rpc;
+pub mod standard;
 #[cfg(feature = "test-utils")]
 pub mod testing;
 pub mod watcher;

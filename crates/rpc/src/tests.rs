@@ -32,6 +32,7 @@ fn start(refuse: Option<&str>) -> TestNode {
         pool: Default::default(),
         genesis_alloc: signers.iter().map(|s| (s.address(), dev::dev_balance())).collect(),
         max_tx_size: 128 * 1024,
+        allow_unprotected_txs: false,
         predeploys: Vec::new(),
     })
     .unwrap();

@@ -45,6 +45,7 @@ impl Chain {
             pool: Default::default(),
             genesis_alloc: vec![(alice.address(), eth(100))],
             max_tx_size: 128 * 1024,
+            allow_unprotected_txs: false,
             predeploys: vec![(L2_BRIDGE, l2_bridge_code())],
         })
         .unwrap();

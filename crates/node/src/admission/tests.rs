@@ -21,6 +21,10 @@ fn eth(n: u64) -> U256 {
 }
 
 fn open(dir: &std::path::Path, block_gas_limit: u64) -> Node {
+    open_with(dir, block_gas_limit, false)
+}
+
+fn open_with(dir: &std::path::Path, block_gas_limit: u64, allow_unprotected_txs: bool) -> Node {
     Node::open(NodeConfig {
         chain: ChainConfig { chain_id: CHAIN_ID, block_gas_limit, ..ChainConfig::default() },
         data_dir: dir.to_path_buf(),
@@ -29,6 +33,7 @@ fn open(dir: &std::path::Path, block_gas_limit: u64) -> Node {
         pool: Default::default(),
         genesis_alloc: vec![(key(1).address(), eth(10))],
         max_tx_size: 128 * 1024,
+        allow_unprotected_txs,
         predeploys: Vec::new(),
     })
     .unwrap()
@@ -151,4 +156,25 @@ async fn a_replacement_removes_the_replaced_transaction_from_disk() {
     let stored: Vec<B256> = node.inner.db.pool_load().unwrap().iter().map(|(_, raw)| keccak256(raw)).collect();
     assert_eq!(stored, vec![new], "only the replacement survives a restart");
     assert!(node.pool_tx(&old).is_none());
+}
+
+/// `--allow-unprotected-txs`: a legacy transaction without a chain id is admitted and mined.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unprotected_transactions_are_admitted_only_when_allowed() {
+    let dir = tempfile::tempdir().unwrap();
+    let node = open_with(dir.path(), 30_000_000, true);
+    let alice = key(1);
+    let legacy = TxLegacy {
+        chain_id: None,
+        nonce: 0,
+        gas_price: 10_000_000_000,
+        gas_limit: 21_000,
+        to: TxKind::Call(Address::ZERO),
+        value: U256::from(1),
+        input: Bytes::new(),
+    };
+    let hash = node.submit_raw(&sign(&alice, legacy)).await.expect("admitted");
+    let block = node.build_block(None, true).unwrap().expect("a block");
+    assert_eq!(*block.block.transactions[0].tx_hash(), hash);
+    assert!(block.receipts[0].status());
 }

@@ -28,6 +28,7 @@ pub fn open(dir: &std::path::Path) -> Node {
         pool: Default::default(),
         genesis_alloc: vec![(key(1).address(), eth(100)), (key(2).address(), eth(100))],
         max_tx_size: 128 * 1024,
+        allow_unprotected_txs: false,
         predeploys: mosaic_rollup::predeploys(),
     })
     .unwrap()
