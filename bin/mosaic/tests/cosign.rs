@@ -147,6 +147,10 @@ async fn a_lie_gets_no_attestation_and_never_reaches_l1() {
     let sent = rpc.send_raw(&signed_transfer(&dev(3), 0, random_address(), U256::from(1))).await.unwrap();
     rpc.wait_receipt(sent).await;
     poll_until("the co-signer refusing the lie", async || co.logs().contains("refusing to attest").then_some(())).await;
-    assert!(node.logs().contains("differ from what its data produces"), "{}", node.logs());
+    // The sequencer logs the refusal once the co-signer's answer arrives, a moment after the co-signer's log.
+    poll_until("the sequencer hearing the refusal", async || {
+        node.logs().contains("differ from what its data produces").then_some(())
+    })
+    .await;
     assert_eq!(rollup.lastCommittedBatch().call().await.unwrap(), 0, "the lie reached L1");
 }

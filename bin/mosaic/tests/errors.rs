@@ -54,7 +54,7 @@ async fn unknown_method() {
     let node = DevNode::start(&["--block-time", "0"]);
     let rpc = node.rpc();
     assert_rpc_error(&rpc.err("eth_fooBar", json!([])).await, -32601, "Method not found");
-    assert_rpc_error(&rpc.err("debug_traceTransaction", json!([B256::ZERO])).await, -32601, "Method not found");
+    assert_rpc_error(&rpc.err("engine_newPayloadV4", json!([])).await, -32601, "Method not found");
     assert_alive(&rpc).await;
 }
 

@@ -689,6 +689,20 @@ async fn access_lists_raw_encodings_and_subscriptions_over_http() {
     assert_eq!(rpc.ok("debug_getRawTransaction", json!([B256::repeat_byte(7)])).await, json!("0x"));
     assert_eq!(rpc.err("debug_getRawBlock", json!(["0xffffff"])).await.code, -32001);
 
+    // Several slots at once agree with eth_getStorageAt; the small getters.
+    let slots = [balance_slot(owner.address()), balance_slot(alice)];
+    let values = rpc.ok("eth_getStorageValues", json!([{ token.to_string(): slots }, "latest"])).await;
+    for (i, slot) in slots.iter().enumerate() {
+        let one = rpc.ok("eth_getStorageAt", json!([token, slot, "latest"])).await;
+        assert_eq!(values[token.to_string()][i], one, "{values}");
+    }
+    assert_eq!(values[token.to_string()][1], json!(B256::from(U256::from(5))));
+    assert_eq!(rpc.ok("eth_coinbase", json!([])).await, json!(Address::ZERO));
+    let base: U256 = serde_json::from_value(rpc.ok("eth_baseFee", json!([])).await).unwrap();
+    let price: U256 = serde_json::from_value(rpc.ok("eth_gasPrice", json!([])).await).unwrap();
+    assert_eq!(price, base + U256::from(mosaic_rpc::SUGGESTED_TIP), "the gas price is the next base fee plus the tip");
+    assert_eq!(rpc.ok("debug_getBadBlocks", json!([])).await, json!([]));
+
     // Subscriptions need a connection that stays open: over HTTP, geth's answer.
     let e = rpc.err("eth_subscribe", json!(["newHeads"])).await;
     assert_eq!((e.code, e.message.as_str()), (-32601, "notifications not supported"));

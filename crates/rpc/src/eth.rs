@@ -37,6 +37,8 @@ const CALL_GAS_CAP: u64 = 1 << 24;
 const MAX_LOG_BLOCK_RANGE: u64 = 10_000;
 /// Most logs one `eth_getLogs` may return.
 const MAX_LOGS: usize = 20_000;
+/// Most slots one `eth_getStorageValues` call reads.
+const MAX_STORAGE_VALUES: usize = 1_024;
 /// Most blocks one `eth_feeHistory` may cover.
 const MAX_FEE_HISTORY: u64 = 1024;
 /// Tip suggested to wallets, wei (0.001 gwei): blocks are rarely full, so any tip is included.
@@ -760,6 +762,28 @@ pub(crate) fn module(api: EthApi) -> RpcModule<EthApi> {
     reg!("eth_feeHistory", |p, api| {
         let (count, newest, pct): (U64, BlockNumberOrTag, Option<Vec<f64>>) = three(p)?;
         api.fee_history(count.to::<u64>(), newest, pct)
+    });
+    reg!("eth_coinbase", |_p, api| Ok(api.node.config().fee_recipient));
+    reg!("eth_baseFee", |_p, api| Ok(U256::from(api.node.next_block_context().base_fee)));
+    // A sequencer builds only valid blocks and a deriving node rejects a bad batch whole: no bad blocks.
+    reg!("debug_getBadBlocks", |_p, _api| Ok(Vec::<serde_json::Value>::new()));
+    reg!("eth_getStorageValues", |p, api| {
+        let (requests, id): (std::collections::BTreeMap<Address, Vec<U256>>, Option<BlockId>) = two(p)?;
+        let slots: usize = requests.values().map(Vec::len).sum();
+        if slots > MAX_STORAGE_VALUES {
+            return Err(rpc_err(LIMIT_EXCEEDED, format!("at most {MAX_STORAGE_VALUES} slots per call")));
+        }
+        let state = api.state(id)?;
+        let mut out = serde_json::Map::new();
+        for (address, keys) in requests {
+            let values: Vec<B256> = keys
+                .iter()
+                .map(|k| state.storage(&address, k).map(B256::from))
+                .collect::<Result<_, _>>()
+                .map_err(internal)?;
+            out.insert(address.to_string(), serde_json::json!(values));
+        }
+        Ok(serde_json::Value::Object(out))
     });
     reg!("eth_createAccessList", |p, api| {
         let (req, id) = call_params(p)?;
