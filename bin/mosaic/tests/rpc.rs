@@ -462,9 +462,11 @@ async fn txpool_index_lookups_and_signing() {
     let sig: alloy::primitives::Signature = hex_bytes(&sig).as_slice().try_into().unwrap();
     assert_eq!(sig.recover_address_from_msg([0xde, 0xad, 0xbe, 0xef]).unwrap(), signer);
     // eth_signTransaction: filled in (nonce, fees, gas) and signed, not sent; sending it works.
-    let raw = rpc.ok("eth_signTransaction", json!([{ "from": signer, "to": to, "value": "0x4" }])).await;
+    let signed = rpc.ok("eth_signTransaction", json!([{ "from": signer, "to": to, "value": "0x4" }])).await;
+    assert_eq!((signed["tx"]["from"].clone(), signed["tx"]["to"].clone()), (json!(signer), json!(to)));
     assert_eq!(rpc.nonce(signer, "pending").await, 0, "signing sends nothing");
-    let sent = rpc.send_raw(&hex_bytes(&raw).into()).await.unwrap();
+    let sent = rpc.send_raw(&hex_bytes(&signed["raw"]).into()).await.unwrap();
+    assert_eq!(json!(sent), signed["tx"]["hash"]);
     let receipt = rpc.wait_receipt(sent).await;
     assert_eq!((receipt["status"].clone(), receipt["from"].clone()), (json!("0x1"), json!(signer)));
     let e = rpc.err("eth_sign", json!([random_address(), "0x00"])).await;

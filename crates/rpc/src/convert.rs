@@ -32,8 +32,9 @@ pub(crate) fn rpc_tx(block: &L2Block, hash: B256, index: usize) -> Option<Transa
 
 /// RPC transaction still waiting in the pool.
 pub(crate) fn rpc_pending_tx(tx: TxEnvelope, sender: Address) -> Transaction {
+    // geth shows a pending transaction's `gasPrice` as its fee cap (the spec requires the field).
     Transaction {
-        effective_gas_price: None,
+        effective_gas_price: Some(alloy_consensus::Transaction::max_fee_per_gas(&tx)),
         inner: Recovered::new_unchecked(tx, sender),
         block_hash: None,
         block_number: None,

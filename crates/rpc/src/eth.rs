@@ -37,6 +37,19 @@ const CALL_GAS_CAP: u64 = 1 << 24;
 const MAX_LOG_BLOCK_RANGE: u64 = 10_000;
 /// Most logs one `eth_getLogs` may return.
 const MAX_LOGS: usize = 20_000;
+/// JSON-RPC "method not found", also for methods refused on purpose (geth's code for both).
+const METHOD_NOT_FOUND: i32 = -32601;
+/// Spec methods Mosaic refuses on purpose, with the reason the caller gets (`docs/rpc.md`).
+const NOT_SUPPORTED: &[(&str, &str)] = &[
+    ("eth_getProof", "Mosaic's state is one SHA-256 sparse Merkle tree, not Ethereum's Merkle-Patricia tries; mosaic_getProof returns its proofs"),
+    ("eth_simulateV1", "multi-block simulation is not implemented; use eth_call"),
+    ("eth_config", "Mosaic runs Osaka from genesis and has no fork schedule or fork id"),
+    ("eth_capabilities", "every Mosaic node keeps all history"),
+    ("eth_fillTransaction", "wallets fill transactions themselves; eth_signTransaction fills and signs for dev accounts"),
+    ("eth_getBlockAccessList", "EIP-7928 block access lists are not active"),
+    ("debug_getRawBlockAccessList", "EIP-7928 block access lists are not active"),
+];
+
 /// Most slots one `eth_getStorageValues` call reads.
 const MAX_STORAGE_VALUES: usize = 1_024;
 /// Most blocks one `eth_feeHistory` may cover.
@@ -484,17 +497,7 @@ impl EthApi {
                 (serde_json::to_value(logs).map_err(internal)?, Kind::Logs { filter, next: head + 1 })
             }
             Kind::PendingTxs { after } => {
-                let pool = self.node.pool_content().map_err(internal)?;
-                let mut fresh: Vec<_> = pool
-                    .pending
-                    .iter()
-                    .chain(&pool.queued)
-                    .filter(|t| t.seq > after)
-                    .map(|t| (t.seq, *t.tx.tx_hash()))
-                    .collect();
-                fresh.sort_unstable();
-                let last = fresh.last().map_or(after, |(seq, _)| *seq);
-                let hashes: Vec<B256> = fresh.into_iter().map(|(_, h)| h).collect();
+                let (hashes, last) = self.filters.pending.since(after);
                 (serde_json::to_value(hashes).map_err(internal)?, Kind::PendingTxs { after: last })
             }
         };
@@ -763,6 +766,12 @@ pub(crate) fn module(api: EthApi) -> RpcModule<EthApi> {
         let (count, newest, pct): (U64, BlockNumberOrTag, Option<Vec<f64>>) = three(p)?;
         api.fee_history(count.to::<u64>(), newest, pct)
     });
+    for (name, why) in NOT_SUPPORTED {
+        m.register_method(name, move |_, _, _| -> RpcResult<()> {
+            Err(rpc_err(METHOD_NOT_FOUND, format!("{name} is not supported: {why}")))
+        })
+        .expect("unique method name");
+    }
     reg!("eth_coinbase", |_p, api| Ok(api.node.config().fee_recipient));
     reg!("eth_baseFee", |_p, api| Ok(U256::from(api.node.next_block_context().base_fee)));
     // A sequencer builds only valid blocks and a deriving node rejects a bad batch whole: no bad blocks.
@@ -879,9 +888,15 @@ pub(crate) fn module(api: EthApi) -> RpcModule<EthApi> {
         let sig = signer.sign_message_sync(&data).map_err(internal)?;
         Ok(Bytes::from(sig.as_bytes().to_vec()))
     });
+    // geth's answer: the signed bytes and the transaction they decode to.
     reg!("eth_signTransaction", |p, api| {
+        use alloy_consensus::transaction::SignerRecoverable;
+        use alloy_eips::eip2718::Decodable2718;
         let req: TransactionRequest = one(p)?;
-        Ok(Bytes::from(api.sign_request(req)?))
+        let raw = api.sign_request(req)?;
+        let tx = TxEnvelope::decode_2718(&mut raw.as_slice()).map_err(internal)?;
+        let sender = tx.recover_signer().map_err(internal)?;
+        Ok(serde_json::json!({ "raw": Bytes::from(raw), "tx": rpc_pending_tx(tx, sender) }))
     });
     reg!("txpool_status", |_p, api| {
         let pool = api.node.pool_content().map_err(internal)?;
@@ -912,8 +927,7 @@ pub(crate) fn module(api: EthApi) -> RpcModule<EthApi> {
         Ok(api.filters.install(crate::filters::Kind::Blocks { next }, std::time::Instant::now()))
     });
     reg!("eth_newPendingTransactionFilter", |_p, api| {
-        let pool = api.node.pool_content().map_err(internal)?;
-        let after = pool.pending.iter().chain(&pool.queued).map(|t| t.seq).max().unwrap_or(0);
+        let after = api.filters.pending.last();
         Ok(api.filters.install(crate::filters::Kind::PendingTxs { after }, std::time::Instant::now()))
     });
     reg!("eth_getFilterChanges", |p, api| {

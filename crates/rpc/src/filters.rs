@@ -2,12 +2,16 @@
 //! `eth_newBlockFilter`, `eth_newPendingTransactionFilter` install one, `eth_getFilterChanges` returns
 //! what happened since the last poll, `eth_uninstallFilter` removes it, and a filter nobody polled for
 //! [`FILTER_TIMEOUT`] is dropped (geth's rule), so abandoned filters cannot pile up.
+use alloy_primitives::B256;
 use alloy_primitives::{keccak256, U128};
 use alloy_rpc_types_eth::Filter;
 use parking_lot::Mutex;
 use std::{
-    collections::HashMap,
-    sync::atomic::{AtomicU64, Ordering},
+    collections::{HashMap, VecDeque},
+    sync::{
+        atomic::{AtomicU64, Ordering},
+        Arc,
+    },
     time::{Duration, Instant},
 };
 
@@ -23,7 +27,7 @@ pub(crate) enum Kind {
     Blocks { next: u64 },
     /// Logs matching `filter` in blocks from `next` on.
     Logs { filter: Box<Filter>, next: u64 },
-    /// Pool transactions that arrived after arrival number `after`.
+    /// Transactions the pool accepted after entry `after` of the [`PendingLog`] (mined since or not).
     PendingTxs { after: u64 },
 }
 
@@ -32,11 +36,50 @@ struct Entry {
     polled: Instant,
 }
 
+/// Most transaction hashes the [`PendingLog`] keeps; a filter polled less often than this many
+/// admissions misses the oldest ones.
+pub(crate) const PENDING_LOG_LEN: usize = 65_536;
+
+/// Every transaction the pool accepted, numbered in arrival order (the newest [`PENDING_LOG_LEN`]): a
+/// pending-transaction filter answers from here, so a transaction mined between two polls is still
+/// reported, as geth does.
+#[derive(Default)]
+pub(crate) struct PendingLog {
+    entries: Mutex<VecDeque<(u64, B256)>>,
+    next: AtomicU64,
+}
+
+impl PendingLog {
+    /// Records an accepted transaction.
+    pub(crate) fn push(&self, hash: B256) {
+        let mut entries = self.entries.lock();
+        let seq = self.next.fetch_add(1, Ordering::Relaxed) + 1;
+        if entries.len() == PENDING_LOG_LEN {
+            entries.pop_front();
+        }
+        entries.push_back((seq, hash));
+    }
+
+    /// Number of the newest entry (0 before the first).
+    pub(crate) fn last(&self) -> u64 {
+        self.next.load(Ordering::Relaxed)
+    }
+
+    /// Hashes recorded after entry `after`, and the number of the newest one.
+    pub(crate) fn since(&self, after: u64) -> (Vec<B256>, u64) {
+        let entries = self.entries.lock();
+        let hashes: Vec<B256> = entries.iter().filter(|(seq, _)| *seq > after).map(|(_, h)| *h).collect();
+        (hashes, entries.back().map_or(after, |(seq, _)| *seq).max(after))
+    }
+}
+
 /// The installed filters of one RPC server.
 #[derive(Default)]
 pub(crate) struct Filters {
     map: Mutex<HashMap<U128, Entry>>,
     counter: AtomicU64,
+    /// What pending-transaction filters read; fed from the node's admission broadcast.
+    pub(crate) pending: Arc<PendingLog>,
 }
 
 impl Filters {
@@ -103,5 +146,23 @@ mod tests {
         assert!(filters.uninstall(a));
         assert!(!filters.uninstall(a), "gone");
         assert!(filters.poll(a, later, |_| ()).is_none());
+    }
+
+    #[test]
+    fn the_pending_log_reports_each_hash_once_and_forgets_the_oldest() {
+        let log = PendingLog::default();
+        assert_eq!(log.since(0), (vec![], 0));
+        let h = |i: u64| B256::from(alloy_primitives::U256::from(i));
+        log.push(h(1));
+        log.push(h(2));
+        let (seen, last) = log.since(0);
+        assert_eq!((seen, last), (vec![h(1), h(2)], 2));
+        assert_eq!(log.since(2), (vec![], 2));
+        for i in 3..=(PENDING_LOG_LEN as u64 + 2) {
+            log.push(h(i));
+        }
+        let (seen, last) = log.since(0);
+        assert_eq!(seen.len(), PENDING_LOG_LEN);
+        assert_eq!((seen[0], last), (h(3), PENDING_LOG_LEN as u64 + 2), "the two oldest made room");
     }
 }

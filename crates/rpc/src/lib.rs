@@ -78,7 +78,19 @@ pub async fn start_with(
         config.dev_signers.iter().map(|s| (s.address(), s.clone())).collect();
     let metrics = node.metrics().clone();
     let refuse_transactions = config.refuse_transactions.clone();
-    let mut module = eth::module(EthApi { node, signers, accounts, refuse_transactions, filters: Default::default() });
+    let filters = filters::Filters::default();
+    // Pending-transaction filters see every admitted transaction, also one mined before the next poll.
+    let (log, mut admitted) = (filters.pending.clone(), node.subscribe_pending());
+    tokio::spawn(async move {
+        loop {
+            match admitted.recv().await {
+                Ok(hash) => log.push(hash),
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
+                Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
+            }
+        }
+    });
+    let mut module = eth::module(EthApi { node, signers, accounts, refuse_transactions, filters });
     module.merge(extra).map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e.to_string()))?;
     let server_cfg = ServerConfig::builder()
         .max_request_body_size(config.max_request_body_size)
