@@ -105,6 +105,19 @@ fn token_args(name: &str, supply: u64) -> Vec<u8> {
     (name.to_string(), "TOK".to_string(), U256::from(supply)).abi_encode_params()
 }
 
+/// The Solidity Registry and the Wasm caller, deployed by dev account 1 (whose wallet they use).
+async fn registry_and_caller(
+    node: &DevNode,
+) -> (
+    Registry::RegistryInstance<alloy::providers::DynProvider>,
+    WasmCaller::WasmCallerInstance<alloy::providers::DynProvider>,
+) {
+    let wallet = node.wallet(&dev(1));
+    let registry = Registry::deploy(wallet.clone()).await.expect("deploy Registry");
+    let caller_addr = deploy_wasm(node, &wasm_module("caller"), &[]).await;
+    (registry, WasmCaller::new(caller_addr, wallet))
+}
+
 /// Decodes a JSON-RPC error's revert data as `Error(string)`.
 fn revert_string(e: &RpcError) -> String {
     let data = e.data.as_ref().and_then(Value::as_str).unwrap_or_else(|| panic!("no revert data: {e:?}"));
@@ -186,11 +199,8 @@ async fn wasm_erc20_behaves_like_an_evm_contract() {
 async fn wasm_and_solidity_call_each_other_atomically() {
     let node = DevNode::start(&["--block-time", "0"]);
     let rpc = node.rpc();
-    let wallet = node.wallet(&dev(1));
-    let registry = Registry::deploy(&wallet).await.expect("deploy Registry");
-    let reg = *registry.address();
-    let caller_addr = deploy_wasm(&node, &wasm_module("caller"), &[]).await;
-    let caller = WasmCaller::new(caller_addr, wallet.clone());
+    let (registry, caller) = registry_and_caller(&node).await;
+    let (reg, caller_addr) = (*registry.address(), *caller.address());
 
     // Wasm → Solidity: return data, msg.sender, logs of both VMs in call order.
     let receipt = caller.setRemote(reg, U256::from(42)).send().await.unwrap().get_receipt().await.unwrap();
@@ -346,11 +356,8 @@ async fn bad_wasm_fails_with_a_reason_and_bounded_cost() {
 async fn debug_trace_shows_the_call_tree_across_vms() {
     let node = DevNode::start(&["--block-time", "0"]);
     let rpc = node.rpc();
-    let wallet = node.wallet(&dev(1));
-    let registry = Registry::deploy(&wallet).await.expect("deploy Registry");
-    let reg = *registry.address();
-    let caller_addr = deploy_wasm(&node, &wasm_module("caller"), &[]).await;
-    let caller = WasmCaller::new(caller_addr, wallet.clone());
+    let (registry, caller) = registry_and_caller(&node).await;
+    let (reg, caller_addr) = (*registry.address(), *caller.address());
 
     // EVM only: Registry.set(7) from an account.
     let r = registry.set(U256::from(7)).send().await.unwrap().get_receipt().await.unwrap();

@@ -53,6 +53,19 @@ fn tx(nonce: u64, gas_limit: u64) -> TxEip1559 {
     }
 }
 
+/// A legacy transfer without a chain id (no EIP-155 replay protection).
+fn unprotected_transfer() -> TxLegacy {
+    TxLegacy {
+        chain_id: None,
+        nonce: 0,
+        gas_price: 10_000_000_000,
+        gas_limit: 21_000,
+        to: TxKind::Call(Address::ZERO),
+        value: U256::from(1),
+        input: Bytes::new(),
+    }
+}
+
 fn sign<T: SignableTransaction<Signature>>(signer: &PrivateKeySigner, t: T) -> Vec<u8>
 where
     alloy_consensus::Signed<T>: Into<TxEnvelope>,
@@ -83,15 +96,7 @@ async fn every_bad_transaction_is_refused_with_geths_message_and_leaves_no_trace
     refused(&node, b"hello", "transaction could not be decoded").await;
     refused(&node, &sign(&alice, TxEip1559 { chain_id: 1, ..tx(0, 21_000) }), "invalid chain id: have 1, want 424242")
         .await;
-    let legacy = TxLegacy {
-        chain_id: None,
-        nonce: 0,
-        gas_price: 10_000_000_000,
-        gas_limit: 21_000,
-        to: TxKind::Call(Address::ZERO),
-        value: U256::from(1),
-        input: Bytes::new(),
-    };
+    let legacy = unprotected_transfer();
     refused(&node, &sign(&alice, legacy), "only replay-protected (EIP-155) transactions allowed").await;
     let blob = TxEip4844 {
         chain_id: CHAIN_ID,
@@ -164,15 +169,7 @@ async fn unprotected_transactions_are_admitted_only_when_allowed() {
     let dir = tempfile::tempdir().unwrap();
     let node = open_with(dir.path(), 30_000_000, true);
     let alice = key(1);
-    let legacy = TxLegacy {
-        chain_id: None,
-        nonce: 0,
-        gas_price: 10_000_000_000,
-        gas_limit: 21_000,
-        to: TxKind::Call(Address::ZERO),
-        value: U256::from(1),
-        input: Bytes::new(),
-    };
+    let legacy = unprotected_transfer();
     let hash = node.submit_raw(&sign(&alice, legacy)).await.expect("admitted");
     let block = node.build_block(None, true).unwrap().expect("a block");
     assert_eq!(*block.block.transactions[0].tx_hash(), hash);
