@@ -51,6 +51,11 @@ pub(crate) struct ChainArgs {
     /// Number of funded dev accounts (printed and unlocked by a devnet; part of the genesis).
     #[arg(long, default_value_t = dev::DEFAULT_DEV_ACCOUNTS)]
     pub accounts: u32,
+    /// A geth-style genesis file: its `alloc` (balances, nonces, code, storage) is added to the genesis
+    /// state, replacing the dev accounts and predeploys at the same addresses. Its `config.chainId`
+    /// must be `--chain-id`. Every node of the chain (and `deploy-l1`) needs the same file.
+    #[arg(long)]
+    pub genesis: Option<std::path::PathBuf>,
 }
 
 impl ChainArgs {
@@ -62,6 +67,36 @@ impl ChainArgs {
             min_base_fee: self.min_base_fee,
             ..ChainConfig::default()
         }
+    }
+
+    /// The accounts of the `--genesis` file (none without one).
+    pub(crate) fn genesis_accounts(&self) -> anyhow::Result<Vec<(Address, mosaic_stf::InitialAccount)>> {
+        use anyhow::Context;
+        let Some(path) = &self.genesis else { return Ok(Vec::new()) };
+        let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        let file: alloy_genesis::Genesis = serde_json::from_str(&text)
+            .with_context(|| format!("{}: not a geth-style genesis file", path.display()))?;
+        anyhow::ensure!(
+            file.config.chain_id == self.chain_id,
+            "{} is for chain {}; start with --chain-id {}",
+            path.display(),
+            file.config.chain_id,
+            file.config.chain_id
+        );
+        Ok(file
+            .alloc
+            .into_iter()
+            .map(|(address, a)| {
+                let storage = a.storage.unwrap_or_default().into_iter().map(|(k, v)| (k.into(), v.into())).collect();
+                let account = mosaic_stf::InitialAccount {
+                    balance: a.balance,
+                    nonce: a.nonce.unwrap_or_default(),
+                    code: a.code.unwrap_or_default(),
+                    storage,
+                };
+                (address, account)
+            })
+            .collect())
     }
 
     /// The genesis allocation: every dev account funded.

@@ -117,7 +117,7 @@ pub(crate) async fn run_deploy(a: DeployArgs) -> anyhow::Result<()> {
     }
     let l1 = L1Client::new(&a.l1_rpc, l1_signer(a.private_key.as_deref())?, 0)?;
     let chain = a.chain.config();
-    let genesis = mosaic_rollup::l2_genesis(&chain, &a.chain.genesis_alloc())?;
+    let genesis = mosaic_rollup::l2_genesis(&chain, &a.chain.genesis_alloc(), &a.chain.genesis_accounts()?)?;
     let c = settlement::contracts_for(
         &l1,
         &a.out,
@@ -170,6 +170,7 @@ pub(crate) async fn run_node(a: NodeArgs) -> anyhow::Result<()> {
         max_tx_size: mosaic_node::DEFAULT_MAX_TX_SIZE,
         allow_unprotected_txs: false,
         predeploys: mosaic_rollup::predeploys(),
+        genesis_accounts: a.chain.genesis_accounts()?,
     })
     .with_context(|| format!("opening chain in {}", a.data_dir.display()))?;
     // The key only identifies this client; a deriving node sends no L1 transactions.

@@ -54,6 +54,7 @@ pub(crate) async fn start_embedded_l1(
         max_tx_size: 1 << 20,
         allow_unprotected_txs: false,
         predeploys: Vec::new(),
+        genesis_accounts: Vec::new(),
     })
     .with_context(|| format!("opening embedded L1 in {}", data_dir.display()))?;
     let addr: SocketAddr = format!("{host}:{port}").parse().context("invalid L1 host/port")?;

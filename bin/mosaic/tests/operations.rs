@@ -140,3 +140,47 @@ fn snark_verify_checks_the_committed_snark() {
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr).contains("does not verify"), "{bad:?}");
 }
+
+/// `--genesis FILE`: a geth-style genesis file's accounts (balance in hex or decimal, nonce, code,
+/// storage) are in the devnet's state from block 0, beside the dev accounts and the predeploys; a file
+/// for another chain id is refused before anything starts.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_geth_genesis_file_seeds_the_state() {
+    use alloy::primitives::{address, Address, B256, U256};
+    let dir = tempfile::tempdir().unwrap();
+    let contract: Address = address!("00000000000000000000000000000000000000aa");
+    let holder: Address = address!("1111111111111111111111111111111111111111");
+    // Returns storage slot 0: PUSH1 0 SLOAD PUSH1 0 MSTORE PUSH1 32 PUSH1 0 RETURN.
+    let file = json!({
+        "config": { "chainId": 424242 },
+        "alloc": {
+            "00000000000000000000000000000000000000aa": {
+                "balance": "0x3e8", "nonce": "0x5", "code": "0x60005460005260206000f3",
+                "storage": { format!("0x{}", "00".repeat(32)): format!("0x{:064x}", 42) }
+            },
+            holder.to_string(): { "balance": "1000000000000000000" }
+        }
+    });
+    let path = dir.path().join("genesis.json");
+    std::fs::write(&path, file.to_string()).unwrap();
+    let node = DevNode::start(&["--block-time", "0", "--genesis", path.to_str().unwrap()]);
+    let rpc = node.rpc();
+    assert_eq!(rpc.ok("eth_getBalance", json!([contract, "0x0"])).await, json!(U256::from(1000)));
+    assert_eq!(rpc.ok("eth_getTransactionCount", json!([contract, "0x0"])).await, json!("0x5"));
+    assert_eq!(rpc.ok("eth_getCode", json!([contract, "0x0"])).await, json!("0x60005460005260206000f3"));
+    assert_eq!(rpc.ok("eth_getStorageAt", json!([contract, "0x0", "0x0"])).await, json!(B256::from(U256::from(42))));
+    assert_eq!(rpc.ok("eth_call", json!([{ "to": contract }])).await, json!(B256::from(U256::from(42))));
+    assert_eq!(rpc.ok("eth_getBalance", json!([holder, "latest"])).await, json!(U256::from(10u64).pow(U256::from(18))));
+    assert!(rpc.balance(dev(0).address()).await > U256::ZERO, "the dev accounts are still funded");
+
+    let out = Command::new(env!("CARGO_BIN_EXE_mosaic"))
+        .args(["devnet", "--port", "0", "--no-l1", "--chain-id", "7", "--genesis"])
+        .arg(&path)
+        .arg("--data-dir")
+        .arg(dir.path().join("other"))
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("is for chain 424242; start with --chain-id 424242"), "{err}");
+}

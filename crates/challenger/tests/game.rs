@@ -35,6 +35,7 @@ fn sample_node(dir: &Path) -> Node {
         max_tx_size: mosaic_node::DEFAULT_MAX_TX_SIZE,
         allow_unprotected_txs: false,
         predeploys: vec![],
+        genesis_accounts: Vec::new(),
     })
     .unwrap()
 }

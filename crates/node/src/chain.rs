@@ -41,6 +41,8 @@ pub struct NodeConfig {
     pub allow_unprotected_txs: bool,
     /// Code installed at genesis (the L2 bridge predeploy).
     pub predeploys: Vec<(Address, alloy_primitives::Bytes)>,
+    /// Accounts a genesis file sets in full (code, storage, nonce, balance), applied last.
+    pub genesis_accounts: Vec<(Address, mosaic_stf::InitialAccount)>,
 }
 
 /// Default largest accepted raw transaction, bytes.
@@ -213,7 +215,14 @@ impl Node {
                     let nodes = TrieNodes::new(&txn)?;
                     // A fixed genesis timestamp makes the genesis hash a function of the config alone,
                     // so a node deriving from L1 reproduces the sequencer's chain exactly.
-                    mosaic_stf::genesis(&nodes, &config.chain, &config.genesis_alloc, &config.predeploys, 0)?
+                    mosaic_stf::genesis(
+                        &nodes,
+                        &config.chain,
+                        &config.genesis_alloc,
+                        &config.predeploys,
+                        &config.genesis_accounts,
+                        0,
+                    )?
                 };
                 db.commit_block(&built)?;
                 db.set_chain_id(config.chain.chain_id)?;
@@ -595,6 +604,7 @@ pub(crate) mod tests {
             max_tx_size: crate::DEFAULT_MAX_TX_SIZE,
             allow_unprotected_txs: false,
             predeploys: Vec::new(),
+            genesis_accounts: Vec::new(),
             chain: Default::default(),
         }
     }

@@ -64,6 +64,7 @@ fn open(
     dir: &Path,
     alloc: Vec<(Address, U256)>,
     predeploys: Vec<(Address, alloy_primitives::Bytes)>,
+    genesis_accounts: Vec::new(),
 ) -> Result<Node, NodeError> {
     Node::open(NodeConfig {
         chain: ChainConfig::default(),

@@ -56,6 +56,7 @@ fn open(dir: &Path) -> Node {
         max_tx_size: mosaic_node::DEFAULT_MAX_TX_SIZE,
         allow_unprotected_txs: false,
         predeploys: Vec::new(),
+        genesis_accounts: Vec::new(),
         chain: Default::default(),
     })
     .unwrap()

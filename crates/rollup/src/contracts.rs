@@ -359,9 +359,13 @@ pub async fn check_deployment(
 
 /// The L2 genesis (state root, block hash) for `chain` with `alloc` — what a fresh node writes, computed
 /// in memory so `deploy-l1` can pin it without a database.
-pub fn l2_genesis(chain: &ChainConfig, alloc: &[(Address, alloy_primitives::U256)]) -> Result<(B256, B256), L1Error> {
+pub fn l2_genesis(
+    chain: &ChainConfig,
+    alloc: &[(Address, alloy_primitives::U256)],
+    accounts: &[(Address, mosaic_stf::InitialAccount)],
+) -> Result<(B256, B256), L1Error> {
     let nodes = mosaic_trie::MemoryNodeStore::new();
-    let built = mosaic_stf::genesis(&nodes, chain, alloc, &predeploys(), 0)
+    let built = mosaic_stf::genesis(&nodes, chain, alloc, &predeploys(), accounts, 0)
         .map_err(|e| L1Error::Config(format!("genesis: {e}")))?;
     Ok((built.block.header.state_root, built.block.hash()))
 }

@@ -34,6 +34,7 @@ fn start(refuse: Option<&str>) -> TestNode {
         max_tx_size: 128 * 1024,
         allow_unprotected_txs: false,
         predeploys: Vec::new(),
+        genesis_accounts: Vec::new(),
     })
     .unwrap();
     let api = EthApi {

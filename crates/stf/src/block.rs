@@ -467,13 +467,28 @@ pub fn child_context(config: &ChainConfig, parent: &Header, timestamp: u64, bene
     }
 }
 
-/// The genesis block: `alloc` balances and `predeploys` (runtime code, nonce 1) in an otherwise empty
-/// state, committed into an empty tree.
+/// An account a genesis file sets in full (geth's `alloc` entries).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct InitialAccount {
+    /// Balance, wei.
+    pub balance: U256,
+    /// Nonce.
+    pub nonce: u64,
+    /// Runtime code (empty: none).
+    pub code: Bytes,
+    /// Storage slots.
+    pub storage: Vec<(U256, U256)>,
+}
+
+/// The genesis block: `alloc` balances, `predeploys` (runtime code, nonce 1), then `accounts` (which
+/// replace whatever the first two set at their addresses) in an otherwise empty state, committed into
+/// an empty tree.
 pub fn genesis<N: NodeStore>(
     nodes: &N,
     config: &ChainConfig,
     alloc: &[(Address, U256)],
     predeploys: &[(Address, Bytes)],
+    accounts: &[(Address, InitialAccount)],
     timestamp: u64,
 ) -> Result<BuiltBlock, TrieError> {
     let mut diff = StateDiff::default();
@@ -486,6 +501,19 @@ pub fn genesis<N: NodeStore>(
         let balance = diff.accounts.get(address).copied().flatten().map(|l| l.balance).unwrap_or_default();
         diff.accounts.insert(*address, Some(AccountLeaf { nonce: 1, balance, code_hash }));
         diff.codes.insert(code_hash, code.clone());
+    }
+    for (address, account) in accounts {
+        let code_hash = if account.code.is_empty() {
+            revm::primitives::KECCAK_EMPTY
+        } else {
+            diff.codes.insert(alloy_primitives::keccak256(&account.code), account.code.clone());
+            alloy_primitives::keccak256(&account.code)
+        };
+        let leaf = AccountLeaf { nonce: account.nonce, balance: account.balance, code_hash };
+        diff.accounts.insert(*address, Some(leaf));
+        for (slot, value) in &account.storage {
+            diff.storage.insert((*address, *slot), *value);
+        }
     }
     let (state_root, trie_nodes) = mosaic_trie::update(nodes, mosaic_trie::EMPTY_ROOT, &trie_updates(&diff))?;
     let header = Header {

@@ -16,7 +16,8 @@ mod replay;
 pub mod vm;
 
 pub use block::{
-    child_context, genesis, BlockBuilder, BlockContext, BuiltBlock, L1MessageError, TxFailure, TxOutcome, HARDFORK,
+    child_context, genesis, BlockBuilder, BlockContext, BuiltBlock, InitialAccount, L1MessageError, TxFailure,
+    TxOutcome, HARDFORK,
 };
 pub use db::{in_blockhash_window, tree_account, tree_storage, Overlay, StateError, StateReader, BLOCKHASH_WINDOW};
 pub use diff::{trie_updates, StateDiff};

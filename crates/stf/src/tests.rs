@@ -231,8 +231,8 @@ fn simulate_does_not_commit_and_genesis_is_deterministic() {
     assert_eq!(state.accounts[&a.address()].nonce, 0);
     let cfg = ChainConfig::default();
     let alloc = [(a.address(), eth(10))];
-    let g1 = genesis(&MemoryNodeStore::new(), &cfg, &alloc, &[], 5).unwrap();
-    let g2 = genesis(&MemoryNodeStore::new(), &cfg, &alloc, &[], 5).unwrap();
+    let g1 = genesis(&MemoryNodeStore::new(), &cfg, &alloc, &[], &[], 5).unwrap();
+    let g2 = genesis(&MemoryNodeStore::new(), &cfg, &alloc, &[], &[], 5).unwrap();
     assert_eq!(g1.block.hash(), g2.block.hash());
     assert_eq!(g1.block.header.state_root, root_from_scratch(&state));
 }

@@ -40,6 +40,7 @@ fn block_commit_roundtrip_and_reopen() {
                 &cfg,
                 &[(k.address(), U256::from(10u64).pow(U256::from(18u64)))],
                 &[],
+                &[],
                 1,
             )
             .unwrap()

@@ -47,6 +47,7 @@ impl Chain {
             max_tx_size: 128 * 1024,
             allow_unprotected_txs: false,
             predeploys: vec![(L2_BRIDGE, l2_bridge_code())],
+            genesis_accounts: Vec::new(),
         })
         .unwrap();
         drop(_enter);

@@ -35,6 +35,7 @@ fn open_with(dir: &std::path::Path, block_gas_limit: u64, allow_unprotected_txs:
         max_tx_size: 128 * 1024,
         allow_unprotected_txs,
         predeploys: Vec::new(),
+        genesis_accounts: Vec::new(),
     })
     .unwrap()
 }

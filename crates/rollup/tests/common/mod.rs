@@ -30,6 +30,7 @@ pub fn open(dir: &std::path::Path) -> Node {
         max_tx_size: 128 * 1024,
         allow_unprotected_txs: false,
         predeploys: mosaic_rollup::predeploys(),
+        genesis_accounts: Vec::new(),
     })
     .unwrap()
 }
