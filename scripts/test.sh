@@ -39,10 +39,9 @@ scripts/update-test-fixtures.sh --check
 scripts/build-contracts.sh --check
 
 step "Rust tests (unit + integration against the real node)"
+# Includes Ethereum's state tests through the STF (crates/conformance/tests/eest.rs), which print
+# `state tests (…): N passed, N failed, N skipped (reasons)`.
 cargo test --release --locked
-
-step "Ethereum state tests (execution-spec-tests v4.1.0) through the STF"
-cargo run --release --locked -q -p mosaic -- conformance
 
 step "prover: the batch guest in OpenVM's executor on every scenario, and one real proof, verified"
 # mosaic-prover links OpenVM's STARK prover (≈13 min to compile on two cores, so it is outside the

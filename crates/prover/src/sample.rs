@@ -64,7 +64,6 @@ fn open(
     dir: &Path,
     alloc: Vec<(Address, U256)>,
     predeploys: Vec<(Address, alloy_primitives::Bytes)>,
-    genesis_accounts: Vec::new(),
 ) -> Result<Node, NodeError> {
     Node::open(NodeConfig {
         chain: ChainConfig::default(),
@@ -76,6 +75,7 @@ fn open(
         max_tx_size: 512 * 1024,
         allow_unprotected_txs: false,
         predeploys,
+        genesis_accounts: Vec::new(),
     })
 }
 
