@@ -7,7 +7,7 @@ use alloy_primitives::{hex, B256, U256};
 use jsonrpsee::core::RpcResult;
 use mosaic_node::{ChainReader, TracedTx};
 use mosaic_stf::{
-    revm::bytecode::opcode::OpCode,
+    revm::{bytecode::opcode::OpCode, interpreter::InstructionResult},
     vm::{AccountState, CallFrame, StateTrace, StructLog, TraceOptions},
 };
 use serde::Deserialize;
@@ -165,20 +165,21 @@ fn struct_log(s: &StructLog) -> Value {
 }
 
 /// geth's error text for how a frame ended.
-fn call_error(status: &str) -> String {
-    match status {
-        "Revert" => "execution reverted",
-        s if s.starts_with("OutOfGas") || s.contains("OOG") || s == "MemoryLimitOOG" => "out of gas",
-        "OpcodeNotFound" | "InvalidFEOpcode" => "invalid opcode",
-        "InvalidJump" => "invalid jump destination",
-        "StackUnderflow" => "stack underflow",
-        "StackOverflow" => "stack limit reached 1024",
-        "CallTooDeep" => "max call depth exceeded",
-        "OutOfFunds" => "insufficient balance for transfer",
-        "CreateCollision" => "contract address collision",
-        "StateChangeDuringStaticCall" => "write protection",
-        "CreateContractSizeLimit" => "max code size exceeded",
-        other => return other.to_string(),
+fn call_error(result: InstructionResult) -> String {
+    use InstructionResult::*;
+    match result {
+        Revert => "execution reverted",
+        OutOfGas | MemoryOOG | MemoryLimitOOG | PrecompileOOG | InvalidOperandOOG | ReentrancySentryOOG => "out of gas",
+        OpcodeNotFound | InvalidFEOpcode => "invalid opcode",
+        InvalidJump => "invalid jump destination",
+        StackUnderflow => "stack underflow",
+        StackOverflow => "stack limit reached 1024",
+        CallTooDeep => "max call depth exceeded",
+        OutOfFunds => "insufficient balance for transfer",
+        CreateCollision => "contract address collision",
+        StateChangeDuringStaticCall => "write protection",
+        CreateContractSizeLimit => "max code size exceeded",
+        other => return format!("{other:?}"),
     }
     .to_string()
 }
@@ -194,11 +195,12 @@ fn call_frame(c: &CallFrame) -> Map<String, Value> {
     o.insert("gas".into(), json!(U256::from(c.gas)));
     o.insert("gasUsed".into(), json!(U256::from(c.gas_used)));
     o.insert("input".into(), json!(c.input));
-    if !c.output.is_empty() || c.success {
+    let success = c.result.is_ok();
+    if !c.output.is_empty() || success {
         o.insert("output".into(), json!(c.output));
     }
-    if !c.success {
-        o.insert("error".into(), call_error(&c.status).into());
+    if !success {
+        o.insert("error".into(), call_error(c.result).into());
         if let Some(reason) = alloy_sol_types::decode_revert_reason(&c.output).filter(|r| !r.is_empty()) {
             o.insert("revertReason".into(), reason.into());
         }

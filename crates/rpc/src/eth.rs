@@ -102,7 +102,11 @@ impl EthApi {
     }
 
     fn state(&self, id: Option<BlockId>) -> RpcResult<StateSnapshot> {
-        let n = self.resolve_block_id(id)?;
+        self.state_after(self.resolve_block_id(id)?)
+    }
+
+    /// The state after block `n`.
+    fn state_after(&self, n: u64) -> RpcResult<StateSnapshot> {
         self.node.state_at(n).map_err(internal)?.ok_or_else(|| rpc_err(RESOURCE_NOT_FOUND, "header not found"))
     }
 
@@ -197,12 +201,22 @@ impl EthApi {
         env: TxEnv,
         opts: SimulateOptions,
     ) -> RpcResult<(ExecutionResult, Vec<FrameStat>)> {
-        match simulate(state, ctx, env, opts) {
-            Ok((r, stats)) => Ok((r.result, stats)),
-            Err(EVMError::Database(e)) => Err(internal(e)),
-            Err(EVMError::Transaction(e)) => Err(rpc_err(SERVER_ERROR, tx_error_message(&e))),
-            Err(e) => Err(rpc_err(SERVER_ERROR, e.to_string())),
-        }
+        Self::simulated(state, ctx, env, opts).map(|(r, stats)| (r.result, stats))
+    }
+
+    /// Runs a call on `state` with geth's errors for a transaction that cannot run at all; the result
+    /// keeps the touched state (what `eth_createAccessList` reads).
+    fn simulated(
+        state: StateSnapshot,
+        ctx: &BlockContext,
+        env: TxEnv,
+        opts: SimulateOptions,
+    ) -> RpcResult<mosaic_stf::vm::TxExecution> {
+        simulate(state, ctx, env, opts).map_err(|e| match e {
+            EVMError::Database(e) => internal(e),
+            EVMError::Transaction(e) => rpc_err(SERVER_ERROR, tx_error_message(&e)),
+            e => rpc_err(SERVER_ERROR, e.to_string()),
+        })
     }
 
     /// Simulates `req` on top of block `id` like `eth_call` (gas capped at the block's and the node's limit).
@@ -215,9 +229,7 @@ impl EthApi {
         let ctx = self.call_context(n)?;
         let cap = CALL_GAS_CAP.min(ctx.gas_limit);
         let (env, opts) = self.call_env(req, &ctx, cap)?;
-        let state =
-            self.node.state_at(n).map_err(internal)?.ok_or_else(|| rpc_err(RESOURCE_NOT_FOUND, "header not found"))?;
-        self.run_call_with_stats(state, &ctx, env, opts)
+        self.run_call_with_stats(self.state_after(n)?, &ctx, env, opts)
     }
 
     fn eth_call(&self, req: TransactionRequest, id: Option<BlockId>) -> RpcResult<Bytes> {
@@ -269,17 +281,7 @@ impl EthApi {
         }
         for _ in 0..5 {
             env.access_list = list.clone();
-            let state = self
-                .node
-                .state_at(n)
-                .map_err(internal)?
-                .ok_or_else(|| rpc_err(RESOURCE_NOT_FOUND, "header not found"))?;
-            let (outcome, _) = match simulate(state, &ctx, env.clone(), opts) {
-                Ok(r) => r,
-                Err(EVMError::Database(e)) => return Err(internal(e)),
-                Err(EVMError::Transaction(e)) => return Err(rpc_err(SERVER_ERROR, tx_error_message(&e))),
-                Err(e) => return Err(rpc_err(SERVER_ERROR, e.to_string())),
-            };
+            let (outcome, _) = Self::simulated(self.state_after(n)?, &ctx, env.clone(), opts)?;
             let mut touched: Vec<AccessListItem> = outcome
                 .state
                 .iter()
@@ -329,12 +331,7 @@ impl EthApi {
         let try_gas = |env: &TxEnv, gas: u64| -> RpcResult<ExecutionResult> {
             let mut e = env.clone();
             e.gas_limit = gas;
-            let state = self
-                .node
-                .state_at(n)
-                .map_err(internal)?
-                .ok_or_else(|| rpc_err(RESOURCE_NOT_FOUND, "header not found"))?;
-            self.run_call(state, &ctx, e, opts)
+            self.run_call(self.state_after(n)?, &ctx, e, opts)
         };
         // First at the cap: if it fails there it fails everywhere, and the error is the answer.
         let used = match try_gas(&env, cap)? {

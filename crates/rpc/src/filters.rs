@@ -45,31 +45,35 @@ pub(crate) const PENDING_LOG_LEN: usize = 65_536;
 /// reported, as geth does.
 #[derive(Default)]
 pub(crate) struct PendingLog {
-    entries: Mutex<VecDeque<(u64, B256)>>,
-    next: AtomicU64,
+    /// The newest hashes, oldest first, and the number of the newest (entries are numbered 1, 2, ...
+    /// in arrival order, so the front's number follows from the two).
+    inner: Mutex<(VecDeque<B256>, u64)>,
 }
 
 impl PendingLog {
     /// Records an accepted transaction.
     pub(crate) fn push(&self, hash: B256) {
-        let mut entries = self.entries.lock();
-        let seq = self.next.fetch_add(1, Ordering::Relaxed) + 1;
+        let mut inner = self.inner.lock();
+        let (entries, last) = &mut *inner;
         if entries.len() == PENDING_LOG_LEN {
             entries.pop_front();
         }
-        entries.push_back((seq, hash));
+        entries.push_back(hash);
+        *last += 1;
     }
 
     /// Number of the newest entry (0 before the first).
     pub(crate) fn last(&self) -> u64 {
-        self.next.load(Ordering::Relaxed)
+        self.inner.lock().1
     }
 
     /// Hashes recorded after entry `after`, and the number of the newest one.
     pub(crate) fn since(&self, after: u64) -> (Vec<B256>, u64) {
-        let entries = self.entries.lock();
-        let hashes: Vec<B256> = entries.iter().filter(|(seq, _)| *seq > after).map(|(_, h)| *h).collect();
-        (hashes, entries.back().map_or(after, |(seq, _)| *seq).max(after))
+        let inner = self.inner.lock();
+        let (entries, last) = &*inner;
+        let first = last + 1 - entries.len() as u64;
+        let skip = after.saturating_add(1).saturating_sub(first) as usize;
+        (entries.iter().skip(skip).copied().collect(), (*last).max(after))
     }
 }
 

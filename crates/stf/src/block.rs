@@ -210,10 +210,13 @@ impl<S: StateReader> BlockBuilder<S> {
     /// Starts a block on top of `reader`'s state.
     pub fn new(reader: S, ctx: BlockContext) -> Self {
         let block = mosaic_block_env(&ctx);
-        Self::start(reader, ctx, HARDFORK, block)
+        Self::with_rules(reader, ctx, HARDFORK, block)
     }
 
-    fn start(reader: S, ctx: BlockContext, spec: SpecId, block: BlockEnv) -> Self {
+    /// Starts a block under another fork and block environment than Mosaic's — for Ethereum's own test
+    /// vectors (`mosaic-conformance`), which fix `DIFFICULTY`, `PREVRANDAO` and the blob gas price
+    /// themselves and expect the rules of the fork they were filled for. The chain never uses this.
+    pub fn with_rules(reader: S, ctx: BlockContext, spec: SpecId, block: BlockEnv) -> Self {
         let evm = evm_with(Overlay::new(reader), ctx.chain_id, spec, block, SimulateOptions::default(), WasmVm::new());
         Self {
             l1: ctx.l1,
@@ -227,13 +230,6 @@ impl<S: StateReader> BlockBuilder<S> {
             cumulative_gas: 0,
             state_trace: None,
         }
-    }
-
-    /// Starts a block under another fork and block environment than Mosaic's — for Ethereum's own test
-    /// vectors (`mosaic-conformance`), which fix `DIFFICULTY`, `PREVRANDAO` and the blob gas price
-    /// themselves and expect the rules of the fork they were filled for. The chain never uses this.
-    pub fn with_rules(reader: S, ctx: BlockContext, spec: SpecId, block: BlockEnv) -> Self {
-        Self::start(reader, ctx, spec, block)
     }
 
     /// The receipts of the transactions included so far.

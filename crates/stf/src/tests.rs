@@ -601,7 +601,7 @@ fn traced_execution_records_calls_steps_and_state() {
     let calls: Vec<(u16, &str, Address)> = trace.calls.iter().map(|c| (c.depth, c.vm, c.to)).collect();
     let identity = address!("0000000000000000000000000000000000000004");
     assert_eq!(calls, vec![(0, "evm", contract), (1, "precompile", identity), (1, "none", empty)]);
-    assert!(trace.calls.iter().all(|c| c.success && c.kind == "call"));
+    assert!(trace.calls.iter().all(|c| c.result.is_ok() && c.kind == "call"));
     assert_eq!(trace.calls[0].from, a.address());
 
     assert_eq!(trace.steps.first().map(|s| (s.pc, s.op, s.depth)), Some((0, 0x60, 1)));

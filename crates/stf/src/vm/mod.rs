@@ -247,8 +247,7 @@ fn describe_call<CTX: ContextTr>(init: &FrameInit, ctx: &CTX) -> CallFrame {
         gas_used: 0,
         input,
         output: Bytes::new(),
-        status: String::new(),
-        success: false,
+        result: InstructionResult::Stop,
         cycles: 0,
     }
 }
@@ -256,8 +255,7 @@ fn describe_call<CTX: ContextTr>(init: &FrameInit, ctx: &CTX) -> CallFrame {
 fn finish_call(call: &mut CallFrame, result: &FrameResult) {
     call.gas_used = call.gas.saturating_sub(result.gas().remaining());
     call.output = result.interpreter_result().output.clone();
-    call.success = result.instruction_result().is_ok();
-    call.status = alloc::format!("{:?}", result.instruction_result());
+    call.result = result.instruction_result();
 }
 
 fn scheme_name(scheme: revm::interpreter::CallScheme) -> &'static str {

@@ -7,6 +7,7 @@ use alloc::{
     vec::Vec,
 };
 use alloy_primitives::{Address, Bytes, U256};
+use revm::interpreter::InstructionResult;
 
 /// Which traces to record.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -55,10 +56,9 @@ pub struct CallFrame {
     pub input: Bytes,
     /// Return data (revert data if it reverted; for a create, the deployed code).
     pub output: Bytes,
-    /// revm's instruction result, e.g. `Return`, `Revert`, `OutOfGas`.
-    pub status: String,
-    /// Whether it succeeded.
-    pub success: bool,
+    /// How it ended (revm's instruction result: `Return`, `Revert`, `OutOfGas`, ...); `is_ok()` =
+    /// it succeeded.
+    pub result: InstructionResult,
     /// VM-native work units the call ran itself (EVM instructions, Wasm fuel).
     pub cycles: u64,
 }
