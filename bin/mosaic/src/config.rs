@@ -129,7 +129,7 @@ pub(crate) fn open_devnet_chain(c: &DevnetArgs) -> anyhow::Result<(Node, PathBuf
         genesis_alloc: c.chain.genesis_alloc(),
         max_tx_size: s.max_tx_size,
         allow_unprotected_txs: s.allow_unprotected_txs,
-        predeploys: mosaic_rollup::predeploys(),
+        predeploys: mosaic_rollup::predeploys(c.chain.chain_id),
         genesis_accounts: c.chain.genesis_accounts()?,
     })
     .with_context(|| format!("opening chain in {}", data_dir.display()))?;

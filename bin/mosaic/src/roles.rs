@@ -169,7 +169,7 @@ pub(crate) async fn run_node(a: NodeArgs) -> anyhow::Result<()> {
         genesis_alloc: a.chain.genesis_alloc(),
         max_tx_size: mosaic_node::DEFAULT_MAX_TX_SIZE,
         allow_unprotected_txs: false,
-        predeploys: mosaic_rollup::predeploys(),
+        predeploys: mosaic_rollup::predeploys(a.chain.chain_id),
         genesis_accounts: a.chain.genesis_accounts()?,
     })
     .with_context(|| format!("opening chain in {}", a.data_dir.display()))?;

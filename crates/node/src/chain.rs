@@ -39,8 +39,9 @@ pub struct NodeConfig {
     /// Admit legacy transactions without EIP-155 replay protection (keyless deployment transactions);
     /// off by default, as in geth.
     pub allow_unprotected_txs: bool,
-    /// Code installed at genesis (the L2 bridge predeploy).
-    pub predeploys: Vec<(Address, alloy_primitives::Bytes)>,
+    /// Accounts installed at genesis (the L2 bridge and the standard contracts), on top of
+    /// `genesis_alloc`'s balances.
+    pub predeploys: Vec<(Address, mosaic_stf::InitialAccount)>,
     /// Accounts a genesis file sets in full (code, storage, nonce, balance), applied last.
     pub genesis_accounts: Vec<(Address, mosaic_stf::InitialAccount)>,
 }

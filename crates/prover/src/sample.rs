@@ -63,7 +63,7 @@ fn eth(n: u64) -> U256 {
 fn open(
     dir: &Path,
     alloc: Vec<(Address, U256)>,
-    predeploys: Vec<(Address, alloy_primitives::Bytes)>,
+    predeploys: Vec<(Address, mosaic_stf::InitialAccount)>,
 ) -> Result<Node, NodeError> {
     Node::open(NodeConfig {
         chain: ChainConfig::default(),
@@ -185,7 +185,11 @@ impl Scenario {
     pub fn new(dir: &Path) -> Result<Self, NodeError> {
         let key = PrivateKeySigner::from_bytes(&B256::repeat_byte(7)).expect("key");
         let bridge = artifact(&repo().join("contracts/artifacts/L2Bridge.json"), "deployedBytecode")?;
-        let node = open(dir, vec![(key.address(), eth(1_000_000))], vec![(L2_BRIDGE, bridge.into())])?;
+        let node = open(
+            dir,
+            vec![(key.address(), eth(1_000_000))],
+            vec![(L2_BRIDGE, mosaic_stf::InitialAccount { nonce: 1, code: bridge.into(), ..Default::default() })],
+        )?;
         let mut s = Self {
             node,
             key,

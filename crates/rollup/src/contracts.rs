@@ -365,15 +365,16 @@ pub fn l2_genesis(
     accounts: &[(Address, mosaic_stf::InitialAccount)],
 ) -> Result<(B256, B256), L1Error> {
     let nodes = mosaic_trie::MemoryNodeStore::new();
-    let built = mosaic_stf::genesis(&nodes, chain, alloc, &predeploys(), accounts, 0)
+    let built = mosaic_stf::genesis(&nodes, chain, alloc, &predeploys(chain.chain_id), accounts, 0)
         .map_err(|e| L1Error::Config(format!("genesis: {e}")))?;
     Ok((built.block.header.state_root, built.block.hash()))
 }
 
-/// Code every Mosaic L2 has at genesis: the L2 bridge and the standard contracts
-/// ([`crate::standard`]: the CREATE2 deployer, Multicall3).
-pub fn predeploys() -> Vec<(Address, Bytes)> {
-    let mut all = vec![(mosaic_primitives::L2_BRIDGE, l2_bridge_runtime())];
-    all.extend(crate::standard::standard_predeploys());
+/// Accounts every Mosaic L2 on `chain_id` has at genesis: the L2 bridge and the standard contracts
+/// ([`crate::standard`]: the CREATE2 deployer, Multicall3, Permit2, Safe, EntryPoint v0.7, CreateX).
+pub fn predeploys(chain_id: u64) -> Vec<(Address, mosaic_stf::InitialAccount)> {
+    let bridge = mosaic_stf::InitialAccount { nonce: 1, code: l2_bridge_runtime(), ..Default::default() };
+    let mut all = vec![(mosaic_primitives::L2_BRIDGE, bridge)];
+    all.extend(crate::standard::standard_predeploys(chain_id));
     all
 }

@@ -476,14 +476,14 @@ pub struct InitialAccount {
     pub storage: Vec<(U256, U256)>,
 }
 
-/// The genesis block: `alloc` balances, `predeploys` (runtime code, nonce 1), then `accounts` (which
-/// replace whatever the first two set at their addresses) in an otherwise empty state, committed into
-/// an empty tree.
+/// The genesis block: `alloc` balances, then `predeploys` (which keep the balance `alloc` gave their
+/// address), then `accounts` (which replace whatever the first two set at their addresses) in an
+/// otherwise empty state, committed into an empty tree.
 pub fn genesis<N: NodeStore>(
     nodes: &N,
     config: &ChainConfig,
     alloc: &[(Address, U256)],
-    predeploys: &[(Address, Bytes)],
+    predeploys: &[(Address, InitialAccount)],
     accounts: &[(Address, InitialAccount)],
     timestamp: u64,
 ) -> Result<BuiltBlock, TrieError> {
@@ -492,24 +492,27 @@ pub fn genesis<N: NodeStore>(
         let leaf = AccountLeaf { nonce: 0, balance: *balance, code_hash: revm::primitives::KECCAK_EMPTY };
         diff.accounts.insert(*address, Some(leaf));
     }
-    for (address, code) in predeploys {
-        let code_hash = alloy_primitives::keccak256(code);
-        let balance = diff.accounts.get(address).copied().flatten().map(|l| l.balance).unwrap_or_default();
-        diff.accounts.insert(*address, Some(AccountLeaf { nonce: 1, balance, code_hash }));
-        diff.codes.insert(code_hash, code.clone());
-    }
-    for (address, account) in accounts {
+    // Setting an account replaces it whole: storage an earlier entry gave the address goes.
+    let set = |diff: &mut StateDiff, address: Address, account: &InitialAccount, balance: U256| {
+        diff.storage.retain(|(a, _), _| *a != address);
         let code_hash = if account.code.is_empty() {
             revm::primitives::KECCAK_EMPTY
         } else {
-            diff.codes.insert(alloy_primitives::keccak256(&account.code), account.code.clone());
-            alloy_primitives::keccak256(&account.code)
+            let hash = alloy_primitives::keccak256(&account.code);
+            diff.codes.insert(hash, account.code.clone());
+            hash
         };
-        let leaf = AccountLeaf { nonce: account.nonce, balance: account.balance, code_hash };
-        diff.accounts.insert(*address, Some(leaf));
+        diff.accounts.insert(address, Some(AccountLeaf { nonce: account.nonce, balance, code_hash }));
         for (slot, value) in &account.storage {
-            diff.storage.insert((*address, *slot), *value);
+            diff.storage.insert((address, *slot), *value);
         }
+    };
+    for (address, account) in predeploys {
+        let funded = diff.accounts.get(address).copied().flatten().map(|l| l.balance).unwrap_or_default();
+        set(&mut diff, *address, account, funded + account.balance);
+    }
+    for (address, account) in accounts {
+        set(&mut diff, *address, account, account.balance);
     }
     let (state_root, trie_nodes) = mosaic_trie::update(nodes, mosaic_trie::EMPTY_ROOT, &trie_updates(&diff))?;
     let header = Header {

@@ -10,6 +10,8 @@ extern crate alloc;
 
 mod block;
 mod db;
+#[cfg(feature = "std")]
+mod deploy;
 mod diff;
 mod env;
 mod replay;
@@ -20,6 +22,8 @@ pub use block::{
     TxOutcome, HARDFORK,
 };
 pub use db::{in_blockhash_window, tree_account, tree_storage, Overlay, StateError, StateReader, BLOCKHASH_WINDOW};
+#[cfg(feature = "std")]
+pub use deploy::{run_deployments, DeployError, Deployed};
 pub use diff::{trie_updates, StateDiff};
 pub use env::{intrinsic_gas, simulate, tx_env, SimulateOptions};
 pub use replay::{replay_block, BlockParts, ReplayError};

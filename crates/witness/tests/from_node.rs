@@ -46,7 +46,10 @@ impl Chain {
             genesis_alloc: vec![(alice.address(), eth(100))],
             max_tx_size: 128 * 1024,
             allow_unprotected_txs: false,
-            predeploys: vec![(L2_BRIDGE, l2_bridge_code())],
+            predeploys: vec![(
+                L2_BRIDGE,
+                mosaic_stf::InitialAccount { nonce: 1, code: l2_bridge_code(), ..Default::default() },
+            )],
             genesis_accounts: Vec::new(),
         })
         .unwrap();

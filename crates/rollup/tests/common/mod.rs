@@ -29,7 +29,7 @@ pub fn open(dir: &std::path::Path) -> Node {
         genesis_alloc: vec![(key(1).address(), eth(100)), (key(2).address(), eth(100))],
         max_tx_size: 128 * 1024,
         allow_unprotected_txs: false,
-        predeploys: mosaic_rollup::predeploys(),
+        predeploys: mosaic_rollup::predeploys(ChainConfig::default().chain_id),
         genesis_accounts: Vec::new(),
     })
     .unwrap()
