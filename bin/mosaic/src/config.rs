@@ -270,6 +270,7 @@ pub(crate) async fn run_devnet(args: DevnetArgs, matches: &ArgMatches) -> anyhow
         addr,
         max_request_body_size: c.rpc.max_request_size,
         dev_signers: signers.clone(),
+        explorer: !c.rpc.no_explorer,
         ..Default::default()
     };
     let (bound, handle) =
@@ -321,7 +322,11 @@ fn print_banner(
     out.push_str(&format!("Block gas limit:   {}\n", c.chain.block_gas_limit));
     out.push_str(&format!("Head block:        {}\n", node.head_number()));
     out.push_str(&format!("Data dir:          {}\n", data_dir.display()));
-    out.push_str(&format!("Metrics:           http://{addr}/metrics\n\n"));
+    out.push_str(&format!("Metrics:           http://{addr}/metrics\n"));
+    if !c.rpc.no_explorer {
+        out.push_str(&format!("Explorer:          http://{addr}/explorer\n"));
+    }
+    out.push('\n');
     match settlement {
         Some((url, l1)) => {
             out.push_str("L1 Settlement\n==================\n");

@@ -112,13 +112,16 @@ pub(crate) struct RpcArgs {
     /// Interface the JSON-RPC server listens on.
     #[arg(long, default_value = DEFAULT_HOST)]
     pub host: String,
-    /// JSON-RPC port (HTTP and WebSocket on the same port; GET /metrics serves Prometheus metrics; 0
-    /// picks a free one).
+    /// JSON-RPC port (HTTP and WebSocket on the same port; GET /metrics serves Prometheus metrics and
+    /// /explorer the block explorer; 0 picks a free one).
     #[arg(long, short, default_value_t = mosaic_rpc::DEFAULT_PORT)]
     pub port: u16,
     /// Largest accepted JSON-RPC request body, in bytes.
     #[arg(long, default_value_t = mosaic_rpc::DEFAULT_MAX_REQUEST_SIZE)]
     pub max_request_size: u32,
+    /// Do not serve the block explorer (a web page at /explorer on the JSON-RPC port).
+    #[arg(long)]
+    pub no_explorer: bool,
 }
 
 /// Block production and admission.

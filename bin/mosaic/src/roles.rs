@@ -204,6 +204,7 @@ pub(crate) async fn run_node(a: NodeArgs) -> anyhow::Result<()> {
     let rpc = mosaic_rpc::RpcConfig {
         addr,
         max_request_body_size: a.rpc.max_request_size,
+        explorer: !a.rpc.no_explorer,
         refuse_transactions: Some(format!(
             "this is a {role} node: it rebuilds the chain from L1 and takes no transactions; send them to the sequencer"
         )),

@@ -12,7 +12,7 @@ use alloy::{
 };
 use common::*;
 use serde_json::{json, Value};
-use std::{path::PathBuf, process::Command, sync::Once};
+use std::process::Command;
 
 alloy::sol!(
     #[sol(rpc)]
@@ -55,20 +55,6 @@ alloy::sol! {
     }
 
     error Failed(string reason);
-}
-
-/// Builds the example Wasm contracts once per test binary (idempotent and quick when up to date).
-fn wasm_module(name: &str) -> Vec<u8> {
-    static BUILD: Once = Once::new();
-    BUILD.call_once(|| {
-        let out = Command::new("bash")
-            .arg(repo_root().join("scripts/build-wasm-contracts.sh"))
-            .output()
-            .expect("run scripts/build-wasm-contracts.sh");
-        assert!(out.status.success(), "building the Wasm contracts failed:\n{}", String::from_utf8_lossy(&out.stderr));
-    });
-    let path: PathBuf = repo_root().join("wasm/out").join(format!("{name}.wasm"));
-    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
 fn wat(src: &str) -> Vec<u8> {

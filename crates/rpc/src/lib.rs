@@ -41,6 +41,8 @@ pub struct RpcConfig {
     pub dev_signers: Vec<PrivateKeySigner>,
     /// Set on nodes that do not sequence (full, verifier): why they refuse transactions.
     pub refuse_transactions: Option<String>,
+    /// Serve the block explorer at `/explorer` ([`mosaic_explorer`]).
+    pub explorer: bool,
 }
 
 /// Default JSON-RPC port (as geth's and anvil's).
@@ -58,6 +60,7 @@ impl Default for RpcConfig {
             max_batch_len: 1000,
             dev_signers: Vec::new(),
             refuse_transactions: None,
+            explorer: true,
         }
     }
 }
@@ -101,6 +104,7 @@ pub async fn start_with(
     let http = tower::ServiceBuilder::new()
         .layer(CorsLayer::new().allow_origin(Any).allow_headers(Any).allow_methods(Any))
         .layer(metrics_layer::MetricsLayer::new(metrics))
+        .layer(mosaic_explorer::ExplorerLayer::new(config.explorer))
         .layer(transport::MarkPlainHttp);
     let rpc =
         jsonrpsee::server::middleware::rpc::RpcServiceBuilder::new().layer(transport::RefuseSubscriptionsOverHttp);

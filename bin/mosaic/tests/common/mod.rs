@@ -511,3 +511,17 @@ pub(crate) fn repo_root() -> PathBuf {
 pub(crate) async fn wait_receipt_via(provider: &DynProvider, hash: B256) -> alloy::rpc::types::TransactionReceipt {
     poll_until(&format!("receipt of {hash}"), async || provider.get_transaction_receipt(hash).await.expect("rpc")).await
 }
+
+/// Builds the example Wasm contracts once per test binary (idempotent and quick when up to date).
+pub(crate) fn wasm_module(name: &str) -> Vec<u8> {
+    static BUILD: std::sync::Once = std::sync::Once::new();
+    BUILD.call_once(|| {
+        let out = Command::new("bash")
+            .arg(repo_root().join("scripts/build-wasm-contracts.sh"))
+            .output()
+            .expect("run scripts/build-wasm-contracts.sh");
+        assert!(out.status.success(), "building the Wasm contracts failed:\n{}", String::from_utf8_lossy(&out.stderr));
+    });
+    let path: PathBuf = repo_root().join("wasm/out").join(format!("{name}.wasm"));
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
