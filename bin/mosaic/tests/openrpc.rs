@@ -16,7 +16,6 @@ use std::collections::BTreeMap;
 const NOT_SERVED: &[&str] = &[
     "eth_simulateV1",
     "eth_getProof",
-    "eth_config",
     "eth_capabilities",
     "eth_fillTransaction",
     "eth_getBlockAccessList",
@@ -60,6 +59,7 @@ async fn every_served_spec_method_answers_in_the_specs_shape() {
     let calls: Vec<(&str, Value)> = vec![
         ("net_version", json!([])),
         ("eth_chainId", json!([])),
+        ("eth_config", json!([])),
         ("eth_syncing", json!([])),
         ("eth_accounts", json!([])),
         ("eth_coinbase", json!([])),

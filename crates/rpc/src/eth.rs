@@ -43,12 +43,40 @@ const METHOD_NOT_FOUND: i32 = -32601;
 const NOT_SUPPORTED: &[(&str, &str)] = &[
     ("eth_getProof", "Mosaic's state is one SHA-256 sparse Merkle tree, not Ethereum's Merkle-Patricia tries; mosaic_getProof returns its proofs"),
     ("eth_simulateV1", "multi-block simulation is not implemented; use eth_call"),
-    ("eth_config", "Mosaic runs Osaka from genesis and has no fork schedule or fork id"),
     ("eth_capabilities", "every Mosaic node keeps all history"),
     ("eth_fillTransaction", "wallets fill transactions themselves; eth_signTransaction fills and signs for dev accounts"),
     ("eth_getBlockAccessList", "EIP-7928 block access lists are not active"),
     ("debug_getRawBlockAccessList", "EIP-7928 block access lists are not active"),
 ];
+
+/// A precompile's name in EIP-7910 (the execution-apis spec's spelling: `BN254_*`).
+fn precompile_name(address: &Address) -> Option<&'static str> {
+    let bytes = address.as_slice();
+    if bytes[..18].iter().any(|b| *b != 0) {
+        return None;
+    }
+    Some(match u16::from_be_bytes([bytes[18], bytes[19]]) {
+        0x01 => "ECREC",
+        0x02 => "SHA256",
+        0x03 => "RIPEMD160",
+        0x04 => "ID",
+        0x05 => "MODEXP",
+        0x06 => "BN254_ADD",
+        0x07 => "BN254_MUL",
+        0x08 => "BN254_PAIRING",
+        0x09 => "BLAKE2F",
+        0x0a => "KZG_POINT_EVALUATION",
+        0x0b => "BLS12_G1ADD",
+        0x0c => "BLS12_G1MSM",
+        0x0d => "BLS12_G2ADD",
+        0x0e => "BLS12_G2MSM",
+        0x0f => "BLS12_PAIRING_CHECK",
+        0x10 => "BLS12_MAP_FP_TO_G1",
+        0x11 => "BLS12_MAP_FP2_TO_G2",
+        0x100 => "P256VERIFY",
+        _ => return None,
+    })
+}
 
 /// Most slots one `eth_getStorageValues` call reads.
 const MAX_STORAGE_VALUES: usize = 1_024;
@@ -126,6 +154,30 @@ impl EthApi {
             .ok_or_else(|| rpc_err(RESOURCE_NOT_FOUND, "header not found"))?;
         let cfg = &self.node.config().chain;
         Ok(mosaic_stf::child_context(cfg, &header, header.timestamp + 1, self.node.config().fee_recipient))
+    }
+
+    /// EIP-7910's fork configuration: Osaka from genesis (activation time 0) and nothing scheduled, so
+    /// `next` and `last` are null and the fork hash is the CRC32 of the genesis hash alone (EIP-6122
+    /// skips forks active at genesis). No blob space (`max` 0); no L1 system contracts (no beacon
+    /// roots, history, deposit or request contracts on the L2); the precompiles the STF runs.
+    fn config(&self) -> RpcResult<alloy_eips::eip7910::EthConfig> {
+        use alloy_eips::{eip7840::BlobParams, eip7910};
+        let genesis = self.node.header(0).map_err(internal)?.ok_or_else(|| internal("no genesis header"))?;
+        let fork_hash = alloy_eips::eip2124::ForkHash::from(genesis.hash_slow());
+        let spec = mosaic_stf::revm::precompile::PrecompileSpecId::from_spec_id(mosaic_stf::HARDFORK);
+        let precompiles = mosaic_stf::revm::precompile::Precompiles::new(spec)
+            .addresses()
+            .filter_map(|a| precompile_name(a).map(|name| (name.to_string(), *a)))
+            .collect();
+        let current = eip7910::EthForkConfig {
+            activation_time: 0,
+            blob_schedule: BlobParams { target_blob_count: 0, max_blob_count: 0, ..BlobParams::osaka() },
+            chain_id: self.node.chain_id(),
+            fork_id: fork_hash.0.to_vec().into(),
+            precompiles,
+            system_contracts: Default::default(),
+        };
+        Ok(eip7910::EthConfig { current, next: None, last: None })
     }
 
     fn block_by_number(&self, n: u64, full: bool) -> RpcResult<Option<Block>> {
@@ -770,6 +822,7 @@ pub(crate) fn module(api: EthApi) -> RpcModule<EthApi> {
         .expect("unique method name");
     }
     reg!("eth_coinbase", |_p, api| Ok(api.node.config().fee_recipient));
+    reg!("eth_config", |_p, api| api.config());
     reg!("eth_baseFee", |_p, api| Ok(U256::from(api.node.next_block_context().base_fee)));
     // A sequencer builds only valid blocks and a deriving node rejects a bad batch whole: no bad blocks.
     reg!("debug_getBadBlocks", |_p, _api| Ok(Vec::<serde_json::Value>::new()));

@@ -104,6 +104,29 @@ async fn chain_queries_answer_in_the_standard_shape() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn eth_config_describes_osaka_from_genesis_without_blobs_or_system_contracts() {
+    let t = start(None);
+    let config = t.ok("eth_config", json!([])).await;
+    let current = &config["current"];
+    assert_eq!(current["activationTime"], json!(0));
+    assert_eq!(current["chainId"], json!(format!("{:#x}", ChainConfig::default().chain_id)));
+    assert_eq!((config["next"].clone(), config["last"].clone()), (Value::Null, Value::Null));
+    assert_eq!(current["blobSchedule"]["max"], json!(0));
+    assert_eq!(current["systemContracts"], json!({}));
+    assert_eq!(current["precompiles"]["ECREC"], json!("0x0000000000000000000000000000000000000001"));
+    assert_eq!(current["precompiles"]["P256VERIFY"], json!("0x0000000000000000000000000000000000000100"));
+    assert_eq!(current["precompiles"].as_object().unwrap().len(), 18, "Osaka's precompiles: {current}");
+    // EIP-6122: nothing scheduled after genesis, so the fork hash is CRC32(genesis hash).
+    let genesis: B256 =
+        serde_json::from_value(t.ok("eth_getBlockByNumber", json!(["0x0", false])).await["hash"].clone()).unwrap();
+    let crc = alloy_eips::eip2124::ForkHash::from(genesis);
+    assert_eq!(current["forkId"], json!(format!("0x{}", alloy_primitives::hex::encode(crc.0))));
+    // The same function gives mainnet's genesis fork hash (EIP-2124's first test vector).
+    let mainnet = alloy_primitives::b256!("d4e56740f876aef8c010b86a40d5f56745a118d0906a34e69aec8c0db1cb8fa3");
+    assert_eq!(alloy_eips::eip2124::ForkHash::from(mainnet).0, [0xfc, 0x64, 0xec, 0x04]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_transaction_goes_from_submission_to_receipt() {
     let t = start(None);
     let alice = dev::dev_signers(1).remove(0);
