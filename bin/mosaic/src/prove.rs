@@ -467,9 +467,14 @@ pub(crate) struct ValiditySettings {
     pub max_range: u64,
 }
 
-/// The validity pipeline's section of `mosaic_rollupStatus`.
+/// The validity pipeline's section of `mosaic_rollupStatus`: its last step and range, and the jobs of
+/// the latest batches (proving, proven, failed).
 #[cfg_attr(not(feature = "prover"), allow(dead_code))]
-struct ValiditySection(std::sync::Arc<parking_lot::Mutex<mosaic_proving::PipelineStatus>>);
+struct ValiditySection(std::sync::Arc<parking_lot::Mutex<mosaic_proving::PipelineStatus>>, mosaic_node::Node);
+
+/// Batch jobs the section lists.
+#[cfg_attr(not(feature = "prover"), allow(dead_code))]
+const RECENT_JOBS: u64 = 32;
 
 impl mosaic_rollup::rpc::StatusSection for ValiditySection {
     fn key(&self) -> &'static str {
@@ -477,7 +482,12 @@ impl mosaic_rollup::rpc::StatusSection for ValiditySection {
     }
 
     fn status(&self) -> serde_json::Value {
-        serde_json::to_value(&*self.0.lock()).unwrap_or_default()
+        let mut status = serde_json::to_value(&*self.0.lock()).unwrap_or_default();
+        status["jobs"] = match mosaic_proving::recent_jobs(&self.1, RECENT_JOBS) {
+            Ok(jobs) => serde_json::to_value(jobs).unwrap_or_default(),
+            Err(e) => serde_json::Value::String(format!("unreadable: {e}")),
+        };
+        status
     }
 }
 
@@ -589,7 +599,7 @@ mod validity {
         };
         let stages = super::stages::OpenVmStages { settings };
         let pipeline = mosaic_proving::Pipeline::new(node.clone(), stages, config, zk_from);
-        let section = Arc::new(ValiditySection(pipeline.status()));
+        let section = Arc::new(ValiditySection(pipeline.status(), node.clone()));
         services.spawn_blocking("validity prover", move || -> Result<(), String> { pipeline.run() });
         Ok(section)
     }

@@ -78,6 +78,15 @@ const card = (k, v) => `<div class="card"><div class="k">${esc(k)}</div><div cla
 
 // ---- rollup status -------------------------------------------------------------------------------
 
+// A batch's proof: the devnet's batch prover (`proof` in mosaic_getBatch) or, for a zk batch, the
+// validity pipeline's job (mosaic_rollupStatus.validityProver.jobs); `{status, detail}` or null.
+function proofOf(record, rollup) {
+  if (record.proof) return { status: record.proof.status, detail: record.proof.bytes ? `${record.proof.bytes} bytes` : record.proof.error };
+  const jobs = rollup?.validityProver?.jobs;
+  const job = Array.isArray(jobs) ? jobs.find((j) => j.index === record.index) : null;
+  return job ? { status: job.state, detail: job.error ?? (job.seconds ? `${job.seconds.toFixed(1)} s` : "") } : null;
+}
+
 // A batch's L1 status, most advanced first: what L1 says (settlement watch), a challenge this node
 // plays, its proof, then this node's own record.
 function batchStatus(record, rollup) {
@@ -86,7 +95,7 @@ function batchStatus(record, rollup) {
   if (settlement.finalizedBatch != null && record.index <= settlement.finalizedBatch) return "finalized";
   if (record.status === "finalized") return "finalized";
   if (game && game.status === "challenged") return "challenged";
-  if (record.proof?.status === "proven") return "proven";
+  if (proofOf(record, rollup)?.status === "proven") return "proven";
   if (record.status === "mismatch" || record.status === "malformed") return record.status;
   return "committed";
 }
@@ -107,7 +116,7 @@ function batchRows(batches, rollup) {
     `${blockLink(b.firstBlock)} – ${blockLink(b.lastBlock)}`,
     esc(b.txCount),
     statusBadge(batchStatus(b, rollup)),
-    proofCell(b.proof),
+    proofCell(proofOf(b, rollup)),
     mono(short(b.l1Tx)),
     esc(b.l1Block),
   ]);
@@ -135,7 +144,9 @@ async function overview() {
   }
   txs.splice(PAGE_TXS);
   const batches = await recentBatches(rollup, PAGE_BATCHES);
-  const inProgress = batches.filter((b) => b.proof && (b.proof.status === "queued" || b.proof.status === "proving"));
+  const busy = (p) => p && ["queued", "proving"].includes(p.status);
+  const inProgress = batches.filter((b) => busy(proofOf(b, rollup)));
+  const range = rollup?.validityProver?.lastRange;
   const mode = rollup?.settlement?.mode;
   return `
     <h1>Overview</h1>
@@ -168,9 +179,14 @@ async function overview() {
     }</section>
     <section id="proofs"><h2>Proofs in progress</h2>${table(
       ["Batch", "L2 blocks", "Proof"],
-      inProgress.map((b) => [batchLink(b.index), `${esc(b.firstBlock)} – ${esc(b.lastBlock)}`, proofCell(b.proof)]),
+      inProgress.map((b) => [batchLink(b.index), `${esc(b.firstBlock)} – ${esc(b.lastBlock)}`, proofCell(proofOf(b, rollup))]),
       "No proof in progress.",
-    )}</section>`;
+    )}${
+      range
+        ? `<p>Last range: batches ${batchLink(range.from)} – ${batchLink(range.to)} ${statusBadge(range.state)}
+           <span class="muted">${esc(range.aggregate ? "aggregated, for finalizeRange" : "one batch, for proveBatch")}</span></p>`
+        : ""
+    }</section>`;
 }
 
 async function blockPage(id) {
@@ -285,7 +301,7 @@ async function batchPage(index) {
       ["L1 block", esc(batch.l1Block)],
       ["Claimed state root", mono(batch.claimedStateRoot)],
       ["Computed state root", batch.computedStateRoot ? mono(batch.computedStateRoot) : `<span class="muted">not re-executed here</span>`],
-      ["Proof", batch.proof ? `${proofCell(batch.proof)} ${esc(batch.proof.bytes ? batch.proof.bytes + " bytes" : batch.proof.error ?? "")}` : "—"],
+      ["Proof", proofOf(batch, rollup) ? `${proofCell(proofOf(batch, rollup))} ${esc(proofOf(batch, rollup).detail ?? "")}` : "—"],
       ["Challenge", game ? `${statusBadge(game.status)} by ${addrLink(game.challenger)} ${esc(game.note ?? "")}` : "—"],
       ...(batch.error ? [["Error", `<span class="error">${esc(batch.error)}</span>`]] : []),
     ])}</section>`;

@@ -183,6 +183,19 @@ fn store<T: Serialize>(node: &Node, table: &'static str, index: u64, value: &T) 
     node.records(table).put(index, &serde_json::to_vec(value).unwrap_or_default())
 }
 
+/// The jobs of the latest `count` batches that have one, newest first: the queue as
+/// `mosaic_rollupStatus` (and the explorer's "proofs in progress") shows it.
+pub fn recent_jobs(node: &Node, count: u64) -> Result<Vec<Job>, NodeError> {
+    let Some((last, _)) = node.records(JOBS_TABLE).last()? else { return Ok(Vec::new()) };
+    let mut jobs = Vec::new();
+    for index in (last.saturating_sub(count.saturating_sub(1))..=last).rev() {
+        if let Some(job) = load(node, JOBS_TABLE, index)? {
+            jobs.push(job);
+        }
+    }
+    Ok(jobs)
+}
+
 fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir)?;

@@ -142,6 +142,9 @@ async fn zk_batches_are_proven_aggregated_in_ranges_and_wrapped() {
     assert!(out.get(hash).unwrap().is_some(), "the range's SNARK is where the finalizer looks");
     let job: Job = load(&node, JOBS_TABLE, 3).unwrap().unwrap();
     assert_eq!((job.state, job.journal_hash), (JobState::Proven, Some(journal_of(3))));
+    let recent: Vec<u64> = recent_jobs(&node, 3).unwrap().iter().map(|j| j.index).collect();
+    assert_eq!(recent, vec![5, 4, 3], "newest first");
+    assert_eq!(recent_jobs(&node, 100).unwrap().len(), 4, "batch 1 was never a zk batch");
 
     // A new batch opens the next range.
     commit(&node, 6);
