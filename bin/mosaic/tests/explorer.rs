@@ -236,6 +236,14 @@ async fn explorer_pages_show_blocks_transactions_call_trees_accounts_and_batches
         assert!(shots.join(format!("{name}.png")).exists());
     }
     println!("explorer screenshots: {}", shots.display());
+
+    // Off when asked: the RPC server has no page there.
+    let quiet = DevNode::start(&["--block-time", "0", "--no-l1", "--no-explorer"]);
+    let status = reqwest::get(format!("{}/explorer", quiet.http_url().trim_end_matches('/'))).await.unwrap().status();
+    assert_ne!(status.as_u16(), 200, "--no-explorer still serves the page");
+    let served = reqwest::get(format!("{base}/explorer")).await.unwrap();
+    assert_eq!(served.status().as_u16(), 200);
+    assert!(served.text().await.unwrap().contains("/explorer/explorer.js"));
 }
 
 /// `n` with thousands separators, as the page's `toLocaleString("en")` writes it.

@@ -5,7 +5,7 @@ pub mod debug;
 pub mod error;
 mod eth;
 mod filters;
-mod metrics_layer;
+mod get_routes;
 pub mod proof;
 pub mod stats;
 mod subscribe;
@@ -103,8 +103,7 @@ pub async fn start_with(
         .build();
     let http = tower::ServiceBuilder::new()
         .layer(CorsLayer::new().allow_origin(Any).allow_headers(Any).allow_methods(Any))
-        .layer(metrics_layer::MetricsLayer::new(metrics))
-        .layer(mosaic_explorer::ExplorerLayer::new(config.explorer))
+        .layer(get_routes::GetRoutes::new(metrics, config.explorer))
         .layer(transport::MarkPlainHttp);
     let rpc =
         jsonrpsee::server::middleware::rpc::RpcServiceBuilder::new().layer(transport::RefuseSubscriptionsOverHttp);
