@@ -708,4 +708,20 @@ async fn access_lists_raw_encodings_and_subscriptions_over_http() {
     // Subscriptions need a connection that stays open: over HTTP, geth's answer.
     let e = rpc.err("eth_subscribe", json!(["newHeads"])).await;
     assert_eq!((e.code, e.message.as_str()), (-32601, "notifications not supported"));
+    // Also inside a batch, whose other calls are answered.
+    let batch = json!([
+        { "jsonrpc": "2.0", "id": 1, "method": "eth_subscribe", "params": ["newHeads"] },
+        { "jsonrpc": "2.0", "id": 2, "method": "eth_chainId", "params": [] },
+        { "jsonrpc": "2.0", "id": 3, "method": "eth_unsubscribe", "params": ["0x1"] },
+    ]);
+    let (status, body) = rpc.post_raw(batch.to_string()).await;
+    assert_eq!(status, 200, "{body}");
+    let answers: Vec<Value> = serde_json::from_str(&body).unwrap();
+    let by_id =
+        |id: u64| answers.iter().find(|a| a["id"] == json!(id)).unwrap_or_else(|| panic!("no answer {id}: {body}"));
+    for id in [1, 3] {
+        assert_eq!(by_id(id)["error"]["code"], json!(-32601), "{body}");
+        assert_eq!(by_id(id)["error"]["message"], json!("notifications not supported"), "{body}");
+    }
+    assert_eq!(by_id(2)["result"], json!(format!("{CHAIN_ID:#x}")), "{body}");
 }

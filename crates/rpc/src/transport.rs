@@ -1,10 +1,10 @@
 //! What depends on the transport: subscriptions need a connection that stays open, so over plain HTTP
 //! `eth_subscribe` / `eth_unsubscribe` answer geth's `-32601 notifications not supported` instead of
 //! jsonrpsee's internal error. An HTTP layer marks requests that are not WebSocket upgrades; an RPC
-//! middleware refuses the two methods on marked requests. (Inside a batch jsonrpsee bypasses RPC
-//! middleware, so a batched `eth_subscribe` over HTTP still gets `-32603`.)
+//! middleware refuses the two methods on marked requests, alone or inside a batch (whose entries
+//! jsonrpsee runs past the middleware's `call`, so the batch is rewritten before it runs).
 use jsonrpsee::{
-    core::middleware::{Batch, Notification, RpcServiceT},
+    core::middleware::{Batch, BatchEntry, BatchEntryErr, Notification, RpcServiceT},
     server::{ws::is_upgrade_request, HttpBody, HttpRequest, MethodResponse},
     types::{ErrorObjectOwned, Request},
 };
@@ -50,6 +50,14 @@ impl<S: Service<HttpRequest<HttpBody>>> Service<HttpRequest<HttpBody>> for MarkP
     }
 }
 
+fn is_subscription(method: &str) -> bool {
+    matches!(method, "eth_subscribe" | "eth_unsubscribe")
+}
+
+fn not_supported() -> ErrorObjectOwned {
+    ErrorObjectOwned::owned(NOTIFICATIONS_NOT_SUPPORTED, "notifications not supported", None::<()>)
+}
+
 /// RPC middleware: subscription methods on a plain-HTTP request get [`NOTIFICATIONS_NOT_SUPPORTED`].
 #[derive(Clone, Copy, Debug, Default)]
 pub(crate) struct RefuseSubscriptionsOverHttp;
@@ -74,20 +82,29 @@ where
     type BatchResponse = S::BatchResponse;
 
     fn call<'a>(&self, req: Request<'a>) -> impl Future<Output = Self::MethodResponse> + Send + 'a {
-        let refuse = req.extensions().get::<PlainHttp>().is_some()
-            && matches!(req.method_name(), "eth_subscribe" | "eth_unsubscribe");
+        let refuse = req.extensions().get::<PlainHttp>().is_some() && is_subscription(req.method_name());
         let inner = self.0.clone();
         async move {
             if refuse {
-                let e = ErrorObjectOwned::owned(NOTIFICATIONS_NOT_SUPPORTED, "notifications not supported", None::<()>);
-                MethodResponse::error(req.id().into_owned(), e)
+                MethodResponse::error(req.id().into_owned(), not_supported())
             } else {
                 inner.call(req).await
             }
         }
     }
 
-    fn batch<'a>(&self, batch: Batch<'a>) -> impl Future<Output = Self::BatchResponse> + Send + 'a {
+    fn batch<'a>(&self, mut batch: Batch<'a>) -> impl Future<Output = Self::BatchResponse> + Send + 'a {
+        if batch.extensions().get::<PlainHttp>().is_some() {
+            for entry in batch.iter_mut() {
+                let refused = match entry {
+                    Ok(BatchEntry::Call(req)) if is_subscription(req.method_name()) => Some(req.id().into_owned()),
+                    _ => None,
+                };
+                if let Some(id) = refused {
+                    *entry = Err(BatchEntryErr::new(id, not_supported()));
+                }
+            }
+        }
         self.0.batch(batch)
     }
 
