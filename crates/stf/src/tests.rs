@@ -238,6 +238,21 @@ fn simulate_does_not_commit_and_genesis_is_deterministic() {
 }
 
 #[test]
+fn a_genesis_account_replaces_a_predeploy_whole_and_keeps_others_storage() {
+    let (a, b) = (Address::repeat_byte(0xaa), Address::repeat_byte(0xbb));
+    let slot = |k: u64, v: u64| (U256::from(k), U256::from(v));
+    let predeploy = |storage| InitialAccount { nonce: 1, code: vec![0x00].into(), storage, ..Default::default() };
+    let predeploys = [(a, predeploy(vec![slot(1, 1), slot(2, 2)])), (b, predeploy(vec![slot(1, 3)]))];
+    let replacement = InitialAccount { balance: U256::from(5), storage: vec![slot(3, 4)], ..Default::default() };
+    let cfg = ChainConfig::default();
+    let g = genesis(&MemoryNodeStore::new(), &cfg, &[(a, U256::from(9))], &predeploys, &[(a, replacement)], 0).unwrap();
+    let storage: Vec<_> = g.diff.storage.iter().map(|(k, v)| (*k, *v)).collect();
+    assert_eq!(storage, vec![((a, U256::from(3)), U256::from(4)), ((b, U256::from(1)), U256::from(3))]);
+    let leaf = g.diff.accounts[&a].unwrap();
+    assert_eq!((leaf.nonce, leaf.balance, leaf.code_hash), (0, U256::from(5), KECCAK_EMPTY));
+}
+
+#[test]
 fn blob_transactions_are_rejected() {
     use alloy_consensus::{TxEip4844, TxEip4844Variant};
     let a = signer(0);
