@@ -71,22 +71,9 @@ fn free_port() -> u16 {
 
 /// A devnet whose two producers are dev keys 20 (in process) and 21 (the co-signer's), both required.
 fn sequencer(co_signer: &str, extra: &[&str]) -> DevNode {
-    let mut args = vec![
-        "--block-time",
-        "300ms",
-        "--l1-block-time",
-        "300ms",
-        "--batch-max-age",
-        "1s",
-        "--producers",
-        "2",
-        "--attest",
-        "2",
-        "--co-signer",
-        co_signer,
-    ];
+    let mut args = vec!["--producers", "2", "--attest", "2", "--co-signer", co_signer];
     args.extend_from_slice(extra);
-    DevNode::start(&args)
+    fast_devnet(&args)
 }
 
 async fn l1_of(node: &DevNode) -> (String, PathBuf) {

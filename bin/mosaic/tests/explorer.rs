@@ -115,16 +115,7 @@ async fn explorer_pages_show_blocks_transactions_call_trees_accounts_and_batches
     let shots: PathBuf = Path::new(env!("CARGO_TARGET_TMPDIR")).join("explorer");
     std::fs::create_dir_all(&shots).unwrap();
 
-    let node = DevNode::start(&[
-        "--block-time",
-        "300ms",
-        "--l1-block-time",
-        "300ms",
-        "--batch-max-age",
-        "1s",
-        "--challenge-window",
-        "2",
-    ]);
+    let node = fast_devnet(&["--challenge-window", "2"]);
     let rpc = node.rpc();
     let base = node.http_url().trim_end_matches('/').to_string();
 

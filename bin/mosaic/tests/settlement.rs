@@ -115,16 +115,7 @@ async fn wait_batch_status(rpc: &Rpc, index: u64, status: &str) -> Value {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn deposit_batch_withdraw_and_claim_on_the_embedded_l1() {
-    let node = DevNode::start(&[
-        "--block-time",
-        "300ms",
-        "--l1-block-time",
-        "300ms",
-        "--batch-max-age",
-        "1s",
-        "--challenge-window",
-        "2",
-    ]);
+    let node = fast_devnet(&["--challenge-window", "2"]);
     let rpc = node.rpc();
     let contracts = rpc.ok("mosaic_l1Contracts", json!([])).await;
     assert_eq!(contracts["l1ChainId"].as_u64(), Some(1337), "{contracts}");
@@ -442,14 +433,6 @@ async fn a_zk_devnet_commits_without_bonds_and_finalizes_only_on_proofs() {
     assert_eq!(tag("finalized").await, 0, "no proof, no finality");
     assert_eq!(finality.lastFinalizedBatch().call().await.unwrap(), 0);
     traffic.abort();
-}
-
-/// A devnet on its embedded L1 with 300 ms blocks on both chains and batches closed after 1 s, plus
-/// `extra` flags.
-fn fast_devnet(extra: &[&str]) -> DevNode {
-    let mut args = vec!["--block-time", "300ms", "--l1-block-time", "300ms", "--batch-max-age", "1s"];
-    args.extend_from_slice(extra);
-    DevNode::start(&args)
 }
 
 /// A transfer every 400 ms from dev account 3, so batches close by age instead of waiting for the idle

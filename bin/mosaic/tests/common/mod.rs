@@ -512,6 +512,14 @@ pub(crate) async fn wait_receipt_via(provider: &DynProvider, hash: B256) -> allo
     poll_until(&format!("receipt of {hash}"), async || provider.get_transaction_receipt(hash).await.expect("rpc")).await
 }
 
+/// A devnet on its embedded L1 with 300 ms blocks on both chains and batches closed after 1 s, plus
+/// `extra` flags.
+pub(crate) fn fast_devnet(extra: &[&str]) -> DevNode {
+    let mut args = vec!["--block-time", "300ms", "--l1-block-time", "300ms", "--batch-max-age", "1s"];
+    args.extend_from_slice(extra);
+    DevNode::start(&args)
+}
+
 /// Builds the example Wasm contracts once per test binary (idempotent and quick when up to date).
 pub(crate) fn wasm_module(name: &str) -> Vec<u8> {
     static BUILD: std::sync::Once = std::sync::Once::new();
