@@ -12,26 +12,26 @@ const SCAN_CHUNK = 100;
 const SCAN_MAX = 2000;
 const PAGE_BATCHES = 10;
 
-let rpcId = 0;
-async function rpc(method, params = []) {
+// One JSON-RPC request (a call or a batch) to the node that served the page.
+async function post(request) {
   const response = await fetch("/", {
     method: "POST",
     headers: { "content-type": "application/json" },
-    body: JSON.stringify({ jsonrpc: "2.0", id: ++rpcId, method, params }),
+    body: JSON.stringify(request),
   });
-  const body = await response.json();
+  return response.json();
+}
+let rpcId = 0;
+async function rpc(method, params = []) {
+  const body = await post({ jsonrpc: "2.0", id: ++rpcId, method, params });
   if (body.error) throw new Error(`${method}: ${body.error.message}`);
   return body.result;
 }
 // Many calls in one JSON-RPC batch request (one round trip); results in the order of `calls`.
 async function rpcBatch(calls) {
   if (!calls.length) return [];
-  const response = await fetch("/", {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify(calls.map(([method, params], id) => ({ jsonrpc: "2.0", id, method, params }))),
-  });
-  const byId = new Map((await response.json()).map((r) => [r.id, r]));
+  const answers = await post(calls.map(([method, params], id) => ({ jsonrpc: "2.0", id, method, params })));
+  const byId = new Map(answers.map((r) => [r.id, r]));
   return calls.map(([method], id) => {
     const r = byId.get(id);
     if (!r || r.error) throw new Error(`${method}: ${r?.error?.message ?? "no answer"}`);
@@ -289,6 +289,7 @@ async function batchPage(index) {
   const [batch, rollup] = await Promise.all([optional("mosaic_getBatch", [hex(BigInt(index))]), optional("mosaic_rollupStatus")]);
   if (!batch) throw new Error(`no batch ${index}`);
   const game = (rollup?.challenger?.games ?? []).find((g) => g.index === batch.index);
+  const proof = proofOf(batch, rollup);
   return `
     <h1>Batch ${esc(batch.index)}</h1>
     <section id="batch">${fields([
@@ -301,7 +302,7 @@ async function batchPage(index) {
       ["L1 block", esc(batch.l1Block)],
       ["Claimed state root", mono(batch.claimedStateRoot)],
       ["Computed state root", batch.computedStateRoot ? mono(batch.computedStateRoot) : `<span class="muted">not re-executed here</span>`],
-      ["Proof", proofOf(batch, rollup) ? `${proofCell(proofOf(batch, rollup))} ${esc(proofOf(batch, rollup).detail ?? "")}` : "—"],
+      ["Proof", proof ? `${proofCell(proof)} ${esc(proof.detail ?? "")}` : "—"],
       ["Challenge", game ? `${statusBadge(game.status)} by ${addrLink(game.challenger)} ${esc(game.note ?? "")}` : "—"],
       ...(batch.error ? [["Error", `<span class="error">${esc(batch.error)}</span>`]] : []),
     ])}</section>`;
