@@ -45,13 +45,16 @@ process.stdout.write(JSON.stringify(o, null, 1) + "\n");' "$PWD/contracts/out/$n
     echo "build-contracts: wrote $out"
   fi
 done
-# The generated halo2 verifier (contracts/verifier/Halo2Verifier.sol, from the SNARK verifying key:
-# scripts/update-snark-fixture.sh) is kept out of forge's sources: solcjs runs out of wasm memory in the
-# Yul optimizer on its ≈100 KB of assembly, and without an optimizer it is 421 bytes over EIP-170's
-# 24,576-byte limit. Compiled here with the legacy optimizer (runs 1, Yul optimizer off) it is ≈24.5 KB.
-out=contracts/artifacts/Halo2Verifier.json
-tmp=$(mktemp)
-node - "$PWD/contracts/verifier/Halo2Verifier.sol" "$MOSAIC_TOOLS/node_modules/solc" >"$tmp" <<'JS'
+# The generated halo2 verifiers (contracts/verifier/Halo2Verifier.sol of the batch program and
+# AggregateHalo2Verifier.sol of the aggregation program, from their SNARK verifying keys:
+# scripts/update-snark-fixture.sh [--aggregate]) are kept out of forge's sources: solcjs runs out of wasm
+# memory in the Yul optimizer on their ≈100 KB of assembly, and without an optimizer they are 421 bytes
+# over EIP-170's 24,576-byte limit. Compiled here with the legacy optimizer (runs 1, Yul optimizer off)
+# each is ≈24.5 KB. Both sources name their contract Halo2Verifier; the artifact is named by the file.
+for name in Halo2Verifier AggregateHalo2Verifier; do
+  out=contracts/artifacts/$name.json
+  tmp=$(mktemp)
+  node - "$PWD/contracts/verifier/$name.sol" "$MOSAIC_TOOLS/node_modules/solc" >"$tmp" <<'JS'
 const fs = require("fs");
 const solc = require(process.argv[3]);
 const input = {
@@ -74,17 +77,18 @@ const c = out.contracts["Halo2Verifier.sol"].Halo2Verifier;
 const o = { abi: c.abi, bytecode: "0x" + c.evm.bytecode.object, deployedBytecode: "0x" + c.evm.deployedBytecode.object };
 process.stdout.write(JSON.stringify(o, null, 1) + "\n");
 JS
-chmod 644 "$tmp"
-if $check; then
-  if [[ ! -f "$out" ]] || ! cmp -s "$tmp" "$out"; then
-    echo "build-contracts: $out is missing or stale; run scripts/build-contracts.sh and commit it" >&2
-    status=1
+  chmod 644 "$tmp"
+  if $check; then
+    if [[ ! -f "$out" ]] || ! cmp -s "$tmp" "$out"; then
+      echo "build-contracts: $out is missing or stale; run scripts/build-contracts.sh and commit it" >&2
+      status=1
+    else
+      echo "build-contracts: $out matches contracts/verifier"
+    fi
+    rm -f "$tmp"
   else
-    echo "build-contracts: $out matches contracts/verifier"
+    mv "$tmp" "$out"
+    echo "build-contracts: wrote $out ($(( ($(node -p 'require(process.argv[1]).deployedBytecode.length' "$PWD/$out") - 2) / 2 )) bytes of code)"
   fi
-  rm -f "$tmp"
-else
-  mv "$tmp" "$out"
-  echo "build-contracts: wrote $out ($(( ($(node -p 'require(process.argv[1]).deployedBytecode.length' "$PWD/$out") - 2) / 2 )) bytes of code)"
-fi
+done
 exit $status

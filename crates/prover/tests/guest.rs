@@ -160,3 +160,60 @@ fn snark_fixture_batch_is_batch_one_of_the_sample_chain() {
         path.display()
     );
 }
+
+/// The range the committed aggregate SNARK (`crates/snark/fixtures/aggregate-1-2.*`, from
+/// `scripts/update-snark-fixture.sh --aggregate`) proves is batches 1 and 2 of the two-block sample
+/// chain, one block each, batch 1 being the batch fixture's: `contracts/test/snark/range.json` holds the
+/// headers and data a Rollup commits for them, so forge (`RangeFinalization.t.sol`) and the finalizer's
+/// test finalize that range with the real SNARK. `MOSAIC_UPDATE_FIXTURE=1` rewrites the JSON.
+#[test]
+fn range_fixture_is_batches_one_and_two_of_the_sample_chain() {
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let _enter = rt.enter();
+    let dir = tempfile::tempdir().unwrap();
+    let node = sample::chain_with_transfer_blocks(dir.path(), 2, 1).unwrap();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let committed = std::fs::read_to_string(root.join("crates/snark/fixtures/batch-1.journal-hash")).unwrap();
+    let mut batches = Vec::new();
+    let mut first = None;
+    for block in 1..=2u64 {
+        let (witness, native) = batch_witness(&node, block, block, Variant::Signed).unwrap();
+        let j = native.journal;
+        if block == 1 {
+            assert_eq!(j.hash(), committed.trim().parse::<B256>().unwrap(), "batch 1 is not the batch fixture's");
+            first = Some(j);
+        }
+        assert_eq!(alloy_primitives::keccak256(&witness.data), j.batch_data_hash);
+        assert_eq!((j.l1_message_cursor, j.l1_messages_hash), (0, B256::ZERO));
+        batches.push(serde_json::json!({
+            "index": block,
+            "firstBlock": block,
+            "lastBlock": j.last_block,
+            "prevStateRoot": j.prev_state_root,
+            "postStateRoot": j.post_state_root,
+            "withdrawalsRoot": j.withdrawals_root,
+            "lastBlockHash": j.last_block_hash,
+            "data": witness.data,
+            "journalHash": j.hash(),
+        }));
+    }
+    let first = first.unwrap();
+    let json = serde_json::json!({
+        "chainId": first.chain_id,
+        "configHash": first.config_hash,
+        "genesisStateRoot": first.prev_state_root,
+        "genesisBlockHash": first.prev_block_hash,
+        "batches": batches,
+    });
+    let text = serde_json::to_string_pretty(&json).unwrap() + "\n";
+    let path = root.join("contracts/test/snark/range.json");
+    if std::env::var_os("MOSAIC_UPDATE_FIXTURE").is_some() {
+        std::fs::write(&path, &text).unwrap();
+    }
+    assert_eq!(
+        std::fs::read_to_string(&path).unwrap_or_default(),
+        text,
+        "{} is stale: rerun with MOSAIC_UPDATE_FIXTURE=1",
+        path.display()
+    );
+}

@@ -106,3 +106,22 @@ fn the_committed_solidity_verifier_is_the_one_generated_from_the_committed_key()
         path.display()
     );
 }
+
+/// The committed aggregate SNARK (`scripts/update-snark-fixture.sh --aggregate`) verifies under the
+/// aggregation program's key and states the aggregate journal's hash; the batch program's key refuses
+/// it, and the aggregation key refuses the batch SNARK.
+#[test]
+fn the_committed_aggregate_snark_verifies_under_its_own_key_only() {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+    let vk = SnarkVerifyingKey::read(&dir.join("aggregate.vk.json")).unwrap();
+    let proof = SnarkProof::decode(&std::fs::read(dir.join("aggregate-1-2.snark")).unwrap()).unwrap();
+    let journal: B256 =
+        std::fs::read_to_string(dir.join("aggregate-1-2.journal-hash")).unwrap().trim().parse().unwrap();
+    let statement = vk.verify(&proof).unwrap();
+    assert_eq!(statement.public_values, journal.as_slice());
+    assert_eq!((statement.app_exe_commit, statement.app_vm_commit), (vk.app_exe_commit, vk.app_vm_commit));
+    let (batch_vk, batch_proof, _) = fixture();
+    assert_ne!(batch_vk.app_exe_commit, vk.app_exe_commit, "two programs");
+    assert!(batch_vk.verify(&proof).is_err(), "the batch key accepted the aggregate SNARK");
+    assert!(vk.verify(&batch_proof).is_err(), "the aggregation key accepted a batch SNARK");
+}
