@@ -271,7 +271,8 @@ pub(crate) struct RollupTermsArgs {
     pub insecure_dev_srs: bool,
     /// SNARK verifying key of the aggregation program (`mosaic snark setup --program aggregate`): the
     /// Rollup's aggregate verifier, so one proof finalizes a range of zk batches. With
-    /// --aggregate-halo2-verifier and --aggregate-batch-program.
+    /// --aggregate-halo2-verifier and --aggregate-batch-program; default: the committed aggregation keys
+    /// (none with --no-proof-verifier).
     #[arg(long)]
     pub aggregate_vk: Option<PathBuf>,
     /// The `Halo2Verifier` generated with --aggregate-vk's keys, as a JSON artifact with its `bytecode`.
@@ -309,6 +310,11 @@ fn snark_verifier(
 /// verifier of a deployment (made from the development KZG setup).
 const COMMITTED_SNARK_VK: &str = include_str!("../../../crates/snark/fixtures/batch.vk.json");
 const COMMITTED_HALO2_VERIFIER: &str = include_str!("../../../contracts/artifacts/Halo2Verifier.json");
+/// The same for the aggregation program, and the batch program its committed keys aggregate.
+const COMMITTED_AGGREGATE_VK: &str = include_str!("../../../crates/snark/fixtures/aggregate.vk.json");
+const COMMITTED_AGGREGATE_HALO2_VERIFIER: &str =
+    include_str!("../../../contracts/artifacts/AggregateHalo2Verifier.json");
+const COMMITTED_AGGREGATE_BATCH_PROGRAM: &str = include_str!("../../../crates/snark/fixtures/aggregate.batch-program");
 
 /// First index in the test mnemonic of the development producer keys.
 const DEV_PRODUCER_KEY: u32 = 20;
@@ -348,11 +354,25 @@ impl RollupTermsArgs {
     }
 
     /// The aggregate verifier to set: --aggregate-vk, --aggregate-halo2-verifier and the batch program id
-    /// --aggregate-batch-program, all or none.
+    /// --aggregate-batch-program, all or none; none given: the committed aggregation keys' (none with
+    /// --no-proof-verifier).
     pub(crate) fn aggregate_verifier(&self) -> anyhow::Result<Option<(mosaic_rollup::ProofVerifier, B256)>> {
         let (vk, halo2, program) =
             match (&self.aggregate_vk, &self.aggregate_halo2_verifier, self.aggregate_batch_program) {
-                (None, None, None) => return Ok(None),
+                (None, None, None) if self.no_proof_verifier => return Ok(None),
+                (None, None, None) => {
+                    let v = snark_verifier(
+                        COMMITTED_AGGREGATE_VK.as_bytes(),
+                        "the committed aggregate SNARK key",
+                        COMMITTED_AGGREGATE_HALO2_VERIFIER.as_bytes(),
+                        "the committed aggregate Halo2Verifier",
+                    )?;
+                    let program = COMMITTED_AGGREGATE_BATCH_PROGRAM
+                        .trim()
+                        .parse()
+                        .context("crates/snark/fixtures/aggregate.batch-program: not a 32-byte hash")?;
+                    return Ok(Some((v, program)));
+                }
                 (Some(vk), Some(halo2), Some(program)) => (vk, halo2, program),
                 _ => anyhow::bail!(
                     "--aggregate-vk, --aggregate-halo2-verifier and --aggregate-batch-program go together"

@@ -413,6 +413,16 @@ async fn a_zk_devnet_commits_without_bonds_and_finalizes_only_on_proofs() {
     let l1 = ProviderBuilder::new().connect_http(status["l1Rpc"].as_str().unwrap().parse().unwrap()).erased();
     let rollup = IRollup::new(addr(&status["contracts"]["rollup"]), l1.clone());
     let finality = IRollupFinality::new(*rollup.address(), l1.clone());
+    // Ranges finalize by the committed aggregation keys' verifier, set at deployment by default.
+    let ranges = IRollupRanges::new(*rollup.address(), l1.clone());
+    let aggregate = ranges.aggregateVerifier().call().await.unwrap();
+    let vk: Value =
+        serde_json::from_slice(&std::fs::read(repo_root().join("crates/snark/fixtures/aggregate.vk.json")).unwrap())
+            .unwrap();
+    let exe: B256 = vk["app_exe_commit"].as_str().unwrap().parse().unwrap();
+    assert_eq!(ISnarkVerifier::new(aggregate, l1.clone()).appExeCommit().call().await.unwrap(), exe);
+    let program = std::fs::read_to_string(repo_root().join("crates/snark/fixtures/aggregate.batch-program")).unwrap();
+    assert_eq!(ranges.aggregateBatchProgram().call().await.unwrap(), program.trim().parse::<B256>().unwrap());
     let commits = rollup.BatchCommitted_filter().from_block(0).query().await.unwrap();
     for (_, log) in commits.iter().take(2) {
         let tx = l1.get_transaction_by_hash(log.transaction_hash.unwrap()).await.unwrap().unwrap();

@@ -2,33 +2,45 @@
 //! chain — the batch the committed SNARK fixture proves — is committed and stays unfinalized (no window
 //! can finalize a zk batch) until its proof appears in the finalizer's proof folder; then the finalizer
 //! posts it and the batch is final, its withdrawals claimable. A proof of another statement, or none,
-//! posts nothing.
+//! posts nothing. With the committed aggregate keys' verifier, batches 1 and 2 finalize by one range
+//! proof, the committed aggregate SNARK, which the finalizer prefers to the batch proof of batch 1.
 use alloy::{providers::Provider, signers::local::PrivateKeySigner};
 use alloy_primitives::B256;
 use mosaic_finalizer::{Finalizer, FinalizerConfig, FinalizerMetrics, Posted};
 use mosaic_rollup::{
     contracts::Rollup,
+    deploy,
     testing::{
-        b256, deploy_fixture_rollup, fixture_batch, fixture_data, fixture_header, fixture_snark_path, Anvil, ANVIL_KEYS,
+        aggregate_fixture_verifier, aggregate_snark_path, b256, deploy_fixture_rollup, fixture_batch, fixture_data,
+        fixture_header, fixture_snark_path, range_batch, range_batches, Anvil, ANVIL_KEYS,
     },
-    HybridTerms, L1Client, Mode,
+    DeployParams, HybridTerms, L1Client, Mode,
 };
 use mosaic_snark::{ProofDirectory, SnarkProof};
 use mosaic_witness::{AggregateJournal, Journal};
 use std::{sync::Arc, time::Duration};
 
-#[tokio::test(flavor = "multi_thread")]
-async fn a_zk_batch_finalizes_when_its_snark_appears() {
+fn signer(i: usize) -> PrivateKeySigner {
+    ANVIL_KEYS[i].parse().unwrap()
+}
+
+/// An anvil and the owner's client on it, once it answers.
+async fn l1() -> (Anvil, L1Client) {
     let anvil = Anvil::start();
-    let signer = |i: usize| -> PrivateKeySigner { ANVIL_KEYS[i].parse().unwrap() };
-    let (owner, finalizer_key) = (signer(0), signer(1));
-    let l1 = L1Client::new(&anvil.url, owner.clone(), 0).unwrap();
+    let l1 = L1Client::new(&anvil.url, signer(0), 0).unwrap();
     for _ in 0..100 {
         if l1.provider().get_block_number().await.is_ok() {
             break;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+    (anvil, l1)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_zk_batch_finalizes_when_its_snark_appears() {
+    let (anvil, l1) = l1().await;
+    let (owner, finalizer_key) = (signer(0), signer(1));
     let batch = fixture_batch();
     let contracts = deploy_fixture_rollup(&l1, Mode::Zk, HybridTerms::default(), owner.address()).await;
     let rollup = Rollup::new(contracts.rollup, l1.provider().clone());
@@ -105,4 +117,55 @@ async fn a_zk_batch_finalizes_when_its_snark_appears() {
         FinalizerConfig::default(),
     );
     assert_eq!(again.round().await.unwrap(), None);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_zk_range_finalizes_with_one_aggregate_snark() {
+    let (anvil, l1) = l1().await;
+    let owner = signer(0);
+    let batch = fixture_batch();
+    let params = DeployParams {
+        mode: Mode::Zk,
+        l2_chain_id: batch["chainId"].as_u64().unwrap(),
+        l2_config_hash: b256(&batch["configHash"]),
+        genesis: (b256(&batch["genesisStateRoot"]), b256(&batch["genesisBlockHash"])),
+        terms: HybridTerms::default(),
+        inclusion_deadline: 3600,
+        proposers: vec![owner.address()],
+        attesters: (vec![owner.address()], 1),
+        producers: (vec![], 0),
+        proof_verifier: Some(mosaic_rollup::testing::fixture_verifier()),
+        insecure_dev_srs: false,
+        aggregate_verifier: Some(aggregate_fixture_verifier()),
+    };
+    let contracts = deploy(&l1, &params).await.unwrap();
+    let rollup = Rollup::new(contracts.rollup, l1.provider().clone());
+    let batches = range_batches();
+    for b in &batches {
+        let (header, data) = range_batch(b);
+        l1.confirm(rollup.commitBatch(header, data).send().await.unwrap()).await.unwrap();
+    }
+    let fixture = mosaic_rollup::testing::json("contracts/test/snark/aggregate-fixture.json");
+    assert_eq!(rollup.aggregateInputsHash(1, 2).call().await.unwrap(), b256(&fixture["journalHash"]));
+
+    // Both proofs are there; the finalizer takes the longest range it has a proof for.
+    let dir = tempfile::tempdir().unwrap();
+    let proofs = ProofDirectory::new(dir.path());
+    proofs.put(&SnarkProof::decode(&std::fs::read(fixture_snark_path()).unwrap()).unwrap()).unwrap();
+    proofs.put(&SnarkProof::decode(&std::fs::read(aggregate_snark_path()).unwrap()).unwrap()).unwrap();
+    let metrics = FinalizerMetrics::register(&prometheus::Registry::new()).unwrap();
+    let finalizer = Finalizer::new(
+        L1Client::new(&anvil.url, signer(1), 0).unwrap(),
+        &contracts,
+        Arc::new(proofs),
+        metrics.clone(),
+        FinalizerConfig::default(),
+    );
+    let posted = finalizer.round().await.unwrap().expect("the range proof posted");
+    let Posted::Range { from: 1, to: 2, tx } = posted else { panic!("expected the range 1..=2, got {posted:?}") };
+    let receipt = l1.provider().get_transaction_receipt(tx).await.unwrap().expect("mined");
+    println!("finalizeRange of 2 batches on L1: {} gas", receipt.gas_used);
+    assert_eq!(rollup.lastFinalizedBatch().call().await.unwrap(), 2, "both batches final on one proof");
+    assert_eq!((metrics.range_proofs.get(), metrics.batch_proofs.get(), metrics.batches_finalized.get()), (1, 0, 2));
+    assert_eq!(finalizer.round().await.unwrap(), None, "nothing left to post");
 }

@@ -1,5 +1,6 @@
-//! Helpers for tests that settle on a real L1 (`test-utils` feature): an anvil process, and batch 1 of
-//! the sample chain that the committed SNARK fixture proves (`contracts/test/snark/batch.json`).
+//! Helpers for tests that settle on a real L1 (`test-utils` feature): an anvil process, batch 1 of the
+//! sample chain that the committed SNARK fixture proves (`contracts/test/snark/batch.json`), and
+//! batches 1 and 2 that the committed aggregate SNARK proves (`contracts/test/snark/range.json`).
 use crate::{contracts::Rollup, deploy, DeployParams, HybridTerms, L1Client, L1Contracts, Mode, ProofVerifier};
 use alloy_primitives::Address;
 use alloy_primitives::{Bytes, B256};
@@ -106,6 +107,47 @@ pub fn fixture_verifier() -> ProofVerifier {
 /// The committed SNARK of the fixture batch's journal.
 pub fn fixture_snark_path() -> PathBuf {
     repo().join("crates/snark/fixtures/batch-1.snark")
+}
+
+/// Batches 1 and 2 of the two-block sample chain as the aggregate SNARK fixture proves them (batch 1
+/// is [`fixture_batch`]'s).
+pub fn range_batches() -> Vec<Value> {
+    json("contracts/test/snark/range.json")["batches"].as_array().expect("batches").clone()
+}
+
+/// A batch of [`range_batches`]: its header with its true roots, and its data.
+pub fn range_batch(batch: &Value) -> (Rollup::BatchHeader, Bytes) {
+    let header = Rollup::BatchHeader {
+        index: batch["index"].as_u64().expect("index"),
+        firstBlock: batch["firstBlock"].as_u64().expect("firstBlock"),
+        lastBlock: batch["lastBlock"].as_u64().expect("lastBlock"),
+        l1MessageCursor: 0,
+        prevStateRoot: b256(&batch["prevStateRoot"]),
+        postStateRoot: b256(&batch["postStateRoot"]),
+        withdrawalsRoot: b256(&batch["withdrawalsRoot"]),
+        lastBlockHash: b256(&batch["lastBlockHash"]),
+    };
+    (header, fixture_data(batch))
+}
+
+/// The aggregate verifier of the committed aggregation-program keys and the batch program they
+/// aggregate (what `DeployParams::aggregate_verifier` takes).
+pub fn aggregate_fixture_verifier() -> (ProofVerifier, B256) {
+    let vk = json("crates/snark/fixtures/aggregate.vk.json");
+    let halo2 = json("contracts/artifacts/AggregateHalo2Verifier.json");
+    let fixture = json("contracts/test/snark/aggregate-fixture.json");
+    let verifier = ProofVerifier {
+        halo2_bytecode: halo2["bytecode"].as_str().expect("bytecode").parse().expect("hex bytecode"),
+        app_exe_commit: b256(&vk["app_exe_commit"]),
+        app_vm_commit: b256(&vk["app_vm_commit"]),
+        dev_srs: vk["dev_srs"].as_bool().expect("dev_srs"),
+    };
+    (verifier, b256(&fixture["batchProgram"]))
+}
+
+/// The committed aggregate SNARK of batches 1 and 2.
+pub fn aggregate_snark_path() -> PathBuf {
+    repo().join("crates/snark/fixtures/aggregate-1-2.snark")
 }
 
 /// Deploys, from `l1`'s account, the Rollup of the fixture's chain (its genesis and consensus parameters)
