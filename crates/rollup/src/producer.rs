@@ -272,10 +272,21 @@ async fn round(
         // A zk batch's proof covers its signatures: the data can leave them out.
         config_.variant = mosaic_batch::Variant::Unsigned;
     }
-    let due = node.blocking(move |n| due_batch(n, last + 1, first, prev_root, &config_, now_secs())).await??;
+    let (due, replacement) = node
+        .blocking(move |n| -> Result<_, ProducerError> {
+            match replacement_batch(n, last + 1, first, prev_root, config_.variant)? {
+                Some(batch) => Ok((Some(batch), true)),
+                None => Ok((due_batch(n, last + 1, first, prev_root, &config_, now_secs())?, false)),
+            }
+        })
+        .await??;
     let Some(mut batch) = due else { return Ok(false) };
     batch.header.prevStateRoot = committed.postStateRoot;
-    if config.fault_wrong_root_at == Some(last + 1) {
+    if replacement {
+        info!(index = last + 1, first, last_block = batch.header.lastBlock, "re-posting a reverted batch's blocks");
+    }
+    // The injected lie is told once: the replacement of the reverted batch is honest.
+    if config.fault_wrong_root_at == Some(last + 1) && !replacement {
         batch.header.postStateRoot =
             keccak256([b"mosaic fault injection".as_slice(), batch.header.postStateRoot.as_slice()].concat());
         tracing::warn!(index = last + 1, claimed = %batch.header.postStateRoot,
@@ -418,6 +429,45 @@ pub fn due_batch(
     Ok(Some(batch))
 }
 
+/// Table of the block ranges of batches a fraud proof reverted: index → first ‖ last block (u64 BE).
+pub const REVERTED_TABLE: &str = "reverted-batches";
+
+/// Notes that batch `index`, blocks `first..=last`, was reverted on L1.
+fn remember_reverted(node: &Node, index: u64, first: u64, last: u64) -> Result<(), NodeError> {
+    let bytes = [first.to_be_bytes(), last.to_be_bytes()].concat();
+    node.records(REVERTED_TABLE).put(index, &bytes)
+}
+
+/// The replacement of reverted batch `index` if it starts at `first`: the same blocks, whatever the
+/// batching limits say now, once this node has them all. A chain that goes on from the same blocks
+/// keeps every follower's applied blocks valid (their derivation cannot unwind), and the replacement
+/// posts the data the verifier already checked, with the true roots.
+pub fn replacement_batch(
+    node: &Node,
+    index: u64,
+    first: u64,
+    prev_state_root: B256,
+    variant: Variant,
+) -> Result<Option<PreparedBatch>, ProducerError> {
+    let Some(bytes) = node.records(REVERTED_TABLE).get(index)? else { return Ok(None) };
+    let (Some(f), Some(l)) = (bytes.get(..8), bytes.get(8..16)) else { return Ok(None) };
+    let (f, l) =
+        (u64::from_be_bytes(f.try_into().unwrap_or_default()), u64::from_be_bytes(l.try_into().unwrap_or_default()));
+    if f != first || l < f || node.head_number() < l {
+        return Ok(None);
+    }
+    let parent =
+        node.header(first - 1)?.ok_or_else(|| NodeError::Inconsistent(format!("missing header {}", first - 1)))?;
+    if parent.state_root != prev_state_root {
+        return Err(ProducerError::Diverged { block: first - 1, l1: prev_state_root, local: parent.state_root });
+    }
+    let mut blocks = Vec::new();
+    for n in first..=l {
+        blocks.push(node.block(n)?.ok_or_else(|| NodeError::Inconsistent(format!("missing block {n}")))?);
+    }
+    Ok(Some(prepare_batch(node, index, prev_state_root, &blocks, variant)?))
+}
+
 /// The local record of a batch committed on L1 as `header` with `data`.
 fn committed_record(
     header: &Rollup::BatchHeader,
@@ -462,7 +512,14 @@ async fn sync_records(
     let in_sync = node
         .blocking(move |n| -> Result<bool, ProducerError> {
             let records = n.records(crate::record::TABLE);
-            if records.last()?.is_some_and(|(top, _)| top > last) {
+            if let Some((top, _)) = records.last()?.filter(|(top, _)| *top > last) {
+                // A fraud proof reverted batches last+1..=top. Remember their block ranges: the
+                // replacements re-post the same blocks, so nodes that applied them need not unwind.
+                for index in last + 1..=top {
+                    if let Some(r) = BatchRecord::load(n, index)? {
+                        remember_reverted(n, index, r.first_block, r.last_block)?;
+                    }
+                }
                 records.drop_after(last)?;
             }
             Ok(last == 0
@@ -559,4 +616,54 @@ async fn finalize_next(
     .await??;
     info!(index, "batch finalized on L1");
     Ok(true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn node(dir: &std::path::Path) -> Node {
+        Node::open(mosaic_node::NodeConfig {
+            data_dir: dir.to_path_buf(),
+            block_time: Duration::ZERO,
+            fee_recipient: Default::default(),
+            pool: Default::default(),
+            genesis_alloc: Vec::new(),
+            max_tx_size: mosaic_node::DEFAULT_MAX_TX_SIZE,
+            allow_unprotected_txs: false,
+            predeploys: Vec::new(),
+            genesis_accounts: Vec::new(),
+            chain: Default::default(),
+        })
+        .unwrap()
+    }
+
+    /// A reverted batch is replaced by exactly its blocks (whatever the batching limits), only at its
+    /// own index and start, only once the node has them all, and never onto another parent state.
+    #[tokio::test]
+    async fn a_reverted_batch_is_replaced_by_the_same_blocks() {
+        let dir = tempfile::tempdir().unwrap();
+        let node = node(dir.path());
+        for _ in 0..5 {
+            node.build_block(None, false).unwrap().expect("a block");
+        }
+        let root1 = node.header(1).unwrap().unwrap().state_root;
+        assert!(replacement_batch(&node, 2, 2, root1, Variant::Signed).unwrap().is_none(), "nothing reverted yet");
+        remember_reverted(&node, 2, 2, 4).unwrap();
+        remember_reverted(&node, 3, 5, 7).unwrap();
+        let batch = replacement_batch(&node, 2, 2, root1, Variant::Signed).unwrap().expect("the replacement");
+        assert_eq!((batch.header.index, batch.header.firstBlock, batch.header.lastBlock), (2, 2, 4));
+        assert_eq!(batch.header.postStateRoot, node.header(4).unwrap().unwrap().state_root);
+        let blocks: Vec<_> = (2..=4).map(|n| node.block(n).unwrap().unwrap()).collect();
+        let fresh = prepare_batch(&node, 2, root1, &blocks, Variant::Signed).unwrap();
+        assert_eq!(batch.data, fresh.data, "the same data as the reverted batch's blocks");
+        // Another start (the chain went on differently), another index, blocks not there yet.
+        assert!(replacement_batch(&node, 2, 3, root1, Variant::Signed).unwrap().is_none());
+        assert!(replacement_batch(&node, 4, 5, root1, Variant::Signed).unwrap().is_none());
+        let root4 = node.header(4).unwrap().unwrap().state_root;
+        assert!(replacement_batch(&node, 3, 5, root4, Variant::Signed).unwrap().is_none(), "block 7 missing");
+        // The L1's previous root is not this node's: refused loudly.
+        let wrong = replacement_batch(&node, 2, 2, B256::repeat_byte(1), Variant::Signed);
+        assert!(matches!(wrong, Err(ProducerError::Diverged { block: 1, .. })), "{wrong:?}");
+    }
 }
