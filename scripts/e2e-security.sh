@@ -1,0 +1,152 @@
+#!/usr/bin/env bash
+# The whole security story on a fresh devnet with freshly made proofs (slow: ≈1.5 h on two cores with
+# the SNARK keys cached, ≈2 h more to make them; one proof at a time, up to ≈19 GB):
+#   1. a devnet whose producer lies about batch $LIE_AT's state root (fault injection, a dev L1 only);
+#   2. a challenging verifier re-executes it from L1 data, challenges in the next L1 block, proves the
+#      batch (recursive STARK, then the SNARK wrap) and wins: the batch and every later one are reverted,
+#      the proposer's bond is slashed (FraudProven on L1);
+#   3. the owner admits the proposer again; it re-posts the reverted blocks with their true roots and the
+#      chain goes on (the verifier agrees with every batch);
+#   4. the owner schedules the switch to zk; the devnet's validity prover proves the zk batches,
+#      aggregates two and wraps the aggregate; the finalizer finalizes the range with one SNARK.
+# Prints the L1 gas and the timings (time from the bad commit to the challenge, from a zk commit to its
+# finality, the devnet's and the verifier's peak memory) for docs/benchmarks.md.
+#
+# Status (2026-12-05): written and syntax-checked (`bash -n`), but not yet run end to end (it needs
+# ≈2 h of this machine alone); its first run and its numbers are the next step of issue #18.
+#
+# Usage: scripts/e2e-security.sh    Keys: $MOSAIC_SNARK_BATCH (default ~/.cache/mosaic-snark/batch)
+#        and $MOSAIC_SNARK_AGGREGATE (…/aggregate), made with `mosaic snark setup` if missing; they must
+#        be the committed keys (the devnet deploys those verifiers), which a setup with the development
+#        KZG parameters reproduces.
+set -euo pipefail
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$REPO"
+E2E_NAME=e2e-security
+# shellcheck source=e2e/lib.sh
+source e2e/lib.sh
+scripts/setup-tools.sh >/dev/null
+# shellcheck source=scripts/tools-env.sh
+source scripts/tools-env.sh
+LIE_AT=${LIE_AT:-3}
+BATCH_KEYS=${MOSAIC_SNARK_BATCH:-$HOME/.cache/mosaic-snark/batch}
+AGG_KEYS=${MOSAIC_SNARK_AGGREGATE:-$HOME/.cache/mosaic-snark/aggregate}
+WORK=$(mktemp -d)
+started=$(date +%s)
+elapsed() { echo "$(( $(date +%s) - started )) s"; }
+
+step "building mosaic with the prover and the guests"
+scripts/build-guest.sh --locked >/dev/null
+cargo build --release --locked -p mosaic --features prover
+BIN=${CARGO_TARGET_DIR:-$REPO/target}/release/mosaic
+
+for program in batch aggregate; do
+  dir=$BATCH_KEYS
+  [[ $program == aggregate ]] && dir=$AGG_KEYS
+  if [[ ! -f $dir/snark.vk.json ]]; then
+    step "no $program keys in $dir: mosaic snark setup --program $program (≈20 min, ≈19 GB)"
+    "$BIN" snark setup --program "$program" --dir "$dir"
+  fi
+  committed=crates/snark/fixtures/$program.vk.json
+  cmp -s "$dir/snark.vk.json" "$committed" ||
+    fail "$dir/snark.vk.json differs from $committed: the devnet's verifier would refuse these keys' proofs"
+done
+
+rpc() { # URL METHOD PARAMS-JSON → result
+  local out
+  out=$(curl -s -X POST -H 'content-type: application/json' \
+    --data "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"$2\",\"params\":$3}" "$1")
+  jget result <<<"$out"
+}
+wait_for() { # WHAT TIMEOUT-S COMMAND… : runs COMMAND every 2 s until it succeeds
+  local what=$1 timeout=$2 t0
+  shift 2
+  t0=$(date +%s)
+  until "$@" >/dev/null 2>&1; do
+    (( $(date +%s) - t0 < timeout )) || fail "timed out after ${timeout} s waiting for $what"
+    sleep 2
+  done
+}
+peak_kb() { awk '/VmHWM/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
+
+P=$(( 20000 + RANDOM % 20000 ))
+L2=http://127.0.0.1:$P L1=http://127.0.0.1:$((P + 1)) VER=http://127.0.0.1:$((P + 2))
+step "devnet (lies at batch $LIE_AT), logs in $WORK/devnet.log"
+# Challenge window: long enough for a verifier to see a commit (seconds); proof window: long enough for
+# this machine to prove a batch and wrap it (≈35 min); quick batches and switch.
+"$BIN" devnet --data-dir "$WORK/devnet" --port "$P" --l1-port "$((P + 1))" --block-time 1 --l1-block-time 1 \
+  --batch-max-age 4 --challenge-window 120 --proof-window 5400 --switch-delay 30 \
+  --fault-wrong-root-at "$LIE_AT" --prove-validity --snark-keys "$BATCH_KEYS" --aggregate-keys "$AGG_KEYS" \
+  --validity-max-range 2 >"$WORK/devnet.log" 2>&1 &
+DEVNET=$!
+VERIFIER=
+cleanup() { kill "$DEVNET" ${VERIFIER:+"$VERIFIER"} 2>/dev/null || true; }
+trap cleanup EXIT
+wait_for "the devnet" 120 rpc "$L2" eth_blockNumber '[]'
+ROLLUP=$(jget rollup <"$WORK/devnet/l1-contracts.json")
+MNEMONIC="test test test test test test test test test test test junk"
+OWNER_KEY=$(cast wallet private-key --mnemonic "$MNEMONIC" --mnemonic-index 10)
+CHALLENGER_KEY=$(cast wallet private-key --mnemonic "$MNEMONIC" --mnemonic-index 7)
+USER_KEY=$(cast wallet private-key --mnemonic "$MNEMONIC" --mnemonic-index 0)
+
+step "challenging verifier with --prove-fraud, logs in $WORK/verifier.log"
+"$BIN" node --role verifier --challenge --prove-fraud --snark-keys "$BATCH_KEYS" --l1-rpc "$L1" \
+  --l1-contracts "$WORK/devnet/l1-contracts.json" --l1-confirmations 0 --l1-private-key "$CHALLENGER_KEY" \
+  --data-dir "$WORK/verifier" --port "$((P + 2))" >"$WORK/verifier.log" 2>&1 &
+VERIFIER=$!
+
+# Some traffic, so batches carry transactions.
+for i in 1 2 3 4 5 6; do
+  cast send --async --rpc-url "$L2" --private-key "$USER_KEY" 0x000000000000000000000000000000000000dEaD \
+    --value "${i}000" >/dev/null
+  sleep 1
+done
+
+game() { rpc "$VER" mosaic_rollupStatus '[]' | jget "challenger.games" |
+  node -e 'const g = JSON.parse(require("fs").readFileSync(0, "utf8")).find((g) => g.index === +process.argv[1]);
+    if (!g || (process.argv[2] && g.status !== process.argv[2])) process.exit(1); console.log(JSON.stringify(g));' \
+    "$LIE_AT" "${1:-}"; }
+wait_for "the challenge of batch $LIE_AT" 600 game challenged
+g=$(game challenged)
+commit_block=$(cast receipt "$(jget commitTx <<<"$g")" blockNumber --rpc-url "$L1")
+challenge_block=$(cast receipt "$(jget challengeTx <<<"$g")" blockNumber --rpc-url "$L1")
+step "batch $LIE_AT committed in L1 block $commit_block, challenged in $challenge_block ($(elapsed))"
+challenge_gas=$(cast receipt "$(jget challengeTx <<<"$g")" gasUsed --rpc-url "$L1")
+
+step "proving the fraud (recursive STARK + SNARK wrap: ≈35 min)"
+t_fraud=$(date +%s)
+wait_for "the fraud proof" 5400 game won
+g=$(game won)
+fraud_tx=$(jget fraudTx <<<"$g")
+step "won in $(( $(date +%s) - t_fraud )) s: proveFraud $fraud_tx, $(cast receipt "$fraud_tx" gasUsed --rpc-url "$L1") gas"
+cast logs --rpc-url "$L1" --from-block "$commit_block" --address "$ROLLUP" \
+  'FraudProven(uint64 indexed,address indexed,address indexed,uint256,uint256)' | grep -q . ||
+  fail "no FraudProven event on L1"
+[[ $(cast call "$ROLLUP" 'lastCommittedBatch()(uint64)' --rpc-url "$L1") -lt $LIE_AT ]] ||
+  fail "batch $LIE_AT not reverted"
+
+step "the owner admits the proposer again; the reverted blocks are re-posted with true roots"
+PROPOSER=$(cast wallet address "$OWNER_KEY")
+cast send "$ROLLUP" 'setProposer(address,bool)' "$PROPOSER" true --private-key "$OWNER_KEY" --rpc-url "$L1" >/dev/null
+verified() { [[ $(rpc "$VER" mosaic_getBatch "[\"$(cast to-hex "$1")\"]" | jget status) == verified ]]; }
+wait_for "batch $LIE_AT re-committed and verified" 600 verified "$LIE_AT"
+wait_for "batch $((LIE_AT + 1)) verified" 600 verified "$((LIE_AT + 1))"
+
+step "switching to zk"
+"$BIN" switch-to-zk --l1-rpc "$L1" --l1-contracts "$WORK/devnet/l1-contracts.json" --private-key "$OWNER_KEY"
+zk_from() { local z; z=$(rpc "$L2" mosaic_rollupStatus '[]' | jget settlement.zkFromBatch); [[ $z != 0 && $z != null ]] && echo "$z"; }
+wait_for "the first zk batch" 600 zk_from
+first_zk=$(zk_from)
+t_zk=$(date +%s)
+step "zk from batch $first_zk; proving, aggregating and wrapping (≈50 min)"
+range_final() { [[ $(cast call "$ROLLUP" 'lastFinalizedBatch()(uint64)' --rpc-url "$L1") -ge $((first_zk + 1)) ]]; }
+wait_for "the first zk range finalized" 7200 range_final
+status=$(rpc "$L2" mosaic_rollupStatus '[]')
+posted=$(jget finalizer.lastPosted <<<"$status")
+step "finalized on L1 $(( $(date +%s) - t_zk )) s after the switch: $posted"
+range_tx=$(cast logs --rpc-url "$L1" --from-block "$commit_block" --address "$ROLLUP" 'RangeFinalized(uint64,uint64)' --json |
+  node -e 'const l = JSON.parse(require("fs").readFileSync(0, "utf8")); console.log(l.length ? l[0].transactionHash : "")')
+[[ -n $range_tx ]] || fail "no RangeFinalized event: the zk batches were not finalized by an aggregate proof"
+step "L1 gas: challenge $challenge_gas, finalizeRange $(cast receipt "$range_tx" gasUsed --rpc-url "$L1")"
+step "peak RSS: devnet (validity prover) $(( $(peak_kb "$DEVNET") / 1024 )) MiB, verifier (fraud prover) $(( $(peak_kb "$VERIFIER") / 1024 )) MiB"
+step "PASS in $(elapsed)"
