@@ -403,16 +403,8 @@ pub fn due_batch(
     if head < first {
         return Ok(None);
     }
-    let parent =
-        node.header(first - 1)?.ok_or_else(|| NodeError::Inconsistent(format!("missing header {}", first - 1)))?;
-    if parent.state_root != prev_state_root {
-        return Err(ProducerError::Diverged { block: first - 1, l1: prev_state_root, local: parent.state_root });
-    }
     let end = head.min(first + config.max_blocks.max(1) - 1);
-    let mut blocks = Vec::new();
-    for n in first..=end {
-        blocks.push(node.block(n)?.ok_or_else(|| NodeError::Inconsistent(format!("missing block {n}")))?);
-    }
+    let mut blocks = blocks_on(node, first, end, prev_state_root)?;
     let mut batch = prepare_batch(node, index, prev_state_root, &blocks, config.variant)?;
     let full = blocks.len() as u64 >= config.max_blocks || batch.data.len() >= config.max_bytes;
     let age = now.saturating_sub(blocks[0].header.timestamp);
@@ -450,22 +442,25 @@ pub fn replacement_batch(
     variant: Variant,
 ) -> Result<Option<PreparedBatch>, ProducerError> {
     let Some(bytes) = node.records(REVERTED_TABLE).get(index)? else { return Ok(None) };
-    let (Some(f), Some(l)) = (bytes.get(..8), bytes.get(8..16)) else { return Ok(None) };
-    let (f, l) =
-        (u64::from_be_bytes(f.try_into().unwrap_or_default()), u64::from_be_bytes(l.try_into().unwrap_or_default()));
+    let word = |at: usize| bytes.get(at..at + 8).and_then(|b| b.try_into().ok()).map(u64::from_be_bytes);
+    let (Some(f), Some(l)) = (word(0), word(8)) else { return Ok(None) };
     if f != first || l < f || node.head_number() < l {
         return Ok(None);
     }
+    let blocks = blocks_on(node, first, l, prev_state_root)?;
+    Ok(Some(prepare_batch(node, index, prev_state_root, &blocks, variant)?))
+}
+
+/// Blocks `first..=last`, after checking that block `first - 1` ends in the state root L1 has.
+fn blocks_on(node: &Node, first: u64, last: u64, prev_state_root: B256) -> Result<Vec<Block>, ProducerError> {
     let parent =
         node.header(first - 1)?.ok_or_else(|| NodeError::Inconsistent(format!("missing header {}", first - 1)))?;
     if parent.state_root != prev_state_root {
         return Err(ProducerError::Diverged { block: first - 1, l1: prev_state_root, local: parent.state_root });
     }
-    let mut blocks = Vec::new();
-    for n in first..=l {
-        blocks.push(node.block(n)?.ok_or_else(|| NodeError::Inconsistent(format!("missing block {n}")))?);
-    }
-    Ok(Some(prepare_batch(node, index, prev_state_root, &blocks, variant)?))
+    (first..=last)
+        .map(|n| node.block(n)?.ok_or_else(|| NodeError::Inconsistent(format!("missing block {n}")).into()))
+        .collect()
 }
 
 /// The local record of a batch committed on L1 as `header` with `data`.
