@@ -30,6 +30,8 @@ scripts/build-wasm-contracts.sh --locked
 step "zkVM guests: the batch and aggregation programs for OpenVM (riscv32im, guest/out/mosaic-guest-{batch,aggregate}.elf)"
 (cd guest && cargo fmt --all --check)
 scripts/build-guest.sh --locked
+# The devnet deploys the committed SNARK keys: they must be of these very guests.
+scripts/update-snark-fixture.sh --check
 
 step "contracts: forge tests and committed fixtures"
 # shellcheck source=scripts/tools-env.sh

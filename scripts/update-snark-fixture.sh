@@ -24,13 +24,29 @@
 # aggregate adds two recursive proofs and their aggregation (≈20 min). Keys go to $MOSAIC_SNARK_DIR
 # (default ~/.cache/mosaic-snark/batch or .../aggregate) and the STARKs to $MOSAIC_PROOF_CACHE (default
 # ~/.cache/mosaic-snark/proofs), so a rerun only wraps again.
+#
+# Each fixture also pins the guest ELFs it was made from (the build is reproducible: scripts/build-guest.sh),
+# in crates/snark/fixtures/{batch,aggregate}.guest.sha256: the devnet deploys these committed keys, so a
+# guest that no longer matches them would have every fresh proof refused on L1.
+# scripts/update-snark-fixture.sh --check (run by scripts/test.sh after building the guests) says so.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+fixtures=crates/snark/fixtures
 program=batch
 case "${1:-}" in
   "") ;;
   --aggregate) program=aggregate ;;
-  *) echo "usage: $0 [--aggregate]" >&2; exit 2 ;;
+  --check)
+    for p in batch aggregate; do
+      sha256sum --quiet --strict -c "$fixtures/$p.guest.sha256" >/dev/null 2>&1 || {
+        echo "update-snark-fixture: the $p guest ELF is not the one $fixtures/$p.vk.json was made from:" >&2
+        echo "  the devnet's committed verifier would refuse its proofs. Regenerate the fixtures (slow, ≈1-2 h):" >&2
+        echo "  scripts/update-snark-fixture.sh && scripts/update-snark-fixture.sh --aggregate" >&2
+        exit 1
+      }
+    done
+    exit 0 ;;
+  *) echo "usage: $0 [--aggregate | --check]" >&2; exit 2 ;;
 esac
 export MOSAIC_SNARK_DIR="${MOSAIC_SNARK_DIR:-$HOME/.cache/mosaic-snark/$program}"
 export MOSAIC_PROOF_CACHE="${MOSAIC_PROOF_CACHE:-$HOME/.cache/mosaic-snark/proofs}"
@@ -52,3 +68,9 @@ scripts/build-contracts.sh   # compiles the new Halo2 verifiers into contracts/a
 # shellcheck source=scripts/tools-env.sh
 source scripts/tools-env.sh
 (cd contracts && forge test --match-contract "$contracts" -vv)
+# The guests these keys are of (the aggregate's keys bind the batch program too).
+if [[ $program == batch ]]; then
+  sha256sum guest/out/mosaic-guest-batch.elf >"$fixtures/batch.guest.sha256"
+else
+  sha256sum guest/out/mosaic-guest-aggregate.elf guest/out/mosaic-guest-batch.elf >"$fixtures/aggregate.guest.sha256"
+fi
