@@ -3,16 +3,17 @@
 # rust-src, the wasm32 target), then formatting, lints, the zkVM cross-build of the STF, the OpenVM batch
 # and aggregation guests, the Wasm example contracts, the Solidity contract tests (the generated SNARK verifier
 # on the committed real SNARK included), every Rust unit and integration test (which start the real node and
-# drive it with alloy, cast/forge and viem, and the explorer in headless Chromium; the Rust SNARK verifier on
-# the same fixture), and one real zk proof.
+# drive it with alloy, cast/forge and viem, and the explorer in headless Chromium; the prover queue against
+# a real PostgreSQL; the Rust SNARK verifier on the same fixture), and one real zk proof.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 step() { printf '\n==> %s\n' "$*"; }
 
-step "setup: Rust components, npm tools and Chromium (idempotent)"
+step "setup: Rust components, npm tools, Chromium and PostgreSQL (idempotent)"
 scripts/setup-rust.sh
 scripts/setup-tools.sh
 scripts/setup-chromium.sh >/dev/null
+scripts/setup-postgres.sh >/dev/null
 
 step "format and lints"
 cargo fmt --all --check

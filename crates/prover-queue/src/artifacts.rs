@@ -1,0 +1,91 @@
+//! Where jobs' inputs and outputs (witnesses, STARKs, aggregates, SNARKs) live, by name, so that a worker
+//! on another machine can read what the node or another worker wrote.
+use std::path::{Path, PathBuf};
+
+/// An artifact could not be stored or read.
+#[derive(Debug, thiserror::Error)]
+pub enum ArtifactError {
+    /// An I/O error on `0`.
+    #[error("artifact {0}: {1}")]
+    Io(String, std::io::Error),
+    /// A name that is not a plain file name.
+    #[error("artifact name {0:?}: only letters, digits, '-', '_' and '.' (not leading)")]
+    BadName(String),
+}
+
+/// A store of named blobs shared by the node and its workers.
+pub trait ArtifactStore: Send + Sync {
+    /// Stores `bytes` as `name`, atomically (a reader sees all of it or nothing), replacing any.
+    fn put(&self, name: &str, bytes: &[u8]) -> Result<(), ArtifactError>;
+    /// The bytes stored as `name`, if any.
+    fn get(&self, name: &str) -> Result<Option<Vec<u8>>, ArtifactError>;
+}
+
+/// Artifacts as files in one directory (the default; a shared mount serves a fleet).
+#[derive(Debug, Clone)]
+pub struct DirectoryStore {
+    dir: PathBuf,
+}
+
+impl DirectoryStore {
+    /// The store in `dir` (created on the first write).
+    pub fn new(dir: impl Into<PathBuf>) -> Self {
+        Self { dir: dir.into() }
+    }
+
+    /// Its directory.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    fn path(&self, name: &str) -> Result<PathBuf, ArtifactError> {
+        let plain = !name.is_empty()
+            && !name.starts_with('.')
+            && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b));
+        if !plain {
+            return Err(ArtifactError::BadName(name.into()));
+        }
+        Ok(self.dir.join(name))
+    }
+}
+
+impl ArtifactStore for DirectoryStore {
+    fn put(&self, name: &str, bytes: &[u8]) -> Result<(), ArtifactError> {
+        let path = self.path(name)?;
+        let io = |e| ArtifactError::Io(name.into(), e);
+        std::fs::create_dir_all(&self.dir).map_err(io)?;
+        // Unique per writer: two workers may finish the same job after a lease expiry.
+        let tmp = self.dir.join(format!(".{name}.{}.{:?}.tmp", std::process::id(), std::thread::current().id()));
+        std::fs::write(&tmp, bytes).map_err(io)?;
+        std::fs::File::open(&tmp).and_then(|f| f.sync_all()).map_err(io)?;
+        std::fs::rename(&tmp, &path).map_err(io)
+    }
+
+    fn get(&self, name: &str) -> Result<Option<Vec<u8>>, ArtifactError> {
+        match std::fs::read(self.path(name)?) {
+            Ok(bytes) => Ok(Some(bytes)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(ArtifactError::Io(name.into(), e)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn artifacts_are_replaced_whole_and_names_stay_inside_the_directory() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = DirectoryStore::new(dir.path().join("artifacts"));
+        assert_eq!(store.get("batch-1.stark").unwrap(), None);
+        store.put("batch-1.stark", b"one").unwrap();
+        store.put("batch-1.stark", b"two").unwrap();
+        assert_eq!(store.get("batch-1.stark").unwrap().as_deref(), Some(&b"two"[..]));
+        for bad in ["", "../x", "a/b", ".hidden", "a b"] {
+            assert!(matches!(store.put(bad, b"x"), Err(ArtifactError::BadName(_))), "{bad:?}");
+        }
+        let names: Vec<_> = std::fs::read_dir(store.dir()).unwrap().map(|e| e.unwrap().file_name()).collect();
+        assert_eq!(names, ["batch-1.stark"], "no temporary file is left behind");
+    }
+}
