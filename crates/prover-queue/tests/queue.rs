@@ -70,12 +70,18 @@ fn concurrent_claims_never_share_a_job(q: Arc<dyn JobQueue>) {
     for i in 0..JOBS {
         q.enqueue(NewJob::new(format!("job-{i:02}"), JobKind::Batch, vec![])).unwrap();
     }
+    // Every worker first holds one job while the others claim theirs (so the claims do overlap), then
+    // they all drain the queue.
+    let barrier = Arc::new(std::sync::Barrier::new(4));
     let threads: Vec<_> = (0..4)
         .map(|t| {
-            let q = q.clone();
+            let (q, barrier) = (q.clone(), barrier.clone());
             std::thread::spawn(move || {
                 let w = worker(&format!("w{t}"), &[JobKind::Batch], 60_000);
-                let mut mine = Vec::new();
+                let first = q.claim(&w).unwrap().expect("a job for every worker");
+                barrier.wait();
+                q.complete(&first.key, &w.id, b"").unwrap();
+                let mut mine = vec![first.key];
                 while let Some(c) = q.claim(&w).unwrap() {
                     q.complete(&c.key, &w.id, c.key.as_bytes()).unwrap();
                     mine.push(c.key);
@@ -95,7 +101,7 @@ fn concurrent_claims_never_share_a_job(q: Arc<dyn JobQueue>) {
     }
     assert_eq!(seen.len(), JOBS, "every job was claimed");
     assert!(seen.values().all(|&n| n == 1), "no job was claimed twice: {seen:?}");
-    assert!(workers_with_work >= 2, "the workers shared the work");
+    assert_eq!(workers_with_work, 4, "every worker held a job at once");
     let stats = q.stats().unwrap();
     assert_eq!(stats.iter().map(|s| s.done).sum::<u64>(), JOBS as u64);
 }
@@ -103,12 +109,17 @@ fn concurrent_claims_never_share_a_job(q: Arc<dyn JobQueue>) {
 /// A lease that is not renewed expires: another worker takes the job, the first is told it lost it, and
 /// an expiry on the last attempt fails the job for good.
 fn an_expired_lease_moves_the_job_and_the_last_one_fails_it(q: &dyn JobQueue) {
+    // Long enough that a loaded machine cannot expire a lease between two calls.
+    const LEASE: u64 = 2000;
     q.enqueue(NewJob::new("slow", JobKind::Wrap, vec![]).attempts(2)).unwrap();
-    let (a, b, c) =
-        (worker("a", &[JobKind::Wrap], 300), worker("b", &[JobKind::Wrap], 300), worker("c", &[JobKind::Wrap], 300));
+    let (a, b, c) = (
+        worker("a", &[JobKind::Wrap], LEASE),
+        worker("b", &[JobKind::Wrap], LEASE),
+        worker("c", &[JobKind::Wrap], LEASE),
+    );
     assert_eq!(q.claim(&a).unwrap().unwrap().attempt, 1);
     assert_eq!(claim_key(q, &b), None, "the lease holds");
-    std::thread::sleep(Duration::from_millis(700));
+    std::thread::sleep(Duration::from_millis(LEASE + 500));
     let again = q.claim(&b).unwrap().unwrap();
     assert_eq!((again.key.as_str(), again.attempt), ("slow", 2));
     for lost in [
@@ -118,7 +129,7 @@ fn an_expired_lease_moves_the_job_and_the_last_one_fails_it(q: &dyn JobQueue) {
     ] {
         assert!(matches!(&lost, QueueError::LeaseLost { why, .. } if why.contains("held by b")), "{lost}");
     }
-    std::thread::sleep(Duration::from_millis(700));
+    std::thread::sleep(Duration::from_millis(LEASE + 500));
     assert_eq!(claim_key(q, &c), None, "no third attempt");
     let job = q.job("slow").unwrap().unwrap();
     assert_eq!(job.state, JobState::Failed);
@@ -155,17 +166,17 @@ fn a_poisoned_job_stops_after_its_attempts(q: &dyn JobQueue) {
 const WORKER_ENV: &str = "MOSAIC_QUEUE_TEST_WORKER";
 
 /// Not a test on its own: run by `*_a_killed_worker_process_loses_nothing` as a child, it claims one job
-/// with a 1 s lease, prints its key and beats until it is killed.
+/// with a 3 s lease, prints its key and beats every 0.3 s until it is killed.
 #[test]
 #[ignore = "a worker process for the kill -9 tests, started by them"]
 fn worker_process() {
     let url = std::env::var(WORKER_ENV).expect("started by a kill -9 test, with the queue URL");
     let q = mosaic_prover_queue::open(&url).unwrap();
-    let w = worker("child", &[JobKind::Batch], 1000);
+    let w = worker("child", &[JobKind::Batch], 3000);
     let c = q.claim(&w).unwrap().expect("a job to claim");
     println!("claimed {}", c.key);
     loop {
-        std::thread::sleep(Duration::from_millis(200));
+        std::thread::sleep(Duration::from_millis(300));
         q.heartbeat(&c.key, "child", 0.5, w.lease).unwrap();
     }
 }
@@ -212,7 +223,7 @@ fn take_over_after_the_lease(q: &dyn JobQueue) {
         if let Some(c) = q.claim(&w).unwrap() {
             break c;
         }
-        assert!(started.elapsed() < Duration::from_secs(10), "the lease never expired");
+        assert!(started.elapsed() < Duration::from_secs(30), "the lease never expired");
         std::thread::sleep(Duration::from_millis(100));
     };
     assert_eq!((claim.key.as_str(), claim.payload.as_slice(), claim.attempt), ("job", &b"witness"[..], 2));
@@ -313,8 +324,8 @@ fn postgres_a_killed_worker_process_loses_nothing() {
     let q = PostgresQueue::connect(&url).unwrap();
     q.enqueue(NewJob::new("job", JobKind::Batch, b"witness".to_vec())).unwrap();
     let mut child = spawn_worker(&url);
-    // Its heartbeats hold the job past its 1 s lease while it lives.
-    std::thread::sleep(Duration::from_millis(1500));
+    // Its heartbeats hold the job past its 3 s lease while it lives.
+    std::thread::sleep(Duration::from_millis(4000));
     assert_eq!(q.claim(&worker("eager", &[JobKind::Batch], 1000)).unwrap(), None, "the living worker keeps it");
     kill_9(&mut child);
     take_over_after_the_lease(&q);
