@@ -14,6 +14,7 @@ use std::{
     },
     time::{Duration, Instant},
 };
+use tokio::sync::broadcast;
 
 /// How long an unpolled filter lives (geth: 5 minutes).
 pub(crate) const FILTER_TIMEOUT: Duration = Duration::from_secs(300);
@@ -48,9 +49,35 @@ pub(crate) struct PendingLog {
     /// The newest hashes, oldest first, and the number of the newest (entries are numbered 1, 2, ...
     /// in arrival order, so the front's number follows from the two).
     inner: Mutex<(VecDeque<B256>, u64)>,
+    /// The node's admission broadcast. It is drained before every read, so a transaction the node has
+    /// acknowledged to a client is in that client's next poll (a background task alone could still be
+    /// waiting to run), and periodically ([`PendingLog::drain`]) so the channel does not lag.
+    source: Mutex<Option<broadcast::Receiver<B256>>>,
 }
 
 impl PendingLog {
+    /// Feeds the log from `admitted` (the node's admission broadcast).
+    pub(crate) fn feed(&self, admitted: broadcast::Receiver<B256>) {
+        *self.source.lock() = Some(admitted);
+    }
+
+    /// Moves what the broadcast holds into the log; `false` once the broadcast is closed (or none).
+    pub(crate) fn drain(&self) -> bool {
+        let mut source = self.source.lock();
+        let Some(admitted) = source.as_mut() else { return false };
+        loop {
+            match admitted.try_recv() {
+                Ok(hash) => self.push(hash),
+                Err(broadcast::error::TryRecvError::Lagged(_)) => continue,
+                Err(broadcast::error::TryRecvError::Empty) => return true,
+                Err(broadcast::error::TryRecvError::Closed) => {
+                    *source = None;
+                    return false;
+                }
+            }
+        }
+    }
+
     /// Records an accepted transaction.
     pub(crate) fn push(&self, hash: B256) {
         let mut inner = self.inner.lock();
@@ -64,11 +91,13 @@ impl PendingLog {
 
     /// Number of the newest entry (0 before the first).
     pub(crate) fn last(&self) -> u64 {
+        self.drain();
         self.inner.lock().1
     }
 
     /// Hashes recorded after entry `after`, and the number of the newest one.
     pub(crate) fn since(&self, after: u64) -> (Vec<B256>, u64) {
+        self.drain();
         let inner = self.inner.lock();
         let (entries, last) = &*inner;
         let first = last + 1 - entries.len() as u64;
@@ -150,6 +179,25 @@ mod tests {
         assert!(filters.uninstall(a));
         assert!(!filters.uninstall(a), "gone");
         assert!(filters.poll(a, later, |_| ()).is_none());
+    }
+
+    #[test]
+    fn the_pending_log_reads_the_broadcast_before_answering() {
+        let (tx, rx) = broadcast::channel(4);
+        let log = PendingLog::default();
+        log.feed(rx);
+        let h = |i: u64| B256::from(alloy_primitives::U256::from(i));
+        // Sent, and nothing has drained it yet: the next read still has it.
+        tx.send(h(1)).unwrap();
+        assert_eq!(log.since(0), (vec![h(1)], 1));
+        for i in 2..=7 {
+            tx.send(h(i)).unwrap();
+        }
+        // More than the channel holds between reads: the oldest are lost, the rest kept in order.
+        assert_eq!(log.since(1).0, vec![h(4), h(5), h(6), h(7)]);
+        assert!(log.drain());
+        drop(tx);
+        assert!(!log.drain(), "closed");
     }
 
     #[test]

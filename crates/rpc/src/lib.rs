@@ -82,14 +82,16 @@ pub async fn start_with(
     let metrics = node.metrics().clone();
     let refuse_transactions = config.refuse_transactions.clone();
     let filters = filters::Filters::default();
-    // Pending-transaction filters see every admitted transaction, also one mined before the next poll.
-    let (log, mut admitted) = (filters.pending.clone(), node.subscribe_pending());
+    // Pending-transaction filters see every admitted transaction, also one mined before the next poll:
+    // the log reads the admission broadcast before each answer, and here every 100 ms so it never lags.
+    filters.pending.feed(node.subscribe_pending());
+    let log = filters.pending.clone();
     tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_millis(100));
         loop {
-            match admitted.recv().await {
-                Ok(hash) => log.push(hash),
-                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
-                Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
+            tick.tick().await;
+            if !log.drain() {
+                break;
             }
         }
     });
