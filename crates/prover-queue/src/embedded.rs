@@ -1,7 +1,7 @@
 //! The embedded back end: jobs in a redb file (one process at a time; its workers are that process's
 //! threads). Every change is one durable write transaction, so a claim is atomic and a `kill -9` loses
 //! nothing that was acknowledged.
-use crate::{now_ms, Claim, Job, JobKind, JobQueue, JobState, KindStats, NewJob, QueueError, Worker};
+use crate::{now_ms, Claim, Job, JobQueue, JobState, KindStats, NewJob, QueueError, Worker};
 use redb::{Durability, ReadableDatabase, ReadableTable, TableDefinition, WriteTransaction};
 use serde::{Deserialize, Serialize};
 use std::{path::Path, time::Duration};
@@ -241,10 +241,7 @@ impl JobQueue for EmbeddedQueue {
         for entry in order.iter()?.rev().take(limit) {
             let (_, key) = entry?;
             if let Some(v) = jobs.get(key.value())? {
-                let mut job = decode(v.value())?.job;
-                job.payload.clear();
-                job.result = None;
-                out.push(job);
+                out.push(decode(v.value())?.job.summary());
             }
         }
         Ok(out)
@@ -253,21 +250,13 @@ impl JobQueue for EmbeddedQueue {
     fn stats(&self) -> Result<Vec<KindStats>, QueueError> {
         let txn = self.db.begin_read()?;
         let jobs = txn.open_table(JOBS)?;
-        let mut stats: Vec<KindStats> =
-            JobKind::ALL.iter().map(|k| KindStats { kind: Some(*k), ..Default::default() }).collect();
+        let mut counts = Vec::new();
         for entry in jobs.iter()? {
             let (_, v) = entry?;
             let job = decode(v.value())?.job;
-            if let Some(s) = stats.iter_mut().find(|s| s.kind == Some(job.kind)) {
-                *match job.state {
-                    JobState::Queued => &mut s.queued,
-                    JobState::Running => &mut s.running,
-                    JobState::Done => &mut s.done,
-                    JobState::Failed => &mut s.failed,
-                } += 1;
-            }
+            counts.push((job.kind, job.state, 1));
         }
-        Ok(stats)
+        Ok(crate::tally(counts))
     }
 
     fn retry(&self, key: &str) -> Result<bool, QueueError> {

@@ -187,6 +187,13 @@ pub struct Job {
 }
 
 impl Job {
+    /// The job without its payload and result: what [`JobQueue::recent`] lists.
+    fn summary(mut self) -> Self {
+        self.payload.clear();
+        self.result = None;
+        self
+    }
+
     /// Seconds its last attempt ran (so far, while running).
     pub fn seconds(&self, now_ms: u64) -> Option<f64> {
         let start = self.started_ms?;
@@ -241,6 +248,24 @@ pub struct KindStats {
     pub done: u64,
     /// Failed for good.
     pub failed: u64,
+}
+
+/// Per-kind stats (every kind listed, zero where it has no jobs) from counts of (kind, state) — what
+/// each back end's [`JobQueue::stats`] reads.
+fn tally(counts: impl IntoIterator<Item = (JobKind, JobState, u64)>) -> Vec<KindStats> {
+    let mut stats: Vec<KindStats> =
+        JobKind::ALL.iter().map(|k| KindStats { kind: Some(*k), ..Default::default() }).collect();
+    for (kind, state, n) in counts {
+        if let Some(s) = stats.iter_mut().find(|s| s.kind == Some(kind)) {
+            *match state {
+                JobState::Queued => &mut s.queued,
+                JobState::Running => &mut s.running,
+                JobState::Done => &mut s.done,
+                JobState::Failed => &mut s.failed,
+            } += n;
+        }
+    }
+    stats
 }
 
 /// A queue operation failed.

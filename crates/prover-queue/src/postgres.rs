@@ -46,10 +46,6 @@ pub struct PostgresQueue {
     pool: PgPool,
 }
 
-fn corrupt(e: impl std::fmt::Display) -> QueueError {
-    QueueError::Corrupt(e.to_string())
-}
-
 fn ms(v: Option<i64>) -> Option<u64> {
     v.map(|v| v.max(0) as u64)
 }
@@ -255,14 +251,7 @@ impl JobQueue for PostgresQueue {
                 .bind(i64::try_from(limit).unwrap_or(i64::MAX))
                 .fetch_all(&self.pool)
                 .await?;
-            rows.iter()
-                .map(|row| {
-                    let mut job = job_from(row)?;
-                    job.payload.clear();
-                    job.result = None;
-                    Ok(job)
-                })
-                .collect()
+            rows.iter().map(|row| job_from(row).map(Job::summary)).collect()
         })
     }
 
@@ -271,21 +260,13 @@ impl JobQueue for PostgresQueue {
             let rows = sqlx::query("SELECT kind, state, count(*) AS n FROM mosaic_prover_jobs GROUP BY kind, state")
                 .fetch_all(&self.pool)
                 .await?;
-            let mut stats: Vec<KindStats> =
-                JobKind::ALL.iter().map(|k| KindStats { kind: Some(*k), ..Default::default() }).collect();
+            let mut counts = Vec::new();
             for row in rows {
                 let kind: JobKind = row.try_get::<String, _>("kind")?.parse()?;
                 let state = JobState::parse(&row.try_get::<String, _>("state")?)?;
-                let n = row.try_get::<i64, _>("n")?.max(0) as u64;
-                let s = stats.iter_mut().find(|s| s.kind == Some(kind)).ok_or_else(|| corrupt(kind))?;
-                *match state {
-                    JobState::Queued => &mut s.queued,
-                    JobState::Running => &mut s.running,
-                    JobState::Done => &mut s.done,
-                    JobState::Failed => &mut s.failed,
-                } += n;
+                counts.push((kind, state, row.try_get::<i64, _>("n")?.max(0) as u64));
             }
-            Ok(stats)
+            Ok(crate::tally(counts))
         })
     }
 
