@@ -12,8 +12,9 @@
 # Prints the L1 gas and the timings (time from the bad commit to the challenge, from a zk commit to its
 # finality, the devnet's and the verifier's peak memory) for docs/benchmarks.md.
 #
-# Status (2026-12-05): written and syntax-checked (`bash -n`), but not yet run end to end (it needs
-# ≈2 h of this machine alone); its first run and its numbers are the next step of issue #18.
+# With E2E_AGGREGATE=0 the devnet has no aggregation keys: step 4 proves the first zk batch and wraps it
+# alone, and the finalizer finalizes it with `proveBatch` (≈40 min less: no aggregation keys to make, no
+# aggregation proof). Runs and their numbers: docs/benchmarks.md, "The security story end to end".
 #
 # Usage: scripts/e2e-security.sh    Keys: $MOSAIC_SNARK_BATCH (default ~/.cache/mosaic-snark/batch)
 #        and $MOSAIC_SNARK_AGGREGATE (…/aggregate), made with `mosaic snark setup` if missing; they must
@@ -29,6 +30,7 @@ scripts/setup-tools.sh >/dev/null
 # shellcheck source=scripts/tools-env.sh
 source scripts/tools-env.sh
 LIE_AT=${LIE_AT:-3}
+AGGREGATE=${E2E_AGGREGATE:-1}
 BATCH_KEYS=${MOSAIC_SNARK_BATCH:-$HOME/.cache/mosaic-snark/batch}
 AGG_KEYS=${MOSAIC_SNARK_AGGREGATE:-$HOME/.cache/mosaic-snark/aggregate}
 WORK=$(mktemp -d)
@@ -40,7 +42,9 @@ scripts/build-guest.sh --locked >/dev/null
 cargo build --release --locked -p mosaic --features prover
 BIN=${CARGO_TARGET_DIR:-$REPO/target}/release/mosaic
 
-for program in batch aggregate; do
+programs=(batch)
+[[ $AGGREGATE == 1 ]] && programs+=(aggregate)
+for program in "${programs[@]}"; do
   dir=$BATCH_KEYS
   [[ $program == aggregate ]] && dir=$AGG_KEYS
   if [[ ! -f $dir/snark.vk.json ]]; then
@@ -76,7 +80,8 @@ step "devnet (lies at batch $LIE_AT), logs in $WORK/devnet.log"
 # this machine to prove a batch and wrap it (≈35 min); quick batches and switch.
 "$BIN" devnet --data-dir "$WORK/devnet" --port "$P" --l1-port "$((P + 1))" --block-time 1 --l1-block-time 1 \
   --batch-max-age 4 --challenge-window 120 --proof-window 5400 --switch-delay 30 \
-  --fault-wrong-root-at "$LIE_AT" --prove-validity --snark-keys "$BATCH_KEYS" --aggregate-keys "$AGG_KEYS" \
+  --fault-wrong-root-at "$LIE_AT" --prove-validity --snark-keys "$BATCH_KEYS" \
+  --aggregate-keys "$([[ $AGGREGATE == 1 ]] && echo "$AGG_KEYS" || echo "$WORK/no-aggregation-keys")" \
   --validity-max-range 2 >"$WORK/devnet.log" 2>&1 &
 DEVNET=$!
 VERIFIER=
@@ -144,15 +149,21 @@ zk_from() { local z; z=$(rpc "$L2" mosaic_rollupStatus '[]' | jget settlement.zk
 wait_for "the first zk batch" 600 zk_from
 first_zk=$(zk_from)
 t_zk=$(date +%s)
-step "zk from batch $first_zk; proving, aggregating and wrapping (≈50 min)"
-range_final() { [[ $(cast call "$ROLLUP" 'lastFinalizedBatch()(uint64)' --rpc-url "$L1") -ge $((first_zk + 1)) ]]; }
-wait_for "the first zk range finalized" 7200 range_final
+if [[ $AGGREGATE == 1 ]]; then
+  step "zk from batch $first_zk; proving, aggregating and wrapping (≈50 min)"
+  final_to=$((first_zk + 1)) event='RangeFinalized(uint64,uint64)' call=finalizeRange
+else
+  step "zk from batch $first_zk; proving it and wrapping it alone (≈40 min)"
+  final_to=$first_zk event='BatchProven(uint64 indexed)' call=proveBatch
+fi
+finalized() { [[ $(cast call "$ROLLUP" 'lastFinalizedBatch()(uint64)' --rpc-url "$L1") -ge $final_to ]]; }
+wait_for "zk batches up to $final_to finalized" 7200 finalized
 status=$(rpc "$L2" mosaic_rollupStatus '[]')
 posted=$(jget finalizer.lastPosted <<<"$status")
 step "finalized on L1 $(( $(date +%s) - t_zk )) s after the switch: $posted"
-range_tx=$(cast logs --rpc-url "$L1" --from-block "$commit_block" --address "$ROLLUP" 'RangeFinalized(uint64,uint64)' --json |
+final_tx=$(cast logs --rpc-url "$L1" --from-block "$commit_block" --address "$ROLLUP" "$event" --json |
   node -e 'const l = JSON.parse(require("fs").readFileSync(0, "utf8")); console.log(l.length ? l[0].transactionHash : "")')
-[[ -n $range_tx ]] || fail "no RangeFinalized event: the zk batches were not finalized by an aggregate proof"
-step "L1 gas: challenge $challenge_gas, finalizeRange $(cast receipt "$range_tx" gasUsed --rpc-url "$L1")"
+[[ -n $final_tx ]] || fail "no ${event%%(*} event: the zk batches were not finalized by a validity proof"
+step "L1 gas: challenge $challenge_gas, $call $(cast receipt "$final_tx" gasUsed --rpc-url "$L1")"
 step "peak RSS: devnet (validity prover) $(( $(peak_kb "$DEVNET") / 1024 )) MiB, verifier (fraud prover) $verifier_peak MiB"
 step "PASS in $(elapsed)"
