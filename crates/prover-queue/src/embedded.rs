@@ -141,8 +141,16 @@ impl JobQueue for EmbeddedQueue {
                 let keys = active.iter()?.map(|e| e.map(|(_, k)| k.value().to_owned())).collect::<Result<_, _>>()?;
                 keys
             };
+            // Active jobs in claim order: by kind's priority, then oldest (`keys` are in enqueue order and
+            // the sort is stable).
+            let mut active = Vec::with_capacity(keys.len());
             for key in keys {
-                let Some(mut stored) = load(txn, &key)? else { continue };
+                if let Some(stored) = load(txn, &key)? {
+                    active.push(stored);
+                }
+            }
+            active.sort_by_key(|s| s.job.kind.priority());
+            for mut stored in active {
                 let job = &mut stored.job;
                 if !worker.kinds.contains(&job.kind) || worker.max_memory_gib.is_some_and(|m| job.memory_gib > m) {
                     continue;

@@ -21,11 +21,13 @@ use std::{fmt, str::FromStr, time::Duration};
 mod artifacts;
 mod embedded;
 mod postgres;
+mod task;
 mod worker;
 
 pub use artifacts::{ArtifactError, ArtifactStore, DirectoryStore};
 pub use embedded::EmbeddedQueue;
 pub use postgres::PostgresQueue;
+pub use task::{Output, Program, Task};
 pub use worker::{JobRunner, Ran, WorkerLoop};
 
 /// What a job does.
@@ -43,6 +45,17 @@ pub enum JobKind {
 impl JobKind {
     /// Every kind.
     pub const ALL: [JobKind; 3] = [JobKind::Batch, JobKind::Aggregate, JobKind::Wrap];
+
+    /// Claim order: a worker takes the claimable job closest to a finished proof first (wrap, then
+    /// aggregate, then batch; the oldest within a kind), so a steady stream of new batches never starves
+    /// the ranges already under way.
+    pub fn priority(self) -> u8 {
+        match self {
+            JobKind::Wrap => 0,
+            JobKind::Aggregate => 1,
+            JobKind::Batch => 2,
+        }
+    }
 
     /// Its name in URLs, flags and the database.
     pub fn as_str(self) -> &'static str {
@@ -300,8 +313,8 @@ pub enum QueueError {
 pub trait JobQueue: Send + Sync {
     /// Adds `job`; `false` (and no change) if its key exists.
     fn enqueue(&self, job: NewJob) -> Result<bool, QueueError>;
-    /// The oldest job `worker` can run: queued, or running under an expired lease, of one of its kinds,
-    /// within its memory, with every dependency done. Counts an attempt and leases it to the worker.
+    /// The next job `worker` can run ([`JobKind::priority`], then the oldest): queued, or running under
+    /// an expired lease, of one of its kinds, within its memory, with every dependency done. Counts an attempt and leases it to the worker.
     /// A job whose lease expired on its last attempt is failed for good instead.
     fn claim(&self, worker: &Worker) -> Result<Option<Claim>, QueueError>;
     /// `worker` still works on `key` (`progress` 0 to 1): its lease is renewed for `lease`.

@@ -147,6 +147,7 @@ impl JobQueue for PostgresQueue {
             )
             .execute(&self.pool)
             .await?;
+            // Claim order as `JobKind::priority` says: wrap, aggregate, batch; then the oldest.
             let row = sqlx::query(
                 "WITH next AS ( \
                    SELECT j.key FROM mosaic_prover_jobs j \
@@ -155,7 +156,8 @@ impl JobQueue for PostgresQueue {
                      AND ($3::INTEGER IS NULL OR j.memory_gib <= $3) \
                      AND NOT EXISTS (SELECT 1 FROM unnest(j.deps) AS d(key) WHERE NOT EXISTS \
                        (SELECT 1 FROM mosaic_prover_jobs x WHERE x.key = d.key AND x.state = 'done')) \
-                   ORDER BY j.seq LIMIT 1 FOR UPDATE SKIP LOCKED) \
+                   ORDER BY CASE j.kind WHEN 'wrap' THEN 0 WHEN 'aggregate' THEN 1 ELSE 2 END, j.seq \
+                   LIMIT 1 FOR UPDATE SKIP LOCKED) \
                  UPDATE mosaic_prover_jobs j SET state = 'running', attempts = j.attempts + 1, worker = $1, \
                    lease_until = now() + make_interval(secs => $4), started_at = now(), progress = 0 \
                  FROM next WHERE j.key = next.key \

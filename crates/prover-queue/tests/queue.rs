@@ -64,6 +64,24 @@ fn claims_follow_kinds_memory_and_dependencies(q: &dyn JobQueue) {
     assert_eq!((batch.done, batch.queued, batch.running, batch.failed), (2, 0, 0, 0));
 }
 
+/// A claim takes the job closest to a finished proof first: a range's aggregation before older batches.
+fn the_job_closest_to_a_proof_goes_first(q: &dyn JobQueue) {
+    use JobKind::*;
+    let all = worker("all", &JobKind::ALL, 60_000);
+    q.enqueue(NewJob::new("batch-1", Batch, vec![])).unwrap();
+    assert_eq!(claim_key(q, &all).as_deref(), Some("batch-1"));
+    q.complete("batch-1", "all", b"stark").unwrap();
+    q.enqueue(NewJob::new("batch-2", Batch, vec![])).unwrap();
+    q.enqueue(NewJob::new("batch-3", Batch, vec![])).unwrap();
+    q.enqueue(NewJob::new("agg-1", Aggregate, vec![]).after(["batch-1"])).unwrap();
+    q.enqueue(NewJob::new("wrap-1", Wrap, vec![]).after(["agg-1"])).unwrap();
+    assert_eq!(claim_key(q, &all).as_deref(), Some("agg-1"), "before the older batches");
+    assert_eq!(claim_key(q, &all).as_deref(), Some("batch-2"), "the wrap waits for the aggregate");
+    q.complete("agg-1", "all", b"agg").unwrap();
+    assert_eq!(claim_key(q, &all).as_deref(), Some("wrap-1"));
+    assert_eq!(claim_key(q, &all).as_deref(), Some("batch-3"));
+}
+
 /// Workers claiming at once never get the same job, and every job is done exactly once.
 fn concurrent_claims_never_share_a_job(q: Arc<dyn JobQueue>) {
     const JOBS: usize = 40;
@@ -242,6 +260,12 @@ fn embedded_claims_follow_kinds_memory_and_dependencies() {
 }
 
 #[test]
+fn embedded_the_job_closest_to_a_proof_goes_first() {
+    let dir = tempfile::tempdir().unwrap();
+    the_job_closest_to_a_proof_goes_first(&*embedded(dir.path()));
+}
+
+#[test]
 fn embedded_concurrent_claims_never_share_a_job() {
     let dir = tempfile::tempdir().unwrap();
     concurrent_claims_never_share_a_job(embedded(dir.path()));
@@ -276,6 +300,7 @@ fn embedded_a_killed_worker_process_loses_nothing() {
 fn postgres_claims_follow_kinds_memory_and_dependencies() {
     let pg = Cluster::start();
     claims_follow_kinds_memory_and_dependencies(&PostgresQueue::connect(&pg.database("deps")).unwrap());
+    the_job_closest_to_a_proof_goes_first(&PostgresQueue::connect(&pg.database("order")).unwrap());
 }
 
 #[test]
