@@ -4,6 +4,7 @@
 //! - [`producer`]: groups L2 blocks into batches, posts them to `Rollup.commitBatch`, finalizes them;
 //! - [`derive`]: rebuilds the L2 chain from L1 calldata alone (full node) and checks every claimed
 //!   root (verifier);
+//! - [`witness`]: a posted batch's witness for the batch guest, from the node's blocks;
 //! - [`proofs`]: batch proof files and their status (the background prover's queue);
 //! - [`rpc`]: `mosaic_l1Contracts`, `mosaic_getBatch`, `mosaic_rollupStatus`, `mosaic_getWithdrawalProof`.
 pub mod contracts;
@@ -21,6 +22,7 @@ pub mod standard;
 #[cfg(feature = "test-utils")]
 pub mod testing;
 pub mod watcher;
+pub mod witness;
 
 pub use contracts::{
     check_deployment, deploy, l2_genesis, predeploys, DeployParams, HybridTerms, L1Contracts, Mode, ProofVerifier,
