@@ -11,9 +11,11 @@ cd "$(dirname "$0")/.."
 scripts/build-guest.sh --locked
 scripts/build-wasm-contracts.sh --locked
 cargo clippy --release --locked -p mosaic-prover --all-targets -- -D warnings
+cargo clippy --release --locked -p mosaic-prover-worker --all-targets -- -D warnings
 cargo clippy --release --locked -p mosaic --features prover --all-targets -- -D warnings
 cargo clippy --release --locked -p mosaic-snark --features test-utils --all-targets -- -D warnings
 cargo test --release --locked -p mosaic-prover
+cargo test --release --locked -p mosaic-prover-worker
 if [[ "${1:-}" == "--prove" ]]; then
   cargo test --release --locked -p mosaic-prover --test prove --test aggregate -- --ignored --test-threads 1
   # The SNARK wrap end to end (≈25 min, up to ≈20 GB): scripts/update-snark-fixture.sh also rewrites the

@@ -154,8 +154,11 @@ pub(crate) async fn run_devnet(args: DevnetArgs, matches: &ArgMatches) -> anyhow
     let c = args.resolve(matches)?;
     // Refused before anything is opened or deployed.
     #[cfg(not(feature = "prover"))]
-    if c.prover.prove_validity {
-        crate::prove::missing()?;
+    if c.prover.prove_validity && c.prover.prover_workers > 0 {
+        use anyhow::Context;
+        crate::prove::missing().context(
+            "--prove-validity with local prover workers (--prover-workers 0 leaves the proving to `mosaic prover worker`s)",
+        )?;
     }
     let signers = dev::dev_signers(c.chain.accounts);
     let producer_keys = c.rollup.producer_keys()?;
@@ -223,20 +226,30 @@ pub(crate) async fn run_devnet(args: DevnetArgs, matches: &ArgMatches) -> anyhow
         if c.prover.prove_validity {
             let keys = data_dir.join("snark");
             let aggregate_keys = c.prover.aggregate_keys.clone().unwrap_or_else(|| keys.join("aggregate"));
-            let settings = crate::prove::ValiditySettings {
-                elfs: crate::prove::GuestElfs {
-                    guest: c.prover.prover_guest.clone(),
-                    aggregate_guest: c.prover.aggregate_guest.clone(),
+            let settings = crate::fleet::QueueSettings {
+                queue: c.prover.prover_queue.clone(),
+                artifacts: c.prover.prover_artifacts.clone().unwrap_or_else(|| data_dir.join("prover-artifacts")),
+                workers: c.prover.prover_workers,
+                provers: crate::fleet::ProverSettings {
+                    elfs: crate::prove::GuestElfs {
+                        guest: c.prover.prover_guest.clone(),
+                        aggregate_guest: c.prover.aggregate_guest.clone(),
+                    },
+                    batch_keys: Some(c.prover.snark_keys.clone().unwrap_or_else(|| keys.join("batch"))),
+                    aggregate_keys: aggregate_keys.join("snark.vk.json").exists().then_some(aggregate_keys),
+                    segment_memory_gib: c.prover.prover_segment_memory_gib,
                 },
-                batch_keys: c.prover.snark_keys.clone().unwrap_or_else(|| keys.join("batch")),
-                aggregate_keys: aggregate_keys.join("snark.vk.json").exists().then_some(aggregate_keys),
-                segment_memory_gib: c.prover.prover_segment_memory_gib,
-                work_dir: data_dir.join("validity"),
-                out: c.prover.validity_proofs.clone().unwrap_or_else(|| data_dir.join("validity-proofs")),
-                max_range: c.prover.validity_max_range,
             };
+            let out = c.prover.validity_proofs.clone().unwrap_or_else(|| data_dir.join("validity-proofs"));
             let zk_from: mosaic_proving::ZkFrom = std::sync::Arc::new(move || settled.lock().zk_from_batch);
-            sections.push(crate::prove::spawn_validity_prover(&mut services, &node, settings, zk_from)?);
+            sections.push(crate::fleet::spawn_validity_prover(
+                &mut services,
+                &node,
+                &settings,
+                &out,
+                c.prover.validity_max_range,
+                zk_from,
+            )?);
         }
         if !c.prover.no_finalizer {
             let proofs = c.prover.validity_proofs.clone().unwrap_or_else(|| data_dir.join("validity-proofs"));

@@ -1,7 +1,9 @@
 //! `mosaic`: the Mosaic rollup node binary.
 mod bench;
 mod config;
+mod fleet;
 mod options;
+mod progress;
 mod prove;
 mod roles;
 mod settlement;

@@ -438,7 +438,7 @@ pub(crate) struct ProverArgs {
     pub no_finalizer: bool,
     /// Prove every zk batch for L1 in the background (a `mosaic` built with `--features prover`): its
     /// recursive STARK, runs of up to --validity-max-range batches aggregated, the aggregate wrapped into
-    /// one SNARK in --validity-proofs, which the finalizer posts. Queue in the node's database.
+    /// one SNARK in --validity-proofs, which the finalizer posts. Jobs in --prover-queue.
     #[arg(long)]
     pub prove_validity: bool,
     /// With --prove-validity: SNARK keys of the batch program. Default: `<data-dir>/snark/batch`.
@@ -454,6 +454,18 @@ pub(crate) struct ProverArgs {
     /// With --prove-validity: most batches per aggregate proof (≈ 2.4k L1 gas each beyond the first).
     #[arg(long, default_value_t = 16)]
     pub validity_max_range: u64,
+    /// With --prove-validity: the proof job queue — `postgres://user@host/db` to share it with a fleet of
+    /// `mosaic prover worker`s. Default: embedded in the data dir (`prover-queue.redb`).
+    #[arg(long)]
+    pub prover_queue: Option<String>,
+    /// With --prove-validity: the folder of witnesses and proofs the node and its workers share (a
+    /// shared mount for workers on other machines). Default: `<data-dir>/prover-artifacts`.
+    #[arg(long)]
+    pub prover_artifacts: Option<PathBuf>,
+    /// With --prove-validity: prover workers inside this process (0: only `mosaic prover worker`s
+    /// prove, and this node needs no OpenVM).
+    #[arg(long, default_value_t = 1)]
+    pub prover_workers: u32,
 }
 
 clap_default!(ChainArgs, RpcArgs, SequencerArgs, L1Args, BatchArgs, RollupTermsArgs, ProverArgs);

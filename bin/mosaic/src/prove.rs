@@ -90,6 +90,36 @@ pub(crate) enum ProverCommand {
         #[arg(long, default_value = DEFAULT_GUEST_ELF)]
         guest: PathBuf,
     },
+    /// Claim proof jobs from a queue and prove them — batch STARKs, aggregations, SNARK wraps — until
+    /// Ctrl-C; any number of workers on any number of machines (feature `prover`).
+    Worker(crate::fleet::WorkerArgs),
+    /// Print a proof queue: jobs per kind and state, then the latest jobs with their progress.
+    Status(crate::fleet::StatusArgs),
+    /// Queue a job that failed for good again, with fresh attempts.
+    Retry {
+        #[command(flatten)]
+        queue: crate::fleet::QueueArgs,
+        /// The job's key (`mosaic prover status` lists them).
+        key: String,
+    },
+}
+
+/// Runs a `mosaic prover` command.
+pub(crate) fn prover(cmd: ProverCommand) -> anyhow::Result<()> {
+    match cmd {
+        ProverCommand::Vkey { guest } => imp::vkey(&guest),
+        ProverCommand::Worker(args) => crate::fleet::run_worker(args),
+        ProverCommand::Status(args) => crate::fleet::status(args),
+        ProverCommand::Retry { queue, key } => crate::fleet::retry(queue, &key),
+    }
+}
+
+/// Physical memory, GiB (Linux `/proc/meminfo`; `None` elsewhere).
+pub(crate) fn total_memory_gib() -> Option<u64> {
+    let info = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let line = info.lines().find(|l| l.starts_with("MemTotal:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib >> 20)
 }
 
 /// The error of a prover command in a binary built without the `prover` feature.
@@ -117,7 +147,7 @@ mod imp {
         missing()
     }
 
-    pub(crate) fn prover(_: ProverCommand) -> anyhow::Result<()> {
+    pub(crate) fn vkey(_: &std::path::Path) -> anyhow::Result<()> {
         missing()
     }
 
@@ -129,26 +159,6 @@ mod imp {
         _: u64,
     ) -> anyhow::Result<()> {
         missing()
-    }
-
-    pub(crate) fn spawn_fraud_prover(
-        _: &mut mosaic_node::Supervisor,
-        _: &mosaic_node::Node,
-        _: &std::path::Path,
-        _: &crate::snark::KeyDir,
-        _: &std::path::Path,
-    ) -> anyhow::Result<()> {
-        missing()
-    }
-
-    pub(crate) fn spawn_validity_prover(
-        _: &mut mosaic_node::Supervisor,
-        _: &mosaic_node::Node,
-        _: ValiditySettings,
-        _: mosaic_proving::ZkFrom,
-    ) -> anyhow::Result<std::sync::Arc<dyn mosaic_rollup::rpc::StatusSection>> {
-        missing()?;
-        anyhow::bail!("the prover is missing")
     }
 }
 
@@ -170,11 +180,11 @@ mod imp {
         load_with(guest, DEFAULT_SEGMENT_MEMORY_GIB)
     }
 
-    pub(super) fn load_with(guest: &std::path::Path, segment_memory_gib: u64) -> anyhow::Result<Guest> {
+    fn load_with(guest: &std::path::Path, segment_memory_gib: u64) -> anyhow::Result<Guest> {
         anyhow::ensure!(segment_memory_gib >= 1, "the segment memory must be at least 1 GiB");
         // A segment that cannot fit in this machine's memory would be killed mid-proof (taking a devnet
         // with it): refuse the budget up front instead.
-        if let Some(total) = total_memory_gib() {
+        if let Some(total) = super::total_memory_gib() {
             anyhow::ensure!(
                 segment_memory_gib < total,
                 "a segment budget of {segment_memory_gib} GiB does not fit in this machine's {total} GiB; \
@@ -185,14 +195,6 @@ mod imp {
         let guest = Guest::load_with_segment_memory(guest, bytes)?;
         println!("guest program: ELF keccak {}", guest.elf_hash());
         Ok(guest)
-    }
-
-    /// Physical memory, GiB (Linux `/proc/meminfo`; `None` elsewhere).
-    fn total_memory_gib() -> Option<u64> {
-        let info = std::fs::read_to_string("/proc/meminfo").ok()?;
-        let line = info.lines().find(|l| l.starts_with("MemTotal:"))?;
-        let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
-        Some(kib >> 20)
     }
 
     /// The witness of a recorded batch, in the encoding whose hash L1 holds.
@@ -213,7 +215,10 @@ mod imp {
             args.batch, record.first_block, record.last_block, record.tx_count
         );
         let started = Instant::now();
+        let progress = crate::progress::Progress::new("prove");
+        progress.set(0.0, "keys and proof (OpenVM)");
         let proof = guest.prove(&witness, &executed.journal, kind)?;
+        progress.finish();
         let out = args.out.unwrap_or_else(|| ProofDir::of(&node).proof_path(args.batch));
         if let Some(dir) = out.parent() {
             std::fs::create_dir_all(dir)?;
@@ -350,259 +355,14 @@ mod imp {
         outcome.await.map_err(|_| anyhow::anyhow!("the prover thread died"))?.map_err(anyhow::Error::msg)
     }
 
-    /// Makes the fraud proof of every open challenge game into the challenger's folder `proofs`, on its
-    /// own thread: the batch's recursive STARK from this node's own blocks (which its derivation built
-    /// from the L1 data), then the SNARK wrap with the keys in `keys` — what `mosaic prove --recursive`
-    /// and `mosaic snark wrap` do, in process. The file appears atomically as `<journal hash>.snark`,
-    /// which the challenger submits. A game whose proof fails is not retried until a restart.
-    pub(crate) fn spawn_fraud_prover(
-        services: &mut mosaic_node::Supervisor,
-        node: &Node,
-        proofs: &Path,
-        keys: &crate::snark::KeyDir,
-        guest: &Path,
-    ) -> anyhow::Result<()> {
-        let (node, proofs, keys, guest) = (node.clone(), proofs.to_path_buf(), keys.clone(), guest.to_path_buf());
-        anyhow::ensure!(guest.exists(), "no guest ELF at {} (run scripts/build-guest.sh)", guest.display());
-        std::fs::create_dir_all(&proofs).with_context(|| format!("creating {}", proofs.display()))?;
-        services.spawn_blocking("fraud prover", move || -> Result<(), String> {
-            let mut given_up = std::collections::HashSet::new();
-            loop {
-                let games = mosaic_challenger::Game::open_games(&node).map_err(|e| e.to_string())?;
-                for game in games {
-                    let out = mosaic_challenger::ProofDirectory::new(&proofs).path_of(game.journal_hash);
-                    if out.exists() || given_up.contains(&game.journal_hash) {
-                        continue;
-                    }
-                    let started = Instant::now();
-                    info!(batch = game.index, journal = %game.journal_hash, "proving the fraud");
-                    match prove_fraud(&node, &game, &proofs, &keys, &guest, &out) {
-                        Ok(()) => info!(batch = game.index, seconds = started.elapsed().as_secs_f64(),
-                            file = %out.display(), "fraud proof ready"),
-                        Err(e) => {
-                            tracing::warn!(batch = game.index, error = %e, "the fraud proof failed; not retried");
-                            given_up.insert(game.journal_hash);
-                        }
-                    }
-                }
-                std::thread::sleep(std::time::Duration::from_secs(2));
-            }
-        });
+    pub(crate) fn vkey(guest: &Path) -> anyhow::Result<()> {
+        let guest = load(guest)?;
+        let commit = guest.program_commit()?;
+        println!("app_exe_commit {}", commit.app_exe_commit);
+        println!("app_vm_commit  {}", commit.app_vm_commit);
+        println!("batch_program  {}  (what aggregate journals name)", commit.program_id);
         Ok(())
     }
-
-    fn prove_fraud(
-        node: &Node,
-        game: &mosaic_challenger::Game,
-        proofs: &Path,
-        keys: &crate::snark::KeyDir,
-        guest: &Path,
-        out: &Path,
-    ) -> anyhow::Result<()> {
-        let stark = proofs.join(format!("{}.stark", game.journal_hash));
-        if !stark.exists() {
-            let record = BatchRecord::load(node, game.index)?.context("no record of the batch")?;
-            // The guest's SDK lives only for the STARK: the wrap needs the memory.
-            let prover = load(guest)?;
-            let (witness, executed) =
-                posted_batch_witness(node, record.first_block, record.last_block, record.data_hash)?;
-            anyhow::ensure!(
-                executed.journal.hash() == game.journal_hash,
-                "re-executing the batch states journal {}, the game {}",
-                executed.journal.hash(),
-                game.journal_hash
-            );
-            let proof = prover.prove(&witness, &executed.journal, ProofKind::Recursive)?;
-            let tmp = stark.with_extension("stark.tmp");
-            std::fs::write(&tmp, proof.encode()).and_then(|()| std::fs::rename(&tmp, &stark))?;
-        }
-        let tmp = out.with_extension("snark.tmp");
-        let elfs = GuestElfs { guest: guest.to_path_buf(), aggregate_guest: DEFAULT_AGGREGATE_ELF.into() };
-        let keys = keys.clone();
-        crate::snark::run(crate::snark::SnarkCommand::Wrap(crate::snark::WrapArgs {
-            proof: stark,
-            keys,
-            out: Some(tmp.clone()),
-            elfs,
-        }))?;
-        std::fs::rename(&tmp, out)?;
-        Ok(())
-    }
-
-    pub(crate) fn prover(cmd: ProverCommand) -> anyhow::Result<()> {
-        match cmd {
-            ProverCommand::Vkey { guest } => {
-                let guest = load(&guest)?;
-                let commit = guest.program_commit()?;
-                println!("app_exe_commit {}", commit.app_exe_commit);
-                println!("app_vm_commit  {}", commit.app_vm_commit);
-                println!("batch_program  {}  (what aggregate journals name)", commit.program_id);
-                Ok(())
-            }
-        }
-    }
 }
 
-#[cfg(not(feature = "prover"))]
-pub(crate) use imp::spawn_validity_prover;
-pub(crate) use imp::{aggregate, prove, prover, spawn_background_prover, spawn_fraud_prover, verify};
-
-/// What the validity prover (`--prove-validity`) works with (read only by a build with the prover).
-#[derive(Debug, Clone)]
-#[cfg_attr(not(feature = "prover"), allow(dead_code))]
-pub(crate) struct ValiditySettings {
-    /// The guest ELFs.
-    pub elfs: GuestElfs,
-    /// SNARK keys of the batch program (`mosaic snark setup`).
-    pub batch_keys: PathBuf,
-    /// SNARK keys of the aggregation program; without them each batch is wrapped alone.
-    pub aggregate_keys: Option<PathBuf>,
-    /// Estimated proving memory per segment, GiB.
-    pub segment_memory_gib: u64,
-    /// Where STARKs and aggregates are kept.
-    pub work_dir: PathBuf,
-    /// Where SNARKs go (the finalizer's folder).
-    pub out: PathBuf,
-    /// Most batches per aggregate.
-    pub max_range: u64,
-}
-
-/// The validity pipeline's section of `mosaic_rollupStatus`: its last step and range, and the jobs of
-/// the latest batches (proving, proven, failed).
-#[cfg_attr(not(feature = "prover"), allow(dead_code))]
-struct ValiditySection(std::sync::Arc<parking_lot::Mutex<mosaic_proving::PipelineStatus>>, mosaic_node::Node);
-
-/// Batch jobs the section lists.
-#[cfg_attr(not(feature = "prover"), allow(dead_code))]
-const RECENT_JOBS: u64 = 32;
-
-impl mosaic_rollup::rpc::StatusSection for ValiditySection {
-    fn key(&self) -> &'static str {
-        "validityProver"
-    }
-
-    fn status(&self) -> serde_json::Value {
-        let mut status = serde_json::to_value(&*self.0.lock()).unwrap_or_default();
-        status["jobs"] = match mosaic_proving::recent_jobs(&self.1, RECENT_JOBS) {
-            Ok(jobs) => serde_json::to_value(jobs).unwrap_or_default(),
-            Err(e) => serde_json::Value::String(format!("unreadable: {e}")),
-        };
-        status
-    }
-}
-
-/// The validity pipeline's provers: OpenVM for the batch and aggregation guests, the halo2 wrap for
-/// SNARKs. Each stage loads what it needs and drops it before the next (the wrap needs ≈ 18 GB).
-#[cfg(feature = "prover")]
-mod stages {
-    use super::*;
-    use anyhow::Context;
-    use mosaic_node::Node;
-    use mosaic_prover::{posted_batch_witness, Aggregator, BatchProof, Guest, ProofKind};
-    use mosaic_proving::{ProofStages, Proven, StageError};
-    use mosaic_rollup::BatchRecord;
-    use mosaic_snark::SnarkProof;
-
-    pub(crate) struct OpenVmStages {
-        pub(crate) settings: ValiditySettings,
-    }
-
-    fn stage<T>(r: anyhow::Result<T>) -> Result<T, StageError> {
-        r.map_err(|e| StageError(format!("{e:#}")))
-    }
-
-    fn guest(s: &ValiditySettings) -> anyhow::Result<Guest> {
-        super::imp::load_with(&s.elfs.guest, s.segment_memory_gib)
-    }
-
-    impl ProofStages for OpenVmStages {
-        fn prove_batch(&mut self, node: &Node, record: &BatchRecord) -> Result<Proven, StageError> {
-            stage((|| {
-                let guest = guest(&self.settings)?;
-                let (witness, executed) =
-                    posted_batch_witness(node, record.first_block, record.last_block, record.data_hash)?;
-                let proof = guest.prove(&witness, &executed.journal, ProofKind::Recursive)?;
-                Ok(Proven { journal_hash: executed.journal.hash(), bytes: proof.encode() })
-            })())
-        }
-
-        fn can_aggregate(&self) -> bool {
-            self.settings.aggregate_keys.is_some()
-        }
-
-        fn aggregate(&mut self, batches: &[Vec<u8>]) -> Result<Proven, StageError> {
-            stage((|| {
-                let guest = guest(&self.settings)?;
-                let aggregator = Aggregator::load(&guest, &self.settings.elfs.aggregate_guest)?;
-                let proofs = batches.iter().map(|b| BatchProof::decode(b)).collect::<Result<Vec<_>, _>>()?;
-                let proof = aggregator.prove(&proofs)?;
-                Ok(Proven { journal_hash: proof.journal.hash(), bytes: proof.encode() })
-            })())
-        }
-
-        fn wrap(&mut self, proof: &Proven, aggregate: bool) -> Result<SnarkProof, StageError> {
-            stage((|| {
-                let (program, keys) = match (aggregate, &self.settings.aggregate_keys) {
-                    (true, Some(keys)) => (crate::snark::Program::Aggregate, keys.clone()),
-                    (true, None) => anyhow::bail!("no aggregation keys"),
-                    (false, _) => (crate::snark::Program::Batch, self.settings.batch_keys.clone()),
-                };
-                // `mosaic snark wrap`, in process: it checks the STARK, proves, and verifies the SNARK.
-                let input = self.settings.work_dir.join(format!("{}.wrap-input", proof.journal_hash));
-                let out = input.with_extension("snark");
-                std::fs::write(&input, &proof.bytes).with_context(|| format!("writing {}", input.display()))?;
-                crate::snark::run(crate::snark::SnarkCommand::Wrap(crate::snark::WrapArgs {
-                    proof: input.clone(),
-                    keys: crate::snark::KeyDir { dir: Some(keys), program },
-                    out: Some(out.clone()),
-                    elfs: self.settings.elfs.clone(),
-                }))?;
-                let snark =
-                    SnarkProof::decode(&std::fs::read(&out).with_context(|| format!("reading {}", out.display()))?)?;
-                let _ = std::fs::remove_file(&input);
-                let _ = std::fs::remove_file(&out);
-                Ok(snark)
-            })())
-        }
-    }
-}
-
-#[cfg(feature = "prover")]
-mod validity {
-    use super::*;
-    use std::sync::Arc;
-
-    /// Starts the validity pipeline (`mosaic_proving`) on its own thread: every zk batch's recursive
-    /// STARK, aggregated over runs of up to `max_range` batches, wrapped into the SNARK the finalizer
-    /// posts. Returns its `mosaic_rollupStatus` section.
-    pub(crate) fn spawn_validity_prover(
-        services: &mut mosaic_node::Supervisor,
-        node: &mosaic_node::Node,
-        settings: ValiditySettings,
-        zk_from: mosaic_proving::ZkFrom,
-    ) -> anyhow::Result<Arc<dyn mosaic_rollup::rpc::StatusSection>> {
-        anyhow::ensure!(
-            settings.elfs.guest.exists(),
-            "no guest ELF at {} (run scripts/build-guest.sh)",
-            settings.elfs.guest.display()
-        );
-        anyhow::ensure!(
-            settings.batch_keys.join("snark.vk.json").exists() || settings.aggregate_keys.is_some(),
-            "no SNARK keys in {} (run `mosaic snark setup`)",
-            settings.batch_keys.display()
-        );
-        let config = mosaic_proving::PipelineConfig {
-            work_dir: settings.work_dir.clone(),
-            out: mosaic_snark::ProofDirectory::new(&settings.out),
-            max_range: settings.max_range.max(1),
-            max_attempts: 3,
-        };
-        let stages = super::stages::OpenVmStages { settings };
-        let pipeline = mosaic_proving::Pipeline::new(node.clone(), stages, config, zk_from);
-        let section = Arc::new(ValiditySection(pipeline.status(), node.clone()));
-        services.spawn_blocking("validity prover", move || -> Result<(), String> { pipeline.run() });
-        Ok(section)
-    }
-}
-#[cfg(feature = "prover")]
-pub(crate) use validity::spawn_validity_prover;
+pub(crate) use imp::{aggregate, prove, spawn_background_prover, verify};

@@ -46,9 +46,10 @@ pub(crate) struct NodeArgs {
     /// state, `<hash>.snark`, as `mosaic snark wrap` writes them); default `<data-dir>/fraud-proofs`.
     #[arg(long, requires = "challenge")]
     pub fraud_proofs: Option<PathBuf>,
-    /// With --challenge: make the fraud proofs in this process (a mosaic built with `--features
-    /// prover`): the batch's recursive STARK from this node's blocks, then the SNARK wrap with the keys
-    /// of `mosaic snark setup` (--snark-keys).
+    /// With --challenge: make the fraud proofs — the batch's recursive STARK from this node's blocks,
+    /// then the SNARK wrap with the keys of `mosaic snark setup` (--snark-keys) — as jobs in
+    /// --prover-queue, proven by --prover-workers threads here (a mosaic built with `--features prover`)
+    /// or by `mosaic prover worker`s.
     #[arg(long, requires = "challenge")]
     pub prove_fraud: bool,
     /// With --prove-fraud: the folder of the batch program's SNARK keys (`mosaic snark setup --dir`);
@@ -58,6 +59,17 @@ pub(crate) struct NodeArgs {
     /// With --prove-fraud: the batch guest ELF (`scripts/build-guest.sh` writes it).
     #[arg(long, default_value = crate::prove::DEFAULT_GUEST_ELF)]
     pub fraud_guest: PathBuf,
+    /// With --prove-fraud: the proof job queue — `postgres://user@host/db` to let a fleet of `mosaic
+    /// prover worker`s make the fraud proofs. Default: embedded in the data dir (`prover-queue.redb`).
+    #[arg(long, requires = "prove_fraud")]
+    pub prover_queue: Option<String>,
+    /// With --prove-fraud: the folder of witnesses and proofs shared with the workers. Default:
+    /// `<data-dir>/prover-artifacts`.
+    #[arg(long, requires = "prove_fraud")]
+    pub prover_artifacts: Option<PathBuf>,
+    /// With --prove-fraud: prover workers inside this process (0: only `mosaic prover worker`s prove).
+    #[arg(long, default_value_t = 1)]
+    pub prover_workers: u32,
     /// With `--role producer`: the staked producer key this process attests with (hex private key);
     /// the sequencer lists this node's URL in `--co-signer`.
     #[arg(long)]
@@ -154,8 +166,10 @@ pub(crate) async fn run_node(a: NodeArgs) -> anyhow::Result<()> {
         (_, None) => None,
     };
     #[cfg(not(feature = "prover"))]
-    if a.prove_fraud {
-        crate::prove::missing()?;
+    if a.prove_fraud && a.prover_workers > 0 {
+        crate::prove::missing().context(
+            "--prove-fraud with local prover workers (--prover-workers 0 leaves it to `mosaic prover worker`s)",
+        )?;
     }
     let challenger_key = a.l1_private_key.as_deref().map(|k| l1_signer(Some(k))).transpose()?;
     let addr: SocketAddr = format!("{}:{}", a.rpc.host, a.rpc.port).parse().context("invalid --host/--port")?;
@@ -187,11 +201,21 @@ pub(crate) async fn run_node(a: NodeArgs) -> anyhow::Result<()> {
         sections.push(challenger.status_section());
         services.spawn("challenger", challenger.run());
         if a.prove_fraud {
-            let keys = crate::snark::KeyDir {
-                dir: Some(a.snark_keys.clone().unwrap_or_else(|| a.data_dir.join("snark").join("batch"))),
-                program: crate::snark::Program::Batch,
+            let settings = crate::fleet::QueueSettings {
+                queue: a.prover_queue.clone(),
+                artifacts: a.prover_artifacts.clone().unwrap_or_else(|| a.data_dir.join("prover-artifacts")),
+                workers: a.prover_workers,
+                provers: crate::fleet::ProverSettings {
+                    elfs: crate::prove::GuestElfs {
+                        guest: a.fraud_guest.clone(),
+                        aggregate_guest: crate::prove::DEFAULT_AGGREGATE_ELF.into(),
+                    },
+                    batch_keys: Some(a.snark_keys.clone().unwrap_or_else(|| a.data_dir.join("snark").join("batch"))),
+                    aggregate_keys: None,
+                    segment_memory_gib: crate::prove::DEFAULT_SEGMENT_MEMORY_GIB,
+                },
             };
-            crate::prove::spawn_fraud_prover(&mut services, &node, &proofs, &keys, &a.fraud_guest)?;
+            crate::fleet::spawn_fraud_prover(&mut services, &node, &proofs, &settings)?;
         }
         info!(proofs = %proofs.display(), "fraud proofs are taken from this folder");
     }

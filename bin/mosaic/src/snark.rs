@@ -18,9 +18,14 @@ pub(crate) enum Program {
 
 impl Program {
     fn name(self) -> &'static str {
+        self.of_queue().as_str()
+    }
+
+    /// The same program as proof jobs name it.
+    pub(crate) fn of_queue(self) -> mosaic_prover_queue::Program {
         match self {
-            Self::Batch => "batch",
-            Self::Aggregate => "aggregate",
+            Self::Batch => mosaic_prover_queue::Program::Batch,
+            Self::Aggregate => mosaic_prover_queue::Program::Aggregate,
         }
     }
 }
@@ -165,23 +170,11 @@ mod imp {
 #[cfg(feature = "prover")]
 mod imp {
     use super::*;
-    use mosaic_prover::{Aggregator, Guest, ProofFile};
+    use mosaic_prover_worker::with_program;
     use mosaic_snark::{KeygenInputs, SnarkProver, DEFAULT_K};
 
-    /// Runs `f` on the zkVM of the chosen program (the batch guest, or the aggregation guest over it).
-    fn with_program<R>(
-        keys: &KeyDir,
-        elfs: &GuestElfs,
-        f: impl FnOnce(&mosaic_prover::OpenVm, Option<&Aggregator>, &Guest) -> anyhow::Result<R>,
-    ) -> anyhow::Result<R> {
-        let batch = Guest::load(&elfs.guest)?;
-        match keys.program {
-            Program::Batch => f(batch.vm(), None, &batch),
-            Program::Aggregate => {
-                let aggregator = Aggregator::load(&batch, &elfs.aggregate_guest)?;
-                f(aggregator.vm(), Some(&aggregator), &batch)
-            }
-        }
+    fn elfs(elfs: &GuestElfs) -> mosaic_prover_worker::Elfs {
+        mosaic_prover_worker::Elfs { guest: elfs.guest.clone(), aggregate_guest: elfs.aggregate_guest.clone() }
     }
 
     pub(crate) fn setup(args: SetupArgs) -> anyhow::Result<()> {
@@ -195,30 +188,34 @@ mod imp {
         };
         let dir = args.keys.path();
         std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+        let progress = crate::progress::Progress::new("snark setup");
+        progress.set(0.0, "STARK side: root keys and a dummy root proof");
         // The STARK side first (the program's SDK: ≈4 GB), cached in the folder; the SDK is dropped
         // before the halo2 keygen, which needs the memory.
-        let inputs = with_program(&args.keys, &args.elfs, |vm, aggregator, _| {
-            if let Some(aggregator) = aggregator {
-                // What `deploy-l1 --aggregate-batch-program` needs: the batch program these aggregate.
-                let file = dir.join("batch-program");
-                std::fs::write(&file, format!("{}\n", aggregator.batch_program))
-                    .with_context(|| format!("writing {}", file.display()))?;
-                println!(
-                    "aggregates proofs of batch program {} (also in {})",
-                    aggregator.batch_program,
-                    file.display()
-                );
-            }
-            let program = mosaic_prover::ZkVm::program_commit(vm)?;
-            if let Some(inputs) = KeygenInputs::read(&dir, &program)? {
-                println!("STARK side: reusing {}", dir.join("keygen-inputs.bin").display());
-                return Ok(inputs);
-            }
-            let inputs = mosaic_snark::keygen_inputs(vm, &dir)?;
-            println!("STARK side: root keys (cached in root.pk) and a dummy root proof in {:.1} s", inputs.seconds);
-            Ok(inputs)
-        })?;
+        let inputs =
+            with_program(args.keys.program.of_queue(), &elfs(&args.elfs), |vm, aggregator, _| -> anyhow::Result<_> {
+                if let Some(aggregator) = aggregator {
+                    // What `deploy-l1 --aggregate-batch-program` needs: the batch program these aggregate.
+                    let file = dir.join("batch-program");
+                    std::fs::write(&file, format!("{}\n", aggregator.batch_program))
+                        .with_context(|| format!("writing {}", file.display()))?;
+                    println!(
+                        "aggregates proofs of batch program {} (also in {})",
+                        aggregator.batch_program,
+                        file.display()
+                    );
+                }
+                let program = mosaic_prover::ZkVm::program_commit(vm)?;
+                if let Some(inputs) = KeygenInputs::read(&dir, &program)? {
+                    println!("STARK side: reusing {}", dir.join("keygen-inputs.bin").display());
+                    return Ok(inputs);
+                }
+                let inputs = mosaic_snark::keygen_inputs(vm, &dir)?;
+                println!("STARK side: root keys (cached in root.pk) and a dummy root proof in {:.1} s", inputs.seconds);
+                Ok(inputs)
+            })?;
         let started = Instant::now();
+        progress.set(0.5, "KZG parameters");
         let (params, srs_sha256, generated) = mosaic_snark::params(&dir, args.k, seed)?;
         println!(
             "KZG parameters 2^{}: {} ({:.1} s), sha256 {srs_sha256}",
@@ -229,7 +226,9 @@ mod imp {
         if args.k != DEFAULT_K {
             println!("note: k = {} differs from the default {DEFAULT_K}", args.k);
         }
+        progress.set(0.55, "halo2 keygen: static verifier, then wrapper");
         let (_, report) = SnarkProver::setup(inputs, params, srs_sha256, generated, seed, &dir)?;
+        progress.finish();
         let static_keygen = match report.halo2_keygen_s {
             Some(seconds) => format!("{seconds:.1} s"),
             None => "reused from static.pk".into(),
@@ -260,62 +259,32 @@ mod imp {
 
     pub(crate) fn wrap(args: WrapArgs) -> anyhow::Result<()> {
         let bytes = std::fs::read(&args.proof).with_context(|| format!("reading {}", args.proof.display()))?;
-        let dir = args.keys.path();
-        let vk = SnarkVerifyingKey::read(&dir.join("snark.vk.json"))
-            .context("no SNARK keys for this program (run `mosaic snark setup`)")?;
-        let started = Instant::now();
-        // The STARK side: check the proof (seconds) rather than fail minutes into the wrap, then the root
-        // STARK; the program's SDK is dropped before the halo2 proof.
-        let (root, root_s, journal_hash) = with_program(&args.keys, &args.elfs, |vm, aggregator, batch| {
-            let (stark, journal_hash) = match (ProofFile::decode(&bytes)?, aggregator) {
-                (ProofFile::Batch(proof), None) => {
-                    anyhow::ensure!(
-                        proof.kind == mosaic_prover::ProofKind::Recursive,
-                        "an app proof: wrap a recursive one (`mosaic prove --recursive`)"
-                    );
-                    let journal = batch.verify(&proof).context("the proof does not verify")?;
-                    (proof.proof, journal.hash())
-                }
-                (ProofFile::Aggregate(proof), Some(aggregator)) => {
-                    let journal = aggregator.verify(&proof).context("the proof does not verify")?;
-                    (proof.proof, journal.hash())
-                }
-                (ProofFile::Batch(_), Some(_)) => anyhow::bail!("a batch proof: wrap it with --program batch"),
-                (ProofFile::Aggregate(_), None) => {
-                    anyhow::bail!("an aggregate proof: wrap it with --program aggregate")
-                }
-            };
-            let program = mosaic_prover::ZkVm::program_commit(vm)?;
-            anyhow::ensure!(
-                (program.app_exe_commit, program.app_vm_commit) == (vk.app_exe_commit, vk.app_vm_commit),
-                "the keys in {} are for another program (run `mosaic snark setup`)",
-                dir.display()
-            );
-            // The root proving key setup cached with the keys (else OpenVM derives it: minutes).
-            let root_key = mosaic_snark::RootKey::for_keys(vm, &dir)?;
-            let (root, root_s) = root_key.prove(vm, &mosaic_prover::decompress(&stark)?)?;
-            Ok((root, root_s, journal_hash))
-        })?;
-        let prover = SnarkProver::load(&dir)?;
-        let (snark, report) = prover.prove(&root)?;
-        drop(root);
-        let statement = prover.vk().verify(&snark).context("the new SNARK does not verify")?;
-        anyhow::ensure!(statement.public_values == journal_hash.as_slice(), "the SNARK proves another journal");
+        let progress = crate::progress::Progress::new("snark wrap");
+        let w = mosaic_prover_worker::wrap(
+            &bytes,
+            args.keys.program.of_queue(),
+            &args.keys.path(),
+            &elfs(&args.elfs),
+            &|f, stage| progress.set(f, stage),
+        )?;
+        progress.finish();
         let out = args.out.unwrap_or_else(|| args.proof.with_extension("snark"));
-        std::fs::write(&out, snark.encode()).with_context(|| format!("writing {}", out.display()))?;
+        std::fs::write(&out, w.snark.encode()).with_context(|| format!("writing {}", out.display()))?;
+        let r = &w.report;
         println!(
-            "wrote {} ({} bytes of proof) in {:.1} s: root STARK {root_s:.1} s, keys {:.1} s, static verifier \
-             witness {:.1} s + proof {:.1} s, wrapper {:.1} s; {} advice cells, {} lookups; journal hash \
-             {journal_hash}",
+            "wrote {} ({} bytes of proof) in {:.1} s: root STARK {:.1} s, keys {:.1} s, static verifier \
+             witness {:.1} s + proof {:.1} s, wrapper {:.1} s; {} advice cells, {} lookups; journal hash {}",
             out.display(),
-            snark.proof.len(),
-            started.elapsed().as_secs_f64(),
-            report.load_s,
-            report.witness_s,
-            report.static_s,
-            report.wrapper_s,
-            report.advice_cells,
-            report.lookup_cells
+            w.snark.proof.len(),
+            w.seconds,
+            w.root_s,
+            r.load_s,
+            r.witness_s,
+            r.static_s,
+            r.wrapper_s,
+            r.advice_cells,
+            r.lookup_cells,
+            w.journal_hash
         );
         Ok(())
     }

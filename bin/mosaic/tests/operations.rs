@@ -1,5 +1,5 @@
-//! Operations: the TOML config file and its flag overrides, Prometheus `/metrics`, `--help`, and
-//! `mosaic snark verify` on the committed SNARK.
+//! Operations: the TOML config file and its flag overrides, Prometheus `/metrics`, `--help`,
+//! `mosaic snark verify` on the committed SNARK, and `mosaic prover status | retry` on a queue.
 mod common;
 
 use common::*;
@@ -69,7 +69,16 @@ fn help_explains_every_flag() {
         .unwrap();
     assert!(!bad.status.success(), "an invalid block time must be refused");
     assert!(String::from_utf8_lossy(&bad.stderr).contains("invalid duration"));
-    for flag in ["--mode", "--validity-proofs", "--finalizer-key", "--prove-validity", "--validity-max-range"] {
+    for flag in [
+        "--mode",
+        "--validity-proofs",
+        "--finalizer-key",
+        "--prove-validity",
+        "--validity-max-range",
+        "--prover-queue",
+        "--prover-artifacts",
+        "--prover-workers",
+    ] {
         assert!(text.contains(flag), "`mosaic devnet --help` does not mention {flag}:\n{text}");
     }
     // The validity prover is refused before anything is opened: without L1, with an empty range, and
@@ -183,4 +192,44 @@ async fn a_geth_genesis_file_seeds_the_state() {
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("is for chain 424242; start with --chain-id 424242"), "{err}");
+}
+
+/// `mosaic prover status` prints a queue's jobs per kind and state and its latest jobs; `mosaic prover
+/// retry` queues a job that failed for good again and refuses one that did not fail.
+#[test]
+fn prover_status_and_retry_read_and_mend_a_queue() {
+    use mosaic_prover_queue::{EmbeddedQueue, JobKind, JobQueue, NewJob, Worker};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("queue.redb");
+    {
+        let q = EmbeddedQueue::open(&path).unwrap();
+        q.enqueue(NewJob::new("batch-1-aa", JobKind::Batch, vec![]).attempts(1)).unwrap();
+        q.enqueue(NewJob::new("wrap-1-1-bb", JobKind::Wrap, vec![]).after(["batch-1-aa"])).unwrap();
+        let claim = q.claim(&Worker::new("w")).unwrap().unwrap();
+        q.fail(&claim.key, "w", "out of memory").unwrap();
+    } // The CLI opens the file itself.
+    let mosaic = |args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_mosaic")).arg("prover").args(args).output().unwrap();
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let queue = path.to_str().unwrap();
+    let (ok, text, err) = mosaic(&["status", "--queue", queue]);
+    assert!(ok, "{err}");
+    let batch_row = text.lines().find(|l| l.starts_with("batch ")).unwrap();
+    assert_eq!(batch_row.split_whitespace().collect::<Vec<_>>(), ["batch", "0", "0", "0", "1"], "{text}");
+    assert!(text.contains("batch-1-aa") && text.contains("out of memory"), "{text}");
+    let (ok, json, _) = mosaic(&["status", "--queue", queue, "--json"]);
+    let json: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert!(ok && json["jobs"].as_array().unwrap().len() == 2, "{json}");
+
+    let (ok, _, err) = mosaic(&["retry", "--queue", queue, "wrap-1-1-bb"]);
+    assert!(!ok && err.contains("is not failed"), "{err}");
+    let (ok, text, err) = mosaic(&["retry", "--queue", queue, "batch-1-aa"]);
+    assert!(ok && text.contains("queued again"), "{err}");
+    let q = EmbeddedQueue::open(&path).unwrap();
+    assert_eq!(q.job("batch-1-aa").unwrap().unwrap().state, mosaic_prover_queue::JobState::Queued);
 }

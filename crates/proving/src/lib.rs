@@ -1,110 +1,110 @@
-//! The node's validity-proof pipeline for zk batches: every committed zk batch gets its recursive STARK,
-//! a run of consecutive proven batches is aggregated into one STARK, and that is wrapped into one SNARK,
-//! written into the folder the finalizer posts from (`<aggregate journal hash>.snark`, which
-//! `Rollup.finalizeRange` accepts for the whole run). Without aggregation keys each batch's STARK is
+//! The node's validity-proof planner for zk batches: every committed zk batch gets a job for its
+//! recursive STARK, a run of consecutive proven batches gets an aggregation job, and that a SNARK wrap
+//! job, whose SNARK is written into the folder the finalizer posts from (`<aggregate journal hash>.snark`,
+//! which `Rollup.finalizeRange` accepts for the whole run). Without aggregation each batch's STARK is
 //! wrapped on its own instead (`<journal hash>.snark`, for `Rollup.proveBatch`).
 //!
-//! The queue lives in the node's database — the `validity-jobs` table (one job per batch: proving,
-//! proven, failed) and the `validity-ranges` table (one per range: aggregating, wrapping, done, failed) —
-//! with the proofs themselves as files beside it, each written atomically. A restart or `kill -9` resumes
-//! the step that was under way. The proving itself is behind [`ProofStages`] (OpenVM and the halo2 wrap in
-//! a `mosaic` built with the `prover` feature), so this crate links no prover.
+//! The jobs go to a [`JobQueue`] (`mosaic-prover-queue`): the node's embedded one by default, with a
+//! worker thread in the node's process, or PostgreSQL shared with a fleet of `mosaic prover worker`s.
+//! The planner builds each batch's witness from the node's blocks ([`WitnessSource`]: no zkVM needed)
+//! and stores it as an artifact; workers read their inputs from and write their outputs to the shared
+//! [`ArtifactStore`]. Job keys name what they prove (batch index and data hash), so planning again
+//! after a restart or `kill -9` finds the jobs already there; the planner's own state — which ranges it
+//! made — is the `validity-ranges` table of the node's database.
 //!
 //! Ranges: a range starts after the last one made (or at the first zk batch not final on L1) and closes
-//! when it holds `max_range` proven batches, or when every committed batch is proven (the prover has
+//! when it holds `max_range` proven batches, or when every committed batch is proven (the provers have
 //! caught up): under load ranges grow to `max_range`, when idle the latest batches are not kept waiting.
-use alloy_primitives::B256;
+//! Batch jobs are queued as soon as their batch is committed, so several workers prove batches at once.
+use alloy_primitives::{keccak256, B256};
 use mosaic_node::{Node, NodeError};
+use mosaic_prover_queue::{
+    ArtifactStore, Job, JobQueue, JobState, KindStats, NewJob, Output, Program, QueueError, Task,
+};
 use mosaic_rollup::{BatchRecord, BatchStatus};
 use mosaic_snark::{ProofDirectory, SnarkProof};
 use parking_lot::Mutex;
 use serde::{Deserialize, Serialize};
-use std::{
-    path::{Path, PathBuf},
-    sync::Arc,
-    time::{Duration, Instant},
-};
+use std::{path::PathBuf, sync::Arc, time::Duration};
 use tracing::{info, warn};
 
-/// The node's table of per-batch proving jobs.
-pub const JOBS_TABLE: &str = "validity-jobs";
-/// The node's table of range jobs (aggregate and wrap), keyed by their first batch.
+mod metrics;
+pub use metrics::ProvingMetrics;
+
+/// The node's table of ranges (aggregate and wrap jobs), keyed by their first batch.
 pub const RANGES_TABLE: &str = "validity-ranges";
 
-/// A proof a stage made, and the hash of the journal it proves (a batch's or an aggregate's).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Proven {
-    /// The journal hash the proof reveals.
-    pub journal_hash: B256,
-    /// The proof, in the stage's own encoding (what the next stage reads).
-    pub bytes: Vec<u8>,
+/// Memory a batch STARK job needs, GiB (measured: ≈ 6–7 GB for one-transfer batches).
+pub const BATCH_JOB_GIB: u32 = 8;
+/// Memory an aggregation job needs, GiB (measured: ≈ 4 GB).
+pub const AGGREGATE_JOB_GIB: u32 = 6;
+/// Memory a SNARK wrap needs, GiB (measured: 18.3 GB peak).
+pub const WRAP_JOB_GIB: u32 = 19;
+
+/// Why planning failed.
+#[derive(Debug, thiserror::Error)]
+pub enum PlanError {
+    /// The node's database failed.
+    #[error(transparent)]
+    Node(#[from] NodeError),
+    /// The job queue failed.
+    #[error(transparent)]
+    Queue(#[from] QueueError),
+    /// The artifact store failed.
+    #[error(transparent)]
+    Artifact(#[from] mosaic_prover_queue::ArtifactError),
 }
 
-/// Why a stage failed (recorded on the job; retried up to [`PipelineConfig::max_attempts`] times).
+/// A batch's witness could not be built (reported on the pipeline's status; tried again later).
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
 pub struct StageError(pub String);
 
-/// The provers the pipeline drives. Called on the pipeline's own thread, one at a time.
-pub trait ProofStages: Send + 'static {
-    /// The recursive STARK of batch `record` (its blocks are in `node`).
-    fn prove_batch(&mut self, node: &Node, record: &BatchRecord) -> Result<Proven, StageError>;
-    /// Whether [`ProofStages::aggregate`] can run (the aggregation guest and its SNARK keys exist).
-    fn can_aggregate(&self) -> bool;
-    /// One STARK aggregating `batches` (consecutive batches' [`ProofStages::prove_batch`] outputs, in
-    /// order).
-    fn aggregate(&mut self, batches: &[Vec<u8>]) -> Result<Proven, StageError>;
-    /// The SNARK of `proof`: an aggregate's if `aggregate`, else a batch STARK's.
-    fn wrap(&mut self, proof: &Proven, aggregate: bool) -> Result<SnarkProof, StageError>;
+/// What a batch's proof job needs: its witness and the journal the proof reveals.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BatchInput {
+    /// The witness, encoded (RLP).
+    pub witness: Vec<u8>,
+    /// The journal, encoded.
+    pub journal: Vec<u8>,
+    /// Its hash.
+    pub journal_hash: B256,
 }
 
-/// Where a batch's STARK stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub enum JobState {
-    /// Being proven (or was, when the node stopped: proven again).
-    Proving,
-    /// The STARK is on disk.
-    Proven,
-    /// Proving failed.
-    Failed,
+/// Builds batch witnesses from the node's blocks.
+pub trait WitnessSource: Send + Sync + 'static {
+    /// The input of batch `record`'s proof (its blocks are in `node`).
+    fn witness(&self, node: &Node, record: &BatchRecord) -> Result<BatchInput, StageError>;
 }
 
-/// One batch's proving job.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Job {
-    /// The batch.
-    pub index: u64,
-    /// The batch data it proves (a batch replaced after a revert is proven again).
-    pub data_hash: B256,
-    /// State.
-    pub state: JobState,
-    /// The journal hash its STARK reveals, once proven.
-    pub journal_hash: Option<B256>,
-    /// Tries so far.
-    pub attempts: u32,
-    /// Seconds the last try took.
-    pub seconds: f64,
-    /// Why the last try failed.
-    pub error: Option<String>,
+/// Witnesses recorded by re-executing the batch over the node's database (`mosaic_rollup::witness`).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NodeWitnesses;
+
+impl WitnessSource for NodeWitnesses {
+    fn witness(&self, node: &Node, record: &BatchRecord) -> Result<BatchInput, StageError> {
+        let (witness, executed) =
+            mosaic_rollup::witness::posted_batch_witness(node, record.first_block, record.last_block, record.data_hash)
+                .map_err(|e| StageError(e.to_string()))?;
+        Ok(BatchInput {
+            witness: witness.encode(),
+            journal: executed.journal.encode(),
+            journal_hash: executed.journal.hash(),
+        })
+    }
 }
 
 /// Where a range stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub enum RangeState {
-    /// The batch STARKs are being aggregated.
-    Aggregating,
-    /// The aggregate (or, without aggregation, the one batch STARK) is being wrapped.
-    Wrapping,
+    /// Its aggregation and wrap jobs are in the queue.
+    Queued,
     /// The SNARK is in the output folder.
     Done,
-    /// A step failed `max_attempts` times.
-    Failed,
 }
 
-/// One range job: batches `from..=to`, one SNARK.
+/// One range: batches `from..=to`, one SNARK.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RangeJob {
@@ -116,38 +116,40 @@ pub struct RangeJob {
     pub aggregate: bool,
     /// State.
     pub state: RangeState,
-    /// The journal hash the SNARK states, once known.
+    /// The queue's jobs for it, the wrap last.
+    pub jobs: Vec<String>,
+    /// The journal hash the SNARK states, once done.
     pub journal_hash: Option<B256>,
-    /// Tries of the current step.
-    pub attempts: u32,
-    /// Why the last try failed.
-    pub error: Option<String>,
+}
+
+impl RangeJob {
+    fn wrap_key(&self) -> &str {
+        self.jobs.last().map_or("", String::as_str)
+    }
 }
 
 /// What one [`Pipeline::step`] did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Step {
-    /// Nothing to do.
+    /// Nothing to do (or waiting for the provers).
     Idle,
-    /// Proved batch `index`'s STARK (or failed to: see its job).
-    Proved(u64),
-    /// Aggregated batches `from..=to` (or failed to).
-    Aggregated(u64, u64),
-    /// Wrapped the range starting at `from` and wrote its SNARK (or failed to).
-    Wrapped(u64),
+    /// Queued batch `index`'s STARK job (its witness stored).
+    Queued(u64),
+    /// Queued the jobs of range `from..=to`.
+    Ranged(u64, u64),
+    /// Wrote the SNARK of the range starting at `from` for the finalizer.
+    Posted(u64),
 }
 
 /// Settings of the pipeline.
 #[derive(Debug, Clone)]
 pub struct PipelineConfig {
-    /// Where STARKs and aggregates are kept (`batch-N.stark`, `range-A-B.agg`).
-    pub work_dir: PathBuf,
     /// Where SNARKs go (the finalizer's folder).
     pub out: ProofDirectory,
     /// Most batches per aggregate.
     pub max_range: u64,
-    /// Tries of a failing step before it is given up (reported; a restart tries again).
-    pub max_attempts: u32,
+    /// Whether ranges are aggregated (the aggregation program's SNARK keys exist where the wraps run).
+    pub aggregate: bool,
 }
 
 /// The first zk batch as the L1 last said (`None` while the chain is hybrid).
@@ -161,54 +163,127 @@ pub struct PipelineStatus {
     pub last_step: Option<String>,
     /// The last range whose SNARK is written.
     pub last_range: Option<RangeJob>,
-    /// The last failure.
+    /// What stops the pipeline now (a job failed for good, a witness that cannot be built), if anything.
     pub last_error: Option<String>,
 }
 
-/// The pipeline over one node.
-pub struct Pipeline<S> {
+/// The jobs of the batch a record describes: key and artifact names carry the data hash, so a batch
+/// replaced after a revert is proven again.
+fn batch_key(record: &BatchRecord) -> String {
+    format!("batch-{}-{}", record.index, short(record.data_hash))
+}
+
+fn short(hash: B256) -> String {
+    alloy_primitives::hex::encode(&hash[..6])
+}
+
+/// What both planners (validity and fraud) work with: the node whose batches they prove, the queue and
+/// artifact store they share with the workers, and where witnesses come from.
+pub struct ProofJobs {
     node: Node,
-    stages: S,
+    queue: Arc<dyn JobQueue>,
+    artifacts: Arc<dyn ArtifactStore>,
+    witnesses: Box<dyn WitnessSource>,
+    max_attempts: u32,
+}
+
+impl ProofJobs {
+    /// Jobs of `node`'s batches in `queue`, inputs and outputs in `artifacts`, each tried up to
+    /// `max_attempts` times (then failed for good and reported; `mosaic prover retry` queues it again).
+    pub fn new(
+        node: Node,
+        queue: Arc<dyn JobQueue>,
+        artifacts: Arc<dyn ArtifactStore>,
+        witnesses: Box<dyn WitnessSource>,
+        max_attempts: u32,
+    ) -> Self {
+        Self { node, queue, artifacts, witnesses, max_attempts }
+    }
+
+    /// Queues batch `record`'s STARK job with its witness stored for the worker; the journal hash its
+    /// proof will reveal, or why the witness cannot be built (nothing queued then). Blocking (seconds).
+    fn queue_batch(&self, record: &BatchRecord) -> Result<Result<B256, StageError>, PlanError> {
+        let (index, started) = (record.index, std::time::Instant::now());
+        let input = match self.witnesses.witness(&self.node, record) {
+            Ok(input) => input,
+            Err(e) => return Ok(Err(e)),
+        };
+        info!(
+            batch = index,
+            bytes = input.witness.len(),
+            seconds = started.elapsed().as_secs_f64(),
+            "prover: witness recorded"
+        );
+        let key = batch_key(record);
+        let witness = format!("{key}.witness");
+        self.artifacts.put(&witness, &input.witness)?;
+        let task = Task::Batch {
+            index,
+            witness,
+            journal: input.journal.into(),
+            journal_hash: input.journal_hash,
+            out: format!("{key}.stark"),
+        };
+        self.queue
+            .enqueue(NewJob::new(key, task.kind(), task.encode()).memory(BATCH_JOB_GIB).attempts(self.max_attempts))?;
+        Ok(Ok(input.journal_hash))
+    }
+
+    /// Copies the SNARK that the done wrap job `wrap` made into `out`: its path there and the journal
+    /// hash it states, or why it is unusable (missing, not a SNARK, stating another journal than the
+    /// job's output says) — reported by the caller, not an error of the planner.
+    fn publish(&self, wrap: &Job, out: &ProofDirectory) -> Result<Result<(PathBuf, B256), String>, PlanError> {
+        let output = Output::decode(wrap.result.as_deref().unwrap_or_default())?;
+        let Some(bytes) = self.artifacts.get(&output.artifact)? else {
+            return Ok(Err(format!("the wrap's output {} is missing", output.artifact)));
+        };
+        Ok(SnarkProof::decode(&bytes).map_err(|e| e.to_string()).and_then(|snark| {
+            let stated = snark.statement().map_err(|e| e.to_string())?.public_values;
+            if stated != output.journal_hash.as_slice() {
+                return Err(format!("{} states another journal than {}", output.artifact, output.journal_hash));
+            }
+            let path = out.put(&snark).map_err(|e| e.to_string())?;
+            Ok((path, output.journal_hash))
+        }))
+    }
+}
+
+/// The planner over one node.
+pub struct Pipeline {
+    jobs: ProofJobs,
     config: PipelineConfig,
     zk_from: ZkFrom,
     status: Arc<Mutex<PipelineStatus>>,
+    metrics: Option<ProvingMetrics>,
 }
 
-fn load<T: serde::de::DeserializeOwned>(node: &Node, table: &'static str, index: u64) -> Result<Option<T>, NodeError> {
-    Ok(node.records(table).get(index)?.and_then(|b| serde_json::from_slice(&b).ok()))
+fn load_range(node: &Node) -> Result<Option<RangeJob>, NodeError> {
+    Ok(node.records(RANGES_TABLE).last()?.and_then(|(_, b)| serde_json::from_slice(&b).ok()))
 }
 
-fn store<T: Serialize>(node: &Node, table: &'static str, index: u64, value: &T) -> Result<(), NodeError> {
+fn store_range(node: &Node, range: &RangeJob) -> Result<(), NodeError> {
     // Plain structs of numbers, hashes and strings always serialize.
-    node.records(table).put(index, &serde_json::to_vec(value).unwrap_or_default())
+    node.records(RANGES_TABLE).put(range.from, &serde_json::to_vec(range).unwrap_or_default())
 }
 
-/// The jobs of the latest `count` batches that have one, newest first: the queue as
-/// `mosaic_rollupStatus` (and the explorer's "proofs in progress") shows it.
-pub fn recent_jobs(node: &Node, count: u64) -> Result<Vec<Job>, NodeError> {
-    let Some((last, _)) = node.records(JOBS_TABLE).last()? else { return Ok(Vec::new()) };
-    let mut jobs = Vec::new();
-    for index in (last.saturating_sub(count.saturating_sub(1))..=last).rev() {
-        if let Some(job) = load(node, JOBS_TABLE, index)? {
-            jobs.push(job);
+impl Pipeline {
+    /// A planner for the zk batches (from `zk_from`) of the node `jobs` proves.
+    pub fn new(jobs: ProofJobs, config: PipelineConfig, zk_from: ZkFrom) -> Self {
+        Self { jobs, config, zk_from, status: Arc::default(), metrics: None }
+    }
+
+    /// The same, keeping `metrics` (on `/metrics`) up to date.
+    pub fn with_metrics(mut self, metrics: ProvingMetrics) -> Self {
+        self.metrics = Some(metrics);
+        self
+    }
+
+    fn observe(&self) -> Result<(), QueueError> {
+        if let Some(m) = &self.metrics {
+            let (stats, recent) = queue_view(&*self.jobs.queue, 64)?;
+            m.observe(&stats, &recent);
         }
-    }
-    Ok(jobs)
-}
-
-fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir)?;
-    }
-    let tmp = path.with_extension("tmp");
-    std::fs::write(&tmp, bytes)?;
-    std::fs::rename(&tmp, path)
-}
-
-impl<S: ProofStages> Pipeline<S> {
-    /// A pipeline proving `node`'s zk batches (from `zk_from`) with `stages`.
-    pub fn new(node: Node, stages: S, config: PipelineConfig, zk_from: ZkFrom) -> Self {
-        Self { node, stages, config, zk_from, status: Arc::default() }
+        Ok(())
     }
 
     /// Its status, for `mosaic_rollupStatus`.
@@ -216,23 +291,18 @@ impl<S: ProofStages> Pipeline<S> {
         self.status.clone()
     }
 
-    fn stark_path(&self, index: u64) -> PathBuf {
-        self.config.work_dir.join(format!("batch-{index}.stark"))
-    }
-
-    fn aggregate_path(&self, from: u64, to: u64) -> PathBuf {
-        self.config.work_dir.join(format!("range-{from}-{to}.agg"))
-    }
-
-    /// Works forever on the calling thread (blocking: proving takes minutes); idles 2 s when there is
-    /// nothing to do. A database failure is logged and retried.
+    /// Plans forever on the calling thread (blocking: witnesses take seconds); idles 2 s when there is
+    /// nothing to do. A database or queue failure is logged and retried.
     pub fn run(mut self) -> ! {
         loop {
+            if let Err(e) = self.observe() {
+                warn!(error = %e, "validity prover: reading the queue for /metrics");
+            }
             match self.step() {
                 Ok(Step::Idle) => std::thread::sleep(Duration::from_secs(2)),
                 Ok(_) => {}
                 Err(e) => {
-                    warn!(error = %e, "validity prover: the node's database failed");
+                    warn!(error = %e, "validity prover: planning failed");
                     self.status.lock().last_error = Some(e.to_string());
                     std::thread::sleep(Duration::from_secs(5));
                 }
@@ -240,173 +310,328 @@ impl<S: ProofStages> Pipeline<S> {
         }
     }
 
-    /// One unit of work: continue an unfinished range, else prove the next batch, else open a range.
-    pub fn step(&mut self) -> Result<Step, NodeError> {
+    /// One unit of planning: collect the open range's SNARK, else queue the next batch's job, else
+    /// open a range.
+    pub fn step(&mut self) -> Result<Step, PlanError> {
         let Some(zk_from) = (self.zk_from)() else { return Ok(Step::Idle) };
-        let last: Option<RangeJob> =
-            self.node.records(RANGES_TABLE).last()?.and_then(|(_, b)| serde_json::from_slice(&b).ok());
         let mut start = zk_from;
-        if let Some(r) = &last {
-            match r.state {
-                RangeState::Aggregating | RangeState::Wrapping => return self.advance(r.clone()),
-                // Given up: reported, and tried again after a restart.
-                RangeState::Failed => return Ok(Step::Idle),
-                RangeState::Done => start = start.max(r.to + 1),
+        let mut open = false;
+        if let Some(r) = load_range(&self.jobs.node)? {
+            start = start.max(r.to + 1);
+            if r.state == RangeState::Queued {
+                if let Some(step) = self.collect(r)? {
+                    return Ok(step);
+                }
+                // Its wrap is under way: batches after it are still queued, so that workers prove
+                // them meanwhile; the next range opens once this one is done.
+                open = true;
             }
         }
         // Batches final on L1 already (finalized by someone else's proof) need no proof from here.
-        while BatchRecord::load(&self.node, start)?.is_some_and(|r| r.status == BatchStatus::Finalized) {
+        while BatchRecord::load(&self.jobs.node, start)?.is_some_and(|r| r.status == BatchStatus::Finalized) {
             start += 1;
         }
-        let mut proven = 0;
-        while proven < self.config.max_range {
-            let index = start + proven;
-            let Some(record) = BatchRecord::load(&self.node, index)? else { break };
-            let job: Option<Job> = load(&self.node, JOBS_TABLE, index)?;
-            match job {
-                Some(j) if j.data_hash == record.data_hash && j.state == JobState::Proven => proven += 1,
-                Some(j)
-                    if j.data_hash == record.data_hash
-                        && j.state == JobState::Failed
-                        && j.attempts >= self.config.max_attempts =>
-                {
-                    return Ok(Step::Idle)
+        // Every committed batch gets its job at once (so a fleet proves them side by side); the next
+        // range is the run of proven ones from `start`.
+        let limit = if self.config.aggregate { self.config.max_range.max(1) } else { 1 };
+        let (mut proven, mut in_run, mut index) = (Vec::new(), true, start);
+        while let Some(record) = BatchRecord::load(&self.jobs.node, index)? {
+            let Some(job) = self.jobs.queue.job(&batch_key(&record))? else { return self.queue_batch(&record) };
+            if in_run && job.state == JobState::Done && (proven.len() as u64) < limit {
+                proven.push(job);
+            } else {
+                in_run = false;
+                if job.state == JobState::Failed {
+                    self.report_failed(&job);
                 }
-                prior => return self.prove(&record, prior),
             }
+            index += 1;
         }
-        if proven == 0 {
+        // A range closes when full, or when it holds every committed batch (the provers caught up).
+        let closes = proven.len() as u64 == limit || proven.len() as u64 == index - start;
+        if open || proven.is_empty() || !closes {
             return Ok(Step::Idle);
         }
-        let aggregate = self.stages.can_aggregate();
-        let to = if aggregate { start + proven - 1 } else { start };
-        let range = RangeJob {
-            from: start,
-            to,
-            aggregate,
-            state: if aggregate { RangeState::Aggregating } else { RangeState::Wrapping },
-            journal_hash: None,
-            attempts: 0,
-            error: None,
-        };
-        store(&self.node, RANGES_TABLE, start, &range)?;
-        self.advance(range)
+        self.open_range(start, &proven)
     }
 
-    fn prove(&mut self, record: &BatchRecord, prior: Option<Job>) -> Result<Step, NodeError> {
+    fn queue_batch(&mut self, record: &BatchRecord) -> Result<Step, PlanError> {
         let index = record.index;
-        let attempts = prior.filter(|j| j.data_hash == record.data_hash).map_or(0, |j| j.attempts) + 1;
-        let mut job = Job {
-            index,
-            data_hash: record.data_hash,
-            state: JobState::Proving,
-            journal_hash: None,
-            attempts,
-            seconds: 0.0,
-            error: None,
+        if let Err(e) = self.jobs.queue_batch(record)? {
+            warn!(batch = index, error = %e, "validity prover: the batch's witness cannot be built");
+            self.status.lock().last_error = Some(format!("batch {index}: {e}"));
+            return Ok(Step::Idle);
+        }
+        self.status.lock().last_step = Some(format!("queued batch {index}"));
+        Ok(Step::Queued(index))
+    }
+
+    /// Queues the aggregation (if any) and the wrap of the batches whose done jobs are `proven`.
+    fn open_range(&mut self, from: u64, proven: &[Job]) -> Result<Step, PlanError> {
+        let to = from + proven.len() as u64 - 1;
+        let outputs = proven
+            .iter()
+            .map(|j| Output::decode(j.result.as_deref().unwrap_or_default()))
+            .collect::<Result<Vec<_>, _>>()?;
+        let batch_keys: Vec<String> = proven.iter().map(|j| j.key.clone()).collect();
+        // One tag for this set of batch jobs: a range over replaced batches is a new range.
+        let tag = short(keccak256(batch_keys.join(",")));
+        let mut jobs = Vec::new();
+        let wrap = if self.config.aggregate {
+            let key = format!("aggregate-{from}-{to}-{tag}");
+            let task = Task::Aggregate {
+                from,
+                to,
+                inputs: outputs.iter().map(|o| o.artifact.clone()).collect(),
+                out: format!("{key}.agg"),
+            };
+            let input = task.out().to_string();
+            self.jobs.queue.enqueue(
+                NewJob::new(key.clone(), task.kind(), task.encode())
+                    .after(batch_keys)
+                    .memory(AGGREGATE_JOB_GIB)
+                    .attempts(self.jobs.max_attempts),
+            )?;
+            jobs.push(key.clone());
+            (Task::Wrap { program: Program::Aggregate, input, journal_hash: None, out: format!("{key}.snark") }, key)
+        } else {
+            let output = &outputs[0];
+            let task = Task::Wrap {
+                program: Program::Batch,
+                input: output.artifact.clone(),
+                journal_hash: Some(output.journal_hash),
+                out: format!("{}.snark", batch_keys[0]),
+            };
+            (task, batch_keys[0].clone())
         };
-        store(&self.node, JOBS_TABLE, index, &job)?;
-        info!(batch = index, attempt = attempts, "validity prover: proving the batch's recursive STARK");
-        let started = Instant::now();
-        let result = self.stages.prove_batch(&self.node, record).and_then(|p| {
-            write_atomically(&self.stark_path(index), &p.bytes)
-                .map_err(|e| StageError(format!("{}: {e}", self.stark_path(index).display())))
-                .map(|()| p.journal_hash)
-        });
-        job.seconds = started.elapsed().as_secs_f64();
+        let (task, dep) = wrap;
+        let key = format!("wrap-{from}-{to}-{tag}");
+        self.jobs.queue.enqueue(
+            NewJob::new(key.clone(), task.kind(), task.encode())
+                .after([dep])
+                .memory(WRAP_JOB_GIB)
+                .attempts(self.jobs.max_attempts),
+        )?;
+        jobs.push(key);
+        let range = RangeJob {
+            from,
+            to,
+            aggregate: self.config.aggregate,
+            state: RangeState::Queued,
+            jobs,
+            journal_hash: None,
+        };
+        store_range(&self.jobs.node, &range)?;
+        info!(from, to, aggregate = range.aggregate, "validity prover: range queued");
+        self.status.lock().last_step = Some(format!("queued range {from}..={to}"));
+        Ok(Step::Ranged(from, to))
+    }
+
+    /// Moves the SNARK of range `r` to the finalizer's folder once its wrap is done (`None`: not yet).
+    fn collect(&mut self, mut r: RangeJob) -> Result<Option<Step>, PlanError> {
+        let Some(wrap) = self.jobs.queue.job(r.wrap_key())? else {
+            // The queue forgot the range (another queue URL, a wiped database): plan it again.
+            warn!(
+                from = r.from,
+                to = r.to,
+                job = r.wrap_key(),
+                "validity prover: the queue has no job for the range; planning it again"
+            );
+            self.jobs.node.records(RANGES_TABLE).drop_after(r.from.saturating_sub(1))?;
+            return Ok(Some(Step::Idle));
+        };
+        match wrap.state {
+            JobState::Done => {}
+            JobState::Failed => {
+                self.report_failed(&wrap);
+                return Ok(None);
+            }
+            JobState::Queued | JobState::Running => {
+                for key in &r.jobs {
+                    if let Some(job) = self.jobs.queue.job(key)?.filter(|j| j.state == JobState::Failed) {
+                        self.report_failed(&job);
+                    }
+                }
+                return Ok(None);
+            }
+        }
+        let result = self.jobs.publish(&wrap, &self.config.out)?;
         match result {
-            Ok(hash) => {
-                job.state = JobState::Proven;
-                job.journal_hash = Some(hash);
-                info!(batch = index, seconds = job.seconds, journal = %hash, "validity prover: batch STARK ready");
+            Ok((path, journal_hash)) => {
+                if let (Some(m), Some(first)) = (&self.metrics, self.first_batch_job(&r)?) {
+                    let lag = mosaic_prover_queue::now_ms().saturating_sub(first.created_ms) as f64 / 1000.0;
+                    m.proof_lag.set(lag);
+                }
+                r.state = RangeState::Done;
+                r.journal_hash = Some(journal_hash);
+                store_range(&self.jobs.node, &r)?;
+                info!(from = r.from, to = r.to, file = %path.display(), "validity prover: SNARK ready for L1");
+                let mut status = self.status.lock();
+                status.last_range = Some(r.clone());
+                status.last_step = Some(format!("posted range {}..={}", r.from, r.to));
+                status.last_error = None;
+                Ok(Some(Step::Posted(r.from)))
             }
             Err(e) => {
-                job.state = JobState::Failed;
-                job.error = Some(e.to_string());
-                warn!(batch = index, error = %e, "validity prover: the batch could not be proven");
-                self.status.lock().last_error = Some(format!("batch {index}: {e}"));
+                warn!(from = r.from, to = r.to, error = %e, "validity prover: the range's SNARK is unusable");
+                self.status.lock().last_error = Some(format!("batches {}..={}: {e}", r.from, r.to));
+                Ok(None)
             }
         }
-        store(&self.node, JOBS_TABLE, index, &job)?;
-        self.status.lock().last_step = Some(format!("proved batch {index}"));
-        Ok(Step::Proved(index))
     }
 
-    /// Moves range `r` one step on (aggregate, or wrap and write).
-    fn advance(&mut self, mut r: RangeJob) -> Result<Step, NodeError> {
-        if r.attempts >= self.config.max_attempts {
-            r.state = RangeState::Failed;
-            store(&self.node, RANGES_TABLE, r.from, &r)?;
-            return Ok(Step::Idle);
-        }
-        r.attempts += 1;
-        let step = match r.state {
-            RangeState::Aggregating => {
-                info!(from = r.from, to = r.to, "validity prover: aggregating");
-                let result = (r.from..=r.to)
-                    .map(|i| {
-                        std::fs::read(self.stark_path(i)).map_err(|e| StageError(format!("batch {i}'s STARK: {e}")))
-                    })
-                    .collect::<Result<Vec<_>, _>>()
-                    .and_then(|starks| self.stages.aggregate(&starks))
-                    .and_then(|p| {
-                        let path = self.aggregate_path(r.from, r.to);
-                        write_atomically(&path, &p.bytes)
-                            .map_err(|e| StageError(format!("{}: {e}", path.display())))
-                            .map(|()| p.journal_hash)
-                    });
-                match result {
-                    Ok(hash) => {
-                        r.journal_hash = Some(hash);
-                        r.state = RangeState::Wrapping;
-                        r.attempts = 0;
-                        r.error = None;
-                    }
-                    Err(e) => r.error = Some(e.to_string()),
-                }
-                Step::Aggregated(r.from, r.to)
-            }
-            RangeState::Wrapping => {
-                info!(from = r.from, to = r.to, aggregate = r.aggregate, "validity prover: wrapping into a SNARK");
-                let input = if r.aggregate {
-                    let hash = r.journal_hash.unwrap_or_default();
-                    std::fs::read(self.aggregate_path(r.from, r.to)).map(|bytes| Proven { journal_hash: hash, bytes })
-                } else {
-                    let hash = load::<Job>(&self.node, JOBS_TABLE, r.from)?.and_then(|j| j.journal_hash);
-                    std::fs::read(self.stark_path(r.from))
-                        .map(|bytes| Proven { journal_hash: hash.unwrap_or_default(), bytes })
-                };
-                let result = input
-                    .map_err(|e| StageError(format!("the proof to wrap: {e}")))
-                    .and_then(|p| self.stages.wrap(&p, r.aggregate).map(|s| (p.journal_hash, s)))
-                    .and_then(|(expected, snark)| {
-                        let stated = snark.statement().map_err(|e| StageError(e.to_string()))?.public_values;
-                        if stated != expected.as_slice() {
-                            return Err(StageError(format!("the SNARK states another journal than {expected}")));
-                        }
-                        self.config.out.put(&snark).map_err(|e| StageError(e.to_string()))
-                    });
-                match result {
-                    Ok(path) => {
-                        r.state = RangeState::Done;
-                        r.error = None;
-                        info!(from = r.from, to = r.to, file = %path.display(), "validity prover: SNARK ready for L1");
-                        self.status.lock().last_range = Some(r.clone());
-                    }
-                    Err(e) => r.error = Some(e.to_string()),
-                }
-                Step::Wrapped(r.from)
-            }
-            RangeState::Done | RangeState::Failed => return Ok(Step::Idle),
-        };
-        if let Some(e) = &r.error {
-            warn!(from = r.from, to = r.to, error = %e, "validity prover: the range step failed");
-            self.status.lock().last_error = Some(format!("batches {}..={}: {e}", r.from, r.to));
-        }
-        store(&self.node, RANGES_TABLE, r.from, &r)?;
-        self.status.lock().last_step = Some(format!("{step:?}"));
-        Ok(step)
+    /// The batch job of range `r`'s first batch.
+    fn first_batch_job(&self, r: &RangeJob) -> Result<Option<Job>, PlanError> {
+        let Some(record) = BatchRecord::load(&self.jobs.node, r.from)? else { return Ok(None) };
+        Ok(self.jobs.queue.job(&batch_key(&record))?)
     }
+
+    fn report_failed(&self, job: &Job) {
+        let why = format!(
+            "job {} failed {} times ({}); `mosaic prover retry {}` queues it again",
+            job.key,
+            job.attempts,
+            job.error.as_deref().unwrap_or("no error recorded"),
+            job.key
+        );
+        let mut status = self.status.lock();
+        if status.last_error.as_deref() != Some(why.as_str()) {
+            warn!(job = %job.key, "validity prover: {why}");
+            status.last_error = Some(why);
+        }
+    }
+}
+
+/// Where a fraud proof stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FraudState {
+    /// Its jobs are queued (or being proven).
+    Proving,
+    /// Its SNARK is in the challenger's folder.
+    Ready(std::path::PathBuf),
+    /// It cannot be made: why (a job failed for good, the batch does not re-execute to the game's
+    /// journal).
+    Failed(String),
+}
+
+/// Fraud proofs through the queue: a challenged batch's STARK (the same job the validity planner would
+/// queue for it) and its SNARK wrap, written to the challenger's folder once made.
+pub struct FraudProofs {
+    jobs: ProofJobs,
+    out: ProofDirectory,
+}
+
+impl FraudProofs {
+    /// Fraud proofs of the batches of the node `jobs` proves, into `out`.
+    pub fn new(jobs: ProofJobs, out: ProofDirectory) -> Self {
+        Self { jobs, out }
+    }
+
+    /// Moves the proof that batch `index` truly has journal `journal_hash` on: queues its jobs, or
+    /// writes its SNARK once the wrap is done. Blocking (a witness takes seconds).
+    pub fn step(&self, index: u64, journal_hash: B256) -> Result<FraudState, PlanError> {
+        if self.out.path_of(journal_hash).exists() {
+            return Ok(FraudState::Ready(self.out.path_of(journal_hash)));
+        }
+        let Some(record) = BatchRecord::load(&self.jobs.node, index)? else {
+            return Ok(FraudState::Failed(format!("this node has no record of batch {index}")));
+        };
+        let batch = batch_key(&record);
+        let wrap = format!("fraud-{index}-{}", short(journal_hash));
+        if self.jobs.queue.job(&batch)?.is_none() {
+            match self.jobs.queue_batch(&record)? {
+                Err(e) => return Ok(FraudState::Failed(e.to_string())),
+                Ok(hash) if hash != journal_hash => {
+                    return Ok(FraudState::Failed(format!(
+                        "re-executing batch {index} states journal {hash}, the game {journal_hash}"
+                    )))
+                }
+                Ok(_) => info!(batch = index, journal = %journal_hash, "fraud prover: batch proof queued"),
+            }
+        }
+        let task = Task::Wrap {
+            program: Program::Batch,
+            input: format!("{batch}.stark"),
+            journal_hash: Some(journal_hash),
+            out: format!("{wrap}.snark"),
+        };
+        // Idempotent: queued once, whatever the number of steps.
+        self.jobs.queue.enqueue(
+            NewJob::new(wrap.clone(), task.kind(), task.encode())
+                .after([batch.clone()])
+                .memory(WRAP_JOB_GIB)
+                .attempts(self.jobs.max_attempts),
+        )?;
+        for key in [&batch, &wrap] {
+            if let Some(job) = self.jobs.queue.job(key)?.filter(|j| j.state == JobState::Failed) {
+                return Ok(FraudState::Failed(format!(
+                    "job {} failed {} times: {}",
+                    job.key,
+                    job.attempts,
+                    job.error.unwrap_or_default()
+                )));
+            }
+        }
+        let Some(done) = self.jobs.queue.job(&wrap)?.filter(|j| j.state == JobState::Done) else {
+            return Ok(FraudState::Proving);
+        };
+        Ok(match self.jobs.publish(&done, &self.out)? {
+            Ok((path, hash)) if hash == journal_hash => FraudState::Ready(path),
+            Ok((path, _)) => {
+                FraudState::Failed(format!("{} states another journal than {journal_hash}", path.display()))
+            }
+            Err(e) => FraudState::Failed(e),
+        })
+    }
+}
+
+/// A batch's proof job as `mosaic_rollupStatus.validityProver.jobs` (and the explorer) shows it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BatchJobView {
+    /// The batch.
+    pub index: u64,
+    /// `queued`, `proving`, `proven` or `failed`.
+    pub state: &'static str,
+    /// Progress of a running job, 0 to 1.
+    pub progress: f32,
+    /// Tries so far.
+    pub attempts: u32,
+    /// Seconds its last try took (so far, while running).
+    pub seconds: Option<f64>,
+    /// Why the last try failed.
+    pub error: Option<String>,
+}
+
+/// The batch jobs among `jobs`, in their order.
+pub fn batch_views(jobs: &[Job]) -> Vec<BatchJobView> {
+    let now = mosaic_prover_queue::now_ms();
+    jobs.iter()
+        .filter(|j| j.kind == mosaic_prover_queue::JobKind::Batch)
+        .filter_map(|j| {
+            let index = j.key.strip_prefix("batch-")?.split('-').next()?.parse().ok()?;
+            let state = match j.state {
+                JobState::Queued => "queued",
+                JobState::Running => "proving",
+                JobState::Done => "proven",
+                JobState::Failed => "failed",
+            };
+            Some(BatchJobView {
+                index,
+                state,
+                progress: j.progress,
+                attempts: j.attempts,
+                seconds: j.seconds(now),
+                error: j.error.clone(),
+            })
+        })
+        .collect()
+}
+
+/// What the queue holds, for `mosaic_rollupStatus` and `mosaic prover status`: jobs per kind and state,
+/// and the latest `limit` jobs, newest first.
+pub fn queue_view(queue: &dyn JobQueue, limit: usize) -> Result<(Vec<KindStats>, Vec<Job>), QueueError> {
+    Ok((queue.stats()?, queue.recent(limit)?))
 }
 
 #[cfg(test)]

@@ -1,48 +1,69 @@
-//! The queue's logic with a mock prover (`MockStages`): which batch is proven when, how ranges close,
-//! that a restart resumes the step under way, and that failures are retried then given up.
+//! The planner's logic over a real embedded queue, with a mock witness source and a mock worker
+//! (`MockWitnesses`, `MockRunner`): which jobs are queued when, how ranges close, that a restart finds
+//! its jobs, that failures are reported and an operator's retry resumes them.
 use super::*;
-use alloy_primitives::keccak256;
 use mosaic_node::NodeConfig;
+use mosaic_prover_queue::{Claim, DirectoryStore, EmbeddedQueue, JobRunner, WorkerLoop};
 use mosaic_snark::{ACCUMULATOR_INSTANCES, COMMIT_INSTANCES};
+use std::path::Path;
 
-/// MOCK (unit tests only): "proves" by hashing, and "wraps" into an unverifiable SNARK-shaped file
-/// that states the right journal hash; counts calls and can be told to fail.
-#[derive(Default)]
-struct MockStages {
-    aggregate: bool,
-    proved: Vec<u64>,
-    aggregated: Vec<usize>,
-    wrapped: usize,
-    fail_batch: Option<u64>,
-}
+/// MOCK (unit tests only): a "witness" that is the batch index, and a made-up journal.
+struct MockWitnesses;
 
 fn journal_of(index: u64) -> B256 {
     keccak256(format!("journal {index}"))
 }
 
-impl ProofStages for MockStages {
-    fn prove_batch(&mut self, _: &Node, record: &BatchRecord) -> Result<Proven, StageError> {
-        if self.fail_batch == Some(record.index) {
-            return Err(StageError("mock failure".into()));
+impl WitnessSource for MockWitnesses {
+    fn witness(&self, _: &Node, record: &BatchRecord) -> Result<BatchInput, StageError> {
+        Ok(BatchInput {
+            witness: record.index.to_be_bytes().to_vec(),
+            journal: journal_of(record.index).to_vec(),
+            journal_hash: journal_of(record.index),
+        })
+    }
+}
+
+/// MOCK (unit tests only): "proves" by hashing — every artifact it writes is the 32-byte journal hash
+/// its proof would reveal — and "wraps" into an unverifiable SNARK-shaped file that states it; fails
+/// the jobs whose key starts with `fail`.
+#[derive(Default)]
+struct MockRunner {
+    fail: Option<String>,
+    ran: Vec<String>,
+}
+
+fn mock_snark(hash: B256) -> SnarkProof {
+    let mut instances = vec![B256::ZERO; ACCUMULATOR_INSTANCES + COMMIT_INSTANCES];
+    instances.extend(hash.iter().map(|b| B256::with_last_byte(*b)));
+    SnarkProof { instances, proof: vec![0xab; 8] }
+}
+
+impl JobRunner for MockRunner {
+    fn run(&mut self, claim: &Claim, artifacts: &dyn ArtifactStore, _: &dyn Fn(f32)) -> Result<Vec<u8>, String> {
+        if self.fail.as_deref().is_some_and(|f| claim.key.starts_with(f)) {
+            return Err("mock failure".into());
         }
-        self.proved.push(record.index);
-        Ok(Proven { journal_hash: journal_of(record.index), bytes: record.index.to_be_bytes().to_vec() })
-    }
-
-    fn can_aggregate(&self) -> bool {
-        self.aggregate
-    }
-
-    fn aggregate(&mut self, batches: &[Vec<u8>]) -> Result<Proven, StageError> {
-        self.aggregated.push(batches.len());
-        Ok(Proven { journal_hash: keccak256(batches.concat()), bytes: batches.concat() })
-    }
-
-    fn wrap(&mut self, proof: &Proven, _: bool) -> Result<SnarkProof, StageError> {
-        self.wrapped += 1;
-        let mut instances = vec![B256::ZERO; ACCUMULATOR_INSTANCES + COMMIT_INSTANCES];
-        instances.extend(proof.journal_hash.iter().map(|b| B256::with_last_byte(*b)));
-        Ok(SnarkProof { instances, proof: vec![0xab; 8] })
+        self.ran.push(claim.key.clone());
+        let task = Task::decode(&claim.payload).map_err(|e| e.to_string())?;
+        let read = |name: &str| -> Result<B256, String> {
+            let bytes = artifacts.get(name).map_err(|e| e.to_string())?.ok_or("missing input")?;
+            B256::try_from(bytes.as_slice()).map_err(|e| e.to_string())
+        };
+        let (bytes, hash) = match &task {
+            Task::Batch { journal_hash, .. } => (journal_hash.to_vec(), *journal_hash),
+            Task::Aggregate { inputs, .. } => {
+                let hashes = inputs.iter().map(|i| read(i)).collect::<Result<Vec<_>, _>>()?;
+                let hash = keccak256(hashes.concat());
+                (hash.to_vec(), hash)
+            }
+            Task::Wrap { input, .. } => {
+                let hash = read(input)?;
+                (mock_snark(hash).encode(), hash)
+            }
+        };
+        artifacts.put(task.out(), &bytes).map_err(|e| e.to_string())?;
+        Ok(Output { artifact: task.out().into(), journal_hash: hash }.encode())
     }
 }
 
@@ -86,165 +107,248 @@ fn commit(node: &Node, index: u64) {
     .unwrap();
 }
 
-fn pipeline(node: &Node, dir: &Path, stages: MockStages, zk_from: Option<u64>) -> Pipeline<MockStages> {
-    let config = PipelineConfig {
-        work_dir: dir.join("work"),
-        out: ProofDirectory::new(dir.join("out")),
-        max_range: 3,
-        max_attempts: 2,
-    };
-    Pipeline::new(node.clone(), stages, config, Arc::new(move || zk_from))
+/// A node, a queue and artifacts in one temporary folder, and a worker on them.
+struct Rig {
+    dir: tempfile::TempDir,
+    node: Node,
+    queue: Arc<dyn JobQueue>,
+    artifacts: Arc<DirectoryStore>,
+    worker: WorkerLoop,
+    runner: MockRunner,
 }
 
-fn drain(p: &mut Pipeline<MockStages>) -> Vec<Step> {
+fn rig() -> Rig {
+    let dir = tempfile::tempdir().unwrap();
+    let node = open(&dir.path().join("node"));
+    let queue: Arc<dyn JobQueue> = Arc::new(EmbeddedQueue::open(&dir.path().join("queue.redb")).unwrap());
+    let artifacts = Arc::new(DirectoryStore::new(dir.path().join("artifacts")));
+    let worker = WorkerLoop::new(queue.clone(), artifacts.clone(), mosaic_prover_queue::Worker::new("w"));
+    Rig { dir, node, queue, artifacts, worker, runner: MockRunner::default() }
+}
+
+impl Rig {
+    fn pipeline(&self, aggregate: bool, zk_from: Option<u64>) -> Pipeline {
+        let config = PipelineConfig { out: ProofDirectory::new(self.dir.path().join("out")), max_range: 3, aggregate };
+        Pipeline::new(self.jobs(), config, Arc::new(move || zk_from))
+    }
+
+    /// Jobs on this rig, two attempts each, witnesses from `MockWitnesses`.
+    fn jobs(&self) -> ProofJobs {
+        ProofJobs::new(self.node.clone(), self.queue.clone(), self.artifacts.clone(), Box::new(MockWitnesses), 2)
+    }
+
+    fn out(&self) -> ProofDirectory {
+        ProofDirectory::new(self.dir.path().join("out"))
+    }
+
+    /// Runs every claimable job; the keys run, in order.
+    fn work(&mut self) -> Vec<String> {
+        let before = self.runner.ran.len();
+        while self.worker.run_one(&mut self.runner).unwrap().is_some() {}
+        self.runner.ran[before..].to_vec()
+    }
+}
+
+/// Plans until the planner idles.
+fn plan(p: &mut Pipeline) -> Vec<Step> {
     let mut steps = Vec::new();
     loop {
         match p.step().unwrap() {
             Step::Idle => return steps,
             s => steps.push(s),
         }
-        assert!(steps.len() < 100, "the pipeline does not settle: {steps:?}");
+        assert!(steps.len() < 100, "the planner does not settle: {steps:?}");
     }
 }
 
+fn key_of(node: &Node, index: u64) -> String {
+    batch_key(&BatchRecord::load(node, index).unwrap().unwrap())
+}
+
 #[tokio::test]
-async fn zk_batches_are_proven_aggregated_in_ranges_and_wrapped() {
-    let dir = tempfile::tempdir().unwrap();
-    let node = open(&dir.path().join("node"));
+async fn zk_batches_are_queued_at_once_then_aggregated_in_ranges_and_wrapped() {
+    let mut rig = rig();
     for i in 1..=5 {
-        commit(&node, i);
+        commit(&rig.node, i);
     }
     // A hybrid chain: nothing to prove.
-    let mut hybrid = pipeline(&node, dir.path(), MockStages { aggregate: true, ..Default::default() }, None);
-    assert_eq!(hybrid.step().unwrap(), Step::Idle);
+    assert_eq!(rig.pipeline(true, None).step().unwrap(), Step::Idle);
 
-    // Zk from batch 2: batches 2..=4 make a full range, then 5 alone once the prover has caught up.
-    let mut p = pipeline(&node, dir.path(), MockStages { aggregate: true, ..Default::default() }, Some(2));
-    let steps = drain(&mut p);
-    assert_eq!(
-        steps,
-        vec![
-            Step::Proved(2),
-            Step::Proved(3),
-            Step::Proved(4),
-            Step::Aggregated(2, 4),
-            Step::Wrapped(2),
-            Step::Proved(5),
-            Step::Aggregated(5, 5),
-            Step::Wrapped(5),
-        ]
-    );
-    assert_eq!(p.stages.aggregated, vec![3, 1]);
-    let out = ProofDirectory::new(dir.path().join("out"));
-    let range: RangeJob = load(&node, RANGES_TABLE, 2).unwrap().unwrap();
-    assert_eq!((range.from, range.to, range.state), (2, 4, RangeState::Done));
-    let hash = range.journal_hash.unwrap();
-    assert!(out.get(hash).unwrap().is_some(), "the range's SNARK is where the finalizer looks");
-    let job: Job = load(&node, JOBS_TABLE, 3).unwrap().unwrap();
-    assert_eq!((job.state, job.journal_hash), (JobState::Proven, Some(journal_of(3))));
-    let recent: Vec<u64> = recent_jobs(&node, 3).unwrap().iter().map(|j| j.index).collect();
-    assert_eq!(recent, vec![5, 4, 3], "newest first");
-    assert_eq!(recent_jobs(&node, 100).unwrap().len(), 4, "batch 1 was never a zk batch");
+    // Zk from batch 2: every batch's job is queued before any is proven (a fleet takes them side by
+    // side), with its witness stored for the worker.
+    let mut p = rig.pipeline(true, Some(2));
+    assert_eq!(plan(&mut p), vec![Step::Queued(2), Step::Queued(3), Step::Queued(4), Step::Queued(5)]);
+    let key3 = key_of(&rig.node, 3);
+    assert_eq!(rig.artifacts.get(&format!("{key3}.witness")).unwrap(), Some(3u64.to_be_bytes().to_vec()));
+    assert_eq!(rig.queue.job(&key3).unwrap().unwrap().memory_gib, BATCH_JOB_GIB);
+    assert_eq!(rig.work().len(), 4);
 
-    // A new batch opens the next range.
-    commit(&node, 6);
-    assert_eq!(drain(&mut p), vec![Step::Proved(6), Step::Aggregated(6, 6), Step::Wrapped(6)]);
+    // Batches 2..=4 make a full range (aggregation, then the wrap, which waits for it) …
+    assert_eq!(plan(&mut p), vec![Step::Ranged(2, 4)]);
+    let worked = rig.work();
+    assert!(worked[0].starts_with("aggregate-2-4-") && worked[1].starts_with("wrap-2-4-"), "{worked:?}");
+    assert_eq!(plan(&mut p), vec![Step::Posted(2), Step::Ranged(5, 5)], "then 5 alone: the provers caught up");
+    let range = load_range(&rig.node).unwrap().unwrap();
+    assert_eq!((range.from, range.to, range.state), (5, 5, RangeState::Queued));
+    let first: RangeJob = serde_json::from_slice(&rig.node.records(RANGES_TABLE).get(2).unwrap().unwrap()).unwrap();
+    let hash = first.journal_hash.unwrap();
+    assert_eq!(hash, keccak256([journal_of(2), journal_of(3), journal_of(4)].concat()));
+    assert!(rig.out().get(hash).unwrap().is_some(), "the range's SNARK is where the finalizer looks");
+    assert_eq!(p.status().lock().last_range.as_ref().map(|r| r.to), Some(4));
+
+    // While range 5 is being wrapped, a new batch is queued at once; its range waits for 5's.
+    commit(&rig.node, 6);
+    assert_eq!(plan(&mut p), vec![Step::Queued(6)]);
+    rig.work();
+    assert_eq!(plan(&mut p), vec![Step::Posted(5), Step::Ranged(6, 6)]);
+    let stats = rig.queue.stats().unwrap();
+    assert_eq!(stats.iter().map(|s| s.done).sum::<u64>(), 5 + 2 + 2, "batches, aggregations, wraps");
 }
 
 #[tokio::test]
 async fn without_aggregation_each_batch_is_wrapped_alone() {
-    let dir = tempfile::tempdir().unwrap();
-    let node = open(&dir.path().join("node"));
+    let mut rig = rig();
     for i in 1..=2 {
-        commit(&node, i);
+        commit(&rig.node, i);
     }
-    let mut p = pipeline(&node, dir.path(), MockStages::default(), Some(1));
-    assert_eq!(
-        drain(&mut p),
-        vec![Step::Proved(1), Step::Proved(2), Step::Wrapped(1), Step::Wrapped(2)],
-        "both STARKs, then one SNARK per batch"
-    );
-    let out = ProofDirectory::new(dir.path().join("out"));
-    assert!(out.get(journal_of(1)).unwrap().is_some() && out.get(journal_of(2)).unwrap().is_some());
-    assert!(p.stages.aggregated.is_empty());
+    let mut p = rig.pipeline(false, Some(1));
+    assert_eq!(plan(&mut p), vec![Step::Queued(1), Step::Queued(2)]);
+    rig.work();
+    assert_eq!(plan(&mut p), vec![Step::Ranged(1, 1)]);
+    assert_eq!(rig.work().len(), 1, "one wrap, no aggregation");
+    assert_eq!(plan(&mut p), vec![Step::Posted(1), Step::Ranged(2, 2)]);
+    rig.work();
+    assert_eq!(plan(&mut p), vec![Step::Posted(2)]);
+    assert!(rig.out().get(journal_of(1)).unwrap().is_some() && rig.out().get(journal_of(2)).unwrap().is_some());
+    assert!(rig.runner.ran.iter().all(|k| !k.starts_with("aggregate")));
 }
 
 #[tokio::test]
-async fn a_restart_resumes_the_step_under_way_and_skips_final_batches() {
-    let dir = tempfile::tempdir().unwrap();
-    let node_dir = dir.path().join("node");
-    {
-        let node = open(&node_dir);
-        for i in 1..=3 {
-            commit(&node, i);
-        }
-        // Batch 1 is final on L1 already (someone else proved it).
-        let mut r = BatchRecord::load(&node, 1).unwrap().unwrap();
-        r.status = BatchStatus::Finalized;
-        r.store(&node).unwrap();
-        let mut p = pipeline(&node, dir.path(), MockStages { aggregate: true, ..Default::default() }, Some(1));
-        assert_eq!(p.step().unwrap(), Step::Proved(2));
-        // The node dies while batch 3 is being proven (the job says so) …
-        store(
-            &node,
-            JOBS_TABLE,
-            3,
-            &Job {
-                index: 3,
-                data_hash: keccak256(3u64.to_be_bytes()),
-                state: JobState::Proving,
-                journal_hash: None,
-                attempts: 1,
-                seconds: 0.0,
-                error: None,
-            },
-        )
-        .unwrap();
+async fn a_restart_finds_its_jobs_and_skips_final_batches() {
+    let mut rig = rig();
+    for i in 1..=3 {
+        commit(&rig.node, i);
     }
-    // … and after the restart batch 3 is proven again, batch 2 is not, and the range is 2..=3.
-    let node = open(&node_dir);
-    let mut p = pipeline(&node, dir.path(), MockStages { aggregate: true, ..Default::default() }, Some(1));
-    assert_eq!(drain(&mut p), vec![Step::Proved(3), Step::Aggregated(2, 3), Step::Wrapped(2)]);
-    assert_eq!(p.stages.proved, vec![3]);
-
-    // A range that was aggregated but not wrapped when the node died is wrapped after the restart.
-    commit(&node, 4);
-    assert_eq!(p.step().unwrap(), Step::Proved(4));
-    let mut r = RangeJob {
-        from: 4,
-        to: 4,
-        aggregate: true,
-        state: RangeState::Aggregating,
-        journal_hash: None,
-        attempts: 0,
-        error: None,
-    };
-    store(&node, RANGES_TABLE, 4, &r).unwrap();
-    assert_eq!(p.step().unwrap(), Step::Aggregated(4, 4));
-    r = load(&node, RANGES_TABLE, 4).unwrap().unwrap();
-    assert_eq!(r.state, RangeState::Wrapping);
+    // Batch 1 is final on L1 already (someone else proved it).
+    let mut r = BatchRecord::load(&rig.node, 1).unwrap().unwrap();
+    r.status = BatchStatus::Finalized;
+    r.store(&rig.node).unwrap();
+    let mut p = rig.pipeline(true, Some(1));
+    assert_eq!(p.step().unwrap(), Step::Queued(2));
+    // The node dies here, and again once the range is queued: a new planner queues nothing twice.
     drop(p);
-    let mut p = pipeline(&node, dir.path(), MockStages { aggregate: true, ..Default::default() }, Some(1));
-    assert_eq!(drain(&mut p), vec![Step::Wrapped(4)]);
-    assert!(p.stages.proved.is_empty() && p.stages.aggregated.is_empty(), "nothing done twice");
+    let mut p = rig.pipeline(true, Some(1));
+    assert_eq!(plan(&mut p), vec![Step::Queued(3)]);
+    rig.work();
+    assert_eq!(plan(&mut p), vec![Step::Ranged(2, 3)]);
+    drop(p);
+    let mut p = rig.pipeline(true, Some(1));
+    assert_eq!(p.step().unwrap(), Step::Idle, "the range's jobs are in the queue: nothing to plan");
+    let worked = rig.work();
+    assert_eq!(worked.len(), 2, "{worked:?}");
+    assert_eq!(plan(&mut p), vec![Step::Posted(2)]);
+    assert_eq!(rig.runner.ran.len(), 4, "two batches, one aggregation, one wrap: nothing done twice");
+
+    // A queue that lost the range's jobs (a new queue URL): the range is planned again.
+    commit(&rig.node, 4);
+    plan(&mut p);
+    rig.work();
+    assert_eq!(plan(&mut p), vec![Step::Ranged(4, 4)]);
+    let fresh: Arc<dyn JobQueue> = Arc::new(EmbeddedQueue::open(&rig.dir.path().join("other.redb")).unwrap());
+    rig.queue = fresh;
+    let mut p = rig.pipeline(true, Some(1));
+    assert_eq!(p.step().unwrap(), Step::Idle, "the range is dropped");
+    assert_eq!(plan(&mut p), vec![Step::Queued(4)], "and its batch queued again");
 }
 
 #[tokio::test]
-async fn a_failing_batch_is_retried_then_given_up_and_reported() {
-    let dir = tempfile::tempdir().unwrap();
-    let node = open(&dir.path().join("node"));
-    commit(&node, 1);
-    let stages = MockStages { aggregate: true, fail_batch: Some(1), ..Default::default() };
-    let mut p = pipeline(&node, dir.path(), stages, Some(1));
-    assert_eq!(drain(&mut p), vec![Step::Proved(1), Step::Proved(1)], "two attempts (max_attempts)");
-    let job: Job = load(&node, JOBS_TABLE, 1).unwrap().unwrap();
-    assert_eq!((job.state, job.attempts), (JobState::Failed, 2));
-    assert_eq!(job.error.as_deref(), Some("mock failure"));
-    assert!(p.status().lock().last_error.as_deref().is_some_and(|e| e.contains("batch 1")));
-    // A batch replaced after a revert (other data) starts over.
-    let mut r = BatchRecord::load(&node, 1).unwrap().unwrap();
+async fn a_failed_job_is_reported_and_an_operators_retry_resumes_it() {
+    let mut rig = rig();
+    commit(&rig.node, 1);
+    let mut p = rig.pipeline(true, Some(1));
+    assert_eq!(plan(&mut p), vec![Step::Queued(1)]);
+    rig.runner.fail = Some("batch-1".into());
+    assert!(rig.work().is_empty(), "both attempts fail (max_attempts 2)");
+    let key = key_of(&rig.node, 1);
+    let job = rig.queue.job(&key).unwrap().unwrap();
+    assert_eq!((job.state, job.attempts, job.error.as_deref()), (JobState::Failed, 2, Some("mock failure")));
+    assert_eq!(plan(&mut p), vec![]);
+    let error = p.status().lock().last_error.clone().unwrap();
+    assert!(error.contains(&key) && error.contains("mosaic prover retry"), "{error}");
+
+    rig.runner.fail = None;
+    assert!(rig.queue.retry(&key).unwrap());
+    rig.work();
+    assert_eq!(plan(&mut p), vec![Step::Ranged(1, 1)]);
+    rig.work();
+    assert_eq!(plan(&mut p), vec![Step::Posted(1)]);
+    assert_eq!(p.status().lock().last_error, None, "a posted range clears the report");
+
+    // A batch replaced after a revert (other data) is a new job.
+    commit(&rig.node, 2);
+    let mut r = BatchRecord::load(&rig.node, 2).unwrap().unwrap();
+    plan(&mut p);
+    let old = key_of(&rig.node, 2);
     r.data_hash = B256::repeat_byte(9);
-    r.store(&node).unwrap();
-    p.stages.fail_batch = None;
-    assert_eq!(drain(&mut p), vec![Step::Proved(1), Step::Aggregated(1, 1), Step::Wrapped(1)]);
+    r.store(&rig.node).unwrap();
+    assert_eq!(plan(&mut p), vec![Step::Queued(2)]);
+    assert_ne!(key_of(&rig.node, 2), old);
+}
+
+#[tokio::test]
+async fn a_fraud_proof_is_the_batch_job_and_a_wrap_into_the_challengers_folder() {
+    let mut rig = rig();
+    commit(&rig.node, 1);
+    let out = ProofDirectory::new(rig.dir.path().join("fraud"));
+    let fraud = FraudProofs::new(rig.jobs(), out.clone());
+    // A game whose journal the batch does not re-execute to is refused before anything is proven.
+    assert!(
+        matches!(fraud.step(1, B256::repeat_byte(1)).unwrap(), FraudState::Failed(e) if e.contains("states journal"))
+    );
+    assert_eq!(fraud.step(1, journal_of(1)).unwrap(), FraudState::Proving);
+    assert_eq!(fraud.step(1, journal_of(1)).unwrap(), FraudState::Proving, "queued once");
+    assert_eq!(rig.work().len(), 2, "the batch STARK, then its wrap");
+    let FraudState::Ready(path) = fraud.step(1, journal_of(1)).unwrap() else { panic!("no proof") };
+    assert_eq!(path, out.path_of(journal_of(1)));
+    assert!(out.get(journal_of(1)).unwrap().is_some());
+    // The validity planner would reuse the batch's job (one key per batch and data).
+    assert_eq!(rig.pipeline(true, Some(1)).step().unwrap(), Step::Ranged(1, 1));
+}
+
+#[tokio::test]
+async fn the_status_lists_batch_jobs_by_index_as_the_explorer_reads_them() {
+    let mut rig = rig();
+    for i in 1..=2 {
+        commit(&rig.node, i);
+    }
+    let mut p = rig.pipeline(true, Some(1));
+    plan(&mut p);
+    rig.worker.run_one(&mut rig.runner).unwrap();
+    let (stats, jobs) = queue_view(&*rig.queue, 10).unwrap();
+    assert_eq!(stats.iter().map(|s| s.queued + s.done).sum::<u64>(), 2);
+    let views = batch_views(&jobs);
+    let states: Vec<(u64, &str)> = views.iter().map(|v| (v.index, v.state)).collect();
+    assert_eq!(states, vec![(2, "queued"), (1, "proven")], "newest first");
+}
+
+#[tokio::test]
+async fn metrics_count_jobs_per_kind_and_state_and_finished_jobs() {
+    let mut rig = rig();
+    commit(&rig.node, 1);
+    let registry = prometheus::Registry::new();
+    let metrics = ProvingMetrics::register(&registry).unwrap();
+    let mut p = rig.pipeline(true, Some(1)).with_metrics(metrics.clone());
+    p.observe().unwrap(); // The first look sets the mark.
+    plan(&mut p);
+    rig.work();
+    plan(&mut p);
+    rig.work();
+    plan(&mut p);
+    p.observe().unwrap();
+    assert_eq!(metrics.jobs.with_label_values(&["wrap", "done"]).get(), 1);
+    assert_eq!(metrics.jobs.with_label_values(&["batch", "queued"]).get(), 0);
+    assert_eq!(metrics.job_seconds.with_label_values(&["batch"]).get_sample_count(), 1);
+    assert!(metrics.proof_lag.get() >= 0.0);
+    let text = prometheus::TextEncoder::new().encode_to_string(&registry.gather()).unwrap();
+    assert!(text.contains("prover_jobs{kind=\"aggregate\",state=\"done\"} 1"), "{text}");
 }
