@@ -85,7 +85,8 @@ peak_kb() { awk '/VmHWM/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
 P=$(( 20000 + RANDOM % 20000 ))
 L2=http://127.0.0.1:$P L1=http://127.0.0.1:$((P + 1)) VER=http://127.0.0.1:$((P + 2))
 step "a throw-away PostgreSQL for the proof jobs"
-QUEUE=$(scripts/pg-cluster.sh start "$WORK/pg" "$((P + 3))")
+PG=$(mktemp -d) # not under $WORK: as root the server runs as `postgres`, which cannot enter $WORK
+QUEUE=$(scripts/pg-cluster.sh start "$PG" "$((P + 3))")
 ART=$WORK/artifacts
 FLEET=(--prover-queue "$QUEUE" --prover-artifacts "$ART" --prover-workers 0)
 fault=()
@@ -102,7 +103,7 @@ DEVNET=$!
 VERIFIER= WORKER=
 cleanup() {
   kill "$DEVNET" ${VERIFIER:+"$VERIFIER"} ${WORKER:+"$WORKER"} 2>/dev/null || true
-  scripts/pg-cluster.sh stop "$WORK/pg" 2>/dev/null || true
+  scripts/pg-cluster.sh stop "$PG" 2>/dev/null || true
 }
 trap cleanup EXIT
 worker() { # NAME: a prover worker process, logs in $WORK/NAME.log
