@@ -42,7 +42,8 @@ const COLUMNS: &str = "key, kind, state, payload, deps, memory_gib, attempts, ma
 #[derive(Debug)]
 pub struct PostgresQueue {
     // Its own runtime: the queue's callers are blocking proving threads.
-    rt: tokio::runtime::Runtime,
+    /// `None` only while dropping.
+    rt: Option<tokio::runtime::Runtime>,
     pool: PgPool,
 }
 
@@ -74,8 +75,20 @@ fn job_from(row: &sqlx::postgres::PgRow) -> Result<Job, QueueError> {
 }
 
 impl PostgresQueue {
-    /// Connects to `url` and creates the jobs table if it is missing.
+    /// Connects to `url` and creates the jobs table if it is missing. Callable from async code too (a
+    /// node opens its queue while it starts); the queue's methods block, so call those from a blocking
+    /// thread.
     pub fn connect(url: &str) -> Result<Self, QueueError> {
+        if tokio::runtime::Handle::try_current().is_err() {
+            return Self::connect_blocking(url);
+        }
+        // This thread drives a runtime, in which another runtime cannot block: connect on a thread of
+        // its own.
+        std::thread::scope(|s| s.spawn(|| Self::connect_blocking(url)).join())
+            .map_err(|_| QueueError::Invalid("connecting to the queue panicked".into()))?
+    }
+
+    fn connect_blocking(url: &str) -> Result<Self, QueueError> {
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(1)
             .thread_name("prover-queue-pg")
@@ -91,7 +104,12 @@ impl PostgresQueue {
             tx.commit().await?;
             Ok::<_, sqlx::Error>(pool)
         })?;
-        Ok(Self { rt, pool })
+        Ok(Self { rt: Some(rt), pool })
+    }
+
+    fn block_on<F: std::future::Future>(&self, f: F) -> F::Output {
+        // `rt` is taken only by `drop`.
+        self.rt.as_ref().expect("the queue's runtime lives as long as the queue").block_on(f)
     }
 
     /// Why `worker` does not hold `key` (after an update that matched no row).
@@ -116,9 +134,19 @@ impl PostgresQueue {
     }
 }
 
+impl Drop for PostgresQueue {
+    fn drop(&mut self) {
+        // Dropping a runtime blocks, which panics inside async code (a node shutting down): the queue's
+        // runtime is let go in the background instead.
+        if let Some(rt) = self.rt.take() {
+            rt.shutdown_background();
+        }
+    }
+}
+
 impl JobQueue for PostgresQueue {
     fn enqueue(&self, job: NewJob) -> Result<bool, QueueError> {
-        self.rt.block_on(async {
+        self.block_on(async {
             let done = sqlx::query(
                 "INSERT INTO mosaic_prover_jobs (key, kind, state, payload, deps, memory_gib, max_attempts) \
                  VALUES ($1, $2, 'queued', $3, $4, $5, $6) ON CONFLICT (key) DO NOTHING",
@@ -138,7 +166,7 @@ impl JobQueue for PostgresQueue {
     fn claim(&self, worker: &Worker) -> Result<Option<Claim>, QueueError> {
         let kinds: Vec<&str> = worker.kinds.iter().map(|k| k.as_str()).collect();
         let memory = worker.max_memory_gib.map(|m| i32::try_from(m).unwrap_or(i32::MAX));
-        self.rt.block_on(async {
+        self.block_on(async {
             // A job whose last attempt's lease expired is failed for good, not claimed again.
             sqlx::query(
                 "UPDATE mosaic_prover_jobs SET state = 'failed', lease_until = NULL, finished_at = now(), \
@@ -181,7 +209,7 @@ impl JobQueue for PostgresQueue {
     }
 
     fn heartbeat(&self, key: &str, worker: &str, progress: f32, lease: Duration) -> Result<(), QueueError> {
-        self.rt.block_on(async {
+        self.block_on(async {
             let done = sqlx::query(
                 "UPDATE mosaic_prover_jobs SET lease_until = now() + make_interval(secs => $3), progress = $4 \
                  WHERE key = $1 AND state = 'running' AND worker = $2",
@@ -200,7 +228,7 @@ impl JobQueue for PostgresQueue {
     }
 
     fn complete(&self, key: &str, worker: &str, result: &[u8]) -> Result<(), QueueError> {
-        self.rt.block_on(async {
+        self.block_on(async {
             let done = sqlx::query(
                 "UPDATE mosaic_prover_jobs SET state = 'done', result = $3, lease_until = NULL, progress = 1, \
                  error = NULL, finished_at = now() WHERE key = $1 AND state = 'running' AND worker = $2",
@@ -218,7 +246,7 @@ impl JobQueue for PostgresQueue {
     }
 
     fn fail(&self, key: &str, worker: &str, error: &str) -> Result<JobState, QueueError> {
-        self.rt.block_on(async {
+        self.block_on(async {
             let row = sqlx::query(
                 "UPDATE mosaic_prover_jobs SET error = $3, lease_until = NULL, \
                    state = CASE WHEN attempts >= max_attempts THEN 'failed' ELSE 'queued' END, \
@@ -238,7 +266,7 @@ impl JobQueue for PostgresQueue {
     }
 
     fn job(&self, key: &str) -> Result<Option<Job>, QueueError> {
-        self.rt.block_on(async {
+        self.block_on(async {
             let row = sqlx::query(&format!("SELECT {COLUMNS} FROM mosaic_prover_jobs WHERE key = $1"))
                 .bind(key)
                 .fetch_optional(&self.pool)
@@ -248,7 +276,7 @@ impl JobQueue for PostgresQueue {
     }
 
     fn recent(&self, limit: usize) -> Result<Vec<Job>, QueueError> {
-        self.rt.block_on(async {
+        self.block_on(async {
             let rows = sqlx::query(&format!("SELECT {COLUMNS} FROM mosaic_prover_jobs ORDER BY seq DESC LIMIT $1"))
                 .bind(i64::try_from(limit).unwrap_or(i64::MAX))
                 .fetch_all(&self.pool)
@@ -258,7 +286,7 @@ impl JobQueue for PostgresQueue {
     }
 
     fn stats(&self) -> Result<Vec<KindStats>, QueueError> {
-        self.rt.block_on(async {
+        self.block_on(async {
             let rows = sqlx::query("SELECT kind, state, count(*) AS n FROM mosaic_prover_jobs GROUP BY kind, state")
                 .fetch_all(&self.pool)
                 .await?;
@@ -273,7 +301,7 @@ impl JobQueue for PostgresQueue {
     }
 
     fn retry(&self, key: &str) -> Result<bool, QueueError> {
-        self.rt.block_on(async {
+        self.block_on(async {
             let done = sqlx::query(
                 "UPDATE mosaic_prover_jobs SET state = 'queued', attempts = 0, finished_at = NULL \
                  WHERE key = $1 AND state = 'failed'",

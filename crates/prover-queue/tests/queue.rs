@@ -355,3 +355,23 @@ fn postgres_a_killed_worker_process_loses_nothing() {
     kill_9(&mut child);
     take_over_after_the_lease(&q);
 }
+
+/// A node opens its queue while it starts, inside async code, and reads it from blocking threads:
+/// neither that nor dropping the queue there may panic.
+#[test]
+fn postgres_a_queue_opens_and_closes_inside_async_code() {
+    let pg = Cluster::start();
+    let url = pg.database("async");
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
+    rt.block_on(async {
+        let q: Arc<dyn JobQueue> = Arc::from(mosaic_prover_queue::open(&url).unwrap());
+        let queued = q.clone();
+        tokio::task::spawn_blocking(move || queued.enqueue(NewJob::new("job", JobKind::Batch, vec![])).unwrap())
+            .await
+            .unwrap();
+        let read = q.clone();
+        let job = tokio::task::spawn_blocking(move || read.job("job").unwrap()).await.unwrap();
+        assert_eq!(job.map(|j| j.state), Some(JobState::Queued));
+        drop(q);
+    });
+}
