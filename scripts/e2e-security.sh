@@ -120,6 +120,8 @@ takeover() { # JOB-KEY-PREFIX: kill worker a (kill -9) in the middle of that job
   sleep 20
   kill -9 "$WORKER"
   step "worker a killed (kill -9) in the middle of $1…; worker b takes the job over once the lease (60 s) expires"
+  # Started after the lease, worker b claims this job first (the oldest), not a younger batch's.
+  sleep 65
   worker worker-b
   wait_for "worker b on the job" 300 grep -q "claimed.*$1" "$WORK/worker-b.log"
   "$BIN" prover status --queue "$QUEUE" | head -12

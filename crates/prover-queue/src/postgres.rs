@@ -99,6 +99,9 @@ impl PostgresQueue {
             let pool =
                 PgPoolOptions::new().max_connections(4).acquire_timeout(Duration::from_secs(10)).connect(url).await?;
             let mut tx = pool.begin().await?;
+            // `CREATE … IF NOT EXISTS` on an existing schema sends notices, which sqlx logs: keep them out
+            // of every command's output (`mosaic prover status --json` prints JSON on stdout).
+            sqlx::query("SET LOCAL client_min_messages = warning").execute(&mut *tx).await?;
             sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(SCHEMA_LOCK).execute(&mut *tx).await?;
             sqlx::raw_sql(SCHEMA).execute(&mut *tx).await?;
             tx.commit().await?;
