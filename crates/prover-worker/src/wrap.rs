@@ -48,7 +48,7 @@ pub fn wrap(
     elfs: &Elfs,
     progress: &dyn Fn(f32, &str),
 ) -> Result<Wrapped, WorkerError> {
-    let invalid = |why: String| WorkerError::Invalid(why);
+    let invalid = WorkerError::Invalid;
     let vk = SnarkVerifyingKey::read(&keys.join("snark.vk.json")).map_err(|e| {
         invalid(format!("no SNARK keys of the {} program in {}: {e}", program.as_str(), keys.display()))
     })?;
