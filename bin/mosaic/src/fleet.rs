@@ -281,10 +281,7 @@ pub(crate) fn status(args: StatusArgs) -> anyhow::Result<()> {
         println!("{kind:<10} {:>7} {:>8} {:>7} {:>7}", s.queued, s.running, s.done, s.failed);
     }
     let now = mosaic_prover_queue::now_ms();
-    println!(
-        "\n{:<34} {:<8} {:>8} {:>9} {:>9}  {}",
-        "job", "state", "progress", "attempts", "seconds", "worker / error"
-    );
+    println!("\n{:<34} {:<8} {:>8} {:>9} {:>9}  worker / error", "job", "state", "progress", "attempts", "seconds");
     for job in &jobs {
         let progress = match job.state {
             JobState::Running => format!("{:.0} %", job.progress * 100.0),

@@ -3,6 +3,8 @@ mod bench;
 mod config;
 mod fleet;
 mod options;
+// Used by the `prover` commands only.
+#[cfg_attr(not(feature = "prover"), allow(dead_code))]
 mod progress;
 mod prove;
 mod roles;
