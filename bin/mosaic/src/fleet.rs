@@ -326,15 +326,7 @@ mod imp {
             "no guest ELF at {} (run scripts/build-guest.sh)",
             settings.elfs.guest.display()
         );
-        // A segment that cannot fit in this machine's memory would be killed mid-proof: refuse it up front.
-        if let Some(total) = crate::prove::total_memory_gib() {
-            anyhow::ensure!(
-                settings.segment_memory_gib >= 1 && settings.segment_memory_gib < total,
-                "a segment budget of {} GiB does not fit in this machine's {total} GiB",
-                settings.segment_memory_gib
-            );
-        }
-        let segment_memory = usize::try_from(settings.segment_memory_gib << 30).context("segment memory too large")?;
+        let segment_memory = crate::prove::segment_bytes(settings.segment_memory_gib)?;
         Ok(OpenVmRunner::new(Provers {
             elfs: Elfs { guest: settings.elfs.guest.clone(), aggregate_guest: settings.elfs.aggregate_guest.clone() },
             batch_keys: settings.batch_keys.clone(),

@@ -122,6 +122,23 @@ pub(crate) fn total_memory_gib() -> Option<u64> {
     Some(kib >> 20)
 }
 
+/// A segment budget in bytes, refused when it cannot fit in this machine's memory: a segment over it
+/// would be killed mid-proof (taking a devnet or a worker with it).
+#[cfg_attr(not(feature = "prover"), allow(dead_code))]
+pub(crate) fn segment_bytes(segment_memory_gib: u64) -> anyhow::Result<usize> {
+    use anyhow::Context;
+    anyhow::ensure!(segment_memory_gib >= 1, "the segment memory must be at least 1 GiB");
+    if let Some(total) = total_memory_gib() {
+        anyhow::ensure!(
+            segment_memory_gib < total,
+            "a segment budget of {segment_memory_gib} GiB does not fit in this machine's {total} GiB; \
+             lower --segment-memory-gib / --prover-segment-memory-gib"
+        );
+    }
+    let bytes = segment_memory_gib.checked_mul(1 << 30).context("segment memory too large")?;
+    usize::try_from(bytes).context("segment memory too large")
+}
+
 /// The error of a prover command in a binary built without the `prover` feature.
 #[cfg(not(feature = "prover"))]
 pub(crate) fn missing() -> anyhow::Result<()> {
@@ -181,17 +198,7 @@ mod imp {
     }
 
     fn load_with(guest: &std::path::Path, segment_memory_gib: u64) -> anyhow::Result<Guest> {
-        anyhow::ensure!(segment_memory_gib >= 1, "the segment memory must be at least 1 GiB");
-        // A segment that cannot fit in this machine's memory would be killed mid-proof (taking a devnet
-        // with it): refuse the budget up front instead.
-        if let Some(total) = super::total_memory_gib() {
-            anyhow::ensure!(
-                segment_memory_gib < total,
-                "a segment budget of {segment_memory_gib} GiB does not fit in this machine's {total} GiB; \
-                 lower --segment-memory-gib / --prover-segment-memory-gib"
-            );
-        }
-        let bytes = usize::try_from(segment_memory_gib << 30).context("segment memory too large")?;
+        let bytes = super::segment_bytes(segment_memory_gib)?;
         let guest = Guest::load_with_segment_memory(guest, bytes)?;
         println!("guest program: ELF keccak {}", guest.elf_hash());
         Ok(guest)
