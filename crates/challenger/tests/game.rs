@@ -211,8 +211,9 @@ async fn a_lying_producer_loses_and_reposts_the_same_blocks_with_the_true_root()
         RollupMetrics::register(producer_node.metrics().registry()).unwrap(),
     ));
     let lie = until("the lie on L1", async || {
-        let b = rollup.batch(1).call().await.ok()?;
-        (rollup.lastCommittedBatch().call().await.ok()? == 1).then_some(b)
+        // The count first: once it reads 1, batch 1 is stored (the other order races a new L1 block).
+        (rollup.lastCommittedBatch().call().await.ok()? == 1).then_some(())?;
+        rollup.batch(1).call().await.ok()
     })
     .await;
     assert_eq!(lie.dataHash, keccak256(fixture_data(&batch)), "the producer posts the fixture's block 1");
@@ -253,8 +254,9 @@ async fn a_lying_producer_loses_and_reposts_the_same_blocks_with_the_true_root()
     // verifier, which applied that block already, verifies it without a new game.
     l1.confirm(rollup.setProposer(liar.address(), true).send().await.unwrap()).await.unwrap();
     let again = until("the replacement on L1", async || {
-        let b = rollup.batch(1).call().await.ok()?;
-        (rollup.lastCommittedBatch().call().await.ok()? == 1).then_some(b)
+        // The count first: once it reads 1, batch 1 is stored (the other order races a new L1 block).
+        (rollup.lastCommittedBatch().call().await.ok()? == 1).then_some(())?;
+        rollup.batch(1).call().await.ok()
     })
     .await;
     assert_eq!(again.dataHash, lie.dataHash, "the same blocks");
