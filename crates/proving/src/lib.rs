@@ -12,9 +12,10 @@
 //! after a restart or `kill -9` finds the jobs already there; the planner's own state — which ranges it
 //! made — is the `validity-ranges` table of the node's database.
 //!
-//! Ranges: a range starts after the last one made (or at the first zk batch not final on L1) and closes
-//! when it holds `max_range` proven batches, or when every committed batch is proven (the provers have
-//! caught up): under load ranges grow to `max_range`, when idle the latest batches are not kept waiting.
+//! Ranges: a range starts after the last one made (or at the first zk batch not final on L1); it is
+//! queued as soon as `max_range` batches have jobs (its aggregation and wrap wait for them in the
+//! queue), or, shorter, when every committed batch is proven (the provers have caught up): under load
+//! ranges grow to `max_range`, when idle the latest batches are not kept waiting.
 //! Batch jobs are queued as soon as their batch is committed, so several workers prove batches at once.
 use alloy_primitives::{keccak256, B256};
 use mosaic_node::{Node, NodeError};
@@ -332,27 +333,32 @@ impl Pipeline {
             start += 1;
         }
         // Every committed batch gets its job at once (so a fleet proves them side by side); the next
-        // range is the run of proven ones from `start`.
+        // range is the run of batch jobs from `start` that have not failed.
         let limit = if self.config.aggregate { self.config.max_range.max(1) } else { 1 };
-        let (mut proven, mut in_run, mut index) = (Vec::new(), true, start);
+        let (mut run, mut in_run, mut index) = (Vec::new(), true, start);
         while let Some(record) = BatchRecord::load(&self.jobs.node, index)? {
             let Some(job) = self.jobs.queue.job(&batch_key(&record))? else { return self.queue_batch(&record) };
-            if in_run && job.state == JobState::Done && (proven.len() as u64) < limit {
-                proven.push(job);
+            if job.state == JobState::Failed {
+                self.report_failed(&job);
+            }
+            if in_run && job.state != JobState::Failed && (run.len() as u64) < limit {
+                run.push(job);
             } else {
                 in_run = false;
-                if job.state == JobState::Failed {
-                    self.report_failed(&job);
-                }
             }
             index += 1;
         }
-        // A range closes when full, or when it holds every committed batch (the provers caught up).
-        let closes = proven.len() as u64 == limit || proven.len() as u64 == index - start;
-        if open || proven.is_empty() || !closes {
+        // A full range is queued at once: its aggregation and wrap wait for its batch jobs in the queue,
+        // and the claim order (wrap > aggregate > batch) runs them before younger batches, so a worker
+        // that finishes the range's last batch goes on with the range. A shorter range is queued once
+        // every committed batch is proven (the provers caught up: the latest batches are not kept
+        // waiting for more).
+        let full = run.len() as u64 == limit;
+        let caught_up = run.len() as u64 == index - start && run.iter().all(|j| j.state == JobState::Done);
+        if open || run.is_empty() || !(full || caught_up) {
             return Ok(Step::Idle);
         }
-        self.open_range(start, &proven)
+        self.open_range(start, &run)
     }
 
     fn queue_batch(&mut self, record: &BatchRecord) -> Result<Step, PlanError> {
@@ -366,14 +372,18 @@ impl Pipeline {
         Ok(Step::Queued(index))
     }
 
-    /// Queues the aggregation (if any) and the wrap of the batches whose done jobs are `proven`.
-    fn open_range(&mut self, from: u64, proven: &[Job]) -> Result<Step, PlanError> {
-        let to = from + proven.len() as u64 - 1;
-        let outputs = proven
+    /// Queues the aggregation (if any) and the wrap of the batches whose jobs are `batches` (done or
+    /// not: what they will output is in their tasks).
+    fn open_range(&mut self, from: u64, batches: &[Job]) -> Result<Step, PlanError> {
+        let to = from + batches.len() as u64 - 1;
+        let outputs = batches
             .iter()
-            .map(|j| Output::decode(j.result.as_deref().unwrap_or_default()))
-            .collect::<Result<Vec<_>, _>>()?;
-        let batch_keys: Vec<String> = proven.iter().map(|j| j.key.clone()).collect();
+            .map(|j| match Task::decode(&j.payload)? {
+                Task::Batch { out, journal_hash, .. } => Ok(Output { artifact: out, journal_hash }),
+                _ => Err(QueueError::Corrupt(format!("job {} is not a batch job", j.key))),
+            })
+            .collect::<Result<Vec<_>, QueueError>>()?;
+        let batch_keys: Vec<String> = batches.iter().map(|j| j.key.clone()).collect();
         // One tag for this set of batch jobs: a range over replaced batches is a new range.
         let tag = short(keccak256(batch_keys.join(",")));
         let mut jobs = Vec::new();

@@ -175,18 +175,22 @@ async fn zk_batches_are_queued_at_once_then_aggregated_in_ranges_and_wrapped() {
     assert_eq!(rig.pipeline(true, None).step().unwrap(), Step::Idle);
 
     // Zk from batch 2: every batch's job is queued before any is proven (a fleet takes them side by
-    // side), with its witness stored for the worker.
+    // side), with its witness stored for the worker; batches 2..=4 make a full range, queued at once
+    // (its aggregation waits for them, the wrap for the aggregation).
     let mut p = rig.pipeline(true, Some(2));
-    assert_eq!(plan(&mut p), vec![Step::Queued(2), Step::Queued(3), Step::Queued(4), Step::Queued(5)]);
+    assert_eq!(
+        plan(&mut p),
+        vec![Step::Queued(2), Step::Queued(3), Step::Queued(4), Step::Queued(5), Step::Ranged(2, 4)]
+    );
     let key3 = key_of(&rig.node, 3);
     assert_eq!(rig.artifacts.get(&format!("{key3}.witness")).unwrap(), Some(3u64.to_be_bytes().to_vec()));
     assert_eq!(rig.queue.job(&key3).unwrap().unwrap().memory_gib, BATCH_JOB_GIB);
-    assert_eq!(rig.work().len(), 4);
 
-    // Batches 2..=4 make a full range (aggregation, then the wrap, which waits for it) …
-    assert_eq!(plan(&mut p), vec![Step::Ranged(2, 4)]);
+    // The range is finished before the younger batch 5 is started.
     let worked = rig.work();
-    assert!(worked[0].starts_with("aggregate-2-4-") && worked[1].starts_with("wrap-2-4-"), "{worked:?}");
+    assert_eq!(worked.len(), 6, "{worked:?}");
+    assert!(worked[3].starts_with("aggregate-2-4-") && worked[4].starts_with("wrap-2-4-"), "{worked:?}");
+    assert_eq!(worked[5], key_of(&rig.node, 5));
     assert_eq!(plan(&mut p), vec![Step::Posted(2), Step::Ranged(5, 5)], "then 5 alone: the provers caught up");
     let range = load_range(&rig.node).unwrap().unwrap();
     assert_eq!((range.from, range.to, range.state), (5, 5, RangeState::Queued));
@@ -212,12 +216,13 @@ async fn without_aggregation_each_batch_is_wrapped_alone() {
         commit(&rig.node, i);
     }
     let mut p = rig.pipeline(false, Some(1));
-    assert_eq!(plan(&mut p), vec![Step::Queued(1), Step::Queued(2)]);
-    rig.work();
-    assert_eq!(plan(&mut p), vec![Step::Ranged(1, 1)]);
-    assert_eq!(rig.work().len(), 1, "one wrap, no aggregation");
+    // A range of one batch is full at once: batch 1's wrap is queued with its job.
+    assert_eq!(plan(&mut p), vec![Step::Queued(1), Step::Queued(2), Step::Ranged(1, 1)]);
+    let worked = rig.work();
+    assert_eq!(worked.len(), 3, "{worked:?}");
+    assert!(worked[1].starts_with("wrap-1-1-"), "batch 1's wrap before batch 2's proof: {worked:?}");
     assert_eq!(plan(&mut p), vec![Step::Posted(1), Step::Ranged(2, 2)]);
-    rig.work();
+    assert_eq!(rig.work().len(), 1, "one wrap, no aggregation");
     assert_eq!(plan(&mut p), vec![Step::Posted(2)]);
     assert!(rig.out().get(journal_of(1)).unwrap().is_some() && rig.out().get(journal_of(2)).unwrap().is_some());
     assert!(rig.runner.ran.iter().all(|k| !k.starts_with("aggregate")));
