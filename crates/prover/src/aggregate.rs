@@ -6,7 +6,7 @@
 //! batch proof it relied on verifies.
 use crate::{
     journal_hash,
-    zkvm::{field_bytes, Engine},
+    zkvm::{field_bytes, DeferredVerifyCircuitProver, DeferredVerifyProver, Engine, Sdk},
     zkvm_err, BatchProof, Guest, OpenVm, ProofKind, ProverError,
 };
 use alloy_primitives::{keccak256, B256};
@@ -14,7 +14,7 @@ use mosaic_witness::{AggregateJournal, Journal};
 use openvm_sdk::{
     config::{AggregationConfig, AggregationSystemParams, AppConfig},
     prover::MultiDeferralCircuitProver,
-    CpuSdk, DeferralInput, StdIn,
+    DeferralInput, StdIn,
 };
 use openvm_sdk_config::{
     deferral::{DeferralConfig, SupportedDeferral},
@@ -25,7 +25,6 @@ use openvm_stark_sdk::config::{baby_bear_poseidon2::Digest, hook_params_with_100
 use openvm_verify_stark_circuit::{
     default_verify_stark_circuit_params,
     extension::{get_deferral_state, get_raw_deferral_results},
-    prover::{DeferredVerifyCpuCircuitProver, DeferredVerifyCpuProver},
 };
 use openvm_verify_stark_host::{vk::VmStarkVerifyingKey, VmStarkProof};
 use std::path::Path;
@@ -92,7 +91,7 @@ impl Aggregator {
             .ok_or_else(|| ProverError::ZkVm("the batch recursion key has no commitment".into()))?
             .commitment;
         let system = batch.sdk.app_config().app_vm_config.as_ref().clone();
-        let verify = DeferredVerifyCpuProver::new::<Engine>(
+        let verify = DeferredVerifyProver::new::<Engine>(
             recursive.get_vk(),
             recursive_commit.into(),
             default_verify_stark_circuit_params(),
@@ -104,13 +103,13 @@ impl Aggregator {
         );
         let agg_params = AggregationSystemParams::default();
         let deferrals = MultiDeferralCircuitProver::new(
-            DeferredVerifyCpuCircuitProver::new(verify),
+            DeferredVerifyCircuitProver::new(verify),
             AggregationConfig { params: agg_params.clone() },
             hook_params_with_100_bits_security(),
         );
         let config = vm_config(deferrals.make_config(vec![SupportedDeferral::VerifyStark]));
         let params = openvm_stark_sdk::config::app_params_with_100_bits_security(AGGREGATE_LOG_STACKED_HEIGHT);
-        let sdk = CpuSdk::builder()
+        let sdk = Sdk::builder()
             .app_config(AppConfig::new(config, params))
             .agg_params(agg_params)
             .multi_deferral_circuit_prover(deferrals)

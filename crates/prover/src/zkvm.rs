@@ -7,9 +7,8 @@
 use crate::{program_id, read_elf, zkvm_err, ProgramCommit, ProofKind, ProverError};
 use alloy_primitives::B256;
 use openvm_circuit::system::memory::merkle::public_values::extract_public_values;
-use openvm_sdk::{config::AppConfig, CpuSdk, StdIn};
+use openvm_sdk::{config::AppConfig, StdIn};
 use openvm_sdk_config::SdkVmConfig;
-use openvm_sdk_config::SdkVmCpuBuilder;
 use openvm_stark_backend::codec::{Decode, Encode};
 use openvm_transpiler::elf::Elf;
 use openvm_verify_stark_host::{
@@ -47,40 +46,41 @@ pub trait ZkVm {
     fn program_commit(&self) -> Result<ProgramCommit, ProverError>;
 }
 
-/// OpenVM 2 (`openvm-sdk`, CPU backend) with one ELF loaded. App proofs are one STARK per execution
-/// segment; recursive proofs aggregate them by OpenVM's leaf and internal recursion into one STARK.
+/// OpenVM 2 (`openvm-sdk`: the CPU backend, or CUDA with the `cuda` feature, [`Sdk`]) with one ELF loaded.
+/// App proofs are one STARK per execution segment; recursive proofs aggregate them by OpenVM's leaf and
+/// internal recursion into one STARK.
 pub struct OpenVm {
-    pub(crate) sdk: CpuSdk,
+    pub(crate) sdk: Sdk,
     pub(crate) elf: Elf,
     /// keccak256 of the ELF file.
     pub elf_hash: B256,
     /// The app prover of the loaded ELF, made once: making it transpiles the ELF and commits to its
     /// memory image (≈18 s for the batch guest), which metering, app proofs and app verification need.
-    app: RefCell<Option<CpuAppProver>>,
+    app: RefCell<Option<AppProver>>,
     /// The recursion baseline (executable and verifying-key commitments), computed once.
     pub(crate) baseline: OnceLock<VerificationBaseline>,
 }
 
-/// OpenVM's app prover for the CPU backend.
-type CpuAppProver = openvm_sdk::prover::AppProver<Engine, SdkVmCpuBuilder>;
+/// OpenVM's app prover for the proving backend ([`Engine`]).
+type AppProver = openvm_sdk::prover::AppProver<Engine, VmBuilder>;
 
 impl OpenVm {
     /// Loads the ELF at `path` into a VM with `config`, proving at log stacked height
     /// `log_stacked_height` (100-bit security).
     pub fn load(path: &Path, config: SdkVmConfig, log_stacked_height: usize) -> Result<Self, ProverError> {
         let params = openvm_stark_sdk::config::app_params_with_100_bits_security(log_stacked_height);
-        let sdk = CpuSdk::new(AppConfig::new(config, params), Default::default()).map_err(zkvm_err)?;
+        let sdk = Sdk::new(AppConfig::new(config, params), Default::default()).map_err(zkvm_err)?;
         Self::with_sdk(sdk, path)
     }
 
     /// Loads the ELF at `path` into an SDK built elsewhere (the aggregation program's, with deferrals).
-    pub(crate) fn with_sdk(sdk: CpuSdk, path: &Path) -> Result<Self, ProverError> {
+    pub(crate) fn with_sdk(sdk: Sdk, path: &Path) -> Result<Self, ProverError> {
         let (elf, elf_hash) = read_elf(path)?;
         Ok(Self { sdk, elf, elf_hash, app: RefCell::new(None), baseline: OnceLock::new() })
     }
 
     /// Runs `f` with the (cached) app prover of the loaded ELF.
-    fn with_app<R>(&self, f: impl FnOnce(&mut CpuAppProver) -> Result<R, ProverError>) -> Result<R, ProverError> {
+    fn with_app<R>(&self, f: impl FnOnce(&mut AppProver) -> Result<R, ProverError>) -> Result<R, ProverError> {
         let mut slot = self.app.borrow_mut();
         let prover = match slot.as_mut() {
             Some(prover) => prover,
@@ -90,7 +90,7 @@ impl OpenVm {
     }
 
     /// OpenVM's SDK for the loaded program's VM (keys, recursion and root provers).
-    pub fn sdk(&self) -> &CpuSdk {
+    pub fn sdk(&self) -> &Sdk {
         &self.sdk
     }
 
@@ -171,7 +171,7 @@ impl ZkVm for OpenVm {
                 let inner: openvm_circuit::arch::ContinuationVmProof<openvm_sdk::SC> =
                     bitcode::deserialize(proof).map_err(zkvm_err)?;
                 let exe_commit =
-                    openvm_sdk::prover::verify_app_proof::<Engine>(&self.sdk.app_vk(), &inner).map_err(zkvm_err)?;
+                    openvm_sdk::prover::verify_app_proof::<CpuEngine>(&self.sdk.app_vk(), &inner).map_err(zkvm_err)?;
                 if exe_commit != self.with_app(|app| Ok(app.app_exe_commit()))? {
                     return Err(ProverError::ZkVm("the proof is of another program".into()));
                 }
@@ -201,8 +201,47 @@ fn not_a_program_proof() -> ProverError {
     ProverError::ZkVm("aggregate proofs are made and checked by the Aggregator".into())
 }
 
-/// OpenVM's CPU STARK engine.
+// The proving backend. Without the `cuda` feature everything proves on the CPU; with it, OpenVM's CUDA
+// backend proves the app segments, the deferral circuits and (inside `openvm-sdk`, whose `cuda` feature
+// this one turns on) the aggregation and root layers. Keys are generated on the host either way, and
+// proofs, keys and commitments are the same types, so CPU and GPU builds verify each other's proofs.
+
+/// OpenVM's SDK for the proving backend: `CpuSdk`, or `GpuSdk` with the `cuda` feature.
+#[cfg(not(feature = "cuda"))]
+pub type Sdk = openvm_sdk::CpuSdk;
+/// OpenVM's SDK for the proving backend: `CpuSdk`, or `GpuSdk` with the `cuda` feature.
+#[cfg(feature = "cuda")]
+pub type Sdk = openvm_sdk::GpuSdk;
+
+/// OpenVM's STARK engine for the proving backend (BabyBear, Poseidon2): CPU, or CUDA with the `cuda`
+/// feature.
+#[cfg(not(feature = "cuda"))]
 pub type Engine = openvm_stark_sdk::config::baby_bear_poseidon2::BabyBearPoseidon2CpuEngine;
+/// OpenVM's STARK engine for the proving backend (BabyBear, Poseidon2): CPU, or CUDA with the `cuda`
+/// feature.
+#[cfg(feature = "cuda")]
+pub type Engine = openvm_sdk::DefaultStarkEngine;
+
+/// OpenVM's CPU STARK engine: what verifies app proofs in every build (verification runs on the host).
+type CpuEngine = openvm_stark_sdk::config::baby_bear_poseidon2::BabyBearPoseidon2CpuEngine;
+
+/// The app VM's chip builder for [`Engine`].
+#[cfg(not(feature = "cuda"))]
+type VmBuilder = openvm_sdk_config::SdkVmCpuBuilder;
+/// The app VM's chip builder for [`Engine`].
+#[cfg(feature = "cuda")]
+type VmBuilder = openvm_sdk_config::SdkVmGpuBuilder;
+
+// The verify-stark deferral circuit's provers (the aggregation guest's batch-proof verification) for
+// [`Engine`].
+#[cfg(not(feature = "cuda"))]
+pub(crate) use openvm_verify_stark_circuit::prover::{
+    DeferredVerifyCpuCircuitProver as DeferredVerifyCircuitProver, DeferredVerifyCpuProver as DeferredVerifyProver,
+};
+#[cfg(feature = "cuda")]
+pub(crate) use openvm_verify_stark_circuit::prover::{
+    DeferredVerifyGpuCircuitProver as DeferredVerifyCircuitProver, DeferredVerifyGpuProver as DeferredVerifyProver,
+};
 
 /// User public values as bytes: OpenVM reveals each byte as one field element.
 pub(crate) fn field_bytes(values: &[openvm_sdk::F]) -> Vec<u8> {
