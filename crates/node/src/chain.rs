@@ -5,8 +5,8 @@ use alloy_primitives::{Address, B256, U256};
 use mosaic_mempool::{Mempool, PoolConfig, PoolTx};
 use mosaic_primitives::{AccountLeaf, Block, ChainConfig, L1Cursor, L1Message};
 use mosaic_stf::{
-    child_context, replay_block, BlockBuilder, BlockContext, BlockParts, ReplayError, StateError, StateReader,
-    TxFailure,
+    child_context, replay_block, BlockBuilder, BlockContext, BlockParts, BuiltBlock, ReplayError, StateError,
+    StateReader, TxFailure,
 };
 use mosaic_storage::{Database, HistoricalState, LatestState, StorageError, TrieNodes};
 use parking_lot::{Mutex, RwLock};
@@ -81,6 +81,19 @@ pub enum NodeError {
     /// Blocking work handed to the blocking pool did not finish.
     #[error(transparent)]
     Blocking(#[from] crate::blocking::BlockingError),
+}
+
+/// A block executed on the head and not committed: a proposal, or what [`Node::build_block`] commits.
+#[derive(Debug)]
+pub struct Assembled {
+    /// The executed block, its receipts and its state changes.
+    pub built: BuiltBlock,
+    /// Pool transactions found invalid while assembling (dropped from the pool when committed here).
+    pub invalid: Vec<B256>,
+    /// Time executing transactions.
+    pub exec_time: Duration,
+    /// Time computing the state root.
+    pub root_time: Duration,
 }
 
 /// Why a block given by its parts (from L1 data) was not imported.
@@ -441,25 +454,127 @@ impl Node {
     /// every transaction is valid.
     pub fn import_block(&self, parts: BlockParts<'_>) -> Result<Arc<NewBlock>, ImportError> {
         let _guard = self.inner.build_lock.lock();
+        let built = self.replay_on_head(parts)?;
+        Ok(self.commit_built(built, &[])?)
+    }
+
+    /// Runs `parts` on the head through [`replay_block`], writing nothing.
+    fn replay_on_head(&self, parts: BlockParts<'_>) -> Result<BuiltBlock, ImportError> {
         let parent = self.head();
         let state = self.latest_state()?;
-        let built = {
-            let txn = self.inner.db.read()?;
-            let nodes = TrieNodes::new(&txn)?;
-            match replay_block(&self.inner.config.chain, &parent, parts, state, &nodes) {
-                Ok(built) => built,
-                Err(ReplayError::Invalid(why)) => return Err(ImportError::Invalid(why)),
-                Err(ReplayError::State(e)) => return Err(NodeError::from(e).into()),
-                Err(ReplayError::Trie(e)) => return Err(NodeError::from(e).into()),
+        let txn = self.inner.db.read()?;
+        let nodes = TrieNodes::new(&txn)?;
+        match replay_block(&self.inner.config.chain, &parent, parts, state, &nodes) {
+            Ok(built) => Ok(built),
+            Err(ReplayError::Invalid(why)) => Err(ImportError::Invalid(why)),
+            Err(ReplayError::State(e)) => Err(NodeError::from(e).into()),
+            Err(ReplayError::Trie(e)) => Err(NodeError::from(e).into()),
+        }
+    }
+
+    /// Checks a whole block someone else built (a proposal) on top of the head, writing nothing: every
+    /// signature recovers the sender the block names, and re-executing its parts with the one replay rule
+    /// gives the same block hash — the header commits to the state, transaction and receipt roots and the
+    /// L1 cursor, so an equal hash is an equal block. Returns the executed block for
+    /// [`Node::commit_decided`].
+    pub fn validate_block(&self, block: &Block) -> Result<BuiltBlock, ImportError> {
+        let _guard = self.inner.build_lock.lock();
+        let head = self.head();
+        if block.header.parent_hash != head.hash_slow() || block.header.number != head.number + 1 {
+            return Err(ImportError::Invalid(format!(
+                "block {} does not extend the head (block {})",
+                block.header.number, head.number
+            )));
+        }
+        if block.senders.len() != block.transactions.len() {
+            return Err(ImportError::Invalid("a sender per transaction is missing".into()));
+        }
+        let mut transactions = Vec::with_capacity(block.transactions.len());
+        for (i, (tx, named)) in block.transactions.iter().zip(&block.senders).enumerate() {
+            let signer = alloy_consensus::transaction::SignerRecoverable::recover_signer(tx)
+                .map_err(|e| ImportError::Invalid(format!("transaction {i}: bad signature: {e}")))?;
+            if signer != *named {
+                return Err(ImportError::Invalid(format!("transaction {i}: signed by {signer}, named {named}")));
             }
+            transactions.push((tx.clone(), signer));
+        }
+        let parts = BlockParts {
+            timestamp: block.header.timestamp,
+            beneficiary: block.header.beneficiary,
+            l1_messages: &block.l1_messages,
+            transactions,
         };
+        let built = self.replay_on_head(parts)?;
+        let (ours, theirs) = (built.block.hash(), block.hash());
+        if ours != theirs {
+            return Err(ImportError::Invalid(format!(
+                "block {} re-executes to {ours}, not {theirs} (state root {} against {})",
+                block.header.number, built.block.header.state_root, block.header.state_root
+            )));
+        }
+        Ok(built)
+    }
+
+    /// Commits a block that [`Node::validate_block`] or [`Node::assemble_block`] executed, once the
+    /// sequencer set decided it; refused unless it still extends the head.
+    pub fn commit_decided(&self, built: BuiltBlock) -> Result<Arc<NewBlock>, ImportError> {
+        let _guard = self.inner.build_lock.lock();
+        let head = self.head();
+        if built.block.header.parent_hash != head.hash_slow() {
+            return Err(ImportError::Invalid(format!(
+                "block {} does not extend the head (block {})",
+                built.block.header.number, head.number
+            )));
+        }
         Ok(self.commit_built(built, &[])?)
+    }
+
+    /// Executes one block from the pool on the head without committing it (what a proposer offers). With
+    /// `max_txs` set, takes at most that many transactions; past `deadline`, takes no more. Returns `None`
+    /// when `skip_empty` is set and nothing was ready.
+    pub fn assemble_block(
+        &self,
+        max_txs: Option<usize>,
+        skip_empty: bool,
+        deadline: Option<Instant>,
+    ) -> Result<Option<Assembled>, NodeError> {
+        let _guard = self.inner.build_lock.lock();
+        self.assemble_locked(max_txs, skip_empty, deadline)
     }
 
     /// Builds, commits and announces one block from the pool. With `max_txs` set, includes at most
     /// that many transactions. Returns `None` when `skip_empty` is set and nothing was ready.
     pub fn build_block(&self, max_txs: Option<usize>, skip_empty: bool) -> Result<Option<Arc<NewBlock>>, NodeError> {
         let _guard = self.inner.build_lock.lock();
+        let Some(assembled) = self.assemble_locked(max_txs, skip_empty, None)? else { return Ok(None) };
+        let Assembled { built, invalid, exec_time, root_time } = assembled;
+        let commit_start = Instant::now();
+        let new = self.commit_built(built, &invalid)?;
+        let commit_time = commit_start.elapsed();
+        let m = &self.inner.metrics;
+        m.execution_seconds.observe(exec_time.as_secs_f64());
+        m.state_root_seconds.observe(root_time.as_secs_f64());
+        m.commit_seconds.observe(commit_time.as_secs_f64());
+        debug!(
+            number = new.block.header.number,
+            txs = new.block.transactions.len(),
+            deposits = new.block.l1_messages.len(),
+            gas = new.block.header.gas_used,
+            exec_ms = exec_time.as_millis() as u64,
+            root_ms = root_time.as_millis() as u64,
+            commit_ms = commit_time.as_millis() as u64,
+            "block committed"
+        );
+        Ok(Some(new))
+    }
+
+    /// [`Node::assemble_block`] under the build lock, which the caller holds.
+    fn assemble_locked(
+        &self,
+        max_txs: Option<usize>,
+        skip_empty: bool,
+        deadline: Option<Instant>,
+    ) -> Result<Option<Assembled>, NodeError> {
         let parent = self.head();
         let ctx = child_context(&self.inner.config.chain, &parent, now_secs(), self.inner.config.fee_recipient);
         let state = self.latest_state()?;
@@ -504,7 +619,9 @@ impl Node {
             if skipped.contains(&tx.sender) {
                 continue;
             }
-            if builder.context().gas_limit - builder.gas_used() < 21_000 {
+            if builder.context().gas_limit - builder.gas_used() < 21_000
+                || deadline.is_some_and(|d| Instant::now() >= d)
+            {
                 break;
             }
             match builder.execute(tx.tx.clone(), tx.sender) {
@@ -529,24 +646,7 @@ impl Node {
             builder.finish(&nodes, parent_root)?
         };
         let root_time = root_start.elapsed();
-        let commit_start = Instant::now();
-        let new = self.commit_built(built, &invalid)?;
-        let commit_time = commit_start.elapsed();
-        let m = &self.inner.metrics;
-        m.execution_seconds.observe(exec_time.as_secs_f64());
-        m.state_root_seconds.observe(root_time.as_secs_f64());
-        m.commit_seconds.observe(commit_time.as_secs_f64());
-        debug!(
-            number = new.block.header.number,
-            txs = new.block.transactions.len(),
-            deposits = new.block.l1_messages.len(),
-            gas = new.block.header.gas_used,
-            exec_ms = exec_time.as_millis() as u64,
-            root_ms = root_time.as_millis() as u64,
-            commit_ms = commit_time.as_millis() as u64,
-            "block committed"
-        );
-        Ok(Some(new))
+        Ok(Some(Assembled { built, invalid, exec_time, root_time }))
     }
 
     /// Persists a built block, makes it the head, cleans the pool (dropping `invalid` too) and announces it.
@@ -631,5 +731,73 @@ pub(crate) mod tests {
         node.set_l1_finality(L1Finality { safe: 9, finalized: 7 });
         assert_eq!((node.safe_number(), node.finalized_number()), (3, 3));
         assert_eq!(node.metrics().finalized.get(), 7);
+    }
+
+    /// A transfer of 1 wei from `signer`, signed.
+    fn transfer(
+        signer: &alloy_signer_local::PrivateKeySigner,
+        chain_id: u64,
+        nonce: u64,
+    ) -> alloy_consensus::TxEnvelope {
+        use alloy_consensus::SignableTransaction;
+        use alloy_signer::SignerSync;
+        let tx = alloy_consensus::TxEip1559 {
+            chain_id,
+            nonce,
+            gas_limit: 21_000,
+            max_fee_per_gas: 10_000_000_000,
+            max_priority_fee_per_gas: 1_000_000,
+            to: alloy_primitives::TxKind::Call(Address::repeat_byte(0xd0)),
+            value: U256::from(1),
+            access_list: Default::default(),
+            input: Default::default(),
+        };
+        let sig = signer.sign_hash_sync(&tx.signature_hash()).unwrap();
+        tx.into_signed(sig).into()
+    }
+
+    #[tokio::test]
+    async fn a_proposed_block_is_validated_by_re_execution_and_a_tampered_one_is_refused() {
+        use alloy_eips::eip2718::Encodable2718;
+        let alice = alloy_signer_local::PrivateKeySigner::from_bytes(&B256::repeat_byte(1)).unwrap();
+        let chain_id = ChainConfig::default().chain_id;
+        let dirs = [tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap()];
+        let [proposer, member] = dirs.each_ref().map(|d| {
+            let funded = vec![(alice.address(), U256::from(10u64).pow(U256::from(18u64)))];
+            Node::open(NodeConfig { genesis_alloc: funded, ..config(d.path()) }).unwrap()
+        });
+        proposer.submit_raw(&transfer(&alice, chain_id, 0).encoded_2718()).await.unwrap();
+        let assembled = proposer.assemble_block(None, true, None).unwrap().expect("a block");
+        assert_eq!(proposer.head_number(), 0, "assembling commits nothing");
+        let block = assembled.built.block.clone();
+        assert_eq!((block.header.number, block.transactions.len()), (1, 1));
+
+        let refused = |b: &Block, why: &str| match member.validate_block(b) {
+            Err(ImportError::Invalid(w)) => assert!(w.contains(why), "{w:?} does not say {why:?}"),
+            other => panic!("{why}: {other:?}"),
+        };
+        let mut bad = block.clone();
+        bad.header.state_root = B256::repeat_byte(7);
+        refused(&bad, "re-executes to");
+        let mut bad = block.clone();
+        bad.senders[0] = Address::repeat_byte(9);
+        refused(&bad, "signed by");
+        let mut bad = block.clone();
+        bad.transactions[0] = transfer(&alice, chain_id, 5);
+        refused(&bad, "nonce");
+        let mut bad = block.clone();
+        bad.header.number = 2;
+        refused(&bad, "does not extend the head");
+        assert_eq!(member.head_number(), 0, "validating commits nothing");
+
+        let built = member.validate_block(&block).unwrap();
+        assert_eq!(member.commit_decided(built).unwrap().hash, block.hash());
+        assert_eq!(proposer.commit_decided(assembled.built).unwrap().hash, block.hash());
+        assert_eq!(proposer.pool_len(), 0, "the included transaction leaves the pool");
+        refused(&block, "does not extend the head");
+        // `build_block` is still assemble + commit.
+        proposer.submit_raw(&transfer(&alice, chain_id, 1).encoded_2718()).await.unwrap();
+        let next = proposer.build_block(None, true).unwrap().expect("block 2");
+        assert_eq!((next.block.header.number, next.block.header.parent_hash), (2, block.hash()));
     }
 }

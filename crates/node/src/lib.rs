@@ -14,8 +14,8 @@ mod trace;
 pub use admission::SubmitError;
 pub use blocking::{spawn_blocking, BlockingError};
 pub use chain::{
-    ImportError, L1Finality, NewBlock, Node, NodeConfig, NodeError, PoolContent, StateSnapshot, DEFAULT_MAX_TX_SIZE,
-    MAX_L1_MESSAGES_PER_BLOCK,
+    Assembled, ImportError, L1Finality, NewBlock, Node, NodeConfig, NodeError, PoolContent, StateSnapshot,
+    DEFAULT_MAX_TX_SIZE, MAX_L1_MESSAGES_PER_BLOCK,
 };
 pub use metrics::{register_counter, Metrics};
 /// A transaction waiting in the pool (what `Node::pool_tx` and `Node::pool_content` hand out).
