@@ -5,12 +5,15 @@
 //! * on a MultiVM chain, a batch of 1 and of 9 of each workload — ETH transfer, ERC-20 transfer in the
 //!   EVM and in Wasm, a Solidity AMM swap over Wasm tokens (cross-VM), a deposit, a withdrawal — whose
 //!   difference gives the marginal cycles per transaction, split by phase with the profile guest
-//!   (`guest/profile`: the batch guest's work cut off after each phase).
+//!   (`guest/profile`: the batch guest's work cut off after each phase);
+//! * per workload, the marginal gas next to the marginal cycles, gas per 1,000 cycles, and whether gas
+//!   per proving cycle stays within 2× across the workloads that pay gas (issue #20's target for the
+//!   Wasm gas schedule; a deposit pays none).
 //!
 //! Needs `scripts/build-guest.sh --profile` and `scripts/build-wasm-contracts.sh` first.
 //! `cargo bench -p mosaic-prover --bench guest_cycles`
 use mosaic_batch::Variant;
-use mosaic_node::Node;
+use mosaic_node::{ChainReader, Node};
 use mosaic_prover::{
     batch_vm, batch_witness, check_public_value,
     sample::{self, Scenario, Workload},
@@ -67,9 +70,12 @@ fn main() {
     println!("\nMultiVM workloads: signed batches of 1 and of 9 (one sender); per additional transaction:");
     println!(
         "| workload | batch of 1 | batch of 9 | per tx | cells per tx | witness decoding | batch decoding | \
-         signature | witness indexing (tree nodes, codes) | execution + state updates |"
+         signature | witness indexing (tree nodes, codes) | execution + state updates | gas per tx | \
+         gas per 1k cycles |"
     );
-    println!("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+    println!("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+    let gas_used = |node: &Node, block: u64| node.header(block).expect("header").expect("sealed block").gas_used;
+    let mut ratios = Vec::new();
     for workload in Workload::ALL {
         let one = chain.batch(workload, 1).expect("batch of 1");
         let nine = chain.batch(workload, 9).expect("batch of 9");
@@ -78,13 +84,30 @@ fn main() {
         let (pa, pb) = (phases(&profile, &wa), phases(&profile, &wb));
         let (sa, sb) = (split(pa), split(pb));
         let per: Vec<String> = (0..5).map(|i| ((sb[i] - sa[i]) / 8).to_string()).collect();
+        let cycles_per_tx = (b.cycles - a.cycles) / 8;
+        let gas_per_tx = (gas_used(&chain.node, nine) - gas_used(&chain.node, one)) / 8;
+        let ratio = gas_per_tx as f64 * 1000.0 / cycles_per_tx as f64;
+        if gas_per_tx > 0 {
+            ratios.push((workload, ratio));
+        }
         println!(
-            "| {workload:?} | {} | {} | {} | {} | {} |",
+            "| {workload:?} | {} | {} | {cycles_per_tx} | {} | {} | {gas_per_tx} | {ratio:.0} |",
             a.cycles,
             b.cycles,
-            (b.cycles - a.cycles) / 8,
             (b.cost - a.cost) / 8,
             per.join(" | ")
         );
     }
+    let max = ratios.iter().cloned().fold((Workload::EthTransfer, f64::MIN), |m, r| if r.1 > m.1 { r } else { m });
+    let min = ratios.iter().cloned().fold((Workload::EthTransfer, f64::MAX), |m, r| if r.1 < m.1 { r } else { m });
+    let spread = max.1 / min.1;
+    println!(
+        "\ngas per proving cycle: highest {:?} {:.0}, lowest {:?} {:.0} per 1k cycles: spread {spread:.1}x, \
+         target <= 2x: {}",
+        max.0,
+        max.1,
+        min.0,
+        min.1,
+        if spread <= 2.0 { "PASS" } else { "FAIL" }
+    );
 }
