@@ -228,7 +228,11 @@ pub(crate) async fn run_devnet(args: DevnetArgs, matches: &ArgMatches) -> anyhow
             let aggregate_keys = c.prover.aggregate_keys.clone().unwrap_or_else(|| keys.join("aggregate"));
             let settings = crate::fleet::QueueSettings {
                 queue: c.prover.prover_queue.clone(),
-                artifacts: c.prover.prover_artifacts.clone().unwrap_or_else(|| data_dir.join("prover-artifacts")),
+                artifacts: c
+                    .prover
+                    .prover_artifacts
+                    .clone()
+                    .unwrap_or_else(|| data_dir.join("prover-artifacts").display().to_string()),
                 workers: c.prover.prover_workers,
                 provers: crate::fleet::ProverSettings {
                     elfs: crate::prove::GuestElfs {

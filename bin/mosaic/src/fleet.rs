@@ -6,7 +6,7 @@ use crate::prove::{GuestElfs, DEFAULT_SEGMENT_MEMORY_GIB};
 use anyhow::Context;
 use clap::Args;
 use mosaic_node::{Node, Supervisor};
-use mosaic_prover_queue::{ArtifactStore, DirectoryStore, JobKind, JobQueue, JobState};
+use mosaic_prover_queue::{ArtifactStore, JobKind, JobQueue, JobState};
 use std::{
     path::{Path, PathBuf},
     sync::Arc,
@@ -19,8 +19,8 @@ use tracing::info;
 pub(crate) struct QueueSettings {
     /// `postgres://…` for a fleet; `None`: the node's embedded queue (`<data-dir>/prover-queue.redb`).
     pub queue: Option<String>,
-    /// The artifact folder the node and every worker share.
-    pub artifacts: PathBuf,
+    /// The artifact store the node and every worker share: a folder or `s3://bucket[/prefix]`.
+    pub artifacts: String,
     /// Worker threads in this process (0: only a fleet proves).
     pub workers: u32,
     /// What those workers prove with.
@@ -49,7 +49,9 @@ pub(crate) fn open_queue(
     let url = settings.queue.clone().unwrap_or_else(|| data_dir.join("prover-queue.redb").display().to_string());
     let queue: Arc<dyn JobQueue> =
         Arc::from(mosaic_prover_queue::open(&url).with_context(|| format!("opening the prover queue {url}"))?);
-    Ok((queue, Arc::new(DirectoryStore::new(&settings.artifacts))))
+    let artifacts = mosaic_prover_queue::open_artifacts(&settings.artifacts)
+        .with_context(|| format!("opening the prover artifacts {}", settings.artifacts))?;
+    Ok((queue, artifacts))
 }
 
 /// Starts `settings.workers` worker threads on `queue`.
@@ -204,10 +206,12 @@ pub(crate) struct QueueArgs {
 pub(crate) struct WorkerArgs {
     #[command(flatten)]
     pub queue: QueueArgs,
-    /// The artifact folder the node writes witnesses to and reads proofs from (a shared mount when the
-    /// worker is on another machine).
+    /// Where the node writes witnesses and reads proofs: a folder (a shared mount when the worker is on
+    /// another machine) or `s3://bucket[/prefix]` (credentials and endpoint from the standard `AWS_*`
+    /// variables: `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_REGION`, `AWS_ENDPOINT_URL`,
+    /// `AWS_ALLOW_HTTP`).
     #[arg(long)]
-    pub artifacts: PathBuf,
+    pub artifacts: String,
     /// The job kinds it claims.
     #[arg(long, value_delimiter = ',', default_value = "batch,aggregate,wrap")]
     pub kinds: Vec<JobKind>,
@@ -235,7 +239,8 @@ pub(crate) fn run_worker(args: WorkerArgs) -> anyhow::Result<()> {
     let url = &args.queue.queue;
     let queue: Arc<dyn JobQueue> =
         Arc::from(mosaic_prover_queue::open(url).with_context(|| format!("opening the prover queue {url}"))?);
-    let artifacts: Arc<dyn ArtifactStore> = Arc::new(DirectoryStore::new(&args.artifacts));
+    let artifacts = mosaic_prover_queue::open_artifacts(&args.artifacts)
+        .with_context(|| format!("opening the prover artifacts {}", args.artifacts))?;
     let memory = args.max_memory_gib.or_else(|| crate::prove::total_memory_gib().map(|g| g as u32));
     let id = args.id.clone().unwrap_or_else(|| format!("{}-{}", hostname(), std::process::id()));
     let provers = ProverSettings {
@@ -249,7 +254,7 @@ pub(crate) fn run_worker(args: WorkerArgs) -> anyhow::Result<()> {
         "prover worker {id}: {} jobs of up to {} GiB from {url}, artifacts in {}",
         kinds.iter().map(|k| k.as_str()).collect::<Vec<_>>().join(", "),
         memory.map_or("any".into(), |m| m.to_string()),
-        args.artifacts.display()
+        args.artifacts
     );
     imp::run_worker(queue, artifacts, &provers, worker(id, Some(kinds), memory))
 }

@@ -458,10 +458,11 @@ pub(crate) struct ProverArgs {
     /// `mosaic prover worker`s. Default: embedded in the data dir (`prover-queue.redb`).
     #[arg(long)]
     pub prover_queue: Option<String>,
-    /// With --prove-validity: the folder of witnesses and proofs the node and its workers share (a
-    /// shared mount for workers on other machines). Default: `<data-dir>/prover-artifacts`.
+    /// With --prove-validity: where the node and its workers share witnesses and proofs — a folder (a
+    /// shared mount for workers on other machines) or `s3://bucket[/prefix]` (credentials and endpoint
+    /// from the standard `AWS_*` variables). Default: `<data-dir>/prover-artifacts`.
     #[arg(long)]
-    pub prover_artifacts: Option<PathBuf>,
+    pub prover_artifacts: Option<String>,
     /// With --prove-validity: prover workers inside this process (0: only `mosaic prover worker`s
     /// prove, and this node needs no OpenVM).
     #[arg(long, default_value_t = 1)]

@@ -63,10 +63,11 @@ pub(crate) struct NodeArgs {
     /// prover worker`s make the fraud proofs. Default: embedded in the data dir (`prover-queue.redb`).
     #[arg(long, requires = "prove_fraud")]
     pub prover_queue: Option<String>,
-    /// With --prove-fraud: the folder of witnesses and proofs shared with the workers. Default:
-    /// `<data-dir>/prover-artifacts`.
+    /// With --prove-fraud: where witnesses and proofs are shared with the workers — a folder (a shared
+    /// mount for workers on other machines) or `s3://bucket[/prefix]` (credentials and endpoint from the
+    /// standard `AWS_*` variables). Default: `<data-dir>/prover-artifacts`.
     #[arg(long, requires = "prove_fraud")]
-    pub prover_artifacts: Option<PathBuf>,
+    pub prover_artifacts: Option<String>,
     /// With --prove-fraud: prover workers inside this process (0: only `mosaic prover worker`s prove).
     #[arg(long, default_value_t = 1)]
     pub prover_workers: u32,
@@ -203,7 +204,10 @@ pub(crate) async fn run_node(a: NodeArgs) -> anyhow::Result<()> {
         if a.prove_fraud {
             let settings = crate::fleet::QueueSettings {
                 queue: a.prover_queue.clone(),
-                artifacts: a.prover_artifacts.clone().unwrap_or_else(|| a.data_dir.join("prover-artifacts")),
+                artifacts: a
+                    .prover_artifacts
+                    .clone()
+                    .unwrap_or_else(|| a.data_dir.join("prover-artifacts").display().to_string()),
                 workers: a.prover_workers,
                 provers: crate::fleet::ProverSettings {
                     elfs: crate::prove::GuestElfs {

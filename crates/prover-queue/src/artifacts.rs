@@ -1,6 +1,13 @@
 //! Where jobs' inputs and outputs (witnesses, STARKs, aggregates, SNARKs) live, by name, so that a worker
-//! on another machine can read what the node or another worker wrote.
-use std::path::{Path, PathBuf};
+//! on another machine can read what the node or another worker wrote: a directory (the default; a shared
+//! mount serves a fleet) or any S3-compatible object store ([`S3Store`]). [`open_artifacts`] picks one
+//! from a location.
+use std::{
+    path::{Path, PathBuf},
+    sync::Arc,
+};
+
+pub use crate::s3::{S3Options, S3Store};
 
 /// An artifact could not be stored or read.
 #[derive(Debug, thiserror::Error)]
@@ -11,6 +18,34 @@ pub enum ArtifactError {
     /// A name that is not a plain file name.
     #[error("artifact name {0:?}: only letters, digits, '-', '_' and '.' (not leading)")]
     BadName(String),
+    /// The object store refused or failed a request about `0`.
+    #[error("artifact {0}: {1}")]
+    Store(String, String),
+    /// An artifact location that names no usable store.
+    #[error("artifact store {0}: {1}")]
+    Location(String, String),
+}
+
+/// Refuses a name that is not a plain file name (so that no name reaches outside the store).
+pub(crate) fn check_name(name: &str) -> Result<(), ArtifactError> {
+    let plain = !name.is_empty()
+        && !name.starts_with('.')
+        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b));
+    if plain {
+        Ok(())
+    } else {
+        Err(ArtifactError::BadName(name.into()))
+    }
+}
+
+/// The store at `location`: `s3://bucket[/prefix]` is an S3-compatible object store configured by the
+/// standard `AWS_*` environment variables (see [`S3Options::from_env`]); anything else is a directory.
+pub fn open_artifacts(location: &str) -> Result<Arc<dyn ArtifactStore>, ArtifactError> {
+    if location.starts_with("s3://") {
+        Ok(Arc::new(S3Store::open(location, S3Options::from_env())?))
+    } else {
+        Ok(Arc::new(DirectoryStore::new(location)))
+    }
 }
 
 /// A store of named blobs shared by the node and its workers.
@@ -39,12 +74,7 @@ impl DirectoryStore {
     }
 
     fn path(&self, name: &str) -> Result<PathBuf, ArtifactError> {
-        let plain = !name.is_empty()
-            && !name.starts_with('.')
-            && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b));
-        if !plain {
-            return Err(ArtifactError::BadName(name.into()));
-        }
+        check_name(name)?;
         Ok(self.dir.join(name))
     }
 }

@@ -255,6 +255,20 @@ impl JobQueue for EmbeddedQueue {
         Ok(out)
     }
 
+    fn running(&self) -> Result<Vec<Job>, QueueError> {
+        let txn = self.db.begin_read()?;
+        let jobs = txn.open_table(JOBS)?;
+        let mut out = Vec::new();
+        for entry in jobs.iter()? {
+            let job = decode(entry?.1.value())?.job;
+            if job.state == JobState::Running {
+                out.push(job.summary());
+            }
+        }
+        out.sort_by_key(|j| j.started_ms);
+        Ok(out)
+    }
+
     fn stats(&self) -> Result<Vec<KindStats>, QueueError> {
         let txn = self.db.begin_read()?;
         let jobs = txn.open_table(JOBS)?;

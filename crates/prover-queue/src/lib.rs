@@ -21,10 +21,12 @@ use std::{fmt, str::FromStr, time::Duration};
 mod artifacts;
 mod embedded;
 mod postgres;
+mod rt;
+mod s3;
 mod task;
 mod worker;
 
-pub use artifacts::{ArtifactError, ArtifactStore, DirectoryStore};
+pub use artifacts::{open_artifacts, ArtifactError, ArtifactStore, DirectoryStore, S3Options, S3Store};
 pub use embedded::EmbeddedQueue;
 pub use postgres::PostgresQueue;
 pub use task::{Output, Program, Task};
@@ -329,6 +331,9 @@ pub trait JobQueue: Send + Sync {
     fn job(&self, key: &str) -> Result<Option<Job>, QueueError>;
     /// The latest `limit` jobs, newest first (without payloads and results).
     fn recent(&self, limit: usize) -> Result<Vec<Job>, QueueError>;
+    /// Every job a worker holds now (its lease may have expired unnoticed), longest-running first,
+    /// without payloads and results.
+    fn running(&self) -> Result<Vec<Job>, QueueError>;
     /// Jobs per kind and state.
     fn stats(&self) -> Result<Vec<KindStats>, QueueError>;
     /// Queues failed job `key` again with fresh attempts (an operator's decision); `false` if it is not

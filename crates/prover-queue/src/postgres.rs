@@ -1,6 +1,7 @@
 //! The PostgreSQL back end, for a fleet: any number of workers on any number of machines share one
 //! table. A claim is one statement (`FOR UPDATE SKIP LOCKED`, so concurrent claims never wait for or
 //! take the same job); leases are on the database's clock, so workers' clocks do not matter.
+use crate::rt::{off_runtime, BackgroundRuntime};
 use crate::{Claim, Job, JobKind, JobQueue, JobState, KindStats, NewJob, QueueError, Worker};
 use sqlx::{postgres::PgPoolOptions, PgPool, Row};
 use std::time::Duration;
@@ -42,8 +43,7 @@ const COLUMNS: &str = "key, kind, state, payload, deps, memory_gib, attempts, ma
 #[derive(Debug)]
 pub struct PostgresQueue {
     // Its own runtime: the queue's callers are blocking proving threads.
-    /// `None` only while dropping.
-    rt: Option<tokio::runtime::Runtime>,
+    rt: BackgroundRuntime,
     pool: PgPool,
 }
 
@@ -79,21 +79,12 @@ impl PostgresQueue {
     /// node opens its queue while it starts); the queue's methods block, so call those from a blocking
     /// thread.
     pub fn connect(url: &str) -> Result<Self, QueueError> {
-        if tokio::runtime::Handle::try_current().is_err() {
-            return Self::connect_blocking(url);
-        }
-        // This thread drives a runtime, in which another runtime cannot block: connect on a thread of
-        // its own.
-        std::thread::scope(|s| s.spawn(|| Self::connect_blocking(url)).join())
-            .map_err(|_| QueueError::Invalid("connecting to the queue panicked".into()))?
+        off_runtime(|| Self::connect_blocking(url))
+            .ok_or_else(|| QueueError::Invalid("connecting to the queue panicked".into()))?
     }
 
     fn connect_blocking(url: &str) -> Result<Self, QueueError> {
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .thread_name("prover-queue-pg")
-            .enable_all()
-            .build()
+        let rt = BackgroundRuntime::new("prover-queue-pg")
             .map_err(|e| QueueError::Invalid(format!("a runtime for the queue: {e}")))?;
         let pool = rt.block_on(async {
             let pool =
@@ -107,12 +98,11 @@ impl PostgresQueue {
             tx.commit().await?;
             Ok::<_, sqlx::Error>(pool)
         })?;
-        Ok(Self { rt: Some(rt), pool })
+        Ok(Self { rt, pool })
     }
 
     fn block_on<F: std::future::Future>(&self, f: F) -> F::Output {
-        // `rt` is taken only by `drop`.
-        self.rt.as_ref().expect("the queue's runtime lives as long as the queue").block_on(f)
+        self.rt.block_on(f)
     }
 
     /// Why `worker` does not hold `key` (after an update that matched no row).
@@ -133,16 +123,6 @@ impl PostgresQueue {
                 };
                 QueueError::LeaseLost { key: key.into(), why }
             }
-        }
-    }
-}
-
-impl Drop for PostgresQueue {
-    fn drop(&mut self) {
-        // Dropping a runtime blocks, which panics inside async code (a node shutting down): the queue's
-        // runtime is let go in the background instead.
-        if let Some(rt) = self.rt.take() {
-            rt.shutdown_background();
         }
     }
 }
@@ -169,6 +149,9 @@ impl JobQueue for PostgresQueue {
     fn claim(&self, worker: &Worker) -> Result<Option<Claim>, QueueError> {
         let kinds: Vec<&str> = worker.kinds.iter().map(|k| k.as_str()).collect();
         let memory = worker.max_memory_gib.map(|m| i32::try_from(m).unwrap_or(i32::MAX));
+        let mut by_priority = JobKind::ALL.to_vec();
+        by_priority.sort_by_key(|k| k.priority());
+        let by_priority: Vec<&str> = by_priority.iter().map(|k| k.as_str()).collect();
         self.block_on(async {
             // A job whose last attempt's lease expired is failed for good, not claimed again.
             sqlx::query(
@@ -178,7 +161,7 @@ impl JobQueue for PostgresQueue {
             )
             .execute(&self.pool)
             .await?;
-            // Claim order as `JobKind::priority` says: wrap, aggregate, batch; then the oldest.
+            // Claim order as `JobKind::priority` says ($5 lists the kinds in that order); then the oldest.
             let row = sqlx::query(
                 "WITH next AS ( \
                    SELECT j.key FROM mosaic_prover_jobs j \
@@ -187,7 +170,7 @@ impl JobQueue for PostgresQueue {
                      AND ($3::INTEGER IS NULL OR j.memory_gib <= $3) \
                      AND NOT EXISTS (SELECT 1 FROM unnest(j.deps) AS d(key) WHERE NOT EXISTS \
                        (SELECT 1 FROM mosaic_prover_jobs x WHERE x.key = d.key AND x.state = 'done')) \
-                   ORDER BY CASE j.kind WHEN 'wrap' THEN 0 WHEN 'aggregate' THEN 1 ELSE 2 END, j.seq \
+                   ORDER BY array_position($5::TEXT[], j.kind), j.seq \
                    LIMIT 1 FOR UPDATE SKIP LOCKED) \
                  UPDATE mosaic_prover_jobs j SET state = 'running', attempts = j.attempts + 1, worker = $1, \
                    lease_until = now() + make_interval(secs => $4), started_at = now(), progress = 0 \
@@ -198,6 +181,7 @@ impl JobQueue for PostgresQueue {
             .bind(&kinds)
             .bind(memory)
             .bind(worker.lease.as_secs_f64())
+            .bind(&by_priority)
             .fetch_optional(&self.pool)
             .await?;
             let Some(row) = row else { return Ok(None) };
@@ -284,6 +268,15 @@ impl JobQueue for PostgresQueue {
                 .bind(i64::try_from(limit).unwrap_or(i64::MAX))
                 .fetch_all(&self.pool)
                 .await?;
+            rows.iter().map(|row| job_from(row).map(Job::summary)).collect()
+        })
+    }
+
+    fn running(&self) -> Result<Vec<Job>, QueueError> {
+        self.block_on(async {
+            let sql =
+                format!("SELECT {COLUMNS} FROM mosaic_prover_jobs WHERE state = 'running' ORDER BY started_at, seq");
+            let rows = sqlx::query(&sql).fetch_all(&self.pool).await?;
             rows.iter().map(|row| job_from(row).map(Job::summary)).collect()
         })
     }

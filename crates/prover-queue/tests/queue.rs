@@ -41,6 +41,10 @@ fn claims_follow_kinds_memory_and_dependencies(q: &dyn JobQueue) {
     let big = worker("big", &[Batch], 60_000);
     assert_eq!(claim_key(q, &big).as_deref(), Some("batch-1"));
     assert_eq!(claim_key(q, &big), None, "both batches are held");
+    let mut running: Vec<_> = q.running().unwrap().into_iter().map(|j| (j.key, j.worker, j.payload)).collect();
+    running.sort();
+    let held = |k: &str, w: &str| (k.to_string(), Some(w.to_string()), Vec::new());
+    assert_eq!(running, [held("batch-1", "big"), held("batch-2", "small")], "held jobs, without payloads");
 
     q.heartbeat("batch-1", "big", 0.5, Duration::from_secs(60)).unwrap();
     let running = q.job("batch-1").unwrap().unwrap();
@@ -59,6 +63,7 @@ fn claims_follow_kinds_memory_and_dependencies(q: &dyn JobQueue) {
     assert!(done.finished_ms >= done.started_ms && done.started_ms >= Some(done.created_ms));
     let recent: Vec<String> = q.recent(3).unwrap().into_iter().map(|j| j.key).collect();
     assert_eq!(recent, ["wrap-1-2", "agg-1-2", "batch-2"], "newest first");
+    assert!(q.running().unwrap().is_empty(), "nothing held once all is done");
     let stats = q.stats().unwrap();
     let batch = stats.iter().find(|s| s.kind == Some(Batch)).unwrap();
     assert_eq!((batch.done, batch.queued, batch.running, batch.failed), (2, 0, 0, 0));

@@ -639,9 +639,14 @@ pub fn batch_views(jobs: &[Job]) -> Vec<BatchJobView> {
 }
 
 /// What the queue holds, for `mosaic_rollupStatus` and `mosaic prover status`: jobs per kind and state,
-/// and the latest `limit` jobs, newest first.
+/// then the jobs being run now (longest-running first) and the latest `limit` others, newest first.
 pub fn queue_view(queue: &dyn JobQueue, limit: usize) -> Result<(Vec<KindStats>, Vec<Job>), QueueError> {
-    Ok((queue.stats()?, queue.recent(limit)?))
+    // Running jobs first, all of them: under a backlog the latest jobs are queued ones, and the job
+    // being proven would fall off the list.
+    let mut jobs = queue.running()?;
+    let running: std::collections::HashSet<String> = jobs.iter().map(|j| j.key.clone()).collect();
+    jobs.extend(queue.recent(limit)?.into_iter().filter(|j| !running.contains(&j.key)));
+    Ok((queue.stats()?, jobs))
 }
 
 #[cfg(test)]

@@ -334,6 +334,17 @@ async fn the_status_lists_batch_jobs_by_index_as_the_explorer_reads_them() {
     let views = batch_views(&jobs);
     let states: Vec<(u64, &str)> = views.iter().map(|v| (v.index, v.state)).collect();
     assert_eq!(states, vec![(2, "queued"), (1, "proven")], "newest first");
+
+    // A held job is listed first, however many newer jobs there are (a backlog must not hide it).
+    let held = rig.queue.claim(&mosaic_prover_queue::Worker::new("w")).unwrap().unwrap();
+    for i in 3..=5 {
+        commit(&rig.node, i);
+    }
+    plan(&mut p);
+    let (_, jobs) = queue_view(&*rig.queue, 1).unwrap();
+    assert_eq!(jobs.len(), 2, "the held job, then the latest one");
+    assert_eq!((jobs[0].key.as_str(), jobs[0].state), (held.key.as_str(), mosaic_prover_queue::JobState::Running));
+    assert_ne!(jobs[1].key, held.key);
 }
 
 #[tokio::test]
