@@ -7,6 +7,8 @@ import {ReentrancyGuard} from "./utils/ReentrancyGuard.sol";
 interface IRollupWithdrawals {
     function isFinalized(uint64 index) external view returns (bool);
     function withdrawalsRoot(uint64 index) external view returns (bytes32);
+    function frozen() external view returns (bool);
+    function escapeState() external view returns (bytes32 stateRoot, uint64 l1MessageCursor);
 }
 
 /// @notice Mosaic's L1 bridge. Deposits (ETH and ERC-20) are locked here and appended to an
@@ -15,11 +17,26 @@ interface IRollupWithdrawals {
 /// @dev Queue commitment: message i hashes to
 /// `keccak256(abi.encode(uint256(i), token, from, l2Recipient, amount))` (token = 0 for ETH), and
 /// `rollingHash(i + 1) = keccak256(abi.encode(rollingHash(i), msgHash))` with `rollingHash(0) = 0`.
+///
+/// Escape hatch: once the Rollup is frozen (no batch finalized for its `freezeDelay`), deposits stop,
+/// every externally owned account withdraws its ETH and bridged ERC-20 balances of the last finalized
+/// state by proving them against its state root (`mosaic_getProof`'s sparse-Merkle proofs), once per
+/// account and token, and every deposit that state never consumed is refunded to its depositor.
 contract Bridge is ReentrancyGuard {
     /// @notice The Rollup whose finalized batches authorize withdrawals.
     address public immutable rollup;
     /// @notice Withdrawal hashes already paid out.
     mapping(bytes32 => bool) public claimed;
+    /// @notice Whether `account` has escaped with its balance of `token` (0 for ETH).
+    mapping(address account => mapping(address token => bool)) public escaped;
+    /// @notice Whether deposit `index` was refunded after the freeze.
+    mapping(uint256 index => bool) public refunded;
+
+    /// @notice The L2 bridge predeploy whose storage holds bridged ERC-20 balances (slot 0:
+    /// `balanceOf[token][owner]`).
+    address public constant L2_BRIDGE = 0x4d4F534149430000000000000000000000000001;
+    /// @notice The code hash of an account without code.
+    bytes32 public constant EMPTY_CODE_HASH = keccak256("");
 
     // _rollingHashes[i] = rollingHash(i + 1); rollingHash(0) is implicitly zero.
     bytes32[] private _rollingHashes;
@@ -37,6 +54,10 @@ contract Bridge is ReentrancyGuard {
     );
     /// @notice A withdrawal was paid out on L1.
     event WithdrawalClaimed(bytes32 indexed withdrawalHash, address indexed l1Recipient, address token, uint256 amount);
+    /// @notice After the freeze, `account` left with its `amount` of `token` (0 for ETH).
+    event Escaped(address indexed account, address indexed token, uint256 amount);
+    /// @notice After the freeze, deposit `index`, never consumed by the finalized state, went back to `from`.
+    event DepositRefunded(uint256 indexed index, address indexed from, address token, uint256 amount);
 
     /// @notice The rollup address is zero.
     error ZeroAddress();
@@ -60,6 +81,20 @@ contract Bridge is ReentrancyGuard {
     error InvalidWithdrawalProof();
     /// @notice The ETH payout to the L1 recipient failed.
     error EthTransferFailed();
+    /// @notice The Rollup is frozen: no more deposits.
+    error RollupFrozen();
+    /// @notice The escape hatch is open only once the Rollup is frozen.
+    error NotFrozen();
+    /// @notice Only an account without code on L2 escapes (contract-held funds have no key on L1).
+    error NotAnExternallyOwnedAccount(bytes32 codeHash);
+    /// @notice The account already escaped with this token.
+    error AlreadyEscaped(address account, address token);
+    /// @notice The proof does not place the leaf under the frozen state root.
+    error InvalidStateProof();
+    /// @notice This deposit was consumed by the finalized state (the L2 holds it) or refunded already.
+    error NotRefundable(uint256 index);
+    /// @notice The deposit's fields do not hash to the queue's entry.
+    error WrongDeposit(uint256 index);
 
     constructor(address rollup_) {
         if (rollup_ == address(0)) revert ZeroAddress();
@@ -70,6 +105,7 @@ contract Bridge is ReentrancyGuard {
 
     /// @notice Locks `msg.value` wei and queues its credit to `l2Recipient` on L2.
     function depositETH(address l2Recipient) external payable {
+        if (IRollupWithdrawals(rollup).frozen()) revert RollupFrozen();
         if (msg.value == 0) revert ZeroAmount();
         if (l2Recipient == address(0)) revert ZeroRecipient();
         _enqueue(address(0), l2Recipient, msg.value);
@@ -80,6 +116,7 @@ contract Bridge is ReentrancyGuard {
     /// @dev nonReentrant: a token re-entering from transferFrom would otherwise have its inner
     /// deposit counted again in the outer balance delta.
     function depositERC20(address token, address l2Recipient, uint256 amount) external nonReentrant {
+        if (IRollupWithdrawals(rollup).frozen()) revert RollupFrozen();
         if (token == address(0)) revert ZeroToken();
         if (amount == 0) revert ZeroAmount();
         if (l2Recipient == address(0)) revert ZeroRecipient();
@@ -172,6 +209,111 @@ contract Bridge is ReentrancyGuard {
             leafIndex >>= 1;
         }
         return leafIndex == 0 && h == root;
+    }
+
+    // ---- escape hatch ---------------------------------------------------------------
+
+    /// @notice After the freeze: pays the caller the ETH balance its L2 account holds in the last
+    /// finalized state. `nonce`, `balance` and `codeHash` are the account's leaf and `siblings` its
+    /// proof, as `mosaic_getProof` gives them at the last finalized block. Once per account.
+    function escapeETH(uint64 nonce, uint256 balance, bytes32 codeHash, bytes32[] calldata siblings)
+        external
+        nonReentrant
+    {
+        bytes32 root = _escapeRoot(address(0));
+        _checkAccount(root, nonce, balance, codeHash, siblings);
+        escaped[msg.sender][address(0)] = true;
+        emit Escaped(msg.sender, address(0), balance);
+        (bool ok,) = msg.sender.call{value: balance}("");
+        if (!ok) revert EthTransferFailed();
+    }
+
+    /// @notice After the freeze: pays the caller its bridged balance of L1 token `token` in the last
+    /// finalized state: `amount` is `L2Bridge.balanceOf[token][caller]`, `storageSiblings` the proof of
+    /// that storage slot, and the account leaf and its proof show the caller has no code on L2. Once per
+    /// account and token.
+    function escapeERC20(
+        address token,
+        uint256 amount,
+        bytes32[] calldata storageSiblings,
+        uint64 nonce,
+        uint256 balance,
+        bytes32 codeHash,
+        bytes32[] calldata accountSiblings
+    ) external nonReentrant {
+        if (token == address(0)) revert ZeroToken();
+        bytes32 root = _escapeRoot(token);
+        _checkAccount(root, nonce, balance, codeHash, accountSiblings);
+        bytes32 inner = keccak256(abi.encode(token, uint256(0)));
+        uint256 slot = uint256(keccak256(abi.encode(msg.sender, inner)));
+        bytes32 key = sha256(abi.encodePacked(uint8(1), L2_BRIDGE, slot));
+        if (!_inTree(root, key, sha256(abi.encode(amount)), storageSiblings)) revert InvalidStateProof();
+        escaped[msg.sender][token] = true;
+        emit Escaped(msg.sender, token, amount);
+        _callToken(token, abi.encodeWithSelector(0xa9059cbb, msg.sender, amount)); // transfer
+    }
+
+    /// @notice After the freeze: refunds deposit `index`, which the last finalized state never consumed,
+    /// to its depositor (`from`); the other fields are the deposit's, as `DepositQueued` logged them.
+    /// Anyone may call it.
+    function refundDeposit(uint256 index, address token, address from, address l2Recipient, uint256 amount)
+        external
+        nonReentrant
+    {
+        IRollupWithdrawals rollup_ = IRollupWithdrawals(rollup);
+        if (!rollup_.frozen()) revert NotFrozen();
+        (, uint64 cursor) = rollup_.escapeState();
+        if (index < cursor || refunded[index]) revert NotRefundable(index);
+        bytes32 msgHash = keccak256(abi.encode(index, token, from, l2Recipient, amount));
+        if (keccak256(abi.encode(rollingHash(index), msgHash)) != rollingHash(index + 1)) revert WrongDeposit(index);
+        refunded[index] = true;
+        emit DepositRefunded(index, from, token, amount);
+        if (token == address(0)) {
+            (bool ok,) = from.call{value: amount}("");
+            if (!ok) revert EthTransferFailed();
+        } else {
+            _callToken(token, abi.encodeWithSelector(0xa9059cbb, from, amount)); // transfer
+        }
+    }
+
+    /// The frozen state root, once the caller has not escaped with `token` yet.
+    function _escapeRoot(address token) private view returns (bytes32 root) {
+        IRollupWithdrawals rollup_ = IRollupWithdrawals(rollup);
+        if (!rollup_.frozen()) revert NotFrozen();
+        if (escaped[msg.sender][token]) revert AlreadyEscaped(msg.sender, token);
+        (root,) = rollup_.escapeState();
+    }
+
+    /// Checks the caller's account leaf (`nonce ‖ balance ‖ codeHash`, 72 bytes) under `root` and that
+    /// it has no code.
+    function _checkAccount(bytes32 root, uint64 nonce, uint256 balance, bytes32 codeHash, bytes32[] calldata siblings)
+        private
+        view
+    {
+        if (codeHash != EMPTY_CODE_HASH) revert NotAnExternallyOwnedAccount(codeHash);
+        bytes32 key = sha256(abi.encodePacked(uint8(0), msg.sender));
+        if (!_inTree(root, key, sha256(abi.encodePacked(nonce, balance, codeHash)), siblings)) {
+            revert InvalidStateProof();
+        }
+    }
+
+    /// Whether the leaf `key` with value hash `valueHash` sits under `root` with `siblings` (from the
+    /// root down): the state tree's own hashing — leaves `sha256(0x00 ‖ key ‖ valueHash)`, inner nodes
+    /// `sha256(0x01 ‖ left ‖ right)`, key bits most significant first, 0 = left.
+    function _inTree(bytes32 root, bytes32 key, bytes32 valueHash, bytes32[] calldata siblings)
+        private
+        view
+        returns (bool)
+    {
+        if (siblings.length > 256) return false;
+        bytes32 h = sha256(abi.encodePacked(uint8(0), key, valueHash));
+        for (uint256 i = siblings.length; i > 0; i--) {
+            uint256 depth = i - 1;
+            h = ((uint256(key) >> (255 - depth)) & 1) == 0
+                ? sha256(abi.encodePacked(uint8(1), h, siblings[depth]))
+                : sha256(abi.encodePacked(uint8(1), siblings[depth], h));
+        }
+        return h == root;
     }
 
     // ---- token helpers ------------------------------------------------------------

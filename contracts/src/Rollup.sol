@@ -42,6 +42,7 @@ struct HybridTerms {
     uint96 challengerBond; // wei a challenger locks per challenge
     uint64 switchDelay; // seconds between scheduling the switch to Zk and the switch
     uint96 producerStake; // wei a producer stakes to attest hybrid batches
+    uint64 freezeDelay; // seconds without a finalized batch after which anyone may freeze the Rollup
 }
 
 /// @notice What a fraud proof claims a batch's data really produces: the journal's outputs. Its
@@ -127,6 +128,13 @@ contract Rollup is Ownable, ReentrancyGuard {
     uint96 public immutable challengerBond;
     /// @notice Seconds after which an unconsumed deposit must be included by the next batch.
     uint64 public immutable inclusionDeadline;
+    /// @notice Seconds without a finalized batch after which anyone may freeze the Rollup (the escape
+    /// hatch: users then leave through the Bridge with proofs against the last finalized state).
+    uint64 public immutable freezeDelay;
+    /// @notice When the last batch was finalized (the deployment, before any).
+    uint64 public lastFinalizedAt;
+    /// @notice Frozen for good: nothing is committed or finalized any more.
+    bool public frozen;
 
     /// @notice The Bridge holding the deposit queue (set once, after deployment).
     address public bridge;
@@ -194,6 +202,9 @@ contract Rollup is Ownable, ReentrancyGuard {
     event AggregateVerifierSet(address verifier, bytes32 batchProgram);
     /// @notice One aggregate proof finalized batches `fromIndex` up to `toIndex`.
     event RangeFinalized(uint64 fromIndex, uint64 toIndex);
+    /// @notice No batch was finalized for `freezeDelay`: the Rollup is frozen at the last finalized
+    /// batch, whose state users escape from.
+    event Frozen(uint64 lastFinalizedBatch, bytes32 stateRoot, uint64 l1MessageCursor);
 
     /// @notice Zk mode was configured without a verifier.
     error InvalidConfig();
@@ -279,6 +290,18 @@ contract Rollup is Ownable, ReentrancyGuard {
     error NothingToRefund();
     /// @notice Sending the parked refund to the caller failed.
     error RefundFailed();
+    /// @notice The Rollup is frozen: nothing is committed or finalized any more.
+    error RollupFrozen();
+    /// @notice A batch was finalized less than `freezeDelay` ago.
+    error NotFreezable(uint256 freezableAt);
+    /// @notice The escape hatch is open only once the Rollup is frozen.
+    error NotFrozen();
+
+    /// Once frozen, the last finalized state is what users escape from: it must not move.
+    modifier notFrozen() {
+        if (frozen) revert RollupFrozen();
+        _;
+    }
 
     modifier onlyProposer() {
         if (!isProposer[msg.sender]) revert NotProposer(msg.sender);
@@ -305,6 +328,9 @@ contract Rollup is Ownable, ReentrancyGuard {
             mode_ == Mode.Hybrid && address(verifier_) != address(0)
                 && (terms.challengerBond == 0 || terms.proofWindow == 0)
         ) revert InvalidConfig();
+        // A batch must be able to finalize, even through a whole challenge, before the chain can be
+        // frozen for want of finalization.
+        if (terms.freezeDelay <= uint256(terms.challengeWindow) + terms.proofWindow) revert InvalidConfig();
         verifier = verifier_;
         mode = mode_;
         if (mode_ == Mode.Zk) zkFromBatch = 1;
@@ -317,6 +343,8 @@ contract Rollup is Ownable, ReentrancyGuard {
         bondAmount = terms.bondAmount;
         challengerBond = terms.challengerBond;
         inclusionDeadline = inclusionDeadline_;
+        freezeDelay = terms.freezeDelay;
+        lastFinalizedAt = uint64(block.timestamp);
 
         // Batch 0 is the genesis: final by definition, and the anchor batch 1 chains onto.
         BatchRecord storage genesis = _batches[0];
@@ -448,6 +476,7 @@ contract Rollup is Ownable, ReentrancyGuard {
     }
 
     function _commit(BatchHeader calldata header, bytes calldata data) private {
+        if (frozen) revert RollupFrozen();
         address bridge_ = bridge;
         if (bridge_ == address(0)) revert BridgeNotSet();
         if (mode == Mode.Hybrid && zkSwitchAt != 0 && block.timestamp >= zkSwitchAt) {
@@ -509,7 +538,7 @@ contract Rollup is Ownable, ReentrancyGuard {
     /// challenge window has passed and no challenge is open (a challenge whose proof window ran out
     /// without a fraud proof is resolved here, its bond going to the proposer). The proposer's bond
     /// is refunded. Anyone may call it.
-    function finalizeBatch(uint64 index) external nonReentrant {
+    function finalizeBatch(uint64 index) external nonReentrant notFrozen {
         BatchRecord storage rec = _checkNextToFinalize(index);
         if (!rec.proven) {
             if (_isZkBatch(index)) revert NotProven(index);
@@ -527,7 +556,7 @@ contract Rollup is Ownable, ReentrancyGuard {
     /// @notice Accepts a proof of batch `index`'s committed journal: the batch becomes final as soon as
     /// its predecessors are (at once if it is the next), and an open challenge against it fails, its
     /// bond going to the proposer. Anyone may call it, in either mode.
-    function proveBatch(uint64 index, bytes calldata proof) external nonReentrant {
+    function proveBatch(uint64 index, bytes calldata proof) external nonReentrant notFrozen {
         if (address(verifier) == address(0)) revert NoProofVerifier();
         BatchRecord storage rec = _batches[index];
         if (index == 0 || index > lastCommittedBatch) revert BatchNotCommitted(index);
@@ -545,7 +574,7 @@ contract Rollup is Ownable, ReentrancyGuard {
     /// hash of the aggregate journal that chains those batches (first previous state root and block,
     /// last outputs, every batch's journal hash). Zk batches carry no bond, so nothing is paid. Anyone
     /// may call it.
-    function finalizeRange(uint64 to, bytes calldata proof) external nonReentrant {
+    function finalizeRange(uint64 to, bytes calldata proof) external nonReentrant notFrozen {
         IVerifier v = aggregateVerifier;
         if (address(v) == address(0)) revert NoProofVerifier();
         uint64 from = lastFinalizedBatch + 1;
@@ -553,6 +582,7 @@ contract Rollup is Ownable, ReentrancyGuard {
         if (!_isZkBatch(from)) revert WrongMode();
         if (!v.verify(aggregateInputsHash(from, to), proof)) revert InvalidProof();
         lastFinalizedBatch = to;
+        lastFinalizedAt = uint64(block.timestamp);
         emit RangeFinalized(from, to);
     }
 
@@ -662,6 +692,7 @@ contract Rollup is Ownable, ReentrancyGuard {
     /// Marks `index` final and refunds its proposer's bond.
     function _finalize(BatchRecord storage rec, uint64 index) private {
         lastFinalizedBatch = index;
+        lastFinalizedAt = uint64(block.timestamp);
         emit BatchFinalized(index);
         uint256 bond = rec.bond;
         rec.bond = 0;
@@ -783,6 +814,29 @@ contract Rollup is Ownable, ReentrancyGuard {
     /// order and a final batch is never reverted, so that is every batch up to `lastFinalizedBatch`.
     function isFinalized(uint64 index) external view returns (bool) {
         return index <= lastFinalizedBatch;
+    }
+
+    // ---- escape hatch ----------------------------------------------------------
+
+    /// @notice Freezes the Rollup for good once no batch has been finalized for `freezeDelay` (the
+    /// operators stopped, or every batch fails): commits and finalization stop, and the Bridge lets every
+    /// user withdraw what the last finalized state holds for them and refunds deposits it never
+    /// included. Anyone may call it.
+    function freeze() external {
+        if (frozen) revert RollupFrozen();
+        uint256 freezableAt = uint256(lastFinalizedAt) + freezeDelay;
+        if (block.timestamp <= freezableAt) revert NotFreezable(freezableAt);
+        frozen = true;
+        BatchRecord storage rec = _batches[lastFinalizedBatch];
+        emit Frozen(lastFinalizedBatch, rec.postStateRoot, rec.l1MessageCursor);
+    }
+
+    /// @notice What users escape from once frozen: the last finalized state root and how many L1
+    /// messages (deposits) that state consumed.
+    function escapeState() external view returns (bytes32 stateRoot, uint64 l1MessageCursor) {
+        if (!frozen) revert NotFrozen();
+        BatchRecord storage rec = _batches[lastFinalizedBatch];
+        return (rec.postStateRoot, rec.l1MessageCursor);
     }
 
     /// @notice The withdrawals root committed by batch `index`.

@@ -5,23 +5,25 @@ import {Bridge} from "../src/Bridge.sol";
 import {ReentrancyGuard} from "../src/utils/ReentrancyGuard.sol";
 import {TestBase} from "./helpers/TestBase.sol";
 import {TestERC20, NoReturnToken, FeeOnTransferToken, FalseToken, ReentrantToken} from "./helpers/Tokens.sol";
+import {MockRollup} from "./helpers/MockRollup.sol";
 
-/// Deposits and the L1→L2 message queue. The Rollup is not needed here (deposits never
-/// read it), so the Bridge points at a placeholder address.
+/// Deposits and the L1→L2 message queue. Deposits read only whether the Rollup is frozen, so the Bridge
+/// points at a mock Rollup that never is (the freeze itself: EscapeHatch.t.sol).
 contract BridgeDepositTest is TestBase {
-    address internal constant ROLLUP = address(0x2011);
     address internal constant ALICE = address(0xA11CE);
     address internal constant L2_BOB = address(0xB0B2);
     uint256 internal constant T0 = 1_700_000_000;
 
     Bridge internal bridge;
+    MockRollup internal rollup;
     /// The queue recomputed here, independently of the Bridge.
     bytes32 internal expectedRolling;
     uint256 internal expectedLength;
 
     function setUp() public {
         vm.warp(T0);
-        bridge = new Bridge(ROLLUP);
+        rollup = new MockRollup();
+        bridge = new Bridge(address(rollup));
         vm.deal(ALICE, 100 ether);
     }
 
@@ -42,7 +44,7 @@ contract BridgeDepositTest is TestBase {
     }
 
     function test_Constructor() public {
-        assertEq(bridge.rollup(), ROLLUP, "rollup");
+        assertEq(bridge.rollup(), address(rollup), "rollup");
         assertEq(bridge.queueLength(), 0, "empty queue");
         assertEq(bridge.rollingHash(0), bytes32(0), "rollingHash(0) = 0");
         vm.expectRevert(Bridge.ZeroAddress.selector);

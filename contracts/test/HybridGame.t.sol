@@ -45,7 +45,7 @@ contract HybridGameTest is SnarkFixture {
             vm.parseJsonBytes32(batchJson, ".configHash"),
             vm.parseJsonBytes32(batchJson, ".genesisStateRoot"),
             vm.parseJsonBytes32(batchJson, ".genesisBlockHash"),
-            HybridTerms(WINDOW, PROOF_WINDOW, BOND, CHALLENGER_BOND, SWITCH_DELAY, PRODUCER_STAKE),
+            HybridTerms(WINDOW, PROOF_WINDOW, BOND, CHALLENGER_BOND, SWITCH_DELAY, PRODUCER_STAKE, 7 days),
             1 days
         );
         Bridge bridge = new Bridge(address(r));
@@ -574,7 +574,7 @@ contract HybridGameTest is SnarkFixture {
     function test_RevertWhen_SwitchWithoutProofVerifier() public {
         bytes32 h = keccak256("x");
         Rollup blind = new Rollup(
-            OWNER, SnarkVerifier(address(0)), Mode.Hybrid, 1, h, h, h, HybridTerms(WINDOW, 0, BOND, 0, 0, 0), 1 days
+            OWNER, SnarkVerifier(address(0)), Mode.Hybrid, 1, h, h, h, HybridTerms(WINDOW, 0, BOND, 0, 0, 0, 7 days), 1 days
         );
         vm.expectRevert(Rollup.NoProofVerifier.selector);
         vm.prank(OWNER);
@@ -584,8 +584,8 @@ contract HybridGameTest is SnarkFixture {
     function test_RevertWhen_GameTermsAreUnsafe() public {
         bytes32 h = keccak256("x");
         vm.expectRevert(Rollup.InvalidConfig.selector);
-        new Rollup(OWNER, verifier, Mode.Hybrid, 1, h, h, h, HybridTerms(WINDOW, PROOF_WINDOW, BOND, 0, 0, 0), 1 days);
+        new Rollup(OWNER, verifier, Mode.Hybrid, 1, h, h, h, HybridTerms(WINDOW, PROOF_WINDOW, BOND, 0, 0, 0, 7 days), 1 days);
         vm.expectRevert(Rollup.InvalidConfig.selector);
-        new Rollup(OWNER, verifier, Mode.Hybrid, 1, h, h, h, HybridTerms(WINDOW, 0, BOND, CHALLENGER_BOND, 0, 0), 1 days);
+        new Rollup(OWNER, verifier, Mode.Hybrid, 1, h, h, h, HybridTerms(WINDOW, 0, BOND, CHALLENGER_BOND, 0, 0, 7 days), 1 days);
     }
 }

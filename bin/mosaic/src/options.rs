@@ -248,6 +248,10 @@ pub(crate) struct RollupTermsArgs {
     /// Stake of each producer that attests hybrid batches, wei.
     #[arg(long, default_value_t = U256::from(mosaic_rollup::DEFAULT_PRODUCER_STAKE_WEI))]
     pub producer_stake: U256,
+    /// Seconds without a finalized batch after which anyone may freeze a freshly deployed Rollup and
+    /// users withdraw on L1 with proofs of the last finalized state (the escape hatch).
+    #[arg(long, default_value_t = mosaic_rollup::DEFAULT_FREEZE_DELAY_SECS)]
+    pub freeze_delay: u64,
     /// Producers registered (staked by the deployer) at deployment: keys 20, 21, … of the test mnemonic,
     /// which this process signs with (development chains).
     #[arg(long, default_value_t = 0)]
@@ -392,6 +396,7 @@ impl RollupTermsArgs {
             challenger_bond: self.challenger_bond,
             switch_delay: self.switch_delay,
             producer_stake: self.producer_stake,
+            freeze_delay: self.freeze_delay,
         }
     }
 }

@@ -29,6 +29,16 @@ alloy::sol! {
         function claimWithdrawal(uint64 batchIndex, uint256 nonce, address from, address l1Recipient, address token, uint256 amount, uint256 leafIndex, bytes32[] calldata proof) external;
     }
     #[sol(rpc)]
+    interface IEscape {
+        function freeze() external;
+        function frozen() external view returns (bool);
+        function freezeDelay() external view returns (uint64);
+        function lastFinalizedBatch() external view returns (uint64);
+        function escapeState() external view returns (bytes32 stateRoot, uint64 l1MessageCursor);
+        function escapeETH(uint64 nonce, uint256 balance, bytes32 codeHash, bytes32[] calldata siblings) external;
+        function escaped(address account, address token) external view returns (bool);
+    }
+    #[sol(rpc)]
     interface IL2Bridge {
         function withdrawETH(address l1Recipient) external payable;
     }
@@ -232,6 +242,11 @@ struct L1Setup {
 
 impl L1Setup {
     async fn deploy() -> Self {
+        Self::deploy_with(&[]).await
+    }
+
+    /// A deployment with `deploy-l1`'s extra flags `args`.
+    async fn deploy_with(args: &[&str]) -> Self {
         let anvil = Anvil::start();
         let provider = ProviderBuilder::new().connect_http(anvil.url.parse().unwrap()).erased();
         poll_until("anvil up", async || provider.get_block_number().await.ok()).await;
@@ -241,7 +256,9 @@ impl L1Setup {
         let dir = tempfile::tempdir().unwrap();
         let contracts_file = dir.path().join("l1.json");
         let out = Command::new(env!("CARGO_BIN_EXE_mosaic"))
-            .args(["deploy-l1", "--l1-rpc", &anvil.url, "--private-key", &key, "--challenge-window", "2", "--out"])
+            .args(["deploy-l1", "--l1-rpc", &anvil.url, "--private-key", &key, "--challenge-window", "2"])
+            .args(args)
+            .arg("--out")
             .arg(&contracts_file)
             .output()
             .expect("run deploy-l1");
@@ -727,6 +744,80 @@ async fn full_node_and_verifier_rebuild_the_chain_from_anvil_alone() {
     assert_eq!(challenged.len(), 1, "challenged again after a restart");
     let metrics = reqwest::get(format!("{}/metrics", verifier.http_url())).await.unwrap().text().await.unwrap();
     assert!(metrics.contains("mosaic_challenger_games_open 1"), "{metrics}");
+}
+
+/// The escape hatch with no operator left: the sequencer dies, a full node rebuilds the chain from L1
+/// alone and gives a user the proof of their account at the last finalized batch (`mosaic_getProof`),
+/// anyone freezes the Rollup once nothing was finalized for its freeze delay, and the user takes their
+/// L2 balance out of the Bridge on L1.
+#[tokio::test(flavor = "multi_thread")]
+async fn with_every_operator_gone_a_user_escapes_with_a_proof_of_the_finalized_state() {
+    const FREEZE_DELAY: u64 = 60;
+    let l1s = L1Setup::deploy_with(&["--proof-window", "5", "--freeze-delay", &FREEZE_DELAY.to_string()]).await;
+    let (anvil, l1) = (&l1s.anvil, &l1s.provider);
+    let rollup = IEscape::new(l1s.rollup, l1.clone());
+    assert_eq!(rollup.freezeDelay().call().await.unwrap(), FREEZE_DELAY);
+    let mut seq = sequencer(&l1s, &anvil.url);
+    let rpc = seq.rpc();
+    let user = PrivateKeySigner::random();
+    let depositor = wallet(&anvil.url, &dev_signers()[1]);
+    IBridge::new(l1s.bridge, depositor)
+        .depositETH(user.address())
+        .value(eth(3))
+        .send()
+        .await
+        .unwrap()
+        .get_receipt()
+        .await
+        .unwrap();
+    poll_until("deposit on L2", async || (rpc.balance(user.address()).await == eth(3)).then_some(())).await;
+    let credited = rpc.block_number().await;
+    poll_until("a finalized batch holds the deposit", async || {
+        let f = rollup.lastFinalizedBatch().call().await.ok()?;
+        let b = IRollup::new(l1s.rollup, l1.clone()).batch(f).call().await.ok()?;
+        (b.lastBlock >= credited).then_some(())
+    })
+    .await;
+    // Every operator disappears.
+    seq.kill9();
+    assert!(rollup.freeze().call().await.is_err(), "not freezable while batches were finalized just now");
+    let finalized = rollup.lastFinalizedBatch().call().await.unwrap();
+    let at = IRollup::new(l1s.rollup, l1.clone()).batch(finalized).call().await.unwrap();
+
+    // The user's own full node, from L1 data alone, proves the account at the last finalized batch.
+    let full = DevNode::start_cmd(
+        &["node"],
+        &["--role", "full", "--l1-rpc", &anvil.url, "--l1-contracts", &l1s.contracts_file, "--l1-confirmations", "0"],
+    );
+    let frpc = full.rpc();
+    wait_batch_status(&frpc, finalized, "verified").await;
+    let proof = frpc.ok("mosaic_getProof", json!([user.address(), [], format!("0x{:x}", at.lastBlock)])).await;
+    assert_eq!(hex_b256(&proof["stateRoot"]), at.postStateRoot, "the finalized state: {proof}");
+    let account = &proof["account"];
+    let balance = hex_u256(&account["balance"]);
+    assert_eq!(balance, eth(3));
+    let siblings: Vec<B256> = proof["accountProof"]["siblings"].as_array().unwrap().iter().map(hex_b256).collect();
+
+    // Nothing is finalized for the freeze delay: anyone freezes the Rollup.
+    let _: Value = l1.raw_request("evm_increaseTime".into(), (FREEZE_DELAY + 1,)).await.unwrap();
+    let _: Value = l1.raw_request("evm_mine".into(), ()).await.unwrap();
+    let anyone = IEscape::new(l1s.rollup, wallet(&anvil.url, &dev_signers()[3]));
+    anyone.freeze().send().await.unwrap().get_receipt().await.unwrap();
+    assert!(rollup.frozen().call().await.unwrap());
+    assert_eq!(rollup.escapeState().call().await.unwrap().stateRoot, at.postStateRoot);
+
+    // The user (funded on L1 for gas) takes the 3 ETH out.
+    let _: Value = l1.raw_request("anvil_setBalance".into(), (user.address(), eth(1))).await.unwrap();
+    let bridge = IEscape::new(l1s.bridge, wallet(&anvil.url, &user));
+    let escape =
+        bridge.escapeETH(hex_u64(&account["nonce"]), balance, hex_b256(&account["codeHash"]), siblings.clone());
+    let receipt = escape.send().await.unwrap().get_receipt().await.unwrap();
+    assert!(receipt.status());
+    let gas = U256::from(receipt.gas_used) * U256::from(receipt.effective_gas_price);
+    eprintln!("escapeETH: {} gas, {} siblings", receipt.gas_used, siblings.len());
+    assert_eq!(l1.get_balance(user.address()).await.unwrap(), eth(1) + eth(3) - gas, "the finalized balance, on L1");
+    assert!(bridge.escaped(user.address(), Address::ZERO).call().await.unwrap());
+    assert!(escape.call().await.is_err(), "once per account");
 }
 
 /// A sequencer posting to `l1_url` (anvil or a proxy in front of it) with the contracts of `l1s`.

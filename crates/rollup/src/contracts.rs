@@ -115,6 +115,9 @@ pub const DEFAULT_PRODUCER_STAKE_WEI: u128 = 100_000_000_000_000_000;
 /// Default delay between scheduling the switch to zk and the switch, seconds (a devnet's; a production
 /// delay gives users time to react, days).
 pub const DEFAULT_SWITCH_DELAY_SECS: u64 = 30;
+/// Default time without a finalized batch after which anyone may freeze the `Rollup` and users leave
+/// through the escape hatch, seconds (7 days: the operators' outage must be long and unmistakable).
+pub const DEFAULT_FREEZE_DELAY_SECS: u64 = 7 * 24 * 3600;
 
 /// The terms of the hybrid game a `Rollup` is deployed with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -131,6 +134,9 @@ pub struct HybridTerms {
     pub switch_delay: u64,
     /// Stake of each producer that attests batches, wei.
     pub producer_stake: U256,
+    /// Seconds without a finalized batch after which anyone may freeze the Rollup (the escape hatch);
+    /// more than the challenge and proof windows together.
+    pub freeze_delay: u64,
 }
 
 impl Default for HybridTerms {
@@ -142,6 +148,7 @@ impl Default for HybridTerms {
             challenger_bond: U256::from(DEFAULT_CHALLENGER_BOND_WEI),
             switch_delay: DEFAULT_SWITCH_DELAY_SECS,
             producer_stake: U256::from(DEFAULT_PRODUCER_STAKE_WEI),
+            freeze_delay: DEFAULT_FREEZE_DELAY_SECS,
         }
     }
 }
@@ -240,6 +247,7 @@ pub async fn deploy(l1: &L1Client, p: &DeployParams) -> Result<L1Contracts, L1Er
         challengerBond: uint96(p.terms.challenger_bond, "challenger bond")?,
         switchDelay: p.terms.switch_delay,
         producerStake: uint96(p.terms.producer_stake, "producer stake")?,
+        freezeDelay: p.terms.freeze_delay,
     };
     // With a SNARK verifier the Rollup checks every proof with it. Without one a Hybrid Rollup has no
     // game (an attestation of the producers themselves must not count as a validity or fraud proof),
