@@ -186,13 +186,7 @@ contract Bridge is ReentrancyGuard {
         // Effects before the payout: a re-entrant claim (also blocked by the guard) sees it claimed.
         claimed[leaf] = true;
         emit WithdrawalClaimed(leaf, l1Recipient, token, amount);
-
-        if (token == address(0)) {
-            (bool ok,) = l1Recipient.call{value: amount}("");
-            if (!ok) revert EthTransferFailed();
-        } else {
-            _callToken(token, abi.encodeWithSelector(0xa9059cbb, l1Recipient, amount)); // transfer
-        }
+        _pay(token, l1Recipient, amount);
     }
 
     /// Requiring leafIndex to run out makes each leaf provable at exactly one position.
@@ -224,8 +218,7 @@ contract Bridge is ReentrancyGuard {
         _checkAccount(root, nonce, balance, codeHash, siblings);
         escaped[msg.sender][address(0)] = true;
         emit Escaped(msg.sender, address(0), balance);
-        (bool ok,) = msg.sender.call{value: balance}("");
-        if (!ok) revert EthTransferFailed();
+        _pay(address(0), msg.sender, balance);
     }
 
     /// @notice After the freeze: pays the caller its bridged balance of L1 token `token` in the last
@@ -250,7 +243,7 @@ contract Bridge is ReentrancyGuard {
         if (!_inTree(root, key, sha256(abi.encode(amount)), storageSiblings)) revert InvalidStateProof();
         escaped[msg.sender][token] = true;
         emit Escaped(msg.sender, token, amount);
-        _callToken(token, abi.encodeWithSelector(0xa9059cbb, msg.sender, amount)); // transfer
+        _pay(token, msg.sender, amount);
     }
 
     /// @notice After the freeze: refunds deposit `index`, which the last finalized state never consumed,
@@ -268,12 +261,7 @@ contract Bridge is ReentrancyGuard {
         if (keccak256(abi.encode(rollingHash(index), msgHash)) != rollingHash(index + 1)) revert WrongDeposit(index);
         refunded[index] = true;
         emit DepositRefunded(index, from, token, amount);
-        if (token == address(0)) {
-            (bool ok,) = from.call{value: amount}("");
-            if (!ok) revert EthTransferFailed();
-        } else {
-            _callToken(token, abi.encodeWithSelector(0xa9059cbb, from, amount)); // transfer
-        }
+        _pay(token, from, amount);
     }
 
     /// The frozen state root, once the caller has not escaped with `token` yet.
@@ -317,6 +305,16 @@ contract Bridge is ReentrancyGuard {
     }
 
     // ---- token helpers ------------------------------------------------------------
+
+    /// Pays `amount` of `token` (0: ETH) out of the Bridge to `to`.
+    function _pay(address token, address to, uint256 amount) private {
+        if (token == address(0)) {
+            (bool ok,) = to.call{value: amount}("");
+            if (!ok) revert EthTransferFailed();
+        } else {
+            _callToken(token, abi.encodeWithSelector(0xa9059cbb, to, amount)); // transfer
+        }
+    }
 
     /// Calls a token and accepts success with either no return data (USDT-style) or an
     /// ABI-encoded `true`; anything else (revert, `false`, junk) fails.

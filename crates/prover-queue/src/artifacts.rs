@@ -104,17 +104,14 @@ impl ArtifactStore for DirectoryStore {
 mod tests {
     use super::*;
 
+    // The store's contract (replace, missing, bad names) is tested on both stores in tests/artifacts.rs.
     #[test]
-    fn artifacts_are_replaced_whole_and_names_stay_inside_the_directory() {
+    fn a_put_leaves_no_temporary_file_behind() {
         let dir = tempfile::tempdir().unwrap();
         let store = DirectoryStore::new(dir.path().join("artifacts"));
-        assert_eq!(store.get("batch-1.stark").unwrap(), None);
         store.put("batch-1.stark", b"one").unwrap();
         store.put("batch-1.stark", b"two").unwrap();
-        assert_eq!(store.get("batch-1.stark").unwrap().as_deref(), Some(&b"two"[..]));
-        for bad in ["", "../x", "a/b", ".hidden", "a b"] {
-            assert!(matches!(store.put(bad, b"x"), Err(ArtifactError::BadName(_))), "{bad:?}");
-        }
+        assert!(store.put("../x", b"x").is_err());
         let names: Vec<_> = std::fs::read_dir(store.dir()).unwrap().map(|e| e.unwrap().file_name()).collect();
         assert_eq!(names, ["batch-1.stark"], "no temporary file is left behind");
     }
