@@ -479,13 +479,7 @@ impl Node {
     /// [`Node::commit_decided`].
     pub fn validate_block(&self, block: &Block) -> Result<BuiltBlock, ImportError> {
         let _guard = self.inner.build_lock.lock();
-        let head = self.head();
-        if block.header.parent_hash != head.hash_slow() || block.header.number != head.number + 1 {
-            return Err(ImportError::Invalid(format!(
-                "block {} does not extend the head (block {})",
-                block.header.number, head.number
-            )));
-        }
+        self.check_extends_head(&block.header)?;
         if block.senders.len() != block.transactions.len() {
             return Err(ImportError::Invalid("a sender per transaction is missing".into()));
         }
@@ -519,14 +513,20 @@ impl Node {
     /// sequencer set decided it; refused unless it still extends the head.
     pub fn commit_decided(&self, built: BuiltBlock) -> Result<Arc<NewBlock>, ImportError> {
         let _guard = self.inner.build_lock.lock();
+        self.check_extends_head(&built.block.header)?;
+        Ok(self.commit_built(built, &[])?)
+    }
+
+    /// Refuses a block whose header is not the head's child (under the build lock, held by the caller).
+    fn check_extends_head(&self, header: &Header) -> Result<(), ImportError> {
         let head = self.head();
-        if built.block.header.parent_hash != head.hash_slow() {
+        if header.parent_hash != head.hash_slow() || header.number != head.number + 1 {
             return Err(ImportError::Invalid(format!(
                 "block {} does not extend the head (block {})",
-                built.block.header.number, head.number
+                header.number, head.number
             )));
         }
-        Ok(self.commit_built(built, &[])?)
+        Ok(())
     }
 
     /// Executes one block from the pool on the head without committing it (what a proposer offers). With
