@@ -176,6 +176,7 @@ fn environment(env: &Env, chain_id: u64, spec: SpecId, blob_fraction: Option<u64
         base_fee: env.current_base_fee.unwrap_or_default().saturating_to(),
         parent_hash: B256::ZERO,
         l1: L1Cursor::default(),
+        proving: mosaic_primitives::ProvingCost::unbounded(),
     };
     let prevrandao = match env.current_random {
         Some(r) => Some(r),

@@ -56,6 +56,7 @@ fn bench_block(c: &mut Criterion) {
         base_fee: 1_000_000_000,
         parent_hash: B256::ZERO,
         l1: Default::default(),
+        proving: mosaic_primitives::ProvingCost::unbounded(),
     };
     let mut g = c.benchmark_group("stf_block_1000_eth_transfers");
     g.throughput(Throughput::Elements(TXS as u64));

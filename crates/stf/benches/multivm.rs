@@ -92,6 +92,7 @@ impl Chain {
             base_fee: 1_000_000_000,
             parent_hash: B256::ZERO,
             l1: Default::default(),
+            proving: mosaic_primitives::ProvingCost::default(),
         };
         let builder = BlockBuilder::new(MemState(HashMap::from([(key.address(), rich)])), ctx);
         Self { key, nonce: 0, builder }

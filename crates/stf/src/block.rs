@@ -1,4 +1,5 @@
 //! Building an L2 block: execute transactions in order, collect receipts, commit the state tree.
+use crate::cost::{tx_cycles, CompiledModules, TxUsage};
 use crate::vm::{AccountState, FrameStat, MosaicEvm, StateTrace, TraceOptions, TxTrace, WasmVm};
 use crate::{
     db::{Overlay, StateError, StateReader},
@@ -13,7 +14,9 @@ use alloy_consensus::{
 };
 use alloy_eips::eip7685::EMPTY_REQUESTS_HASH;
 use alloy_primitives::{Address, Bloom, Bytes, Log, B256, U256};
-use mosaic_primitives::{l2_bridge_balance_slot, AccountLeaf, Block, ChainConfig, L1Cursor, L1Message, L2_BRIDGE};
+use mosaic_primitives::{
+    l2_bridge_balance_slot, AccountLeaf, Block, ChainConfig, L1Cursor, L1Message, ProvingCost, L2_BRIDGE,
+};
 use mosaic_trie::{Node, NodeStore, TrieError};
 use revm::{
     context::{BlockEnv, Context},
@@ -48,6 +51,8 @@ pub struct BlockContext {
     pub parent_hash: B256,
     /// Where the parent left the L1 deposit queue.
     pub l1: L1Cursor,
+    /// The block's cycle budget and the schedules that price proving cost.
+    pub proving: ProvingCost,
 }
 
 /// The block environment Mosaic's own rules give `ctx`: no difficulty, `PREVRANDAO` = parent hash, no blobs.
@@ -100,6 +105,17 @@ pub enum TxFailure {
     /// It does not fit into the gas the block has left; it may fit a later block.
     #[error("block gas limit reached")]
     BlockFull,
+    /// It does not fit into the proving cycles the block has left; it may fit a later block.
+    #[error("block cycle budget reached")]
+    CycleBudgetFull,
+    /// It alone needs more proving cycles than a whole block may take: it can never be included.
+    #[error("exceeds block cycle budget: transaction needs {cycles} proving cycles, block budget {budget}")]
+    ExceedsCycleBudget {
+        /// Estimated zkVM cycles of the transaction, compiling every Wasm module it uses.
+        cycles: u64,
+        /// The block's cycle budget.
+        budget: u64,
+    },
     /// Its nonce is ahead of the sender's; it may become valid later.
     #[error("nonce too high: tx {tx}, state {state}")]
     NonceTooHigh {
@@ -165,6 +181,10 @@ pub struct TxOutcome {
     pub contract_address: Option<Address>,
     /// Gas and cycles of every VM frame it ran.
     pub frames: Vec<FrameStat>,
+    /// Estimated zkVM cycles it added to the block.
+    pub proving_cycles: u64,
+    /// What it made the VMs do.
+    pub usage: TxUsage,
 }
 
 /// A finished block with everything the node must persist atomically.
@@ -180,6 +200,10 @@ pub struct BuiltBlock {
     pub trie_nodes: Vec<(B256, Node)>,
     /// Per-transaction VM frame stats, in transaction order.
     pub frame_stats: Vec<Vec<FrameStat>>,
+    /// Per-transaction estimated zkVM cycles, in transaction order.
+    pub tx_cycles: Vec<u64>,
+    /// Estimated zkVM cycles of the whole block (transactions and L1 messages).
+    pub cycles_used: u64,
 }
 
 /// Executes transactions one by one on top of a parent state and seals them into a block.
@@ -191,6 +215,9 @@ pub struct BlockBuilder<S: StateReader> {
     evm: MosaicEvm<MainnetContext<Overlay<S>>>,
     transactions: Vec<TxEnvelope>,
     frame_stats: Vec<Vec<FrameStat>>,
+    tx_cycles: Vec<u64>,
+    cycles_used: u64,
+    compiled: CompiledModules,
     senders: Vec<Address>,
     receipts: Vec<ReceiptEnvelope>,
     cumulative_gas: u64,
@@ -217,7 +244,8 @@ impl<S: StateReader> BlockBuilder<S> {
     /// vectors (`mosaic-conformance`), which fix `DIFFICULTY`, `PREVRANDAO` and the blob gas price
     /// themselves and expect the rules of the fork they were filled for. The chain never uses this.
     pub fn with_rules(reader: S, ctx: BlockContext, spec: SpecId, block: BlockEnv) -> Self {
-        let evm = evm_with(Overlay::new(reader), ctx.chain_id, spec, block, SimulateOptions::default(), WasmVm::new());
+        let wasm = WasmVm::new(ctx.proving.wasm_gas);
+        let evm = evm_with(Overlay::new(reader), ctx.chain_id, spec, block, SimulateOptions::default(), wasm);
         Self {
             l1: ctx.l1,
             l1_messages: Vec::new(),
@@ -225,6 +253,9 @@ impl<S: StateReader> BlockBuilder<S> {
             evm,
             transactions: Vec::new(),
             frame_stats: Vec::new(),
+            tx_cycles: Vec::new(),
+            cycles_used: 0,
+            compiled: CompiledModules::default(),
             senders: Vec::new(),
             receipts: Vec::new(),
             cumulative_gas: 0,
@@ -245,6 +276,16 @@ impl<S: StateReader> BlockBuilder<S> {
     /// Gas used so far.
     pub fn gas_used(&self) -> u64 {
         self.cumulative_gas
+    }
+
+    /// Estimated zkVM cycles used so far.
+    pub fn cycles_used(&self) -> u64 {
+        self.cycles_used
+    }
+
+    /// Estimated zkVM cycles the block may still take.
+    pub fn cycles_left(&self) -> u64 {
+        self.ctx.proving.block_cycle_budget.saturating_sub(self.cycles_used)
     }
 
     /// Number of transactions included so far.
@@ -296,6 +337,8 @@ impl<S: StateReader> BlockBuilder<S> {
             }
             self.l1 = next;
             self.l1_messages.push(msg.clone());
+            // Deposits are forced inclusions: they count against the budget but are never refused.
+            self.cycles_used = self.cycles_used.saturating_add(self.ctx.proving.cycles.l1_message);
         }
         Ok(())
     }
@@ -309,7 +352,24 @@ impl<S: StateReader> BlockBuilder<S> {
             return Err(TxFailure::BlockFull);
         }
         let env = tx_env(&tx, sender);
-        let (result, frames) = self.evm.transact(env).map_err(TxFailure::from_evm)?;
+        let (result, frames, usage) = self.evm.transact(env).map_err(TxFailure::from_evm)?;
+        // Checked before anything is applied, so a refused transaction leaves the block unchanged.
+        let proving = &self.ctx.proving;
+        let (cold_bytes, compiled) = self.compiled.charge(&usage.modules);
+        let cycles = tx_cycles(&proving.cycles, &proving.wasm_gas, &usage, cold_bytes);
+        let budget = proving.block_cycle_budget;
+        if self.cycles_used.saturating_add(cycles) > budget {
+            // Compiling every module it uses is the most it can cost in any block.
+            let alone = tx_cycles(&proving.cycles, &proving.wasm_gas, &usage, usage.module_bytes());
+            return Err(if alone > budget {
+                TxFailure::ExceedsCycleBudget { cycles: alone, budget }
+            } else {
+                TxFailure::CycleBudgetFull
+            });
+        }
+        self.cycles_used += cycles;
+        self.compiled = compiled;
+        self.tx_cycles.push(cycles);
         if self.state_trace.is_some() {
             let traced = state_trace(&mut self.evm.ctx().journaled_state.database, &result.state)?;
             self.state_trace = Some(traced);
@@ -330,7 +390,7 @@ impl<S: StateReader> BlockBuilder<S> {
         self.transactions.push(tx);
         self.senders.push(sender);
         self.frame_stats.push(frames.clone());
-        Ok(TxOutcome { success, gas_used, output, contract_address, frames })
+        Ok(TxOutcome { success, gas_used, output, contract_address, frames, proving_cycles: cycles, usage })
     }
 
     /// [`Self::execute`], recording what `opts` asks for: the call tree across VMs, EVM instructions, and
@@ -394,6 +454,8 @@ impl<S: StateReader> BlockBuilder<S> {
             diff,
             trie_nodes,
             frame_stats: self.frame_stats,
+            tx_cycles: self.tx_cycles,
+            cycles_used: self.cycles_used,
         })
     }
 }
@@ -460,6 +522,7 @@ pub fn child_context(config: &ChainConfig, parent: &Header, timestamp: u64, bene
         parent_hash: parent.hash_slow(),
         // A header the node wrote itself always parses; anything else starts from the empty queue.
         l1: L1Cursor::from_extra_data(&parent.extra_data).unwrap_or_default(),
+        proving: config.proving,
     }
 }
 
@@ -541,6 +604,8 @@ pub fn genesis<N: NodeStore>(
         receipts: Vec::new(),
         diff,
         frame_stats: Vec::new(),
+        tx_cycles: Vec::new(),
+        cycles_used: 0,
         trie_nodes,
     })
 }

@@ -60,7 +60,7 @@ pub fn simulate<S: StateReader>(
     opts: SimulateOptions,
 ) -> Result<TxExecution, EVMError<StateError>> {
     let mut overlay = Overlay::new(reader);
-    let mut evm = evm_for(&mut overlay, ctx, opts, WasmVm::new());
+    let mut evm = evm_for(&mut overlay, ctx, opts, WasmVm::new(ctx.proving.wasm_gas));
     evm.transact(tx)
 }
 

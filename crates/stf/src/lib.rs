@@ -9,6 +9,7 @@
 extern crate alloc;
 
 mod block;
+pub mod cost;
 mod db;
 #[cfg(feature = "std")]
 mod deploy;

@@ -47,6 +47,7 @@ fn ctx() -> BlockContext {
         base_fee: BASE_FEE,
         parent_hash: B256::repeat_byte(1),
         l1: Default::default(),
+        proving: mosaic_primitives::ProvingCost::unbounded(),
     }
 }
 
@@ -226,7 +227,7 @@ fn simulate_does_not_commit_and_genesis_is_deterministic() {
     let a = signer(0);
     let state = funded(&[&a]);
     let env = tx_env(&tx(&a, 0, TxKind::Call(Address::ZERO), eth(1), vec![], 21_000), a.address());
-    let (r, _) = simulate(&state, &ctx(), env, SimulateOptions::default()).unwrap();
+    let (r, _, _) = simulate(&state, &ctx(), env, SimulateOptions::default()).unwrap();
     assert!(r.result.is_success());
     assert_eq!(state.accounts[&a.address()].nonce, 0);
     let cfg = ChainConfig::default();
@@ -353,9 +354,13 @@ mod multivm {
         assert_eq!(builder.overlay().storage_value(&counter, &U256::ZERO).unwrap(), U256::from(6));
         let [frame]: [FrameStat; 1] = out.frames.try_into().unwrap();
         assert_eq!((frame.vm, frame.kind, frame.address, frame.depth), ("wasm", "call", counter, 0));
-        assert!(frame.cycles > 5 && frame.cycles < 100, "cycles {}", frame.cycles);
-        // cold SLOAD 2100 + SSTORE 5→6 (2900 + 100) + LOG0 with 32 bytes (375 + 256) + page 1024 + cycles
-        assert!(frame.gas_used > 6_000 && frame.gas_used < 7_000, "gas {}", frame.gas_used);
+        let schedule = ctx().proving.wasm_gas;
+        let fuel = u64::from(schedule.instruction_fuel);
+        assert!(frame.cycles > 5 * fuel && frame.cycles < 100 * fuel, "cycles {}", frame.cycles);
+        // Besides the frame's start, the host traps and the instructions' fuel: cold SLOAD 2100 + SSTORE
+        // 5→6 (2900 + 100) + LOG0 with 32 bytes (375 + 256) + page 1024 + copies
+        let host = frame.gas_used - schedule.frame_gas - 3 * schedule.host_trap_gas - frame.cycles;
+        assert!(host > 5_000 && host < 7_000, "gas {} (host functions {host})", frame.gas_used);
         assert_eq!(out.gas_used, 21_000 + frame.gas_used);
 
         let built = builder.finish(&MemoryNodeStore::new(), EMPTY_ROOT).unwrap();
@@ -639,4 +644,147 @@ fn traced_execution_records_calls_steps_and_state() {
         )
         .unwrap();
     assert_eq!(quiet, crate::vm::TxTrace::default());
+}
+
+/// The per-block cycle budget (issue #20): estimates, deferral, refusal, what is charged when.
+mod budget {
+    use super::*;
+    use crate::cost::{tx_cycles, TxUsage};
+    use mosaic_primitives::{L1Message, ProvingCost};
+
+    fn ctx_with_budget(budget: u64) -> BlockContext {
+        BlockContext {
+            gas_limit: 30_000_000,
+            proving: ProvingCost { block_cycle_budget: budget, ..ProvingCost::default() },
+            ..super::ctx()
+        }
+    }
+
+    fn transfer(k: &PrivateKeySigner, nonce: u64) -> TxEnvelope {
+        tx(k, nonce, TxKind::Call(Address::repeat_byte(9)), U256::from(1), vec![], 21_000)
+    }
+
+    /// What one plain transfer is estimated at, measured on an unbounded block.
+    fn transfer_cycles() -> u64 {
+        let a = signer(0);
+        let mut b = BlockBuilder::new(funded(&[&a]), ctx_with_budget(u64::MAX));
+        b.execute(transfer(&a, 0), a.address()).unwrap().proving_cycles
+    }
+
+    #[test]
+    fn a_transaction_over_the_budget_left_waits_and_one_over_the_whole_budget_is_refused() {
+        let one = transfer_cycles();
+        let p = ProvingCost::default().cycles;
+        assert!(one >= p.tx_base + 2 * p.account, "sender and recipient are touched: {one}");
+        let a = signer(0);
+        let mut b = BlockBuilder::new(funded(&[&a]), ctx_with_budget(2 * one + one / 2));
+        b.execute(transfer(&a, 0), a.address()).unwrap();
+        b.execute(transfer(&a, 1), a.address()).unwrap();
+        let (gas, cycles) = (b.gas_used(), b.cycles_used());
+        assert_eq!(cycles, 2 * one);
+        assert_eq!(b.execute(transfer(&a, 2), a.address()).unwrap_err(), TxFailure::CycleBudgetFull);
+        assert_eq!(
+            (b.len(), b.gas_used(), b.cycles_used()),
+            (2, gas, cycles),
+            "a deferred transaction changes nothing"
+        );
+        let built = b.finish(&MemoryNodeStore::new(), EMPTY_ROOT).unwrap();
+        assert_eq!((built.tx_cycles, built.cycles_used), (vec![one, one], 2 * one));
+
+        let mut b = BlockBuilder::new(funded(&[&a]), ctx_with_budget(one - 1));
+        assert_eq!(
+            b.execute(transfer(&a, 0), a.address()).unwrap_err(),
+            TxFailure::ExceedsCycleBudget { cycles: one, budget: one - 1 }
+        );
+    }
+
+    #[test]
+    fn deposits_count_against_the_budget_but_are_never_refused() {
+        let p = ProvingCost::default().cycles;
+        let a = signer(0);
+        let mut b = BlockBuilder::new(funded(&[&a]), ctx_with_budget(p.l1_message));
+        let msgs: Vec<L1Message> = (0..3)
+            .map(|i| L1Message {
+                index: i,
+                token: Address::ZERO,
+                from: Address::repeat_byte(1),
+                to: Address::repeat_byte(2),
+                amount: U256::from(5),
+            })
+            .collect();
+        b.apply_l1_messages(&msgs).unwrap();
+        assert_eq!(b.cycles_used(), 3 * p.l1_message);
+        assert_eq!(b.cycles_left(), 0);
+        assert!(matches!(b.execute(transfer(&a, 0), a.address()), Err(TxFailure::ExceedsCycleBudget { .. })));
+    }
+
+    #[test]
+    fn a_wasm_module_is_charged_for_compilation_once_per_block() {
+        let a = signer(0);
+        let module = wat::parse_str(
+            r#"(module (memory (export "memory") 1) (func (export "call") (result i32) (i32.const 0)))"#,
+        )
+        .unwrap();
+        let mut state = funded(&[&a]);
+        let at = Address::repeat_byte(0x77);
+        let hash = alloy_primitives::keccak256(&module);
+        state.codes.insert(hash, module.clone().into());
+        state.accounts.insert(at, AccountLeaf { nonce: 1, balance: U256::ZERO, code_hash: hash });
+        let call = |n| tx(&a, n, TxKind::Call(at), U256::ZERO, vec![], 100_000);
+
+        let mut b = BlockBuilder::new(state.clone(), ctx_with_budget(u64::MAX));
+        let first = b.execute(call(0), a.address()).unwrap();
+        let second = b.execute(call(1), a.address()).unwrap();
+        assert!(first.success && second.success);
+        assert_eq!(first.usage.modules, vec![(hash, module.len() as u32)]);
+        assert_eq!(first.usage.wasm_frames, 1);
+        let compile = ProvingCost::default().cycles.wasm_module_byte * module.len() as u64;
+        assert_eq!(first.proving_cycles, second.proving_cycles + compile, "the second call finds it compiled");
+
+        // A transaction that is deferred compiles nothing for the block: the next one still pays.
+        let mut b = BlockBuilder::new(state, ctx_with_budget(first.proving_cycles - 1));
+        assert!(matches!(b.execute(call(0), a.address()), Err(TxFailure::ExceedsCycleBudget { .. })));
+        let p = ProvingCost::default();
+        let alone = tx_cycles(&p.cycles, &p.wasm_gas, &first.usage, first.usage.module_bytes());
+        assert_eq!(alone, first.proving_cycles);
+    }
+
+    #[test]
+    fn precompile_calls_are_counted_with_their_gas() {
+        let a = signer(0);
+        let sha256 = address!("0000000000000000000000000000000000000002");
+        let mut b = BlockBuilder::new(funded(&[&a]), ctx_with_budget(u64::MAX));
+        let out = b.execute(tx(&a, 0, TxKind::Call(sha256), U256::ZERO, vec![7; 64], 100_000), a.address()).unwrap();
+        assert!(out.success);
+        assert_eq!(out.usage.precompiles, vec![(sha256, 60 + 12 * 2)], "SHA-256 of two words");
+        let p = ProvingCost::default().cycles;
+        let without =
+            tx_cycles(&p, &ProvingCost::default().wasm_gas, &TxUsage { precompiles: vec![], ..out.usage.clone() }, 0);
+        let (call, per_gas) = p.precompiles[1];
+        assert_eq!(out.proving_cycles, without + call + per_gas * 84);
+    }
+
+    #[test]
+    fn a_block_over_the_budget_does_not_replay() {
+        let a = signer(0);
+        let config = ChainConfig { chain_id: 7, ..ChainConfig::default() };
+        let genesis = crate::genesis(&MemoryNodeStore::new(), &config, &[(a.address(), eth(10))], &[], &[], 0).unwrap();
+        let parts = || BlockParts {
+            timestamp: 1,
+            beneficiary: FEE_RECIPIENT,
+            l1_messages: &[],
+            transactions: vec![(transfer(&a, 0), a.address()), (transfer(&a, 1), a.address())],
+        };
+        let mut nodes = MemoryNodeStore::new();
+        nodes.insert_all(genesis.trie_nodes.clone());
+        let state = funded(&[&a]);
+        let header = &genesis.block.header;
+        replay_block(&config, header, parts(), state.clone(), &nodes).expect("fits the default budget");
+        let tight = ChainConfig {
+            proving: ProvingCost { block_cycle_budget: transfer_cycles() + 1, ..config.proving },
+            ..config.clone()
+        };
+        let err = replay_block(&tight, header, parts(), state, &nodes).unwrap_err();
+        assert!(matches!(err, ReplayError::Invalid(ref m) if m.contains("cycle budget")), "{err}");
+    }
 }

@@ -87,14 +87,37 @@ impl Journal {
 }
 
 /// keccak256 over the consensus parameters besides the chain id, so a proof cannot pick its own gas
-/// limit or fee rules: `abi.encodePacked(uint64 blockGasLimit, uint64 initialBaseFee, uint64 minBaseFee,
-/// uint128 maxChangeDenominator, uint128 elasticityMultiplier)`.
+/// limit, fee rules or proving-cost rules: `abi.encodePacked(uint64 blockGasLimit, uint64 initialBaseFee,
+/// uint64 minBaseFee, uint128 maxChangeDenominator, uint128 elasticityMultiplier, uint64 blockCycleBudget,
+/// bytes32 keccak256(cycleSchedule), bytes32 keccak256(wasmGasSchedule))`, each schedule packed as its
+/// words (`uint64`s) in declaration order.
 pub fn config_hash(config: &ChainConfig) -> B256 {
-    let mut buf = Vec::with_capacity(56);
+    let words = |w: Vec<u64>| keccak256(w.iter().flat_map(|x| x.to_be_bytes()).collect::<Vec<u8>>());
+    let p = &config.proving;
+    let mut buf = Vec::with_capacity(128);
     buf.extend_from_slice(&config.block_gas_limit.to_be_bytes());
     buf.extend_from_slice(&config.initial_base_fee.to_be_bytes());
     buf.extend_from_slice(&config.min_base_fee.to_be_bytes());
     buf.extend_from_slice(&config.base_fee_params.max_change_denominator.to_be_bytes());
     buf.extend_from_slice(&config.base_fee_params.elasticity_multiplier.to_be_bytes());
+    buf.extend_from_slice(&p.block_cycle_budget.to_be_bytes());
+    buf.extend_from_slice(words(p.cycles.to_words()).as_slice());
+    buf.extend_from_slice(words(p.wasm_gas.to_words()).as_slice());
     keccak256(buf)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The default chain's hash, pinned: a change to any consensus default (the cycle budget and the
+    /// schedules included) shows here, and means regenerating the SNARK fixtures and a new Rollup.
+    #[test]
+    fn the_default_config_hash_is_pinned() {
+        let want: B256 = "0x3be66ea67902d4ed4a6477c05a9af43de7d7fe308921d8f7cb4f134bae422972".parse().unwrap();
+        assert_eq!(config_hash(&ChainConfig::default()), want);
+        let mut other = ChainConfig::default();
+        other.proving.block_cycle_budget += 1;
+        assert_ne!(config_hash(&other), want);
+    }
 }

@@ -6,7 +6,7 @@ use alloy_consensus::Header;
 use alloy_primitives::{keccak256, Address, Bytes, Signature, B256, U256};
 use alloy_rlp::{Decodable, Encodable, RlpDecodable, RlpEncodable};
 use core::cell::RefCell;
-use mosaic_primitives::{ChainConfig, L1Message};
+use mosaic_primitives::{ChainConfig, CycleSchedule, L1Message, ProvingCost, WasmGasSchedule};
 use mosaic_stf::StateError;
 use mosaic_trie::{MemoryNodeStore, Node, NodeStore, RecordingStore, TrieError};
 
@@ -40,6 +40,9 @@ struct ConfigRlp {
     min_base_fee: u64,
     max_change_denominator: u128,
     elasticity_multiplier: u128,
+    block_cycle_budget: u64,
+    cycle_schedule: Vec<u64>,
+    wasm_gas: Vec<u64>,
 }
 
 #[derive(RlpEncodable, RlpDecodable)]
@@ -75,6 +78,9 @@ impl BatchWitness {
                 min_base_fee: c.min_base_fee,
                 max_change_denominator: c.base_fee_params.max_change_denominator,
                 elasticity_multiplier: c.base_fee_params.elasticity_multiplier,
+                block_cycle_budget: c.proving.block_cycle_budget,
+                cycle_schedule: c.proving.cycles.to_words(),
+                wasm_gas: c.proving.wasm_gas.to_words(),
             },
             parent: self.parent.clone(),
             ancestors: self.ancestors.clone(),
@@ -100,12 +106,21 @@ impl BatchWitness {
             return Err(WitnessError::Witness("trailing bytes".into()));
         }
         let c = rlp.config;
+        // Every field is read from the witness: a default filled in here would be proven silently.
+        let proving = ProvingCost {
+            block_cycle_budget: c.block_cycle_budget,
+            cycles: CycleSchedule::from_words(&c.cycle_schedule)
+                .ok_or_else(|| WitnessError::Witness("cycle schedule: wrong length".into()))?,
+            wasm_gas: WasmGasSchedule::from_words(&c.wasm_gas)
+                .ok_or_else(|| WitnessError::Witness("wasm gas schedule: malformed".into()))?,
+        };
         let mut config = ChainConfig {
             chain_id: c.chain_id,
             block_gas_limit: c.block_gas_limit,
             initial_base_fee: c.initial_base_fee,
             min_base_fee: c.min_base_fee,
-            ..ChainConfig::default()
+            base_fee_params: ChainConfig::default().base_fee_params,
+            proving,
         };
         config.base_fee_params.max_change_denominator = c.max_change_denominator;
         config.base_fee_params.elasticity_multiplier = c.elasticity_multiplier;

@@ -275,4 +275,15 @@ fn tampering_with_the_witness_the_batch_or_the_parent_fails() {
     let mut w = witness;
     w.config.min_base_fee += 1;
     assert_ne!(w.execute().map(|e| e.journal.config_hash).ok(), Some(good.config_hash));
+    // So are its proving-cost rules (issue #20): they travel in the witness, change the hash, and a
+    // block over the witness's budget does not execute.
+    w.config.min_base_fee -= 1;
+    w.config.proving.wasm_gas.frame_gas += 1;
+    w.config.proving.cycles.precompiles[0].1 += 1;
+    assert_eq!(BatchWitness::decode(&w.encode()).unwrap(), w, "the schedules travel in the witness");
+    assert_ne!(w.execute().map(|e| e.journal.config_hash).ok(), Some(good.config_hash));
+    w.config.proving = ChainConfig::default().proving;
+    assert_eq!(w.execute().map(|e| e.journal.config_hash).ok(), Some(good.config_hash));
+    w.config.proving.block_cycle_budget = 1_000;
+    assert!(matches!(w.execute(), Err(WitnessError::Invalid { .. })), "a block over the budget is invalid");
 }

@@ -16,11 +16,13 @@ mod wasm;
 
 pub use evm::EvmVm;
 pub use trace::{AccountState, CallFrame, StateTrace, StructLog, TraceOptions, TxTrace};
+pub(crate) use wasm::MODULE_CACHE;
 pub use wasm::{
     wasm_module_len, WasmVm, FUEL_PER_GAS, MAX_WASM_FRAME_PAGES, MAX_WASM_TX_PAGES, WASM_DEPLOY_GAS_PER_BYTE,
     WASM_PAGE_GAS,
 };
 
+use crate::cost::TxUsage;
 use alloc::{string::String, vec::Vec};
 use alloy_primitives::{Address, Bytes};
 use alloy_sol_types::{Revert, SolError};
@@ -135,6 +137,8 @@ pub struct Router<CTX> {
     calls: Vec<CallFrame>,
     open_calls: Vec<usize>,
     last_trace: TxTrace,
+    /// Precompile calls of the current transaction (address, gas used), for the cycle estimate.
+    precompiles: Vec<(Address, u64)>,
 }
 
 impl<CTX: ContextTr + Host> Router<CTX> {
@@ -148,6 +152,7 @@ impl<CTX: ContextTr + Host> Router<CTX> {
             calls: Vec::new(),
             open_calls: Vec::new(),
             last_trace: TxTrace::default(),
+            precompiles: Vec::new(),
         }
     }
 
@@ -157,6 +162,7 @@ impl<CTX: ContextTr + Host> Router<CTX> {
         self.stats.clear();
         self.calls.clear();
         self.open_calls.clear();
+        self.precompiles.clear();
         for vm in self.vms.all() {
             vm.reset();
         }
@@ -288,8 +294,9 @@ impl<CTX: ContextTr + Host> core::fmt::Debug for MosaicEvm<CTX> {
     }
 }
 
-/// Result of one transaction: revm's result and state, plus the per-frame stats.
-pub type TxExecution = (ResultAndState<HaltReason>, Vec<FrameStat>);
+/// Result of one transaction: revm's result and state, the per-frame stats, and the counters of its
+/// proving cost.
+pub type TxExecution = (ResultAndState<HaltReason>, Vec<FrameStat>, TxUsage);
 
 impl<CTX> MosaicEvm<CTX>
 where
@@ -337,12 +344,22 @@ where
         let result: Result<ExecutionResult<HaltReason>, _> = handler.run(self);
         let state = self.inner.ctx.journal_mut().finalize();
         let stats = core::mem::take(&mut self.router.stats);
+        let wasm = self.router.vms.wasm.take_usage();
+        let mut usage = TxUsage {
+            host_traps: wasm.host_traps,
+            modules: wasm.modules,
+            precompiles: core::mem::take(&mut self.router.precompiles),
+            accounts: state.len() as u64,
+            slots: state.values().map(|a| a.storage.len() as u64).sum(),
+            ..TxUsage::default()
+        };
+        usage.add_frames(&stats);
         if self.router.trace.any() {
             let calls = core::mem::take(&mut self.router.calls);
             self.router.last_trace = TxTrace { calls, steps: self.router.vms.evm.take_steps(), ..Default::default() };
         }
         self.router.reset();
-        Ok((ResultAndState::new(result?, state), stats))
+        Ok((ResultAndState::new(result?, state), stats, usage))
     }
 }
 
@@ -365,6 +382,10 @@ where
 
     fn frame_init(&mut self, input: FrameInit) -> Result<FrameInitResult<'_, Self::Frame>, ContextDbError<CTX>> {
         let call = self.router.trace.calls.then(|| describe_call(&input, &self.inner.ctx));
+        let callee = match &input.frame_input {
+            FrameInput::Call(c) => Some(c.bytecode_address),
+            _ => None,
+        };
         // revm's frame setup is VM-neutral: depth check, checkpoint, value transfer, precompiles, empty code.
         let inner = &mut self.inner;
         let is_first = inner.frame_stack.index().is_none();
@@ -387,6 +408,10 @@ where
                 ItemOrResult::Item(frame)
             }
             ItemOrResult::Result(result) => {
+                // Counted whether or not tracing is on: precompiles are priced in proving cycles.
+                if let Some(address) = callee.filter(|a| inner.precompiles.contains(a)) {
+                    router.precompiles.push((address, result.gas().total_gas_spent()));
+                }
                 if let Some(call) = call {
                     let precompile = inner.precompiles.contains(&call.to);
                     router.leaf(call, &result, precompile);

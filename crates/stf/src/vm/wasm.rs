@@ -17,6 +17,7 @@ use super::{revert_reason, Vm, VmStep, VM_ERROR, WASM_MAGIC};
 use alloc::{boxed::Box, collections::BTreeMap, format, string::String, vec::Vec};
 use alloy_primitives::{Address, Bytes, Log, LogData, B256, U256};
 use core::fmt;
+use mosaic_primitives::WasmGasSchedule;
 use revm::{
     context::ContextTr,
     context_interface::{Block, Cfg, Transaction},
@@ -29,7 +30,8 @@ use revm::{
 };
 use wasmi::{
     errors::HostError, Caller, CompilationMode, Config, Engine, Error as WasmError, Instance, Linker, Memory, Module,
-    Store, StoreLimits, StoreLimitsBuilder, TypedFunc, TypedResumableCall, TypedResumableCallHostTrap, Val,
+    OperatorCost, Store, StoreLimits, StoreLimitsBuilder, TypedFunc, TypedResumableCall, TypedResumableCallHostTrap,
+    Val,
 };
 
 /// Fuel one unit of gas buys.
@@ -47,6 +49,8 @@ const MAX_RECURSION_DEPTH: usize = 512;
 /// Value-stack bytes of one frame.
 const MAX_STACK_HEIGHT: usize = 256 * 1024;
 const PAGE: usize = 64 * 1024;
+/// Compiled modules one Wasm VM keeps; it forgets them all when a block touches more.
+pub(crate) const MODULE_CACHE: usize = 256;
 
 /// Returns the length of the Wasm module at the start of `code` (the rest is constructor input), or
 /// `None` if `code` does not start with a module header.
@@ -208,6 +212,16 @@ pub struct WasmVm {
     runtime: Option<Runtime>,
     modules: BTreeMap<B256, Module>,
     suspended: Vec<Suspended>,
+    schedule: WasmGasSchedule,
+    /// Proving-cost counters of the current transaction (modules instantiated, host traps served).
+    usage: WasmUsage,
+}
+
+/// What the Wasm VM counts for the cycle estimate besides fuel (drained per transaction).
+#[derive(Debug, Default)]
+pub(crate) struct WasmUsage {
+    pub(crate) host_traps: u64,
+    pub(crate) modules: Vec<(B256, u32)>,
 }
 
 impl fmt::Debug for WasmVm {
@@ -218,21 +232,28 @@ impl fmt::Debug for WasmVm {
 
 impl Default for WasmVm {
     fn default() -> Self {
-        Self::new()
+        Self::new(WasmGasSchedule::default())
     }
 }
 
 impl WasmVm {
-    /// A Wasm VM; its engine is created when the first Wasm frame runs.
-    pub fn new() -> Self {
-        Self { runtime: None, modules: BTreeMap::new(), suspended: Vec::new() }
+    /// A Wasm VM charging gas by `schedule`; its engine is created when the first Wasm frame runs.
+    pub fn new(schedule: WasmGasSchedule) -> Self {
+        Self { runtime: None, modules: BTreeMap::new(), suspended: Vec::new(), schedule, usage: WasmUsage::default() }
+    }
+
+    /// The counters of the transaction that just ran, leaving them empty for the next.
+    pub(crate) fn take_usage(&mut self) -> WasmUsage {
+        core::mem::take(&mut self.usage)
     }
 
     /// The engine, created on first use with Mosaic's deterministic configuration.
     fn runtime(&mut self) -> &Runtime {
+        let instruction_fuel = self.schedule.instruction_fuel;
         self.runtime.get_or_insert_with(|| {
             let mut config = Config::default();
             config
+                .operator_cost(operator_cost(instruction_fuel))
                 .consume_fuel(true)
                 .floats(false)
                 .wasm_multi_memory(false)
@@ -250,12 +271,13 @@ impl WasmVm {
     }
 
     fn module(&mut self, hash: B256, code: &[u8]) -> Result<Module, String> {
+        self.usage.modules.push((hash, code.len().min(u32::MAX as usize) as u32));
         if let Some(m) = self.modules.get(&hash) {
             return Ok(m.clone());
         }
         let module = Module::new(&self.runtime().engine, code).map_err(|e| format!("wasm: invalid module: {e}"))?;
         // Bound the cache: a block touches few distinct modules; drop everything if a block touches many.
-        if self.modules.len() >= 256 {
+        if self.modules.len() >= MODULE_CACHE {
             self.modules.clear();
         }
         self.modules.insert(hash, module.clone());
@@ -337,7 +359,8 @@ impl WasmVm {
             .ok_or_else(|| Failure::Reject("wasm: module does not export `memory`".into()))?;
         store.data_mut().memory = Some(memory);
         let pages = memory.size(&store);
-        if !frame.interpreter.gas.record_regular_cost(WASM_PAGE_GAS.saturating_mul(pages)) {
+        let start_gas = WASM_PAGE_GAS.saturating_mul(pages).saturating_add(self.schedule.frame_gas);
+        if !frame.interpreter.gas.record_regular_cost(start_gas) {
             return Err(Failure::Halt(InstructionResult::OutOfGas));
         }
         set_fuel(&mut store, &frame.interpreter.gas);
@@ -406,6 +429,14 @@ impl WasmVm {
                 return Ok(ItemOrResult::Result(Err(Failure::Trap(format!("wasm trap: {}", trap.host_error())))));
             };
             let is_static = frame.interpreter.runtime_flag.is_static;
+            if !matches!(request, HostRequest::Abort(_) | HostRequest::OutOfGas) {
+                // Suspending and resuming the instance costs proving cycles beyond the EVM-equal price.
+                self.usage.host_traps += 1;
+                if let Err(failure) = charge(&mut store, self.schedule.host_trap_gas) {
+                    account(&store, frame);
+                    return Ok(ItemOrResult::Result(Err(failure)));
+                }
+            }
             let served: Result<(), Failure> = match request {
                 HostRequest::Sload { key, out } => {
                     let gp = ctx.gas_params();
@@ -648,6 +679,21 @@ fn check_exports(module: &Module) -> Result<(), String> {
         return Err("wasm: module does not export `memory`".into());
     }
     Ok(())
+}
+
+/// wasmi's operator costs with every priced operator at `fuel` (nop, drop and block markers stay free).
+fn operator_cost(fuel: u8) -> OperatorCost {
+    let mut table = OperatorCost::default();
+    // SAFETY: `OperatorCost` has only `u8` fields, so it is a byte array of its size with alignment 1 and
+    // no padding, whatever the field order; every byte value is a valid `u8`. Scaling every priced field
+    // this way needs no list of wasmi's operators, which changes between versions.
+    let bytes = unsafe {
+        core::slice::from_raw_parts_mut((&mut table as *mut OperatorCost).cast::<u8>(), size_of::<OperatorCost>())
+    };
+    for b in bytes.iter_mut().filter(|b| **b > 0) {
+        *b = fuel;
+    }
+    table
 }
 
 fn fuel(store: &Store<HostState>) -> u64 {
