@@ -215,6 +215,24 @@ async fn wasm_and_solidity_call_each_other_atomically() {
         )
         .await;
     assert_eq!(call_stats["frames"].as_array().unwrap().len(), 2, "{call_stats}");
+    // Issue #20: the call's proving-cycle estimate beside the block's budget.
+    let cycles =
+        u64::from_str_radix(call_stats["provingCycles"].as_str().unwrap().trim_start_matches("0x"), 16).unwrap();
+    let budget = u64::from_str_radix(call_stats["cycleBudget"].as_str().unwrap().trim_start_matches("0x"), 16).unwrap();
+    assert!(cycles > 0 && cycles < budget, "{call_stats}");
+    // A call no block could prove: eth_estimateGas says so, with the numbers in `data`.
+    let word = |n: u64| U256::from(n).to_be_bytes::<32>().to_vec();
+    let mut modulus = vec![0xc3u8; 256];
+    modulus[255] |= 1;
+    let modexp = [word(256), word(256), word(256), vec![0x5a; 256], vec![0xff; 256], modulus].concat();
+    let e = rpc
+        .err(
+            "eth_estimateGas",
+            json!([{ "from": dev(0).address(), "to": Address::with_last_byte(5), "data": Bytes::from(modexp) }]),
+        )
+        .await;
+    assert!(e.message.contains("exceeds block cycle budget: transaction needs"), "{e:?}");
+    assert_eq!(e.data.as_ref().unwrap()["cycleBudget"], json!(format!("{budget:#x}")), "{e:?}");
 
     // Value flows Wasm → Solidity.
     let one_eth = U256::from(10u64).pow(U256::from(18u64));

@@ -4,7 +4,7 @@
 use crate::chain::Node;
 use alloy_consensus::{Transaction, TxEnvelope};
 use alloy_eips::eip2718::Decodable2718;
-use alloy_primitives::{Address, B256, U256};
+use alloy_primitives::{Address, TxKind, B256, U256};
 use mosaic_mempool::{AddOutcome, PoolError};
 use std::sync::OnceLock;
 use tokio::sync::{mpsc, oneshot};
@@ -99,6 +99,14 @@ pub enum SubmitError {
         balance: U256,
         /// Maximum cost.
         cost: U256,
+    },
+    /// It alone needs more proving cycles than a whole block may take, so no block can include it.
+    #[error("exceeds block cycle budget: transaction needs {cycles} proving cycles, block budget {budget}")]
+    ExceedsBlockCycleBudget {
+        /// Estimated zkVM cycles of the transaction alone in a block.
+        cycles: u64,
+        /// The chain's block cycle budget.
+        budget: u64,
     },
     /// The pool refused it.
     #[error(transparent)]
@@ -278,6 +286,39 @@ impl Node {
         Ok(sender)
     }
 
+    /// Refuses a transaction that alone needs more proving cycles than a block may take. Only one that
+    /// runs code can: a plain transfer's estimate is fixed and far below any budget, so it is not executed.
+    fn check_cycles(&self, sender: Address, tx: &TxEnvelope) -> Result<(), SubmitError> {
+        let runs_code = match tx.kind() {
+            TxKind::Create => true,
+            TxKind::Call(to) => {
+                mosaic_primitives::precompile_index(&to).is_some()
+                    || self
+                        .inner
+                        .db
+                        .latest_account(&to)
+                        .map_err(|e| SubmitError::Internal(e.to_string()))?
+                        .is_some_and(|a| a.code_hash != mosaic_stf::revm::primitives::KECCAK_EMPTY)
+            }
+        };
+        if !runs_code {
+            return Ok(());
+        }
+        let ctx = self.next_block_context();
+        let state = self.latest_state().map_err(|e| SubmitError::Internal(e.to_string()))?;
+        let opts = mosaic_stf::SimulateOptions { disable_nonce_check: true, ..Default::default() };
+        let Ok((_, _, usage)) = mosaic_stf::simulate(state, &ctx, mosaic_stf::tx_env(tx, sender), opts) else {
+            // What cannot run here is judged when a block is built, like any other execution failure.
+            return Ok(());
+        };
+        let cycles = mosaic_stf::cost::standalone_cycles(&ctx.proving, &usage);
+        let budget = ctx.proving.block_cycle_budget;
+        if cycles > budget {
+            return Err(SubmitError::ExceedsBlockCycleBudget { cycles, budget });
+        }
+        Ok(())
+    }
+
     /// Checks nonce and balance against the latest state and adds the transaction to the pool;
     /// returns the hash of the transaction it replaced, if any. The caller makes both durable.
     fn check_stateful_and_add(&self, sender: Address, tx: TxEnvelope) -> Result<Option<B256>, SubmitError> {
@@ -294,6 +335,7 @@ impl Node {
         if account.balance < cost {
             return Err(SubmitError::InsufficientFunds { balance: account.balance, cost });
         }
+        self.check_cycles(sender, &tx)?;
         let mut pool = self.inner.pool.lock();
         let outcome = pool.add(sender, tx, account.nonce)?;
         self.inner.metrics.mempool_size.set(pool.len() as i64);

@@ -548,6 +548,7 @@ impl Node {
         let _guard = self.inner.build_lock.lock();
         let Some(assembled) = self.assemble_locked(max_txs, skip_empty, None)? else { return Ok(None) };
         let Assembled { built, invalid, exec_time, root_time } = assembled;
+        let cycles = built.cycles_used;
         let commit_start = Instant::now();
         let new = self.commit_built(built, &invalid)?;
         let commit_time = commit_start.elapsed();
@@ -560,6 +561,7 @@ impl Node {
             txs = new.block.transactions.len(),
             deposits = new.block.l1_messages.len(),
             gas = new.block.header.gas_used,
+            cycles,
             exec_ms = exec_time.as_millis() as u64,
             root_ms = root_time.as_millis() as u64,
             commit_ms = commit_time.as_millis() as u64,
@@ -620,6 +622,7 @@ impl Node {
                 continue;
             }
             if builder.context().gas_limit - builder.gas_used() < 21_000
+                || builder.cycles_left() < builder.context().proving.cycles.tx_base
                 || deadline.is_some_and(|d| Instant::now() >= d)
             {
                 break;
@@ -627,8 +630,8 @@ impl Node {
             match builder.execute(tx.tx.clone(), tx.sender) {
                 Ok(_) => {}
                 Err(TxFailure::State(e)) => return Err(e.into()),
-                Err(TxFailure::Invalid(reason)) => {
-                    debug!(hash = %tx.hash, %reason, "dropping invalid transaction");
+                Err(e @ (TxFailure::Invalid(_) | TxFailure::ExceedsCycleBudget { .. })) => {
+                    debug!(hash = %tx.hash, reason = %e, "dropping invalid transaction");
                     invalid.push(tx.hash);
                     skipped.insert(tx.sender);
                 }
@@ -652,6 +655,7 @@ impl Node {
     /// Persists a built block, makes it the head, cleans the pool (dropping `invalid` too) and announces it.
     fn commit_built(&self, built: mosaic_stf::BuiltBlock, invalid: &[B256]) -> Result<Arc<NewBlock>, NodeError> {
         self.inner.db.commit_block(&built)?;
+        self.inner.metrics.block_cycles.observe(built.cycles_used as f64);
         let hash = built.block.hash();
         *self.inner.head.write() = built.block.header.clone();
         {

@@ -33,6 +33,8 @@ pub struct Metrics {
     pub state_root_seconds: Histogram,
     /// Time to write a block and its state to the database (durably).
     pub commit_seconds: Histogram,
+    /// Estimated zkVM cycles of each block this node built or committed (against its cycle budget).
+    pub block_cycles: Histogram,
 }
 
 impl Default for Metrics {
@@ -72,6 +74,13 @@ impl Metrics {
             execution_seconds: histogram("block_execution_seconds", "Time to execute a block's transactions"),
             state_root_seconds: histogram("block_state_root_seconds", "Time to update the state tree of a block"),
             commit_seconds: histogram("block_commit_seconds", "Time to write a block and its state durably"),
+            block_cycles: {
+                let buckets = prometheus::exponential_buckets(1e5, 4.0, 9).expect("valid buckets");
+                let opts = HistogramOpts::new("block_proving_cycles", "Estimated zkVM cycles of a built block");
+                let h = Histogram::with_opts(opts.buckets(buckets)).expect("valid metric");
+                registry.register(Box::new(h.clone())).expect("unique metric");
+                h
+            },
             registry,
         }
     }

@@ -43,11 +43,20 @@ pub fn reverted(output: &Bytes) -> ErrorObjectOwned {
     ErrorObjectOwned::owned(EXECUTION_REVERTED, msg, Some(output.to_string()))
 }
 
+/// A transaction that alone needs more proving cycles than a block may take: `-32000`, the admission
+/// error's text, and `data: {provingCycles, cycleBudget}`.
+pub fn cycle_budget_error(cycles: u64, budget: u64) -> ErrorObjectOwned {
+    let msg = SubmitError::ExceedsBlockCycleBudget { cycles, budget }.to_string();
+    let data = serde_json::json!({ "provingCycles": format!("{cycles:#x}"), "cycleBudget": format!("{budget:#x}") });
+    ErrorObjectOwned::owned(SERVER_ERROR, msg, Some(data))
+}
+
 /// Maps a refused submission to the JSON-RPC error geth would return.
 pub fn submit_error(e: SubmitError) -> ErrorObjectOwned {
     match e {
         SubmitError::Decode(_) | SubmitError::Oversized { .. } => invalid_params(e.to_string()),
         SubmitError::Internal(_) => internal(e),
+        SubmitError::ExceedsBlockCycleBudget { cycles, budget } => cycle_budget_error(cycles, budget),
         other => rpc_err(SERVER_ERROR, other.to_string()),
     }
 }

@@ -2,8 +2,8 @@
 use crate::{
     convert::{block_logs, rpc_block, rpc_pending_tx, rpc_receipts, rpc_tx},
     error::{
-        internal, invalid_params, reverted, rpc_err, submit_error, LIMIT_EXCEEDED, RESOURCE_NOT_FOUND, SERVER_ERROR,
-        TRANSACTION_REJECTED,
+        cycle_budget_error, internal, invalid_params, reverted, rpc_err, submit_error, LIMIT_EXCEEDED,
+        RESOURCE_NOT_FOUND, SERVER_ERROR, TRANSACTION_REJECTED,
     },
     proof::account_proof,
     stats::TxStats,
@@ -21,7 +21,9 @@ use jsonrpsee::{
     RpcModule,
 };
 use mosaic_node::{ChainReader, Node, StateSnapshot};
+use mosaic_primitives::ProvingCost;
 use mosaic_stf::{
+    cost::{standalone_cycles, TxUsage},
     revm::context::TxEnv,
     revm::context_interface::result::{EVMError, ExecutionResult},
     simulate,
@@ -243,7 +245,7 @@ impl EthApi {
         env: TxEnv,
         opts: SimulateOptions,
     ) -> RpcResult<ExecutionResult> {
-        self.run_call_with_stats(state, ctx, env, opts).map(|(r, _)| r)
+        self.run_call_with_stats(state, ctx, env, opts).map(|(r, _, _)| r)
     }
 
     fn run_call_with_stats(
@@ -252,8 +254,8 @@ impl EthApi {
         ctx: &BlockContext,
         env: TxEnv,
         opts: SimulateOptions,
-    ) -> RpcResult<(ExecutionResult, Vec<FrameStat>)> {
-        Self::simulated(state, ctx, env, opts).map(|(r, stats)| (r.result, stats))
+    ) -> RpcResult<(ExecutionResult, Vec<FrameStat>, TxUsage)> {
+        Self::simulated(state, ctx, env, opts).map(|(r, stats, usage)| (r.result, stats, usage))
     }
 
     /// Runs a call on `state` with geth's errors for a transaction that cannot run at all; the result
@@ -276,12 +278,13 @@ impl EthApi {
         &self,
         req: &TransactionRequest,
         id: Option<BlockId>,
-    ) -> RpcResult<(ExecutionResult, Vec<FrameStat>)> {
+    ) -> RpcResult<(ExecutionResult, Vec<FrameStat>, TxUsage, ProvingCost)> {
         let n = self.resolve_block_id(id)?;
         let ctx = self.call_context(n)?;
         let cap = CALL_GAS_CAP.min(ctx.gas_limit);
         let (env, opts) = self.call_env(req, &ctx, cap)?;
-        self.run_call_with_stats(self.state_after(n)?, &ctx, env, opts)
+        let (result, frames, usage) = self.run_call_with_stats(self.state_after(n)?, &ctx, env, opts)?;
+        Ok((result, frames, usage, ctx.proving))
     }
 
     fn eth_call(&self, req: TransactionRequest, id: Option<BlockId>) -> RpcResult<Bytes> {
@@ -294,8 +297,9 @@ impl EthApi {
 
     /// `mosaic_callStats`: runs a call like `eth_call` and reports its per-frame gas and cycles.
     fn call_stats(&self, req: TransactionRequest, id: Option<BlockId>) -> RpcResult<TxStats> {
-        let (result, frames) = self.simulate_request(&req, id)?;
-        Ok(TxStats::new(None, result.is_success(), result.tx_gas_used(), &frames))
+        let (result, frames, usage, proving) = self.simulate_request(&req, id)?;
+        let stats = TxStats::new(None, result.is_success(), result.tx_gas_used(), &frames);
+        Ok(stats.with_proving(standalone_cycles(&proving, &usage), proving.block_cycle_budget))
     }
 
     /// `mosaic_getTransactionStats`: per-frame gas and cycles of an included transaction.
@@ -333,7 +337,7 @@ impl EthApi {
         }
         for _ in 0..5 {
             env.access_list = list.clone();
-            let (outcome, _) = Self::simulated(self.state_after(n)?, &ctx, env.clone(), opts)?;
+            let (outcome, _, _) = Self::simulated(self.state_after(n)?, &ctx, env.clone(), opts)?;
             let mut touched: Vec<AccessListItem> = outcome
                 .state
                 .iter()
@@ -385,8 +389,14 @@ impl EthApi {
             e.gas_limit = gas;
             self.run_call(self.state_after(n)?, &ctx, e, opts)
         };
-        // First at the cap: if it fails there it fails everywhere, and the error is the answer.
-        let used = match try_gas(&env, cap)? {
+        // First at the cap: if it fails there it fails everywhere, and the error is the answer. A
+        // transaction that alone needs more proving cycles than a block may take can never be included.
+        let (first, _, usage) = self.run_call_with_stats(self.state_after(n)?, &ctx, env.clone(), opts)?;
+        let cycles = standalone_cycles(&ctx.proving, &usage);
+        if cycles > ctx.proving.block_cycle_budget {
+            return Err(cycle_budget_error(cycles, ctx.proving.block_cycle_budget));
+        }
+        let used = match first {
             ExecutionResult::Success { gas, .. } => gas.tx_gas_used(),
             ExecutionResult::Revert { output, .. } => return Err(reverted(&output)),
             ExecutionResult::Halt { reason, .. } => {

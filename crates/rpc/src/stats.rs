@@ -53,6 +53,12 @@ pub struct TxStats {
     pub frames: Vec<FrameStats>,
     /// Per-VM totals.
     pub vms: BTreeMap<String, VmTotals>,
+    /// Estimated zkVM cycles of the transaction alone in a block (`mosaic_callStats` only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub proving_cycles: Option<U64>,
+    /// The block's cycle budget (`mosaic_callStats` only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cycle_budget: Option<U64>,
 }
 
 impl TxStats {
@@ -90,6 +96,15 @@ impl TxStats {
                 })
                 .collect(),
             vms,
+            proving_cycles: None,
+            cycle_budget: None,
         }
+    }
+
+    /// Adds the proving-cost estimate and the budget it is checked against.
+    pub fn with_proving(mut self, cycles: u64, budget: u64) -> Self {
+        self.proving_cycles = Some(U64::from(cycles));
+        self.cycle_budget = Some(U64::from(budget));
+        self
     }
 }

@@ -176,3 +176,28 @@ async fn unprotected_transactions_are_admitted_only_when_allowed() {
     assert_eq!(*block.block.transactions[0].tx_hash(), hash);
     assert!(block.receipts[0].status());
 }
+
+/// Issue #20: a transaction that alone needs more proving cycles than a block may take is refused at
+/// admission with its estimate; one that fits is admitted and mined, its cycles counted in the block.
+#[tokio::test]
+async fn a_transaction_no_block_could_prove_is_refused_with_its_cycles() {
+    let dir = tempfile::tempdir().unwrap();
+    let node = open(dir.path(), 30_000_000);
+    let alice = key(1);
+    let word = |n: u64| U256::from(n).to_be_bytes::<32>().to_vec();
+    let precompile = |n: u8| TxKind::Call(Address::with_last_byte(n));
+    // MODEXP over 2048-bit operands: 7.9 M gas, ≈ 250 M proving cycles in the guest's software big integers.
+    let mut modulus = vec![0xc3u8; 256];
+    modulus[255] |= 1;
+    let input = [word(256), word(256), word(256), vec![0x5a; 256], vec![0xff; 256], modulus].concat();
+    let modexp = TxEip1559 { to: precompile(5), value: U256::ZERO, input: input.into(), ..tx(0, 16_000_000) };
+    let err = refused(&node, &sign(&alice, modexp), "exceeds block cycle budget: transaction needs").await;
+    let SubmitError::ExceedsBlockCycleBudget { cycles, budget } = err else { panic!("{err}") };
+    assert_eq!(budget, ChainConfig::default().proving.block_cycle_budget);
+    assert!(cycles > budget && cycles < 2 * budget, "{cycles}");
+
+    let sha = TxEip1559 { to: precompile(2), value: U256::ZERO, input: vec![1u8; 64].into(), ..tx(0, 100_000) };
+    node.submit_raw(&sign(&alice, sha)).await.expect("fits a block");
+    let block = node.build_block(None, true).unwrap().expect("a block");
+    assert_eq!(block.block.transactions.len(), 1);
+}
