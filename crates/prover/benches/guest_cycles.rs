@@ -8,15 +8,19 @@
 //!   (`guest/profile`: the batch guest's work cut off after each phase);
 //! * per workload, the marginal gas next to the marginal cycles, gas per 1,000 cycles, and whether gas
 //!   per proving cycle stays within 2× across the workloads that pay gas (issue #20's target for the
-//!   Wasm gas schedule; a deposit pays none).
+//!   Wasm gas schedule; a deposit pays none);
+//! * per workload, the chain's cycle estimate (`mosaic_stf::cost`) next to the measured cycles, and the
+//!   execution counters it is computed from — the data the default `CycleSchedule` is fitted to;
+//! * per precompile (every Osaka precompile, `sample::Precompile`), batches of 1 and 3 calls: cycles per
+//!   call beyond a plain transaction, gas, and cycles per gas.
 //!
 //! Needs `scripts/build-guest.sh --profile` and `scripts/build-wasm-contracts.sh` first.
 //! `cargo bench -p mosaic-prover --bench guest_cycles`
 use mosaic_batch::Variant;
-use mosaic_node::{ChainReader, Node};
+use mosaic_node::{trace_block, ChainReader, Node};
 use mosaic_prover::{
     batch_vm, batch_witness, check_public_value,
-    sample::{self, Scenario, Workload},
+    sample::{self, Precompile, Scenario, Workload},
     BatchWitness, Guest, GuestRun, OpenVm, ZkVm,
 };
 use std::time::Instant;
@@ -38,6 +42,27 @@ fn phases(profile: &OpenVm, witness: &BatchWitness) -> [u64; 5] {
 fn split(p: [u64; 5]) -> [i64; 5] {
     let p = p.map(|c| c as i64);
     [p[0], p[1] - p[0], p[2] - p[1], p[3] - p[0], p[4] - p[2] - (p[3] - p[0])]
+}
+
+/// Estimated cycles of block `n`'s transactions (and its L1 messages) by the chain's schedule, and the
+/// last transaction's counters.
+fn estimate(node: &Node, n: u64) -> (u64, Option<mosaic_stf::cost::TxUsage>, bool) {
+    let traced = trace_block(node, n, None, Default::default()).expect("trace").expect("block");
+    let block = node.block(n).expect("block").expect("block");
+    let proving = node.chain_config().proving;
+    let messages = block.l1_messages.len() as u64 * proving.cycles.l1_message;
+    let txs: u64 = traced.iter().map(|t| t.outcome.proving_cycles).sum();
+    let ok = traced.iter().all(|t| t.outcome.success);
+    (messages + txs, traced.last().map(|t| t.outcome.usage.clone()), ok)
+}
+
+fn counters(u: &Option<mosaic_stf::cost::TxUsage>) -> String {
+    let Some(u) = u else { return "—".into() };
+    let precompile_gas: u64 = u.precompiles.iter().map(|(_, g)| g).sum();
+    format!(
+        "evm {} · wasm fuel {} · frames {} · traps {} · accounts {} · slots {} · precompile gas {}",
+        u.evm_instructions, u.wasm_fuel, u.wasm_frames, u.host_traps, u.accounts, u.slots, precompile_gas
+    )
 }
 
 fn main() {
@@ -76,6 +101,7 @@ fn main() {
     println!("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
     let gas_used = |node: &Node, block: u64| node.header(block).expect("header").expect("sealed block").gas_used;
     let mut ratios = Vec::new();
+    let mut estimates = Vec::new();
     for workload in Workload::ALL {
         let one = chain.batch(workload, 1).expect("batch of 1");
         let nine = chain.batch(workload, 9).expect("batch of 9");
@@ -86,6 +112,8 @@ fn main() {
         let per: Vec<String> = (0..5).map(|i| ((sb[i] - sa[i]) / 8).to_string()).collect();
         let cycles_per_tx = (b.cycles - a.cycles) / 8;
         let gas_per_tx = (gas_used(&chain.node, nine) - gas_used(&chain.node, one)) / 8;
+        let ((ea, _, _), (eb, usage, _)) = (estimate(&chain.node, one), estimate(&chain.node, nine));
+        estimates.push((workload, a.cycles, ea, cycles_per_tx, (eb - ea) / 8, counters(&usage)));
         let ratio = gas_per_tx as f64 * 1000.0 / cycles_per_tx as f64;
         if gas_per_tx > 0 {
             ratios.push((workload, ratio));
@@ -98,6 +126,49 @@ fn main() {
             per.join(" | ")
         );
     }
+    println!("\nCycle estimate (mosaic_stf::cost, the chain's CycleSchedule) against the measured cycles:");
+    println!("| workload | batch of 1 measured | estimated | per tx measured | estimated | estimate / measured | counters of one tx |");
+    println!("| --- | ---: | ---: | ---: | ---: | ---: | --- |");
+    for (w, a, ea, per, eper, c) in &estimates {
+        println!("| {w:?} | {a} | {ea} | {per} | {eper} | {:.2} | {c} |", *eper as f64 / *per as f64);
+    }
+
+    let eth_marginal = estimates.iter().find(|e| e.0 == Workload::EthTransfer).map(|e| e.3).unwrap_or(0);
+    // The precompiles run on a chain without a cycle budget (the same schedules otherwise), so calls that
+    // no block of the default chain may hold are measured too; the estimate says which those are.
+    let wide_dir = tempfile::tempdir().expect("tempdir");
+    let mut unbounded = mosaic_primitives::ChainConfig::default();
+    unbounded.proving.block_cycle_budget = u64::MAX;
+    let budget = mosaic_primitives::ChainConfig::default().proving.block_cycle_budget;
+    let mut chain = Scenario::with_chain(wide_dir.path(), unbounded).expect("MultiVM chain without a budget");
+    println!(
+        "\nPrecompiles: signed batches of 1 and 3 calls straight to the precompile (on a chain without a cycle \
+         budget; `over` marks a call the default budget of {budget} refuses); per additional call:"
+    );
+    println!("| precompile | per call | beyond a transfer | gas | cycles per gas (beyond) | estimated | estimate / measured |");
+    println!("| --- | ---: | ---: | ---: | ---: | ---: | ---: |");
+    for p in Precompile::ALL {
+        let workload = Workload::Precompile(p);
+        let one = chain.batch(workload, 1).expect("batch of 1");
+        let three = chain.batch(workload, 3).expect("batch of 3");
+        let (_, _, ok) = estimate(&chain.node, three);
+        assert!(ok, "{p:?}: the call fails natively; its input is wrong");
+        let (a, _) = run(&guest, &chain.node, one, Variant::Signed);
+        let (b, _) = run(&guest, &chain.node, three, Variant::Signed);
+        let per = (b.cycles - a.cycles) / 2;
+        let beyond = per.saturating_sub(eth_marginal);
+        let (ea, eb) = (estimate(&chain.node, one).0, estimate(&chain.node, three).0);
+        let usage = estimate(&chain.node, three).1;
+        let gas: u64 = usage.map(|u| u.precompiles.iter().map(|(_, g)| g).sum()).unwrap_or(0);
+        let eper = (eb - ea) / 2;
+        let over = if eper > budget { " over" } else { "" };
+        println!(
+            "| {p:?}{over} | {per} | {beyond} | {gas} | {:.0} | {eper} | {:.2} |",
+            beyond as f64 / gas.max(1) as f64,
+            eper as f64 / per as f64
+        );
+    }
+
     let max = ratios.iter().cloned().fold((Workload::EthTransfer, f64::MIN), |m, r| if r.1 > m.1 { r } else { m });
     let min = ratios.iter().cloned().fold((Workload::EthTransfer, f64::MAX), |m, r| if r.1 < m.1 { r } else { m });
     let spread = max.1 / min.1;

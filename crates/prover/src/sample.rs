@@ -62,11 +62,12 @@ fn eth(n: u64) -> U256 {
 
 fn open(
     dir: &Path,
+    chain: ChainConfig,
     alloc: Vec<(Address, U256)>,
     predeploys: Vec<(Address, mosaic_stf::InitialAccount)>,
 ) -> Result<Node, NodeError> {
     Node::open(NodeConfig {
-        chain: ChainConfig::default(),
+        chain,
         data_dir: dir.to_path_buf(),
         block_time: Duration::ZERO,
         fee_recipient: Address::repeat_byte(0xfe),
@@ -130,7 +131,7 @@ pub fn chain_with_transfer_blocks(dir: &Path, blocks: u64, transfers: usize) -> 
     let signers: Vec<PrivateKeySigner> = (0..transfers)
         .map(|i| PrivateKeySigner::from_bytes(&B256::with_last_byte(i as u8 + 1)).expect("key"))
         .collect();
-    let node = open(dir, signers.iter().map(|s| (s.address(), eth(10))).collect(), vec![])?;
+    let node = open(dir, ChainConfig::default(), signers.iter().map(|s| (s.address(), eth(10))).collect(), vec![])?;
     for nonce in 0..blocks {
         let txs = signers
             .iter()
@@ -156,6 +157,171 @@ pub enum Workload {
     Deposit,
     /// `withdrawETH` on the L2 bridge predeploy.
     Withdrawal,
+    /// A transaction straight to a precompile with a typical input.
+    Precompile(Precompile),
+}
+
+/// The precompile calls the cycle benchmark measures (every Osaka precompile; two inputs where the
+/// cost depends on more than the input length).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Precompile {
+    /// 0x01, a valid signature.
+    Ecrecover,
+    /// 0x02, 256 bytes.
+    Sha256,
+    /// 0x03, 256 bytes.
+    Ripemd160,
+    /// 0x04, 256 bytes.
+    Identity,
+    /// 0x05, 32-byte base, exponent and modulus.
+    Modexp32,
+    /// 0x05, 256-byte base, exponent and modulus (RSA-2048).
+    Modexp256,
+    /// 0x06, G1 + G1.
+    Bn254Add,
+    /// 0x07, G1 × a 256-bit scalar.
+    Bn254Mul,
+    /// 0x08, two pairs.
+    Bn254Pairing,
+    /// 0x09, 12 rounds.
+    Blake2f12,
+    /// 0x09, 1,200 rounds.
+    Blake2f1200,
+    /// 0x0a, a valid proof (of the zero polynomial).
+    PointEvaluation,
+    /// 0x0b.
+    Bls12G1Add,
+    /// 0x0c, two pairs.
+    Bls12G1Msm,
+    /// 0x0d.
+    Bls12G2Add,
+    /// 0x0e, two pairs.
+    Bls12G2Msm,
+    /// 0x0f, two pairs.
+    Bls12Pairing,
+    /// 0x10.
+    Bls12MapFpToG1,
+    /// 0x11.
+    Bls12MapFp2ToG2,
+    /// 0x100 (RIP-7212), a full verification that fails.
+    P256Verify,
+}
+
+impl Precompile {
+    /// Every case, in address order.
+    pub const ALL: [Precompile; 20] = [
+        Self::Ecrecover,
+        Self::Sha256,
+        Self::Ripemd160,
+        Self::Identity,
+        Self::Modexp32,
+        Self::Modexp256,
+        Self::Bn254Add,
+        Self::Bn254Mul,
+        Self::Bn254Pairing,
+        Self::Blake2f12,
+        Self::Blake2f1200,
+        Self::PointEvaluation,
+        Self::Bls12G1Add,
+        Self::Bls12G1Msm,
+        Self::Bls12G2Add,
+        Self::Bls12G2Msm,
+        Self::Bls12Pairing,
+        Self::Bls12MapFpToG1,
+        Self::Bls12MapFp2ToG2,
+        Self::P256Verify,
+    ];
+
+    /// The precompile's address and this case's input (`key` signs the ecrecover input).
+    pub fn call(self, key: &PrivateKeySigner) -> (Address, Vec<u8>) {
+        let word = |dec: &str| U256::from_str_radix(dec, 10).expect("decimal").to_be_bytes::<32>().to_vec();
+        let hex = |h: &str| alloy_primitives::hex::decode(h).expect("hex");
+        // BLS12-381 field elements are 64 bytes: 16 zero bytes, then the 48-byte value.
+        let fp = |h: &str| [vec![0u8; 16], hex(h)].concat();
+        let bn_g1 = [word("1"), word("2")].concat();
+        let bn_g2 = [
+            word("11559732032986387107991004021392285783925812861821192530917403151452391805634"),
+            word("10857046999023057135944570762232829481370756359578518086990519993285655852781"),
+            word("4082367875863433681332203403145435568316851327593401208105741076214120093531"),
+            word("8495653923123431417604973247489272438418190587263600148770280649306958101930"),
+        ]
+        .concat();
+        let bls_g1 = [
+            fp("17f1d3a73197d7942695638c4fa9ac0fc3688c4f9774b905a14e3a3f171bac586c55e83ff97a1aeffb3af00adb22c6bb"),
+            fp("08b3f481e3aaa0f1a09e30ed741d8ae4fcf5e095d5d00af600db18cb2c04b3edd03cc744a2888ae40caa232946c5e7e1"),
+        ]
+        .concat();
+        let bls_g2 = [
+            fp("024aa2b2f08f0a91260805272dc51051c6e47ad4fa403b02b4510b647ae3d1770bac0326a805bbefd48056c8c121bdb8"),
+            fp("13e02b6052719f607dacd3a088274f65596bd0d09920b61ab5da61bbdc7f5049334cf11213945d57e5ac7d055d042b7e"),
+            fp("0ce5d527727d6e118cc9cdc6da2e351aadfd9baa8cbdd3a76d429a695160d12c923ac9cc3baca289e193548608b82801"),
+            fp("0606c4a02ea734cc32acd2b02bc28b99cb3e287e85a763af267492ab572e99ab3f370d275cec1da1aaa9075ff05f79be"),
+        ]
+        .concat();
+        let scalar = alloy_primitives::keccak256(b"scalar").to_vec();
+        let blob = vec![0xabu8; 256];
+        let addr = |n: u16| {
+            let mut a = [0u8; 20];
+            a[18..].copy_from_slice(&n.to_be_bytes());
+            Address::from(a)
+        };
+        let modexp = |len: usize| {
+            let mut modulus = vec![0xc3u8; len];
+            modulus[len - 1] |= 1;
+            [
+                word(&len.to_string()),
+                word(&len.to_string()),
+                word(&len.to_string()),
+                vec![0x5au8; len],
+                vec![0xffu8; len],
+                modulus,
+            ]
+            .concat()
+        };
+        let blake2f = |rounds: u32| {
+            [rounds.to_be_bytes().to_vec(), vec![0x11u8; 64], vec![0x22u8; 128], vec![0x33u8; 16], vec![1u8]].concat()
+        };
+        match self {
+            Self::Ecrecover => {
+                let hash = alloy_primitives::keccak256(b"mosaic precompile benchmark");
+                let sig = key.sign_hash_sync(&hash).expect("sign");
+                let v = word(&(27 + u64::from(sig.v())).to_string());
+                (
+                    addr(1),
+                    [hash.to_vec(), v, sig.r().to_be_bytes::<32>().to_vec(), sig.s().to_be_bytes::<32>().to_vec()]
+                        .concat(),
+                )
+            }
+            Self::Sha256 => (addr(2), blob),
+            Self::Ripemd160 => (addr(3), blob),
+            Self::Identity => (addr(4), blob),
+            Self::Modexp32 => (addr(5), modexp(32)),
+            Self::Modexp256 => (addr(5), modexp(256)),
+            Self::Bn254Add => (addr(6), [bn_g1.clone(), bn_g1].concat()),
+            Self::Bn254Mul => (addr(7), [bn_g1, scalar].concat()),
+            Self::Bn254Pairing => (addr(8), [bn_g1.clone(), bn_g2.clone(), bn_g1, bn_g2].concat()),
+            Self::Blake2f12 => (addr(9), blake2f(12)),
+            Self::Blake2f1200 => (addr(9), blake2f(1200)),
+            Self::PointEvaluation => {
+                // The zero polynomial: commitment and proof are the point at infinity, p(z) = 0.
+                let infinity = [vec![0xc0u8], vec![0u8; 47]].concat();
+                let mut versioned = <sha2::Sha256 as sha2::Digest>::digest(&infinity);
+                versioned[0] = 1;
+                (addr(0x0a), [versioned.to_vec(), vec![0u8; 32], vec![0u8; 32], infinity.clone(), infinity].concat())
+            }
+            Self::Bls12G1Add => (addr(0x0b), [bls_g1.clone(), bls_g1].concat()),
+            Self::Bls12G1Msm => (addr(0x0c), [bls_g1.clone(), scalar.clone(), bls_g1, scalar].concat()),
+            Self::Bls12G2Add => (addr(0x0d), [bls_g2.clone(), bls_g2].concat()),
+            Self::Bls12G2Msm => (addr(0x0e), [bls_g2.clone(), scalar.clone(), bls_g2, scalar].concat()),
+            Self::Bls12Pairing => (addr(0x0f), [bls_g1.clone(), bls_g2.clone(), bls_g1, bls_g2].concat()),
+            Self::Bls12MapFpToG1 => (addr(0x10), fp(&"01".repeat(48))),
+            Self::Bls12MapFp2ToG2 => (addr(0x11), [fp(&"01".repeat(48)), fp(&"02".repeat(48))].concat()),
+            Self::P256Verify => {
+                let g = hex("6b17d1f2e12c4247f8bce6e563a440f277037d812deb33a0f4a13945d898c2964fe342e2fe1a7f9b8ee7eb4a7c0f9e162bce33576b315ececbb6406837bf51f5");
+                (addr(0x100), [alloy_primitives::keccak256(b"p256").to_vec(), word("1"), word("1"), g].concat())
+            }
+        }
+    }
 }
 
 impl Workload {
@@ -183,10 +349,18 @@ impl Scenario {
     /// Opens a node in `dir` (inside a tokio runtime) and deploys the contracts (a few setup blocks).
     /// Needs `scripts/build-wasm-contracts.sh` for the Wasm modules.
     pub fn new(dir: &Path) -> Result<Self, NodeError> {
+        Self::with_chain(dir, ChainConfig::default())
+    }
+
+    /// [`Scenario::new`] on a chain with other consensus parameters (the cycle benchmark lifts the
+    /// block cycle budget to measure calls that no block of the default chain may hold). The chain id
+    /// must stay the default's.
+    pub fn with_chain(dir: &Path, chain: ChainConfig) -> Result<Self, NodeError> {
         let key = PrivateKeySigner::from_bytes(&B256::repeat_byte(7)).expect("key");
         let bridge = artifact(&repo().join("contracts/artifacts/L2Bridge.json"), "deployedBytecode")?;
         let node = open(
             dir,
+            chain,
             vec![(key.address(), eth(1_000_000))],
             vec![(L2_BRIDGE, mosaic_stf::InitialAccount { nonce: 1, code: bridge.into(), ..Default::default() })],
         )?;
@@ -267,6 +441,10 @@ impl Scenario {
                 Workload::Withdrawal => {
                     let call = withdrawETHCall { l1Recipient: Address::repeat_byte(0xab) }.abi_encode();
                     txs.push(self.tx(TxKind::Call(L2_BRIDGE), eth(1), call))
+                }
+                Workload::Precompile(p) => {
+                    let (to, input) = p.call(&self.key);
+                    txs.push(self.tx(TxKind::Call(to), U256::ZERO, input))
                 }
             }
         }
