@@ -9,7 +9,8 @@ use crate::{
 use alloy_primitives::U256;
 use anyhow::{bail, Context as _};
 use clap::{ArgMatches, Args};
-use mosaic_node::{dev, run_sequencer, ChainReader, Node, NodeConfig, Supervisor};
+use mosaic_consensus::{Sequencing, Solo};
+use mosaic_node::{dev, ChainReader, Node, NodeConfig, Supervisor};
 use mosaic_rollup::producer::ProducerConfig;
 use serde::{Deserialize, Serialize};
 use std::{net::SocketAddr, path::PathBuf, time::Duration};
@@ -293,7 +294,9 @@ pub(crate) async fn run_devnet(args: DevnetArgs, matches: &ArgMatches) -> anyhow
     let (bound, handle) =
         mosaic_rpc::start_with(node.clone(), rpc, extra).await.with_context(|| format!("binding {addr}"))?;
     print_banner(&c, &node, bound, &data_dir, block_time, &signers, settlement_info.as_ref());
-    services.spawn("sequencer", run_sequencer(node.clone()));
+    // One sequencer today; a sequencer set under BFT consensus is another `Sequencing` (issue #21).
+    let sequencing: Box<dyn Sequencing> = Box::new(Solo);
+    services.spawn("sequencer", sequencing.run(node.clone()));
     let result = tokio::select! {
         _ = tokio::signal::ctrl_c() => Ok(()),
         exit = services.wait() => Err(anyhow::Error::new(exit)),
@@ -337,6 +340,7 @@ fn print_banner(
         if block_time.is_zero() { "0 (one block per transaction)".to_string() } else { format!("{block_time:?}") }
     ));
     out.push_str(&format!("Block gas limit:   {}\n", c.chain.block_gas_limit));
+    out.push_str(&format!("Cycle budget:      {} estimated zkVM cycles per block\n", c.chain.block_cycle_budget));
     out.push_str(&format!("Head block:        {}\n", node.head_number()));
     out.push_str(&format!("Data dir:          {}\n", data_dir.display()));
     out.push_str(&format!("Metrics:           http://{addr}/metrics\n"));

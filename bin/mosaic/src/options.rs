@@ -48,6 +48,11 @@ pub(crate) struct ChainArgs {
     /// Floor of the EIP-1559 base fee, in wei.
     #[arg(long, default_value_t = ChainConfig::default().min_base_fee)]
     pub min_base_fee: u64,
+    /// Most estimated zkVM cycles one block may take (a consensus parameter bound into the config hash
+    /// L1 checks; at least 1 M, so a block's 256 deposits and one transaction always fit).
+    #[arg(long, default_value_t = ChainConfig::default().proving.block_cycle_budget,
+          value_parser = clap::value_parser!(u64).range(1_000_000..))]
+    pub block_cycle_budget: u64,
     /// Number of funded dev accounts (printed and unlocked by a devnet; part of the genesis).
     #[arg(long, default_value_t = dev::DEFAULT_DEV_ACCOUNTS)]
     pub accounts: u32,
@@ -61,12 +66,14 @@ pub(crate) struct ChainArgs {
 impl ChainArgs {
     /// The consensus parameters.
     pub(crate) fn config(&self) -> ChainConfig {
-        ChainConfig {
+        let mut config = ChainConfig {
             chain_id: self.chain_id,
             block_gas_limit: self.block_gas_limit,
             min_base_fee: self.min_base_fee,
             ..ChainConfig::default()
-        }
+        };
+        config.proving.block_cycle_budget = self.block_cycle_budget;
+        config
     }
 
     /// The accounts of the `--genesis` file (none without one).
