@@ -57,12 +57,13 @@ impl Metrics {
             registry.register(Box::new(g.clone())).expect("unique metric");
             g
         };
-        let histogram = |name: &str, help: &str| {
-            let buckets = vec![0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5];
+        let histogram_with = |name: &str, help: &str, buckets: Vec<f64>| {
             let h = Histogram::with_opts(HistogramOpts::new(name, help).buckets(buckets)).expect("valid metric");
             registry.register(Box::new(h.clone())).expect("unique metric");
             h
         };
+        let seconds = || vec![0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5];
+        let histogram = |name: &str, help: &str| histogram_with(name, help, seconds());
         Self {
             blocks: counter("blocks_total", "L2 blocks produced"),
             txs: counter("transactions_total", "Transactions included in blocks"),
@@ -74,13 +75,11 @@ impl Metrics {
             execution_seconds: histogram("block_execution_seconds", "Time to execute a block's transactions"),
             state_root_seconds: histogram("block_state_root_seconds", "Time to update the state tree of a block"),
             commit_seconds: histogram("block_commit_seconds", "Time to write a block and its state durably"),
-            block_cycles: {
-                let buckets = prometheus::exponential_buckets(1e5, 4.0, 9).expect("valid buckets");
-                let opts = HistogramOpts::new("block_proving_cycles", "Estimated zkVM cycles of a built block");
-                let h = Histogram::with_opts(opts.buckets(buckets)).expect("valid metric");
-                registry.register(Box::new(h.clone())).expect("unique metric");
-                h
-            },
+            block_cycles: histogram_with(
+                "block_proving_cycles",
+                "Estimated zkVM cycles of a built block",
+                prometheus::exponential_buckets(1e5, 4.0, 9).expect("valid buckets"),
+            ),
             registry,
         }
     }

@@ -151,14 +151,12 @@ fn main() {
         let workload = Workload::Precompile(p);
         let one = chain.batch(workload, 1).expect("batch of 1");
         let three = chain.batch(workload, 3).expect("batch of 3");
-        let (_, _, ok) = estimate(&chain.node, three);
+        let (ea, (eb, usage, ok)) = (estimate(&chain.node, one).0, estimate(&chain.node, three));
         assert!(ok, "{p:?}: the call fails natively; its input is wrong");
         let (a, _) = run(&guest, &chain.node, one, Variant::Signed);
         let (b, _) = run(&guest, &chain.node, three, Variant::Signed);
         let per = (b.cycles - a.cycles) / 2;
         let beyond = per.saturating_sub(eth_marginal);
-        let (ea, eb) = (estimate(&chain.node, one).0, estimate(&chain.node, three).0);
-        let usage = estimate(&chain.node, three).1;
         let gas: u64 = usage.map(|u| u.precompiles.iter().map(|(_, g)| g).sum()).unwrap_or(0);
         let eper = (eb - ea) / 2;
         let over = if eper > budget { " over" } else { "" };
