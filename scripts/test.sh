@@ -48,6 +48,10 @@ step "Rust tests (unit + integration against the real node)"
 # `state tests (…): N passed, N failed, N skipped (reasons)`.
 cargo test --release --locked
 
+step "BFT sequencer set on Malachite 0.8.2 (feature bft of mosaic-consensus; libp2p and ractor, ≈4 min to compile)"
+cargo clippy --release --locked -p mosaic-consensus --features bft --all-targets -- -D warnings
+cargo test --release --locked -p mosaic-consensus --features bft
+
 step "prover: the batch guest in OpenVM's executor on every scenario, and one real proof, verified"
 # mosaic-prover links OpenVM's STARK prover (≈13 min to compile on two cores, so it is outside the
 # default members); its unit and guest tests, then a real app proof of a one-transfer batch (≈3 min):

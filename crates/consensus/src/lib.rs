@@ -6,6 +6,8 @@
 use mosaic_node::{run_sequencer, Node};
 use std::{future::Future, pin::Pin};
 
+#[cfg(feature = "bft")]
+pub mod bft;
 mod set;
 
 pub use set::{Member, SequencerSet, SetError};

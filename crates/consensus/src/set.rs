@@ -100,14 +100,20 @@ impl SequencerSet {
     /// Who proposes at `height` in `round`: round-robin over the members, moving on by one each height
     /// and each failed round, so a dead member costs one round per turn and never stops the chain.
     pub fn proposer(&self, height: u64, round: u32) -> &Member {
-        let n = self.members.len() as u64;
-        &self.members[((height % n + u64::from(round) % n) % n) as usize]
+        &self.members[rotation(self.members.len(), height, round)]
     }
 
     /// The member with `address`, if it is one.
     pub fn member(&self, address: &Address) -> Option<&Member> {
         self.members.iter().find(|m| m.address == *address)
     }
+}
+
+/// The index of the proposer among `n` members at `height` in `round`: `(height + round) mod n`,
+/// without overflow. The BFT context uses the same rule.
+pub(crate) fn rotation(n: usize, height: u64, round: u32) -> usize {
+    let n = n as u64;
+    ((height % n + u64::from(round) % n) % n) as usize
 }
 
 #[cfg(test)]
