@@ -207,6 +207,12 @@ async fn wasm_and_solidity_call_each_other_atomically() {
         .map(|f| (f["vm"].as_str().unwrap().to_string(), f["depth"].as_u64().unwrap()))
         .collect();
     assert_eq!(frames, vec![("wasm".to_string(), 0), ("evm".to_string(), 1)]);
+    let hex_u64 = |v: &Value| u64::from_str_radix(v.as_str().unwrap().trim_start_matches("0x"), 16).unwrap();
+    // Issue #20: what the block's cycle budget charged the included transaction (compiling the Wasm
+    // module included: it was the block's first call of it).
+    let charged = hex_u64(&stats["provingCycles"]);
+    let compile = mosaic_primitives::ChainConfig::default().proving.cycles.wasm_module_byte;
+    assert!(charged > compile * 1000 && charged <= hex_u64(&stats["cycleBudget"]), "{stats}");
     let call_stats = rpc
         .ok(
             "mosaic_callStats",

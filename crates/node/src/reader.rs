@@ -31,6 +31,8 @@ pub trait ChainReader {
     fn tx_location(&self, hash: &B256) -> Result<Option<TxLocation>, NodeError>;
     /// Per-frame statistics (VM, gas, cycles) of an included transaction.
     fn tx_stats(&self, hash: &B256) -> Result<Vec<FrameStat>, NodeError>;
+    /// The proving cycles block `number`'s cycle budget charged each of its transactions, in order.
+    fn tx_cycles(&self, number: u64) -> Result<Option<Vec<u64>>, NodeError>;
     /// State after block `number` (`None` if there is no such block).
     fn state_at(&self, number: u64) -> Result<Option<StateSnapshot>, NodeError>;
 }
@@ -59,6 +61,9 @@ impl ChainReader for Node {
     }
     fn tx_stats(&self, hash: &B256) -> Result<Vec<FrameStat>, NodeError> {
         Ok(self.inner.db.tx_stats(hash)?)
+    }
+    fn tx_cycles(&self, number: u64) -> Result<Option<Vec<u64>>, NodeError> {
+        Ok(self.inner.db.tx_cycles(number)?)
     }
     fn state_at(&self, number: u64) -> Result<Option<StateSnapshot>, NodeError> {
         Node::state_at(self, number)

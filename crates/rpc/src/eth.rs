@@ -311,7 +311,13 @@ impl EthApi {
         let Some(receipt) = receipts.get(idx) else { return Ok(None) };
         let prev = if idx == 0 { 0 } else { receipts[idx - 1].cumulative_gas_used() };
         let gas_used = receipt.cumulative_gas_used() - prev;
-        Ok(Some(TxStats::new(Some(hash), receipt.status(), gas_used, &frames)))
+        let stats = TxStats::new(Some(hash), receipt.status(), gas_used, &frames);
+        // What the block's cycle budget charged it (blocks from before the budget have no row).
+        let charged = self.node.tx_cycles(loc.block).map_err(internal)?.and_then(|c| c.get(idx).copied());
+        Ok(Some(match charged {
+            Some(cycles) => stats.with_proving(cycles, self.node.chain_config().proving.block_cycle_budget),
+            None => stats,
+        }))
     }
 
     /// `eth_createAccessList`: the accounts and slots the call touches (accounts without slots only if

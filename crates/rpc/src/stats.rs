@@ -53,10 +53,11 @@ pub struct TxStats {
     pub frames: Vec<FrameStats>,
     /// Per-VM totals.
     pub vms: BTreeMap<String, VmTotals>,
-    /// Estimated zkVM cycles of the transaction alone in a block (`mosaic_callStats` only).
+    /// Proving cycles: of the call alone in a block (`mosaic_callStats`), or what the block's cycle budget
+    /// charged an included transaction (`mosaic_getTransactionStats`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub proving_cycles: Option<U64>,
-    /// The block's cycle budget (`mosaic_callStats` only).
+    /// The block cycle budget.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cycle_budget: Option<U64>,
 }

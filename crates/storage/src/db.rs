@@ -21,6 +21,10 @@ pub(crate) const TRIE: TableDefinition<&[u8; 32], &[u8]> = TableDefinition::new(
 pub(crate) const POOL: TableDefinition<&[u8; 32], &[u8]> = TableDefinition::new("mempool");
 /// Per-transaction VM frame stats (gas and cycles per frame), keyed by transaction hash.
 pub(crate) const TX_STATS: TableDefinition<&[u8; 32], &[u8]> = TableDefinition::new("tx_stats");
+/// Per block, the proving cycles the block's cycle budget charged each of its transactions, in order
+/// (8-byte big-endian words). One row per block, so a block of plain transfers adds one write, not one
+/// per transaction.
+pub(crate) const TX_CYCLES: TableDefinition<u64, &[u8]> = TableDefinition::new("tx_cycles");
 /// Rollup batches this node posted or derived, by index (opaque records owned by `mosaic-rollup`).
 /// A service's table of numbered records (the producer's batches, a challenger's games): the services
 /// define what a record means, the database only keeps them durably.
@@ -126,6 +130,7 @@ impl Database {
             txn.open_table(TRIE)?;
             txn.open_table(POOL)?;
             txn.open_table(TX_STATS)?;
+            txn.open_table(TX_CYCLES)?;
         }
         txn.commit()?;
         Ok(Self { db })
@@ -222,6 +227,10 @@ impl Database {
                 if let Some(frames) = built.frame_stats.get(i).filter(|f| !f.is_empty()) {
                     stats.insert(&tx.tx_hash().0, encode_frame_stats(frames).as_slice())?;
                 }
+            }
+            if !built.tx_cycles.is_empty() {
+                let words: Vec<u8> = built.tx_cycles.iter().flat_map(|c| c.to_be_bytes()).collect();
+                txn.open_table(TX_CYCLES)?.insert(number, words.as_slice())?;
             }
             let mut accounts = txn.open_table(ACCOUNTS)?;
             for (addr, leaf) in &built.diff.accounts {
@@ -320,6 +329,19 @@ impl Database {
                 decode_frame_stats(v.value()).ok_or_else(|| StorageError::Corrupt(format!("frame stats of {hash}")))
             }
         }
+    }
+
+    /// The proving cycles block `number`'s cycle budget charged each of its transactions, in order
+    /// (`None` for an unknown block or one without transactions).
+    pub fn tx_cycles(&self, number: u64) -> Result<Option<Vec<u64>>, StorageError> {
+        let txn = self.read()?;
+        let t = txn.open_table(TX_CYCLES)?;
+        let Some(v) = t.get(number)? else { return Ok(None) };
+        let bytes = v.value();
+        if bytes.len() % 8 != 0 {
+            return Err(StorageError::Corrupt(format!("proving cycles of block {number}")));
+        }
+        Ok(Some(bytes.chunks_exact(8).map(|w| u64::from_be_bytes(w.try_into().unwrap_or_default())).collect()))
     }
 
     /// Persists acknowledged pool transactions (`sender || EIP-2718 bytes`) in one durable commit.
