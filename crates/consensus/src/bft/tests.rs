@@ -149,3 +149,150 @@ fn a_member_listens_on_its_address_and_dials_the_others() {
     let refused = node_config(&udp, &udp.members[1].address).unwrap_err().to_string();
     assert!(refused.contains("no tcp or quic"), "{refused}");
 }
+
+/// Encodes `value`, decodes it back, and checks it is unchanged; every strict prefix and one trailing
+/// byte must be refused. Returns the encoding.
+fn round_trips<T>(value: &T) -> Vec<u8>
+where
+    T: PartialEq + std::fmt::Debug,
+    MosaicCodec: malachitebft_app_channel::app::types::codec::Codec<T>,
+{
+    use malachitebft_app_channel::app::types::codec::Codec;
+    let bytes = MosaicCodec.encode(value).unwrap();
+    assert_eq!(&Codec::<T>::decode(&MosaicCodec, bytes.clone()).unwrap(), value);
+    for cut in 0..bytes.len() {
+        assert!(Codec::<T>::decode(&MosaicCodec, bytes.slice(..cut)).is_err(), "a {cut}-byte prefix of {value:?}");
+    }
+    let mut longer = bytes.to_vec();
+    longer.push(0);
+    assert!(Codec::<T>::decode(&MosaicCodec, longer.into()).is_err(), "a trailing byte after {value:?}");
+    bytes.to_vec()
+}
+
+#[test]
+fn the_codec_meets_all_three_of_the_engines_bounds() {
+    use malachitebft_app_channel::app::types::codec::{ConsensusCodec, SyncCodec, WalCodec};
+    fn engine_accepts<C: ConsensusCodec<MosaicContext> + SyncCodec<MosaicContext> + WalCodec<MosaicContext>>(
+        _: C,
+    ) -> bool {
+        true
+    }
+    assert!(engine_accepts(MosaicCodec));
+}
+
+#[tokio::test]
+async fn every_message_the_engine_needs_round_trips() {
+    use malachitebft_app_channel::app::{
+        consensus::{LivenessMsg, ProposedValue, SignedConsensusMsg},
+        streaming::{StreamContent, StreamId, StreamMessage},
+        types::{
+            core::{
+                ExtendedCommitCertificate, ExtendedCommitSignature, PolkaCertificate, PolkaSignature, RoundCertificate,
+                RoundCertificateType, RoundSignature, SignedMessage, Validity,
+            },
+            sync::{RawDecidedValue, Request, Response, Status},
+            PeerId,
+        },
+    };
+    let a = MosaicSigner::new(&secret(1), 7).unwrap();
+    let me = BftAddress(alloy_primitives::Address::repeat_byte(1));
+    let block = keccak256("block");
+    let (h, r) = (BftHeight(9), Round::new(2));
+
+    let init = ProposalPart::Init { height: h, round: r, pol_round: Round::Nil, proposer: me, parent_hash: block };
+    round_trips(&init);
+    round_trips(&ProposalPart::Data(vec![7u8; 300].into()));
+    let fin = ProposalPart::Fin { signature: a.sign_bytes(b"stream").to_vec().into() };
+    round_trips(&fin);
+
+    let signed_vote = a.sign_vote(vote(VoteType::Prevote, 9, 2, Some(block), me)).await.unwrap();
+    let nil_vote = a.sign_vote(vote(VoteType::Precommit, 9, 2, None, me)).await.unwrap();
+    let proposal =
+        Proposal { height: h, round: r, value: BlockValue { hash: block }, pol_round: Round::new(1), proposer: me };
+    let signed_proposal = a.sign_proposal(proposal).await.unwrap();
+    round_trips(&SignedConsensusMsg::<MosaicContext>::Vote(signed_vote.clone()));
+    round_trips(&SignedConsensusMsg::<MosaicContext>::Vote(nil_vote.clone()));
+    round_trips(&SignedConsensusMsg::<MosaicContext>::Proposal(signed_proposal));
+
+    let polka = PolkaCertificate {
+        height: h,
+        round: r,
+        value_id: BlockId(block),
+        polka_signatures: vec![PolkaSignature { address: me, signature: signed_vote.signature.clone() }],
+    };
+    round_trips(&polka);
+    let skip = RoundCertificate {
+        height: h,
+        round: r,
+        cert_type: RoundCertificateType::Skip,
+        round_signatures: vec![RoundSignature {
+            vote_type: VoteType::Precommit,
+            value_id: NilOrVal::Nil,
+            address: me,
+            signature: nil_vote.signature.clone(),
+        }],
+    };
+    round_trips(&LivenessMsg::<MosaicContext>::Vote(signed_vote.clone()));
+    round_trips(&LivenessMsg::PolkaCertificate(polka));
+    round_trips(&LivenessMsg::SkipRoundCertificate(skip));
+
+    let id = StreamId::new(vec![1, 2, 3].into());
+    round_trips(&StreamMessage::new(id.clone(), 0, StreamContent::Data(init)));
+    round_trips(&StreamMessage::new(id, 5, StreamContent::<ProposalPart>::Fin));
+
+    let proof = a.sign_validator_proof(a.public_key().to_vec(), b"peer".to_vec()).await.unwrap();
+    round_trips(&proof);
+
+    round_trips(&ProposedValue::<MosaicContext> {
+        height: h,
+        round: r,
+        valid_round: Round::Nil,
+        proposer: me,
+        value: BlockValue { hash: block },
+        validity: Validity::Invalid,
+    });
+
+    let keypair = malachitebft_app_channel::app::types::Keypair::ed25519_from_bytes([5u8; 32]).unwrap();
+    let peer = PeerId::from_bytes(&keypair.public().to_peer_id().to_bytes()).unwrap();
+    round_trips(&Status::<MosaicContext> { peer_id: peer, tip_height: h, history_min_height: BftHeight(1) });
+    round_trips(&Request::<MosaicContext>::ValueRequest(malachitebft_sync::ValueRequest::new(BftHeight(3)..=h)));
+    let commit = ExtendedCommitCertificate {
+        height: h,
+        round: r,
+        value_id: BlockId(block),
+        commit_signatures: vec![ExtendedCommitSignature {
+            address: me,
+            signature: signed_vote.signature.clone(),
+            extension: Some(SignedMessage::new((), nil_vote.signature.clone())),
+        }],
+    };
+    let response = Response::<MosaicContext>::ValueResponse(malachitebft_sync::ValueResponse::new(
+        h,
+        vec![RawDecidedValue::new(vec![0xab; 40].into(), commit)],
+    ));
+    let bytes = round_trips(&response);
+    use malachitebft_app_channel::app::types::codec::HasEncodedLen;
+    assert_eq!(MosaicCodec.encoded_len(&response).unwrap(), bytes.len());
+}
+
+#[test]
+fn hostile_bytes_are_refused_without_panicking_or_allocating() {
+    use malachitebft_app_channel::app::{
+        consensus::SignedConsensusMsg,
+        types::{codec::Codec, sync::Response},
+    };
+    // A list that claims four billion certificates in a few bytes.
+    let mut huge = vec![0u8];
+    huge.extend_from_slice(&9u64.to_be_bytes());
+    huge.extend_from_slice(&u32::MAX.to_be_bytes());
+    assert!(Codec::<Response<MosaicContext>>::decode(&MosaicCodec, huge.into()).is_err());
+    // Unknown tags, a round tag out of range, pseudo-random garbage.
+    for bytes in [vec![9u8], vec![0, 0, 0, 0, 0, 0, 0, 0, 0, 9], vec![]] {
+        assert!(Codec::<SignedConsensusMsg<MosaicContext>>::decode(&MosaicCodec, bytes.into()).is_err());
+    }
+    for i in 0..256u32 {
+        let garbage = keccak256(i.to_be_bytes()).to_vec();
+        let _ = Codec::<SignedConsensusMsg<MosaicContext>>::decode(&MosaicCodec, garbage.clone().into());
+        let _ = Codec::<ProposalPart>::decode(&MosaicCodec, garbage.into());
+    }
+}
