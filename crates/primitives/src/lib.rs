@@ -9,6 +9,7 @@ pub mod l1;
 
 pub use account::{account_key, storage_key, AccountLeaf, LEAF_LEN};
 pub use alloy_consensus::{Header, ReceiptEnvelope, TxEnvelope};
+pub use alloy_eips::eip1559::BaseFeeParams;
 pub use alloy_primitives::{Address, Bloom, Bytes, Log, B256, U256};
 pub use block::{decode_receipts, encode_receipts, Block, DecodeError};
 pub use config::{precompile_index, ChainConfig, CycleSchedule, ProvingCost, WasmGasSchedule, PRECOMPILES};

@@ -23,6 +23,20 @@ sol! {
     function withdrawETH(address l1Recipient);
 }
 
+/// A contract that calls a precompile and folds the result into its storage, so that any difference
+/// in a result changes the state root. Calldata: the precompile's address as a 32-byte word, then its
+/// input. It STATICCALLs the address with its input and all its gas, and sets slot 0 to
+/// `keccak256(slot0 ‖ keccak256(output) + success)`. Hand-assembled: an 11-byte constructor returning
+/// 51 bytes of runtime:
+/// `PUSH1 32 CALLDATASIZE SUB DUP1 PUSH1 32 PUSH1 0 CALLDATACOPY` (the input to memory 0),
+/// `PUSH1 0 PUSH1 0 DUP3 PUSH1 0 PUSH1 0 CALLDATALOAD GAS STATICCALL`,
+/// `RETURNDATASIZE PUSH1 0 PUSH1 0 RETURNDATACOPY RETURNDATASIZE PUSH1 0 KECCAK256 ADD PUSH1 32 MSTORE`,
+/// `PUSH1 0 SLOAD PUSH1 0 MSTORE PUSH1 64 PUSH1 0 KECCAK256 PUSH1 0 SSTORE STOP`.
+pub const PRECOMPILE_PROBE: [u8; 62] = alloy_primitives::hex!(
+    "603380600b6000396000f3"
+    "60203603806020600037600060008260006000355afa3d600060003e3d60002001602052600054600052604060002060005500"
+);
+
 fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
@@ -343,6 +357,7 @@ pub struct Scenario {
     wasm_token: Address,
     swap_token: Address,
     amm: Address,
+    probe: Option<Address>,
 }
 
 impl Scenario {
@@ -373,6 +388,7 @@ impl Scenario {
             wasm_token: Address::ZERO,
             swap_token: Address::ZERO,
             amm: Address::ZERO,
+            probe: None,
         };
         let token = |name: &str| (name.to_string(), name.to_string(), eth(1_000_000_000)).abi_encode_params();
         let fixture = |name: &str| artifact(&repo().join(format!("bin/mosaic/tests/fixtures/{name}.json")), "bytecode");
@@ -410,6 +426,30 @@ impl Scenario {
     fn tx(&mut self, to: TxKind, value: U256, input: Vec<u8>) -> (TxEnvelope, Address) {
         self.nonce += 1;
         signed(&self.key, self.nonce - 1, to, value, input, 10_000_000)
+    }
+
+    /// Seals one block that sends each `(precompile, input)` through [`PRECOMPILE_PROBE`] (deployed in a
+    /// block of its own on first use); returns the block's number and the probe's address, whose slot 0
+    /// then folds every call's success and output.
+    pub fn probe(&mut self, calls: &[(Address, Vec<u8>)]) -> Result<(u64, Address), NodeError> {
+        let probe = match self.probe {
+            Some(probe) => probe,
+            None => {
+                let probe = self.key.address().create(self.nonce);
+                let deploy = self.tx(TxKind::Create, U256::ZERO, PRECOMPILE_PROBE.to_vec());
+                seal(&self.node, &[], vec![deploy])?;
+                *self.probe.insert(probe)
+            }
+        };
+        let txs = calls
+            .iter()
+            .map(|(to, input)| {
+                let mut word = [0u8; 32];
+                word[12..].copy_from_slice(to.as_slice());
+                self.tx(TxKind::Call(probe), U256::ZERO, [&word[..], input].concat())
+            })
+            .collect();
+        Ok((seal(&self.node, &[], txs)?, probe))
     }
 
     /// Seals one block with `count` transactions (or L1 messages) of `workload`; returns its number.

@@ -217,3 +217,84 @@ fn range_fixture_is_batches_one_and_two_of_the_sample_chain() {
         path.display()
     );
 }
+
+/// The inputs on which the guest's precompile crypto (ECRECOVER on OpenVM's secp256k1 curve, SHA-256 on
+/// its SHA-256 instruction: `mosaic-openvm-precompiles`) must give the node's results (libsecp256k1 and
+/// `sha2`): valid, malleated and invalid signatures, messages at the edges of the scalar field, short
+/// and empty inputs, a known answer, SHA-256 around its padding boundaries, and the KZG point
+/// evaluation, whose versioned hash is a SHA-256.
+fn precompile_vectors() -> Vec<(alloy_primitives::Address, Vec<u8>)> {
+    use alloy_primitives::{hex, keccak256, Address, B256, U256};
+    use alloy_signer::SignerSync;
+    let (ecrecover, sha256) = (Address::with_last_byte(1), Address::with_last_byte(2));
+    let n = U256::from_be_bytes(hex!("FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141"));
+    let key = alloy_signer_local::PrivateKeySigner::from_bytes(&B256::repeat_byte(9)).unwrap();
+    let input = |msg: B256, v: u64, r: U256, s: U256| {
+        [msg.to_vec(), U256::from(v).to_be_bytes_vec(), r.to_be_bytes_vec(), s.to_be_bytes_vec()].concat()
+    };
+    let mut calls = Vec::new();
+    for i in 0..4u8 {
+        let msg = keccak256([i]);
+        let sig = key.sign_hash_sync(&msg).unwrap();
+        let v = 27 + u64::from(sig.v());
+        calls.push(input(msg, v, sig.r(), sig.s()));
+        // The high-s twin recovers the same key; the other parity another one.
+        calls.push(input(msg, 55 - v, sig.r(), n - sig.s()));
+        calls.push(input(msg, 55 - v, sig.r(), sig.s()));
+    }
+    let msg = keccak256("edges");
+    let sig = key.sign_hash_sync(&msg).unwrap();
+    let (r, s) = (sig.r(), sig.s());
+    for (v, r, s) in
+        [(29, r, s), (27, U256::ZERO, s), (27, r, U256::ZERO), (27, n, s), (27, r, n), (28, U256::from(5), s)]
+    {
+        calls.push(input(msg, v, r, s));
+    }
+    calls.push(input(B256::repeat_byte(0xff), 27, r, s));
+    calls.push(input(B256::ZERO, 28, r, s));
+    let mut high_v = input(msg, 27, r, s);
+    high_v[32] = 1;
+    calls.push(high_v);
+    calls.push(input(msg, 27, r, s)[..100].to_vec());
+    calls.push(Vec::new());
+    // Ethereum's ECRECOVER vector "ValidKey" (a94f5374fce5edbc8e2a8697c15331677e6ebf0b).
+    calls.push(
+        hex!(
+            "18c547e4f7b0f325ad1e56f57e26c745b09a3e503d86e00e5255ff7f715d3d1c"
+            "000000000000000000000000000000000000000000000000000000000000001c"
+            "73b1693892219d736caba55bdb67216e485557ea6b6af75f37096c9aa6a5a75f"
+            "eeb940b1d03b21e36b0e47e79769f095fe2ab855bd91e3a38756b7d75a9c4549"
+        )
+        .to_vec(),
+    );
+    let mut all: Vec<(Address, Vec<u8>)> = calls.into_iter().map(|c| (ecrecover, c)).collect();
+    for len in [0usize, 1, 55, 56, 63, 64, 65, 119, 120, 256, 1000] {
+        all.push((sha256, (0..len).map(|i| (i * 7 + len) as u8).collect()));
+    }
+    let (kzg, valid) = sample::Precompile::PointEvaluation.call(&key);
+    let mut wrong_hash = valid.clone();
+    wrong_hash[1] ^= 1;
+    all.extend([(kzg, valid), (kzg, wrong_hash)]);
+    all
+}
+
+/// Precompiles whose crypto the guest runs on OpenVM's instructions reach the node's state: a probe
+/// contract folds every call's success and output into its storage, so one differing result anywhere
+/// would give the guest another state root than the node's block.
+#[test]
+fn guest_runs_precompiles_like_the_node() {
+    use mosaic_stf::StateReader;
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let _enter = rt.enter();
+    let dir = tempfile::tempdir().unwrap();
+    // Lifts the cycle budget: this block holds more precompile calls than a default block may.
+    let mut chain = mosaic_primitives::ChainConfig::default();
+    chain.proving.block_cycle_budget = u64::MAX;
+    let mut chain = Scenario::with_chain(dir.path(), chain).unwrap();
+    let guest = Guest::load(&sample::checkout_guest_elf()).unwrap();
+    let (block, probe) = chain.probe(&precompile_vectors()).unwrap();
+    let (witness, native) = batch_witness(&chain.node, block, block, Variant::Signed).unwrap();
+    check_public_value(guest.execute(&witness).unwrap(), &native.journal).unwrap();
+    let folded = chain.node.latest_state().unwrap().storage(&probe, &alloy_primitives::U256::ZERO).unwrap();
+    assert_ne!(folded, alloy_primitives::U256::ZERO, "the probe recorded the calls");
+}

@@ -1,5 +1,5 @@
 //! Building an L2 block: execute transactions in order, collect receipts, commit the state tree.
-use crate::cost::{tx_cycles, CompiledModules, TxUsage};
+use crate::cost::{standalone_cycles, tx_cycles, CompiledModules, TxUsage};
 use crate::vm::{AccountState, FrameStat, MosaicEvm, StateTrace, TraceOptions, TxTrace, WasmVm};
 use crate::{
     db::{Overlay, StateError, StateReader},
@@ -356,11 +356,11 @@ impl<S: StateReader> BlockBuilder<S> {
         // Checked before anything is applied, so a refused transaction leaves the block unchanged.
         let proving = &self.ctx.proving;
         let (cold_bytes, compiled) = self.compiled.charge(&usage.modules);
-        let cycles = tx_cycles(&proving.cycles, &proving.wasm_gas, &usage, cold_bytes);
+        let cycles = tx_cycles(proving, &usage, cold_bytes);
         let budget = proving.block_cycle_budget;
         if self.cycles_used.saturating_add(cycles) > budget {
             // Compiling every module it uses is the most it can cost in any block.
-            let alone = tx_cycles(&proving.cycles, &proving.wasm_gas, &usage, usage.module_bytes());
+            let alone = standalone_cycles(proving, &usage);
             return Err(if alone > budget {
                 TxFailure::ExceedsCycleBudget { cycles: alone, budget }
             } else {

@@ -5,7 +5,7 @@
 //! over its cycle budget is invalid everywhere (issue #20, `docs/design/cycle-budget.md`).
 use alloc::{collections::BTreeSet, vec::Vec};
 use alloy_primitives::{Address, B256};
-use mosaic_primitives::{precompile_index, CycleSchedule, ProvingCost, WasmGasSchedule};
+use mosaic_primitives::{precompile_index, ProvingCost};
 
 use crate::vm::FrameStat;
 
@@ -53,7 +53,8 @@ impl TxUsage {
 
 /// Estimated zkVM cycles of a transaction with `usage`, compiling `cold_module_bytes` of Wasm modules
 /// the block has not compiled yet. Saturating integer arithmetic only.
-pub fn tx_cycles(s: &CycleSchedule, wasm: &WasmGasSchedule, usage: &TxUsage, cold_module_bytes: u64) -> u64 {
+pub fn tx_cycles(p: &ProvingCost, usage: &TxUsage, cold_module_bytes: u64) -> u64 {
+    let (s, wasm) = (&p.cycles, &p.wasm_gas);
     // Fuel is weighted by the Wasm gas schedule; the cycle coefficient is per instruction.
     let wasm_instructions = usage.wasm_fuel / u64::from(wasm.instruction_fuel.max(1));
     let mut c = s
@@ -99,5 +100,5 @@ impl CompiledModules {
 /// Estimated zkVM cycles of a transaction with `usage` alone in a block (every module it uses compiled):
 /// what admission and `eth_estimateGas` check against the block's budget.
 pub fn standalone_cycles(p: &ProvingCost, usage: &TxUsage) -> u64 {
-    tx_cycles(&p.cycles, &p.wasm_gas, usage, usage.module_bytes())
+    tx_cycles(p, usage, usage.module_bytes())
 }

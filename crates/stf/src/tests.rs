@@ -649,7 +649,7 @@ fn traced_execution_records_calls_steps_and_state() {
 /// The per-block cycle budget (issue #20): estimates, deferral, refusal, what is charged when.
 mod budget {
     use super::*;
-    use crate::cost::{tx_cycles, TxUsage};
+    use crate::cost::{standalone_cycles, tx_cycles, TxUsage};
     use mosaic_primitives::{L1Message, ProvingCost};
 
     fn ctx_with_budget(budget: u64) -> BlockContext {
@@ -745,7 +745,7 @@ mod budget {
         let mut b = BlockBuilder::new(state, ctx_with_budget(first.proving_cycles - 1));
         assert!(matches!(b.execute(call(0), a.address()), Err(TxFailure::ExceedsCycleBudget { .. })));
         let p = ProvingCost::default();
-        let alone = tx_cycles(&p.cycles, &p.wasm_gas, &first.usage, first.usage.module_bytes());
+        let alone = standalone_cycles(&p, &first.usage);
         assert_eq!(alone, first.proving_cycles);
     }
 
@@ -757,10 +757,9 @@ mod budget {
         let out = b.execute(tx(&a, 0, TxKind::Call(sha256), U256::ZERO, vec![7; 64], 100_000), a.address()).unwrap();
         assert!(out.success);
         assert_eq!(out.usage.precompiles, vec![(sha256, 60 + 12 * 2)], "SHA-256 of two words");
-        let p = ProvingCost::default().cycles;
-        let without =
-            tx_cycles(&p, &ProvingCost::default().wasm_gas, &TxUsage { precompiles: vec![], ..out.usage.clone() }, 0);
-        let (call, per_gas) = p.precompiles[1];
+        let p = ProvingCost::default();
+        let without = tx_cycles(&p, &TxUsage { precompiles: vec![], ..out.usage.clone() }, 0);
+        let (call, per_gas) = p.cycles.precompiles[1];
         assert_eq!(out.proving_cycles, without + call + per_gas * 84);
     }
 

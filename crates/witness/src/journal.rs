@@ -114,7 +114,7 @@ mod tests {
     /// schedules included) shows here, and means regenerating the SNARK fixtures and a new Rollup.
     #[test]
     fn the_default_config_hash_is_pinned() {
-        let want: B256 = "0x3be66ea67902d4ed4a6477c05a9af43de7d7fe308921d8f7cb4f134bae422972".parse().unwrap();
+        let want: B256 = "0xd3955a6a815496bdbed95fffaa35a8d62c99a678a89e9a6009e62468eed20e01".parse().unwrap();
         assert_eq!(config_hash(&ChainConfig::default()), want);
         let mut other = ChainConfig::default();
         other.proving.block_cycle_budget += 1;

@@ -6,7 +6,7 @@ use alloy_consensus::Header;
 use alloy_primitives::{keccak256, Address, Bytes, Signature, B256, U256};
 use alloy_rlp::{Decodable, Encodable, RlpDecodable, RlpEncodable};
 use core::cell::RefCell;
-use mosaic_primitives::{ChainConfig, CycleSchedule, L1Message, ProvingCost, WasmGasSchedule};
+use mosaic_primitives::{BaseFeeParams, ChainConfig, CycleSchedule, L1Message, ProvingCost, WasmGasSchedule};
 use mosaic_stf::StateError;
 use mosaic_trie::{MemoryNodeStore, Node, NodeStore, RecordingStore, TrieError};
 
@@ -114,16 +114,14 @@ impl BatchWitness {
             wasm_gas: WasmGasSchedule::from_words(&c.wasm_gas)
                 .ok_or_else(|| WitnessError::Witness("wasm gas schedule: malformed".into()))?,
         };
-        let mut config = ChainConfig {
+        let config = ChainConfig {
             chain_id: c.chain_id,
             block_gas_limit: c.block_gas_limit,
             initial_base_fee: c.initial_base_fee,
             min_base_fee: c.min_base_fee,
-            base_fee_params: ChainConfig::default().base_fee_params,
+            base_fee_params: BaseFeeParams::new(c.max_change_denominator, c.elasticity_multiplier),
             proving,
         };
-        config.base_fee_params.max_change_denominator = c.max_change_denominator;
-        config.base_fee_params.elasticity_multiplier = c.elasticity_multiplier;
         let signatures = rlp
             .signatures
             .iter()

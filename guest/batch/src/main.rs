@@ -2,15 +2,15 @@
 //! shared STF (`mosaic-witness`), and reveals keccak256 of the 280-byte journal as the proof's public
 //! value. Any invalid batch or forged witness panics, so no proof exists for it.
 //!
-//! Signature recovery, keccak256 and the state tree's SHA-256 run on OpenVM's instructions: the VM
-//! configuration the prover uses (`mosaic_prover::vm_config`) declares the secp256k1 moduli and curve
-//! that `openvm_init.rs` registers, in the same order.
+//! Signature recovery (of transactions and of the ECRECOVER precompile), keccak256 and SHA-256 (of the
+//! state tree and of the SHA-256 precompile) run on OpenVM's instructions: the VM configuration the
+//! prover uses (`mosaic_prover::vm_config`) declares the secp256k1 moduli and curve that
+//! `openvm_init.rs` registers, in the same order.
 #![no_main]
 #![no_std]
 
 extern crate alloc;
 
-use alloc::sync::Arc;
 use mosaic_witness::BatchWitness;
 // Links `native_keccak256`, the symbol alloy-primitives' `native-keccak` feature calls.
 use openvm_keccak256 as _;
@@ -19,10 +19,8 @@ openvm::entry!(main);
 openvm::init!();
 
 fn main() {
-    if alloy_consensus::crypto::backend::install_default_provider(Arc::new(mosaic_openvm_ecdsa::OpenVmSecp256k1))
-        .is_err()
-    {
-        panic!("crypto backend installed twice");
+    if !mosaic_openvm_precompiles::install_providers() {
+        panic!("crypto providers installed twice");
     }
     let bytes = openvm::io::read_vec();
     let witness = match BatchWitness::decode(&bytes) {

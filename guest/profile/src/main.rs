@@ -14,7 +14,6 @@
 
 extern crate alloc;
 
-use alloc::sync::Arc;
 use alloy_consensus::transaction::SignerRecoverable;
 use mosaic_batch::DecodedTx;
 use mosaic_witness::{BatchWitness, WitnessSources};
@@ -24,10 +23,8 @@ openvm::entry!(main);
 openvm::init!();
 
 fn main() {
-    if alloy_consensus::crypto::backend::install_default_provider(Arc::new(mosaic_openvm_ecdsa::OpenVmSecp256k1))
-        .is_err()
-    {
-        panic!("crypto backend installed twice");
+    if !mosaic_openvm_precompiles::install_providers() {
+        panic!("crypto providers installed twice");
     }
     let input = openvm::io::read_vec();
     let Some((&mode, rest)) = input.split_first() else { panic!("no mode") };

@@ -409,12 +409,13 @@ where
             }
             ItemOrResult::Result(result) => {
                 // Counted whether or not tracing is on: precompiles are priced in proving cycles.
-                if let Some(address) = callee.filter(|a| inner.precompiles.contains(a)) {
+                let precompile = callee.filter(|a| inner.precompiles.contains(a));
+                if let Some(address) = precompile {
                     router.precompiles.push((address, result.gas().total_gas_spent()));
                 }
                 if let Some(call) = call {
-                    let precompile = inner.precompiles.contains(&call.to);
-                    router.leaf(call, &result, precompile);
+                    // `call.to` is the callee's code address too (`describe_call`).
+                    router.leaf(call, &result, precompile.is_some());
                 }
                 ItemOrResult::Result(result)
             }
