@@ -114,6 +114,17 @@ pub enum SubmitError {
     /// The node failed; the transaction was not accepted.
     #[error("internal error: {0}")]
     Internal(String),
+    /// Accepted here but not copied to enough other members of the sequencer set in time: not
+    /// acknowledged. It stays pooled; a retry answers "already known" once it is.
+    #[error("transaction not replicated: {0}")]
+    NotReplicated(String),
+}
+
+/// Copies an accepted transaction to other nodes before it is acknowledged (a sequencer set's
+/// members), so that losing this node loses nothing a client was told about.
+pub trait TxRelay: Send + Sync + 'static {
+    /// Hands `raw` to enough other members; an error means it is not replicated.
+    fn relay(&self, raw: Vec<u8>) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), String>> + Send>>;
 }
 
 /// One submission waiting for the admission batch: the decoded transaction, its recovered sender, its
@@ -196,7 +207,33 @@ impl Node {
     /// Decoding, the stateless checks and signature recovery (bounded CPU work, tens of microseconds)
     /// run on the caller's task; the account reads, the pool insert and the durable write run on the
     /// blocking pool in batches shared with concurrent submissions (see [`Admitter`]).
+    /// With a [`TxRelay`] set, the hash is returned only once the relay copied it to other members.
     pub async fn submit_raw(&self, raw: &[u8]) -> Result<B256, SubmitError> {
+        let hash = self.admit_raw(raw).await?;
+        if let Some(relay) = self.inner.relay.get() {
+            relay.relay(raw.to_vec()).await.map_err(SubmitError::NotReplicated)?;
+        }
+        Ok(hash)
+    }
+
+    /// Admits a transaction another member relayed (its client's acknowledgement waits on this copy):
+    /// the same checks and durable insert, no relay onwards, and one already here is fine.
+    pub async fn submit_relayed(&self, raw: &[u8]) -> Result<B256, SubmitError> {
+        match self.admit_raw(raw).await {
+            Err(SubmitError::Pool(PoolError::AlreadyKnown)) => {
+                Ok(*TxEnvelope::decode_2718_exact(raw).map_err(|e| SubmitError::Decode(e.to_string()))?.tx_hash())
+            }
+            other => other,
+        }
+    }
+
+    /// Has transactions copied to other members before [`Node::submit_raw`] acknowledges them; set once.
+    pub fn set_tx_relay(&self, relay: std::sync::Arc<dyn TxRelay>) -> bool {
+        self.inner.relay.set(relay).is_ok()
+    }
+
+    /// Checks and durably pools one transaction.
+    async fn admit_raw(&self, raw: &[u8]) -> Result<B256, SubmitError> {
         let max = self.inner.config.max_tx_size;
         if raw.len() > max {
             return Err(SubmitError::Oversized { size: raw.len(), max });

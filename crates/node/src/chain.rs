@@ -177,6 +177,8 @@ pub(crate) struct Inner {
     pub(crate) pending_txs: broadcast::Sender<B256>,
     pub(crate) metrics: Metrics,
     pub(crate) admitter: Admitter,
+    /// Where accepted transactions are copied before they are acknowledged (a sequencer set's members).
+    pub(crate) relay: std::sync::OnceLock<Arc<dyn crate::TxRelay>>,
     /// L1 deposits seen on L1 (confirmed) and not yet in a block, in queue order.
     pub(crate) l1_inbox: Mutex<std::collections::VecDeque<L1Message>>,
     /// The `safe` and `finalized` blocks as the L1 last said; `None` while the node settles nowhere.
@@ -253,6 +255,7 @@ impl Node {
         let node = Self {
             inner: Arc::new(Inner {
                 admitter: Admitter::spawn(),
+                relay: std::sync::OnceLock::new(),
                 db,
                 head: RwLock::new(head),
                 pool: Mutex::new(Mempool::new(pool_config)),
@@ -449,13 +452,26 @@ impl Node {
         self.inner.l1_inbox.lock().len()
     }
 
+    /// Whether `messages` are the next L1 messages after the head's cursor exactly as this node's own
+    /// inbox (its confirmed view of L1) holds them: a block someone else proposes may carry only
+    /// deposits every member has seen, never invented ones.
+    pub fn l1_messages_are_next_in_inbox(&self, messages: &[L1Message]) -> bool {
+        if messages.is_empty() {
+            return true;
+        }
+        let next = self.l1_cursor().next_index;
+        let inbox = self.inner.l1_inbox.lock();
+        let mut ours = inbox.iter().skip_while(|m| m.index < next);
+        messages.iter().all(|m| ours.next() == Some(m))
+    }
+
     /// Re-executes a block given by its parts (derivation from L1 data) on top of the head with the STF's
     /// one replay rule ([`replay_block`]) and commits it. Nothing is written unless every L1 message and
     /// every transaction is valid.
     pub fn import_block(&self, parts: BlockParts<'_>) -> Result<Arc<NewBlock>, ImportError> {
         let _guard = self.inner.build_lock.lock();
         let built = self.replay_on_head(parts)?;
-        Ok(self.commit_built(built, &[])?)
+        Ok(self.commit_built(built, &[], &[])?)
     }
 
     /// Runs `parts` on the head through [`replay_block`], writing nothing.
@@ -510,11 +526,17 @@ impl Node {
     }
 
     /// Commits a block that [`Node::validate_block`] or [`Node::assemble_block`] executed, once the
-    /// sequencer set decided it; refused unless it still extends the head.
-    pub fn commit_decided(&self, built: BuiltBlock) -> Result<Arc<NewBlock>, ImportError> {
+    /// sequencer set decided it, with the deciders' service records (`(table, index, bytes)`, see
+    /// [`Node::records`]: the commit certificate) in the same database transaction; refused unless it
+    /// still extends the head.
+    pub fn commit_decided(
+        &self,
+        built: BuiltBlock,
+        records: &[(&str, u64, &[u8])],
+    ) -> Result<Arc<NewBlock>, ImportError> {
         let _guard = self.inner.build_lock.lock();
         self.check_extends_head(&built.block.header)?;
-        Ok(self.commit_built(built, &[])?)
+        Ok(self.commit_built(built, &[], records)?)
     }
 
     /// Refuses a block whose header is not the head's child (under the build lock, held by the caller).
@@ -550,7 +572,7 @@ impl Node {
         let Assembled { built, invalid, exec_time, root_time } = assembled;
         let cycles = built.cycles_used;
         let commit_start = Instant::now();
-        let new = self.commit_built(built, &invalid)?;
+        let new = self.commit_built(built, &invalid, &[])?;
         let commit_time = commit_start.elapsed();
         let m = &self.inner.metrics;
         m.execution_seconds.observe(exec_time.as_secs_f64());
@@ -653,8 +675,13 @@ impl Node {
     }
 
     /// Persists a built block, makes it the head, cleans the pool (dropping `invalid` too) and announces it.
-    fn commit_built(&self, built: mosaic_stf::BuiltBlock, invalid: &[B256]) -> Result<Arc<NewBlock>, NodeError> {
-        self.inner.db.commit_block(&built)?;
+    fn commit_built(
+        &self,
+        built: mosaic_stf::BuiltBlock,
+        invalid: &[B256],
+        records: &[(&str, u64, &[u8])],
+    ) -> Result<Arc<NewBlock>, NodeError> {
+        self.inner.db.commit_block_with_records(&built, records)?;
         self.inner.metrics.block_cycles.observe(built.cycles_used as f64);
         let hash = built.block.hash();
         *self.inner.head.write() = built.block.header.clone();
@@ -737,6 +764,35 @@ pub(crate) mod tests {
         assert_eq!(node.metrics().finalized.get(), 7);
     }
 
+    #[tokio::test]
+    async fn a_proposal_may_carry_only_the_next_deposits_this_node_has_seen() {
+        let dir = tempfile::tempdir().unwrap();
+        let node = Node::open(config(dir.path())).unwrap();
+        let deposit = |index: u64| L1Message {
+            index,
+            token: Address::ZERO,
+            from: Address::repeat_byte(1),
+            to: Address::repeat_byte(2),
+            amount: U256::from(5),
+        };
+        assert!(node.l1_messages_are_next_in_inbox(&[]), "no deposits: always fine");
+        assert!(!node.l1_messages_are_next_in_inbox(&[deposit(0)]), "not seen on L1 here yet");
+        node.enqueue_l1_messages([deposit(0), deposit(1)]);
+        assert!(node.l1_messages_are_next_in_inbox(&[deposit(0)]));
+        assert!(node.l1_messages_are_next_in_inbox(&[deposit(0), deposit(1)]));
+        assert!(!node.l1_messages_are_next_in_inbox(&[deposit(1)]), "skips deposit 0");
+        let mut invented = deposit(1);
+        invented.amount = U256::from(5_000);
+        assert!(!node.l1_messages_are_next_in_inbox(&[deposit(0), invented]), "an amount nobody deposited");
+        assert!(!node.l1_messages_are_next_in_inbox(&[deposit(0), deposit(1), deposit(2)]), "one too many");
+        // Once a block consumed both, the next block starts at deposit 2.
+        let block = node.build_block(None, false).unwrap().expect("a block");
+        assert_eq!(block.block.l1_messages.len(), 2);
+        assert!(!node.l1_messages_are_next_in_inbox(&[deposit(1)]), "already consumed");
+        node.enqueue_l1_messages([deposit(2)]);
+        assert!(node.l1_messages_are_next_in_inbox(&[deposit(2)]));
+    }
+
     /// A transfer of 1 wei from `signer`, signed.
     fn transfer(
         signer: &alloy_signer_local::PrivateKeySigner,
@@ -795,8 +851,9 @@ pub(crate) mod tests {
         assert_eq!(member.head_number(), 0, "validating commits nothing");
 
         let built = member.validate_block(&block).unwrap();
-        assert_eq!(member.commit_decided(built).unwrap().hash, block.hash());
-        assert_eq!(proposer.commit_decided(assembled.built).unwrap().hash, block.hash());
+        assert_eq!(member.commit_decided(built, &[("certs", 1, b"c")]).unwrap().hash, block.hash());
+        assert_eq!(member.records("certs").get(1).unwrap().as_deref(), Some(&b"c"[..]), "with its block");
+        assert_eq!(proposer.commit_decided(assembled.built, &[]).unwrap().hash, block.hash());
         assert_eq!(proposer.pool_len(), 0, "the included transaction leaves the pool");
         refused(&block, "does not extend the head");
         // `build_block` is still assemble + commit.

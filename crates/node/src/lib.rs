@@ -11,7 +11,7 @@ mod sequencer;
 pub mod supervisor;
 mod trace;
 
-pub use admission::SubmitError;
+pub use admission::{SubmitError, TxRelay};
 pub use blocking::{spawn_blocking, BlockingError};
 pub use chain::{
     Assembled, ImportError, L1Finality, NewBlock, Node, NodeConfig, NodeError, PoolContent, StateSnapshot,

@@ -39,6 +39,8 @@ const CALL_GAS_CAP: u64 = 1 << 24;
 const MAX_LOG_BLOCK_RANGE: u64 = 10_000;
 /// Most logs one `eth_getLogs` may return.
 const MAX_LOGS: usize = 20_000;
+/// Most transactions one `mosaic_relayTransactions` call carries.
+const MAX_RELAYED: usize = 1_024;
 /// JSON-RPC "method not found", also for methods refused on purpose (geth's code for both).
 const METHOD_NOT_FOUND: i32 = -32601;
 /// Spec methods Mosaic refuses on purpose, with the reason the caller gets (`docs/rpc.md`).
@@ -1038,6 +1040,22 @@ pub(crate) fn module(api: EthApi) -> RpcModule<EthApi> {
         api.accepts_transactions()?;
         let raw: Bytes = one(p)?;
         api.node.submit_raw(&raw).await.map_err(submit_error)
+    })
+    .expect("unique method name");
+    // A sequencer set's members copy each other's transactions before acknowledging them
+    // (`mosaic_consensus::bft::RpcRelay`): admitted without being relayed onwards, "already known" is
+    // fine; one error text (or null) per transaction.
+    m.register_async_method("mosaic_relayTransactions", |p, api, _| async move {
+        api.accepts_transactions()?;
+        let raws: Vec<Bytes> = one(p)?;
+        if raws.len() > MAX_RELAYED {
+            return Err(invalid_params(format!("at most {MAX_RELAYED} transactions per call")));
+        }
+        let mut out = Vec::with_capacity(raws.len());
+        for raw in raws {
+            out.push(api.node.submit_relayed(&raw).await.err().map(|e| e.to_string()));
+        }
+        Ok::<_, ErrorObjectOwned>(out)
     })
     .expect("unique method name");
     m.register_async_method("eth_sendTransaction", |p, api, _| async move {

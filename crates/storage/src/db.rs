@@ -205,6 +205,16 @@ impl Database {
 
     /// Atomically persists a block and all its effects, and drops its transactions from the stored pool.
     pub fn commit_block(&self, built: &BuiltBlock) -> Result<(), StorageError> {
+        self.commit_block_with_records(built, &[])
+    }
+
+    /// [`Database::commit_block`], storing service records `(table, index, bytes)` in the same
+    /// transaction (a decided block and its commit certificate land together or not at all).
+    pub fn commit_block_with_records(
+        &self,
+        built: &BuiltBlock,
+        records: &[(&str, u64, &[u8])],
+    ) -> Result<(), StorageError> {
         let mut txn = self.db.begin_write()?;
         txn.set_durability(Durability::Immediate)?;
         let block = &built.block;
@@ -257,6 +267,9 @@ impl Database {
             let mut trie = txn.open_table(TRIE)?;
             for (node_hash, node) in &built.trie_nodes {
                 trie.insert(&node_hash.0, node.encode().as_slice())?;
+            }
+            for (table, index, record) in records {
+                txn.open_table(record_table(table))?.insert(*index, *record)?;
             }
             txn.open_table(META)?.insert(HEAD, number)?;
         }

@@ -56,7 +56,7 @@ fn block_commit_roundtrip_and_reopen() {
             let txn = db.read().unwrap();
             b.finish(&TrieNodes::new(&txn).unwrap(), g.block.header.state_root).unwrap()
         };
-        db.commit_block(&built).unwrap();
+        db.commit_block_with_records(&built, &[("certificates", 1, b"cert-1")]).unwrap();
         // Inclusion removes the transaction from the stored pool in the same commit.
         assert!(db.pool_load().unwrap().is_empty());
         (g.block.hash(), built.block.hash(), *tx.tx_hash())
@@ -64,6 +64,7 @@ fn block_commit_roundtrip_and_reopen() {
     // Everything is still there after reopening the file.
     let db = Database::open(&path).unwrap();
     assert_eq!(db.head_number().unwrap(), Some(1));
+    assert_eq!(db.record("certificates", 1).unwrap().as_deref(), Some(&b"cert-1"[..]), "committed with its block");
     assert_eq!(db.block(0).unwrap().unwrap().hash(), genesis_hash);
     let block = db.block(1).unwrap().unwrap();
     assert_eq!(block.hash(), block_hash);
