@@ -45,12 +45,9 @@ scripts/build-contracts.sh --check
 
 step "Rust tests (unit + integration against the real node)"
 # Includes Ethereum's state tests through the STF (crates/conformance/tests/eest.rs), which print
-# `state tests (…): N passed, N failed, N skipped (reasons)`.
+# `state tests (…): N passed, N failed, N skipped (reasons)`. Also the BFT sequencer set on Malachite
+# 0.8.2 (mosaic-consensus's default feature bft), with four members deciding blocks in one process.
 cargo test --release --locked
-
-step "BFT sequencer set on Malachite 0.8.2 (feature bft of mosaic-consensus; libp2p and ractor, ≈4 min to compile)"
-cargo clippy --release --locked -p mosaic-consensus --features bft --all-targets -- -D warnings
-cargo test --release --locked -p mosaic-consensus --features bft
 
 step "prover: the batch guest in OpenVM's executor on every scenario, and one real proof, verified"
 # mosaic-prover links OpenVM's STARK prover (≈13 min to compile on two cores, so it is outside the

@@ -8,8 +8,10 @@ use std::{future::Future, pin::Pin};
 
 #[cfg(feature = "bft")]
 pub mod bft;
+mod relay;
 mod set;
 
+pub use relay::{RpcRelay, DEFAULT_RELAY_TIMEOUT, RELAY_METHOD};
 pub use set::{Member, SequencerSet, SetError};
 
 /// Why a sequencing loop stopped.
@@ -18,6 +20,9 @@ pub enum SequencingError {
     /// The block-building thread panicked or the node went away.
     #[error("sequencer: {0}")]
     Node(String),
+    /// The consensus engine could not start, or stopped.
+    #[error("consensus: {0}")]
+    Engine(String),
 }
 
 /// A future a sequencing loop runs as (boxed: implementations differ and the binary holds them as

@@ -408,6 +408,8 @@ codec!(
 );
 
 codec!(PolkaCertificate<Ctx>, |w, m| w.polka(m), |r| r.polka());
+// What a member stores with each decided block (`app::CERTIFICATES`).
+codec!(ExtendedCommitCertificate<Ctx>, |w, m| w.commit(m), |r| r.commit());
 
 codec!(
     StreamMessage<ProposalPart>,

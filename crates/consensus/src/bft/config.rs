@@ -57,7 +57,11 @@ pub fn node_config(set: &SequencerSet, me: &Address) -> Result<BftNodeConfig, Se
     consensus.p2p.listen_addr = p2p_address(&member.p2p)?;
     consensus.p2p.persistent_peers =
         set.members.iter().filter(|m| m.address != *me).map(|m| p2p_address(&m.p2p)).collect::<Result<_, _>>()?;
-    consensus.p2p.persistent_peers_only = true;
+    // Not `persistent_peers_only`: the set file cannot name members' peer ids (they derive from private
+    // keys), and a member's inbound connection comes from an ephemeral port that matches no listed
+    // address, so that mode refuses the members themselves. Discovery stays off, so only members are
+    // dialled; anyone else who connects is heard only as far as the set's keys sign what it relays.
+    consensus.p2p.persistent_peers_only = false;
     // A devnet runs every member on one host, so all inbound connections come from one IP address.
     consensus.p2p.discovery.max_connections_per_ip =
         consensus.p2p.discovery.max_connections_per_ip.max(4 * set.members.len());

@@ -1,12 +1,14 @@
 //! The sequencer set under Malachite BFT (feature `bft`, `arc-malachitebft-*` `=0.8.2`): Mosaic's types
 //! under the engine's `Context` traits, what members sign and how it is checked, the bytes of every
-//! message the engine exchanges or logs (`MosaicCodec`), and the engine's configuration of a member. The application loop that answers the engine (`GetValue`, `Decided`, …)
-//! is the next step (`docs/design/bft-sequencer.md` §3.5, §7).
+//! message the engine exchanges or logs (`MosaicCodec`), the engine's configuration of a member, and
+//! the application loop that answers the engine with Mosaic's node ([`Bft`], `docs/design/bft-sequencer.md` §3.5).
+mod app;
 mod codec;
 mod config;
 mod context;
 mod signing;
 
+pub use app::{run, Bft, BftConfig, CERTIFICATES, PROPOSALS, SET};
 pub use codec::{CodecError, MosaicCodec};
 pub use config::{node_config, BftNodeConfig};
 pub use context::{
@@ -15,5 +17,7 @@ pub use context::{
 };
 pub use signing::{extension_bytes, part_stream_bytes, proposal_bytes, vote_bytes, MosaicSigner, MosaicVerifier};
 
+#[cfg(test)]
+mod cluster_tests;
 #[cfg(test)]
 mod tests;

@@ -139,7 +139,8 @@ fn a_member_listens_on_its_address_and_dials_the_others() {
     assert_eq!(config.consensus().p2p.listen_addr.to_string(), "/ip4/127.0.0.1/tcp/27002");
     let peers: Vec<String> = config.consensus().p2p.persistent_peers.iter().map(|a| a.to_string()).collect();
     assert_eq!(peers, ["/ip4/127.0.0.1/tcp/27001", "/ip4/127.0.0.1/tcp/27003", "/ip4/127.0.0.1/tcp/27004"]);
-    assert!(config.consensus().p2p.persistent_peers_only);
+    let p2p = &config.consensus().p2p;
+    assert!(!p2p.discovery.enabled && !p2p.persistent_peers_only, "dials only members; members dial in from any port");
     assert!(config.consensus().p2p.discovery.max_connections_per_ip >= 2 * 3, "all of a devnet's peers share an IP");
     assert_ne!(config.moniker(), node_config(&file, &file.members[0].address).unwrap().moniker());
 
