@@ -6,14 +6,17 @@ use crate::{
     },
     settlement,
 };
-use alloy_primitives::U256;
+use alloy_primitives::{Address, B256, U256};
 use anyhow::{bail, Context as _};
 use clap::{ArgMatches, Args};
-use mosaic_consensus::{Sequencing, Solo};
-use mosaic_node::{dev, ChainReader, Node, NodeConfig, Supervisor};
+use mosaic_consensus::{
+    bft::{Bft, BftConfig},
+    RpcRelay, SequencerSet, Sequencing, Solo, DEFAULT_RELAY_TIMEOUT,
+};
+use mosaic_node::{dev, ChainReader, Node, NodeConfig, Supervisor, TxRelay};
 use mosaic_rollup::producer::ProducerConfig;
 use serde::{Deserialize, Serialize};
-use std::{net::SocketAddr, path::PathBuf, time::Duration};
+use std::{net::SocketAddr, path::PathBuf, sync::Arc, time::Duration};
 use tracing::info;
 
 /// Flags of `mosaic devnet`, in groups. The TOML file given by `--config` has the same keys, each
@@ -96,6 +99,33 @@ impl DevnetArgs {
         if self.sequencer.max_tx_size == 0 || self.rpc.max_request_size == 0 {
             bail!("--max-tx-size and --max-request-size must be at least 1 byte");
         }
+        let s = &self.sequencer;
+        if s.sequencers == 0 {
+            bail!("--sequencers must be at least 1");
+        }
+        if s.sequencers > 1 {
+            if s.sequencer_set.is_some() || s.validator_key.is_some() {
+                bail!("--sequencers starts a set of its own: it takes no --sequencer-set or --validator-key");
+            }
+            if !self.l1.no_l1 {
+                bail!(
+                    "--sequencers runs with --no-l1 for now: posting a set's batches with its signatures is the \
+                     next step of issue #21"
+                );
+            }
+            if s.block_time < Duration::from_millis(250) {
+                bail!("--sequencers needs --block-time of at least 250ms (a set's heights take one each)");
+            }
+        }
+        match (&self.sequencer.sequencer_set, &self.sequencer.validator_key) {
+            (None, Some(_)) => bail!("--validator-key needs --sequencer-set"),
+            (Some(_), None) => bail!("--sequencer-set needs --validator-key (this member's consensus key)"),
+            (Some(_), Some(_)) if !self.l1.no_l1 => bail!(
+                "--sequencer-set runs with --no-l1 for now: posting a set's batches with its signatures is \
+                 the next step of issue #21"
+            ),
+            _ => {}
+        }
         if self.prover.prover_segment_memory_gib == 0 {
             bail!("--prover-segment-memory-gib must be at least 1");
         }
@@ -117,15 +147,49 @@ impl DevnetArgs {
     }
 }
 
-/// Opens (or creates) the devnet chain that `c` describes, in its data dir, funding the dev accounts.
-pub(crate) fn open_devnet_chain(c: &DevnetArgs) -> anyhow::Result<(Node, PathBuf)> {
+/// How the devnet orders its blocks.
+pub(crate) struct BlockOrdering {
+    /// Alone, or as a member of `--sequencer-set`.
+    pub sequencing: Box<dyn Sequencing>,
+    /// Whom every block credits (a set's blocks all credit the set's).
+    pub fee_recipient: Address,
+    /// The target time between blocks.
+    pub block_time: Duration,
+    /// Where a set's member copies transactions before acknowledging them.
+    pub relay: Option<Arc<dyn TxRelay>>,
+}
+
+/// The devnet's [`BlockOrdering`]: `--sequencer-set` (read and checked before anything opens) or alone.
+pub(crate) fn ordering(c: &DevnetArgs, data_dir: &std::path::Path) -> anyhow::Result<BlockOrdering> {
+    let s = &c.sequencer;
+    let (Some(path), Some(key)) = (&s.sequencer_set, &s.validator_key) else {
+        return Ok(BlockOrdering {
+            sequencing: Box::new(Solo),
+            fee_recipient: s.fee_recipient,
+            block_time: s.block_time,
+            relay: None,
+        });
+    };
+    let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let set = SequencerSet::from_toml(&text).with_context(|| format!("{}", path.display()))?;
+    let secret: B256 = key.trim().parse().context("--validator-key: expected 32 bytes of hex")?;
+    let me = alloy_signer_local::PrivateKeySigner::from_bytes(&secret).context("--validator-key")?.address();
+    let relay = RpcRelay::for_member(&set, &me, DEFAULT_RELAY_TIMEOUT)?;
+    let (fee_recipient, block_time) = (set.fee_recipient, set.block_time);
+    let config = BftConfig { set, secret: secret.0, wal_path: data_dir.join("bft").join("consensus.wal") };
+    Ok(BlockOrdering { sequencing: Box::new(Bft { config }), fee_recipient, block_time, relay: Some(Arc::new(relay)) })
+}
+
+/// Opens (or creates) the devnet chain that `c` describes, in its data dir, funding the dev accounts;
+/// its blocks credit `fee_recipient`.
+pub(crate) fn open_devnet_chain(c: &DevnetArgs, fee_recipient: Address) -> anyhow::Result<(Node, PathBuf)> {
     let data_dir = c.data_dir.clone().unwrap_or_else(default_data_dir);
     let s = &c.sequencer;
     let node = Node::open(NodeConfig {
         chain: c.chain.config(),
         data_dir: data_dir.clone(),
         block_time: s.block_time,
-        fee_recipient: s.fee_recipient,
+        fee_recipient,
         pool: mosaic_mempool::PoolConfig { max_txs: s.max_pool_txs, ..Default::default() },
         genesis_alloc: c.chain.genesis_alloc(),
         max_tx_size: s.max_tx_size,
@@ -163,8 +227,16 @@ pub(crate) async fn run_devnet(args: DevnetArgs, matches: &ArgMatches) -> anyhow
     }
     let signers = dev::dev_signers(c.chain.accounts);
     let producer_keys = c.rollup.producer_keys()?;
-    let (node, data_dir) = open_devnet_chain(&c)?;
-    let block_time = c.sequencer.block_time;
+    crate::cluster::exit_with_parent();
+    let data_dir = c.data_dir.clone().unwrap_or_else(default_data_dir);
+    if c.sequencer.sequencers > 1 {
+        return crate::cluster::run_local_set(&c, &data_dir).await;
+    }
+    let BlockOrdering { sequencing, fee_recipient, block_time, relay } = ordering(&c, &data_dir)?;
+    let (node, data_dir) = open_devnet_chain(&c, fee_recipient)?;
+    if let Some(relay) = relay {
+        node.set_tx_relay(relay);
+    }
 
     // Every long-running service, so that one that stops takes the node down with it.
     let mut services = Supervisor::new();
@@ -294,8 +366,6 @@ pub(crate) async fn run_devnet(args: DevnetArgs, matches: &ArgMatches) -> anyhow
     let (bound, handle) =
         mosaic_rpc::start_with(node.clone(), rpc, extra).await.with_context(|| format!("binding {addr}"))?;
     print_banner(&c, &node, bound, &data_dir, block_time, &signers, settlement_info.as_ref());
-    // One sequencer today; a sequencer set under BFT consensus is another `Sequencing` (issue #21).
-    let sequencing: Box<dyn Sequencing> = Box::new(Solo);
     services.spawn("sequencer", sequencing.run(node.clone()));
     let result = tokio::select! {
         _ = tokio::signal::ctrl_c() => Ok(()),

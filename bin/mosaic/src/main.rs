@@ -1,5 +1,6 @@
 //! `mosaic`: the Mosaic rollup node binary.
 mod bench;
+mod cluster;
 mod config;
 mod fleet;
 mod options;

@@ -153,6 +153,21 @@ pub(crate) struct SequencerArgs {
     /// replayed on every chain.
     #[arg(long)]
     pub allow_unprotected_txs: bool,
+    /// Run a sequencer set of this many member processes on this machine under BFT consensus, each with
+    /// its own database (`<data-dir>/seq-i`), JSON-RPC port (`--port`, then `--port`+6, +7, …) and p2p
+    /// port (27000+i); the set file is `<data-dir>/sequencers.toml`. 1 is a single sequencer.
+    #[arg(long, default_value_t = 1)]
+    pub sequencers: u32,
+    /// Order blocks with the sequencer set in this TOML file under BFT consensus (Malachite) instead of
+    /// alone: a block is final once more than two thirds of the set committed it. Its `block_time` and
+    /// `fee_recipient` replace `--block-time` and `--fee-recipient`. Needs `--validator-key` and, until
+    /// a set's batches carry its signatures to L1, `--no-l1`. See docs/running.md.
+    #[arg(long)]
+    pub sequencer_set: Option<PathBuf>,
+    /// This member's secp256k1 consensus key, 32 bytes of hex (one of the set's public keys). Prefer
+    /// the environment variable to the command line.
+    #[arg(long, env = "MOSAIC_VALIDATOR_KEY", hide_env_values = true)]
+    pub validator_key: Option<String>,
 }
 
 /// The L1: embedded (default) or any endpoint.

@@ -211,7 +211,7 @@ mod imp {
 
     pub(crate) fn prove(args: ProveArgs, matches: &clap::ArgMatches) -> anyhow::Result<()> {
         let c = args.chain.resolve(matches)?;
-        let (node, _) = open_devnet_chain(&c)?;
+        let (node, _) = open_devnet_chain(&c, c.sequencer.fee_recipient)?;
         let record = BatchRecord::load(&node, args.batch)?
             .with_context(|| format!("this node has no record of batch {}", args.batch))?;
         let (witness, executed) = witness_for(&node, &record)?;

@@ -73,9 +73,13 @@ impl DevNode {
 
     fn spawn(&mut self) {
         assert!(self.child.is_none(), "node already running");
+        // Port 0 (a free one) unless the test names one (members of a sequencer set list theirs).
+        let port: &[&str] = if self.args.iter().any(|a| a == "--port") { &[] } else { &["--port", "0"] };
         let mut child = Command::new(env!("CARGO_BIN_EXE_mosaic"))
             .args(&self.command)
-            .args(["--host", "127.0.0.1", "--port", "0", "--data-dir"])
+            .args(["--host", "127.0.0.1"])
+            .args(port)
+            .args(["--data-dir"])
             .arg(self.dir.path())
             .args(&self.args)
             .env("NO_COLOR", "1")
