@@ -145,21 +145,7 @@ pub async fn run(config: BftConfig, node: Node) -> Result<(), SequencingError> {
     .map_err(|e| engine_err("engine start", e))?;
     let _stop = StopOnDrop(Some(engine));
     let Channels { consensus, network, .. } = channels;
-    let app = App {
-        node,
-        ctx,
-        set,
-        fee_recipient: config.set.fee_recipient,
-        block_time: config.set.block_time,
-        me: address,
-        signer,
-        network,
-        executed: HashMap::new(),
-        proposals: BTreeMap::new(),
-        streams: HashMap::new(),
-        restreams: 0,
-    };
-    app.serve(consensus).await
+    App::new(node, &config.set, set, signer, network).serve(consensus).await
 }
 
 /// The node's record of which sequencer set it orders blocks with (`hash` of its file, at index 0).
@@ -251,6 +237,36 @@ fn round_u32(r: Round) -> u32 {
 }
 
 impl App {
+    /// Member `signer` of `file` (whose consensus view is `set`), answering with `node`.
+    fn new(
+        node: Node,
+        file: &SequencerSet,
+        set: ValidatorSet,
+        signer: MosaicSigner,
+        network: mpsc::Sender<NetworkMsg<MosaicContext>>,
+    ) -> Self {
+        let key = signer.public_key().to_vec();
+        let me = set
+            .iter()
+            .find(|v| v.public_key().to_vec() == key)
+            .map(|v| *v.address())
+            .unwrap_or(BftAddress(Address::ZERO));
+        Self {
+            ctx: MosaicContext { chain_id: node.chain_id() },
+            node,
+            set,
+            fee_recipient: file.fee_recipient,
+            block_time: file.block_time,
+            me,
+            signer,
+            network,
+            executed: HashMap::new(),
+            proposals: BTreeMap::new(),
+            streams: HashMap::new(),
+            restreams: 0,
+        }
+    }
+
     fn params(&self) -> HeightParams<MosaicContext> {
         // The target time paces heights: a height is finalized no earlier than `block_time` after it began.
         HeightParams::new(self.set.clone(), timeouts(self.block_time), Some(self.block_time))
@@ -738,9 +754,8 @@ mod tests {
     //! A member's checks on a proposal stream, without an engine: the stream's signature and
     //! proposer, and the set's block rules on top of re-execution.
     use super::*;
+    use crate::bft::test_support::{member_node, set_file};
     use alloy_primitives::U256;
-    use mosaic_node::NodeConfig;
-    use mosaic_primitives::ChainConfig;
 
     const FEE: Address = Address::repeat_byte(0xfe);
 
@@ -749,53 +764,20 @@ mod tests {
     }
 
     fn set() -> SequencerSet {
-        let mut s = format!("block_time = \"1s\"\nfee_recipient = \"{FEE}\"\n");
-        for i in 0..4 {
-            let signer = MosaicSigner::new(&secret(i), 1).unwrap();
-            let key = k256::ecdsa::VerifyingKey::from_sec1_bytes(&signer.public_key().to_vec()).unwrap();
-            s.push_str(&format!(
-                "[[member]]\naddress = \"{}\"\npublic_key = \"0x{}\"\np2p = \"/ip4/127.0.0.1/tcp/{}\"\n",
-                Address::from_public_key(&key),
-                alloy_primitives::hex::encode(signer.public_key().to_vec()),
-                27100 + u16::from(i)
-            ));
-        }
-        SequencerSet::from_toml(&s).unwrap()
+        let secrets: Vec<[u8; 32]> = (0..4).map(secret).collect();
+        SequencerSet::from_toml(&set_file(&secrets, "1s", FEE, |i| 27100 + i as u16)).unwrap()
     }
 
     fn node(dir: &std::path::Path, fee_recipient: Address) -> Node {
-        Node::open(NodeConfig {
-            data_dir: dir.to_path_buf(),
-            block_time: Duration::ZERO,
-            fee_recipient,
-            pool: Default::default(),
-            genesis_alloc: vec![(Address::repeat_byte(1), U256::from(10u64).pow(U256::from(18u64)))],
-            max_tx_size: mosaic_node::DEFAULT_MAX_TX_SIZE,
-            allow_unprotected_txs: false,
-            predeploys: Vec::new(),
-            genesis_accounts: Vec::new(),
-            chain: ChainConfig::default(),
-        })
-        .unwrap()
+        member_node(dir, fee_recipient, Address::repeat_byte(1))
     }
 
     fn app(node: Node, me: u8, network: mpsc::Sender<NetworkMsg<MosaicContext>>) -> App {
         let file = set();
         let signer = MosaicSigner::new(&secret(me), node.chain_id()).unwrap();
-        App {
-            ctx: MosaicContext { chain_id: node.chain_id() },
-            set: ValidatorSet::from_set(&file).unwrap(),
-            fee_recipient: FEE,
-            block_time: file.block_time,
-            me: BftAddress(file.members[me as usize].address),
-            signer,
-            network,
-            executed: HashMap::new(),
-            proposals: BTreeMap::new(),
-            streams: HashMap::new(),
-            restreams: 0,
-            node,
-        }
+        let app = App::new(node, &file, ValidatorSet::from_set(&file).unwrap(), signer, network);
+        assert_eq!(app.me.0, file.members[me as usize].address);
+        app
     }
 
     /// Streams `block` for `(height 1, round 0)` as `proposer` (a member index), signed by `signer`,

@@ -1,11 +1,11 @@
 //! Four members in one process, over loopback TCP: every member re-executes and commits the same
 //! blocks, a transaction in one member's pool reaches the chain on its turn, and every block is
 //! stored with a certificate that more than two thirds of the set signed.
-use super::*;
+use super::{test_support::*, *};
 use crate::{SequencerSet, Sequencing};
-use alloy_primitives::{hex, Address, B256, U256};
+use alloy_primitives::{Address, B256, U256};
 use malachitebft_app_channel::app::types::{codec::Codec, core::ExtendedCommitCertificate};
-use mosaic_node::{ChainReader, Node, NodeConfig};
+use mosaic_node::{ChainReader, Node};
 use mosaic_primitives::ChainConfig;
 use std::time::{Duration, Instant};
 
@@ -13,37 +13,6 @@ const FEE_RECIPIENT: Address = Address::repeat_byte(0xfe);
 
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
-
-fn set_file(secrets: &[[u8; 32]], block_time: &str) -> String {
-    let mut s = format!("block_time = \"{block_time}\"\nfee_recipient = \"{FEE_RECIPIENT}\"\n");
-    for secret in secrets {
-        let signer = MosaicSigner::new(secret, 1).unwrap();
-        let key = k256::ecdsa::VerifyingKey::from_sec1_bytes(&signer.public_key().to_vec()).unwrap();
-        s.push_str(&format!(
-            "[[member]]\naddress = \"{}\"\npublic_key = \"0x{}\"\np2p = \"/ip4/127.0.0.1/tcp/{}\"\n",
-            Address::from_public_key(&key),
-            hex::encode(signer.public_key().to_vec()),
-            free_port()
-        ));
-    }
-    s
-}
-
-fn member_node(dir: &std::path::Path, funded: Address) -> Node {
-    Node::open(NodeConfig {
-        data_dir: dir.to_path_buf(),
-        block_time: Duration::ZERO,
-        fee_recipient: FEE_RECIPIENT,
-        pool: Default::default(),
-        genesis_alloc: vec![(funded, U256::from(10u64).pow(U256::from(18u64)))],
-        max_tx_size: mosaic_node::DEFAULT_MAX_TX_SIZE,
-        allow_unprotected_txs: false,
-        predeploys: Vec::new(),
-        genesis_accounts: Vec::new(),
-        chain: ChainConfig::default(),
-    })
-    .unwrap()
 }
 
 /// A signed transfer of 1 wei from `signer`, EIP-2718 encoded.
@@ -74,10 +43,10 @@ async fn four_members_decide_the_same_blocks_each_with_a_quorum_certificate() {
         .with_test_writer()
         .try_init();
     let secrets: Vec<[u8; 32]> = (21..25).map(|i| [i; 32]).collect();
-    let set = SequencerSet::from_toml(&set_file(&secrets, "250ms")).unwrap();
+    let set = SequencerSet::from_toml(&set_file(&secrets, "250ms", FEE_RECIPIENT, |_| free_port())).unwrap();
     let alice = alloy_signer_local::PrivateKeySigner::from_bytes(&B256::repeat_byte(1)).unwrap();
     let dirs: Vec<_> = secrets.iter().map(|_| tempfile::tempdir().unwrap()).collect();
-    let nodes: Vec<Node> = dirs.iter().map(|d| member_node(d.path(), alice.address())).collect();
+    let nodes: Vec<Node> = dirs.iter().map(|d| member_node(d.path(), FEE_RECIPIENT, alice.address())).collect();
     let members: Vec<_> = secrets
         .iter()
         .zip(&nodes)

@@ -20,4 +20,6 @@ pub use signing::{extension_bytes, part_stream_bytes, proposal_bytes, vote_bytes
 #[cfg(test)]
 mod cluster_tests;
 #[cfg(test)]
+mod test_support;
+#[cfg(test)]
 mod tests;
