@@ -220,9 +220,8 @@ impl Node {
     /// the same checks and durable insert, no relay onwards, and one already here is fine.
     pub async fn submit_relayed(&self, raw: &[u8]) -> Result<B256, SubmitError> {
         match self.admit_raw(raw).await {
-            Err(SubmitError::Pool(PoolError::AlreadyKnown)) => {
-                Ok(*TxEnvelope::decode_2718_exact(raw).map_err(|e| SubmitError::Decode(e.to_string()))?.tx_hash())
-            }
+            // Known means it decoded: its hash is that of its EIP-2718 bytes, no second decode needed.
+            Err(SubmitError::Pool(PoolError::AlreadyKnown)) => Ok(alloy_primitives::keccak256(raw)),
             other => other,
         }
     }

@@ -817,6 +817,20 @@ pub(crate) mod tests {
     }
 
     #[tokio::test]
+    async fn a_relayed_copy_of_a_pooled_transaction_is_accepted_with_its_hash() {
+        use alloy_eips::eip2718::Encodable2718;
+        let alice = alloy_signer_local::PrivateKeySigner::from_bytes(&B256::repeat_byte(1)).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let funded = vec![(alice.address(), U256::from(10u64).pow(U256::from(18u64)))];
+        let node = Node::open(NodeConfig { genesis_alloc: funded, ..config(dir.path()) }).unwrap();
+        let raw = transfer(&alice, ChainConfig::default().chain_id, 0).encoded_2718();
+        let hash = node.submit_relayed(&raw).await.unwrap();
+        assert_eq!(node.submit_relayed(&raw).await.unwrap(), hash, "a second copy is fine");
+        assert!(matches!(node.submit_raw(&raw).await, Err(crate::SubmitError::Pool(_))), "a client's resend is not");
+        assert_eq!(node.pool_len(), 1);
+    }
+
+    #[tokio::test]
     async fn a_proposed_block_is_validated_by_re_execution_and_a_tampered_one_is_refused() {
         use alloy_eips::eip2718::Encodable2718;
         let alice = alloy_signer_local::PrivateKeySigner::from_bytes(&B256::repeat_byte(1)).unwrap();

@@ -1043,7 +1043,7 @@ pub(crate) fn module(api: EthApi) -> RpcModule<EthApi> {
     })
     .expect("unique method name");
     // A sequencer set's members copy each other's transactions before acknowledging them
-    // (`mosaic_consensus::bft::RpcRelay`): admitted without being relayed onwards, "already known" is
+    // (`mosaic_consensus::RpcRelay`): admitted without being relayed onwards, "already known" is
     // fine; one error text (or null) per transaction.
     m.register_async_method("mosaic_relayTransactions", |p, api, _| async move {
         api.accepts_transactions()?;

@@ -375,11 +375,11 @@ impl App {
         if key.0 != self.next_height() {
             return Ok(None);
         }
-        let Some(received) = self.proposals.get(&key) else { return Ok(None) };
-        let (known, block) = (received.validity, received.block.clone());
-        let validity = match known {
-            Some(v) => v,
-            None => {
+        let validity = match self.proposals.get(&key).map(|r| r.validity) {
+            None => return Ok(None),
+            Some(Some(v)) => v,
+            Some(None) => {
+                let block = self.proposals[&key].block.clone();
                 let verdict = self.execute(&block).await?;
                 let Some(validity) = verdict else { return Ok(None) };
                 if let Some(r) = self.proposals.get_mut(&key) {
@@ -469,11 +469,7 @@ impl App {
             // Proposed before a crash: the same block again, never a second one for this round.
             let hash = block.hash();
             if self.execute(&block).await? == Some(Validity::Valid) {
-                let fin = self.sign_stream(height, round, keccak256(block.to_bytes()));
-                let own =
-                    Received { proposer: self.me, pol_round: Round::Nil, block, fin, validity: Some(Validity::Valid) };
-                self.proposals.insert(key, own.clone());
-                self.publish(key, own).await;
+                self.propose_own(key, block, Round::Nil).await;
                 return Ok(Some(LocallyProposedValue::new(BftHeight(height), round, BlockValue { hash })));
             }
         }
@@ -497,12 +493,8 @@ impl App {
         self.blocking(move |n| n.records(PROPOSALS).put(0, &record))
             .await?
             .map_err(|e| SequencingError::Node(e.to_string()))?;
-        let data_hash = keccak256(block.to_bytes());
-        let fin = self.sign_stream(height, round, data_hash);
-        let own = Received { proposer: self.me, pol_round: Round::Nil, block, fin, validity: Some(Validity::Valid) };
         self.executed.insert(hash, assembled.built);
-        self.proposals.insert(key, own.clone());
-        self.publish(key, own).await;
+        self.propose_own(key, block, Round::Nil).await;
         Ok(Some(LocallyProposedValue::new(BftHeight(height), round, BlockValue { hash })))
     }
 
@@ -518,9 +510,20 @@ impl App {
         Ok(Block::from_bytes(bytes).ok())
     }
 
-    fn sign_stream(&self, height: u64, round: Round, data_hash: B256) -> Bytes {
-        let bytes = part_stream_bytes(self.ctx.chain_id, BftHeight(height), round, &self.me, &data_hash);
-        Bytes::from(self.signer.sign_bytes(&bytes).to_vec())
+    /// Signs `block` as this member's proposal at `key` (re-proposing a value locked at `pol_round`, or
+    /// `Round::Nil` for a new one), keeps it for `StartedRound` and restreams, and streams it.
+    async fn propose_own(&mut self, key: (u64, u32), block: Block, pol_round: Round) {
+        let signed = part_stream_bytes(
+            self.ctx.chain_id,
+            BftHeight(key.0),
+            Round::new(key.1),
+            &self.me,
+            &keccak256(block.to_bytes()),
+        );
+        let fin = Bytes::from(self.signer.sign_bytes(&signed).to_vec());
+        let own = Received { proposer: self.me, pol_round, block, fin, validity: Some(Validity::Valid) };
+        self.proposals.insert(key, own.clone());
+        self.publish(key, own).await;
     }
 
     /// Streams a proposal to the other members: who proposes what on which parent, the block in
@@ -568,10 +571,7 @@ impl App {
             debug!(height, %round, %hash, "asked to restream a value this member does not hold");
             return;
         };
-        let fin = self.sign_stream(height, round, keccak256(block.to_bytes()));
-        let own = Received { proposer: self.me, pol_round: valid_round, block, fin, validity: Some(Validity::Valid) };
-        self.proposals.insert(key, own.clone());
-        self.publish(key, own).await;
+        self.propose_own(key, block, valid_round).await;
     }
 
     /// `ReceivedProposalPart`: buffers a stream's parts until it is complete, then checks its
