@@ -176,7 +176,12 @@ pub(crate) fn ordering(c: &DevnetArgs, data_dir: &std::path::Path) -> anyhow::Re
     let me = alloy_signer_local::PrivateKeySigner::from_bytes(&secret).context("--validator-key")?.address();
     let relay = RpcRelay::for_member(&set, &me, DEFAULT_RELAY_TIMEOUT)?;
     let (fee_recipient, block_time) = (set.fee_recipient, set.block_time);
-    let config = BftConfig { set, secret: secret.0, wal_path: data_dir.join("bft").join("consensus.wal") };
+    let config = BftConfig {
+        set,
+        secret: secret.0,
+        wal_path: data_dir.join("bft").join("consensus.wal"),
+        faults: Default::default(),
+    };
     Ok(BlockOrdering { sequencing: Box::new(Bft { config }), fee_recipient, block_time, relay: Some(Arc::new(relay)) })
 }
 

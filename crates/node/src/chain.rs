@@ -179,6 +179,8 @@ pub(crate) struct Inner {
     pub(crate) admitter: Admitter,
     /// Where accepted transactions are copied before they are acknowledged (a sequencer set's members).
     pub(crate) relay: std::sync::OnceLock<Arc<dyn crate::TxRelay>>,
+    /// What a sequencer set's consensus tells the RPC about itself.
+    pub(crate) consensus: std::sync::OnceLock<Arc<dyn crate::ConsensusView>>,
     /// L1 deposits seen on L1 (confirmed) and not yet in a block, in queue order.
     pub(crate) l1_inbox: Mutex<std::collections::VecDeque<L1Message>>,
     /// The `safe` and `finalized` blocks as the L1 last said; `None` while the node settles nowhere.
@@ -256,6 +258,7 @@ impl Node {
             inner: Arc::new(Inner {
                 admitter: Admitter::spawn(),
                 relay: std::sync::OnceLock::new(),
+                consensus: std::sync::OnceLock::new(),
                 db,
                 head: RwLock::new(head),
                 pool: Mutex::new(Mempool::new(pool_config)),
@@ -799,21 +802,7 @@ pub(crate) mod tests {
         chain_id: u64,
         nonce: u64,
     ) -> alloy_consensus::TxEnvelope {
-        use alloy_consensus::SignableTransaction;
-        use alloy_signer::SignerSync;
-        let tx = alloy_consensus::TxEip1559 {
-            chain_id,
-            nonce,
-            gas_limit: 21_000,
-            max_fee_per_gas: 10_000_000_000,
-            max_priority_fee_per_gas: 1_000_000,
-            to: alloy_primitives::TxKind::Call(Address::repeat_byte(0xd0)),
-            value: U256::from(1),
-            access_list: Default::default(),
-            input: Default::default(),
-        };
-        let sig = signer.sign_hash_sync(&tx.signature_hash()).unwrap();
-        tx.into_signed(sig).into()
+        crate::dev::signed_transfer(signer, chain_id, nonce, Address::repeat_byte(0xd0), U256::from(1))
     }
 
     #[tokio::test]

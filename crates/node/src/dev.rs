@@ -33,6 +33,33 @@ pub fn dev_accounts(n: u32) -> Vec<(Address, B256)> {
     dev_signers(n).iter().map(|s| (s.address(), s.to_bytes())).collect()
 }
 
+/// An EIP-1559 transfer of `value` wei from `signer` to `to`, signed for `chain_id` (21,000 gas,
+/// 10 gwei fee cap, 0.001 gwei tip): the transaction tests and dev tools send most.
+pub fn signed_transfer(
+    signer: &PrivateKeySigner,
+    chain_id: u64,
+    nonce: u64,
+    to: Address,
+    value: U256,
+) -> alloy_consensus::TxEnvelope {
+    use alloy_consensus::SignableTransaction;
+    use alloy_signer::SignerSync;
+    let tx = alloy_consensus::TxEip1559 {
+        chain_id,
+        nonce,
+        gas_limit: 21_000,
+        max_fee_per_gas: 10_000_000_000,
+        max_priority_fee_per_gas: 1_000_000,
+        to: alloy_primitives::TxKind::Call(to),
+        value,
+        access_list: Default::default(),
+        input: Default::default(),
+    };
+    // A local key over a 32-byte hash does not fail.
+    let signature = signer.sign_hash_sync(&tx.signature_hash()).expect("signing with a local key");
+    tx.into_signed(signature).into()
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

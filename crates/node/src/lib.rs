@@ -3,6 +3,7 @@
 mod admission;
 pub mod blocking;
 mod chain;
+mod consensus_view;
 pub mod dev;
 mod metrics;
 mod reader;
@@ -17,6 +18,7 @@ pub use chain::{
     Assembled, ImportError, L1Finality, NewBlock, Node, NodeConfig, NodeError, PoolContent, StateSnapshot,
     DEFAULT_MAX_TX_SIZE, MAX_L1_MESSAGES_PER_BLOCK,
 };
+pub use consensus_view::{ConsensusStatus, ConsensusView, DecidedSummary, Evidence};
 pub use metrics::{register_counter, Metrics};
 /// A transaction waiting in the pool (what `Node::pool_tx` and `Node::pool_content` hand out).
 pub use mosaic_mempool::PoolTx;

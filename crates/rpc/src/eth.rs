@@ -41,6 +41,8 @@ const MAX_LOG_BLOCK_RANGE: u64 = 10_000;
 const MAX_LOGS: usize = 20_000;
 /// Most transactions one `mosaic_relayTransactions` call carries.
 const MAX_RELAYED: usize = 1_024;
+/// Most evidence records one `mosaic_bftEvidence` call returns.
+const MAX_EVIDENCE: usize = 100;
 /// JSON-RPC "method not found", also for methods refused on purpose (geth's code for both).
 const METHOD_NOT_FOUND: i32 = -32601;
 /// Spec methods Mosaic refuses on purpose, with the reason the caller gets (`docs/rpc.md`).
@@ -106,6 +108,13 @@ pub struct EthApi {
 type RpcResult<T> = Result<T, ErrorObjectOwned>;
 
 impl EthApi {
+    /// The sequencer set's view of a member, or why there is none.
+    fn consensus(&self) -> RpcResult<Arc<dyn mosaic_node::ConsensusView>> {
+        self.node.consensus_view().ok_or_else(|| {
+            rpc_err(SERVER_ERROR, "this node is not a member of a sequencer set (it orders blocks alone or follows L1)")
+        })
+    }
+
     /// Resolves a block number or tag to a number; `None` if it does not exist.
     fn resolve_number(&self, tag: BlockNumberOrTag) -> Option<u64> {
         let head = self.node.head_number();
@@ -1035,6 +1044,12 @@ pub(crate) fn module(api: EthApi) -> RpcModule<EthApi> {
     reg!("mosaic_callStats", |p, api| {
         let (req, id): (TransactionRequest, Option<BlockId>) = two(p)?;
         api.call_stats(req, id)
+    });
+    // A sequencer set's member: where its consensus stands, and the misbehaviour it has seen.
+    reg!("mosaic_bftStatus", |_p, api| Ok(api.consensus()?.status()));
+    reg!("mosaic_bftEvidence", |p, api| {
+        let from: Option<U64> = p.sequence().optional_next()?;
+        api.consensus()?.evidence(from.map_or(0, |f| f.to()), MAX_EVIDENCE).map_err(internal)
     });
     m.register_async_method("eth_sendRawTransaction", |p, api, _| async move {
         api.accepts_transactions()?;

@@ -4,10 +4,8 @@ use crate::{
     error::{INVALID_PARAMS, RESOURCE_NOT_FOUND, SERVER_ERROR, TRANSACTION_REJECTED},
     eth::{module, EthApi},
 };
-use alloy_consensus::{SignableTransaction, TxEip1559, TxEnvelope};
 use alloy_eips::eip2718::Encodable2718;
-use alloy_primitives::{Address, Bytes, TxKind, B256, U256, U64};
-use alloy_signer::SignerSync;
+use alloy_primitives::{Address, Bytes, B256, U256, U64};
 use alloy_signer_local::PrivateKeySigner;
 use jsonrpsee::{core::server::MethodsError, RpcModule};
 use mosaic_node::{dev, Node, NodeConfig};
@@ -70,19 +68,7 @@ fn list(params: Value) -> Vec<Value> {
 }
 
 fn transfer(signer: &PrivateKeySigner, nonce: u64, to: Address) -> Bytes {
-    let tx = TxEip1559 {
-        chain_id: ChainConfig::default().chain_id,
-        nonce,
-        gas_limit: 21_000,
-        max_fee_per_gas: 10_000_000_000,
-        max_priority_fee_per_gas: 1_000_000,
-        to: TxKind::Call(to),
-        value: U256::from(7),
-        access_list: Default::default(),
-        input: Bytes::new(),
-    };
-    let sig = signer.sign_hash_sync(&tx.signature_hash()).unwrap();
-    TxEnvelope::from(tx.into_signed(sig)).encoded_2718().into()
+    dev::signed_transfer(signer, ChainConfig::default().chain_id, nonce, to, U256::from(7)).encoded_2718().into()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -180,4 +166,62 @@ async fn a_node_that_derives_refuses_transactions_up_front() {
     let (code, message) = t.err("eth_sendRawTransaction", json!([transfer(&alice, 0, Address::repeat_byte(1))])).await;
     assert_eq!((code, message.as_str()), (TRANSACTION_REJECTED, "this is a full node"));
     assert_eq!(t.node.pool_len(), 0);
+}
+
+/// A mock sequencer-set view (unit test only): fixed answers, to check how the RPC serves them.
+struct MockConsensusView;
+
+impl mosaic_node::ConsensusView for MockConsensusView {
+    fn status(&self) -> mosaic_node::ConsensusStatus {
+        mosaic_node::ConsensusStatus {
+            engine: "mock".into(),
+            me: Address::repeat_byte(2),
+            members: (1..=4).map(Address::repeat_byte).collect(),
+            quorum: U64::from(3),
+            height: U64::from(8),
+            round: U64::from(1),
+            proposer: Some(Address::repeat_byte(4)),
+            last_decided: Some(mosaic_node::DecidedSummary {
+                height: U64::from(7),
+                round: U64::ZERO,
+                signers: (1..=3).map(Address::repeat_byte).collect(),
+            }),
+            evidence: U64::from(3),
+        }
+    }
+
+    fn evidence(&self, from: u64, limit: usize) -> Result<Vec<mosaic_node::Evidence>, mosaic_node::NodeError> {
+        Ok((from..3)
+            .take(limit)
+            .map(|i| mosaic_node::Evidence {
+                member: Address::repeat_byte(4),
+                kind: "double-prevote".into(),
+                height: U64::from(i + 1),
+                round: U64::ZERO,
+                first: Bytes::from(vec![1]),
+                second: Bytes::from(vec![2]),
+                recorded_at: U64::from(i + 1),
+            })
+            .collect())
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bft_status_and_evidence_come_from_the_sequencer_set_or_a_clear_error() {
+    let t = start(None);
+    let (code, message) = t.err("mosaic_bftStatus", json!([])).await;
+    assert_eq!(code, SERVER_ERROR);
+    assert!(message.contains("not a member of a sequencer set"), "{message}");
+    assert_eq!(t.err("mosaic_bftEvidence", json!([])).await.0, SERVER_ERROR);
+
+    assert!(t.node.set_consensus_view(std::sync::Arc::new(MockConsensusView)));
+    let status = t.ok("mosaic_bftStatus", json!([])).await;
+    assert_eq!((status["quorum"].as_str(), status["round"].as_str()), (Some("0x3"), Some("0x1")));
+    assert_eq!(status["lastDecided"]["height"], "0x7");
+    assert_eq!(status["lastDecided"]["signers"].as_array().unwrap().len(), 3);
+    assert_eq!(status["proposer"], json!(Address::repeat_byte(4)));
+    assert_eq!(t.ok("mosaic_bftEvidence", json!([])).await.as_array().unwrap().len(), 3);
+    let later = t.ok("mosaic_bftEvidence", json!(["0x2"])).await;
+    assert_eq!((later.as_array().unwrap().len(), &later[0]["kind"]), (1, &json!("double-prevote")));
+    assert_eq!(later[0]["recordedAt"], "0x3");
 }

@@ -5,6 +5,7 @@
 //!
 //! One task owns the engine's channel and handles one message at a time; executing and committing
 //! blocks runs on the blocking pool (`Node::blocking`).
+use super::view::{summary, BftView, Live, EVIDENCE};
 use super::{
     codec::MosaicCodec,
     config::node_config,
@@ -13,6 +14,7 @@ use super::{
 };
 use crate::{SequencerSet, SequencingError};
 use alloy_primitives::{bytes::Bytes as RawBytes, keccak256, Address, Bytes, B256};
+use malachitebft_app_channel::app::types::MisbehaviorEvidence;
 use malachitebft_app_channel::{
     app::{
         engine::host::{HeightParams, Next, SyncedValueOutcome},
@@ -37,6 +39,7 @@ use mosaic_stf::BuiltBlock;
 use std::{
     collections::{BTreeMap, HashMap},
     path::PathBuf,
+    sync::{Arc, Mutex},
     time::{Duration, Instant, SystemTime, UNIX_EPOCH},
 };
 use tokio::sync::mpsc;
@@ -67,12 +70,28 @@ pub struct BftConfig {
     pub secret: [u8; 32],
     /// The engine's write-ahead log file (its parent directory is created).
     pub wal_path: PathBuf,
+    /// Faults this member commits on purpose, to test that the others withstand them (tests only: the
+    /// binary always runs an honest member).
+    pub faults: Faults,
+}
+
+/// A byzantine member's faults, for tests of the honest ones; the default commits none.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Faults {
+    /// Propose blocks whose state root is wrong (signed like honest proposals).
+    pub invalid_proposals: bool,
+    /// Sign and send a second, conflicting vote beside every vote (equivocation).
+    pub equivocate_votes: bool,
 }
 
 impl std::fmt::Debug for BftConfig {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         // Never print the key.
-        f.debug_struct("BftConfig").field("set", &self.set.hash).field("wal_path", &self.wal_path).finish()
+        f.debug_struct("BftConfig")
+            .field("set", &self.set.hash)
+            .field("wal_path", &self.wal_path)
+            .field("faults", &self.faults)
+            .finish()
     }
 }
 
@@ -132,20 +151,70 @@ pub async fn run(config: BftConfig, node: Node) -> Result<(), SequencingError> {
     let address = BftAddress(me);
     let identity = NetworkIdentity::new_validator(node_cfg.moniker.clone(), keypair, address.to_string(), proof_bytes);
     info!(%me, members = set.count(), %peer_id, "starting BFT consensus");
-    let (channels, engine) = start_engine(
-        ctx,
-        node_cfg,
-        WalContext::new(config.wal_path.clone(), MosaicCodec),
-        NetworkContext::new(identity, MosaicCodec),
-        ConsensusContext::new_validator(address, Box::new(MosaicVerifier { chain_id }), Box::new(signer.clone())),
-        SyncContext::new(MosaicCodec),
-        RequestContext::new(100),
-    )
-    .await
-    .map_err(|e| engine_err("engine start", e))?;
+    let consensus_ctx =
+        ConsensusContext::new_validator(address, Box::new(MosaicVerifier { chain_id }), Box::new(signer.clone()));
+    let (channels, engine) = if config.faults.equivocate_votes {
+        byzantine_engine(ctx, node_cfg, &config, identity, consensus_ctx, &signer, address).await?
+    } else {
+        start_engine(
+            ctx,
+            node_cfg,
+            WalContext::new(config.wal_path.clone(), MosaicCodec),
+            NetworkContext::new(identity, MosaicCodec),
+            consensus_ctx,
+            SyncContext::new(MosaicCodec),
+            RequestContext::new(100),
+        )
+        .await
+        .map_err(|e| engine_err("engine start", e))?
+    };
     let _stop = StopOnDrop(Some(engine));
     let Channels { consensus, network, .. } = channels;
-    App::new(node, &config.set, set, signer, network).serve(consensus).await
+    let app = App::new(node.clone(), &config.set, set, signer, network).with_faults(config.faults);
+    app.load_status().await?;
+    node.set_consensus_view(std::sync::Arc::new(app.view()));
+    app.serve(consensus).await
+}
+
+/// The engine of a member that equivocates: Malachite's byzantine network proxy signs a second vote
+/// for another block beside each of its votes (tests only: [`Faults`] is set from Rust, never by the
+/// binary).
+async fn byzantine_engine(
+    ctx: MosaicContext,
+    node_cfg: super::BftNodeConfig,
+    config: &BftConfig,
+    identity: NetworkIdentity,
+    consensus_ctx: ConsensusContext<MosaicContext>,
+    signer: &MosaicSigner,
+    address: BftAddress,
+) -> Result<(Channels<MosaicContext>, EngineHandle), SequencingError> {
+    use malachitebft_app_channel::{ByzantineContext, EngineBuilder};
+    use malachitebft_engine_byzantine::{ByzantineConfig, Trigger};
+    let byz = ByzantineContext {
+        identity,
+        codec: MosaicCodec,
+        config: ByzantineConfig::new(Some(21)).with_equivocate_votes(Trigger::Always),
+        signer: Box::new(signer.clone()),
+        address,
+        conflicting_value_fn: None,
+        // A vote for a block that does not exist: flip the hash's last byte.
+        conflicting_vote_value_fn: Some(Box::new(|id: Option<&super::BlockId>| {
+            let mut hash = id.map(|b| b.0).unwrap_or_default();
+            hash.0[31] ^= 0xff;
+            super::BlockId(hash)
+        })),
+    };
+    EngineBuilder::new(ctx, node_cfg)
+        .with_default_wal(WalContext::new(config.wal_path.clone(), MosaicCodec))
+        .with_byzantine_network(byz)
+        .await
+        .map_err(|e| engine_err("engine start", e))?
+        .with_default_sync(SyncContext::new(MosaicCodec))
+        .with_default_consensus(consensus_ctx)
+        .with_default_request(RequestContext::new(100))
+        .build()
+        .await
+        .map_err(|e| engine_err("engine start", e))
 }
 
 /// The node's record of which sequencer set it orders blocks with (`hash` of its file, at index 0).
@@ -226,6 +295,12 @@ struct App {
     streams: HashMap<(PeerId, StreamId), Partial>,
     /// Streams this member published, to give each a fresh id.
     restreams: u64,
+    /// Where consensus stands, for the RPC ([`BftView`]).
+    live: Arc<Mutex<Live>>,
+    /// Faults committed on purpose (tests of a byzantine member).
+    faults: Faults,
+    /// Signatures a block needs.
+    quorum: usize,
 }
 
 fn now_secs() -> u64 {
@@ -264,6 +339,78 @@ impl App {
             proposals: BTreeMap::new(),
             streams: HashMap::new(),
             restreams: 0,
+            live: Arc::default(),
+            faults: Faults::default(),
+            quorum: file.quorum(),
+        }
+    }
+
+    /// This member commits `faults` (a byzantine member, in tests).
+    fn with_faults(mut self, faults: Faults) -> Self {
+        self.faults = faults;
+        self
+    }
+
+    /// What the RPC is told about this member.
+    fn view(&self) -> BftView {
+        BftView {
+            node: self.node.clone(),
+            me: self.me.0,
+            members: self.set.iter().map(|v| v.address().0).collect(),
+            quorum: self.quorum,
+            live: self.live.clone(),
+        }
+    }
+
+    fn set_live(&self, f: impl FnOnce(&mut Live)) {
+        if let Ok(mut live) = self.live.lock() {
+            f(&mut live);
+        }
+    }
+
+    /// The status a restarted member starts from: its head's certificate and its evidence count.
+    async fn load_status(&self) -> Result<(), SequencingError> {
+        let head = self.node.head_number();
+        let (cert, evidence) = self
+            .blocking(move |n| {
+                let cert = n.records(CERTIFICATES).get(head).ok().flatten();
+                let evidence = n.records(EVIDENCE).last().ok().flatten().map_or(0, |(i, _)| i + 1);
+                (cert, evidence)
+            })
+            .await?;
+        let decided = cert
+            .and_then(|c| MosaicCodec.decode(RawBytes::from(c)).ok())
+            .map(|c: ExtendedCommitCertificate<MosaicContext>| summary(&c.trim_vote_extensions()));
+        self.set_live(|l| {
+            l.height = head + 1;
+            l.last_decided = decided;
+            l.evidence = evidence;
+        });
+        Ok(())
+    }
+
+    /// Keeps the engine's misbehaviour evidence in the node's database, one record per pair.
+    async fn record_evidence(&self, evidence: &MisbehaviorEvidence<MosaicContext>, height: u64) {
+        let records = super::view::records(evidence, height);
+        for e in &records {
+            warn!(member = %e.member, kind = %e.kind, height = %e.height, round = %e.round, "misbehaviour evidence");
+        }
+        let stored = self
+            .blocking(move |n| -> Result<u64, String> {
+                let table = n.records(EVIDENCE);
+                let mut next = table.last().map_err(|e| e.to_string())?.map_or(0, |(i, _)| i + 1);
+                for e in &records {
+                    let json = serde_json::to_vec(e).map_err(|e| e.to_string())?;
+                    table.put(next, &json).map_err(|e| e.to_string())?;
+                    next += 1;
+                }
+                Ok(next)
+            })
+            .await;
+        match stored {
+            Ok(Ok(count)) => self.set_live(|l| l.evidence = count),
+            Ok(Err(e)) => error!(%e, "cannot store misbehaviour evidence"),
+            Err(e) => error!(%e, "cannot store misbehaviour evidence"),
         }
     }
 
@@ -292,6 +439,11 @@ impl App {
             }
             AppMsg::StartedRound { height, round, proposer, role, reply_value } => {
                 debug!(%height, %round, %proposer, ?role, "round started");
+                self.set_live(|l| {
+                    l.height = height.0;
+                    l.round = round_u32(round);
+                    l.proposer = Some(proposer.0);
+                });
                 let values = self.values_at(height.0).await?;
                 let _ = reply_value.send(values);
             }
@@ -325,7 +477,7 @@ impl App {
             AppMsg::Finalized { certificate, evidence, reply, .. } => {
                 let height = certificate.height.0;
                 if !evidence.is_empty() {
-                    warn!(height, "the engine recorded misbehaviour evidence at this height");
+                    self.record_evidence(&evidence, height).await;
                 }
                 let next = if self.node.head_number() >= height {
                     Next::Start(BftHeight(height + 1), self.params())
@@ -483,7 +635,11 @@ impl App {
                 return Ok(None);
             }
         };
-        let block = assembled.built.block.clone();
+        let mut block = assembled.built.block.clone();
+        if self.faults.invalid_proposals {
+            // A byzantine proposer's lie: a state root the block's transactions do not produce.
+            block.header.state_root.0[0] ^= 0xff;
+        }
         let hash = block.hash();
         info!(height, round = key.1, %hash, txs = block.transactions.len(), "proposing");
         // On disk before anyone sees it, so a restarted proposer proposes the same block.
@@ -680,18 +836,22 @@ impl App {
             error!(height, %hash, "decided a block this member does not hold");
             return Ok(());
         };
+        let decided = summary(&certificate);
         let certificate = ExtendedCommitCertificate::from_commit_certificate_and_extensions(certificate, extensions);
         let bytes = MosaicCodec.encode(&certificate).map_err(|e| engine_err("certificate", e))?;
         let committed =
             self.blocking(move |n| n.commit_decided(built, &[(CERTIFICATES, height, bytes.as_ref())])).await?;
         match committed {
-            Ok(new) => info!(
-                height,
-                %hash,
-                txs = new.block.transactions.len(),
-                signers = certificate.commit_signatures.len(),
-                "block decided"
-            ),
+            Ok(new) => {
+                info!(
+                    height,
+                    %hash,
+                    txs = new.block.transactions.len(),
+                    signers = certificate.commit_signatures.len(),
+                    "block decided"
+                );
+                self.set_live(|l| l.last_decided = Some(decided));
+            }
             Err(e) => error!(height, %hash, %e, "cannot commit a decided block"),
         }
         // Everything executed was executed on the old head.

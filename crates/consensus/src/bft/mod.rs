@@ -7,8 +7,9 @@ mod codec;
 mod config;
 mod context;
 mod signing;
+mod view;
 
-pub use app::{run, Bft, BftConfig, CERTIFICATES, PROPOSALS, SET};
+pub use app::{run, Bft, BftConfig, Faults, CERTIFICATES, PROPOSALS, SET};
 pub use codec::{CodecError, MosaicCodec};
 pub use config::{node_config, BftNodeConfig};
 pub use context::{
@@ -16,6 +17,7 @@ pub use context::{
     ValidatorSet, Vote,
 };
 pub use signing::{extension_bytes, part_stream_bytes, proposal_bytes, vote_bytes, MosaicSigner, MosaicVerifier};
+pub use view::EVIDENCE;
 
 #[cfg(test)]
 mod cluster_tests;

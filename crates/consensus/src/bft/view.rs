@@ -1,0 +1,139 @@
+//! What a member tells its node's RPC (`mosaic_bftStatus`, `mosaic_bftEvidence`): where consensus
+//! stands, kept current by the application loop, and the misbehaviour evidence the engine handed it,
+//! kept in the node's database.
+use super::{
+    codec::MosaicCodec,
+    context::{BftAddress, MosaicContext},
+};
+use alloy_primitives::{Address, Bytes, U64};
+use malachitebft_app_channel::app::types::{
+    codec::Codec,
+    core::{CommitCertificate, Round, SignedProposal, SignedVote, Vote as _, VoteType},
+    MisbehaviorEvidence, SignedConsensusMsg,
+};
+use mosaic_node::{ConsensusStatus, ConsensusView, DecidedSummary, Evidence, Node, NodeError};
+use std::sync::{Arc, Mutex};
+
+/// The node's record table of misbehaviour evidence: JSON of [`Evidence`], numbered from 0 in the
+/// order recorded.
+pub const EVIDENCE: &str = "bft_evidence";
+
+/// Engine name and version in `mosaic_bftStatus`.
+const ENGINE: &str = "malachite 0.8.2 (arc-malachitebft)";
+
+/// What changes as consensus runs.
+#[derive(Debug, Clone, Default)]
+pub(super) struct Live {
+    pub height: u64,
+    pub round: u32,
+    pub proposer: Option<Address>,
+    pub last_decided: Option<DecidedSummary>,
+    /// Evidence records held (the next record's index).
+    pub evidence: u64,
+}
+
+/// A member's [`ConsensusView`]: the set, fixed, and the loop's [`Live`] state.
+pub(super) struct BftView {
+    pub node: Node,
+    pub me: Address,
+    pub members: Vec<Address>,
+    pub quorum: usize,
+    pub live: Arc<Mutex<Live>>,
+}
+
+impl ConsensusView for BftView {
+    fn status(&self) -> ConsensusStatus {
+        let live = self.live.lock().map(|l| l.clone()).unwrap_or_default();
+        ConsensusStatus {
+            engine: ENGINE.to_string(),
+            me: self.me,
+            members: self.members.clone(),
+            quorum: U64::from(self.quorum),
+            height: U64::from(live.height),
+            round: U64::from(live.round),
+            proposer: live.proposer,
+            last_decided: live.last_decided,
+            evidence: U64::from(live.evidence),
+        }
+    }
+
+    fn evidence(&self, from: u64, limit: usize) -> Result<Vec<Evidence>, NodeError> {
+        let records = self.node.records(EVIDENCE);
+        let mut out = Vec::new();
+        for index in from.. {
+            if out.len() >= limit {
+                break;
+            }
+            let Some(bytes) = records.get(index)? else { break };
+            match serde_json::from_slice(&bytes) {
+                Ok(e) => out.push(e),
+                Err(e) => return Err(NodeError::Inconsistent(format!("evidence record {index}: {e}"))),
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// A certificate in brief.
+pub(super) fn summary(certificate: &CommitCertificate<MosaicContext>) -> DecidedSummary {
+    DecidedSummary {
+        height: U64::from(certificate.height.0),
+        round: U64::from(certificate.round.as_u32().unwrap_or(0)),
+        signers: certificate.commit_signatures.iter().map(|s| s.address.0).collect(),
+    }
+}
+
+fn round_of(round: Round) -> U64 {
+    U64::from(round.as_u32().unwrap_or(0))
+}
+
+fn vote_bytes(vote: &SignedVote<MosaicContext>) -> Bytes {
+    MosaicCodec.encode(&SignedConsensusMsg::Vote(vote.clone())).map(|b| Bytes::from(b.to_vec())).unwrap_or_default()
+}
+
+fn proposal_bytes(proposal: &SignedProposal<MosaicContext>) -> Bytes {
+    MosaicCodec
+        .encode(&SignedConsensusMsg::Proposal(proposal.clone()))
+        .map(|b| Bytes::from(b.to_vec()))
+        .unwrap_or_default()
+}
+
+/// The engine's evidence as records, double votes first.
+pub(super) fn records(evidence: &MisbehaviorEvidence<MosaicContext>, decided: u64) -> Vec<Evidence> {
+    let mut out = Vec::new();
+    for (member, pairs) in evidence.votes.iter() {
+        for (first, second) in pairs {
+            let kind = match first.vote_type() {
+                VoteType::Prevote => "double-prevote",
+                VoteType::Precommit => "double-precommit",
+            };
+            out.push(Evidence {
+                member: member_address(member),
+                kind: kind.to_string(),
+                height: U64::from(first.height().0),
+                round: round_of(first.round()),
+                first: vote_bytes(first),
+                second: vote_bytes(second),
+                recorded_at: U64::from(decided),
+            });
+        }
+    }
+    for (member, pairs) in evidence.proposals.iter() {
+        for (first, second) in pairs {
+            out.push(Evidence {
+                member: member_address(member),
+                kind: "double-proposal".to_string(),
+                height: U64::from(first.height.0),
+                round: round_of(first.round),
+                first: proposal_bytes(first),
+                second: proposal_bytes(second),
+                recorded_at: U64::from(decided),
+            });
+        }
+    }
+    out
+}
+
+fn member_address(a: &BftAddress) -> Address {
+    a.0
+}
