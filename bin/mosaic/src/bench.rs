@@ -49,9 +49,11 @@ pub(crate) enum Load {
 /// Flags of `mosaic bench`.
 #[derive(Args, Debug, Clone)]
 pub(crate) struct BenchArgs {
-    /// HTTP JSON-RPC endpoint to load.
-    #[arg(long, default_value = "http://127.0.0.1:8545")]
-    pub rpc: String,
+    /// HTTP JSON-RPC endpoint to load; several, comma-separated (a sequencer set's members), share
+    /// the connections, each sender's transactions going to one of them. Set-up and the inclusion
+    /// watch use the first.
+    #[arg(long, default_value = "http://127.0.0.1:8545", value_delimiter = ',')]
+    pub rpc: Vec<String>,
     /// Transactions per load kind.
     #[arg(long, default_value_t = 10_000)]
     pub txs: usize,
@@ -193,10 +195,14 @@ pub(crate) async fn run(args: BenchArgs) -> anyhow::Result<()> {
     if args.senders == 0 || args.connections == 0 || args.window == 0 || args.txs == 0 || args.batch == 0 {
         bail!("--txs, --senders, --connections, --window and --batch must be positive");
     }
-    let chain = Chain::connect(&args.rpc).await.with_context(|| format!("connecting to {}", args.rpc))?;
+    let Some(first) = args.rpc.first() else { bail!("--rpc names no endpoint") };
+    if args.connections < args.rpc.len() {
+        bail!("--connections must be at least the number of --rpc endpoints ({})", args.rpc.len());
+    }
+    let chain = Chain::connect(first).await.with_context(|| format!("connecting to {first}"))?;
     let funder = PrivateKeySigner::from_bytes(&args.funder_key).context("invalid --funder-key")?;
     let senders = sender_keys(args.senders);
-    eprintln!("bench: chain {} at {}, funding {} senders", chain.chain_id, args.rpc, senders.len());
+    eprintln!("bench: chain {} at {}, funding {} senders", chain.chain_id, args.rpc.join(", "), senders.len());
     fund(&chain, &funder, &senders).await?;
     let loads: &[Load] = match args.load {
         Load::Both => &[Load::Eth, Load::Erc20],
@@ -323,13 +329,19 @@ async fn blast(
         lanes.iter().map(|lane| lane.chunks(args.batch).map(encode_send).collect()).collect();
     let sent_at: Arc<Mutex<HashMap<B256, Instant>>> = Arc::new(Mutex::new(HashMap::with_capacity(total)));
     let start_block = qty(&chain.http.request::<Value, _>("eth_blockNumber", rpc_params![]).await?)? as u64;
-    let watcher = tokio::spawn(watch_blocks(args.rpc.clone(), start_block, total, Duration::from_secs(args.timeout)));
+    let watcher =
+        tokio::spawn(watch_blocks(args.rpc[0].clone(), start_block, total, Duration::from_secs(args.timeout)));
+    let urls: Vec<hyper::Uri> = args
+        .rpc
+        .iter()
+        .map(|u| u.parse().with_context(|| format!("invalid --rpc URL {u}")))
+        .collect::<Result<_, _>>()?;
     let started = Instant::now();
     let mut handles = Vec::new();
-    let url: hyper::Uri = args.rpc.parse().context("invalid --rpc URL")?;
-    for bodies in lanes {
+    for (lane, bodies) in lanes.into_iter().enumerate() {
         let http = raw_client();
-        let url = url.clone();
+        // Lane i's senders all go to one endpoint, so each sender's nonces arrive in order there.
+        let url = urls[lane % urls.len()].clone();
         let sent_at = sent_at.clone();
         let window = args.window;
         handles.push(tokio::spawn(async move {
@@ -466,4 +478,24 @@ async fn watch_blocks(
         next = head + 1;
     }
     Ok(seen)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        bench: BenchArgs,
+    }
+
+    #[test]
+    fn rpc_takes_one_endpoint_or_a_comma_separated_set() {
+        let one = Cli::parse_from(["bench"]).bench;
+        assert_eq!(one.rpc, ["http://127.0.0.1:8545"]);
+        let set = Cli::parse_from(["bench", "--rpc", "http://a:1,http://b:2"]).bench;
+        assert_eq!(set.rpc, ["http://a:1", "http://b:2"]);
+    }
 }
