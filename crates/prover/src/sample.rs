@@ -143,7 +143,8 @@ pub fn chain_with_transfers(dir: &Path, transfers: usize) -> Result<Node, NodeEr
 /// ETH transfers from distinct funded senders.
 pub fn chain_with_transfer_blocks(dir: &Path, blocks: u64, transfers: usize) -> Result<Node, NodeError> {
     let signers: Vec<PrivateKeySigner> = (0..transfers)
-        .map(|i| PrivateKeySigner::from_bytes(&B256::with_last_byte(i as u8 + 1)).expect("key"))
+        // Keys 1, 2, …: the low bytes of a 256-bit number, so a block may hold more than 255 senders.
+        .map(|i| PrivateKeySigner::from_bytes(&B256::left_padding_from(&(i as u64 + 1).to_be_bytes())).expect("key"))
         .collect();
     let node = open(dir, ChainConfig::default(), signers.iter().map(|s| (s.address(), eth(10))).collect(), vec![])?;
     for nonce in 0..blocks {
@@ -504,4 +505,18 @@ fn wasm(name: &str) -> Result<Vec<u8>, NodeError> {
     let path = repo().join(format!("wasm/out/{name}.wasm"));
     std::fs::read(&path)
         .map_err(|e| NodeError::Inconsistent(format!("{}: {e}; run scripts/build-wasm-contracts.sh", path.display())))
+}
+
+#[cfg(test)]
+mod tests {
+    use mosaic_node::ChainReader as _;
+
+    #[test]
+    fn a_block_of_transfers_may_have_more_than_255_senders() {
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        let _enter = rt.enter();
+        let dir = tempfile::tempdir().unwrap();
+        let node = super::chain_with_transfers(dir.path(), 300).unwrap();
+        assert_eq!(node.block(1).unwrap().unwrap().transactions.len(), 300);
+    }
 }
