@@ -155,7 +155,10 @@ pub(crate) async fn run_deploy(a: DeployArgs) -> anyhow::Result<()> {
 pub(crate) async fn run_node(a: NodeArgs) -> anyhow::Result<()> {
     let role = a.role;
     if !role.derives() {
-        bail!("`mosaic node --role {role}` is not available: a sequencer runs as `mosaic devnet`");
+        bail!(
+            "`mosaic node --role {role}` is not available: a sequencer runs as `mosaic devnet`, a member of a \
+             sequencer set as `mosaic devnet --no-l1 --sequencer-set FILE --validator-key KEY`"
+        );
     }
     if a.challenge && role != NodeRole::Verifier {
         bail!("--challenge needs --role verifier");

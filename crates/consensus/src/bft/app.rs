@@ -1016,4 +1016,24 @@ mod tests {
         assert!(member.rules(&deposit).unwrap_err().contains("not seen on L1"));
         assert_eq!(member.node.head_number(), 0, "checking commits nothing");
     }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_restarted_proposer_proposes_the_block_it_proposed_before_never_a_second_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let (network, _published) = mpsc::channel(256);
+        let node = node(dir.path(), FEE);
+        let timeout = Duration::from_secs(2);
+        // Member 1 proposes at height 1, round 0, then crashes: all it held in memory is gone.
+        let mut before = app(node.clone(), 1, network.clone());
+        let first = before.propose(1, Round::new(0), timeout).await.unwrap().expect("a proposal").value.hash;
+        drop(before);
+        // A block assembled now would differ (a later timestamp).
+        tokio::time::sleep(Duration::from_millis(1100)).await;
+        let mut after = app(node.clone(), 1, network);
+        let again = after.propose(1, Round::new(0), timeout).await.unwrap().expect("a proposal").value.hash;
+        assert_eq!(again, first, "the block it proposed for (1, 0) before the crash, not a second one");
+        let next_round = after.propose(1, Round::new(1), timeout).await.unwrap().expect("a proposal").value.hash;
+        assert_ne!(next_round, first, "a new round gets a newly assembled block");
+        assert_eq!(node.head_number(), 0, "proposing commits nothing");
+    }
 }
