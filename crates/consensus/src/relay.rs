@@ -2,10 +2,19 @@
 //! other member's JSON-RPC (`mosaic_relayTransactions`), so whichever member proposes next can include
 //! it, and the client's acknowledgement waits until `⌊(N−1)/3⌋` of them hold it too: as many members as
 //! may fail, so a transaction a client was told about survives any tolerated set of crashes.
+//!
+//! One task per peer sends the copies, in order: a request carries every transaction that arrived while
+//! the previous one was in flight (up to [`MAX_RELAY_BATCH`]), so an idle member relays at once and a
+//! busy one in few requests.
 use crate::{SequencerSet, SetError};
 use alloy_primitives::{hex, Address};
 use mosaic_node::TxRelay;
-use std::{future::Future, pin::Pin, time::Duration};
+use std::{
+    future::Future,
+    pin::Pin,
+    sync::{Arc, OnceLock},
+    time::Duration,
+};
 use tokio::sync::mpsc;
 
 /// JSON-RPC method a member serves to admit another member's transactions.
@@ -14,20 +23,64 @@ pub const RELAY_METHOD: &str = "mosaic_relayTransactions";
 /// How long an acknowledgement waits for the other members' copies by default.
 pub const DEFAULT_RELAY_TIMEOUT: Duration = Duration::from_secs(2);
 
+/// Most transactions one relay request carries (what `mosaic_relayTransactions` accepts).
+pub(crate) const MAX_RELAY_BATCH: usize = 1_024;
+/// Most transaction bytes one relay request carries (hex doubles them; the RPC takes 5 MiB bodies).
+const MAX_RELAY_BYTES: usize = 1 << 20;
+/// Transactions waiting for a peer's task before `relay` waits for room.
+const PEER_QUEUE: usize = 16_384;
+
+/// One copy to make: the transaction, and where to report whether the peer holds it.
+struct Job {
+    raw: Arc<Vec<u8>>,
+    done: mpsc::Sender<Result<(), String>>,
+}
+
 /// Relays over the other members' JSON-RPC endpoints (the set file's `rpc` URLs).
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct RpcRelay {
     peers: Vec<String>,
     needed: usize,
     timeout: Duration,
     client: reqwest::Client,
+    /// Each peer's sending task, started on the first relay (that runs inside the runtime).
+    queues: Arc<OnceLock<Vec<mpsc::Sender<Job>>>>,
+}
+
+impl std::fmt::Debug for RpcRelay {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RpcRelay")
+            .field("peers", &self.peers)
+            .field("needed", &self.needed)
+            .field("timeout", &self.timeout)
+            .finish()
+    }
 }
 
 impl RpcRelay {
     /// Copies to `peers`; a transaction is acknowledged once `needed` of them hold it, or refused after
     /// `timeout`.
     pub fn new(peers: Vec<String>, needed: usize, timeout: Duration) -> Self {
-        Self { peers, needed, timeout, client: reqwest::Client::new() }
+        // A peer that hangs holds its own queue up for at most this long, never the others'.
+        let client = reqwest::Client::builder()
+            .timeout(timeout.max(Duration::from_secs(1)) * 2)
+            .build()
+            .unwrap_or_else(|_| reqwest::Client::new());
+        Self { peers, needed, timeout, client, queues: Arc::default() }
+    }
+
+    /// The peers' queues, their tasks started on first use.
+    fn queues(&self) -> &[mpsc::Sender<Job>] {
+        self.queues.get_or_init(|| {
+            self.peers
+                .iter()
+                .map(|url| {
+                    let (tx, rx) = mpsc::channel(PEER_QUEUE);
+                    tokio::spawn(peer_task(self.client.clone(), url.clone(), rx));
+                    tx
+                })
+                .collect()
+        })
     }
 
     /// The relay of member `me` of `set`: to every other member with an `rpc` URL, acknowledged once
@@ -46,27 +99,52 @@ impl RpcRelay {
     }
 }
 
-/// Sends `raw` to `url`; `Ok` once that member holds it.
-async fn relay_one(client: &reqwest::Client, url: &str, raw: &[u8]) -> Result<(), String> {
-    let body = serde_json::json!({
-        "jsonrpc": "2.0",
-        "id": 1,
-        "method": RELAY_METHOD,
-        "params": [[format!("0x{}", hex::encode(raw))]],
-    });
-    let reply: serde_json::Value = client
-        .post(url)
-        .json(&body)
-        .send()
-        .await
-        .map_err(|e| e.to_string())?
-        .json()
-        .await
-        .map_err(|e| e.to_string())?;
-    match reply.get("result").and_then(|r| r.get(0)) {
-        Some(serde_json::Value::Null) => Ok(()),
-        Some(refused) => Err(format!("{url} refused it: {refused}")),
-        None => Err(format!("{url}: {}", reply.get("error").unwrap_or(&reply))),
+/// Sends `raws` to `url` in one request; one outcome per transaction (`Ok` once that member holds it).
+async fn relay_batch(client: &reqwest::Client, url: &str, raws: &[&[u8]]) -> Vec<Result<(), String>> {
+    let params: Vec<String> = raws.iter().map(|raw| format!("0x{}", hex::encode(raw))).collect();
+    let body = serde_json::json!({"jsonrpc": "2.0", "id": 1, "method": RELAY_METHOD, "params": [params]});
+    let reply: Result<serde_json::Value, String> = async {
+        client.post(url).json(&body).send().await.map_err(|e| e.to_string())?.json().await.map_err(|e| e.to_string())
+    }
+    .await;
+    let all = |why: String| vec![Err(why); raws.len()];
+    let reply = match reply {
+        Ok(reply) => reply,
+        Err(e) => return all(format!("{url}: {e}")),
+    };
+    match reply.get("result").and_then(|r| r.as_array()).filter(|r| r.len() == raws.len()) {
+        Some(verdicts) => verdicts
+            .iter()
+            .map(|v| match v {
+                serde_json::Value::Null => Ok(()),
+                refused => Err(format!("{url} refused it: {refused}")),
+            })
+            .collect(),
+        None => all(format!("{url}: {}", reply.get("error").unwrap_or(&reply))),
+    }
+}
+
+/// Copies the transactions queued for the peer at `url`, in order, each request carrying all that
+/// arrived while the previous one was in flight.
+async fn peer_task(client: reqwest::Client, url: String, mut jobs: mpsc::Receiver<Job>) {
+    while let Some(first) = jobs.recv().await {
+        let mut bytes = first.raw.len();
+        let mut batch = vec![first];
+        while batch.len() < MAX_RELAY_BATCH && bytes < MAX_RELAY_BYTES {
+            match jobs.try_recv() {
+                Ok(job) => {
+                    bytes += job.raw.len();
+                    batch.push(job);
+                }
+                Err(_) => break,
+            }
+        }
+        let raws: Vec<&[u8]> = batch.iter().map(|j| j.raw.as_slice()).collect();
+        let outcomes = relay_batch(&client, &url, &raws).await;
+        for (job, outcome) in batch.iter().zip(outcomes) {
+            // The acknowledgement may have stopped waiting (enough copies, or its timeout).
+            let _ = job.done.try_send(outcome);
+        }
     }
 }
 
@@ -75,13 +153,14 @@ impl TxRelay for RpcRelay {
         let this = self.clone();
         Box::pin(async move {
             let (tx, mut rx) = mpsc::channel(this.peers.len().max(1));
-            let raw = std::sync::Arc::new(raw);
-            for url in this.peers.clone() {
-                // Every member gets it, even after enough have answered: any of them may propose next.
-                let (client, raw, tx) = (this.client.clone(), raw.clone(), tx.clone());
-                tokio::spawn(async move {
-                    let _ = tx.send(relay_one(&client, &url, &raw).await).await;
-                });
+            let raw = Arc::new(raw);
+            // Every member gets it, even after enough have answered: any of them may propose next.
+            for queue in this.queues() {
+                let job = Job { raw: raw.clone(), done: tx.clone() };
+                // A peer that fell this far behind gets no copy of this one; the others may suffice.
+                if let Err(e) = queue.try_send(job) {
+                    let _ = tx.try_send(Err(format!("relay queue: {e}")));
+                }
             }
             drop(tx);
             if this.needed == 0 {
@@ -144,6 +223,89 @@ mod tests {
         assert!(refused.unwrap_err().to_string().contains("0 other members have an rpc URL"));
         let small = RpcRelay::for_member(&set_with_rpcs(&[None, None]), &me, DEFAULT_RELAY_TIMEOUT).unwrap();
         assert_eq!(small.needed, 0, "two members tolerate no failure: the local copy acknowledges");
+    }
+
+    /// A mock peer (unit test only): an HTTP/1.1 server on loopback that admits every relayed
+    /// transaction and records each request's transactions, in arrival order.
+    async fn mock_peer() -> (String, Arc<std::sync::Mutex<Vec<Vec<String>>>>) {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let log = seen.clone();
+        tokio::spawn(async move {
+            loop {
+                let (mut conn, _) = listener.accept().await.unwrap();
+                let log = log.clone();
+                tokio::spawn(async move {
+                    let mut buf = Vec::new();
+                    loop {
+                        // Headers, then `content-length` bytes of body.
+                        let end = loop {
+                            if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+                                break i + 4;
+                            }
+                            let mut chunk = [0u8; 4096];
+                            match conn.read(&mut chunk).await {
+                                Ok(0) | Err(_) => return,
+                                Ok(n) => buf.extend_from_slice(&chunk[..n]),
+                            }
+                        };
+                        let head = String::from_utf8_lossy(&buf[..end]).to_lowercase();
+                        let length: usize = head
+                            .lines()
+                            .find_map(|l| l.strip_prefix("content-length:"))
+                            .map(|v| v.trim().parse().unwrap())
+                            .unwrap();
+                        while buf.len() < end + length {
+                            let mut chunk = [0u8; 65536];
+                            let n = conn.read(&mut chunk).await.unwrap();
+                            buf.extend_from_slice(&chunk[..n]);
+                        }
+                        let body: serde_json::Value = serde_json::from_slice(&buf[end..end + length]).unwrap();
+                        buf.drain(..end + length);
+                        let txs: Vec<String> = serde_json::from_value(body["params"][0].clone()).unwrap();
+                        let reply = serde_json::json!({"jsonrpc": "2.0", "id": 1, "result": vec![serde_json::Value::Null; txs.len()]})
+                            .to_string();
+                        log.lock().unwrap().push(txs);
+                        let response = format!(
+                            "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{reply}",
+                            reply.len()
+                        );
+                        conn.write_all(response.as_bytes()).await.unwrap();
+                    }
+                });
+            }
+        });
+        (url, seen)
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn copies_to_a_peer_go_in_order_and_in_few_requests_under_load() {
+        let (url, seen) = mock_peer().await;
+        let relay = RpcRelay::new(vec![url], 1, Duration::from_secs(5));
+        // One at a time: each copy is made at once, one request each.
+        for i in 0..3u16 {
+            relay.relay(i.to_be_bytes().to_vec()).await.unwrap();
+        }
+        assert_eq!(seen.lock().unwrap().len(), 3);
+        // A burst: every acknowledgement waits for its copy, and the copies share requests.
+        let burst: Vec<_> = (3..1003u16)
+            .map(|i| {
+                let relay = relay.clone();
+                tokio::spawn(async move { relay.relay(i.to_be_bytes().to_vec()).await })
+            })
+            .collect();
+        for ack in burst {
+            assert_eq!(ack.await.unwrap(), Ok(()));
+        }
+        let requests = seen.lock().unwrap().clone();
+        let copies: Vec<String> = requests.iter().flatten().cloned().collect();
+        assert_eq!(copies.len(), 1003, "every transaction copied once");
+        assert!(requests.len() < 500, "{} requests for 1,003 copies", requests.len());
+        assert!(requests.iter().all(|r| r.len() <= MAX_RELAY_BATCH));
+        // In the order they were handed over (the first three, one by one, before the burst).
+        assert_eq!(copies[..3], ["0x0000", "0x0001", "0x0002"]);
     }
 
     #[tokio::test]

@@ -1066,11 +1066,10 @@ pub(crate) fn module(api: EthApi) -> RpcModule<EthApi> {
         if raws.len() > MAX_RELAYED {
             return Err(invalid_params(format!("at most {MAX_RELAYED} transactions per call")));
         }
-        let mut out = Vec::with_capacity(raws.len());
-        for raw in raws {
-            out.push(api.node.submit_relayed(&raw).await.err().map(|e| e.to_string()));
-        }
-        Ok::<_, ErrorObjectOwned>(out)
+        // All at once: the admitter checks and stores them in shared batches (one durable write),
+        // in the order given.
+        let verdicts = futures::future::join_all(raws.iter().map(|raw| api.node.submit_relayed(raw))).await;
+        Ok::<_, ErrorObjectOwned>(verdicts.into_iter().map(|v| v.err().map(|e| e.to_string())).collect::<Vec<_>>())
     })
     .expect("unique method name");
     m.register_async_method("eth_sendTransaction", |p, api, _| async move {
