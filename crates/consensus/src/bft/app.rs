@@ -307,7 +307,8 @@ fn now_secs() -> u64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or_default()
 }
 
-fn round_u32(r: Round) -> u32 {
+/// A round as a number (a nil round, never asked for, counts as 0).
+pub(super) fn round_u32(r: Round) -> u32 {
     r.as_u32().unwrap_or(0)
 }
 

@@ -1,14 +1,11 @@
 //! What a member tells its node's RPC (`mosaic_bftStatus`, `mosaic_bftEvidence`): where consensus
 //! stands, kept current by the application loop, and the misbehaviour evidence the engine handed it,
 //! kept in the node's database.
-use super::{
-    codec::MosaicCodec,
-    context::{BftAddress, MosaicContext},
-};
+use super::{codec::MosaicCodec, context::MosaicContext};
 use alloy_primitives::{Address, Bytes, U64};
 use malachitebft_app_channel::app::types::{
     codec::Codec,
-    core::{CommitCertificate, Round, SignedProposal, SignedVote, Vote as _, VoteType},
+    core::{CommitCertificate, Round, Vote as _, VoteType},
     MisbehaviorEvidence, SignedConsensusMsg,
 };
 use mosaic_node::{ConsensusStatus, ConsensusView, DecidedSummary, Evidence, Node, NodeError};
@@ -78,24 +75,18 @@ impl ConsensusView for BftView {
 pub(super) fn summary(certificate: &CommitCertificate<MosaicContext>) -> DecidedSummary {
     DecidedSummary {
         height: U64::from(certificate.height.0),
-        round: U64::from(certificate.round.as_u32().unwrap_or(0)),
+        round: round_of(certificate.round),
         signers: certificate.commit_signatures.iter().map(|s| s.address.0).collect(),
     }
 }
 
 fn round_of(round: Round) -> U64 {
-    U64::from(round.as_u32().unwrap_or(0))
+    U64::from(super::app::round_u32(round))
 }
 
-fn vote_bytes(vote: &SignedVote<MosaicContext>) -> Bytes {
-    MosaicCodec.encode(&SignedConsensusMsg::Vote(vote.clone())).map(|b| Bytes::from(b.to_vec())).unwrap_or_default()
-}
-
-fn proposal_bytes(proposal: &SignedProposal<MosaicContext>) -> Bytes {
-    MosaicCodec
-        .encode(&SignedConsensusMsg::Proposal(proposal.clone()))
-        .map(|b| Bytes::from(b.to_vec()))
-        .unwrap_or_default()
+/// A signed vote or proposal in the engine's wire encoding.
+fn wire(msg: SignedConsensusMsg<MosaicContext>) -> Bytes {
+    MosaicCodec.encode(&msg).map(|b| Bytes::from(b.to_vec())).unwrap_or_default()
 }
 
 /// The engine's evidence as records, double votes first.
@@ -108,12 +99,12 @@ pub(super) fn records(evidence: &MisbehaviorEvidence<MosaicContext>, decided: u6
                 VoteType::Precommit => "double-precommit",
             };
             out.push(Evidence {
-                member: member_address(member),
+                member: member.0,
                 kind: kind.to_string(),
                 height: U64::from(first.height().0),
                 round: round_of(first.round()),
-                first: vote_bytes(first),
-                second: vote_bytes(second),
+                first: wire(SignedConsensusMsg::Vote(first.clone())),
+                second: wire(SignedConsensusMsg::Vote(second.clone())),
                 recorded_at: U64::from(decided),
             });
         }
@@ -121,19 +112,15 @@ pub(super) fn records(evidence: &MisbehaviorEvidence<MosaicContext>, decided: u6
     for (member, pairs) in evidence.proposals.iter() {
         for (first, second) in pairs {
             out.push(Evidence {
-                member: member_address(member),
+                member: member.0,
                 kind: "double-proposal".to_string(),
                 height: U64::from(first.height.0),
                 round: round_of(first.round),
-                first: proposal_bytes(first),
-                second: proposal_bytes(second),
+                first: wire(SignedConsensusMsg::Proposal(first.clone())),
+                second: wire(SignedConsensusMsg::Proposal(second.clone())),
                 recorded_at: U64::from(decided),
             });
         }
     }
     out
-}
-
-fn member_address(a: &BftAddress) -> Address {
-    a.0
 }
