@@ -235,6 +235,7 @@ impl BatchArgs {
             attesters: Vec::new(),
             co_signers: self.co_signer.clone(),
             fault_wrong_root_at: self.fault_wrong_root_at,
+            turn: None,
         }
     }
 }

@@ -95,6 +95,31 @@ impl L1Client {
         Ok(block.header.timestamp)
     }
 
+    /// Sends each of `accounts` whatever it lacks of `amount` wei from this client's account, on a
+    /// development L1 (chain id 1337 or 31337) only, and waits for the transfers; returns the accounts
+    /// left short (all of those short on any other L1, where nobody should be funded unasked).
+    pub async fn top_up(&self, accounts: &[Address], amount: alloy_primitives::U256) -> Result<Vec<Address>, L1Error> {
+        use alloy::network::TransactionBuilder;
+        let dev = crate::contracts::DEV_L1_CHAIN_IDS.contains(&self.provider.get_chain_id().await?);
+        let (mut short, mut pending) = (Vec::new(), Vec::new());
+        for a in accounts {
+            let balance = self.provider.get_balance(*a).await?;
+            if balance >= amount {
+                continue;
+            }
+            if !dev {
+                short.push(*a);
+                continue;
+            }
+            let tx = alloy::rpc::types::TransactionRequest::default().with_to(*a).with_value(amount - balance);
+            pending.push(self.provider.send_transaction(tx).await?);
+        }
+        for tx in pending {
+            self.confirm(tx).await?;
+        }
+        Ok(short)
+    }
+
     /// Waits until a sent transaction is mined and `confirmations` deep, returns its receipt, and fails
     /// if it reverted, or if it left the chain and the mempool (an L1 reorg dropped it).
     ///

@@ -43,6 +43,40 @@ pub struct ProducerConfig {
     /// Fault injection, for development chains only: commit batch K with a state root its data does
     /// not produce, then go on building on that lie as an attacker would.
     pub fault_wrong_root_at: Option<u64>,
+    /// A sequencer set's rotation of who posts and finalizes each batch (`None`: this producer posts
+    /// every batch, as a lone sequencer does).
+    pub turn: Option<PosterTurn>,
+}
+
+/// A sequencer set's rotation of the L1 poster: batch `i` is the turn of member `i mod members`, and
+/// the others step in one `step` after another once it is overdue, so that one member down (or one
+/// that censors by not posting) delays a batch by `step`, not forever. Two members posting the same
+/// index is harmless — the Rollup takes the first and refuses the second — but costs gas, which the
+/// stagger avoids while everyone is up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PosterTurn {
+    /// This member's position in the set (the set file's order).
+    pub position: u64,
+    /// How many members the set has.
+    pub members: u64,
+    /// How long each member further from the turn waits after the one before it.
+    pub step: Duration,
+}
+
+impl PosterTurn {
+    /// How long after batch `index` is due this member posts (or finalizes) it: zero on its own turn,
+    /// `k × step` when it is `k` places after the member whose turn it is.
+    pub fn delay(&self, index: u64) -> Duration {
+        let n = self.members.max(1);
+        let k = (self.position % n + n - index % n) % n;
+        self.step.saturating_mul(u32::try_from(k).unwrap_or(u32::MAX))
+    }
+
+    /// Whether this member posts batch `index` at `now` (Unix seconds), the batch being due since
+    /// `due_since`: at once on its own turn, else once [`Self::delay`] has passed.
+    pub fn may_post(&self, index: u64, due_since: u64, now: u64) -> bool {
+        now >= due_since.saturating_add(self.delay(index).as_secs())
+    }
 }
 
 /// Default most L2 blocks per batch.
@@ -62,6 +96,7 @@ impl Default for ProducerConfig {
             attesters: Vec::new(),
             co_signers: Vec::new(),
             fault_wrong_root_at: None,
+            turn: None,
         }
     }
 }
@@ -254,7 +289,7 @@ async fn round(
     let committed = rollup.batch(last).call().await?;
     sync_records(node, l1, rollup, from_block, last, &committed).await?;
     // Finalizes hybrid batches whose window passed, and proven ones, in either mode.
-    if finalize_next(node, l1, rollup, last).await? {
+    if finalize_next(node, l1, rollup, last, config.turn).await? {
         return Ok(true);
     }
     let first = committed.lastBlock + 1;
@@ -281,6 +316,16 @@ async fn round(
         })
         .await??;
     let Some(mut batch) = due else { return Ok(false) };
+    if let Some(turn) = config.turn.filter(|t| !t.delay(last + 1).is_zero()) {
+        // Due since its first block reached the age limit, and not before the batch ahead of it landed
+        // (the member whose turn it is could not post it earlier).
+        let born = node.blocking(move |n| n.header(first)).await??.map(|h| h.timestamp).unwrap_or_default();
+        let due_since = (born + config.max_age.as_secs()).max(committed.committedAt);
+        if !turn.may_post(last + 1, due_since, now_secs()) {
+            return Ok(false);
+        }
+        info!(index = last + 1, "the member whose turn this batch is has not posted it: posting it instead");
+    }
     batch.header.prevStateRoot = committed.postStateRoot;
     if replacement {
         info!(index = last + 1, first, last_block = batch.header.lastBlock, "re-posting a reverted batch's blocks");
@@ -326,21 +371,7 @@ async fn attest(
     let h = &batch.header;
     let bridge = crate::contracts::Bridge::new(contracts.bridge, l1.provider().clone());
     let l1_messages_hash = bridge.rollingHash(U256::from(h.l1MessageCursor)).call().await?;
-    let chain = node.chain_config();
-    let journal = mosaic_witness::Journal {
-        chain_id: chain.chain_id,
-        config_hash: mosaic_witness::config_hash(chain),
-        prev_state_root: h.prevStateRoot,
-        post_state_root: h.postStateRoot,
-        prev_block_hash,
-        last_block_hash: h.lastBlockHash,
-        last_block: h.lastBlock,
-        batch_data_hash: keccak256(&batch.data),
-        l1_message_cursor: h.l1MessageCursor,
-        l1_messages_hash,
-        withdrawals_root: h.withdrawalsRoot,
-    };
-    let inputs = journal.hash();
+    let inputs = batch_journal(node.chain_config(), h, &batch.data, prev_block_hash, l1_messages_hash).hash();
     let mut sigs = std::collections::BTreeMap::new();
     for key in &config.attesters {
         let sig = key.sign_message_sync(inputs.as_slice()).map_err(|e| ProducerError::Attest(e.to_string()))?;
@@ -350,7 +381,9 @@ async fn attest(
     // skipped (the round fails below if too few remain, and is retried).
     let wire = crate::cosign::WireHeader::from(h);
     for url in &config.co_signers {
-        match co_sign(url, wire, &batch.data, inputs).await {
+        // A hung co-signer must not hold the batch up for good: it counts as one that refused.
+        let asked = tokio::time::timeout(CO_SIGN_TIMEOUT, co_sign(url, wire, &batch.data, inputs)).await;
+        match asked.unwrap_or_else(|_| Err(format!("no answer in {CO_SIGN_TIMEOUT:?}"))) {
             Ok((producer, sig)) => {
                 sigs.insert(producer, sig);
             }
@@ -366,6 +399,34 @@ async fn attest(
     }
     // Ascending by address, as the contract requires.
     Ok(sigs.into_values().flatten().collect::<Vec<u8>>().into())
+}
+
+/// How long the producer waits for one co-signer's attestation (a co-signer re-executes the batch).
+const CO_SIGN_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The journal a proof of batch `header` with `data` states, whose hash the Rollup computes at commit
+/// (`publicInputsHash`) and producers attest: given the hash of the block before the batch and the
+/// bridge's rolling hash of the L1 messages up to the batch's cursor.
+pub fn batch_journal(
+    chain: &mosaic_primitives::ChainConfig,
+    header: &Rollup::BatchHeader,
+    data: &[u8],
+    prev_block_hash: B256,
+    l1_messages_hash: B256,
+) -> mosaic_witness::Journal {
+    mosaic_witness::Journal {
+        chain_id: chain.chain_id,
+        config_hash: mosaic_witness::config_hash(chain),
+        prev_state_root: header.prevStateRoot,
+        post_state_root: header.postStateRoot,
+        prev_block_hash,
+        last_block_hash: header.lastBlockHash,
+        last_block: header.lastBlock,
+        batch_data_hash: keccak256(data),
+        l1_message_cursor: header.l1MessageCursor,
+        l1_messages_hash,
+        withdrawals_root: header.withdrawalsRoot,
+    }
 }
 
 /// Asks the co-signer at `url` to attest the batch; checks that its signature is over `inputs`.
@@ -588,6 +649,7 @@ async fn finalize_next(
     l1: &L1Client,
     rollup: &RollupInstance,
     committed: u64,
+    turn: Option<PosterTurn>,
 ) -> Result<bool, ProducerError> {
     let finalized = rollup.lastFinalizedBatch().call().await?;
     // Batches someone else finalized (a finalizer's proof, a range proof) are final here too.
@@ -599,6 +661,15 @@ async fn finalize_next(
     // Ask the L1 itself whether the window has passed: its clock is the one that counts.
     if rollup.finalizeBatch(index).call().await.is_err() {
         return Ok(false);
+    }
+    // In a set, the member whose turn the batch is finalizes it; the others only once it is overdue.
+    let wait = turn.map(|t| t.delay(index)).unwrap_or_default();
+    if !wait.is_zero() {
+        let (record, window) = (rollup.batch(index).call().await?, rollup.challengeWindow().call().await?);
+        let finalizable_at = if record.proven { record.committedAt } else { record.committedAt + window };
+        if l1.latest_timestamp().await? < finalizable_at + wait.as_secs() {
+            return Ok(false);
+        }
     }
     l1.confirm(rollup.finalizeBatch(index).send().await?).await?;
     node.blocking(move |n| -> Result<(), ProducerError> {
@@ -616,6 +687,29 @@ async fn finalize_next(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_poster_rotates_and_the_others_step_in_one_after_another() {
+        let step = Duration::from_secs(10);
+        let turn = |position| PosterTurn { position, members: 4, step };
+        // Batch 5 is member 1's; member 2 steps in after one step, member 0 (three places on) after three.
+        assert_eq!(turn(1).delay(5), Duration::ZERO);
+        assert_eq!(turn(2).delay(5), step);
+        assert_eq!(turn(0).delay(5), 3 * step);
+        for index in 1..=8 {
+            let delays: Vec<Duration> = (0..4).map(|p| turn(p).delay(index)).collect();
+            let mut sorted = delays.clone();
+            sorted.sort();
+            assert_eq!(sorted, [0, 1, 2, 3].map(|k| k * step), "batch {index}: one member per place");
+            assert_eq!(delays[(index % 4) as usize], Duration::ZERO);
+        }
+        let alone = PosterTurn { position: 0, members: 1, step };
+        assert!((1..5).all(|i| alone.delay(i).is_zero()));
+        // Due since second 100: its own member posts at once, the one two places on from second 120.
+        assert!(turn(1).may_post(5, 100, 100));
+        assert!(!turn(3).may_post(5, 100, 119) && turn(3).may_post(5, 100, 120));
+        assert!(!turn(3).may_post(5, u64::MAX, u64::MAX - 1), "no overflow");
+    }
 
     fn node(dir: &std::path::Path) -> Node {
         Node::open(mosaic_node::NodeConfig {
