@@ -7,6 +7,11 @@
 //! hash and queue cursor. Then it signs the batch's public-inputs hash (EIP-191), the attestation
 //! `Rollup.commitAttestedBatch` checks. A producer that attests a false batch loses its stake, so a
 //! refusal is the safe answer to anything it cannot check.
+//!
+//! A member of a sequencer set co-signs differently ([`Check::Decided`]): its chain holds only blocks
+//! the set decided, each stored with its commit certificate, so it signs a batch exactly when the batch
+//! is its own blocks `first..=last` as it would encode them itself — no re-execution, and never a block
+//! the set did not decide.
 use alloy::{primitives::U256, signers::SignerSync};
 use alloy_primitives::{keccak256, Address, Bytes};
 use alloy_signer_local::PrivateKeySigner;
@@ -63,8 +68,26 @@ impl From<alloy::transports::TransportError> for AttestError {
     }
 }
 
+/// How a co-signer convinces itself that a batch is true before it signs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Check {
+    /// Re-execute the batch's data on the state this node derived from L1 (a producer's co-signer).
+    Reexecute,
+    /// Compare the batch with this node's own blocks, which a sequencer set decided: the last block
+    /// must have its commit certificate in the named records table.
+    Decided {
+        /// The node's table of commit certificates, keyed by block number.
+        certificates: &'static str,
+    },
+}
+
+/// How long a set member waits for a batch's last block to be decided here before it answers
+/// [`NOT_SYNCED`]: members decide together, one of them may be a block behind the poster.
+const DECIDED_WAIT: std::time::Duration = std::time::Duration::from_secs(3);
+
 /// The co-signer service of one producer key.
 pub struct Attester {
+    check: Check,
     node: Node,
     l1: L1Client,
     bridge: Bridge::BridgeInstance<alloy::providers::DynProvider>,
@@ -77,10 +100,21 @@ pub struct Attester {
 impl Attester {
     /// A co-signer signing with `key`, checking batches against `node` (which derives from `l1`).
     pub fn new(node: Node, l1: L1Client, contracts: &L1Contracts, key: PrivateKeySigner) -> Arc<Self> {
+        Self::with_check(Check::Reexecute, node, l1, contracts, key)
+    }
+
+    /// A co-signer that convinces itself of each batch as `check` says.
+    pub fn with_check(
+        check: Check,
+        node: Node,
+        l1: L1Client,
+        contracts: &L1Contracts,
+        key: PrivateKeySigner,
+    ) -> Arc<Self> {
         let bridge = Bridge::new(contracts.bridge, l1.provider().clone());
         let rollup = Rollup::new(contracts.rollup, l1.provider().clone());
         let scanner = DepositScanner::new(&l1, contracts);
-        Arc::new(Self { node, l1, bridge, rollup, key, queue: Mutex::new((scanner, Vec::new())) })
+        Arc::new(Self { check, node, l1, bridge, rollup, key, queue: Mutex::new((scanner, Vec::new())) })
     }
 
     /// The producer address it signs as.
@@ -110,6 +144,99 @@ impl Attester {
 
     /// Checks batch `header` with `data` as described in the crate docs and signs it.
     pub async fn attest(&self, header: Rollup::BatchHeader, data: Bytes) -> Result<Attestation, AttestError> {
+        match self.check {
+            Check::Reexecute => self.attest_reexecuted(header, data).await,
+            Check::Decided { certificates } => self.attest_decided(header, data, certificates).await,
+        }
+    }
+
+    /// [`Check::Decided`]: the batch must be the next on L1 and exactly this node's decided blocks.
+    async fn attest_decided(
+        &self,
+        header: Rollup::BatchHeader,
+        data: Bytes,
+        certificates: &'static str,
+    ) -> Result<Attestation, AttestError> {
+        let (index, first, last) = (header.index, header.firstBlock, header.lastBlock);
+        let committed = self.rollup.lastCommittedBatch().call().await?;
+        if index != committed + 1 {
+            return Err(AttestError::Refused(format!("batch {index} is not the next one (the L1 has {committed})")));
+        }
+        if first == 0 || last < first {
+            return Err(AttestError::Refused(format!("blocks {first}..={last} are not a batch")));
+        }
+        let variant = data
+            .first()
+            .and_then(|b| mosaic_batch::Variant::from_byte(*b))
+            .ok_or_else(|| AttestError::Refused("the batch data has no known format byte".into()))?;
+        let deadline = tokio::time::Instant::now() + DECIDED_WAIT;
+        while self.node.head_number() < last {
+            if tokio::time::Instant::now() >= deadline {
+                return Err(AttestError::NotSynced(format!(
+                    "this member has decided up to block {}, the batch ends at {last}",
+                    self.node.head_number()
+                )));
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        let node = self.node.clone();
+        let (ours, prev_block_hash) = node
+            .blocking(move |n| -> Result<_, AttestError> {
+                if n.records(certificates).get(last)?.is_none() {
+                    return Err(AttestError::Refused(format!(
+                        "block {last} has no commit certificate of the sequencer set here"
+                    )));
+                }
+                let missing = |b: u64| AttestError::Node(NodeError::Inconsistent(format!("missing block {b}")));
+                let parent = n.header(first - 1)?.ok_or_else(|| missing(first - 1))?;
+                if parent.state_root != header.prevStateRoot {
+                    return Err(AttestError::Refused(format!(
+                        "the batch starts from state root {}, block {} has {}",
+                        header.prevStateRoot,
+                        first - 1,
+                        parent.state_root
+                    )));
+                }
+                let blocks = (first..=last)
+                    .map(|b| n.block(b)?.ok_or_else(|| missing(b)))
+                    .collect::<Result<Vec<_>, AttestError>>()?;
+                let ours = mosaic_rollup::producer::prepare_batch(n, index, header.prevStateRoot, &blocks, variant)
+                    .map_err(|e| AttestError::Refused(format!("encoding blocks {first}..={last}: {e}")))?;
+                Ok((ours, parent.hash_slow()))
+            })
+            .await??;
+        if WireHeader::from(&ours.header) != WireHeader::from(&header) || ours.data != data {
+            warn!(index, first, last, "refusing to attest: the batch is not the blocks this member decided");
+            return Err(AttestError::Refused(format!(
+                "the batch is not blocks {first}..={last} as the sequencer set decided them (decided post-state root {}, \
+                 last block hash {})",
+                ours.header.postStateRoot, ours.header.lastBlockHash
+            )));
+        }
+        let l1_messages_hash = self.bridge.rollingHash(U256::from(header.l1MessageCursor)).call().await?;
+        let journal = mosaic_rollup::producer::batch_journal(
+            &self.node.config().chain,
+            &header,
+            &data,
+            prev_block_hash,
+            l1_messages_hash,
+        );
+        self.sign(index, journal.hash())
+    }
+
+    /// Signs the public-inputs hash of batch `index`.
+    fn sign(&self, index: u64, inputs: alloy_primitives::B256) -> Result<Attestation, AttestError> {
+        let sig = self.key.sign_message_sync(inputs.as_slice()).map_err(|e| AttestError::Refused(e.to_string()))?;
+        info!(index, producer = %self.address(), inputs = %inputs, "batch attested");
+        Ok(Attestation {
+            producer: self.address(),
+            signature: sig.as_bytes().to_vec().into(),
+            public_inputs_hash: inputs,
+        })
+    }
+
+    /// [`Check::Reexecute`].
+    async fn attest_reexecuted(&self, header: Rollup::BatchHeader, data: Bytes) -> Result<Attestation, AttestError> {
         let index = header.index;
         let committed = self.rollup.lastCommittedBatch().call().await?;
         if index != committed + 1 {
@@ -172,14 +299,7 @@ impl Attester {
             )));
         }
         debug_assert_eq!(j.batch_data_hash, keccak256(&data));
-        let inputs = j.hash();
-        let sig = self.key.sign_message_sync(inputs.as_slice()).map_err(|e| AttestError::Refused(e.to_string()))?;
-        info!(index, producer = %self.address(), inputs = %inputs, "batch attested");
-        Ok(Attestation {
-            producer: self.address(),
-            signature: sig.as_bytes().to_vec().into(),
-            public_inputs_hash: inputs,
-        })
+        self.sign(index, j.hash())
     }
 
     /// `mosaic_attestBatch(header, data)` → [`Attestation`]; refusals are [`REFUSED`], "ask again later"
