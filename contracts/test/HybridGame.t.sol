@@ -469,6 +469,37 @@ contract HybridGameTest is SnarkFixture {
         assertTrue(used[2] > used[1] && used[1] > used[0], "each attestation costs gas");
     }
 
+    /// A sequencer set's commit: N members staked, the threshold their BFT quorum ⌊2N/3⌋+1, and exactly a
+    /// quorum of signatures (what a set's poster sends).
+    function test_CommitGasOfASetsQuorum() public {
+        BatchHeader memory h = _header();
+        bytes memory data = _data();
+        bytes32 inputs = _inputsHash(h, data);
+        uint256[3] memory sizes = [uint256(4), 7, 10];
+        uint256[3] memory used;
+        for (uint256 k = 0; k < 3; k++) {
+            rollup = _rollup(verifier, _chainId());
+            uint256[] memory keys = _producers(sizes[k]);
+            uint256 quorum = 2 * sizes[k] / 3 + 1;
+            vm.prank(OWNER);
+            rollup.setAttestThreshold(uint8(quorum));
+            uint256[] memory signing = new uint256[](quorum);
+            for (uint256 i = 0; i < quorum; i++) {
+                signing[i] = keys[i];
+            }
+            bytes memory sigs = _attest(signing, inputs);
+            vm.prank(PROPOSER);
+            uint256 before = gasleft();
+            rollup.commitAttestedBatch{value: BOND}(h, data, sigs);
+            used[k] = before - gasleft();
+            assertEq(rollup.attesters(1), (uint256(1) << quorum) - 1, "the quorum is recorded");
+        }
+        emit log_named_uint("Rollup.commitAttestedBatch gas, set of 4 (3 signatures)", used[0]);
+        emit log_named_uint("Rollup.commitAttestedBatch gas, set of 7 (5 signatures)", used[1]);
+        emit log_named_uint("Rollup.commitAttestedBatch gas, set of 10 (7 signatures)", used[2]);
+        assertTrue(used[2] > used[1] && used[1] > used[0], "a larger quorum costs more");
+    }
+
     function test_AProducerLeavesOnlyOnceWhatItAttestedIsFinal() public {
         uint256[] memory keys = _producers(2);
         vm.prank(OWNER);

@@ -38,7 +38,20 @@ pub(crate) fn exit_with_parent() {
 }
 
 /// Flags a member must not inherit from the command that started the set: it gets its own.
-const OWN_FLAGS: &[&str] = &["--sequencers", "--data-dir", "--port", "-p", "--sequencer-set", "--validator-key"];
+/// The L1 flags are the parent's: it runs (or reaches) the L1 and deploys, the members settle on it
+/// from their own accounts.
+const OWN_FLAGS: &[&str] = &[
+    "--sequencers",
+    "--data-dir",
+    "--port",
+    "-p",
+    "--sequencer-set",
+    "--validator-key",
+    "--l1-rpc",
+    "--l1-contracts",
+    "--l1-confirmations",
+    "--l1-private-key",
+];
 
 fn free_port() -> anyhow::Result<u16> {
     Ok(std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
@@ -143,7 +156,15 @@ pub(crate) async fn run_local_set(c: &DevnetArgs, data_dir: &Path) -> anyhow::Re
     };
     let keys = dev::dev_signers(FIRST_KEY + n as u32);
     let exe = std::env::current_exe().context("locating the mosaic binary")?;
-    let inherited = inherited_args(std::env::args_os().skip(1));
+    let mut inherited = inherited_args(std::env::args_os().skip(1));
+    // The L1 and its contracts, for all members (and the embedded L1's sequencer, under `services`).
+    let mut services = mosaic_node::Supervisor::new();
+    let settlement = if c.l1.no_l1 { None } else { Some(set_l1(c, data_dir, &set, &mut services).await?) };
+    if let Some((url, contracts, confirmations, _)) = &settlement {
+        inherited.extend(["--l1-rpc", url, "--l1-contracts"].map(OsString::from));
+        inherited.push(contracts.clone().into_os_string());
+        inherited.extend(["--l1-confirmations".into(), confirmations.to_string().into()]);
+    }
     let mut children = Vec::new();
     let mut urls = Vec::new();
     for (i, member) in set.members.iter().enumerate() {
@@ -182,6 +203,10 @@ pub(crate) async fn run_local_set(c: &DevnetArgs, data_dir: &Path) -> anyhow::Re
     for (i, (url, dir)) in urls.iter().enumerate() {
         println!("member {i}: {url}   log {}", dir.join("mosaic.log").display());
     }
+    if let Some((url, contracts, _, _)) = &settlement {
+        println!("\nL1 RPC:            {url}\nL1 contracts:      {}", contracts.display());
+        println!("Batches:           posted in turn by the members, each with the attestations of {}", set.quorum());
+    }
     let first = urls[0].0.trim_start_matches("http://");
     println!("\nRPC URL:           http://{first}\n\nListening on {first}");
     let exited = async {
@@ -194,10 +219,70 @@ pub(crate) async fn run_local_set(c: &DevnetArgs, data_dir: &Path) -> anyhow::Re
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
     };
-    tokio::select! {
+    let result = tokio::select! {
         _ = tokio::signal::ctrl_c() => Ok(()),
-        (i, status) = exited => bail!("member {i} exited ({status}); see {}", urls[i].1.join("mosaic.log").display()),
+        (i, status) = exited => Err(anyhow::anyhow!("member {i} exited ({status}); see {}", urls[i].1.join("mosaic.log").display())),
+        exit = services.wait() => Err(anyhow::Error::new(exit)),
+    };
+    if let Some((_, _, _, Some(handle))) = settlement {
+        handle.stop().ok();
     }
+    services.shutdown().await;
+    result
+}
+
+/// The set's L1 — `--l1-rpc`, or an embedded one started under `services` — with the set's contracts
+/// (deployed on the first start: the members propose and attest; loaded and checked after) and the
+/// members' accounts funded on a development L1. Returns the L1's URL, the contracts file, the
+/// confirmations the members wait for, and the embedded L1's server.
+async fn set_l1(
+    c: &DevnetArgs,
+    data_dir: &Path,
+    set: &SequencerSet,
+    services: &mut mosaic_node::Supervisor,
+) -> anyhow::Result<(String, PathBuf, u64, Option<jsonrpsee::server::ServerHandle>)> {
+    use crate::settlement;
+    let (url, confirmations, handle) = match &c.l1.l1_rpc {
+        Some(url) => (url.clone(), c.l1.l1_confirmations.unwrap_or(1), None),
+        None => {
+            let (url, handle) = settlement::start_embedded_l1(
+                services,
+                &data_dir.join("l1"),
+                &c.rpc.host,
+                c.l1.l1_port,
+                c.l1.l1_block_time,
+                c.chain.accounts,
+            )
+            .await?;
+            (url, c.l1.l1_confirmations.unwrap_or(0), Some(handle))
+        }
+    };
+    let l1 =
+        mosaic_rollup::L1Client::new(&url, crate::config::l1_signer(c.l1.l1_private_key.as_deref())?, confirmations)?;
+    let chain = c.chain.config();
+    let genesis = mosaic_rollup::l2_genesis(&chain, &c.chain.genesis_alloc(), &c.chain.genesis_accounts()?)?;
+    let members: Vec<_> = set.members.iter().map(|m| m.address).collect();
+    let quorum = u8::try_from(set.quorum()).context("a set of over 255 members cannot attest on L1")?;
+    let path = c.l1.l1_contracts.clone().unwrap_or_else(|| data_dir.join("l1-contracts.json"));
+    settlement::contracts_for(
+        &l1,
+        &path,
+        &chain,
+        genesis,
+        &settlement::DeploySettings {
+            terms: c.rollup.terms(),
+            proof_verifier: c.rollup.proof_verifier()?,
+            insecure_dev_srs: c.rollup.insecure_dev_srs,
+            aggregate_verifier: c.rollup.aggregate_verifier()?,
+            producers: (Vec::new(), 0),
+            inclusion_deadline: c.rollup.inclusion_deadline,
+            mode: c.rollup.mode,
+            sequencer_set: Some((members.clone(), quorum)),
+        },
+    )
+    .await?;
+    settlement::fund_accounts(&l1, &members, alloy_primitives::U256::from(crate::roles::SET_MEMBER_FUNDS_WEI)).await?;
+    Ok((url, path, confirmations, handle))
 }
 
 #[cfg(test)]

@@ -107,24 +107,33 @@ impl DevnetArgs {
             if s.sequencer_set.is_some() || s.validator_key.is_some() {
                 bail!("--sequencers starts a set of its own: it takes no --sequencer-set or --validator-key");
             }
-            if !self.l1.no_l1 {
-                bail!(
-                    "--sequencers runs with --no-l1 for now: posting a set's batches with its signatures is the \
-                     next step of issue #21"
-                );
-            }
             if s.block_time < Duration::from_millis(250) {
                 bail!("--sequencers needs --block-time of at least 250ms (a set's heights take one each)");
+            }
+            if !self.l1.no_l1 && s.block_time < SETTLED_SET_MIN_BLOCK_TIME {
+                bail!("{SETTLED_SET_TOO_FAST} (--block-time {:?})", s.block_time);
             }
         }
         match (&self.sequencer.sequencer_set, &self.sequencer.validator_key) {
             (None, Some(_)) => bail!("--validator-key needs --sequencer-set"),
             (Some(_), None) => bail!("--sequencer-set needs --validator-key (this member's consensus key)"),
-            (Some(_), Some(_)) if !self.l1.no_l1 => bail!(
-                "--sequencer-set runs with --no-l1 for now: posting a set's batches with its signatures is \
-                 the next step of issue #21"
-            ),
+            (Some(_), Some(_)) if !self.l1.no_l1 && (self.l1.l1_rpc.is_none() || self.l1.l1_contracts.is_none()) => {
+                bail!(
+                    "a member of a sequencer set settles on the set's L1 and contracts: give --l1-rpc and \
+                     --l1-contracts (deployed by `mosaic deploy-l1 --sequencer-set FILE`), or --no-l1"
+                )
+            }
             _ => {}
+        }
+        let in_a_set = self.sequencer.sequencer_set.is_some() || s.sequencers > 1;
+        if in_a_set && (self.prover.prover == ProverBackend::Cpu || self.prover.prove_validity) {
+            bail!(
+                "a sequencer set's members do not prove: run the proving beside the set (`mosaic node --role \
+                 verifier --challenge --prove-fraud`, `mosaic prover worker`), not --prover cpu or --prove-validity"
+            );
+        }
+        if in_a_set && !self.batch.co_signer.is_empty() {
+            bail!("a sequencer set's batches carry its members' attestations: --co-signer is for a lone sequencer");
         }
         if self.prover.prover_segment_memory_gib == 0 {
             bail!("--prover-segment-memory-gib must be at least 1");
@@ -147,6 +156,14 @@ impl DevnetArgs {
     }
 }
 
+/// The shortest height of a set that settles on an L1. A set decides a block every height, and block
+/// timestamps are whole seconds, strictly increasing: faster heights would run the L2's clock ahead of
+/// the wall clock without bound, and batches, which fall due by their blocks' age, would stop coming
+/// due. (The STF rule that allows equal timestamps lifts this; it changes the guest.)
+const SETTLED_SET_MIN_BLOCK_TIME: Duration = Duration::from_secs(1);
+const SETTLED_SET_TOO_FAST: &str = "a sequencer set that settles on L1 needs heights of at least 1s: timestamps are \
+     whole seconds, so faster heights run the L2 clock ahead and batches stop falling due (or run with --no-l1)";
+
 /// How the devnet orders its blocks.
 pub(crate) struct BlockOrdering {
     /// Alone, or as a member of `--sequencer-set`.
@@ -157,6 +174,21 @@ pub(crate) struct BlockOrdering {
     pub block_time: Duration,
     /// Where a set's member copies transactions before acknowledging them.
     pub relay: Option<Arc<dyn TxRelay>>,
+    /// This process's place in a sequencer set (`None`: a lone sequencer).
+    pub member: Option<SetMember>,
+}
+
+/// A set member's part in settlement: it posts the batches of its turn with the set's attestations and
+/// attests the others' batches of the blocks it decided.
+pub(crate) struct SetMember {
+    /// Its key: consensus votes, L1 attestations and (unless --l1-private-key) its L1 transactions.
+    pub key: alloy_signer_local::PrivateKeySigner,
+    /// Its place in the poster rotation.
+    pub position: u64,
+    /// The set's size.
+    pub members: u64,
+    /// The other members' JSON-RPC URLs, asked for their attestations.
+    pub others: Vec<String>,
 }
 
 /// The devnet's [`BlockOrdering`]: `--sequencer-set` (read and checked before anything opens) or alone.
@@ -168,21 +200,38 @@ pub(crate) fn ordering(c: &DevnetArgs, data_dir: &std::path::Path) -> anyhow::Re
             fee_recipient: s.fee_recipient,
             block_time: s.block_time,
             relay: None,
+            member: None,
         });
     };
     let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
     let set = SequencerSet::from_toml(&text).with_context(|| format!("{}", path.display()))?;
+    if !c.l1.no_l1 && set.block_time < SETTLED_SET_MIN_BLOCK_TIME {
+        bail!("{SETTLED_SET_TOO_FAST} ({}: block_time {:?})", path.display(), set.block_time);
+    }
     let secret: B256 = key.trim().parse().context("--validator-key: expected 32 bytes of hex")?;
-    let me = alloy_signer_local::PrivateKeySigner::from_bytes(&secret).context("--validator-key")?.address();
+    let key = alloy_signer_local::PrivateKeySigner::from_bytes(&secret).context("--validator-key")?;
+    let me = key.address();
     let relay = RpcRelay::for_member(&set, &me, DEFAULT_RELAY_TIMEOUT)?;
     let (fee_recipient, block_time) = (set.fee_recipient, set.block_time);
+    let position = set.members.iter().position(|m| m.address == me).context("--validator-key is not a member's")?;
+    let others: Vec<String> = set.members.iter().filter(|m| m.address != me).filter_map(|m| m.rpc.clone()).collect();
+    if !c.l1.no_l1 && others.len() + 1 < set.members.len() {
+        bail!("{}: every member needs an rpc URL, where the poster of a batch asks for attestations", path.display());
+    }
+    let member = SetMember { key, position: position as u64, members: set.members.len() as u64, others };
     let config = BftConfig {
         set,
         secret: secret.0,
         wal_path: data_dir.join("bft").join("consensus.wal"),
         faults: Default::default(),
     };
-    Ok(BlockOrdering { sequencing: Box::new(Bft { config }), fee_recipient, block_time, relay: Some(Arc::new(relay)) })
+    Ok(BlockOrdering {
+        sequencing: Box::new(Bft { config }),
+        fee_recipient,
+        block_time,
+        relay: Some(Arc::new(relay)),
+        member: Some(member),
+    })
 }
 
 /// Opens (or creates) the devnet chain that `c` describes, in its data dir, funding the dev accounts;
@@ -221,7 +270,21 @@ pub(crate) fn l1_signer(key: Option<&str>) -> anyhow::Result<alloy_signer_local:
 
 /// Starts the devnet and runs until Ctrl-C.
 pub(crate) async fn run_devnet(args: DevnetArgs, matches: &ArgMatches) -> anyhow::Result<()> {
-    let c = args.resolve(matches)?;
+    run_sequencer(args.resolve(matches)?, Flavor::Devnet).await
+}
+
+/// What a sequencing process offers besides the chain.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Flavor {
+    /// `mosaic devnet`: the dev accounts sign `eth_sendTransaction` and are printed with their keys.
+    Devnet,
+    /// `mosaic node --role sequencer`: a set's member as an operator runs it — no dev accounts.
+    Node,
+}
+
+/// Runs the sequencer (alone, or one member of a set, or a local set) that the validated `c` describes
+/// until Ctrl-C or until one of its services stops.
+pub(crate) async fn run_sequencer(c: DevnetArgs, flavor: Flavor) -> anyhow::Result<()> {
     // Refused before anything is opened or deployed.
     #[cfg(not(feature = "prover"))]
     if c.prover.prove_validity && c.prover.prover_workers > 0 {
@@ -230,14 +293,17 @@ pub(crate) async fn run_devnet(args: DevnetArgs, matches: &ArgMatches) -> anyhow
             "--prove-validity with local prover workers (--prover-workers 0 leaves the proving to `mosaic prover worker`s)",
         )?;
     }
-    let signers = dev::dev_signers(c.chain.accounts);
+    let signers = match flavor {
+        Flavor::Devnet => dev::dev_signers(c.chain.accounts),
+        Flavor::Node => Vec::new(),
+    };
     let producer_keys = c.rollup.producer_keys()?;
     crate::cluster::exit_with_parent();
     let data_dir = c.data_dir.clone().unwrap_or_else(default_data_dir);
     if c.sequencer.sequencers > 1 {
         return crate::cluster::run_local_set(&c, &data_dir).await;
     }
-    let BlockOrdering { sequencing, fee_recipient, block_time, relay } = ordering(&c, &data_dir)?;
+    let BlockOrdering { sequencing, fee_recipient, block_time, relay, member } = ordering(&c, &data_dir)?;
     let (node, data_dir) = open_devnet_chain(&c, fee_recipient)?;
     if let Some(relay) = relay {
         node.set_tx_relay(relay);
@@ -266,11 +332,24 @@ pub(crate) async fn run_devnet(args: DevnetArgs, matches: &ArgMatches) -> anyhow
                 (url, c.l1.l1_confirmations.unwrap_or(0))
             }
         };
-        let l1 = mosaic_rollup::L1Client::new(&l1_url, l1_signer(c.l1.l1_private_key.as_deref())?, confirmations)?;
+        // A member posts from its own account: its consensus key's, unless --l1-private-key names another.
+        let l1_key = match (&member, c.l1.l1_private_key.as_deref()) {
+            (Some(m), None) => m.key.clone(),
+            (_, key) => l1_signer(key)?,
+        };
+        let l1 = mosaic_rollup::L1Client::new(&l1_url, l1_key, confirmations)?;
         let genesis = node.header(0)?.context("no genesis block")?;
+        let contracts_file = c.l1.l1_contracts.clone().unwrap_or_else(|| data_dir.join("l1-contracts.json"));
+        if member.is_some() && !contracts_file.exists() {
+            bail!(
+                "{} does not exist: a set's contracts are deployed once, for all members, by `mosaic deploy-l1 \
+                 --sequencer-set FILE`",
+                contracts_file.display()
+            );
+        }
         let contracts = settlement::contracts_for(
             &l1,
-            &c.l1.l1_contracts.clone().unwrap_or_else(|| data_dir.join("l1-contracts.json")),
+            &contracts_file,
             &node.config().chain,
             (genesis.state_root, genesis.hash_slow()),
             &settlement::DeploySettings {
@@ -281,12 +360,29 @@ pub(crate) async fn run_devnet(args: DevnetArgs, matches: &ArgMatches) -> anyhow
                 producers: (producer_keys.iter().map(|k| k.address()).collect(), c.rollup.attest),
                 inclusion_deadline: c.rollup.inclusion_deadline,
                 mode: c.rollup.mode,
+                sequencer_set: None,
             },
         )
         .await?;
-        // The last keys are the co-signers' (one each): this process signs with the others.
-        let local = producer_keys.len().saturating_sub(c.batch.co_signer.len());
-        let producer = ProducerConfig { attesters: producer_keys[..local].to_vec(), ..c.batch.producer() };
+        let producer = match &member {
+            // A member signs for itself and asks the others; batch i is member i mod N's to post.
+            Some(m) => {
+                let methods = settlement::set_member_attester(&node, &l1, &contracts, m.key.clone());
+                extra.merge(methods).context("registering mosaic_attestBatch")?;
+                let step = c.batch.batch_max_age * 2 + settlement::POSTER_STEP_MARGIN;
+                ProducerConfig {
+                    attesters: vec![m.key.clone()],
+                    co_signers: m.others.clone(),
+                    turn: Some(mosaic_rollup::producer::PosterTurn { position: m.position, members: m.members, step }),
+                    ..c.batch.producer()
+                }
+            }
+            // The last keys are the co-signers' (one each): this process signs with the others.
+            None => {
+                let local = producer_keys.len().saturating_sub(c.batch.co_signer.len());
+                ProducerConfig { attesters: producer_keys[..local].to_vec(), ..c.batch.producer() }
+            }
+        };
         settlement::spawn_sequencer_services(&mut services, &node, &l1, &contracts, producer)?;
         let prover_on = c.prover.prover == ProverBackend::Cpu;
         if prover_on {
@@ -333,7 +429,8 @@ pub(crate) async fn run_devnet(args: DevnetArgs, matches: &ArgMatches) -> anyhow
                 zk_from,
             )?);
         }
-        if !c.prover.no_finalizer {
+        // A member has no proofs to post (validate() refuses proving in a set).
+        if !c.prover.no_finalizer && member.is_none() {
             let proofs = c.prover.validity_proofs.clone().unwrap_or_else(|| data_dir.join("validity-proofs"));
             let key = match c.prover.finalizer_key.as_deref() {
                 Some(k) => l1_signer(Some(k))?,
@@ -348,7 +445,7 @@ pub(crate) async fn run_devnet(args: DevnetArgs, matches: &ArgMatches) -> anyhow
                 key,
             )?);
         }
-        extra = settlement::rpc_methods(
+        let methods = settlement::rpc_methods(
             &node,
             &contracts,
             mosaic_rollup::NodeRole::Sequencer,
@@ -357,6 +454,7 @@ pub(crate) async fn run_devnet(args: DevnetArgs, matches: &ArgMatches) -> anyhow
             None,
             sections,
         );
+        extra.merge(methods).context("registering the rollup's methods")?;
         settlement_info = Some((l1_url, contracts));
     }
 
@@ -370,7 +468,7 @@ pub(crate) async fn run_devnet(args: DevnetArgs, matches: &ArgMatches) -> anyhow
     };
     let (bound, handle) =
         mosaic_rpc::start_with(node.clone(), rpc, extra).await.with_context(|| format!("binding {addr}"))?;
-    print_banner(&c, &node, bound, &data_dir, block_time, &signers, settlement_info.as_ref());
+    print_banner(&c, &node, bound, &data_dir, block_time, (flavor, &signers), settlement_info.as_ref());
     services.spawn("sequencer", sequencing.run(node.clone()));
     let result = tokio::select! {
         _ = tokio::signal::ctrl_c() => Ok(()),
@@ -391,24 +489,28 @@ fn print_banner(
     addr: SocketAddr,
     data_dir: &std::path::Path,
     block_time: Duration,
-    signers: &[alloy_signer_local::PrivateKeySigner],
+    (flavor, signers): (Flavor, &[alloy_signer_local::PrivateKeySigner]),
     settlement: Option<&(String, mosaic_rollup::L1Contracts)>,
 ) {
     let eth = U256::from(10u64).pow(U256::from(18u64));
     let mut out = String::new();
-    out.push_str(&format!("\nMosaic devnet v{}\n\n", env!("CARGO_PKG_VERSION")));
-    out.push_str("Available Accounts\n==================\n");
-    for (i, s) in signers.iter().enumerate() {
-        out.push_str(&format!("({i}) {} ({} ETH)\n", s.address(), dev::dev_balance() / eth));
+    if flavor == Flavor::Node {
+        out.push_str(&format!("\nMosaic sequencer node v{}\n\n", env!("CARGO_PKG_VERSION")));
+    } else {
+        out.push_str(&format!("\nMosaic devnet v{}\n\n", env!("CARGO_PKG_VERSION")));
+        out.push_str("Available Accounts\n==================\n");
+        for (i, s) in signers.iter().enumerate() {
+            out.push_str(&format!("({i}) {} ({} ETH)\n", s.address(), dev::dev_balance() / eth));
+        }
+        out.push_str("\nPrivate Keys\n==================\n");
+        for (i, s) in signers.iter().enumerate() {
+            out.push_str(&format!("({i}) {}\n", s.to_bytes()));
+        }
+        out.push_str(&format!(
+            "\nWallet\n==================\nMnemonic:          {}\nDerivation path:   m/44'/60'/0'/0/\n\n",
+            dev::DEV_MNEMONIC
+        ));
     }
-    out.push_str("\nPrivate Keys\n==================\n");
-    for (i, s) in signers.iter().enumerate() {
-        out.push_str(&format!("({i}) {}\n", s.to_bytes()));
-    }
-    out.push_str(&format!(
-        "\nWallet\n==================\nMnemonic:          {}\nDerivation path:   m/44'/60'/0'/0/\n\n",
-        dev::DEV_MNEMONIC
-    ));
     out.push_str(&format!("Chain ID:          {}\n", c.chain.chain_id));
     out.push_str(&format!(
         "Block time:        {}\n",
@@ -511,6 +613,13 @@ mod tests {
             ("[prover]\nprover = \"cpu\"\n[l1]\nno_l1 = true\n", "--no-l1"),
             ("[l1]\nl1_private_key = \"0x12\"\n", "invalid L1 private key"),
             ("[rpc]\nhost = \"not a host\"\n", "--host"),
+            ("[sequencer]\nsequencers = 4\nblock_time = \"500ms\"\n", "at least 1s"),
+            ("[sequencer]\nsequencers = 4\n[prover]\nprove_validity = true\n", "do not prove"),
+            ("[sequencer]\nsequencers = 4\n[batch]\nco_signer = [\"http://x\"]\n", "--co-signer"),
+            (
+                "[sequencer]\nsequencer_set = \"s.toml\"\nvalidator_key = \"0x01\"\n[l1]\nl1_rpc = \"http://x\"\n",
+                "--l1-contracts",
+            ),
         ] {
             std::fs::write(&path, text).unwrap();
             let err = resolve(&["--config", p]).expect_err(text);

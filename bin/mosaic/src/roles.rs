@@ -14,7 +14,8 @@ use tracing::info;
 /// Flags of `mosaic node`.
 #[derive(Args, Debug)]
 pub(crate) struct NodeArgs {
-    /// Role of this node: `full`, `verifier` or `producer` (a sequencer is `mosaic devnet`).
+    /// Role of this node: `full`, `verifier`, `producer`, or `sequencer` — a member of a sequencer set
+    /// (with --sequencer-set and --validator-key; a lone development sequencer is `mosaic devnet`).
     #[arg(long, value_enum)]
     pub role: NodeRole,
     /// L1 JSON-RPC endpoint (the only source of L2 data this node uses).
@@ -75,6 +76,51 @@ pub(crate) struct NodeArgs {
     /// the sequencer lists this node's URL in `--co-signer`.
     #[arg(long)]
     pub producer_key: Option<String>,
+    /// With `--role sequencer`: the set's file (members, their keys, p2p and RPC addresses; the same
+    /// bytes on every member), deployed for with `mosaic deploy-l1 --sequencer-set`.
+    #[arg(long)]
+    pub sequencer_set: Option<PathBuf>,
+    /// With `--role sequencer`: this member's consensus key (hex private key), which also attests its
+    /// batches and, unless --l1-private-key, posts them; best given in the environment.
+    #[arg(long, env = "MOSAIC_VALIDATOR_KEY", hide_env_values = true)]
+    pub validator_key: Option<String>,
+    /// With `--role sequencer`: when this member closes the batches it posts.
+    #[command(flatten, next_help_heading = "Batching (--role sequencer)")]
+    pub batch: crate::options::BatchArgs,
+}
+
+/// `mosaic node --role sequencer`: one member of a sequencer set, as `mosaic devnet --sequencer-set`
+/// runs it but with no development accounts, settling on the given L1 and contracts.
+async fn run_set_member(a: NodeArgs) -> anyhow::Result<()> {
+    if a.challenge || a.producer_key.is_some() {
+        bail!("--role sequencer takes neither --challenge nor --producer-key (run those roles beside it)");
+    }
+    let (Some(set), Some(key)) = (a.sequencer_set, a.validator_key) else {
+        bail!("--role sequencer needs --sequencer-set FILE and --validator-key KEY (or MOSAIC_VALIDATOR_KEY)");
+    };
+    let c = crate::config::DevnetArgs {
+        data_dir: Some(a.data_dir),
+        chain: a.chain,
+        rpc: a.rpc,
+        sequencer: crate::options::SequencerArgs {
+            sequencer_set: Some(set),
+            validator_key: Some(key),
+            ..Default::default()
+        },
+        l1: crate::options::L1Args {
+            l1_rpc: Some(a.l1_rpc),
+            l1_contracts: Some(a.l1_contracts),
+            l1_confirmations: Some(a.l1_confirmations),
+            l1_private_key: a.l1_private_key,
+            ..Default::default()
+        },
+        batch: a.batch,
+        // A member posts no validity proofs.
+        prover: crate::options::ProverArgs { no_finalizer: true, ..Default::default() },
+        ..Default::default()
+    };
+    c.validate()?;
+    crate::config::run_sequencer(c, crate::config::Flavor::Node).await
 }
 
 /// Flags of `mosaic switch-to-zk`.
@@ -121,6 +167,22 @@ pub(crate) struct DeployArgs {
     /// The L2 the rollup settles (pins its genesis and parameters).
     #[command(flatten)]
     pub chain: ChainArgs,
+    /// A sequencer set's file: its members become the Rollup's proposers and staked producers (the
+    /// deployer pays their stakes), every hybrid batch needs the attestations of its quorum (⌊2N/3⌋+1),
+    /// and on a development L1 each member's account is funded for bonds and gas. Replaces --producers.
+    #[arg(long, conflicts_with_all = ["producers", "attest"])]
+    pub sequencer_set: Option<PathBuf>,
+}
+
+/// Wei a development L1 gives each member of a sequencer set: bonds of its batches and gas.
+pub(crate) const SET_MEMBER_FUNDS_WEI: u128 = 100_000_000_000_000_000_000;
+
+/// The members' addresses and the quorum of the sequencer set in the file at `path`.
+pub(crate) fn set_signers(path: &std::path::Path) -> anyhow::Result<(Vec<alloy_primitives::Address>, u8)> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let set = mosaic_consensus::SequencerSet::from_toml(&text).with_context(|| format!("{}", path.display()))?;
+    let quorum = u8::try_from(set.quorum()).context("a set of over 255 members cannot attest on L1")?;
+    Ok((set.members.iter().map(|m| m.address).collect(), quorum))
 }
 
 /// `mosaic deploy-l1`.
@@ -128,6 +190,7 @@ pub(crate) async fn run_deploy(a: DeployArgs) -> anyhow::Result<()> {
     if a.out.exists() {
         bail!("{} exists; remove it to deploy a new set of contracts", a.out.display());
     }
+    let set = a.sequencer_set.as_deref().map(set_signers).transpose()?;
     let l1 = L1Client::new(&a.l1_rpc, l1_signer(a.private_key.as_deref())?, 0)?;
     let chain = a.chain.config();
     let genesis = mosaic_rollup::l2_genesis(&chain, &a.chain.genesis_alloc(), &a.chain.genesis_accounts()?)?;
@@ -144,9 +207,13 @@ pub(crate) async fn run_deploy(a: DeployArgs) -> anyhow::Result<()> {
             producers: (a.rollup.producer_keys()?.iter().map(|k| k.address()).collect(), a.rollup.attest),
             inclusion_deadline: a.rollup.inclusion_deadline,
             mode: a.rollup.mode,
+            sequencer_set: set.clone(),
         },
     )
     .await?;
+    if let Some((members, _)) = &set {
+        settlement::fund_accounts(&l1, members, alloy_primitives::U256::from(SET_MEMBER_FUNDS_WEI)).await?;
+    }
     println!("{}", serde_json::to_string_pretty(&c)?);
     Ok(())
 }
@@ -154,11 +221,11 @@ pub(crate) async fn run_deploy(a: DeployArgs) -> anyhow::Result<()> {
 /// `mosaic node`.
 pub(crate) async fn run_node(a: NodeArgs) -> anyhow::Result<()> {
     let role = a.role;
-    if !role.derives() {
-        bail!(
-            "`mosaic node --role {role}` is not available: a sequencer runs as `mosaic devnet`, a member of a \
-             sequencer set as `mosaic devnet --no-l1 --sequencer-set FILE --validator-key KEY`"
-        );
+    if role == NodeRole::Sequencer {
+        return run_set_member(a).await;
+    }
+    if a.sequencer_set.is_some() || a.batch != crate::options::BatchArgs::default() {
+        bail!("--sequencer-set and the batching flags need --role sequencer");
     }
     if a.challenge && role != NodeRole::Verifier {
         bail!("--challenge needs --role verifier");

@@ -82,6 +82,10 @@ pub(crate) struct DeploySettings {
     pub inclusion_deadline: u64,
     /// Settlement mode.
     pub mode: Mode,
+    /// A sequencer set's members and quorum: they, not the deployer, propose, are the staked producers
+    /// whose attestations every hybrid batch needs (the quorum of them), and are the attestation
+    /// verifier's signers; this overrides `producers`.
+    pub sequencer_set: Option<(Vec<Address>, u8)>,
 }
 
 /// Loads the contracts file at `path` and checks it against the L1, or deploys and writes it.
@@ -108,12 +112,18 @@ pub(crate) async fn contracts_for(
             genesis,
             terms: s.terms,
             inclusion_deadline: s.inclusion_deadline,
-            proposers: vec![l1.address()],
-            attesters: (vec![l1.address()], 1),
+            proposers: match &s.sequencer_set {
+                Some((members, _)) => members.clone(),
+                None => vec![l1.address()],
+            },
+            attesters: match &s.sequencer_set {
+                Some((members, quorum)) => (members.clone(), u64::from(*quorum)),
+                None => (vec![l1.address()], 1),
+            },
             proof_verifier: s.proof_verifier.clone(),
             insecure_dev_srs: s.insecure_dev_srs,
             aggregate_verifier: s.aggregate_verifier.clone(),
-            producers: s.producers.clone(),
+            producers: s.sequencer_set.clone().unwrap_or_else(|| s.producers.clone()),
         },
     )
     .await
@@ -135,6 +145,37 @@ pub(crate) fn spawn_sequencer_services(
     services
         .spawn("deposit watcher", run_deposit_watcher(node.clone(), l1.clone(), contracts.clone(), metrics.clone()));
     services.spawn("batch producer", run_producer(node.clone(), l1.clone(), contracts.clone(), producer, metrics));
+    Ok(())
+}
+
+/// What a set's poster rotation adds to twice the batch age before the next member steps in: time to
+/// gather the attestations and for the L1 to include and show the commit.
+pub(crate) const POSTER_STEP_MARGIN: Duration = Duration::from_secs(4);
+
+/// `mosaic_attestBatch` of a sequencer set's member: it signs a batch, with `key`, only if the batch is
+/// blocks its own chain holds with the set's commit certificates.
+pub(crate) fn set_member_attester(
+    node: &Node,
+    l1: &L1Client,
+    contracts: &L1Contracts,
+    key: alloy_signer_local::PrivateKeySigner,
+) -> jsonrpsee::Methods {
+    let check = mosaic_attester::Check::Decided { certificates: mosaic_consensus::bft::CERTIFICATES };
+    let attester = mosaic_attester::Attester::with_check(check, node.clone(), l1.clone(), contracts, key);
+    info!(member = %attester.address(), "co-signing: batches of blocks this member decided are attested");
+    attester.rpc_methods()
+}
+
+/// On a development L1, tops up each of `accounts` from `l1`'s account to `amount` wei (a set's
+/// members post batches and lock bonds from their own accounts); elsewhere it warns of those short.
+pub(crate) async fn fund_accounts(
+    l1: &L1Client,
+    accounts: &[Address],
+    amount: alloy_primitives::U256,
+) -> anyhow::Result<()> {
+    for a in l1.top_up(accounts, amount).await.context("funding the set's members on L1")? {
+        tracing::warn!(account = %a, "this L1 account posts batches and locks bonds: fund it");
+    }
     Ok(())
 }
 
