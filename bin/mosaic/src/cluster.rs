@@ -242,21 +242,7 @@ async fn set_l1(
     services: &mut mosaic_node::Supervisor,
 ) -> anyhow::Result<(String, PathBuf, u64, Option<jsonrpsee::server::ServerHandle>)> {
     use crate::settlement;
-    let (url, confirmations, handle) = match &c.l1.l1_rpc {
-        Some(url) => (url.clone(), c.l1.l1_confirmations.unwrap_or(1), None),
-        None => {
-            let (url, handle) = settlement::start_embedded_l1(
-                services,
-                &data_dir.join("l1"),
-                &c.rpc.host,
-                c.l1.l1_port,
-                c.l1.l1_block_time,
-                c.chain.accounts,
-            )
-            .await?;
-            (url, c.l1.l1_confirmations.unwrap_or(0), Some(handle))
-        }
-    };
+    let (url, confirmations, handle) = crate::config::devnet_l1(c, data_dir, services).await?;
     let l1 =
         mosaic_rollup::L1Client::new(&url, crate::config::l1_signer(c.l1.l1_private_key.as_deref())?, confirmations)?;
     let chain = c.chain.config();
@@ -264,23 +250,8 @@ async fn set_l1(
     let members: Vec<_> = set.members.iter().map(|m| m.address).collect();
     let quorum = u8::try_from(set.quorum()).context("a set of over 255 members cannot attest on L1")?;
     let path = c.l1.l1_contracts.clone().unwrap_or_else(|| data_dir.join("l1-contracts.json"));
-    settlement::contracts_for(
-        &l1,
-        &path,
-        &chain,
-        genesis,
-        &settlement::DeploySettings {
-            terms: c.rollup.terms(),
-            proof_verifier: c.rollup.proof_verifier()?,
-            insecure_dev_srs: c.rollup.insecure_dev_srs,
-            aggregate_verifier: c.rollup.aggregate_verifier()?,
-            producers: (Vec::new(), 0),
-            inclusion_deadline: c.rollup.inclusion_deadline,
-            mode: c.rollup.mode,
-            sequencer_set: Some((members.clone(), quorum)),
-        },
-    )
-    .await?;
+    settlement::contracts_for(&l1, &path, &chain, genesis, &c.rollup.deploy_settings(Some((members.clone(), quorum)))?)
+        .await?;
     settlement::fund_accounts(&l1, &members, alloy_primitives::U256::from(crate::roles::SET_MEMBER_FUNDS_WEI)).await?;
     Ok((url, path, confirmations, handle))
 }

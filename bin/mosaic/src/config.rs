@@ -268,6 +268,31 @@ pub(crate) fn l1_signer(key: Option<&str>) -> anyhow::Result<alloy_signer_local:
     }
 }
 
+/// The devnet's L1: `--l1-rpc`, or the embedded one started under `services` in `<data-dir>/l1`. Returns
+/// its URL, the confirmations to wait for (default 1 on another L1, 0 on the embedded one, which does
+/// not reorg) and the embedded L1's server.
+pub(crate) async fn devnet_l1(
+    c: &DevnetArgs,
+    data_dir: &std::path::Path,
+    services: &mut Supervisor,
+) -> anyhow::Result<(String, u64, Option<jsonrpsee::server::ServerHandle>)> {
+    Ok(match &c.l1.l1_rpc {
+        Some(url) => (url.clone(), c.l1.l1_confirmations.unwrap_or(1), None),
+        None => {
+            let (url, handle) = settlement::start_embedded_l1(
+                services,
+                &data_dir.join("l1"),
+                &c.rpc.host,
+                c.l1.l1_port,
+                c.l1.l1_block_time,
+                c.chain.accounts,
+            )
+            .await?;
+            (url, c.l1.l1_confirmations.unwrap_or(0), Some(handle))
+        }
+    })
+}
+
 /// Starts the devnet and runs until Ctrl-C.
 pub(crate) async fn run_devnet(args: DevnetArgs, matches: &ArgMatches) -> anyhow::Result<()> {
     run_sequencer(args.resolve(matches)?, Flavor::Devnet).await
@@ -316,22 +341,8 @@ pub(crate) async fn run_sequencer(c: DevnetArgs, flavor: Flavor) -> anyhow::Resu
     let mut settlement_info = None;
     let mut extra = jsonrpsee::Methods::new();
     if !c.l1.no_l1 {
-        let (l1_url, confirmations) = match &c.l1.l1_rpc {
-            Some(url) => (url.clone(), c.l1.l1_confirmations.unwrap_or(1)),
-            None => {
-                let (url, handle) = settlement::start_embedded_l1(
-                    &mut services,
-                    &data_dir.join("l1"),
-                    &c.rpc.host,
-                    c.l1.l1_port,
-                    c.l1.l1_block_time,
-                    c.chain.accounts,
-                )
-                .await?;
-                l1_handle = Some(handle);
-                (url, c.l1.l1_confirmations.unwrap_or(0))
-            }
-        };
+        let (l1_url, confirmations, handle) = devnet_l1(&c, &data_dir, &mut services).await?;
+        l1_handle = handle;
         // A member posts from its own account: its consensus key's, unless --l1-private-key names another.
         let l1_key = match (&member, c.l1.l1_private_key.as_deref()) {
             (Some(m), None) => m.key.clone(),
@@ -352,16 +363,7 @@ pub(crate) async fn run_sequencer(c: DevnetArgs, flavor: Flavor) -> anyhow::Resu
             &contracts_file,
             &node.config().chain,
             (genesis.state_root, genesis.hash_slow()),
-            &settlement::DeploySettings {
-                terms: c.rollup.terms(),
-                proof_verifier: c.rollup.proof_verifier()?,
-                insecure_dev_srs: c.rollup.insecure_dev_srs,
-                aggregate_verifier: c.rollup.aggregate_verifier()?,
-                producers: (producer_keys.iter().map(|k| k.address()).collect(), c.rollup.attest),
-                inclusion_deadline: c.rollup.inclusion_deadline,
-                mode: c.rollup.mode,
-                sequencer_set: None,
-            },
+            &c.rollup.deploy_settings(None)?,
         )
         .await?;
         let producer = match &member {

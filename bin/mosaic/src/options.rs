@@ -347,6 +347,24 @@ const COMMITTED_AGGREGATE_BATCH_PROGRAM: &str = include_str!("../../../crates/sn
 const DEV_PRODUCER_KEY: u32 = 20;
 
 impl RollupTermsArgs {
+    /// What a deployment with these terms stakes and allows: --producers' keys with --attest, unless a
+    /// sequencer set's members and quorum (`sequencer_set`) take their place.
+    pub(crate) fn deploy_settings(
+        &self,
+        sequencer_set: Option<(Vec<alloy_primitives::Address>, u8)>,
+    ) -> anyhow::Result<crate::settlement::DeploySettings> {
+        Ok(crate::settlement::DeploySettings {
+            terms: self.terms(),
+            proof_verifier: self.proof_verifier()?,
+            insecure_dev_srs: self.insecure_dev_srs,
+            aggregate_verifier: self.aggregate_verifier()?,
+            producers: (self.producer_keys()?.iter().map(|k| k.address()).collect(), self.attest),
+            inclusion_deadline: self.inclusion_deadline,
+            mode: self.mode,
+            sequencer_set,
+        })
+    }
+
     /// The development producer keys this process attests with (--producers N); refuses an --attest
     /// larger than N.
     pub(crate) fn producer_keys(&self) -> anyhow::Result<Vec<alloy_signer_local::PrivateKeySigner>> {

@@ -194,23 +194,7 @@ pub(crate) async fn run_deploy(a: DeployArgs) -> anyhow::Result<()> {
     let l1 = L1Client::new(&a.l1_rpc, l1_signer(a.private_key.as_deref())?, 0)?;
     let chain = a.chain.config();
     let genesis = mosaic_rollup::l2_genesis(&chain, &a.chain.genesis_alloc(), &a.chain.genesis_accounts()?)?;
-    let c = settlement::contracts_for(
-        &l1,
-        &a.out,
-        &chain,
-        genesis,
-        &settlement::DeploySettings {
-            terms: a.rollup.terms(),
-            proof_verifier: a.rollup.proof_verifier()?,
-            insecure_dev_srs: a.rollup.insecure_dev_srs,
-            aggregate_verifier: a.rollup.aggregate_verifier()?,
-            producers: (a.rollup.producer_keys()?.iter().map(|k| k.address()).collect(), a.rollup.attest),
-            inclusion_deadline: a.rollup.inclusion_deadline,
-            mode: a.rollup.mode,
-            sequencer_set: set.clone(),
-        },
-    )
-    .await?;
+    let c = settlement::contracts_for(&l1, &a.out, &chain, genesis, &a.rollup.deploy_settings(set.clone())?).await?;
     if let Some((members, _)) = &set {
         settlement::fund_accounts(&l1, members, alloy_primitives::U256::from(SET_MEMBER_FUNDS_WEI)).await?;
     }
