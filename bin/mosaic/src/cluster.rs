@@ -1,6 +1,8 @@
 //! `mosaic devnet --sequencers N`: a sequencer set of N member processes on this machine, each a
 //! `mosaic devnet --sequencer-set` with its own database, JSON-RPC port and p2p port, for running and
-//! testing BFT ordering locally. The set file is written on the first start and reused after (members
+//! testing BFT ordering locally. Unless `--no-l1`, this parent process runs the L1 (embedded, or
+//! reaches `--l1-rpc`), deploys the contracts for the set and funds the members, which then post and
+//! attest the set's batches themselves. The set file is written on the first start and reused after (members
 //! pin its hash), the members' keys are dev-mnemonic accounts 20…20+N−1, and a member that exits
 //! stops the whole set.
 use crate::config::DevnetArgs;
@@ -138,8 +140,7 @@ pub(crate) async fn run_local_set(c: &DevnetArgs, data_dir: &Path) -> anyhow::Re
     std::fs::create_dir_all(data_dir).with_context(|| format!("creating {}", data_dir.display()))?;
     let set_path = data_dir.join("sequencers.toml");
     let set = if set_path.exists() {
-        let set = SequencerSet::from_toml(&std::fs::read_to_string(&set_path)?)
-            .with_context(|| format!("{}", set_path.display()))?;
+        let set = SequencerSet::load(&set_path)?;
         if set.members.len() != n {
             bail!("{} has {} members, not {n}; remove it for a new set", set_path.display(), set.members.len());
         }
@@ -247,8 +248,7 @@ async fn set_l1(
         mosaic_rollup::L1Client::new(&url, crate::config::l1_signer(c.l1.l1_private_key.as_deref())?, confirmations)?;
     let chain = c.chain.config();
     let genesis = mosaic_rollup::l2_genesis(&chain, &c.chain.genesis_alloc(), &c.chain.genesis_accounts()?)?;
-    let members: Vec<_> = set.members.iter().map(|m| m.address).collect();
-    let quorum = u8::try_from(set.quorum()).context("a set of over 255 members cannot attest on L1")?;
+    let (members, quorum) = crate::roles::set_signers(set)?;
     let path = c.l1.l1_contracts.clone().unwrap_or_else(|| data_dir.join("l1-contracts.json"));
     settlement::contracts_for(&l1, &path, &chain, genesis, &c.rollup.deploy_settings(Some((members.clone(), quorum)))?)
         .await?;
@@ -265,6 +265,12 @@ mod tests {
         let args = ["devnet", "--sequencers", "4", "--no-l1", "--port=9000", "--data-dir", "/x", "--chain-id", "7"];
         let kept = inherited_args(args.iter().map(OsString::from));
         assert_eq!(kept, ["devnet", "--no-l1", "--chain-id", "7"].map(OsString::from));
+        // The parent's L1 flags stay with it: it passes the members the L1 and contracts it settled on,
+        // and its deployer key must not become every member's L1 account.
+        let args =
+            ["devnet", "--l1-rpc", "http://l1", "--l1-private-key=0x01", "--l1-contracts", "c.json", "--mode", "zk"];
+        let kept = inherited_args(args.iter().map(OsString::from));
+        assert_eq!(kept, ["devnet", "--mode", "zk"].map(OsString::from));
         assert_eq!((member_port(8545, 0), member_port(8545, 1), member_port(8545, 3)), (8545, 8551, 8553));
     }
 

@@ -203,8 +203,7 @@ pub(crate) fn ordering(c: &DevnetArgs, data_dir: &std::path::Path) -> anyhow::Re
             member: None,
         });
     };
-    let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-    let set = SequencerSet::from_toml(&text).with_context(|| format!("{}", path.display()))?;
+    let set = SequencerSet::load(path)?;
     if !c.l1.no_l1 && set.block_time < SETTLED_SET_MIN_BLOCK_TIME {
         bail!("{SETTLED_SET_TOO_FAST} ({}: block_time {:?})", path.display(), set.block_time);
     }

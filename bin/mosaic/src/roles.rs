@@ -177,10 +177,11 @@ pub(crate) struct DeployArgs {
 /// Wei a development L1 gives each member of a sequencer set: bonds of its batches and gas.
 pub(crate) const SET_MEMBER_FUNDS_WEI: u128 = 100_000_000_000_000_000_000;
 
-/// The members' addresses and the quorum of the sequencer set in the file at `path`.
-pub(crate) fn set_signers(path: &std::path::Path) -> anyhow::Result<(Vec<alloy_primitives::Address>, u8)> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-    let set = mosaic_consensus::SequencerSet::from_toml(&text).with_context(|| format!("{}", path.display()))?;
+/// A sequencer set's members' addresses and its quorum, as the Rollup takes them (proposers, staked
+/// producers, attestation threshold).
+pub(crate) fn set_signers(
+    set: &mosaic_consensus::SequencerSet,
+) -> anyhow::Result<(Vec<alloy_primitives::Address>, u8)> {
     let quorum = u8::try_from(set.quorum()).context("a set of over 255 members cannot attest on L1")?;
     Ok((set.members.iter().map(|m| m.address).collect(), quorum))
 }
@@ -190,7 +191,10 @@ pub(crate) async fn run_deploy(a: DeployArgs) -> anyhow::Result<()> {
     if a.out.exists() {
         bail!("{} exists; remove it to deploy a new set of contracts", a.out.display());
     }
-    let set = a.sequencer_set.as_deref().map(set_signers).transpose()?;
+    let set = match &a.sequencer_set {
+        Some(path) => Some(set_signers(&mosaic_consensus::SequencerSet::load(path)?)?),
+        None => None,
+    };
     let l1 = L1Client::new(&a.l1_rpc, l1_signer(a.private_key.as_deref())?, 0)?;
     let chain = a.chain.config();
     let genesis = mosaic_rollup::l2_genesis(&chain, &a.chain.genesis_alloc(), &a.chain.genesis_accounts()?)?;

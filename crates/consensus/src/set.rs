@@ -16,6 +16,9 @@ pub enum SetError {
     /// Well-formed but inconsistent.
     #[error("sequencer set: {0}")]
     Invalid(String),
+    /// The file could not be read.
+    #[error("sequencer set: reading {0}")]
+    Read(String),
 }
 
 /// One member of the set.
@@ -84,6 +87,16 @@ impl SequencerSet {
             fee_recipient: file.fee_recipient,
             members: file.member,
             hash: keccak256(text.as_bytes()),
+        })
+    }
+
+    /// Reads the set file at `path` ([`Self::from_toml`]); errors name the file.
+    pub fn load(path: &std::path::Path) -> Result<Self, SetError> {
+        let text = std::fs::read_to_string(path).map_err(|e| SetError::Read(format!("{}: {e}", path.display())))?;
+        Self::from_toml(&text).map_err(|e| match e {
+            SetError::Parse(why) => SetError::Parse(format!("{}: {why}", path.display())),
+            SetError::Invalid(why) => SetError::Invalid(format!("{}: {why}", path.display())),
+            read => read,
         })
     }
 
@@ -171,5 +184,18 @@ mod tests {
         let fast = set_of(1).replace("\"1s\"", "\"100ms\"");
         assert!(refused(&fast).contains("under 250 ms"));
         assert!(refused("block_time = 1").contains("sequencer set"));
+    }
+
+    #[test]
+    fn a_set_file_is_loaded_and_its_errors_name_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sequencers.toml");
+        std::fs::write(&path, set_of(4)).unwrap();
+        assert_eq!(SequencerSet::load(&path).unwrap(), SequencerSet::from_toml(&set_of(4)).unwrap());
+        std::fs::write(&path, set_of(1).replace("\"1s\"", "\"100ms\"")).unwrap();
+        let err = SequencerSet::load(&path).unwrap_err().to_string();
+        assert!(err.contains("sequencers.toml") && err.contains("under 250 ms"), "{err}");
+        let missing = SequencerSet::load(&dir.path().join("none.toml")).unwrap_err().to_string();
+        assert!(missing.contains("reading") && missing.contains("none.toml"), "{missing}");
     }
 }
