@@ -442,26 +442,30 @@ contract HybridGameTest is SnarkFixture {
         rollup.setAttestThreshold(2);
     }
 
-    function test_CommitGasPerAttestation() public {
+    /// Gas of committing batch 1 on a fresh Rollup (so it is a first commit) with `producers` staked, the
+    /// attestation threshold `threshold`, and the signatures of the first `signers` of them.
+    function _commitGas(uint256 producers, uint8 threshold, uint256 signers) internal returns (uint256 used) {
         BatchHeader memory h = _header();
         bytes memory data = _data();
-        bytes32 inputs = _inputsHash(h, data);
+        rollup = _rollup(verifier, _chainId());
+        uint256[] memory keys = _producers(producers);
+        vm.prank(OWNER);
+        rollup.setAttestThreshold(threshold);
+        uint256[] memory signing = new uint256[](signers);
+        for (uint256 i = 0; i < signers; i++) {
+            signing[i] = keys[i];
+        }
+        bytes memory sigs = _attest(signing, _inputsHash(h, data));
+        vm.prank(PROPOSER);
+        uint256 before = gasleft();
+        rollup.commitAttestedBatch{value: BOND}(h, data, sigs);
+        used = before - gasleft();
+    }
+
+    function test_CommitGasPerAttestation() public {
         uint256[3] memory used;
         for (uint256 n = 1; n <= 3; n++) {
-            // A fresh Rollup each time, so every commit is a first commit.
-            rollup = _rollup(verifier, _chainId());
-            uint256[] memory keys = _producers(3);
-            vm.prank(OWNER);
-            rollup.setAttestThreshold(1);
-            uint256[] memory signing = new uint256[](n);
-            for (uint256 i = 0; i < n; i++) {
-                signing[i] = keys[i];
-            }
-            bytes memory sigs = _attest(signing, inputs);
-            vm.prank(PROPOSER);
-            uint256 before = gasleft();
-            rollup.commitAttestedBatch{value: BOND}(h, data, sigs);
-            used[n - 1] = before - gasleft();
+            used[n - 1] = _commitGas(3, 1, n);
         }
         emit log_named_uint("Rollup.commitAttestedBatch gas, 1 attestation", used[0]);
         emit log_named_uint("Rollup.commitAttestedBatch gas, 2 attestations", used[1]);
@@ -472,26 +476,11 @@ contract HybridGameTest is SnarkFixture {
     /// A sequencer set's commit: N members staked, the threshold their BFT quorum ⌊2N/3⌋+1, and exactly a
     /// quorum of signatures (what a set's poster sends).
     function test_CommitGasOfASetsQuorum() public {
-        BatchHeader memory h = _header();
-        bytes memory data = _data();
-        bytes32 inputs = _inputsHash(h, data);
         uint256[3] memory sizes = [uint256(4), 7, 10];
         uint256[3] memory used;
         for (uint256 k = 0; k < 3; k++) {
-            rollup = _rollup(verifier, _chainId());
-            uint256[] memory keys = _producers(sizes[k]);
             uint256 quorum = 2 * sizes[k] / 3 + 1;
-            vm.prank(OWNER);
-            rollup.setAttestThreshold(uint8(quorum));
-            uint256[] memory signing = new uint256[](quorum);
-            for (uint256 i = 0; i < quorum; i++) {
-                signing[i] = keys[i];
-            }
-            bytes memory sigs = _attest(signing, inputs);
-            vm.prank(PROPOSER);
-            uint256 before = gasleft();
-            rollup.commitAttestedBatch{value: BOND}(h, data, sigs);
-            used[k] = before - gasleft();
+            used[k] = _commitGas(sizes[k], uint8(quorum), quorum);
             assertEq(rollup.attesters(1), (uint256(1) << quorum) - 1, "the quorum is recorded");
         }
         emit log_named_uint("Rollup.commitAttestedBatch gas, set of 4 (3 signatures)", used[0]);

@@ -246,13 +246,8 @@ async fn set_l1(
     let (url, confirmations, handle) = crate::config::devnet_l1(c, data_dir, services).await?;
     let l1 =
         mosaic_rollup::L1Client::new(&url, crate::config::l1_signer(c.l1.l1_private_key.as_deref())?, confirmations)?;
-    let chain = c.chain.config();
-    let genesis = mosaic_rollup::l2_genesis(&chain, &c.chain.genesis_alloc(), &c.chain.genesis_accounts()?)?;
-    let (members, quorum) = crate::roles::set_signers(set)?;
     let path = c.l1.l1_contracts.clone().unwrap_or_else(|| data_dir.join("l1-contracts.json"));
-    settlement::contracts_for(&l1, &path, &chain, genesis, &c.rollup.deploy_settings(Some((members.clone(), quorum)))?)
-        .await?;
-    settlement::fund_accounts(&l1, &members, alloy_primitives::U256::from(crate::roles::SET_MEMBER_FUNDS_WEI)).await?;
+    settlement::deploy_for(&l1, &path, &c.chain, &c.rollup, Some(set)).await?;
     Ok((url, path, confirmations, handle))
 }
 

@@ -213,7 +213,7 @@ pub(crate) fn ordering(c: &DevnetArgs, data_dir: &std::path::Path) -> anyhow::Re
     let relay = RpcRelay::for_member(&set, &me, DEFAULT_RELAY_TIMEOUT)?;
     let (fee_recipient, block_time) = (set.fee_recipient, set.block_time);
     let position = set.members.iter().position(|m| m.address == me).context("--validator-key is not a member's")?;
-    let others: Vec<String> = set.members.iter().filter(|m| m.address != me).filter_map(|m| m.rpc.clone()).collect();
+    let others = set.peer_rpcs(&me);
     if !c.l1.no_l1 && others.len() + 1 < set.members.len() {
         bail!("{}: every member needs an rpc URL, where the poster of a batch asks for attestations", path.display());
     }

@@ -174,34 +174,14 @@ pub(crate) struct DeployArgs {
     pub sequencer_set: Option<PathBuf>,
 }
 
-/// Wei a development L1 gives each member of a sequencer set: bonds of its batches and gas.
-pub(crate) const SET_MEMBER_FUNDS_WEI: u128 = 100_000_000_000_000_000_000;
-
-/// A sequencer set's members' addresses and its quorum, as the Rollup takes them (proposers, staked
-/// producers, attestation threshold).
-pub(crate) fn set_signers(
-    set: &mosaic_consensus::SequencerSet,
-) -> anyhow::Result<(Vec<alloy_primitives::Address>, u8)> {
-    let quorum = u8::try_from(set.quorum()).context("a set of over 255 members cannot attest on L1")?;
-    Ok((set.members.iter().map(|m| m.address).collect(), quorum))
-}
-
 /// `mosaic deploy-l1`.
 pub(crate) async fn run_deploy(a: DeployArgs) -> anyhow::Result<()> {
     if a.out.exists() {
         bail!("{} exists; remove it to deploy a new set of contracts", a.out.display());
     }
-    let set = match &a.sequencer_set {
-        Some(path) => Some(set_signers(&mosaic_consensus::SequencerSet::load(path)?)?),
-        None => None,
-    };
+    let set = a.sequencer_set.as_deref().map(mosaic_consensus::SequencerSet::load).transpose()?;
     let l1 = L1Client::new(&a.l1_rpc, l1_signer(a.private_key.as_deref())?, 0)?;
-    let chain = a.chain.config();
-    let genesis = mosaic_rollup::l2_genesis(&chain, &a.chain.genesis_alloc(), &a.chain.genesis_accounts()?)?;
-    let c = settlement::contracts_for(&l1, &a.out, &chain, genesis, &a.rollup.deploy_settings(set.clone())?).await?;
-    if let Some((members, _)) = &set {
-        settlement::fund_accounts(&l1, members, alloy_primitives::U256::from(SET_MEMBER_FUNDS_WEI)).await?;
-    }
+    let c = settlement::deploy_for(&l1, &a.out, &a.chain, &a.rollup, set.as_ref()).await?;
     println!("{}", serde_json::to_string_pretty(&c)?);
     Ok(())
 }

@@ -166,17 +166,38 @@ pub(crate) fn set_member_attester(
     attester.rpc_methods()
 }
 
-/// On a development L1, tops up each of `accounts` from `l1`'s account to `amount` wei (a set's
-/// members post batches and lock bonds from their own accounts); elsewhere it warns of those short.
-pub(crate) async fn fund_accounts(
+/// Wei a development L1 gives each member of a sequencer set: bonds of its batches and gas.
+const SET_MEMBER_FUNDS_WEI: u128 = 100_000_000_000_000_000_000;
+
+/// A sequencer set's members' addresses and its quorum, as the Rollup takes them (proposers, staked
+/// producers, attestation threshold).
+fn set_signers(set: &mosaic_consensus::SequencerSet) -> anyhow::Result<(Vec<Address>, u8)> {
+    let quorum = u8::try_from(set.quorum()).context("a set of over 255 members cannot attest on L1")?;
+    Ok((set.members.iter().map(|m| m.address).collect(), quorum))
+}
+
+/// The contracts file at `path` checked against the L1, or the contracts deployed from `l1`'s account
+/// for the L2 `chain` under `rollup`'s terms and written there (`mosaic deploy-l1`, a local set's
+/// parent). With a sequencer `set`, its members propose and attest, and on a development L1 each
+/// member's account is topped up for bonds and gas (elsewhere a warning names those short).
+pub(crate) async fn deploy_for(
     l1: &L1Client,
-    accounts: &[Address],
-    amount: alloy_primitives::U256,
-) -> anyhow::Result<()> {
-    for a in l1.top_up(accounts, amount).await.context("funding the set's members on L1")? {
-        tracing::warn!(account = %a, "this L1 account posts batches and locks bonds: fund it");
+    path: &Path,
+    chain: &crate::options::ChainArgs,
+    rollup: &crate::options::RollupTermsArgs,
+    set: Option<&mosaic_consensus::SequencerSet>,
+) -> anyhow::Result<L1Contracts> {
+    let config = chain.config();
+    let genesis = mosaic_rollup::l2_genesis(&config, &chain.genesis_alloc(), &chain.genesis_accounts()?)?;
+    let set = set.map(set_signers).transpose()?;
+    let contracts = contracts_for(l1, path, &config, genesis, &rollup.deploy_settings(set.clone())?).await?;
+    if let Some((members, _)) = &set {
+        let funds = alloy_primitives::U256::from(SET_MEMBER_FUNDS_WEI);
+        for a in l1.top_up(members, funds).await.context("funding the set's members on L1")? {
+            tracing::warn!(account = %a, "this L1 account posts batches and locks bonds: fund it");
+        }
     }
-    Ok(())
+    Ok(contracts)
 }
 
 /// Starts the finalizer under `services`: it posts the SNARKs that appear in `proofs` to L1 from `key`'s

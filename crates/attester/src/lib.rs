@@ -169,15 +169,21 @@ impl Attester {
             .first()
             .and_then(|b| mosaic_batch::Variant::from_byte(*b))
             .ok_or_else(|| AttestError::Refused("the batch data has no known format byte".into()))?;
-        let deadline = tokio::time::Instant::now() + DECIDED_WAIT;
-        while self.node.head_number() < last {
-            if tokio::time::Instant::now() >= deadline {
-                return Err(AttestError::NotSynced(format!(
-                    "this member has decided up to block {}, the batch ends at {last}",
-                    self.node.head_number()
-                )));
+        // Subscribed before the head is read, so no block decided in between is missed.
+        let mut decided = self.node.subscribe();
+        let _ = tokio::time::timeout(DECIDED_WAIT, async {
+            while self.node.head_number() < last {
+                if let Err(tokio::sync::broadcast::error::RecvError::Closed) = decided.recv().await {
+                    return;
+                }
             }
-            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        })
+        .await;
+        if self.node.head_number() < last {
+            return Err(AttestError::NotSynced(format!(
+                "this member has decided up to block {}, the batch ends at {last}",
+                self.node.head_number()
+            )));
         }
         let node = self.node.clone();
         let (ours, prev_block_hash) = node
@@ -187,22 +193,17 @@ impl Attester {
                         "block {last} has no commit certificate of the sequencer set here"
                     )));
                 }
-                let missing = |b: u64| AttestError::Node(NodeError::Inconsistent(format!("missing block {b}")));
-                let parent = n.header(first - 1)?.ok_or_else(|| missing(first - 1))?;
-                if parent.state_root != header.prevStateRoot {
-                    return Err(AttestError::Refused(format!(
-                        "the batch starts from state root {}, block {} has {}",
-                        header.prevStateRoot,
-                        first - 1,
-                        parent.state_root
-                    )));
-                }
-                let blocks = (first..=last)
-                    .map(|b| n.block(b)?.ok_or_else(|| missing(b)))
-                    .collect::<Result<Vec<_>, AttestError>>()?;
-                let ours = mosaic_rollup::producer::prepare_batch(n, index, header.prevStateRoot, &blocks, variant)
+                use mosaic_rollup::producer::{blocks_on, prepare_batch, ProducerError};
+                let blocks = blocks_on(n, first, last, header.prevStateRoot).map_err(|e| match e {
+                    ProducerError::Node(e) => AttestError::Node(e),
+                    ProducerError::Diverged { block, l1, local } => AttestError::Refused(format!(
+                        "the batch starts from state root {l1}, block {block} has {local}"
+                    )),
+                    other => AttestError::Refused(other.to_string()),
+                })?;
+                let ours = prepare_batch(n, index, header.prevStateRoot, &blocks, variant)
                     .map_err(|e| AttestError::Refused(format!("encoding blocks {first}..={last}: {e}")))?;
-                Ok((ours, parent.hash_slow()))
+                Ok((ours, blocks[0].header.parent_hash))
             })
             .await??;
         if WireHeader::from(&ours.header) != WireHeader::from(&header) || ours.data != data {

@@ -86,8 +86,7 @@ impl RpcRelay {
     /// The relay of member `me` of `set`: to every other member with an `rpc` URL, acknowledged once
     /// as many as may fail (`⌊(N−1)/3⌋`) hold the transaction. Refused if fewer members have a URL.
     pub fn for_member(set: &SequencerSet, me: &Address, timeout: Duration) -> Result<Self, SetError> {
-        let peers: Vec<String> =
-            set.members.iter().filter(|m| m.address != *me).filter_map(|m| m.rpc.clone()).collect();
+        let peers = set.peer_rpcs(me);
         let needed = set.tolerated_faults();
         if peers.len() < needed {
             return Err(SetError::Invalid(format!(

@@ -120,6 +120,12 @@ impl SequencerSet {
     pub fn member(&self, address: &Address) -> Option<&Member> {
         self.members.iter().find(|m| m.address == *address)
     }
+
+    /// The JSON-RPC URLs of every member but `me` that lists one (where `me` relays transactions and
+    /// asks for attestations).
+    pub fn peer_rpcs(&self, me: &Address) -> Vec<String> {
+        self.members.iter().filter(|m| m.address != *me).filter_map(|m| m.rpc.clone()).collect()
+    }
 }
 
 /// The index of the proposer among `n` members at `height` in `round`: `(height + round) mod n`,
@@ -141,7 +147,7 @@ mod tests {
     fn member_toml(k: &PrivateKeySigner, port: u16) -> String {
         let public = k.credential().verifying_key().to_encoded_point(true);
         format!(
-            "[[member]]\naddress = \"{}\"\npublic_key = \"0x{}\"\np2p = \"/ip4/127.0.0.1/tcp/{port}\"\n",
+            "[[member]]\naddress = \"{}\"\npublic_key = \"0x{}\"\np2p = \"/ip4/127.0.0.1/tcp/{port}\"\nrpc = \"http://127.0.0.1:{port}\"\n",
             k.address(),
             alloy_primitives::hex::encode(public.as_bytes())
         )
@@ -165,6 +171,9 @@ mod tests {
         assert_eq!(order, [key(1), key(2), key(3), key(4), key(1)].map(|k| k.address()), "round-robin");
         assert_eq!(set.proposer(1, 1).address, key(3).address(), "a failed round moves the turn on");
         assert!(set.member(&key(2).address()).is_some() && set.member(&key(9).address()).is_none());
+        let peers = set.peer_rpcs(&key(2).address());
+        let others: Vec<&str> = [1, 3, 4].map(|i| set.members[i - 1].rpc.as_deref().unwrap()).to_vec();
+        assert_eq!(peers, others, "every other member's URL, in the set's order");
         assert_eq!(set.hash, keccak256(set_of(4).as_bytes()));
         for (n, quorum, faults) in [(1, 1, 0), (3, 3, 0), (7, 5, 2), (10, 7, 3)] {
             let set = SequencerSet::from_toml(&set_of(n)).unwrap();

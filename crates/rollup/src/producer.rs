@@ -72,8 +72,8 @@ impl PosterTurn {
         self.step.saturating_mul(u32::try_from(k).unwrap_or(u32::MAX))
     }
 
-    /// Whether this member posts batch `index` at `now` (Unix seconds), the batch being due since
-    /// `due_since`: at once on its own turn, else once [`Self::delay`] has passed.
+    /// Whether this member posts (or finalizes) batch `index` at `now` (Unix seconds), the batch being
+    /// due since `due_since`: at once on its own turn, else once [`Self::delay`] has passed.
     pub fn may_post(&self, index: u64, due_since: u64, now: u64) -> bool {
         now >= due_since.saturating_add(self.delay(index).as_secs())
     }
@@ -513,7 +513,7 @@ pub fn replacement_batch(
 }
 
 /// Blocks `first..=last`, after checking that block `first - 1` ends in the state root L1 has.
-fn blocks_on(node: &Node, first: u64, last: u64, prev_state_root: B256) -> Result<Vec<Block>, ProducerError> {
+pub fn blocks_on(node: &Node, first: u64, last: u64, prev_state_root: B256) -> Result<Vec<Block>, ProducerError> {
     let parent =
         node.header(first - 1)?.ok_or_else(|| NodeError::Inconsistent(format!("missing header {}", first - 1)))?;
     if parent.state_root != prev_state_root {
@@ -663,11 +663,10 @@ async fn finalize_next(
         return Ok(false);
     }
     // In a set, the member whose turn the batch is finalizes it; the others only once it is overdue.
-    let wait = turn.map(|t| t.delay(index)).unwrap_or_default();
-    if !wait.is_zero() {
+    if let Some(turn) = turn.filter(|t| !t.delay(index).is_zero()) {
         let (record, window) = (rollup.batch(index).call().await?, rollup.challengeWindow().call().await?);
         let finalizable_at = if record.proven { record.committedAt } else { record.committedAt + window };
-        if l1.latest_timestamp().await? < finalizable_at + wait.as_secs() {
+        if !turn.may_post(index, finalizable_at, l1.latest_timestamp().await?) {
             return Ok(false);
         }
     }
