@@ -62,6 +62,15 @@ struct Challenge {
     uint64 deadline; // last second a fraud proof is accepted
 }
 
+/// @notice A sequencer-set member's standing: `active` until `effectiveAt`, `next` from then on (one
+/// scheduled change at a time; an initial member has `effectiveAt` 0, so it is `next` = true throughout).
+struct Membership {
+    bool active;
+    bool next;
+    bool named; // listed in `members`
+    uint64 effectiveAt;
+}
+
 /// @notice How batches become final: Hybrid = bonded and optimistic (after a challenge
 /// window); Zk = when a verifier accepts a proof of the batch.
 enum Mode {
@@ -162,6 +171,12 @@ contract Rollup is Ownable, ReentrancyGuard {
     /// storage read per batch.
     mapping(uint64 => bytes32) public journalHashes;
 
+    /// @notice The sequencer set's members, and every candidate ever scheduled in, in the order they were
+    /// named (empty: no set; then `isProposer` and `attestThreshold` rule).
+    address[] public members;
+    /// @notice Each named member's standing and its scheduled change.
+    mapping(address => Membership) public membership;
+
     mapping(uint64 => BatchRecord) internal _batches;
 
     /// @notice A batch was committed.
@@ -179,7 +194,9 @@ contract Rollup is Ownable, ReentrancyGuard {
     /// @notice Batch `index` was challenged; a fraud proof is accepted until `deadline`.
     event BatchChallenged(uint64 indexed index, address indexed challenger, uint64 deadline);
     /// @notice Fraud in batch `index` was proven by `prover`: it and every later batch are reverted.
-    event FraudProven(uint64 indexed index, address indexed prover, address indexed proposer, uint256 reward, uint256 burned);
+    event FraudProven(
+        uint64 indexed index, address indexed prover, address indexed proposer, uint256 reward, uint256 burned
+    );
     /// @notice Batches `fromIndex` up to `toIndex` were reverted (`lastCommittedBatch` is now `fromIndex - 1`).
     event BatchesReverted(uint64 fromIndex, uint64 toIndex);
     /// @notice The challenge against batch `index` failed: `defended` by a validity proof, or timed out.
@@ -205,6 +222,10 @@ contract Rollup is Ownable, ReentrancyGuard {
     /// @notice No batch was finalized for `freezeDelay`: the Rollup is frozen at the last finalized
     /// batch, whose state users escape from.
     event Frozen(uint64 lastFinalizedBatch, bytes32 stateRoot, uint64 l1MessageCursor);
+
+    /// @notice `member` joins (`active`) or leaves the sequencer set at `effectiveAt` (0: from the
+    /// start). The L2's set deciding a block is the members active at its parent's timestamp.
+    event MembershipScheduled(address indexed member, bool active, uint64 effectiveAt);
 
     /// @notice Zk mode was configured without a verifier.
     error InvalidConfig();
@@ -296,6 +317,20 @@ contract Rollup is Ownable, ReentrancyGuard {
     error NotFreezable(uint256 freezableAt);
     /// @notice The escape hatch is open only once the Rollup is frozen.
     error NotFrozen();
+    /// @notice The sequencer set was named already, or batches were committed without one.
+    error SetAlreadyNamed();
+    /// @notice The Rollup has no sequencer set (`initMembers` names one).
+    error NoSequencerSet();
+    /// @notice With a sequencer set, the attestation threshold follows the set.
+    error ThresholdFollowsTheSet();
+    /// @notice A change of `member` is scheduled already, for `effectiveAt`.
+    error MembershipPending(address member, uint64 effectiveAt);
+    /// @notice `member` is already what the change asks for.
+    error MembershipUnchanged(address member, bool active);
+    /// @notice The change would leave the sequencer set without members.
+    error EmptySet();
+    /// @notice A member of the sequencer set (now or scheduled) keeps its stake until it has left.
+    error StillAMember(address member);
 
     /// Once frozen, the last finalized state is what users escape from: it must not move.
     modifier notFrozen() {
@@ -304,7 +339,7 @@ contract Rollup is Ownable, ReentrancyGuard {
     }
 
     modifier onlyProposer() {
-        if (!isProposer[msg.sender]) revert NotProposer(msg.sender);
+        if (!isProposer[msg.sender] && !isMember(msg.sender)) revert NotProposer(msg.sender);
         _;
     }
 
@@ -386,6 +421,7 @@ contract Rollup is Ownable, ReentrancyGuard {
 
     /// @notice Hybrid batches need attestations of at least `threshold` staked producers (0: none).
     function setAttestThreshold(uint8 threshold) external onlyOwner {
+        if (members.length != 0) revert ThresholdFollowsTheSet();
         uint256 staked = 0;
         for (uint256 i = 0; i < producers.length; i++) {
             if (stakes[producers[i]] != 0) staked++;
@@ -413,6 +449,7 @@ contract Rollup is Ownable, ReentrancyGuard {
     function exitProducer() external nonReentrant {
         uint256 stake = stakes[msg.sender];
         if (stake == 0) revert NotAProducer(msg.sender);
+        if (isMember(msg.sender) || membership[msg.sender].next) revert StillAMember(msg.sender);
         uint64 last = lastAttested[msg.sender];
         if (last > lastFinalizedBatch) revert StakeLocked(last);
         stakes[msg.sender] = 0;
@@ -431,13 +468,96 @@ contract Rollup is Ownable, ReentrancyGuard {
         emit ProposerSet(proposer, allowed);
     }
 
+    /// @notice Names the sequencer set, every member active at once: they may commit batches, and each
+    /// hybrid batch needs attestations of `⌊2N/3⌋ + 1` of the N active members (each also a staked
+    /// producer). Only once, and only before the first batch; later changes go through `scheduleMember`.
+    function initMembers(address[] calldata initial) external onlyOwner {
+        if (members.length != 0 || lastCommittedBatch != 0) revert SetAlreadyNamed();
+        if (initial.length == 0) revert EmptySet();
+        if (initial.length > 256) revert TooManyProducers();
+        for (uint256 i = 0; i < initial.length; i++) {
+            address m = initial[i];
+            if (m == address(0)) revert ZeroAddress();
+            Membership storage ms = membership[m];
+            if (ms.named) revert MembershipUnchanged(m, true);
+            (ms.active, ms.next, ms.named) = (true, true, true);
+            members.push(m);
+            emit MembershipScheduled(m, true, 0);
+        }
+    }
+
+    /// @notice Schedules `member` to join (`active`) or leave the sequencer set `switchDelay` seconds
+    /// from now, so that every member sees the change on L1 long before its L2 blocks follow it. One
+    /// change per member at a time; the set never schedules itself empty.
+    function scheduleMember(address member, bool active) external onlyOwner {
+        if (members.length == 0) revert NoSequencerSet();
+        if (member == address(0)) revert ZeroAddress();
+        Membership storage ms = membership[member];
+        if (block.timestamp < ms.effectiveAt) revert MembershipPending(member, ms.effectiveAt);
+        if (ms.next == active) revert MembershipUnchanged(member, active);
+        if (!ms.named) {
+            if (members.length == 256) revert TooManyProducers();
+            ms.named = true;
+            members.push(member);
+        }
+        uint64 effectiveAt = uint64(block.timestamp) + switchDelay;
+        (ms.active, ms.next, ms.effectiveAt) = (ms.next, active, effectiveAt);
+        if (!active) {
+            bool left = false;
+            for (uint256 i = 0; i < members.length && !left; i++) {
+                left = membership[members[i]].next;
+            }
+            if (!left) revert EmptySet();
+        }
+        emit MembershipScheduled(member, active, effectiveAt);
+    }
+
+    /// @notice Whether `a` is an active member of the sequencer set now.
+    function isMember(address a) public view returns (bool) {
+        Membership storage ms = membership[a];
+        return block.timestamp >= ms.effectiveAt ? ms.next : ms.active;
+    }
+
+    /// @notice How many members of the sequencer set are active now.
+    function activeMembers() public view returns (uint256 n) {
+        for (uint256 i = 0; i < members.length; i++) {
+            if (isMember(members[i])) n++;
+        }
+    }
+
+    /// @notice How many attestations a hybrid batch needs now: `⌊2N/3⌋ + 1` of the N active members with a
+    /// sequencer set, else `attestThreshold`.
+    function attestQuorum() public view returns (uint256) {
+        if (members.length == 0) return attestThreshold;
+        return 2 * activeMembers() / 3 + 1;
+    }
+
+    /// @notice How many members the sequencer set has ever named (candidates included).
+    function memberCount() external view returns (uint256) {
+        return members.length;
+    }
+
+    /// @notice The members active now, in the order they were named (the posters' rotation).
+    function activeSet() external view returns (address[] memory active) {
+        active = new address[](activeMembers());
+        uint256 k = 0;
+        for (uint256 i = 0; i < members.length; i++) {
+            if (isMember(members[i])) active[k++] = members[i];
+        }
+    }
+
     // ---- commit -----------------------------------------------------------
 
     /// @notice Commits the next batch: `header` must chain onto the last committed batch, and
     /// `data` is the batch's data (only its hash is kept; the calldata is the availability layer).
     function commitBatch(BatchHeader calldata header, bytes calldata data) external payable onlyProposer nonReentrant {
         _commit(header, data);
-        if (mode == Mode.Hybrid && attestThreshold != 0) revert AttestationsRequired(attestThreshold);
+        if (mode == Mode.Hybrid) {
+            uint256 quorum = attestQuorum();
+            // casting to 'uint8' is safe because a set has at most 256 members, so a quorum of at most 171
+            // forge-lint: disable-next-line(unsafe-typecast)
+            if (quorum != 0) revert AttestationsRequired(uint8(quorum));
+        }
     }
 
     /// @notice Commits the next batch with the producers' attestations: 65-byte signatures (r ‖ s ‖ v)
@@ -461,15 +581,17 @@ contract Rollup is Ownable, ReentrancyGuard {
     }
 
     /// The bitmap of the producers whose attestations `sigs` holds; reverts unless they are valid and at
-    /// least `attestThreshold`.
+    /// least `attestQuorum()` (with a sequencer set, only its active members count).
     function _checkAttestations(bytes32 inputsHash, bytes calldata sigs) private view returns (uint256 set) {
         uint256 count = Attestations.count(sigs);
-        if (count == 0 || count < attestThreshold) revert InvalidAttestations();
+        bool inSet = members.length != 0;
+        if (count == 0 || count < attestQuorum()) revert InvalidAttestations();
         bytes32 digest = Attestations.digest(inputsHash);
         address previous = address(0);
         for (uint256 i = 0; i < count; i++) {
             address signer = Attestations.signerAt(sigs, i, digest, previous);
             if (signer == address(0) || stakes[signer] == 0) revert InvalidAttestations();
+            if (inSet && !isMember(signer)) revert InvalidAttestations();
             previous = signer;
             set |= 1 << (producerSlot[signer] - 1);
         }
@@ -748,9 +870,8 @@ contract Rollup is Ownable, ReentrancyGuard {
     function publicInputsHash(uint64 index) public view returns (bytes32) {
         if (index == 0 || index > lastCommittedBatch) revert BatchNotCommitted(index);
         BatchRecord storage rec = _batches[index];
-        BatchOutputs memory committed = BatchOutputs(
-            rec.postStateRoot, rec.withdrawalsRoot, rec.lastBlockHash, rec.lastBlock, rec.l1MessageCursor
-        );
+        BatchOutputs memory committed =
+            BatchOutputs(rec.postStateRoot, rec.withdrawalsRoot, rec.lastBlockHash, rec.lastBlock, rec.l1MessageCursor);
         return _journalHash(index, committed, rec.l1MessagesHash);
     }
 
@@ -800,7 +921,13 @@ contract Rollup is Ownable, ReentrancyGuard {
         );
         return keccak256(
             abi.encodePacked(
-                head, out.lastBlockHash, out.lastBlock, rec.dataHash, out.l1MessageCursor, l1MessagesHash, out.withdrawalsRoot
+                head,
+                out.lastBlockHash,
+                out.lastBlock,
+                rec.dataHash,
+                out.l1MessageCursor,
+                l1MessagesHash,
+                out.withdrawalsRoot
             )
         );
     }

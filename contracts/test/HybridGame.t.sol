@@ -443,14 +443,16 @@ contract HybridGameTest is SnarkFixture {
     }
 
     /// Gas of committing batch 1 on a fresh Rollup (so it is a first commit) with `producers` staked, the
-    /// attestation threshold `threshold`, and the signatures of the first `signers` of them.
+    /// attestation threshold `threshold` (0: a sequencer set of all of them, whose quorum is the threshold),
+    /// and the signatures of the first `signers` of them.
     function _commitGas(uint256 producers, uint8 threshold, uint256 signers) internal returns (uint256 used) {
         BatchHeader memory h = _header();
         bytes memory data = _data();
         rollup = _rollup(verifier, _chainId());
         uint256[] memory keys = _producers(producers);
         vm.prank(OWNER);
-        rollup.setAttestThreshold(threshold);
+        if (threshold == 0) rollup.initMembers(_addrs(keys, producers));
+        else rollup.setAttestThreshold(threshold);
         uint256[] memory signing = new uint256[](signers);
         for (uint256 i = 0; i < signers; i++) {
             signing[i] = keys[i];
@@ -473,20 +475,176 @@ contract HybridGameTest is SnarkFixture {
         assertTrue(used[2] > used[1] && used[1] > used[0], "each attestation costs gas");
     }
 
-    /// A sequencer set's commit: N members staked, the threshold their BFT quorum ⌊2N/3⌋+1, and exactly a
-    /// quorum of signatures (what a set's poster sends).
+    /// A sequencer set's commit: N members named on the Rollup (so the threshold is their quorum
+    /// ⌊2N/3⌋+1) and exactly a quorum of signatures (what a set's poster sends).
     function test_CommitGasOfASetsQuorum() public {
         uint256[3] memory sizes = [uint256(4), 7, 10];
         uint256[3] memory used;
         for (uint256 k = 0; k < 3; k++) {
             uint256 quorum = 2 * sizes[k] / 3 + 1;
-            used[k] = _commitGas(sizes[k], uint8(quorum), quorum);
+            used[k] = _commitGas(sizes[k], 0, quorum);
+            assertEq(rollup.attestQuorum(), quorum, "the set's quorum");
             assertEq(rollup.attesters(1), (uint256(1) << quorum) - 1, "the quorum is recorded");
         }
         emit log_named_uint("Rollup.commitAttestedBatch gas, set of 4 (3 signatures)", used[0]);
         emit log_named_uint("Rollup.commitAttestedBatch gas, set of 7 (5 signatures)", used[1]);
         emit log_named_uint("Rollup.commitAttestedBatch gas, set of 10 (7 signatures)", used[2]);
         assertTrue(used[2] > used[1] && used[1] > used[0], "a larger quorum costs more");
+    }
+
+    // ---- a sequencer set managed on L1 ----------------------------------------------
+
+    /// The addresses of the first `n` of `keys`.
+    function _addrs(uint256[] memory keys, uint256 n) internal returns (address[] memory out) {
+        out = new address[](n);
+        for (uint256 i = 0; i < n; i++) {
+            out[i] = vm.addr(keys[i]);
+        }
+    }
+
+    /// The keys at `picks` (ascending, so their addresses are too).
+    function _sel(uint256[] memory keys, uint8[4] memory picks, uint256 n)
+        internal
+        pure
+        returns (uint256[] memory out)
+    {
+        out = new uint256[](n);
+        for (uint256 i = 0; i < n; i++) {
+            out[i] = keys[picks[i]];
+        }
+    }
+
+    /// Commits batch 1 from `from` with the attestations of `signers`, expecting `err` (empty: success).
+    function _commitBy(address from, uint256[] memory signers, bytes memory err) internal {
+        BatchHeader memory h = _header();
+        bytes memory data = _data();
+        bytes memory sigs = _attest(signers, _inputsHash(h, data));
+        vm.deal(from, 10 ether);
+        if (err.length != 0) vm.expectRevert(err);
+        vm.prank(from);
+        rollup.commitAttestedBatch{value: BOND}(h, data, sigs);
+    }
+
+    function test_ASetNamedOnL1ProposesAndAttestsWithItsQuorum() public {
+        uint256[] memory keys = _producers(5);
+        address[] memory four = _addrs(keys, 4);
+        vm.expectRevert(abi.encodeWithSignature("NotOwner(address)", address(this)));
+        rollup.initMembers(four);
+        vm.expectRevert(Rollup.NoSequencerSet.selector);
+        vm.prank(OWNER);
+        rollup.scheduleMember(four[0], true);
+        vm.expectEmit();
+        emit Rollup.MembershipScheduled(four[0], true, 0);
+        vm.prank(OWNER);
+        rollup.initMembers(four);
+        assertEq(rollup.activeMembers(), 4, "four members");
+        assertEq(rollup.attestQuorum(), 3, "quorum of four");
+        assertEq(rollup.memberCount(), 4, "named");
+        vm.expectRevert(Rollup.SetAlreadyNamed.selector);
+        vm.prank(OWNER);
+        rollup.initMembers(four);
+        vm.expectRevert(Rollup.ThresholdFollowsTheSet.selector);
+        vm.prank(OWNER);
+        rollup.setAttestThreshold(1);
+        // A plain commit lacks the quorum; two attestations are too few; a staked non-member does not count.
+        vm.deal(four[1], 10 ether);
+        vm.expectRevert(abi.encodeWithSelector(Rollup.AttestationsRequired.selector, 3));
+        _commit(rollup, four[1], _header(), _data());
+        _commitBy(four[1], _sel(keys, [0, 1, 0, 0], 2), abi.encodeWithSelector(Rollup.InvalidAttestations.selector));
+        _commitBy(four[1], _sel(keys, [0, 1, 4, 0], 3), abi.encodeWithSelector(Rollup.InvalidAttestations.selector));
+        // Who is not a member (nor a proposer) cannot commit, even with the quorum.
+        address outsider = vm.addr(keys[4]);
+        _commitBy(outsider, _sel(keys, [0, 1, 2, 0], 3), abi.encodeWithSelector(Rollup.NotProposer.selector, outsider));
+        // A member commits with the quorum's attestations.
+        _commitBy(four[1], _sel(keys, [0, 1, 3, 0], 3), "");
+        assertEq(rollup.attesters(1), 1 | 2 | 8, "producers 0, 1 and 3");
+        assertEq(rollup.batch(1).proposer, four[1], "the member posted");
+        // Too late to name the set once batches exist.
+        vm.expectRevert(Rollup.SetAlreadyNamed.selector);
+        vm.prank(OWNER);
+        rollup.initMembers(four);
+    }
+
+    function test_MembersJoinAndLeaveOnlyAfterTheDelayAndTheQuorumFollows() public {
+        uint256[] memory keys = _producers(5);
+        address[] memory all = _addrs(keys, 5);
+        address[] memory four = _addrs(keys, 4);
+        vm.prank(OWNER);
+        rollup.initMembers(four);
+        uint64 switchAt = uint64(START + SWITCH_DELAY);
+        vm.expectEmit();
+        emit Rollup.MembershipScheduled(all[4], true, switchAt);
+        vm.prank(OWNER);
+        rollup.scheduleMember(all[4], true);
+        vm.expectEmit();
+        emit Rollup.MembershipScheduled(all[0], false, switchAt);
+        vm.prank(OWNER);
+        rollup.scheduleMember(all[0], false);
+        vm.expectRevert(abi.encodeWithSelector(Rollup.MembershipPending.selector, all[4], switchAt));
+        vm.prank(OWNER);
+        rollup.scheduleMember(all[4], false);
+        vm.expectRevert(abi.encodeWithSelector(Rollup.MembershipUnchanged.selector, all[1], true));
+        vm.prank(OWNER);
+        rollup.scheduleMember(all[1], true);
+        vm.expectRevert(abi.encodeWithSelector(Rollup.StillAMember.selector, all[0]));
+        vm.prank(all[0]);
+        rollup.exitProducer();
+
+        // Until the change takes effect, the old set rules: the joiner neither counts nor commits.
+        vm.warp(switchAt - 1);
+        assertTrue(rollup.isMember(all[0]) && !rollup.isMember(all[4]), "old set");
+        assertEq(rollup.attestQuorum(), 3, "old quorum");
+        _commitBy(all[4], _sel(keys, [0, 1, 2, 0], 3), abi.encodeWithSelector(Rollup.NotProposer.selector, all[4]));
+        _commitBy(all[1], _sel(keys, [1, 2, 4, 0], 3), abi.encodeWithSelector(Rollup.InvalidAttestations.selector));
+
+        // From then on the new set rules: four members again, the leaver neither counts nor commits.
+        vm.warp(switchAt);
+        assertTrue(!rollup.isMember(all[0]) && rollup.isMember(all[4]), "new set");
+        assertEq(rollup.activeMembers(), 4, "four members");
+        assertEq(rollup.memberCount(), 5, "five named");
+        address[] memory active = rollup.activeSet();
+        assertEq(active.length, 4, "four active");
+        (address a, address b, address c, address d) = (active[0], active[1], active[2], active[3]);
+        assertTrue(a == all[1] && b == all[2] && c == all[3] && d == all[4], "in the order named, the leaver out");
+        _commitBy(all[0], _sel(keys, [1, 2, 3, 0], 3), abi.encodeWithSelector(Rollup.NotProposer.selector, all[0]));
+        _commitBy(all[4], _sel(keys, [0, 1, 2, 0], 3), abi.encodeWithSelector(Rollup.InvalidAttestations.selector));
+        _commitBy(all[4], _sel(keys, [1, 2, 4, 0], 3), "");
+        assertEq(rollup.attesters(1), 2 | 4 | 16, "producers 1, 2 and 4");
+
+        // A member that left takes its stake back once what it attested is final; it attested nothing.
+        uint256 before = all[0].balance;
+        vm.prank(all[0]);
+        rollup.exitProducer();
+        assertEq(all[0].balance, before + PRODUCER_STAKE, "stake back");
+        // A leaver may be scheduled back in, after the delay again.
+        vm.prank(OWNER);
+        rollup.scheduleMember(all[0], true);
+        assertTrue(!rollup.isMember(all[0]), "not yet");
+        vm.warp(switchAt + SWITCH_DELAY);
+        assertTrue(rollup.isMember(all[0]), "back");
+        assertEq(rollup.attestQuorum(), 4, "quorum of five");
+    }
+
+    function test_TheSetNeverEmptiesItself() public {
+        uint256[] memory keys = _producers(2);
+        address[] memory two = _addrs(keys, 2);
+        address[] memory one = _addrs(keys, 1);
+        vm.prank(OWNER);
+        rollup.initMembers(one);
+        vm.expectRevert(Rollup.EmptySet.selector);
+        vm.prank(OWNER);
+        rollup.scheduleMember(two[0], false);
+        // With a second member scheduled in, the first may be scheduled out.
+        vm.startPrank(OWNER);
+        rollup.scheduleMember(two[1], true);
+        rollup.scheduleMember(two[0], false);
+        vm.stopPrank();
+        vm.warp(START + SWITCH_DELAY);
+        assertTrue(!rollup.isMember(two[0]) && rollup.isMember(two[1]), "swapped");
+        assertEq(rollup.attestQuorum(), 1, "quorum of one");
+        vm.expectRevert(abi.encodeWithSelector(Rollup.MembershipUnchanged.selector, address(0xD00D), false));
+        vm.prank(OWNER);
+        rollup.scheduleMember(address(0xD00D), false);
     }
 
     function test_AProducerLeavesOnlyOnceWhatItAttestedIsFinal() public {
@@ -594,7 +752,15 @@ contract HybridGameTest is SnarkFixture {
     function test_RevertWhen_SwitchWithoutProofVerifier() public {
         bytes32 h = keccak256("x");
         Rollup blind = new Rollup(
-            OWNER, SnarkVerifier(address(0)), Mode.Hybrid, 1, h, h, h, HybridTerms(WINDOW, 0, BOND, 0, 0, 0, 7 days), 1 days
+            OWNER,
+            SnarkVerifier(address(0)),
+            Mode.Hybrid,
+            1,
+            h,
+            h,
+            h,
+            HybridTerms(WINDOW, 0, BOND, 0, 0, 0, 7 days),
+            1 days
         );
         vm.expectRevert(Rollup.NoProofVerifier.selector);
         vm.prank(OWNER);
@@ -604,8 +770,20 @@ contract HybridGameTest is SnarkFixture {
     function test_RevertWhen_GameTermsAreUnsafe() public {
         bytes32 h = keccak256("x");
         vm.expectRevert(Rollup.InvalidConfig.selector);
-        new Rollup(OWNER, verifier, Mode.Hybrid, 1, h, h, h, HybridTerms(WINDOW, PROOF_WINDOW, BOND, 0, 0, 0, 7 days), 1 days);
+        new Rollup(
+            OWNER, verifier, Mode.Hybrid, 1, h, h, h, HybridTerms(WINDOW, PROOF_WINDOW, BOND, 0, 0, 0, 7 days), 1 days
+        );
         vm.expectRevert(Rollup.InvalidConfig.selector);
-        new Rollup(OWNER, verifier, Mode.Hybrid, 1, h, h, h, HybridTerms(WINDOW, 0, BOND, CHALLENGER_BOND, 0, 0, 7 days), 1 days);
+        new Rollup(
+            OWNER,
+            verifier,
+            Mode.Hybrid,
+            1,
+            h,
+            h,
+            h,
+            HybridTerms(WINDOW, 0, BOND, CHALLENGER_BOND, 0, 0, 7 days),
+            1 days
+        );
     }
 }
