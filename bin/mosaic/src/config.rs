@@ -223,6 +223,7 @@ pub(crate) fn ordering(c: &DevnetArgs, data_dir: &std::path::Path) -> anyhow::Re
         secret: secret.0,
         wal_path: data_dir.join("bft").join("consensus.wal"),
         faults: Default::default(),
+        schedule: None,
     };
     Ok(BlockOrdering {
         sequencing: Box::new(Bft { config }),

@@ -9,10 +9,12 @@ use std::{future::Future, pin::Pin};
 #[cfg(feature = "bft")]
 pub mod bft;
 mod relay;
+mod schedule;
 mod set;
 
 pub use relay::{RpcRelay, DEFAULT_RELAY_TIMEOUT, RELAY_METHOD};
-pub use set::{Member, SequencerSet, SetError};
+pub use schedule::{MemberChange, SetSchedule};
+pub use set::{quorum, Member, SequencerSet, SetError};
 
 /// Why a sequencing loop stopped.
 #[derive(Debug, thiserror::Error)]

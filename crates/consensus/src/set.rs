@@ -34,6 +34,14 @@ pub struct Member {
     /// Its JSON-RPC URL, where other members relay transactions.
     #[serde(default)]
     pub rpc: Option<String>,
+    /// Whether it belongs to the set from genesis (default). A candidate (`active = false`) is in the
+    /// mesh from the start but orders blocks only once the Rollup on L1 schedules it in.
+    #[serde(default = "yes")]
+    pub active: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 #[derive(Deserialize)]
@@ -71,6 +79,9 @@ impl SequencerSet {
         if file.member.is_empty() {
             return Err(invalid("no [[member]]".into()));
         }
+        if !file.member.iter().any(|m| m.active) {
+            return Err(invalid("no member is active from genesis".into()));
+        }
         for (i, m) in file.member.iter().enumerate() {
             let key = k256::ecdsa::VerifyingKey::from_sec1_bytes(&m.public_key)
                 .map_err(|e| invalid(format!("member {i}: public_key is not a secp256k1 key: {e}")))?;
@@ -100,20 +111,27 @@ impl SequencerSet {
         })
     }
 
-    /// How many members decide a block: `⌊2N/3⌋ + 1` (more than two thirds).
+    /// The members of the set from genesis (`active`), in the file's order.
+    pub fn initial(&self) -> impl Iterator<Item = &Member> {
+        self.members.iter().filter(|m| m.active)
+    }
+
+    /// How many of the genesis members decide a block: `⌊2N/3⌋ + 1` (more than two thirds).
     pub fn quorum(&self) -> usize {
-        2 * self.members.len() / 3 + 1
+        quorum(self.initial().count())
     }
 
-    /// How many members may fail (crash or lie) without stopping or forking the chain: `⌊(N−1)/3⌋`.
+    /// How many genesis members may fail (crash or lie) without stopping or forking the chain:
+    /// `⌊(N−1)/3⌋`.
     pub fn tolerated_faults(&self) -> usize {
-        (self.members.len() - 1) / 3
+        (self.initial().count() - 1) / 3
     }
 
-    /// Who proposes at `height` in `round`: round-robin over the members, moving on by one each height
-    /// and each failed round, so a dead member costs one round per turn and never stops the chain.
+    /// Who proposes at `height` in `round` among the genesis members: round-robin, moving on by one each
+    /// height and each failed round, so a dead member costs one round per turn and never stops the chain.
     pub fn proposer(&self, height: u64, round: u32) -> &Member {
-        &self.members[rotation(self.members.len(), height, round)]
+        let initial: Vec<&Member> = self.initial().collect();
+        initial[rotation(initial.len(), height, round)]
     }
 
     /// The member with `address`, if it is one.
@@ -128,6 +146,11 @@ impl SequencerSet {
     }
 }
 
+/// How many of `n` members decide a block: `⌊2n/3⌋ + 1`.
+pub fn quorum(n: usize) -> usize {
+    2 * n / 3 + 1
+}
+
 /// The index of the proposer among `n` members at `height` in `round`: `(height + round) mod n`,
 /// without overflow. The BFT context uses the same rule.
 pub(crate) fn rotation(n: usize, height: u64, round: u32) -> usize {
@@ -136,7 +159,7 @@ pub(crate) fn rotation(n: usize, height: u64, round: u32) -> usize {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use alloy_signer_local::PrivateKeySigner;
 
@@ -153,7 +176,7 @@ mod tests {
         )
     }
 
-    fn set_of(n: u8) -> String {
+    pub(crate) fn set_of(n: u8) -> String {
         let mut s = "block_time = \"1s\"\nfee_recipient = \"0x00000000000000000000000000000000000000fe\"\n".to_string();
         for i in 1..=n {
             s.push_str(&member_toml(&key(i), 27000 + u16::from(i)));
@@ -179,6 +202,19 @@ mod tests {
             let set = SequencerSet::from_toml(&set_of(n)).unwrap();
             assert_eq!((set.quorum(), set.tolerated_faults()), (quorum, faults), "{n} members");
         }
+    }
+
+    #[test]
+    fn a_candidate_is_in_the_mesh_but_not_in_the_genesis_set() {
+        // The key lands in the last `[[member]]` table.
+        let text = format!("{}active = false\n", set_of(5));
+        let set = SequencerSet::from_toml(&text).unwrap();
+        assert_eq!((set.members.len(), set.initial().count(), set.quorum()), (5, 4, 3));
+        assert!(!set.members[4].active && set.members[..4].iter().all(|m| m.active));
+        assert_eq!(set.peer_rpcs(&key(1).address()).len(), 4, "a candidate is relayed to and asked");
+        let none = format!("{}active = false\n", set_of(1));
+        let refused = SequencerSet::from_toml(&none).unwrap_err().to_string();
+        assert!(refused.contains("no member is active"), "{refused}");
     }
 
     #[test]

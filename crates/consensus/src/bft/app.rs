@@ -12,7 +12,7 @@ use super::{
     context::{timeouts, BftAddress, BftHeight, BlockValue, MosaicContext, ProposalPart, ValidatorSet},
     signing::{part_stream_bytes, MosaicSigner, MosaicVerifier},
 };
-use crate::{SequencerSet, SequencingError};
+use crate::{SequencerSet, SequencingError, SetSchedule};
 use alloy_primitives::{bytes::Bytes as RawBytes, keccak256, Address, Bytes, B256};
 use malachitebft_app_channel::app::types::MisbehaviorEvidence;
 use malachitebft_app_channel::{
@@ -42,7 +42,7 @@ use std::{
     sync::{Arc, Mutex},
     time::{Duration, Instant, SystemTime, UNIX_EPOCH},
 };
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, watch};
 use tracing::{debug, error, info, warn};
 
 /// The node's record table of commit certificates, one per decided block (`MosaicCodec`'s bytes of an
@@ -73,6 +73,9 @@ pub struct BftConfig {
     /// Faults this member commits on purpose, to test that the others withstand them (tests only: the
     /// binary always runs an honest member).
     pub faults: Faults,
+    /// Who is in the set when, as the Rollup on L1 schedules it; `None`: the set file's genesis members
+    /// forever (a set no L1 manages).
+    pub schedule: Option<watch::Receiver<SetSchedule>>,
 }
 
 /// A byzantine member's faults, for tests of the honest ones; the default commits none.
@@ -128,7 +131,7 @@ pub async fn run(config: BftConfig, node: Node) -> Result<(), SequencingError> {
     let key = k256::ecdsa::VerifyingKey::from_sec1_bytes(&signer.public_key().to_vec())
         .map_err(|e| engine_err("consensus key", e))?;
     let me = Address::from_public_key(&key);
-    let set = ValidatorSet::from_set(&config.set).map_err(|e| engine_err("sequencer set", e))?;
+    let candidates = ValidatorSet::from_set(&config.set).map_err(|e| engine_err("sequencer set", e))?;
     let node_cfg = node_config(&config.set, &me).map_err(|e| engine_err("sequencer set", e))?;
     if node.config().fee_recipient != config.set.fee_recipient {
         return Err(engine_err(
@@ -150,7 +153,7 @@ pub async fn run(config: BftConfig, node: Node) -> Result<(), SequencingError> {
     let proof_bytes = MosaicCodec.encode(&proof).map_err(|e| engine_err("validator proof", e))?;
     let address = BftAddress(me);
     let identity = NetworkIdentity::new_validator(node_cfg.moniker.clone(), keypair, address.to_string(), proof_bytes);
-    info!(%me, members = set.count(), %peer_id, "starting BFT consensus");
+    info!(%me, candidates = candidates.count(), %peer_id, "starting BFT consensus");
     let consensus_ctx =
         ConsensusContext::new_validator(address, Box::new(MosaicVerifier { chain_id }), Box::new(signer.clone()));
     let (channels, engine) = if config.faults.equivocate_votes {
@@ -170,7 +173,11 @@ pub async fn run(config: BftConfig, node: Node) -> Result<(), SequencingError> {
     };
     let _stop = StopOnDrop(Some(engine));
     let Channels { consensus, network, .. } = channels;
-    let app = App::new(node.clone(), &config.set, set, signer, network).with_faults(config.faults);
+    let schedule = match config.schedule.clone() {
+        Some(rx) => rx,
+        None => watch::channel(SetSchedule::fixed(&config.set)).1,
+    };
+    let app = App::new(node.clone(), &config.set, candidates, signer, network, schedule).with_faults(config.faults);
     app.load_status().await?;
     node.set_consensus_view(std::sync::Arc::new(app.view()));
     app.serve(consensus).await
@@ -281,7 +288,14 @@ struct Partial {
 struct App {
     node: Node,
     ctx: MosaicContext,
+    /// The set deciding the height being run.
     set: ValidatorSet,
+    /// Every member the set file lists (genesis members and candidates), with their keys.
+    candidates: ValidatorSet,
+    /// The set file.
+    file: SequencerSet,
+    /// Who is in the set when.
+    schedule: watch::Receiver<SetSchedule>,
     fee_recipient: Address,
     block_time: Duration,
     me: BftAddress,
@@ -299,8 +313,6 @@ struct App {
     live: Arc<Mutex<Live>>,
     /// Faults committed on purpose (tests of a byzantine member).
     faults: Faults,
-    /// Signatures a block needs.
-    quorum: usize,
 }
 
 fn now_secs() -> u64 {
@@ -313,24 +325,34 @@ pub(super) fn round_u32(r: Round) -> u32 {
 }
 
 impl App {
-    /// Member `signer` of `file` (whose consensus view is `set`), answering with `node`.
+    /// Member `signer` of `file` (whose members with their keys are `candidates`), answering with `node`;
+    /// the set of each height follows `schedule`.
     fn new(
         node: Node,
         file: &SequencerSet,
-        set: ValidatorSet,
+        candidates: ValidatorSet,
         signer: MosaicSigner,
         network: mpsc::Sender<NetworkMsg<MosaicContext>>,
+        schedule: watch::Receiver<SetSchedule>,
     ) -> Self {
         let key = signer.public_key().to_vec();
-        let me = set
+        let me = candidates
             .iter()
             .find(|v| v.public_key().to_vec() == key)
             .map(|v| *v.address())
             .unwrap_or(BftAddress(Address::ZERO));
+        let genesis: Vec<_> =
+            candidates.iter().filter(|v| file.initial().any(|m| m.address == v.address().0)).cloned().collect();
+        let set = ValidatorSet::new(genesis).unwrap_or_else(|| candidates.clone());
+        let live =
+            Live { members: set.iter().map(|v| v.address().0).collect(), quorum: file.quorum(), ..Live::default() };
         Self {
             ctx: MosaicContext { chain_id: node.chain_id() },
             node,
             set,
+            candidates,
+            file: file.clone(),
+            schedule,
             fee_recipient: file.fee_recipient,
             block_time: file.block_time,
             me,
@@ -340,9 +362,8 @@ impl App {
             proposals: BTreeMap::new(),
             streams: HashMap::new(),
             restreams: 0,
-            live: Arc::default(),
+            live: Arc::new(Mutex::new(live)),
             faults: Faults::default(),
-            quorum: file.quorum(),
         }
     }
 
@@ -354,13 +375,7 @@ impl App {
 
     /// What the RPC is told about this member.
     fn view(&self) -> BftView {
-        BftView {
-            node: self.node.clone(),
-            me: self.me.0,
-            members: self.set.iter().map(|v| v.address().0).collect(),
-            quorum: self.quorum,
-            live: self.live.clone(),
-        }
+        BftView { node: self.node.clone(), me: self.me.0, live: self.live.clone() }
     }
 
     fn set_live(&self, f: impl FnOnce(&mut Live)) {
@@ -415,9 +430,45 @@ impl App {
         }
     }
 
-    fn params(&self) -> HeightParams<MosaicContext> {
+    /// The parameters of `height`, whose set is the members active at its parent's timestamp. Waits
+    /// while this member's view of L1 is too old to know that set: a guess could split the set.
+    async fn params(&mut self, height: u64) -> Result<HeightParams<MosaicContext>, SequencingError> {
+        let parent = height.saturating_sub(1);
+        let time = self
+            .blocking(move |n| n.header(parent))
+            .await?
+            .map_err(|e| SequencingError::Node(e.to_string()))?
+            .map(|h| h.timestamp)
+            .ok_or_else(|| SequencingError::Node(format!("no block {parent} to start height {height} on")))?;
+        let mut waited = false;
+        let members: Vec<Address> = loop {
+            let known =
+                self.schedule.borrow().members_at(&self.file, time).map(|m| m.iter().map(|m| m.address).collect());
+            if let Some(members) = known {
+                break members;
+            }
+            if !waited {
+                warn!(height, parent_time = time, "waiting for L1 to show who is in the sequencer set at this height");
+                waited = true;
+            }
+            // A closed channel (the L1 watch ended) is retried on a timer; the supervisor restarts the watch.
+            let _ = tokio::time::timeout(Duration::from_secs(1), self.schedule.changed()).await;
+        };
+        let validators: Vec<_> = self.candidates.iter().filter(|v| members.contains(&v.address().0)).cloned().collect();
+        let set = ValidatorSet::new(validators).ok_or_else(|| {
+            engine_err("sequencer set", format!("no member of the set file is active at height {height}"))
+        })?;
+        if set != self.set {
+            info!(height, members = ?members, "the sequencer set changes at this height");
+            self.set = set;
+        }
+        let quorum = crate::quorum(self.set.count());
+        self.set_live(|l| {
+            l.members = members;
+            l.quorum = quorum;
+        });
         // The target time paces heights: a height is finalized no earlier than `block_time` after it began.
-        HeightParams::new(self.set.clone(), timeouts(self.block_time), Some(self.block_time))
+        Ok(HeightParams::new(self.set.clone(), timeouts(self.block_time), Some(self.block_time)))
     }
 
     fn next_height(&self) -> u64 {
@@ -436,7 +487,8 @@ impl App {
             AppMsg::ConsensusReady { reply } => {
                 let height = BftHeight(self.next_height());
                 info!(%height, "consensus ready");
-                let _ = reply.send((height, self.params()));
+                let params = self.params(height.0).await?;
+                let _ = reply.send((height, params));
             }
             AppMsg::StartedRound { height, round, proposer, role, reply_value } => {
                 debug!(%height, %round, %proposer, ?role, "round started");
@@ -481,11 +533,11 @@ impl App {
                     self.record_evidence(&evidence, height).await;
                 }
                 let next = if self.node.head_number() >= height {
-                    Next::Start(BftHeight(height + 1), self.params())
+                    Next::Start(BftHeight(height + 1), self.params(height + 1).await?)
                 } else {
                     // Deciding did not commit (a local failure): run the height again; sync brings the block.
                     warn!(height, "decided block not committed; restarting the height");
-                    Next::Restart(BftHeight(height), self.params())
+                    Next::Restart(BftHeight(height), self.params(height).await?)
                 };
                 let _ = reply.send(next);
             }
@@ -936,7 +988,8 @@ mod tests {
     fn app(node: Node, me: u8, network: mpsc::Sender<NetworkMsg<MosaicContext>>) -> App {
         let file = set();
         let signer = MosaicSigner::new(&secret(me), node.chain_id()).unwrap();
-        let app = App::new(node, &file, ValidatorSet::from_set(&file).unwrap(), signer, network);
+        let schedule = watch::channel(SetSchedule::fixed(&file)).1;
+        let app = App::new(node, &file, ValidatorSet::from_set(&file).unwrap(), signer, network, schedule);
         assert_eq!(app.me.0, file.members[me as usize].address);
         app
     }

@@ -40,12 +40,27 @@ struct Cluster {
 impl Cluster {
     /// Starts four members; member `i` commits `faults(i)`.
     async fn start(faults: impl Fn(usize) -> Faults) -> Self {
+        Self::start_with(4, None, faults).await
+    }
+
+    /// Starts `n` members, the last of them a candidate when `schedule` is given (which then says who
+    /// is in the set when); member `i` commits `faults(i)`.
+    async fn start_with(
+        n: u8,
+        schedule: Option<tokio::sync::watch::Receiver<crate::SetSchedule>>,
+        faults: impl Fn(usize) -> Faults,
+    ) -> Self {
         let _ = tracing_subscriber::fmt()
             .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
             .with_test_writer()
             .try_init();
-        let secrets: Vec<[u8; 32]> = (21..25).map(|i| [i; 32]).collect();
-        let set = SequencerSet::from_toml(&set_file(&secrets, "250ms", FEE_RECIPIENT, |_| free_port())).unwrap();
+        let secrets: Vec<[u8; 32]> = (21..21 + n).map(|i| [i; 32]).collect();
+        let mut text = set_file(&secrets, "250ms", FEE_RECIPIENT, |_| free_port());
+        if schedule.is_some() {
+            // The key lands in the last `[[member]]` table.
+            text.push_str("active = false\n");
+        }
+        let set = SequencerSet::from_toml(&text).unwrap();
         let alice = alloy_signer_local::PrivateKeySigner::from_bytes(&B256::repeat_byte(1)).unwrap();
         let dirs: Vec<_> = secrets.iter().map(|_| tempfile::tempdir().unwrap()).collect();
         let nodes: Vec<Node> = dirs.iter().map(|d| member_node(d.path(), FEE_RECIPIENT, alice.address())).collect();
@@ -60,6 +75,7 @@ impl Cluster {
                     secret: *secret,
                     wal_path: dir.path().join("bft/consensus.wal"),
                     faults: faults(i),
+                    schedule: schedule.clone(),
                 };
                 tokio::spawn(Box::new(Bft { config }).run(node.clone()))
             })
@@ -78,8 +94,8 @@ impl Cluster {
     async fn wait(&self, which: &[usize], done: impl Fn(&Node) -> bool) {
         let deadline = Instant::now() + Duration::from_secs(90);
         while !which.iter().all(|&i| done(&self.nodes[i])) {
-            for m in &self.members {
-                assert!(!m.is_finished(), "a member stopped: {m:?}");
+            for &i in which {
+                assert!(!self.members[i].is_finished(), "member {i} stopped: {:?}", self.members[i]);
             }
             assert!(
                 Instant::now() < deadline,
@@ -207,4 +223,52 @@ async fn a_member_that_signs_two_votes_per_step_is_recorded_as_evidence_and_fork
             }
         }
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_set_changes_at_the_height_whose_parent_is_past_the_scheduled_time() {
+    use crate::{MemberChange, SetSchedule};
+    // Five members in the mesh: 0–3 from genesis, 4 a candidate. L1 (here a channel) first names the
+    // genesis four; later it schedules 4 in and 0 out from time `switch`.
+    let (tx, rx) = tokio::sync::watch::channel(SetSchedule::unknown());
+    let cluster = Cluster::start_with(5, Some(rx), |_| Faults::default()).await;
+    let a: Vec<Address> = cluster.set.members.iter().map(|m| m.address).collect();
+    let genesis: Vec<MemberChange> =
+        a[..4].iter().map(|&member| MemberChange { member, active: true, effective_at: 0 }).collect();
+    // Until L1 shows the set at genesis' time, nobody starts height 1.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert!(cluster.nodes.iter().all(|n| n.head_number() == 0), "a height started on a guess of the set");
+    tx.send(SetSchedule::from_l1(genesis.clone(), u64::MAX / 2, 0)).unwrap();
+    cluster.wait(&[0, 1, 2, 3, 4], |n| n.head_number() >= 3).await;
+
+    let head = cluster.nodes[1].head_number();
+    let switch = cluster.nodes[1].header(head).unwrap().unwrap().timestamp + 3;
+    let mut changes = genesis;
+    changes.push(MemberChange { member: a[4], active: true, effective_at: switch });
+    changes.push(MemberChange { member: a[0], active: false, effective_at: switch });
+    tx.send(SetSchedule::from_l1(changes, u64::MAX / 2, 0)).unwrap();
+    let past = |n: &Node| n.header(n.head_number()).unwrap().is_some_and(|h| h.timestamp >= switch + 2);
+    cluster.wait(&[1, 2, 3, 4], past).await;
+
+    // Members 0 and 1 stop: the old set would be left with two of four (no quorum); the new one has
+    // three of four, so the chain goes on.
+    cluster.members[0].abort();
+    cluster.members[1].abort();
+    let top = cluster.nodes[2].head_number();
+    cluster.wait(&[2, 3, 4], |n| n.head_number() >= top + 4).await;
+    let top = [2, 3, 4].iter().map(|&i| cluster.nodes[i].head_number()).min().unwrap();
+    let certs = cluster.one_chain(&[2, 3, 4], top);
+    let mut joined = false;
+    for cert in &certs {
+        let height = cert.height.0;
+        let parent_time = cluster.nodes[2].header(height - 1).unwrap().unwrap().timestamp;
+        let set: &[Address] = if parent_time >= switch { &a[1..] } else { &a[..4] };
+        for s in &cert.commit_signatures {
+            assert!(set.contains(&s.address.0), "block {height}: {} signed outside its set {set:?}", s.address.0);
+        }
+        joined |= cert.commit_signatures.iter().any(|s| s.address.0 == a[4]);
+    }
+    assert!(joined, "the member that joined signs blocks");
+    let status = cluster.views[3].status();
+    assert_eq!((status.members.as_slice(), status.quorum.to::<usize>()), (&a[1..], 3), "{status:?}");
 }

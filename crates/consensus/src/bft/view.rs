@@ -27,14 +27,16 @@ pub(super) struct Live {
     pub last_decided: Option<DecidedSummary>,
     /// Evidence records held (the next record's index).
     pub evidence: u64,
+    /// The set deciding `height` (it follows L1's schedule).
+    pub members: Vec<Address>,
+    /// Signatures a block of `height` needs.
+    pub quorum: usize,
 }
 
-/// A member's [`ConsensusView`]: the set, fixed, and the loop's [`Live`] state.
+/// A member's [`ConsensusView`]: who it is, and the loop's [`Live`] state.
 pub(super) struct BftView {
     pub node: Node,
     pub me: Address,
-    pub members: Vec<Address>,
-    pub quorum: usize,
     pub live: Arc<Mutex<Live>>,
 }
 
@@ -44,8 +46,8 @@ impl ConsensusView for BftView {
         ConsensusStatus {
             engine: ENGINE.to_string(),
             me: self.me,
-            members: self.members.clone(),
-            quorum: U64::from(self.quorum),
+            members: live.members,
+            quorum: U64::from(live.quorum),
             height: U64::from(live.height),
             round: U64::from(live.round),
             proposer: live.proposer,
