@@ -189,6 +189,8 @@ pub(crate) struct SetMember {
     pub members: u64,
     /// The other members' JSON-RPC URLs, asked for their attestations.
     pub others: Vec<String>,
+    /// Where the Rollup's schedule of the set goes, for this member's consensus.
+    pub schedule: tokio::sync::watch::Sender<mosaic_consensus::SetSchedule>,
 }
 
 /// The devnet's [`BlockOrdering`]: `--sequencer-set` (read and checked before anything opens) or alone.
@@ -212,18 +214,23 @@ pub(crate) fn ordering(c: &DevnetArgs, data_dir: &std::path::Path) -> anyhow::Re
     let me = key.address();
     let relay = RpcRelay::for_member(&set, &me, DEFAULT_RELAY_TIMEOUT)?;
     let (fee_recipient, block_time) = (set.fee_recipient, set.block_time);
-    let position = set.members.iter().position(|m| m.address == me).context("--validator-key is not a member's")?;
+    set.member(&me).context("--validator-key is not a member's")?;
+    // The file's rotation, used only while the Rollup names no set (a candidate has no turn there).
+    let position = set.initial().position(|m| m.address == me).unwrap_or(0);
     let others = set.peer_rpcs(&me);
     if !c.l1.no_l1 && others.len() + 1 < set.members.len() {
         bail!("{}: every member needs an rpc URL, where the poster of a batch asks for attestations", path.display());
     }
-    let member = SetMember { key, position: position as u64, members: set.members.len() as u64, others };
+    // With an L1, the set of each height follows the Rollup's schedule, which the L1 watch fills in
+    // (until its first read no height starts); without one, the file's genesis members rule forever.
+    let (schedule, rx) = tokio::sync::watch::channel(mosaic_consensus::SetSchedule::unknown());
+    let member = SetMember { key, position: position as u64, members: set.initial().count() as u64, others, schedule };
     let config = BftConfig {
         set,
         secret: secret.0,
         wal_path: data_dir.join("bft").join("consensus.wal"),
         faults: Default::default(),
-        schedule: None,
+        schedule: (!c.l1.no_l1).then_some(rx),
     };
     Ok(BlockOrdering {
         sequencing: Box::new(Bft { config }),
@@ -369,13 +376,19 @@ pub(crate) async fn run_sequencer(c: DevnetArgs, flavor: Flavor) -> anyhow::Resu
         let producer = match &member {
             // A member signs for itself and asks the others; batch i is member i mod N's to post.
             Some(m) => {
+                settlement::spawn_membership_watch(&mut services, &l1, &contracts, m.schedule.clone());
                 let methods = settlement::set_member_attester(&node, &l1, &contracts, m.key.clone());
                 extra.merge(methods).context("registering mosaic_attestBatch")?;
                 let step = c.batch.batch_max_age * 2 + settlement::POSTER_STEP_MARGIN;
                 ProducerConfig {
                     attesters: vec![m.key.clone()],
                     co_signers: m.others.clone(),
-                    turn: Some(mosaic_rollup::producer::PosterTurn { position: m.position, members: m.members, step }),
+                    turn: Some(mosaic_rollup::producer::PosterTurn {
+                        member: m.key.address(),
+                        position: m.position,
+                        members: m.members,
+                        step,
+                    }),
                     ..c.batch.producer()
                 }
             }

@@ -47,6 +47,9 @@ enum Command {
     /// Schedule the Rollup's switch from hybrid to zk on a live chain (its owner's key): after the
     /// deployment's switch delay, new batches finalize by proof only.
     SwitchToZk(roles::SwitchArgs),
+    /// Schedule a member into or out of the Rollup's sequencer set (its owner's key): it takes effect
+    /// after the deployment's switch delay, on L1 and on the L2 alike.
+    ScheduleMember(roles::MemberArgs),
     /// Prove a batch from the node database with the OpenVM guest and write the proof (feature `prover`).
     Prove(Box<prove::ProveArgs>),
     /// Aggregate the recursive proofs of consecutive batches into one proof (feature `prover`).
@@ -89,6 +92,7 @@ fn main() -> anyhow::Result<()> {
         Command::DeployL1(args) => rt.block_on(roles::run_deploy(args)),
         Command::Conformance(args) => conformance(args),
         Command::SwitchToZk(args) => rt.block_on(roles::run_switch(args)),
+        Command::ScheduleMember(args) => rt.block_on(roles::run_schedule_member(args)),
         // Node::open needs a runtime context; proving itself is synchronous.
         Command::Prove(args) => {
             let _enter = rt.enter();

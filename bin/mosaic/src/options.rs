@@ -351,7 +351,7 @@ impl RollupTermsArgs {
     /// sequencer set's members and quorum (`sequencer_set`) take their place.
     pub(crate) fn deploy_settings(
         &self,
-        sequencer_set: Option<(Vec<alloy_primitives::Address>, u8)>,
+        sequencer_set: Option<crate::settlement::SetDeployment>,
     ) -> anyhow::Result<crate::settlement::DeploySettings> {
         Ok(crate::settlement::DeploySettings {
             terms: self.terms(),

@@ -149,6 +149,35 @@ pub(crate) async fn run_switch(a: SwitchArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Flags of `mosaic schedule-member`.
+#[derive(Args, Debug)]
+pub(crate) struct MemberArgs {
+    /// The L1, its contracts and the Rollup owner's key.
+    #[command(flatten)]
+    pub owner: SwitchArgs,
+    /// The member's address (its consensus key's; a candidate the set file lists, to join).
+    #[arg(long)]
+    pub member: alloy_primitives::Address,
+    /// Schedule it out of the set (default: in).
+    #[arg(long)]
+    pub leave: bool,
+}
+
+/// `mosaic schedule-member`: schedules a member into or out of the Rollup's sequencer set; the set's
+/// L2 blocks follow from the first height whose parent is stamped at or after the change.
+pub(crate) async fn run_schedule_member(a: MemberArgs) -> anyhow::Result<()> {
+    let contracts = L1Contracts::load(&a.owner.l1_contracts)?;
+    let l1 = L1Client::new(&a.owner.l1_rpc, l1_signer(a.owner.private_key.as_deref())?, 0)?;
+    let at = mosaic_rollup::membership::schedule_member(&l1, &contracts, a.member, !a.leave).await?;
+    println!(
+        "{} {} the sequencer set from L1 time {at}: on L1 from then on, on the L2 from the first height whose \
+         parent block is stamped at or after it",
+        a.member,
+        if a.leave { "leaves" } else { "joins" }
+    );
+    Ok(())
+}
+
 /// Flags of `mosaic deploy-l1`.
 #[derive(Args, Debug)]
 pub(crate) struct DeployArgs {
@@ -167,9 +196,10 @@ pub(crate) struct DeployArgs {
     /// The L2 the rollup settles (pins its genesis and parameters).
     #[command(flatten)]
     pub chain: ChainArgs,
-    /// A sequencer set's file: its members become the Rollup's proposers and staked producers (the
-    /// deployer pays their stakes), every hybrid batch needs the attestations of its quorum (⌊2N/3⌋+1),
-    /// and on a development L1 each member's account is funded for bonds and gas. Replaces --producers.
+    /// A sequencer set's file: its genesis members become the Rollup's set (they commit batches, and
+    /// every hybrid batch needs the attestations of ⌊2N/3⌋+1 of the active members; `mosaic
+    /// schedule-member` changes it later), every member and candidate is staked as a producer (the
+    /// deployer pays), and on a development L1 each is funded for bonds and gas. Replaces --producers.
     #[arg(long, conflicts_with_all = ["producers", "attest"])]
     pub sequencer_set: Option<PathBuf>,
 }

@@ -82,10 +82,21 @@ pub(crate) struct DeploySettings {
     pub inclusion_deadline: u64,
     /// Settlement mode.
     pub mode: Mode,
-    /// A sequencer set's members and quorum: they, not the deployer, propose, are the staked producers
-    /// whose attestations every hybrid batch needs (the quorum of them), and are the attestation
-    /// verifier's signers; this overrides `producers`.
-    pub sequencer_set: Option<(Vec<Address>, u8)>,
+    /// A sequencer set: named on the Rollup, its members, not the deployer, propose, and every hybrid
+    /// batch needs a quorum of their attestations; this overrides `producers`.
+    pub sequencer_set: Option<SetDeployment>,
+}
+
+/// What the L1 is told of a sequencer set at deployment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct SetDeployment {
+    /// Its genesis members: named on the Rollup (`initMembers`) and the attestation verifier's signers.
+    pub genesis: Vec<Address>,
+    /// Every member the file lists, candidates included: the deployer stakes for each, so that a
+    /// candidate the owner schedules in can attest at once.
+    pub candidates: Vec<Address>,
+    /// The genesis members' quorum (the attestation verifier's threshold).
+    pub quorum: u8,
 }
 
 /// Loads the contracts file at `path` and checks it against the L1, or deploys and writes it.
@@ -112,18 +123,23 @@ pub(crate) async fn contracts_for(
             genesis,
             terms: s.terms,
             inclusion_deadline: s.inclusion_deadline,
+            // A set's members commit as members: a member scheduled out loses the right with it.
             proposers: match &s.sequencer_set {
-                Some((members, _)) => members.clone(),
+                Some(_) => Vec::new(),
                 None => vec![l1.address()],
             },
             attesters: match &s.sequencer_set {
-                Some((members, quorum)) => (members.clone(), u64::from(*quorum)),
+                Some(set) => (set.genesis.clone(), u64::from(set.quorum)),
                 None => (vec![l1.address()], 1),
             },
             proof_verifier: s.proof_verifier.clone(),
             insecure_dev_srs: s.insecure_dev_srs,
             aggregate_verifier: s.aggregate_verifier.clone(),
-            producers: s.sequencer_set.clone().unwrap_or_else(|| s.producers.clone()),
+            producers: match &s.sequencer_set {
+                Some(set) => (set.candidates.clone(), 0),
+                None => s.producers.clone(),
+            },
+            members: s.sequencer_set.as_ref().map(|set| set.genesis.clone()).unwrap_or_default(),
         },
     )
     .await
@@ -166,14 +182,55 @@ pub(crate) fn set_member_attester(
     attester.rpc_methods()
 }
 
+/// Keeps `schedule` at what the Rollup says of the sequencer set (its `MembershipScheduled` changes, at
+/// confirmed depth), under `services`: a member's consensus picks each height's set from it.
+pub(crate) fn spawn_membership_watch(
+    services: &mut Supervisor,
+    l1: &L1Client,
+    contracts: &L1Contracts,
+    schedule: tokio::sync::watch::Sender<mosaic_consensus::SetSchedule>,
+) {
+    use mosaic_consensus::{MemberChange, SetSchedule};
+    use mosaic_rollup::membership::MembershipScanner;
+    async fn watch(
+        mut scanner: MembershipScanner,
+        l1: L1Client,
+        schedule: tokio::sync::watch::Sender<SetSchedule>,
+    ) -> Result<(), std::convert::Infallible> {
+        let mut backoff = mosaic_rollup::l1::Backoff::default();
+        loop {
+            match scanner.poll(&l1).await {
+                Ok(m) => {
+                    backoff.reset();
+                    let changes = m
+                        .changes
+                        .iter()
+                        .map(|c| MemberChange { member: c.member, active: c.active, effective_at: c.effective_at })
+                        .collect();
+                    schedule.send_replace(SetSchedule::from_l1(changes, m.l1_time, m.delay));
+                }
+                Err(e) => backoff.fail("set membership watch", e.to_string()).await,
+            }
+            tokio::time::sleep(l1.poll * 2).await;
+        }
+    }
+    let scanner = MembershipScanner::new(l1, contracts);
+    services.spawn("set membership watch", watch(scanner, l1.clone(), schedule));
+}
+
 /// Wei a development L1 gives each member of a sequencer set: bonds of its batches and gas.
 const SET_MEMBER_FUNDS_WEI: u128 = 100_000_000_000_000_000_000;
 
-/// A sequencer set's members' addresses and its quorum, as the Rollup takes them (proposers, staked
-/// producers, attestation threshold).
-fn set_signers(set: &mosaic_consensus::SequencerSet) -> anyhow::Result<(Vec<Address>, u8)> {
-    let quorum = u8::try_from(set.quorum()).context("a set of over 255 members cannot attest on L1")?;
-    Ok((set.members.iter().map(|m| m.address).collect(), quorum))
+/// A sequencer set as the L1 deployment takes it.
+fn set_signers(set: &mosaic_consensus::SequencerSet) -> anyhow::Result<SetDeployment> {
+    if set.members.len() > 255 {
+        anyhow::bail!("a set of over 255 members and candidates cannot attest on L1");
+    }
+    Ok(SetDeployment {
+        genesis: set.initial().map(|m| m.address).collect(),
+        candidates: set.members.iter().map(|m| m.address).collect(),
+        quorum: u8::try_from(set.quorum()).context("a set of over 255 members cannot attest on L1")?,
+    })
 }
 
 /// The contracts file at `path` checked against the L1, or the contracts deployed from `l1`'s account
@@ -191,9 +248,9 @@ pub(crate) async fn deploy_for(
     let genesis = mosaic_rollup::l2_genesis(&config, &chain.genesis_alloc(), &chain.genesis_accounts()?)?;
     let set = set.map(set_signers).transpose()?;
     let contracts = contracts_for(l1, path, &config, genesis, &rollup.deploy_settings(set.clone())?).await?;
-    if let Some((members, _)) = &set {
+    if let Some(set) = &set {
         let funds = alloy_primitives::U256::from(SET_MEMBER_FUNDS_WEI);
-        for a in l1.top_up(members, funds).await.context("funding the set's members on L1")? {
+        for a in l1.top_up(&set.candidates, funds).await.context("funding the set's members on L1")? {
             tracing::warn!(account = %a, "this L1 account posts batches and locks bonds: fund it");
         }
     }

@@ -262,7 +262,8 @@ async fn one_command_runs_a_local_set_of_four_that_orders_one_chain_and_settles_
     let rollup = mosaic_rollup::contracts::Rollup::new(rollup_address, l1);
     let index = status["lastBatch"]["index"].as_u64().unwrap();
     assert!(attesters_of(rollup.attesters(index).call().await.unwrap()).len() >= 3, "batch {index}");
-    assert_eq!(rollup.attestThreshold().call().await.unwrap(), 3);
+    assert_eq!(rollup.attestQuorum().call().await.unwrap(), U256::from(3));
+    assert_eq!(rollup.activeSet().call().await.unwrap().len(), 4, "the set is named on the Rollup");
 }
 
 /// Sends a transfer from dev account 8 to a live member in `rpcs` about every 700 ms until `stop`, so
@@ -285,13 +286,70 @@ async fn trickle(rpcs: std::sync::Arc<std::sync::Mutex<Vec<Rpc>>>, stop: tokio::
 
 /// Bits set in an attester bitmap.
 fn attesters_of(bitmap: U256) -> Vec<usize> {
-    (0..4).filter(|&i| bitmap.bit(i)).collect()
+    (0..8).filter(|&i| bitmap.bit(i)).collect()
+}
+
+/// Deploys the contracts for the set file at `set` on `anvil` from dev account 9 (the owner), with
+/// `extra` flags; returns the contracts file's path and the Rollup.
+async fn deploy_for_set(
+    anvil: &mosaic_rollup::testing::Anvil,
+    dir: &std::path::Path,
+    set: &str,
+    extra: &[&str],
+) -> (std::path::PathBuf, mosaic_rollup::contracts::Rollup::RollupInstance<alloy::providers::DynProvider>) {
+    use alloy::providers::{Provider, ProviderBuilder};
+    let l1 = ProviderBuilder::new().connect_http(anvil.url.parse().unwrap()).erased();
+    poll_until("anvil up", async || l1.get_block_number().await.ok()).await;
+    let contracts_file = dir.join("l1.json");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_mosaic"))
+        .args(["deploy-l1", "--l1-rpc", &anvil.url, "--private-key", &owner_key()])
+        .args(extra)
+        .args(["--sequencer-set", set, "--out"])
+        .arg(&contracts_file)
+        .output()
+        .expect("run deploy-l1");
+    assert!(out.status.success(), "deploy-l1 failed: {}", String::from_utf8_lossy(&out.stderr));
+    let contracts: serde_json::Value = serde_json::from_slice(&std::fs::read(&contracts_file).unwrap()).unwrap();
+    let rollup_address: Address = contracts["rollup"].as_str().unwrap().parse().unwrap();
+    (contracts_file, mosaic_rollup::contracts::Rollup::new(rollup_address, l1))
+}
+
+/// The deployer's (the Rollup owner's) key: dev account 9.
+fn owner_key() -> String {
+    format!("0x{}", alloy::primitives::hex::encode(dev(9).to_bytes()))
+}
+
+/// The arguments of set member `i` (of `keys`, on `rpc_ports`) settling on `l1_url` and `contracts`.
+fn member_args(
+    keys: &[PrivateKeySigner],
+    rpc_ports: &[u16],
+    set: &str,
+    i: usize,
+    l1_url: &str,
+    contracts: &str,
+) -> Vec<String> {
+    let key = alloy::primitives::hex::encode(keys[i].to_bytes());
+    [
+        "--sequencer-set",
+        set,
+        "--validator-key",
+        &key,
+        "--port",
+        &rpc_ports[i].to_string(),
+        "--l1-rpc",
+        l1_url,
+        "--l1-contracts",
+        contracts,
+        "--batch-max-age",
+        "1s",
+    ]
+    .map(str::to_string)
+    .to_vec()
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_sets_batches_reach_l1_in_turn_with_a_quorum_of_attestations_and_a_dead_posters_turn_passes() {
     use alloy::providers::{Provider, ProviderBuilder};
-    use mosaic_rollup::contracts::Rollup;
     let keys: Vec<PrivateKeySigner> =
         (0..4u8).map(|i| PrivateKeySigner::from_bytes(&B256::repeat_byte(0x71 + i)).unwrap()).collect();
     let dir = tempfile::tempdir().unwrap();
@@ -301,25 +359,16 @@ async fn the_sets_batches_reach_l1_in_turn_with_a_quorum_of_attestations_and_a_d
     std::fs::write(&set_path, text).unwrap();
     let set = set_path.to_str().unwrap();
 
-    // One deployment for the set: its members propose, are the staked producers, and 3 of 4 must attest.
+    // One deployment for the set: it is named on the Rollup, its members are the staked producers,
+    // and 3 of 4 must attest.
     let anvil = mosaic_rollup::testing::Anvil::start();
     let l1 = ProviderBuilder::new().connect_http(anvil.url.parse().unwrap()).erased();
-    poll_until("anvil up", async || l1.get_block_number().await.ok()).await;
-    let deployer = format!("0x{}", alloy::primitives::hex::encode(dev(9).to_bytes()));
-    let contracts_file = dir.path().join("l1.json");
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_mosaic"))
-        .args(["deploy-l1", "--l1-rpc", &anvil.url, "--private-key", &deployer, "--challenge-window", "2"])
-        .args(["--sequencer-set", set, "--out"])
-        .arg(&contracts_file)
-        .output()
-        .expect("run deploy-l1");
-    assert!(out.status.success(), "deploy-l1 failed: {}", String::from_utf8_lossy(&out.stderr));
-    let contracts: serde_json::Value = serde_json::from_slice(&std::fs::read(&contracts_file).unwrap()).unwrap();
-    let rollup_address: Address = contracts["rollup"].as_str().unwrap().parse().unwrap();
-    let rollup = Rollup::new(rollup_address, l1.clone());
-    assert_eq!(rollup.attestThreshold().call().await.unwrap(), 3);
+    let (contracts_file, rollup) = deploy_for_set(&anvil, dir.path(), set, &["--challenge-window", "2"]).await;
+    assert_eq!(rollup.attestQuorum().call().await.unwrap(), U256::from(3));
+    assert_eq!(rollup.attestThreshold().call().await.unwrap(), 0, "the threshold follows the set");
     for (i, k) in keys.iter().enumerate() {
-        assert!(rollup.isProposer(k.address()).call().await.unwrap(), "member {i} proposes");
+        assert!(rollup.isMember(k.address()).call().await.unwrap(), "member {i} is in the set");
+        assert!(!rollup.isProposer(k.address()).call().await.unwrap(), "member {i} commits as a member only");
         assert_eq!(rollup.producers(U256::from(i)).call().await.unwrap(), k.address(), "producer {i}");
         assert!(l1.get_balance(k.address()).await.unwrap() >= U256::from(10u128.pow(20)), "member {i} is funded");
     }
@@ -328,22 +377,8 @@ async fn the_sets_batches_reach_l1_in_turn_with_a_quorum_of_attestations_and_a_d
     // Members 0–2 as `mosaic devnet --sequencer-set`, member 3 as an operator runs one: `mosaic node
     // --role sequencer` (no development accounts).
     let start = |i: usize| {
-        let key = alloy::primitives::hex::encode(keys[i].to_bytes());
-        let port = rpc_ports[i].to_string();
-        let args = [
-            "--sequencer-set",
-            set,
-            "--validator-key",
-            &key,
-            "--port",
-            &port,
-            "--l1-rpc",
-            &anvil.url,
-            "--l1-contracts",
-            file,
-            "--batch-max-age",
-            "1s",
-        ];
+        let args = member_args(&keys, &rpc_ports, set, i, &anvil.url, file);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
         if i == 3 {
             DevNode::start_cmd(&["node", "--role", "sequencer"], &args)
         } else {
@@ -422,4 +457,103 @@ async fn the_sets_batches_reach_l1_in_turn_with_a_quorum_of_attestations_and_a_d
         members[live].rpc().block(top).await["hash"],
         "the full node derived another block {top}"
     );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_set_follows_the_rollup_when_a_candidate_joins_and_a_member_leaves() {
+    let keys: Vec<PrivateKeySigner> =
+        (0..5u8).map(|i| PrivateKeySigner::from_bytes(&B256::repeat_byte(0x61 + i)).unwrap()).collect();
+    let dir = tempfile::tempdir().unwrap();
+    let set_path = dir.path().join("sequencers.toml");
+    // Members 0–3 from genesis; member 4 a candidate (in the mesh, not in the set).
+    let (mut text, rpc_ports) = set_file(&keys, "1s");
+    text.push_str("active = false\n");
+    std::fs::write(&set_path, text).unwrap();
+    let set = set_path.to_str().unwrap();
+    let anvil = mosaic_rollup::testing::Anvil::start();
+    let (contracts_file, rollup) = deploy_for_set(&anvil, dir.path(), set, &["--switch-delay", "20"]).await;
+    let file = contracts_file.to_str().unwrap();
+    let genesis: Vec<Address> = keys[..4].iter().map(|k| k.address()).collect();
+    assert_eq!(rollup.activeSet().call().await.unwrap(), genesis, "the genesis members");
+    assert_eq!(rollup.producers(U256::from(4)).call().await.unwrap(), keys[4].address(), "the candidate is staked");
+
+    let mut members: Vec<DevNode> = (0..5)
+        .map(|i| {
+            let args = member_args(&keys, &rpc_ports, set, i, &anvil.url, file);
+            DevNode::start(&args.iter().map(String::as_str).collect::<Vec<_>>())
+        })
+        .collect();
+    let rpcs = std::sync::Arc::new(std::sync::Mutex::new(members.iter().map(DevNode::rpc).collect::<Vec<_>>()));
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let sender = tokio::spawn(trickle(rpcs.clone(), stopped));
+    poll_until("a batch on L1", async || (rollup.lastCommittedBatch().call().await.ok()? >= 1).then_some(())).await;
+    let status = members[4].rpc().ok("mosaic_bftStatus", serde_json::json!([])).await;
+    let in_status = |s: &serde_json::Value| -> Vec<Address> {
+        s["members"].as_array().unwrap().iter().map(|a| a.as_str().unwrap().parse().unwrap()).collect()
+    };
+    assert_eq!(in_status(&status), genesis, "the candidate follows the genesis set: {status}");
+
+    // The owner schedules member 4 in and member 0 out.
+    let schedule = |member: Address, leave: bool| {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_mosaic"));
+        cmd.args(["schedule-member", "--l1-rpc", &anvil.url, "--l1-contracts", file, "--private-key", &owner_key()])
+            .args(["--member", &member.to_string()]);
+        if leave {
+            cmd.arg("--leave");
+        }
+        let out = cmd.output().expect("run schedule-member");
+        (out.status.success(), String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr))
+    };
+    let (ok, said) = schedule(keys[4].address(), false);
+    assert!(ok && said.contains("joins"), "{said}");
+    let (ok, said) = schedule(keys[0].address(), true);
+    assert!(ok && said.contains("leaves"), "{said}");
+    // A second change of a member while one is pending is refused with the Rollup's reason.
+    let (ok, said) = schedule(keys[0].address(), false);
+    assert!(!ok && said.contains("pending"), "{said}");
+    let switch = rollup.membership(keys[4].address()).call().await.unwrap().effectiveAt;
+
+    // Every member switches at the first height whose parent is stamped at or after `switch`.
+    let new_set: Vec<Address> = keys[1..].iter().map(|k| k.address()).collect();
+    for (i, m) in members.iter().enumerate().skip(1) {
+        let rpc = m.rpc();
+        poll_until("the new set on every member", async || {
+            let s = rpc.ok("mosaic_bftStatus", serde_json::json!([])).await;
+            (in_status(&s) == new_set).then_some(())
+        })
+        .await;
+        let top = rpc.block_number().await;
+        let mut first = None;
+        for n in (1..=top).rev() {
+            let parent = hex_u64(&rpc.block(n - 1).await["timestamp"]);
+            if parent < switch {
+                break;
+            }
+            first = Some(n);
+        }
+        eprintln!("member {i}: the new set decides from height {first:?} (switch at L1 time {switch})");
+    }
+    let top = members[2].rpc().block_number().await;
+    agree_at(&members.iter().skip(1).collect::<Vec<_>>(), top).await;
+    assert_eq!(rollup.activeSet().call().await.unwrap(), new_set, "the Rollup's set");
+
+    // Members 0 and 1 are killed: the genesis set would be left with two of four and halt; the new
+    // set has three of four, so blocks and batches go on, posted and attested by its members.
+    members[0].kill9();
+    members[1].kill9();
+    rpcs.lock().unwrap().drain(..2);
+    let committed = rollup.lastCommittedBatch().call().await.unwrap();
+    members[2].rpc().wait_block(top + 5).await;
+    poll_until("two more batches", async || {
+        (rollup.lastCommittedBatch().call().await.ok()? >= committed + 2).then_some(())
+    })
+    .await;
+    stop.send(true).unwrap();
+    sender.await.unwrap();
+    let index = rollup.lastCommittedBatch().call().await.unwrap();
+    let record = rollup.batch(index).call().await.unwrap();
+    assert!(new_set[1..].contains(&record.proposer), "batch {index} posted by {}", record.proposer);
+    let signed = attesters_of(rollup.attesters(index).call().await.unwrap());
+    assert_eq!(signed, [2, 3, 4], "batch {index}: attested by the new set's live members");
+    agree_at(&[&members[2], &members[3], &members[4]], members[2].rpc().block_number().await).await;
 }

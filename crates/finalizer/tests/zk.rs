@@ -134,6 +134,7 @@ async fn a_zk_range_finalizes_with_one_aggregate_snark() {
         proposers: vec![owner.address()],
         attesters: (vec![owner.address()], 1),
         producers: (vec![], 0),
+        members: vec![],
         proof_verifier: Some(mosaic_rollup::testing::fixture_verifier()),
         insecure_dev_srs: false,
         aggregate_verifier: Some(aggregate_fixture_verifier()),

@@ -203,6 +203,9 @@ pub struct DeployParams {
     pub attesters: (Vec<Address>, u64),
     /// Producers the deployer stakes for, and how many of them must attest each hybrid batch.
     pub producers: (Vec<Address>, u8),
+    /// A sequencer set's genesis members, named on the Rollup (`initMembers`): they may commit, and
+    /// each hybrid batch needs a quorum of them; later changes go through `scheduleMember`. Empty: no set.
+    pub members: Vec<Address>,
     /// The SNARK verifier to deploy with the Rollup (Hybrid without one: no challenges; Zk without one:
     /// the attestation verifier finalizes).
     pub proof_verifier: Option<ProofVerifier>,
@@ -326,6 +329,11 @@ pub async fn deploy(l1: &L1Client, p: &DeployParams) -> Result<L1Contracts, L1Er
     }
     if p.producers.1 > 0 {
         pending.push(r.setAttestThreshold(p.producers.1).nonce(next_nonce).gas(300_000).send().await?);
+        next_nonce += 1;
+    }
+    if !p.members.is_empty() {
+        let gas = 100_000 + 60_000 * p.members.len() as u64;
+        pending.push(r.initMembers(p.members.clone()).nonce(next_nonce).gas(gas).send().await?);
     }
     for tx in pending {
         l1.confirm(tx).await?;

@@ -11,6 +11,7 @@ pub mod contracts;
 pub mod cosign;
 pub mod derive;
 pub mod l1;
+pub mod membership;
 mod metrics;
 pub mod mode;
 pub mod producer;

@@ -55,7 +55,9 @@ pub struct ProducerConfig {
 /// stagger avoids while everyone is up.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PosterTurn {
-    /// This member's position in the set (the set file's order).
+    /// This member's address (its place follows the Rollup's active set when the Rollup names one).
+    pub member: Address,
+    /// This member's position in the set (the set file's order, or the Rollup's).
     pub position: u64,
     /// How many members the set has.
     pub members: u64,
@@ -76,6 +78,16 @@ impl PosterTurn {
     /// due since `due_since`: at once on its own turn, else once [`Self::delay`] has passed.
     pub fn may_post(&self, index: u64, due_since: u64, now: u64) -> bool {
         now >= due_since.saturating_add(self.delay(index).as_secs())
+    }
+
+    /// This member's turn among `active`, the members the Rollup counts now in its order (empty: the
+    /// Rollup names no set, and the set file's rotation stands); `None` while it is not one of them.
+    pub fn among(&self, active: &[Address]) -> Option<Self> {
+        if active.is_empty() {
+            return Some(*self);
+        }
+        let position = active.iter().position(|a| *a == self.member)?;
+        Some(Self { position: position as u64, members: active.len() as u64, ..*self })
     }
 }
 
@@ -288,8 +300,16 @@ async fn round(
     let last = rollup.lastCommittedBatch().call().await?;
     let committed = rollup.batch(last).call().await?;
     sync_records(node, l1, rollup, from_block, last, &committed).await?;
+    // A set's member takes its turn among the members the Rollup counts now; one it does not count
+    // (not yet joined, or left) neither posts nor finalizes.
+    let active = if config.turn.is_some() { rollup.activeSet().call().await? } else { Vec::new() };
+    let turn = match config.turn.map(|t| t.among(&active)) {
+        Some(None) => return Ok(false),
+        Some(turn) => turn,
+        None => None,
+    };
     // Finalizes hybrid batches whose window passed, and proven ones, in either mode.
-    if finalize_next(node, l1, rollup, last, config.turn).await? {
+    if finalize_next(node, l1, rollup, last, turn).await? {
         return Ok(true);
     }
     let first = committed.lastBlock + 1;
@@ -316,7 +336,7 @@ async fn round(
         })
         .await??;
     let Some(mut batch) = due else { return Ok(false) };
-    if let Some(turn) = config.turn.filter(|t| !t.delay(last + 1).is_zero()) {
+    if let Some(turn) = turn.filter(|t| !t.delay(last + 1).is_zero()) {
         // Due since its first block reached the age limit, and not before the batch ahead of it landed
         // (the member whose turn it is could not post it earlier).
         let born = node.blocking(move |n| n.header(first)).await??.map(|h| h.timestamp).unwrap_or_default();
@@ -337,9 +357,11 @@ async fn round(
         tracing::warn!(index = last + 1, claimed = %batch.header.postStateRoot,
             "FAULT INJECTION: committing a state root this batch's data does not produce");
     }
-    let threshold = if terms.hybrid { rollup.attestThreshold().call().await? } else { 0 };
+    // With a set named on the Rollup, the quorum of its active members; else the fixed threshold.
+    let threshold =
+        if terms.hybrid { usize::try_from(rollup.attestQuorum().call().await?).unwrap_or(usize::MAX) } else { 0 };
     let pending = if threshold > 0 {
-        let sigs = attest(node, l1, contracts, config, &batch, committed.lastBlockHash, threshold).await?;
+        let sigs = attest(node, l1, contracts, config, &batch, committed.lastBlockHash, (threshold, &active)).await?;
         let call = rollup.commitAttestedBatch(batch.header.clone(), batch.data.clone(), sigs);
         call.value(terms.bond).send().await?
     } else {
@@ -357,7 +379,9 @@ async fn round(
 }
 
 /// The producers' attestations of `batch`: each key's EIP-191 signature (r ‖ s ‖ v) over the public
-/// inputs hash the Rollup will compute for it, in ascending address order as the contract requires.
+/// inputs hash the Rollup will compute for it, in ascending address order as the contract requires;
+/// at least `threshold` of them, and only those of `active` members when that is not empty (the
+/// Rollup refuses the attestation of a member that is not in its set now).
 async fn attest(
     node: &Node,
     l1: &L1Client,
@@ -365,7 +389,7 @@ async fn attest(
     config: &ProducerConfig,
     batch: &PreparedBatch,
     prev_block_hash: B256,
-    threshold: u8,
+    (threshold, active): (usize, &[Address]),
 ) -> Result<Bytes, ProducerError> {
     use alloy::signers::SignerSync;
     let h = &batch.header;
@@ -390,7 +414,10 @@ async fn attest(
             Err(e) => tracing::warn!(co_signer = %url, index = h.index, "no attestation: {e}"),
         }
     }
-    if sigs.len() < usize::from(threshold) {
+    if !active.is_empty() {
+        sigs.retain(|signer, _| active.contains(signer));
+    }
+    if sigs.len() < threshold {
         return Err(ProducerError::Attest(format!(
             "batch {} has {} attestations, the Rollup needs {threshold}",
             h.index,
@@ -690,7 +717,7 @@ mod tests {
     #[test]
     fn the_poster_rotates_and_the_others_step_in_one_after_another() {
         let step = Duration::from_secs(10);
-        let turn = |position| PosterTurn { position, members: 4, step };
+        let turn = |position| PosterTurn { member: Address::ZERO, position, members: 4, step };
         // Batch 5 is member 1's; member 2 steps in after one step, member 0 (three places on) after three.
         assert_eq!(turn(1).delay(5), Duration::ZERO);
         assert_eq!(turn(2).delay(5), step);
@@ -702,12 +729,18 @@ mod tests {
             assert_eq!(sorted, [0, 1, 2, 3].map(|k| k * step), "batch {index}: one member per place");
             assert_eq!(delays[(index % 4) as usize], Duration::ZERO);
         }
-        let alone = PosterTurn { position: 0, members: 1, step };
+        let alone = PosterTurn { member: Address::ZERO, position: 0, members: 1, step };
         assert!((1..5).all(|i| alone.delay(i).is_zero()));
         // Due since second 100: its own member posts at once, the one two places on from second 120.
         assert!(turn(1).may_post(5, 100, 100));
         assert!(!turn(3).may_post(5, 100, 119) && turn(3).may_post(5, 100, 120));
         assert!(!turn(3).may_post(5, u64::MAX, u64::MAX - 1), "no overflow");
+        // The Rollup's active set replaces the file's rotation; a member it does not count has no turn.
+        let me = PosterTurn { member: Address::repeat_byte(2), ..turn(1) };
+        let active = [Address::repeat_byte(5), Address::repeat_byte(2)];
+        assert_eq!(me.among(&active), Some(PosterTurn { position: 1, members: 2, ..me }));
+        assert_eq!(me.among(&[]), Some(me), "no set on the Rollup: the file's rotation");
+        assert_eq!(me.among(&active[..1]), None, "not in the set now");
     }
 
     fn node(dir: &std::path::Path) -> Node {

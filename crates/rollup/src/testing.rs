@@ -164,6 +164,7 @@ pub async fn deploy_fixture_rollup(l1: &L1Client, mode: Mode, terms: HybridTerms
         proposers: vec![proposer],
         attesters: (vec![l1.address()], 1),
         producers: (vec![], 0),
+        members: vec![],
         proof_verifier: Some(fixture_verifier()),
         insecure_dev_srs: false,
         aggregate_verifier: None,
