@@ -61,7 +61,7 @@ pub struct SequencerSet {
     pub fee_recipient: Address,
     /// The members, in the file's order (which fixes the proposer rotation).
     pub members: Vec<Member>,
-    /// keccak256 of the file's bytes: a node pins it on first start and refuses another set later.
+    /// keccak256 of the file's bytes.
     pub hash: B256,
 }
 
@@ -109,6 +109,22 @@ impl SequencerSet {
             SetError::Invalid(why) => SetError::Invalid(format!("{}: {why}", path.display())),
             read => read,
         })
+    }
+
+    /// What a node pins on first start and holds every later start to: the block time, the fee
+    /// recipient and the genesis members' addresses and keys, in order. Candidates and addresses
+    /// (p2p, RPC) may change: a candidate is added by listing it in every member's file, and orders
+    /// blocks only once the Rollup schedules it in.
+    pub fn genesis_hash(&self) -> B256 {
+        let mut bytes = Vec::new();
+        bytes.extend_from_slice(&(self.block_time.as_nanos() as u64).to_be_bytes());
+        bytes.extend_from_slice(self.fee_recipient.as_slice());
+        for m in self.initial() {
+            bytes.extend_from_slice(m.address.as_slice());
+            bytes.extend_from_slice(&(m.public_key.len() as u32).to_be_bytes());
+            bytes.extend_from_slice(&m.public_key);
+        }
+        keccak256(bytes)
     }
 
     /// The members of the set from genesis (`active`), in the file's order.
@@ -215,6 +231,14 @@ pub(crate) mod tests {
         let none = format!("{}active = false\n", set_of(1));
         let refused = SequencerSet::from_toml(&none).unwrap_err().to_string();
         assert!(refused.contains("no member is active"), "{refused}");
+        // The pin covers the genesis members, not the candidates or where members listen.
+        let four = SequencerSet::from_toml(&set_of(4)).unwrap();
+        assert_eq!(set.genesis_hash(), four.genesis_hash(), "a candidate added");
+        let moved = SequencerSet::from_toml(&set_of(4).replace("127.0.0.1:27001", "127.0.0.1:28001")).unwrap();
+        assert_eq!(moved.genesis_hash(), four.genesis_hash(), "a member's RPC moved");
+        assert_ne!(SequencerSet::from_toml(&set_of(3)).unwrap().genesis_hash(), four.genesis_hash());
+        let slower = SequencerSet::from_toml(&set_of(4).replace("\"1s\"", "\"2s\"")).unwrap();
+        assert_ne!(slower.genesis_hash(), four.genesis_hash(), "another block time");
     }
 
     #[test]

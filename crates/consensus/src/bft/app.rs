@@ -143,7 +143,7 @@ pub async fn run(config: BftConfig, node: Node) -> Result<(), SequencingError> {
             ),
         ));
     }
-    pin_set(&node, config.set.hash).await?;
+    pin_set(&node, config.set.genesis_hash()).await?;
     let keypair = p2p_keypair(&config.secret)?;
     let peer_id = keypair.public().to_peer_id();
     let proof = signer
@@ -224,11 +224,12 @@ async fn byzantine_engine(
         .map_err(|e| engine_err("engine start", e))
 }
 
-/// The node's record of which sequencer set it orders blocks with (`hash` of its file, at index 0).
+/// The node's record of which sequencer set it orders blocks with (`SequencerSet::genesis_hash`, at
+/// index 0).
 pub const SET: &str = "bft_set";
 
-/// Pins the set file's hash on a node's first start, and refuses another set later: blocks decided
-/// by one set must not be extended by another without a decision to change it.
+/// Pins the set's genesis on a node's first start, and refuses another later: blocks decided by one
+/// set must not be extended by another without a decision to change it (the Rollup's schedule).
 async fn pin_set(node: &Node, hash: B256) -> Result<(), SequencingError> {
     let pinned = node
         .blocking(move |n| -> Result<Option<Vec<u8>>, mosaic_node::NodeError> {
@@ -245,7 +246,8 @@ async fn pin_set(node: &Node, hash: B256) -> Result<(), SequencingError> {
         Some(p) if p != hash.as_slice() => Err(engine_err(
             "sequencer set",
             format!(
-                "this data directory orders blocks with the set whose file hashes to 0x{}, not {hash}",
+                "this data directory orders blocks with the set whose genesis hashes to 0x{}, not {hash} \
+                 (the block time, fee recipient and genesis members must not change; only candidates may be added)",
                 alloy_primitives::hex::encode(p)
             ),
         )),
@@ -454,6 +456,18 @@ impl App {
             // A closed channel (the L1 watch ended) is retried on a timer; the supervisor restarts the watch.
             let _ = tokio::time::timeout(Duration::from_secs(1), self.schedule.changed()).await;
         };
+        // A member L1 made active that this file does not list would leave this member deciding with
+        // another set than the rest: stop with the reason rather than fork.
+        let unlisted: Vec<Address> = {
+            let schedule = self.schedule.borrow();
+            schedule.unknown_members(&self.file).into_iter().filter(|a| schedule.is_active(a, time)).collect()
+        };
+        if !unlisted.is_empty() {
+            return Err(engine_err(
+                "sequencer set",
+                format!("the Rollup counts {unlisted:?} in the set at height {height}, but the set file does not list them: add them to it and restart"),
+            ));
+        }
         let validators: Vec<_> = self.candidates.iter().filter(|v| members.contains(&v.address().0)).cloned().collect();
         let set = ValidatorSet::new(validators).ok_or_else(|| {
             engine_err("sequencer set", format!("no member of the set file is active at height {height}"))
@@ -1030,6 +1044,39 @@ mod tests {
             answer = app.received_part(peer, msg).await.unwrap();
         }
         answer
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_height_starts_only_with_a_set_the_file_can_name() {
+        use crate::MemberChange;
+        let dir = tempfile::tempdir().unwrap();
+        let (tx, _rx) = mpsc::channel(16);
+        let mut app = app(node(dir.path(), FEE), 1, tx);
+        let members: Vec<Address> = set().members.iter().map(|m| m.address).collect();
+        let genesis = |a: &Address| MemberChange { member: *a, active: true, effective_at: 0 };
+        let params = app.params(1).await.unwrap();
+        assert_eq!(params.validator_set.count(), 4);
+        // L1 leaves member 3 out from genesis: height 1 is decided by three.
+        let three = members[..3].iter().map(genesis).collect();
+        app.schedule = watch::channel(SetSchedule::from_l1(three, 0, 0)).1;
+        assert_eq!(app.params(1).await.unwrap().validator_set.count(), 3);
+        assert_eq!(mosaic_node::ConsensusView::status(&app.view()).quorum.to::<usize>(), 3);
+        // L1 counts a member the file does not list: the member stops rather than decide with another set.
+        let stranger = members.iter().map(genesis).chain([genesis(&Address::repeat_byte(9))]).collect();
+        app.schedule = watch::channel(SetSchedule::from_l1(stranger, 0, 0)).1;
+        let err = app.params(1).await.unwrap_err().to_string();
+        assert!(err.contains("does not list"), "{err}");
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_data_directory_keeps_the_set_it_started_with_but_takes_new_candidates() {
+        let dir = tempfile::tempdir().unwrap();
+        let node = node(dir.path(), Address::repeat_byte(0xfe));
+        let (a, b) = (B256::repeat_byte(1), B256::repeat_byte(2));
+        pin_set(&node, a).await.unwrap();
+        pin_set(&node, a).await.expect("the same set again");
+        let err = pin_set(&node, b).await.unwrap_err().to_string();
+        assert!(err.contains("only candidates may be added"), "{err}");
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
