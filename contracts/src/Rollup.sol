@@ -339,7 +339,7 @@ contract Rollup is Ownable, ReentrancyGuard {
     }
 
     modifier onlyProposer() {
-        if (!isProposer[msg.sender] && !isMember(msg.sender)) revert NotProposer(msg.sender);
+        if (!isProposer[msg.sender] && !_counts(msg.sender)) revert NotProposer(msg.sender);
         _;
     }
 
@@ -480,6 +480,7 @@ contract Rollup is Ownable, ReentrancyGuard {
             if (m == address(0)) revert ZeroAddress();
             Membership storage ms = membership[m];
             if (ms.named) revert MembershipUnchanged(m, true);
+            if (stakes[m] == 0) revert NotAProducer(m);
             (ms.active, ms.next, ms.named) = (true, true, true);
             members.push(m);
             emit MembershipScheduled(m, true, 0);
@@ -495,6 +496,8 @@ contract Rollup is Ownable, ReentrancyGuard {
         Membership storage ms = membership[member];
         if (block.timestamp < ms.effectiveAt) revert MembershipPending(member, ms.effectiveAt);
         if (ms.next == active) revert MembershipUnchanged(member, active);
+        // A member attests: one without a stake could only make every batch's attestations invalid.
+        if (active && stakes[member] == 0) revert NotAProducer(member);
         if (!ms.named) {
             if (members.length == 256) revert TooManyProducers();
             ms.named = true;
@@ -518,15 +521,20 @@ contract Rollup is Ownable, ReentrancyGuard {
         return block.timestamp >= ms.effectiveAt ? ms.next : ms.active;
     }
 
-    /// @notice How many members of the sequencer set are active now.
+    /// @notice How many members of the sequencer set are active now and staked (a member slashed for a
+    /// false batch no longer counts, so the others can still reach the quorum until it is scheduled out).
     function activeMembers() public view returns (uint256 n) {
         for (uint256 i = 0; i < members.length; i++) {
-            if (isMember(members[i])) n++;
+            if (_counts(members[i])) n++;
         }
     }
 
-    /// @notice How many attestations a hybrid batch needs now: `⌊2N/3⌋ + 1` of the N active members with a
-    /// sequencer set, else `attestThreshold`.
+    function _counts(address m) private view returns (bool) {
+        return isMember(m) && stakes[m] != 0;
+    }
+
+    /// @notice How many attestations a hybrid batch needs now: `⌊2N/3⌋ + 1` of the N active, staked
+    /// members with a sequencer set, else `attestThreshold`.
     function attestQuorum() public view returns (uint256) {
         if (members.length == 0) return attestThreshold;
         return 2 * activeMembers() / 3 + 1;
@@ -537,12 +545,13 @@ contract Rollup is Ownable, ReentrancyGuard {
         return members.length;
     }
 
-    /// @notice The members active now, in the order they were named (the posters' rotation).
+    /// @notice The members active now and staked, in the order they were named (the posters' rotation,
+    /// and whose attestations count).
     function activeSet() external view returns (address[] memory active) {
         active = new address[](activeMembers());
         uint256 k = 0;
         for (uint256 i = 0; i < members.length; i++) {
-            if (isMember(members[i])) active[k++] = members[i];
+            if (_counts(members[i])) active[k++] = members[i];
         }
     }
 
@@ -773,6 +782,7 @@ contract Rollup is Ownable, ReentrancyGuard {
             bond += stake;
             emit ProducerSlashed(index, p, stake);
         }
+        bond += _slashPostingMember(index, proposer);
         uint256 burned = bond * BURN_BPS / 10_000;
         uint256 reward = bond - burned;
         totalBurned += burned;
@@ -823,6 +833,16 @@ contract Rollup is Ownable, ReentrancyGuard {
 
     /// A challenge that lost (to a validity proof, or by running out of time): its bond goes to the
     /// batch's proposer.
+    /// A set's member that posted a false batch loses its stake, and with it its right to commit, even
+    /// if it left its own attestation out; returns the stake.
+    function _slashPostingMember(uint64 index, address proposer) private returns (uint256 own) {
+        own = membership[proposer].named ? stakes[proposer] : 0;
+        if (own != 0) {
+            stakes[proposer] = 0;
+            emit ProducerSlashed(index, proposer, own);
+        }
+    }
+
     function _challengeFailed(uint64 index, Challenge memory c, address proposer, bool defended) private {
         delete challenges[index];
         emit ChallengeFailed(index, c.challenger, defended);

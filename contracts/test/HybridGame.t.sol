@@ -625,13 +625,56 @@ contract HybridGameTest is SnarkFixture {
         vm.prank(all[0]);
         rollup.exitProducer();
         assertEq(all[0].balance, before + PRODUCER_STAKE, "stake back");
-        // A leaver may be scheduled back in, after the delay again.
+        // Without its stake it cannot come back; staked again, it can, after the delay again.
+        vm.expectRevert(abi.encodeWithSelector(Rollup.NotAProducer.selector, all[0]));
         vm.prank(OWNER);
         rollup.scheduleMember(all[0], true);
-        assertTrue(!rollup.isMember(all[0]), "not yet");
+        // (a producer that exited keeps its slot, so it cannot register again: another key joins instead)
+        vm.prank(OWNER);
+        rollup.scheduleMember(all[1], false);
         vm.warp(switchAt + SWITCH_DELAY);
-        assertTrue(rollup.isMember(all[0]), "back");
-        assertEq(rollup.attestQuorum(), 4, "quorum of five");
+        assertTrue(!rollup.isMember(all[1]), "out after the delay");
+        assertEq(rollup.attestQuorum(), 3, "quorum of three");
+    }
+
+    function test_OnlyAStakedMemberJoinsAndASlashedOneStopsCounting() public {
+        uint256[] memory keys = _producers(7);
+        address[] memory seven = _addrs(keys, 7);
+        address unstaked = address(0xD00D);
+        address[] memory withUnstaked = new address[](2);
+        (withUnstaked[0], withUnstaked[1]) = (seven[0], unstaked);
+        vm.expectRevert(abi.encodeWithSelector(Rollup.NotAProducer.selector, unstaked));
+        vm.prank(OWNER);
+        rollup.initMembers(withUnstaked);
+        vm.prank(OWNER);
+        rollup.initMembers(seven);
+        vm.expectRevert(abi.encodeWithSelector(Rollup.NotAProducer.selector, unstaked));
+        vm.prank(OWNER);
+        rollup.scheduleMember(unstaked, true);
+        assertEq(rollup.attestQuorum(), 5, "quorum of seven");
+
+        // Member 5 posts a false batch that members 0–4 attest, its own attestation left out: all six
+        // are slashed, member 6 alone still counts, and it posts on its own.
+        BatchHeader memory lie = _lie();
+        bytes memory data = _data();
+        uint256[] memory five = new uint256[](5);
+        for (uint256 i = 0; i < 5; i++) {
+            five[i] = keys[i];
+        }
+        vm.deal(seven[5], 10 ether);
+        vm.prank(seven[5]);
+        rollup.commitAttestedBatch{value: BOND}(lie, data, _attest(five, _inputsHash(lie, data)));
+        _challenge(rollup, 1);
+        vm.prank(PROVER);
+        rollup.proveFraud(1, _truth(), proof);
+        assertEq(rollup.stakes(seven[5]), 0, "the posting member is slashed");
+        assertEq(rollup.stakes(seven[0]), 0, "so is each attester");
+        assertEq(rollup.activeMembers(), 1, "the slashed no longer count");
+        assertTrue(rollup.activeSet()[0] == seven[6], "member 6 is the one left");
+        assertEq(rollup.attestQuorum(), 1, "quorum of one");
+        _commitBy(seven[5], _sel(keys, [6, 0, 0, 0], 1), abi.encodeWithSelector(Rollup.NotProposer.selector, seven[5]));
+        _commitBy(seven[6], _sel(keys, [0, 0, 0, 0], 1), abi.encodeWithSelector(Rollup.InvalidAttestations.selector));
+        _commitBy(seven[6], _sel(keys, [6, 0, 0, 0], 1), "");
     }
 
     function test_TheSetNeverEmptiesItself() public {

@@ -191,6 +191,8 @@ pub(crate) struct SetMember {
     pub others: Vec<String>,
     /// Where the Rollup's schedule of the set goes, for this member's consensus.
     pub schedule: tokio::sync::watch::Sender<mosaic_consensus::SetSchedule>,
+    /// The set file.
+    pub set: SequencerSet,
 }
 
 /// The devnet's [`BlockOrdering`]: `--sequencer-set` (read and checked before anything opens) or alone.
@@ -224,7 +226,14 @@ pub(crate) fn ordering(c: &DevnetArgs, data_dir: &std::path::Path) -> anyhow::Re
     // With an L1, the set of each height follows the Rollup's schedule, which the L1 watch fills in
     // (until its first read no height starts); without one, the file's genesis members rule forever.
     let (schedule, rx) = tokio::sync::watch::channel(mosaic_consensus::SetSchedule::unknown());
-    let member = SetMember { key, position: position as u64, members: set.initial().count() as u64, others, schedule };
+    let member = SetMember {
+        key,
+        position: position as u64,
+        members: set.initial().count() as u64,
+        others,
+        schedule,
+        set: set.clone(),
+    };
     let config = BftConfig {
         set,
         secret: secret.0,
@@ -376,7 +385,7 @@ pub(crate) async fn run_sequencer(c: DevnetArgs, flavor: Flavor) -> anyhow::Resu
         let producer = match &member {
             // A member signs for itself and asks the others; batch i is member i mod N's to post.
             Some(m) => {
-                settlement::spawn_membership_watch(&mut services, &l1, &contracts, m.schedule.clone());
+                settlement::spawn_membership_watch(&mut services, &l1, &contracts, m.schedule.clone(), m.set.clone());
                 let methods = settlement::set_member_attester(&node, &l1, &contracts, m.key.clone());
                 extra.merge(methods).context("registering mosaic_attestBatch")?;
                 let step = c.batch.batch_max_age * 2 + settlement::POSTER_STEP_MARGIN;

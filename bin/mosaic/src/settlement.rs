@@ -183,19 +183,22 @@ pub(crate) fn set_member_attester(
 }
 
 /// Keeps `schedule` at what the Rollup says of the sequencer set (its `MembershipScheduled` changes, at
-/// confirmed depth), under `services`: a member's consensus picks each height's set from it.
+/// confirmed depth; `set`'s genesis members while the Rollup names none), under `services`: a member's
+/// consensus picks each height's set from it.
 pub(crate) fn spawn_membership_watch(
     services: &mut Supervisor,
     l1: &L1Client,
     contracts: &L1Contracts,
     schedule: tokio::sync::watch::Sender<mosaic_consensus::SetSchedule>,
+    set: mosaic_consensus::SequencerSet,
 ) {
-    use mosaic_consensus::{MemberChange, SetSchedule};
+    use mosaic_consensus::{MemberChange, SequencerSet, SetSchedule};
     use mosaic_rollup::membership::MembershipScanner;
     async fn watch(
         mut scanner: MembershipScanner,
         l1: L1Client,
         schedule: tokio::sync::watch::Sender<SetSchedule>,
+        set: SequencerSet,
     ) -> Result<(), std::convert::Infallible> {
         let mut backoff = mosaic_rollup::l1::Backoff::default();
         loop {
@@ -207,7 +210,9 @@ pub(crate) fn spawn_membership_watch(
                         .iter()
                         .map(|c| MemberChange { member: c.member, active: c.active, effective_at: c.effective_at })
                         .collect();
-                    schedule.send_replace(SetSchedule::from_l1(changes, m.l1_time, m.delay));
+                    let from_l1 = SetSchedule::from_l1(changes, m.l1_time, m.delay);
+                    // A Rollup that names no set (deployed without one): the file's genesis members rule.
+                    schedule.send_replace(if from_l1.is_empty() { SetSchedule::fixed(&set) } else { from_l1 });
                 }
                 Err(e) => backoff.fail("set membership watch", e.to_string()).await,
             }
@@ -215,7 +220,7 @@ pub(crate) fn spawn_membership_watch(
         }
     }
     let scanner = MembershipScanner::new(l1, contracts);
-    services.spawn("set membership watch", watch(scanner, l1.clone(), schedule));
+    services.spawn("set membership watch", watch(scanner, l1.clone(), schedule, set));
 }
 
 /// Wei a development L1 gives each member of a sequencer set: bonds of its batches and gas.

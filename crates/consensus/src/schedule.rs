@@ -44,9 +44,11 @@ impl SetSchedule {
     }
 
     /// What L1 says: `changes` in the order they were scheduled, read from L1 blocks up to time
-    /// `l1_time`, on a Rollup whose changes take effect `delay` seconds after they are scheduled.
+    /// `l1_time`, on a Rollup whose changes take effect `delay` seconds after they are scheduled. A
+    /// change not yet read is stamped at `l1_time` or later (the same second, on an L1 whose blocks
+    /// may share a timestamp), so every change effective before `l1_time + delay` is known.
     pub fn from_l1(changes: Vec<MemberChange>, l1_time: u64, delay: u64) -> Self {
-        Self { changes, known_until: Some(l1_time.saturating_add(delay)) }
+        Self { changes, known_until: Some(l1_time.saturating_add(delay).saturating_sub(1)) }
     }
 
     /// Whether every change effective at `time` is known.
@@ -59,11 +61,27 @@ impl SetSchedule {
         self.changes.iter().rev().find(|c| c.member == *address && c.effective_at <= time).is_some_and(|c| c.active)
     }
 
-    /// The members of `set` (in the file's order, which fixes the proposer rotation) in the set at
-    /// `time`; `None` while the schedule does not cover `time`. A member L1 names but the file does
-    /// not is left out (and logged by the caller): its key and address are unknown here.
+    /// The members of `set` in the set at `time`, in the order the schedule first named them (the
+    /// genesis members in the file's order, then joiners in the order L1 scheduled them: the proposer
+    /// rotation, the same on every member whatever order its file lists candidates in); `None` while
+    /// the schedule does not cover `time`. A member L1 names but the file does not is left out (the
+    /// caller stops on it: its key is unknown here).
     pub fn members_at<'a>(&self, set: &'a SequencerSet, time: u64) -> Option<Vec<&'a Member>> {
-        self.covers(time).then(|| set.members.iter().filter(|m| self.is_active(&m.address, time)).collect())
+        if !self.covers(time) {
+            return None;
+        }
+        let mut named: Vec<Address> = Vec::new();
+        for c in &self.changes {
+            if !named.contains(&c.member) {
+                named.push(c.member);
+            }
+        }
+        Some(named.iter().filter(|a| self.is_active(a, time)).filter_map(|a| set.member(a)).collect())
+    }
+
+    /// Whether L1 names any member at all (a Rollup deployed without a set names none).
+    pub fn is_empty(&self) -> bool {
+        self.changes.is_empty()
     }
 
     /// Members L1 names that the set file does not list.
@@ -94,14 +112,21 @@ mod tests {
         let s = SetSchedule::from_l1(changes.clone(), 105, 30);
         let names = |t| s.members_at(&set, t).unwrap().iter().map(|m| m.address).collect::<Vec<_>>();
         assert_eq!(names(129), a[..4], "before the switch");
-        assert_eq!(names(130), a[1..], "from the switch on, in the file's order");
-        assert!(s.covers(135) && !s.covers(136), "known 30 s past the L1 time read");
-        assert!(s.members_at(&set, 136).is_none(), "no guess beyond what L1 said");
+        assert_eq!(names(130), a[1..], "from the switch on, in the order named");
+        assert!(s.covers(134) && !s.covers(135), "known up to 30 s past the L1 time read, not including it");
+        assert!(s.members_at(&set, 135).is_none(), "no guess beyond what L1 said");
         // Back in later: the last change counts.
         changes.push(MemberChange { member: a[0], active: true, effective_at: 200 });
         let s = SetSchedule::from_l1(changes, 190, 30);
         assert!(!s.is_active(&a[0], 199) && s.is_active(&a[0], 200));
         assert!(s.unknown_members(&set).is_empty());
+        // The rotation is the order L1 named members in, not the file's.
+        let mut shuffled = set.clone();
+        shuffled.members.swap(1, 4);
+        assert_eq!(
+            s.members_at(&shuffled, 210).unwrap().iter().map(|m| m.address).collect::<Vec<_>>(),
+            s.members_at(&set, 210).unwrap().iter().map(|m| m.address).collect::<Vec<_>>()
+        );
         assert!(!SetSchedule::unknown().covers(0), "nothing before L1 was read");
         let stranger = Address::repeat_byte(7);
         let s = SetSchedule::from_l1(vec![MemberChange { member: stranger, active: true, effective_at: 0 }], 0, 0);

@@ -11,6 +11,11 @@ use std::time::{SystemTime, UNIX_EPOCH};
 /// Most L1 blocks one log query spans (public endpoints cap ranges).
 const LOG_RANGE: u64 = 5_000;
 
+/// How many L1 blocks behind the confirmed one are read again at every poll, so that a change an L1
+/// reorg moved or dropped is corrected (Ethereum finalizes in two epochs, 64 blocks). A change must
+/// still never be used before it is final: the Rollup's switch delay must exceed the L1's reorg depth.
+const REREAD_BLOCKS: u64 = 64;
+
 /// How far behind this machine's clock an L1 block's timestamp may be: a transaction not yet in a block
 /// lands in one stamped no earlier than now minus this (Ethereum's slot, with margin).
 const L1_CLOCK_SLACK_SECS: u64 = 15;
@@ -42,8 +47,11 @@ pub struct Membership {
 #[derive(Debug)]
 pub struct MembershipScanner {
     rollup: Rollup::RollupInstance<alloy::providers::DynProvider>,
+    /// The block before the deployment: nothing older is read.
+    start: u64,
     scanned: u64,
-    changes: Vec<Scheduled>,
+    /// The changes read, each with its L1 block.
+    changes: Vec<(u64, Scheduled)>,
     delay: Option<u64>,
 }
 
@@ -52,6 +60,7 @@ impl MembershipScanner {
     pub fn new(l1: &L1Client, contracts: &L1Contracts) -> Self {
         Self {
             rollup: Rollup::new(contracts.rollup, l1.provider().clone()),
+            start: contracts.deployed_at.saturating_sub(1),
             scanned: contracts.deployed_at.saturating_sub(1),
             changes: Vec::new(),
             delay: None,
@@ -67,7 +76,13 @@ impl MembershipScanner {
             Some(d) => d,
             None => *self.delay.insert(self.rollup.switchDelay().call().await?),
         };
+        // Before the L1 is read: a change mined after this instant is stamped no earlier than it.
+        let now = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or_default();
         let safe = l1.safe_block().await?;
+        // The last blocks again, dropping what was read from them (a reorg may have moved it).
+        let reread = self.scanned.min(safe).saturating_sub(REREAD_BLOCKS).max(self.start);
+        self.changes.retain(|(block, _)| *block <= reread);
+        self.scanned = reread;
         let block = l1
             .provider()
             .get_block_by_number(safe.into())
@@ -77,17 +92,18 @@ impl MembershipScanner {
             let to = safe.min(self.scanned + LOG_RANGE);
             let logs =
                 self.rollup.MembershipScheduled_filter().from_block(self.scanned + 1).to_block(to).query().await?;
-            for (ev, _) in logs {
-                self.changes.push(Scheduled { member: ev.member, active: ev.active, effective_at: ev.effectiveAt });
+            for (ev, log) in logs {
+                let block = log.block_number.unwrap_or(to);
+                self.changes
+                    .push((block, Scheduled { member: ev.member, active: ev.active, effective_at: ev.effectiveAt }));
             }
             self.scanned = to;
         }
         let mut l1_time = block.header.timestamp;
         if l1.confirmations == 0 {
-            let now = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or_default();
             l1_time = l1_time.max(now.saturating_sub(L1_CLOCK_SLACK_SECS));
         }
-        Ok(Membership { changes: self.changes.clone(), l1_time, delay })
+        Ok(Membership { changes: self.changes.iter().map(|(_, c)| *c).collect(), l1_time, delay })
     }
 }
 

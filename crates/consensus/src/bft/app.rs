@@ -277,6 +277,10 @@ struct Received {
     fin: Bytes,
     /// `None` until the block was executed on its parent (a stream may arrive a height early).
     validity: Option<Validity>,
+    /// keccak256 of the block's bytes as streamed, which the `Fin` signature covers; `Some` until the
+    /// signature and proposer are checked, which waits for the height's set (a stream a height early
+    /// may be of a set that changes at that height).
+    unchecked: Option<B256>,
 }
 
 /// The parts of one stream received so far.
@@ -453,8 +457,11 @@ impl App {
                 warn!(height, parent_time = time, "waiting for L1 to show who is in the sequencer set at this height");
                 waited = true;
             }
-            // A closed channel (the L1 watch ended) is retried on a timer; the supervisor restarts the watch.
-            let _ = tokio::time::timeout(Duration::from_secs(1), self.schedule.changed()).await;
+            // Woken by the L1 watch, or after a second; a closed channel (the watch ended: its supervisor
+            // stops the node) is polled on the timer, not in a loop.
+            if let Ok(Err(_)) = tokio::time::timeout(Duration::from_secs(1), self.schedule.changed()).await {
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
         };
         // A member L1 made active that this file does not list would leave this member deciding with
         // another set than the rest: stop with the reason rather than fork.
@@ -593,6 +600,18 @@ impl App {
     async fn validate(&mut self, key: (u64, u32)) -> Result<Option<ProposedValue<MosaicContext>>, SequencingError> {
         if key.0 != self.next_height() {
             return Ok(None);
+        }
+        // A stream that came before its height started is checked against that height's set now.
+        if let Some(r) = self.proposals.get(&key) {
+            if let Some(data_hash) = r.unchecked {
+                if !self.signed_by_proposer(BftHeight(key.0), Round::new(key.1), &r.proposer, &data_hash, &r.fin) {
+                    self.proposals.remove(&key);
+                    return Ok(None);
+                }
+                if let Some(r) = self.proposals.get_mut(&key) {
+                    r.unchecked = None;
+                }
+            }
         }
         let validity = match self.proposals.get(&key).map(|r| r.validity) {
             None => return Ok(None),
@@ -744,7 +763,8 @@ impl App {
             &keccak256(block.to_bytes()),
         );
         let fin = Bytes::from(self.signer.sign_bytes(&signed).to_vec());
-        let own = Received { proposer: self.me, pol_round, block, fin, validity: Some(Validity::Valid) };
+        let own =
+            Received { proposer: self.me, pol_round, block, fin, validity: Some(Validity::Valid), unchecked: None };
         self.proposals.insert(key, own.clone());
         self.publish(key, own).await;
     }
@@ -839,6 +859,30 @@ impl App {
         self.validate(key).await
     }
 
+    /// Whether `proposer` is the proposer of `(height, round)` in the current height's set and `fin` is
+    /// its signature over the stream whose block bytes hash to `data_hash`.
+    fn signed_by_proposer(
+        &self,
+        height: BftHeight,
+        round: Round,
+        proposer: &BftAddress,
+        data_hash: &B256,
+        fin: &[u8],
+    ) -> bool {
+        let expected = self.ctx.select_proposer(&self.set, height, round);
+        if expected.address() != proposer {
+            debug!(%height, %round, %proposer, "a stream from a member whose turn it is not");
+            return false;
+        }
+        let signed = part_stream_bytes(self.ctx.chain_id, height, round, proposer, data_hash);
+        let Ok(signature) = Signature::<K256Config>::from_slice(fin) else { return false };
+        if expected.public_key().verify(&signed, &signature).is_err() {
+            warn!(%height, %round, %proposer, "a proposal stream with a bad signature");
+            return false;
+        }
+        true
+    }
+
     /// A complete stream as a proposal: `Init`, the block's bytes, and a `Fin` signed by the round's
     /// proposer over them. `None` (dropped) for anything else.
     fn check_stream(&self, stream: Partial) -> Option<((u64, u32), Received)> {
@@ -856,15 +900,10 @@ impl App {
             }
         }
         let fin = fin?;
-        let expected = self.ctx.select_proposer(&self.set, height, round);
-        if *expected.address() != proposer {
-            debug!(%height, %round, %proposer, "a stream from a member whose turn it is not");
-            return None;
-        }
-        let signed = part_stream_bytes(self.ctx.chain_id, height, round, &proposer, &keccak256(&data));
-        let signature = Signature::<K256Config>::from_slice(&fin).ok()?;
-        if expected.public_key().verify(&signed, &signature).is_err() {
-            warn!(%height, %round, %proposer, "a proposal stream with a bad signature");
+        let data_hash = keccak256(&data);
+        // The set of a later height is known only once its parent is decided: check then (`validate`).
+        let unchecked = (height.0 > self.next_height()).then_some(data_hash);
+        if unchecked.is_none() && !self.signed_by_proposer(height, round, &proposer, &data_hash, &fin) {
             return None;
         }
         let block = match Block::from_bytes(&data) {
@@ -878,7 +917,7 @@ impl App {
         // proposer signed it, and the engine must prevote nil rather than wait.
         let validity =
             (block.header.number != height.0 || block.header.parent_hash != parent_hash).then_some(Validity::Invalid);
-        let received = Received { proposer, pol_round, block, fin, validity };
+        let received = Received { proposer, pol_round, block, fin, validity, unchecked };
         Some(((height.0, round_u32(round)), received))
     }
 
