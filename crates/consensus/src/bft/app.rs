@@ -475,7 +475,9 @@ impl App {
                 format!("the Rollup counts {unlisted:?} in the set at height {height}, but the set file does not list them: add them to it and restart"),
             ));
         }
-        let validators: Vec<_> = self.candidates.iter().filter(|v| members.contains(&v.address().0)).cloned().collect();
+        // In the schedule's order (the proposer rotation), not the file's.
+        let validators: Vec<_> =
+            members.iter().filter_map(|a| self.candidates.get_by_address(&BftAddress(*a)).cloned()).collect();
         let set = ValidatorSet::new(validators).ok_or_else(|| {
             engine_err("sequencer set", format!("no member of the set file is active at height {height}"))
         })?;
@@ -1099,6 +1101,11 @@ mod tests {
         let three = members[..3].iter().map(genesis).collect();
         app.schedule = watch::channel(SetSchedule::from_l1(three, 0, 0)).1;
         assert_eq!(app.params(1).await.unwrap().validator_set.count(), 3);
+        // The rotation is the order L1 named the members in, whatever the file's order.
+        let reversed = members[..3].iter().rev().map(genesis).collect();
+        app.schedule = watch::channel(SetSchedule::from_l1(reversed, 0, 0)).1;
+        let order: Vec<Address> = app.params(1).await.unwrap().validator_set.iter().map(|v| v.address().0).collect();
+        assert_eq!(order, [members[2], members[1], members[0]]);
         assert_eq!(mosaic_node::ConsensusView::status(&app.view()).quorum.to::<usize>(), 3);
         // L1 counts a member the file does not list: the member stops rather than decide with another set.
         let stranger = members.iter().map(genesis).chain([genesis(&Address::repeat_byte(9))]).collect();
