@@ -32,6 +32,7 @@ struct BatchRecord {
     address proposer;
     uint96 bond; // wei held; zeroed once refunded, forfeited or released
     bool proven; // a proof of exactly this batch's journal was accepted: final without a window
+    bool byFallback; // committed by someone who may commit only while the fallback is open
 }
 
 /// @notice Hybrid mode's terms of the optimistic game, fixed at deployment.
@@ -43,6 +44,7 @@ struct HybridTerms {
     uint64 switchDelay; // seconds between scheduling the switch to Zk and the switch
     uint96 producerStake; // wei a producer stakes to attest hybrid batches
     uint64 freezeDelay; // seconds without a finalized batch after which anyone may freeze the Rollup
+    uint64 fallbackDelay; // seconds without a proposer's commit after which anyone may commit (bonded)
 }
 
 /// @notice What a fraud proof claims a batch's data really produces: the journal's outputs. Its
@@ -140,6 +142,12 @@ contract Rollup is Ownable, ReentrancyGuard {
     /// @notice Seconds without a finalized batch after which anyone may freeze the Rollup (the escape
     /// hatch: users then leave through the Bridge with proofs against the last finalized state).
     uint64 public immutable freezeDelay;
+    /// @notice Seconds without a commit by a proposer (or an active, staked member of the set) after which
+    /// anyone may commit the next batches — bonded in Hybrid mode, proven in Zk mode — until a proposer
+    /// commits again (the fallback proposer: the chain goes on if every operator stops or censors).
+    uint64 public immutable fallbackDelay;
+    /// @notice When the Rollup was deployed (the fallback's clock before the first batch).
+    uint64 public immutable deployedAt;
     /// @notice When the last batch was finalized (the deployment, before any).
     uint64 public lastFinalizedAt;
     /// @notice Frozen for good: nothing is committed or finalized any more.
@@ -331,6 +339,9 @@ contract Rollup is Ownable, ReentrancyGuard {
     error EmptySet();
     /// @notice A member of the sequencer set (now or scheduled) keeps its stake until it has left.
     error StillAMember(address member);
+    /// @notice Only a proof at commit lets someone other than a proposer commit a Zk batch
+    /// (`commitProvenBatch`): an unprovable batch would stop finality until the Rollup freezes.
+    error ProofRequired();
 
     /// Once frozen, the last finalized state is what users escape from: it must not move.
     modifier notFrozen() {
@@ -338,9 +349,10 @@ contract Rollup is Ownable, ReentrancyGuard {
         _;
     }
 
-    modifier onlyProposer() {
-        if (!isProposer[msg.sender] && !_counts(msg.sender)) revert NotProposer(msg.sender);
-        _;
+    /// Whether the caller commits as a proposer; anyone else may only while the fallback is open.
+    function _proposerOrFallback() private view returns (bool proposer) {
+        proposer = isProposer[msg.sender] || _counts(msg.sender);
+        if (!proposer && !fallbackOpen()) revert NotProposer(msg.sender);
     }
 
     /// @dev In Zk mode the hybrid terms are unused (batches carry no bond and cannot be challenged).
@@ -364,8 +376,12 @@ contract Rollup is Ownable, ReentrancyGuard {
                 && (terms.challengerBond == 0 || terms.proofWindow == 0)
         ) revert InvalidConfig();
         // A batch must be able to finalize, even through a whole challenge, before the chain can be
-        // frozen for want of finalization.
-        if (terms.freezeDelay <= uint256(terms.challengeWindow) + terms.proofWindow) revert InvalidConfig();
+        // frozen for want of finalization — a fallback proposer's too, which may only start after
+        // `fallbackDelay`.
+        if (terms.fallbackDelay == 0) revert InvalidConfig();
+        if (terms.freezeDelay <= uint256(terms.fallbackDelay) + terms.challengeWindow + terms.proofWindow) {
+            revert InvalidConfig();
+        }
         verifier = verifier_;
         mode = mode_;
         if (mode_ == Mode.Zk) zkFromBatch = 1;
@@ -379,6 +395,8 @@ contract Rollup is Ownable, ReentrancyGuard {
         challengerBond = terms.challengerBond;
         inclusionDeadline = inclusionDeadline_;
         freezeDelay = terms.freezeDelay;
+        fallbackDelay = terms.fallbackDelay;
+        deployedAt = uint64(block.timestamp);
         lastFinalizedAt = uint64(block.timestamp);
 
         // Batch 0 is the genesis: final by definition, and the anchor batch 1 chains onto.
@@ -559,13 +577,18 @@ contract Rollup is Ownable, ReentrancyGuard {
 
     /// @notice Commits the next batch: `header` must chain onto the last committed batch, and
     /// `data` is the batch's data (only its hash is kept; the calldata is the availability layer).
-    function commitBatch(BatchHeader calldata header, bytes calldata data) external payable onlyProposer nonReentrant {
-        _commit(header, data);
+    /// A proposer commits any time (a Hybrid batch then needs `commitAttestedBatch` while a quorum is
+    /// required); anyone else only while `fallbackOpen()`, with the bond and without attestations, and
+    /// in Zk mode only with the proof (`commitProvenBatch`).
+    function commitBatch(BatchHeader calldata header, bytes calldata data) external payable nonReentrant {
+        bool proposer = _commitAs(header, data);
         if (mode == Mode.Hybrid) {
             uint256 quorum = attestQuorum();
             // casting to 'uint8' is safe because a set has at most 256 members, so a quorum of at most 171
             // forge-lint: disable-next-line(unsafe-typecast)
-            if (quorum != 0) revert AttestationsRequired(uint8(quorum));
+            if (quorum != 0 && proposer) revert AttestationsRequired(uint8(quorum));
+        } else if (!proposer) {
+            revert ProofRequired();
         }
     }
 
@@ -573,20 +596,54 @@ contract Rollup is Ownable, ReentrancyGuard {
     /// over the EIP-191 personal-sign hash of the batch's `publicInputsHash`, by staked producers in
     /// strictly ascending address order, low s, at least `attestThreshold` of them. The attesters are
     /// recorded: if the batch is proven false, their stakes are slashed. In Zk mode attestations are
-    /// accepted and ignored (the proof is what counts).
+    /// accepted and ignored (the proof is what counts). Anyone else than a proposer, as `commitBatch`.
     function commitAttestedBatch(BatchHeader calldata header, bytes calldata data, bytes calldata attestations)
         external
         payable
-        onlyProposer
         nonReentrant
     {
-        _commit(header, data);
-        if (mode == Mode.Zk) return;
+        bool proposer = _commitAs(header, data);
+        if (mode == Mode.Zk) {
+            if (!proposer) revert ProofRequired();
+            return;
+        }
         uint256 set = _checkAttestations(publicInputsHash(header.index), attestations);
         attesters[header.index] = set;
         for (uint256 i = 0; i < producers.length; i++) {
             if (set & (1 << i) != 0) lastAttested[producers[i]] = header.index;
         }
+    }
+
+    /// @notice Commits the next batch with a proof of its journal, in either mode: it is final as soon
+    /// as its predecessors are. A proposer may use it; anyone else while `fallbackOpen()` (in Zk mode
+    /// the only way, so that nobody can stop finality with a batch no proof exists for).
+    function commitProvenBatch(BatchHeader calldata header, bytes calldata data, bytes calldata proof)
+        external
+        payable
+        nonReentrant
+    {
+        _commitAs(header, data);
+        _acceptProof(header.index, proof);
+    }
+
+    /// @notice Whether anyone may commit the next batch: no proposer (nor member of the set) has
+    /// committed for `fallbackDelay`, or the last batch was such a fallback commit, or an L1 message the
+    /// last batch left unconsumed is past its inclusion deadline (censorship). Never once frozen.
+    function fallbackOpen() public view returns (bool) {
+        if (frozen) return false;
+        uint64 last = lastCommittedBatch;
+        BatchRecord storage rec = _batches[last];
+        if (rec.byFallback) return true;
+        uint256 since = last == 0 ? deployedAt : rec.committedAt;
+        if (block.timestamp >= since + fallbackDelay) return true;
+        address bridge_ = bridge;
+        return bridge_ != address(0) && _overdue(IDepositQueue(bridge_), rec.l1MessageCursor);
+    }
+
+    /// Whether the L1 message at `cursor` exists and is past its inclusion deadline. Summed in uint256
+    /// so a huge deadline (in effect "off") cannot overflow.
+    function _overdue(IDepositQueue queue, uint64 cursor) private view returns (bool) {
+        return cursor < queue.queueLength() && uint256(queue.enqueuedAt(cursor)) + inclusionDeadline <= block.timestamp;
     }
 
     /// The bitmap of the producers whose attestations `sigs` holds; reverts unless they are valid and at
@@ -604,6 +661,14 @@ contract Rollup is Ownable, ReentrancyGuard {
             previous = signer;
             set |= 1 << (producerSlot[signer] - 1);
         }
+    }
+
+    /// Commits as the caller may: as a proposer, or as anyone while the fallback is open (recorded, so
+    /// that the fallback stays open until a proposer commits again).
+    function _commitAs(BatchHeader calldata header, bytes calldata data) private returns (bool proposer) {
+        proposer = _proposerOrFallback();
+        _commit(header, data);
+        if (!proposer) _batches[header.index].byFallback = true;
     }
 
     function _commit(BatchHeader calldata header, bytes calldata data) private {
@@ -634,11 +699,8 @@ contract Rollup is Ownable, ReentrancyGuard {
         uint256 queueLength = queue.queueLength();
         if (cursor > queueLength) revert L1CursorBeyondQueue(cursor, queueLength);
         // Censorship resistance: once the oldest deposit this batch leaves unconsumed is
-        // overdue, no batch is accepted until one consumes it. Summed in uint256 so a huge
-        // deadline (in effect "off") cannot overflow.
-        if (cursor < queueLength && uint256(queue.enqueuedAt(cursor)) + inclusionDeadline <= block.timestamp) {
-            revert ForcedInclusionRequired(cursor);
-        }
+        // overdue, no batch is accepted until one consumes it.
+        if (_overdue(queue, cursor)) revert ForcedInclusionRequired(cursor);
 
         // The slot may hold a batch a fraud proof reverted: release what it still holds first.
         _releaseReverted(header.index);
@@ -656,6 +718,7 @@ contract Rollup is Ownable, ReentrancyGuard {
         rec.proposer = msg.sender;
         rec.bond = uint96(msg.value); // == bondAmount (a uint96) or 0
         rec.proven = false;
+        rec.byFallback = false;
         lastCommittedBatch = header.index;
         if (mode == Mode.Zk) journalHashes[header.index] = publicInputsHash(header.index);
 
@@ -688,11 +751,15 @@ contract Rollup is Ownable, ReentrancyGuard {
     /// its predecessors are (at once if it is the next), and an open challenge against it fails, its
     /// bond going to the proposer. Anyone may call it, in either mode.
     function proveBatch(uint64 index, bytes calldata proof) external nonReentrant notFrozen {
-        if (address(verifier) == address(0)) revert NoProofVerifier();
-        BatchRecord storage rec = _batches[index];
         if (index == 0 || index > lastCommittedBatch) revert BatchNotCommitted(index);
         if (index <= lastFinalizedBatch) revert BatchAlreadyFinalized(index);
+        _acceptProof(index, proof);
+    }
+
+    function _acceptProof(uint64 index, bytes calldata proof) private {
+        if (address(verifier) == address(0)) revert NoProofVerifier();
         if (!verifier.verify(publicInputsHash(index), proof)) revert InvalidProof();
+        BatchRecord storage rec = _batches[index];
         rec.proven = true;
         emit BatchProven(index);
         Challenge memory c = challenges[index];

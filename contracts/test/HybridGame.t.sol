@@ -45,7 +45,7 @@ contract HybridGameTest is SnarkFixture {
             vm.parseJsonBytes32(batchJson, ".configHash"),
             vm.parseJsonBytes32(batchJson, ".genesisStateRoot"),
             vm.parseJsonBytes32(batchJson, ".genesisBlockHash"),
-            HybridTerms(WINDOW, PROOF_WINDOW, BOND, CHALLENGER_BOND, SWITCH_DELAY, PRODUCER_STAKE, 7 days),
+            HybridTerms(WINDOW, PROOF_WINDOW, BOND, CHALLENGER_BOND, SWITCH_DELAY, PRODUCER_STAKE, 7 days, 1 days),
             1 days
         );
         Bridge bridge = new Bridge(address(r));
@@ -159,10 +159,10 @@ contract HybridGameTest is SnarkFixture {
         // 2's bond, until it is released.
         assertEq(address(rollup).balance, contractBalance - CHALLENGER_BOND - BOND / 2, "contract balance");
 
-        // The liar cannot commit again; batch 2's bond goes back to its proposer (it was not proven false).
-        vm.expectRevert(abi.encodeWithSelector(Rollup.NotProposer.selector, PROPOSER));
-        vm.prank(PROPOSER);
-        rollup.commitBatch{value: BOND}(_header(), _data());
+        // The liar is no proposer any more: it could commit only as anyone may once no proposer's batch
+        // survives for a day (the fallback), bonded like anyone. Batch 2's bond goes back to its proposer
+        // (it was not proven false).
+        assertTrue(rollup.fallbackOpen(), "a day without a proposer's surviving batch: the fallback is open");
         rollup.releaseReverted(2);
         assertEq(rollup.pendingRefunds(PROPOSER), BOND, "batch 2's bond released");
         vm.prank(PROPOSER);
@@ -725,6 +725,152 @@ contract HybridGameTest is SnarkFixture {
 
     // ---- the switch to Zk ------------------------------------------------------------
 
+    // ---- the fallback proposer ------------------------------------------------------
+
+    address internal constant OUTSIDER = address(0xFA11);
+
+    function test_AnyoneCommitsOnceNoProposerHasForTheFallbackDelay() public {
+        vm.deal(OUTSIDER, 10 ether);
+        assertFalse(rollup.fallbackOpen(), "proposers have a day");
+        _expectCommit(OUTSIDER, _header(), BOND, abi.encodeWithSelector(Rollup.NotProposer.selector, OUTSIDER));
+        vm.warp(START + 1 days - 1);
+        assertFalse(rollup.fallbackOpen(), "not a second early");
+        vm.warp(START + 1 days);
+        assertTrue(rollup.fallbackOpen(), "a day without a proposer's batch");
+        // Bonded like any proposer.
+        _expectCommit(OUTSIDER, _header(), 0, abi.encodeWithSelector(Rollup.WrongBond.selector, 0, BOND));
+        _commit(rollup, OUTSIDER, _header(), _data());
+        assertEq(rollup.batch(1).proposer, OUTSIDER, "the fallback proposer posted batch 1");
+        // It goes on posting: the fallback stays open until a proposer commits again.
+        assertTrue(rollup.fallbackOpen(), "still open after the fallback's own batch");
+        _commitSecond(rollup, OUTSIDER);
+        assertEq(rollup.batch(2).proposer, OUTSIDER, "and batch 2");
+        // A proposer returns: the fallback closes at once.
+        BatchHeader memory h3 = _next(rollup, 3);
+        _commit(rollup, PROPOSER, h3, hex"03");
+        assertFalse(rollup.fallbackOpen(), "a proposer committed");
+        _expectCommit(OUTSIDER, _next(rollup, 4), BOND, abi.encodeWithSelector(Rollup.NotProposer.selector, OUTSIDER));
+        // The fallback's batch finalizes by its window like any, and its bond comes back.
+        vm.warp(START + 1 days + WINDOW);
+        rollup.finalizeBatch(1);
+        rollup.finalizeBatch(2);
+        assertEq(OUTSIDER.balance, 10 ether, "both bonds back");
+    }
+
+    function test_ASetsQuorumDoesNotBindTheFallback() public {
+        uint256[] memory keys = _producers(4);
+        address[] memory four = _addrs(keys, 4);
+        vm.prank(OWNER);
+        rollup.initMembers(four);
+        vm.warp(START + 1 days);
+        vm.deal(OUTSIDER, 10 ether);
+        // The set is silent: anyone posts, with the bond and without the set's attestations.
+        _commit(rollup, OUTSIDER, _header(), _data());
+        assertEq(rollup.attesters(1), 0, "nobody attested");
+        // A member is still held to its quorum (it commits as a proposer, not as the fallback).
+        vm.deal(four[0], 10 ether);
+        _expectCommit(four[0], _second(rollup), BOND, abi.encodeWithSelector(Rollup.AttestationsRequired.selector, 3));
+    }
+
+    function test_AnOverdueL1MessageOpensTheFallback() public {
+        bytes32 h = keccak256("x");
+        Rollup r = new Rollup(
+            OWNER,
+            verifier,
+            Mode.Hybrid,
+            1,
+            h,
+            h,
+            h,
+            HybridTerms(WINDOW, PROOF_WINDOW, BOND, CHALLENGER_BOND, 0, 0, 7 days, 1 days),
+            1 hours
+        );
+        Bridge bridge = new Bridge(address(r));
+        vm.startPrank(OWNER);
+        r.setBridge(address(bridge));
+        r.setProposer(PROPOSER, true);
+        vm.stopPrank();
+        BatchHeader memory b1 = _next(r, 1);
+        _commit(r, PROPOSER, b1, hex"01");
+        vm.deal(OUTSIDER, 10 ether);
+        vm.prank(OUTSIDER);
+        bridge.depositETH{value: 1 ether}(OUTSIDER);
+        vm.warp(START + 1 hours - 1);
+        assertFalse(r.fallbackOpen(), "the deposit is not overdue yet, and a proposer committed just now");
+        vm.warp(START + 1 hours);
+        assertTrue(r.fallbackOpen(), "the proposers censor an overdue deposit: anyone may include it");
+        BatchHeader memory b2 = _next(r, 2);
+        vm.expectRevert(abi.encodeWithSelector(Rollup.ForcedInclusionRequired.selector, 0));
+        vm.prank(OUTSIDER);
+        r.commitBatch{value: BOND}(b2, hex"02");
+        b2.l1MessageCursor = 1;
+        _commit(r, OUTSIDER, b2, hex"02");
+        assertEq(r.batch(2).proposer, OUTSIDER, "the fallback included it");
+    }
+
+    function test_AZkFallbackCommitsOnlyWithItsProof() public {
+        vm.prank(OWNER);
+        rollup.scheduleZkSwitch();
+        vm.warp(START + 1 days);
+        // The switch lands with the first batch: no bond, and without a proof nobody but a proposer commits.
+        _expectCommit(OUTSIDER, _header(), 0, abi.encodeWithSelector(Rollup.ProofRequired.selector));
+        bytes memory data = _data();
+        vm.expectRevert(Rollup.ProofRequired.selector);
+        vm.prank(OUTSIDER);
+        rollup.commitAttestedBatch(_header(), data, "");
+        vm.expectRevert(Rollup.InvalidProof.selector);
+        vm.prank(OUTSIDER);
+        rollup.commitProvenBatch(_header(), data, hex"00");
+        vm.prank(OUTSIDER);
+        rollup.commitProvenBatch(_header(), data, proof);
+        assertEq(uint256(rollup.zkFromBatch()), 1, "the switch batch");
+        assertEq(uint256(rollup.lastFinalizedBatch()), 1, "committed and final on its SNARK in one transaction");
+        assertEq(rollup.batch(1).proposer, OUTSIDER, "by the fallback");
+    }
+
+    /// What the fallback costs: a proposer's plain commit, and an outsider's once the fallback is open.
+    function test_CommitGasOfTheFallback() public {
+        BatchHeader memory h = _header();
+        bytes memory data = _data();
+        rollup = _rollup(verifier, _chainId());
+        vm.cool(address(rollup));
+        vm.prank(PROPOSER);
+        uint256 before = gasleft();
+        rollup.commitBatch{value: BOND}(h, data);
+        uint256 proposerGas = before - gasleft();
+        rollup = _rollup(verifier, _chainId());
+        vm.warp(block.timestamp + 1 days);
+        vm.deal(OUTSIDER, 10 ether);
+        vm.cool(address(rollup));
+        vm.prank(OUTSIDER);
+        before = gasleft();
+        rollup.commitBatch{value: BOND}(h, data);
+        uint256 fallbackGas = before - gasleft();
+        emit log_named_uint("Rollup.commitBatch gas, a proposer", proposerGas);
+        emit log_named_uint("Rollup.commitBatch gas, anyone through the open fallback", fallbackGas);
+        assertTrue(rollup.batch(1).byFallback, "marked");
+        assertTrue(fallbackGas > proposerGas, "checking the fallback and marking the batch cost gas");
+    }
+
+    /// A one-block batch `index` chained onto the last committed one of `r`.
+    function _next(Rollup r, uint64 index) internal view returns (BatchHeader memory h) {
+        h.index = index;
+        h.firstBlock = r.batch(index - 1).lastBlock + 1;
+        h.lastBlock = h.firstBlock;
+        h.prevStateRoot = r.batch(index - 1).postStateRoot;
+        h.l1MessageCursor = r.batch(index - 1).l1MessageCursor;
+        h.postStateRoot = keccak256(abi.encode("root", index));
+        h.lastBlockHash = keccak256(abi.encode("block", index));
+    }
+
+    /// `from` commits `h` with `value`, expecting `err`.
+    function _expectCommit(address from, BatchHeader memory h, uint256 value, bytes memory err) internal {
+        bytes memory data = hex"01";
+        vm.expectRevert(err);
+        vm.prank(from);
+        rollup.commitBatch{value: value}(h, data);
+    }
+
     function test_SwitchToZkOnALiveChain() public {
         vm.expectRevert(abi.encodeWithSignature("NotOwner(address)", address(this)));
         rollup.scheduleZkSwitch();
@@ -811,7 +957,7 @@ contract HybridGameTest is SnarkFixture {
             h,
             h,
             h,
-            HybridTerms(WINDOW, 0, BOND, 0, 0, 0, 7 days),
+            HybridTerms(WINDOW, 0, BOND, 0, 0, 0, 7 days, 1 days),
             1 days
         );
         vm.expectRevert(Rollup.NoProofVerifier.selector);
@@ -823,7 +969,15 @@ contract HybridGameTest is SnarkFixture {
         bytes32 h = keccak256("x");
         vm.expectRevert(Rollup.InvalidConfig.selector);
         new Rollup(
-            OWNER, verifier, Mode.Hybrid, 1, h, h, h, HybridTerms(WINDOW, PROOF_WINDOW, BOND, 0, 0, 0, 7 days), 1 days
+            OWNER,
+            verifier,
+            Mode.Hybrid,
+            1,
+            h,
+            h,
+            h,
+            HybridTerms(WINDOW, PROOF_WINDOW, BOND, 0, 0, 0, 7 days, 1 days),
+            1 days
         );
         vm.expectRevert(Rollup.InvalidConfig.selector);
         new Rollup(
@@ -834,7 +988,7 @@ contract HybridGameTest is SnarkFixture {
             h,
             h,
             h,
-            HybridTerms(WINDOW, 0, BOND, CHALLENGER_BOND, 0, 0, 7 days),
+            HybridTerms(WINDOW, 0, BOND, CHALLENGER_BOND, 0, 0, 7 days, 1 days),
             1 days
         );
     }

@@ -47,7 +47,7 @@ contract SnarkRangeTest is SnarkFixture {
             vm.parseJsonBytes32(rangeJson, ".configHash"),
             vm.parseJsonBytes32(rangeJson, ".genesisStateRoot"),
             vm.parseJsonBytes32(rangeJson, ".genesisBlockHash"),
-            HybridTerms(1 days, 12 hours, 1 ether, 0.25 ether, SWITCH_DELAY, 0, 7 days),
+            HybridTerms(1 days, 12 hours, 1 ether, 0.25 ether, SWITCH_DELAY, 0, 7 days, 1 days),
             1 hours
         );
         Bridge bridge = new Bridge(address(r));

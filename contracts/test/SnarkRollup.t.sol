@@ -31,7 +31,7 @@ contract SnarkRollupTest is SnarkFixture {
             vm.parseJsonBytes32(batchJson, ".configHash"),
             vm.parseJsonBytes32(batchJson, ".genesisStateRoot"),
             vm.parseJsonBytes32(batchJson, ".genesisBlockHash"),
-            HybridTerms(1 days, 12 hours, 1 ether, 0.25 ether, 0, 0, 7 days),
+            HybridTerms(1 days, 12 hours, 1 ether, 0.25 ether, 0, 0, 7 days, 1 days),
             1 hours
         );
         Bridge bridge = new Bridge(address(r));

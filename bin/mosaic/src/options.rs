@@ -275,6 +275,11 @@ pub(crate) struct RollupTermsArgs {
     /// users withdraw on L1 with proofs of the last finalized state (the escape hatch).
     #[arg(long, default_value_t = mosaic_rollup::DEFAULT_FREEZE_DELAY_SECS)]
     pub freeze_delay: u64,
+    /// Seconds without a batch from a proposer (or a member of the sequencer set) after which anyone
+    /// may commit batches to a freshly deployed Rollup, bonded (the fallback proposer: `mosaic node
+    /// --role full --fallback-key K`); it and the challenge and proof windows must fit in --freeze-delay.
+    #[arg(long, default_value_t = mosaic_rollup::DEFAULT_FALLBACK_DELAY_SECS)]
+    pub fallback_delay: u64,
     /// Producers registered (staked by the deployer) at deployment: keys 20, 21, … of the test mnemonic,
     /// which this process signs with (development chains).
     #[arg(long, default_value_t = 0)]
@@ -438,6 +443,7 @@ impl RollupTermsArgs {
             switch_delay: self.switch_delay,
             producer_stake: self.producer_stake,
             freeze_delay: self.freeze_delay,
+            fallback_delay: self.fallback_delay,
         }
     }
 }

@@ -65,6 +65,7 @@ alloy::sol! {
         address proposer;
         uint96 bond;
         bool proven;
+        bool byFallback;
     }
     #[sol(rpc)]
     interface IRollup {
@@ -753,7 +754,15 @@ async fn full_node_and_verifier_rebuild_the_chain_from_anvil_alone() {
 #[tokio::test(flavor = "multi_thread")]
 async fn with_every_operator_gone_a_user_escapes_with_a_proof_of_the_finalized_state() {
     const FREEZE_DELAY: u64 = 60;
-    let l1s = L1Setup::deploy_with(&["--proof-window", "5", "--freeze-delay", &FREEZE_DELAY.to_string()]).await;
+    let l1s = L1Setup::deploy_with(&[
+        "--proof-window",
+        "5",
+        "--freeze-delay",
+        &FREEZE_DELAY.to_string(),
+        "--fallback-delay",
+        "40",
+    ])
+    .await;
     let (anvil, l1) = (&l1s.anvil, &l1s.provider);
     let rollup = IEscape::new(l1s.rollup, l1.clone());
     assert_eq!(rollup.freezeDelay().call().await.unwrap(), FREEZE_DELAY);

@@ -21,6 +21,7 @@ abstract contract RollupFixture is TestBase {
     uint96 internal constant PRODUCER_STAKE = 2 ether;
     uint64 internal constant INCLUSION_DEADLINE = 1 hours;
     uint64 internal constant FREEZE_DELAY = 7 days;
+    uint64 internal constant FALLBACK_DELAY = 1 days;
     uint256 internal constant START = 1_700_000_000;
 
     address internal constant OWNER = address(0x0A11);
@@ -54,12 +55,12 @@ abstract contract RollupFixture is TestBase {
     }
 
     function _terms() internal pure returns (HybridTerms memory) {
-        return HybridTerms(CHALLENGE_WINDOW, PROOF_WINDOW, BOND, CHALLENGER_BOND, SWITCH_DELAY, PRODUCER_STAKE, FREEZE_DELAY);
+        return HybridTerms(CHALLENGE_WINDOW, PROOF_WINDOW, BOND, CHALLENGER_BOND, SWITCH_DELAY, PRODUCER_STAKE, FREEZE_DELAY, FALLBACK_DELAY);
     }
 
     /// Terms with only a challenge window and a proposer bond (the game's other terms unused).
     function _terms(uint64 window, uint96 bond) internal pure returns (HybridTerms memory) {
-        return HybridTerms(window, 0, bond, 0, 0, 0, FREEZE_DELAY);
+        return HybridTerms(window, 0, bond, 0, 0, 0, FREEZE_DELAY, FALLBACK_DELAY);
     }
 
     function _bond() internal view returns (uint256) {

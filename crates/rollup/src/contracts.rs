@@ -118,6 +118,9 @@ pub const DEFAULT_SWITCH_DELAY_SECS: u64 = 30;
 /// Default time without a finalized batch after which anyone may freeze the `Rollup` and users leave
 /// through the escape hatch, seconds (7 days: the operators' outage must be long and unmistakable).
 pub const DEFAULT_FREEZE_DELAY_SECS: u64 = 7 * 24 * 3600;
+/// Default time without a proposer's (or set member's) commit after which anyone bonded may commit
+/// batches, seconds (1 day: the fallback proposer's batches still finalize well before a freeze).
+pub const DEFAULT_FALLBACK_DELAY_SECS: u64 = 24 * 3600;
 
 /// The terms of the hybrid game a `Rollup` is deployed with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -137,6 +140,9 @@ pub struct HybridTerms {
     /// Seconds without a finalized batch after which anyone may freeze the Rollup (the escape hatch);
     /// more than the challenge and proof windows together.
     pub freeze_delay: u64,
+    /// Seconds without a proposer's commit after which anyone may commit, bonded (the fallback
+    /// proposer); with the challenge and proof windows, less than `freeze_delay`.
+    pub fallback_delay: u64,
 }
 
 impl Default for HybridTerms {
@@ -149,6 +155,7 @@ impl Default for HybridTerms {
             switch_delay: DEFAULT_SWITCH_DELAY_SECS,
             producer_stake: U256::from(DEFAULT_PRODUCER_STAKE_WEI),
             freeze_delay: DEFAULT_FREEZE_DELAY_SECS,
+            fallback_delay: DEFAULT_FALLBACK_DELAY_SECS,
         }
     }
 }
@@ -233,6 +240,15 @@ pub async fn deploy(l1: &L1Client, p: &DeployParams) -> Result<L1Contracts, L1Er
             )));
         }
     }
+    let t = &p.terms;
+    let game = u128::from(t.fallback_delay) + u128::from(t.challenge_window) + u128::from(t.proof_window);
+    if t.fallback_delay == 0 || u128::from(t.freeze_delay) <= game {
+        return Err(L1Error::Config(format!(
+            "the freeze delay ({} s) must exceed the fallback delay ({} s, not 0) plus the challenge and proof \
+             windows ({} s + {} s): a fallback proposer's batch must be able to finalize before a freeze",
+            t.freeze_delay, t.fallback_delay, t.challenge_window, t.proof_window
+        )));
+    }
     let deployed_at = provider.get_block_number().await?;
     let nonce = provider.get_transaction_count(owner).pending().await?;
     let (verifier, rollup, bridge) = (owner.create(nonce), owner.create(nonce + 1), owner.create(nonce + 2));
@@ -251,6 +267,7 @@ pub async fn deploy(l1: &L1Client, p: &DeployParams) -> Result<L1Contracts, L1Er
         switchDelay: p.terms.switch_delay,
         producerStake: uint96(p.terms.producer_stake, "producer stake")?,
         freezeDelay: p.terms.freeze_delay,
+        fallbackDelay: p.terms.fallback_delay,
     };
     // With a SNARK verifier the Rollup checks every proof with it. Without one a Hybrid Rollup has no
     // game (an attestation of the producers themselves must not count as a validity or fraud proof),
