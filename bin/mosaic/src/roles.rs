@@ -84,8 +84,15 @@ pub(crate) struct NodeArgs {
     /// batches and, unless --l1-private-key, posts them; best given in the environment.
     #[arg(long, env = "MOSAIC_VALIDATOR_KEY", hide_env_values = true)]
     pub validator_key: Option<String>,
-    /// With `--role sequencer`: when this member closes the batches it posts.
-    #[command(flatten, next_help_heading = "Batching (--role sequencer)")]
+    /// With `--role full`: the fallback proposer's L1 key (hex private key; best given in the
+    /// environment). Once the Rollup lets anyone commit (`fallbackOpen()`: no proposer's batch for its
+    /// fallback delay, or an L1 message past its inclusion deadline) and this node has derived every
+    /// batch, it builds blocks on that head, takes transactions, and posts batches from this account
+    /// with the bond; it stops when a proposer commits again. Use an account that is not a proposer.
+    #[arg(long, env = "MOSAIC_FALLBACK_KEY", hide_env_values = true)]
+    pub fallback_key: Option<String>,
+    /// With `--role sequencer` or --fallback-key: when this node closes the batches it posts.
+    #[command(flatten, next_help_heading = "Batching (--role sequencer, --fallback-key)")]
     pub batch: crate::options::BatchArgs,
 }
 
@@ -222,8 +229,14 @@ pub(crate) async fn run_node(a: NodeArgs) -> anyhow::Result<()> {
     if role == NodeRole::Sequencer {
         return run_set_member(a).await;
     }
-    if a.sequencer_set.is_some() || a.batch != crate::options::BatchArgs::default() {
-        bail!("--sequencer-set and the batching flags need --role sequencer");
+    if a.sequencer_set.is_some() {
+        bail!("--sequencer-set needs --role sequencer");
+    }
+    if a.fallback_key.is_some() && role != NodeRole::Full {
+        bail!("--fallback-key needs --role full");
+    }
+    if a.fallback_key.is_none() && a.batch != crate::options::BatchArgs::default() {
+        bail!("the batching flags need --role sequencer or --fallback-key");
     }
     if a.challenge && role != NodeRole::Verifier {
         bail!("--challenge needs --role verifier");
@@ -241,13 +254,15 @@ pub(crate) async fn run_node(a: NodeArgs) -> anyhow::Result<()> {
         )?;
     }
     let challenger_key = a.l1_private_key.as_deref().map(|k| l1_signer(Some(k))).transpose()?;
+    let fallback_key = a.fallback_key.as_deref().map(|k| l1_signer(Some(k)).context("--fallback-key")).transpose()?;
     let addr: SocketAddr = format!("{}:{}", a.rpc.host, a.rpc.port).parse().context("invalid --host/--port")?;
     let contracts = L1Contracts::load(&a.l1_contracts)?;
     let node = Node::open(NodeConfig {
         chain: a.chain.config(),
         data_dir: a.data_dir.clone(),
         block_time: Duration::ZERO,
-        fee_recipient: Default::default(),
+        // A fallback proposer's blocks pay their fees to its poster.
+        fee_recipient: fallback_key.as_ref().map(|k| k.address()).unwrap_or_default(),
         pool: Default::default(),
         genesis_alloc: a.chain.genesis_alloc(),
         max_tx_size: mosaic_node::DEFAULT_MAX_TX_SIZE,
@@ -259,8 +274,23 @@ pub(crate) async fn run_node(a: NodeArgs) -> anyhow::Result<()> {
     // The key only identifies this client; a deriving node sends no L1 transactions.
     let l1 = L1Client::new(&a.l1_rpc, settlement::dev_proposer(), a.l1_confirmations)?;
     let mut services = Supervisor::new();
-    let status = settlement::spawn_derivation(&mut services, &node, &l1, &contracts, role).await?;
     let mut sections = vec![settlement::spawn_settlement_watch(&mut services, &node, &l1, &contracts).0];
+    let accepting = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let status = match fallback_key {
+        None => settlement::spawn_derivation(&mut services, &node, &l1, &contracts, role).await?,
+        Some(key) => {
+            let poster = L1Client::new(&a.l1_rpc, key, a.l1_confirmations)?;
+            let (status, section) = settlement::spawn_fallback(
+                &mut services,
+                (&node, &l1, &poster, &contracts),
+                a.batch.producer(),
+                accepting.clone(),
+            )
+            .await?;
+            sections.push(section);
+            status
+        }
+    };
     if let (true, Some(key)) = (a.challenge, challenger_key) {
         let l1 = L1Client::new(&a.l1_rpc, key, a.l1_confirmations)?;
         let proofs = a.fraud_proofs.clone().unwrap_or_else(|| a.data_dir.join("fraud-proofs"));
@@ -304,6 +334,7 @@ pub(crate) async fn run_node(a: NodeArgs) -> anyhow::Result<()> {
         refuse_transactions: Some(format!(
             "this is a {role} node: it rebuilds the chain from L1 and takes no transactions; send them to the sequencer"
         )),
+        refusal_lifted: Some(accepting),
         ..Default::default()
     };
     let (bound, handle) =

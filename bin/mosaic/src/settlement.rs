@@ -313,6 +313,34 @@ pub(crate) async fn spawn_derivation(
     Ok(status)
 }
 
+/// Starts a full node's derivation as a fallback proposer under `services` (it posts from `poster`'s
+/// account with `producer`'s batch limits once the Rollup's fallback opens, and sets `accepting`);
+/// returns the derivation's shared status and the fallback's `mosaic_rollupStatus` section.
+pub(crate) async fn spawn_fallback(
+    services: &mut Supervisor,
+    (node, l1, poster, contracts): (&Node, &L1Client, &L1Client, &L1Contracts),
+    producer: ProducerConfig,
+    accepting: Arc<std::sync::atomic::AtomicBool>,
+) -> anyhow::Result<(Arc<parking_lot::Mutex<DeriveStatus>>, Arc<dyn mosaic_rollup::rpc::StatusSection>)> {
+    let status = Arc::new(parking_lot::Mutex::new(DeriveStatus::default()));
+    let metrics = RollupMetrics::register(node.metrics().registry())?;
+    let deriver = Deriver::new(node.clone(), l1.clone(), contracts, NodeRole::Full, status.clone(), metrics.clone());
+    deriver.check_genesis().await?;
+    let fallback = mosaic_rollup::fallback::Fallback::new(
+        deriver,
+        node.clone(),
+        poster.clone(),
+        contracts.clone(),
+        producer,
+        metrics,
+        accepting,
+    );
+    info!(poster = %poster.address(), "fallback proposer: this node takes over block production if the Rollup's fallback opens");
+    let section = fallback.status_section();
+    services.spawn("fallback proposer", fallback.run());
+    Ok((status, section))
+}
+
 /// RPC methods of the settlement layer for `role`.
 pub(crate) fn rpc_methods(
     node: &Node,

@@ -39,6 +39,12 @@ alloy::sol! {
         function escaped(address account, address token) external view returns (bool);
     }
     #[sol(rpc)]
+    interface IFallback {
+        function fallbackOpen() external view returns (bool);
+        function fallbackDelay() external view returns (uint64);
+        function lastFinalizedBatch() external view returns (uint64);
+    }
+    #[sol(rpc)]
     interface IL2Bridge {
         function withdrawETH(address l1Recipient) external payable;
     }
@@ -827,6 +833,89 @@ async fn with_every_operator_gone_a_user_escapes_with_a_proof_of_the_finalized_s
     assert_eq!(l1.get_balance(user.address()).await.unwrap(), eth(1) + eth(3) - gas, "the finalized balance, on L1");
     assert!(bridge.escaped(user.address(), Address::ZERO).call().await.unwrap());
     assert!(escape.call().await.is_err(), "once per account");
+}
+
+/// The fallback proposer: the sequencer stops, and once the Rollup's fallback delay has passed on L1
+/// a full node started with `--fallback-key` takes over from the chain it derived — it includes a
+/// deposit made after the sequencer died, takes transactions it refused while deriving, posts and
+/// bonds the batches from its own account without being a proposer, and they finalize.
+#[tokio::test(flavor = "multi_thread")]
+async fn with_the_sequencer_gone_a_full_node_with_a_fallback_key_takes_over() {
+    let l1s = L1Setup::deploy_with(&[]).await;
+    let (anvil, l1) = (&l1s.anvil, &l1s.provider);
+    let fallback = IFallback::new(l1s.rollup, l1.clone());
+    let delay = fallback.fallbackDelay().call().await.unwrap();
+    assert_eq!(delay, 24 * 3600, "the default fallback delay");
+    let mut seq = sequencer(&l1s, &anvil.url);
+    let rpc = seq.rpc();
+    let alice = dev_signers()[0].clone();
+    let before = transfers(&rpc, &alice, 2).await;
+    let rollup = IRollup::new(l1s.rollup, l1.clone());
+    let last = wait_l1_covers(&rollup, before).await;
+
+    // A full node that may take over, from an account that is no proposer.
+    let poster = PrivateKeySigner::random();
+    let _: Value = l1.raw_request("anvil_setBalance".into(), (poster.address(), eth(10))).await.unwrap();
+    let key = format!("0x{}", alloy::hex::encode(poster.to_bytes()));
+    let full = DevNode::start_cmd(
+        &["node"],
+        &[
+            "--role",
+            "full",
+            "--l1-rpc",
+            &anvil.url,
+            "--l1-contracts",
+            &l1s.contracts_file,
+            "--l1-confirmations",
+            "0",
+            "--fallback-key",
+            &key,
+            "--batch-max-age",
+            "1s",
+        ],
+    );
+    let frpc = full.rpc();
+    wait_batch_status(&frpc, last, "verified").await;
+    let raw = signed_transfer(&alice, rpc.nonce(alice.address(), "pending").await, random_address(), U256::from(5));
+    assert!(frpc.send_raw(&raw).await.is_err(), "a deriving node refuses transactions");
+    let status = frpc.ok("mosaic_rollupStatus", json!([])).await;
+    assert_eq!(status["fallback"]["poster"], json!(poster.address()), "{status}");
+    assert_eq!(status["fallback"]["sequencing"], json!(false), "{status}");
+
+    // The sequencer dies; a user deposits anyway.
+    seq.kill9();
+    let user = PrivateKeySigner::random();
+    let depositor = wallet(&anvil.url, &dev_signers()[1]);
+    let bridge = IBridge::new(l1s.bridge, depositor);
+    bridge.depositETH(user.address()).value(eth(2)).send().await.unwrap().get_receipt().await.unwrap();
+    assert!(!fallback.fallbackOpen().call().await.unwrap(), "closed while the sequencer's last batch is fresh");
+
+    // A day later on L1 nobody has committed: the full node takes over.
+    let _: Value = l1.raw_request("evm_increaseTime".into(), (delay + 1,)).await.unwrap();
+    let _: Value = l1.raw_request("evm_mine".into(), ()).await.unwrap();
+    assert!(fallback.fallbackOpen().call().await.unwrap());
+    poll_until("the full node sequences", async || {
+        let s = frpc.ok("mosaic_rollupStatus", json!([])).await;
+        (s["fallback"]["sequencing"] == json!(true)).then_some(())
+    })
+    .await;
+    let h = frpc.send_raw(&raw).await.expect("the fallback takes transactions");
+    let mined = hex_u64(&frpc.wait_receipt(h).await["blockNumber"]);
+    poll_until("the deposit on L2", async || (frpc.balance(user.address()).await == eth(2)).then_some(())).await;
+
+    // Its batches reach L1 from its account, and finalize after the challenge window.
+    let index = wait_l1_covers(&rollup, mined).await;
+    let record = rollup.batch(index).call().await.unwrap();
+    assert_eq!(record.proposer, poster.address(), "posted by the fallback");
+    assert!(record.byFallback);
+    assert!(fallback.fallbackOpen().call().await.unwrap(), "open until a proposer commits again");
+    let _: Value = l1.raw_request("evm_increaseTime".into(), (60,)).await.unwrap();
+    let _: Value = l1.raw_request("evm_mine".into(), ()).await.unwrap();
+    poll_until("the fallback's batch finalized", async || {
+        (fallback.lastFinalizedBatch().call().await.ok()? >= index).then_some(())
+    })
+    .await;
+    eprintln!("fallback: batches {}..={index} posted by {}", last + 1, poster.address());
 }
 
 /// A sequencer posting to `l1_url` (anvil or a proxy in front of it) with the contracts of `l1s`.

@@ -58,6 +58,14 @@ pub enum DeriveError {
     Node(#[from] NodeError),
 }
 
+impl DeriveError {
+    /// Whether derivation cannot go on after it (the database cannot be read, or the chain is not what
+    /// the L1 says and cannot be unwound); anything else is retried.
+    pub fn is_fatal(&self) -> bool {
+        matches!(self, DeriveError::Node(NodeError::Blocking(_) | NodeError::Inconsistent(_)))
+    }
+}
+
 impl From<mosaic_node::BlockingError> for DeriveError {
     fn from(e: mosaic_node::BlockingError) -> Self {
         Self::Node(e.into())
@@ -146,6 +154,17 @@ impl Deriver {
     /// go on from (its database cannot be read, re-execution panicked, or the L1 replaced a batch whose
     /// blocks it applied with other data), for the supervisor.
     pub async fn run(mut self) -> Result<(), DeriveError> {
+        self.run_until(|_| async { Ok(false) }).await
+    }
+
+    /// Derives like [`Self::run`] until `ready` holds: it is asked each time the node has derived every
+    /// batch committed at confirmed depth (never while derivation is halted at a malformed batch), and
+    /// an error it returns is retried like an L1 failure (the fallback proposer asks the Rollup).
+    pub async fn run_until<F, Fut>(&mut self, mut ready: F) -> Result<(), DeriveError>
+    where
+        F: FnMut(DeriveStatus) -> Fut,
+        Fut: std::future::Future<Output = Result<bool, DeriveError>>,
+    {
         let mut backoff = Backoff::default();
         if let Some(last) = self.node.blocking(BatchRecord::last).await?? {
             let mut s = self.status.lock();
@@ -159,13 +178,25 @@ impl Deriver {
                 tokio::time::sleep(self.l1.poll * 4).await;
                 continue;
             }
-            match self.step().await {
+            let outcome = match self.step().await {
+                Ok(true) => Ok(true),
+                Ok(false) => {
+                    let status = self.status.lock().clone();
+                    match ready(status).await {
+                        Ok(true) => return Ok(()),
+                        Ok(false) => Ok(false),
+                        Err(e) => Err(e),
+                    }
+                }
+                Err(e) => Err(e),
+            };
+            match outcome {
                 Ok(true) => backoff.reset(),
                 Ok(false) => {
                     backoff.reset();
                     tokio::time::sleep(self.l1.poll).await;
                 }
-                Err(e @ DeriveError::Node(NodeError::Blocking(_) | NodeError::Inconsistent(_))) => return Err(e),
+                Err(e) if e.is_fatal() => return Err(e),
                 Err(e) => {
                     self.metrics.l1_errors.inc();
                     backoff.fail("derivation", e.to_string()).await;

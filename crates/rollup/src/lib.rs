@@ -4,12 +4,14 @@
 //! - [`producer`]: groups L2 blocks into batches, posts them to `Rollup.commitBatch`, finalizes them;
 //! - [`derive`]: rebuilds the L2 chain from L1 calldata alone (full node) and checks every claimed
 //!   root (verifier);
+//! - [`fallback`]: a full node that builds and posts blocks while the Rollup lets anyone commit;
 //! - [`witness`]: a posted batch's witness for the batch guest, from the node's blocks;
 //! - [`proofs`]: batch proof files and their status (the background prover's queue);
 //! - [`rpc`]: `mosaic_l1Contracts`, `mosaic_getBatch`, `mosaic_rollupStatus`, `mosaic_getWithdrawalProof`.
 pub mod contracts;
 pub mod cosign;
 pub mod derive;
+pub mod fallback;
 pub mod l1;
 pub mod membership;
 mod metrics;

@@ -46,6 +46,10 @@ pub struct ProducerConfig {
     /// A sequencer set's rotation of who posts and finalizes each batch (`None`: this producer posts
     /// every batch, as a lone sequencer does).
     pub turn: Option<PosterTurn>,
+    /// Post as the fallback proposer (`Rollup.fallbackOpen()`): without attestations, and only while
+    /// the fallback is open — once a proposer commits again this producer stops, since the blocks it
+    /// built after its last batch are not the chain's.
+    pub fallback: bool,
 }
 
 /// A sequencer set's rotation of the L1 poster: batch `i` is the turn of member `i mod members`, and
@@ -109,6 +113,7 @@ impl Default for ProducerConfig {
             co_signers: Vec::new(),
             fault_wrong_root_at: None,
             turn: None,
+            fallback: false,
         }
     }
 }
@@ -144,6 +149,21 @@ pub enum ProducerError {
     /// A producer key could not sign.
     #[error("attesting the batch: {0}")]
     Attest(String),
+    /// A fallback proposer found the fallback closed: a proposer committed batch `last` (or the Rollup
+    /// froze), so the blocks this node built after its own last batch are not the chain's.
+    #[error(
+        "the Rollup's fallback closed at batch {last} (a proposer committed again, or it froze): this node's \
+         blocks after its last posted batch are not the chain's; derive again on a fresh data dir"
+    )]
+    FallbackClosed {
+        /// The last committed batch when it closed.
+        last: u64,
+    },
+    /// A fallback proposer on a zk Rollup: its batches must carry their proof (`commitProvenBatch`).
+    #[error(
+        "the Rollup is in zk mode: a fallback batch must be committed with its proof, which this node does not make"
+    )]
+    FallbackNeedsProof,
 }
 
 impl From<mosaic_node::BlockingError> for ProducerError {
@@ -237,7 +257,12 @@ pub async fn run_producer(
                 }
             }
             // Posting on top of a chain L1 does not have would only burn bonds: stop loudly.
-            Err(e @ (ProducerError::Diverged { .. } | ProducerError::Node(NodeError::Blocking(_)))) => return Err(e),
+            Err(
+                e @ (ProducerError::Diverged { .. }
+                | ProducerError::Node(NodeError::Blocking(_))
+                | ProducerError::FallbackClosed { .. }
+                | ProducerError::FallbackNeedsProof),
+            ) => return Err(e),
             Err(e) => {
                 metrics.l1_errors.inc();
                 backoff.fail("batch producer", e.to_string()).await;
@@ -300,6 +325,14 @@ async fn round(
     let last = rollup.lastCommittedBatch().call().await?;
     let committed = rollup.batch(last).call().await?;
     sync_records(node, l1, rollup, from_block, last, &committed).await?;
+    if config.fallback {
+        if !rollup.fallbackOpen().call().await? {
+            return Err(ProducerError::FallbackClosed { last });
+        }
+        if !terms.hybrid {
+            return Err(ProducerError::FallbackNeedsProof);
+        }
+    }
     // A set's member takes its turn among the members the Rollup counts now; one it does not count
     // (not yet joined, or left) neither posts nor finalizes.
     let active = if config.turn.is_some() { rollup.activeSet().call().await? } else { Vec::new() };
@@ -358,8 +391,12 @@ async fn round(
             "FAULT INJECTION: committing a state root this batch's data does not produce");
     }
     // With a set named on the Rollup, the quorum of its active members; else the fixed threshold.
-    let threshold =
-        if terms.hybrid { usize::try_from(rollup.attestQuorum().call().await?).unwrap_or(usize::MAX) } else { 0 };
+    // The fallback commits without attestations (the Rollup asks none of it).
+    let threshold = if terms.hybrid && !config.fallback {
+        usize::try_from(rollup.attestQuorum().call().await?).unwrap_or(usize::MAX)
+    } else {
+        0
+    };
     let pending = if threshold > 0 {
         let sigs = attest(node, l1, contracts, config, &batch, committed.lastBlockHash, (threshold, &active)).await?;
         let call = rollup.commitAttestedBatch(batch.header.clone(), batch.data.clone(), sigs);

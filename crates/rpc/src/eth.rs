@@ -101,6 +101,8 @@ pub struct EthApi {
     pub accounts: Vec<Address>,
     /// Why this node refuses transactions, if it does (it derives its chain from L1 instead).
     pub refuse_transactions: Option<String>,
+    /// Lifts `refuse_transactions` once set (a fallback proposer that started sequencing).
+    pub refusal_lifted: Option<Arc<std::sync::atomic::AtomicBool>>,
     /// Installed polled filters.
     pub(crate) filters: crate::filters::Filters,
 }
@@ -622,9 +624,10 @@ impl EthApi {
     /// Fills and signs a request with a dev key (devnet only, like anvil's unlocked accounts).
     /// Refuses up front on nodes that do not sequence: a transaction would wait in their pool forever.
     fn accepts_transactions(&self) -> RpcResult<()> {
+        let lifted = self.refusal_lifted.as_ref().is_some_and(|l| l.load(std::sync::atomic::Ordering::SeqCst));
         match &self.refuse_transactions {
-            Some(why) => Err(rpc_err(TRANSACTION_REJECTED, why.clone())),
-            None => Ok(()),
+            Some(why) if !lifted => Err(rpc_err(TRANSACTION_REJECTED, why.clone())),
+            _ => Ok(()),
         }
     }
 

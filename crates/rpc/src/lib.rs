@@ -21,7 +21,11 @@ use alloy_primitives::Address;
 use alloy_signer_local::PrivateKeySigner;
 use jsonrpsee::server::{BatchRequestConfig, Server, ServerConfig, ServerHandle};
 use mosaic_node::Node;
-use std::{collections::HashMap, net::SocketAddr};
+use std::{
+    collections::HashMap,
+    net::SocketAddr,
+    sync::{atomic::AtomicBool, Arc},
+};
 use tower_http::cors::{Any, CorsLayer};
 
 /// Server limits and dev accounts.
@@ -41,6 +45,8 @@ pub struct RpcConfig {
     pub dev_signers: Vec<PrivateKeySigner>,
     /// Set on nodes that do not sequence (full, verifier): why they refuse transactions.
     pub refuse_transactions: Option<String>,
+    /// Lifts `refuse_transactions` once set (a fallback proposer that starts sequencing).
+    pub refusal_lifted: Option<Arc<AtomicBool>>,
     /// Serve the block explorer at `/explorer` ([`mosaic_explorer`]).
     pub explorer: bool,
 }
@@ -60,6 +66,7 @@ impl Default for RpcConfig {
             max_batch_len: 1000,
             dev_signers: Vec::new(),
             refuse_transactions: None,
+            refusal_lifted: None,
             explorer: true,
         }
     }
@@ -81,6 +88,7 @@ pub async fn start_with(
         config.dev_signers.iter().map(|s| (s.address(), s.clone())).collect();
     let metrics = node.metrics().clone();
     let refuse_transactions = config.refuse_transactions.clone();
+    let refusal_lifted = config.refusal_lifted.clone();
     let filters = filters::Filters::default();
     // Pending-transaction filters see every admitted transaction, also one mined before the next poll:
     // the log reads the admission broadcast before each answer, and here every 100 ms so it never lags.
@@ -95,7 +103,7 @@ pub async fn start_with(
             }
         }
     });
-    let mut module = eth::module(EthApi { node, signers, accounts, refuse_transactions, filters });
+    let mut module = eth::module(EthApi { node, signers, accounts, refuse_transactions, refusal_lifted, filters });
     module.merge(extra).map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e.to_string()))?;
     let server_cfg = ServerConfig::builder()
         .max_request_body_size(config.max_request_body_size)

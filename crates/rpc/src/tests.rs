@@ -11,7 +11,13 @@ use jsonrpsee::{core::server::MethodsError, RpcModule};
 use mosaic_node::{dev, Node, NodeConfig};
 use mosaic_primitives::ChainConfig;
 use serde_json::{json, Value};
-use std::time::Duration;
+use std::{
+    sync::{
+        atomic::{AtomicBool, Ordering},
+        Arc,
+    },
+    time::Duration,
+};
 
 struct TestNode {
     _dir: tempfile::TempDir,
@@ -20,6 +26,10 @@ struct TestNode {
 }
 
 fn start(refuse: Option<&str>) -> TestNode {
+    start_lifted(refuse, None)
+}
+
+fn start_lifted(refuse: Option<&str>, refusal_lifted: Option<Arc<AtomicBool>>) -> TestNode {
     let dir = tempfile::tempdir().unwrap();
     let signers = dev::dev_signers(2);
     let node = Node::open(NodeConfig {
@@ -40,6 +50,7 @@ fn start(refuse: Option<&str>) -> TestNode {
         accounts: signers.iter().map(|s| s.address()).collect(),
         signers: signers.iter().map(|s| (s.address(), s.clone())).collect(),
         refuse_transactions: refuse.map(str::to_string),
+        refusal_lifted,
         filters: Default::default(),
     };
     TestNode { _dir: dir, node, rpc: module(api) }
@@ -166,6 +177,19 @@ async fn a_node_that_derives_refuses_transactions_up_front() {
     let (code, message) = t.err("eth_sendRawTransaction", json!([transfer(&alice, 0, Address::repeat_byte(1))])).await;
     assert_eq!((code, message.as_str()), (TRANSACTION_REJECTED, "this is a full node"));
     assert_eq!(t.node.pool_len(), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fallback_proposer_takes_transactions_once_it_sequences() {
+    let lifted = Arc::new(AtomicBool::new(false));
+    let t = start_lifted(Some("this is a full node"), Some(lifted.clone()));
+    let alice = dev::dev_signers(1).remove(0);
+    let raw = transfer(&alice, 0, Address::repeat_byte(1));
+    let (code, _) = t.err("eth_sendRawTransaction", json!([raw.clone()])).await;
+    assert_eq!(code, TRANSACTION_REJECTED, "refused while it derives");
+    lifted.store(true, Ordering::SeqCst);
+    t.ok("eth_sendRawTransaction", json!([raw])).await;
+    assert_eq!(t.node.pool_len(), 1, "admitted once it sequences");
 }
 
 /// A mock sequencer-set view (unit test only): fixed answers, to check how the RPC serves them.
