@@ -161,6 +161,10 @@ contract Rollup is Ownable, ReentrancyGuard {
     uint64 public lastCommittedBatch;
     /// @notice Index of the newest finalized batch.
     uint64 public lastFinalizedBatch;
+    /// @notice Besides the last commit, when the fallback's delay last started over: a fraud proof's
+    /// revert (the proposers get a whole delay to post replacements) or the naming of the set.
+    /// (Kept in the slot of the two counters above, which every commit reads anyway.)
+    uint64 public fallbackClockAt;
     /// @notice Payments whose push transfer failed, and bonds of reverted batches, claimable with
     /// `claimRefund`.
     mapping(address => uint256) public pendingRefunds;
@@ -503,6 +507,7 @@ contract Rollup is Ownable, ReentrancyGuard {
             members.push(m);
             emit MembershipScheduled(m, true, 0);
         }
+        fallbackClockAt = uint64(block.timestamp);
     }
 
     /// @notice Schedules `member` to join (`active`) or leave the sequencer set `switchDelay` seconds
@@ -622,19 +627,28 @@ contract Rollup is Ownable, ReentrancyGuard {
         payable
         nonReentrant
     {
-        _commitAs(header, data);
+        bool proposer = _commitAs(header, data);
+        // A proposer is still held to the set's quorum in Hybrid mode: a proof shows the batch valid,
+        // not that the set decided these blocks.
+        uint256 quorum = mode == Mode.Hybrid ? attestQuorum() : 0;
+        // casting to 'uint8' is safe because a set has at most 256 members, so a quorum of at most 171
+        // forge-lint: disable-next-line(unsafe-typecast)
+        if (quorum != 0 && proposer) revert AttestationsRequired(uint8(quorum));
         _acceptProof(header.index, proof);
     }
 
     /// @notice Whether anyone may commit the next batch: no proposer (nor member of the set) has
-    /// committed for `fallbackDelay`, or the last batch was such a fallback commit, or an L1 message the
-    /// last batch left unconsumed is past its inclusion deadline (censorship). Never once frozen.
+    /// committed for `fallbackDelay` (counted from the last commit, the last revert by a fraud proof, or
+    /// the naming of the set), or the last batch was such a fallback commit, or an L1 message the last
+    /// batch left unconsumed is past its inclusion deadline (censorship). Never once frozen, and never on
+    /// a Hybrid Rollup without a proof verifier (nobody could challenge a fallback's false batch).
     function fallbackOpen() public view returns (bool) {
-        if (frozen) return false;
+        if (frozen || address(verifier) == address(0)) return false;
         uint64 last = lastCommittedBatch;
         BatchRecord storage rec = _batches[last];
         if (rec.byFallback) return true;
         uint256 since = last == 0 ? deployedAt : rec.committedAt;
+        if (fallbackClockAt > since) since = fallbackClockAt;
         if (block.timestamp >= since + fallbackDelay) return true;
         address bridge_ = bridge;
         return bridge_ != address(0) && _overdue(IDepositQueue(bridge_), rec.l1MessageCursor);
@@ -751,6 +765,7 @@ contract Rollup is Ownable, ReentrancyGuard {
     /// its predecessors are (at once if it is the next), and an open challenge against it fails, its
     /// bond going to the proposer. Anyone may call it, in either mode.
     function proveBatch(uint64 index, bytes calldata proof) external nonReentrant notFrozen {
+        if (address(verifier) == address(0)) revert NoProofVerifier();
         if (index == 0 || index > lastCommittedBatch) revert BatchNotCommitted(index);
         if (index <= lastFinalizedBatch) revert BatchAlreadyFinalized(index);
         _acceptProof(index, proof);
@@ -831,6 +846,7 @@ contract Rollup is Ownable, ReentrancyGuard {
         delete challenges[index];
         uint64 last = lastCommittedBatch;
         lastCommittedBatch = index - 1;
+        fallbackClockAt = uint64(block.timestamp);
         // After the switch, what replaces the reverted batches is committed under Zk rules.
         if (zkFromBatch > index) zkFromBatch = index;
         emit BatchesReverted(index, last);

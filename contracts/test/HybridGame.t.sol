@@ -159,10 +159,13 @@ contract HybridGameTest is SnarkFixture {
         // 2's bond, until it is released.
         assertEq(address(rollup).balance, contractBalance - CHALLENGER_BOND - BOND / 2, "contract balance");
 
-        // The liar is no proposer any more: it could commit only as anyone may once no proposer's batch
-        // survives for a day (the fallback), bonded like anyone. Batch 2's bond goes back to its proposer
-        // (it was not proven false).
-        assertTrue(rollup.fallbackOpen(), "a day without a proposer's surviving batch: the fallback is open");
+        // The liar cannot commit again: it is no proposer, and the revert started the fallback's delay
+        // over (the batch before it is older than a day, but the proposers get a whole delay to replace
+        // what was reverted). Batch 2's bond goes back to its proposer (it was not proven false).
+        assertFalse(rollup.fallbackOpen(), "the revert restarted the fallback's clock");
+        vm.expectRevert(abi.encodeWithSelector(Rollup.NotProposer.selector, PROPOSER));
+        vm.prank(PROPOSER);
+        rollup.commitBatch{value: BOND}(_header(), _data());
         rollup.releaseReverted(2);
         assertEq(rollup.pendingRefunds(PROPOSER), BOND, "batch 2's bond released");
         vm.prank(PROPOSER);
@@ -760,16 +763,43 @@ contract HybridGameTest is SnarkFixture {
     function test_ASetsQuorumDoesNotBindTheFallback() public {
         uint256[] memory keys = _producers(4);
         address[] memory four = _addrs(keys, 4);
+        // Naming the set starts the fallback's delay over.
+        vm.warp(START + 12 hours);
         vm.prank(OWNER);
         rollup.initMembers(four);
         vm.warp(START + 1 days);
+        assertFalse(rollup.fallbackOpen(), "the set was named half a day ago");
+        vm.warp(START + 12 hours + 1 days);
         vm.deal(OUTSIDER, 10 ether);
         // The set is silent: anyone posts, with the bond and without the set's attestations.
         _commit(rollup, OUTSIDER, _header(), _data());
         assertEq(rollup.attesters(1), 0, "nobody attested");
-        // A member is still held to its quorum (it commits as a proposer, not as the fallback).
+        // A member is still held to its quorum (it commits as a proposer, not as the fallback), with a
+        // proof too: a proof shows a batch valid, not that the set decided its blocks.
         vm.deal(four[0], 10 ether);
         _expectCommit(four[0], _second(rollup), BOND, abi.encodeWithSelector(Rollup.AttestationsRequired.selector, 3));
+        BatchHeader memory h2 = _second(rollup);
+        vm.expectRevert(abi.encodeWithSelector(Rollup.AttestationsRequired.selector, 3));
+        vm.prank(four[0]);
+        rollup.commitProvenBatch{value: BOND}(h2, hex"02", proof);
+    }
+
+    function test_NoFallbackWithoutAProofVerifier() public {
+        bytes32 h = keccak256("x");
+        Rollup r = new Rollup(
+            OWNER,
+            SnarkVerifier(address(0)),
+            Mode.Hybrid,
+            1,
+            h,
+            h,
+            h,
+            HybridTerms(WINDOW, 0, BOND, 0, 0, 0, 7 days, 1 days),
+            1 hours
+        );
+        vm.warp(START + 3 days);
+        // Nobody could challenge a false batch there: the proposers stay the only ones who commit.
+        assertFalse(r.fallbackOpen(), "no game, no fallback");
     }
 
     function test_AnOverdueL1MessageOpensTheFallback() public {
