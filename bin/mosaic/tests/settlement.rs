@@ -857,7 +857,7 @@ async fn with_the_sequencer_gone_a_full_node_with_a_fallback_key_takes_over() {
     let poster = PrivateKeySigner::random();
     let _: Value = l1.raw_request("anvil_setBalance".into(), (poster.address(), eth(10))).await.unwrap();
     let key = format!("0x{}", alloy::hex::encode(poster.to_bytes()));
-    let full = DevNode::start_cmd(
+    let mut full = DevNode::start_cmd(
         &["node"],
         &[
             "--role",
@@ -916,6 +916,29 @@ async fn with_the_sequencer_gone_a_full_node_with_a_fallback_key_takes_over() {
     })
     .await;
     eprintln!("fallback: batches {}..={index} posted by {}", last + 1, poster.address());
+
+    // A proposer commits again: the fallback closes, and the node stops with that reason (the blocks it
+    // would build next are not the chain's).
+    let top_index = rollup.lastCommittedBatch().call().await.unwrap();
+    let top = rollup.batch(top_index).call().await.unwrap();
+    let header = BatchHeader {
+        index: top_index + 1,
+        firstBlock: top.lastBlock + 1,
+        lastBlock: top.lastBlock + 1,
+        l1MessageCursor: top.l1MessageCursor,
+        prevStateRoot: top.postStateRoot,
+        postStateRoot: B256::repeat_byte(7),
+        withdrawalsRoot: B256::ZERO,
+        lastBlockHash: B256::repeat_byte(8),
+    };
+    let proposer = IRollup::new(l1s.rollup, wallet(&anvil.url, &l1s.proposer));
+    let bond = U256::from(proposer.bondAmount().call().await.unwrap());
+    let commit = proposer.commitBatch(header, Bytes::from_static(&[1])).value(bond);
+    commit.send().await.unwrap().get_receipt().await.unwrap();
+    assert!(!fallback.fallbackOpen().call().await.unwrap(), "a proposer committed");
+    let status = full.wait_exit(TIMEOUT).unwrap_or_else(|| panic!("the fallback kept running:\n{}", full.logs()));
+    assert!(!status.success(), "exit status {status}");
+    assert!(full.logs().contains("fallback closed at batch"), "{}", full.logs());
 }
 
 /// A sequencer posting to `l1_url` (anvil or a proxy in front of it) with the contracts of `l1s`.

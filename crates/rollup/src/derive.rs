@@ -15,7 +15,7 @@ use crate::{
     watcher::DepositScanner,
     RollupMetrics,
 };
-use alloy_primitives::{keccak256, B256};
+use alloy_primitives::{keccak256, Address, B256};
 use mosaic_batch::Variant;
 use mosaic_node::{ChainReader, ImportError, Node, NodeError};
 use mosaic_primitives::{merkle_root, L1Cursor, L1Message};
@@ -347,6 +347,23 @@ impl Deriver {
     }
 }
 
+/// Whether the local block `local` is the batch's `block` (with the batch's `beneficiary`): the same
+/// time, fee recipient, L1 messages and transactions (by hash; by sender where a zk batch leaves the
+/// signatures and nonces out).
+fn same_block(local: &mosaic_primitives::Block, block: &mosaic_batch::DecodedBlock, beneficiary: Address) -> bool {
+    use mosaic_batch::DecodedTx;
+    local.header.timestamp == block.timestamp
+        && local.header.beneficiary == beneficiary
+        && local.l1_messages.len() as u64 == block.l1_message_count
+        && local.transactions.len() == block.transactions.len()
+        && local.transactions.iter().zip(&local.senders).zip(&block.transactions).all(|((tx, sender), posted)| {
+            match posted {
+                DecodedTx::Signed(env) => env.tx_hash() == tx.tx_hash(),
+                DecodedTx::Unsigned { sender: posted, .. } => posted == sender,
+            }
+        })
+}
+
 /// Re-executes the batch `data`, committed on L1 with `header`, on top of the local head of `node`,
 /// taking the L1 messages it consumes from `queue` (the bridge's queue, indexed by message index), and
 /// fills in what it computed. `Ok(Err(Malformed))` leaves the chain as it was before the first invalid
@@ -383,8 +400,21 @@ pub fn apply_batch(
             return Ok(Err(Malformed(format!("block {number} consumes L1 messages the bridge queue does not have"))));
         };
         record.tx_count += block.transactions.len() as u64;
-        // Blocks at or below the head were derived from this same batch before a restart.
-        if number > head {
+        // Blocks at or below the head were derived from this same batch before a restart — or are
+        // blocks the L1 never got (a fallback proposer's unposted ones, once a proposer posted others):
+        // then this data dir cannot follow L1, and serving it would serve a fork.
+        if number <= head {
+            let local =
+                node.block(number)?.ok_or_else(|| NodeError::Inconsistent(format!("missing block {number}")))?;
+            if !same_block(&local, &block, batch.beneficiary) {
+                return Err(NodeError::Inconsistent(format!(
+                    "block {number} here is not the one batch {} holds on L1: this data dir has blocks the L1 \
+                     does not (a fallback proposer's unposted blocks?); derive again on a fresh data dir",
+                    header.index
+                ))
+                .into());
+            }
+        } else {
             // Signature-less transactions carry no signature here: the proof checks them.
             let state = node.latest_state()?;
             let txs = match block_transactions(block.transactions, &state, &mut SignatureSource::Absent) {

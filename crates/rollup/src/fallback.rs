@@ -97,9 +97,9 @@ impl Fallback {
         let warned_zk = Arc::new(AtomicBool::new(false));
         self.deriver
             .run_until(|derived: DeriveStatus| {
-                let (rollup, status, warned) = (rollup.clone(), status.clone(), warned_zk.clone());
+                let (rollup, status, warned, l1) = (rollup.clone(), status.clone(), warned_zk.clone(), self.l1.clone());
                 async move {
-                    let ready = ready(&rollup, &derived, &warned).await?;
+                    let ready = ready(&rollup, &l1, &derived, &warned).await?;
                     status.lock().open = ready.is_some();
                     Ok(ready == Some(true))
                 }
@@ -128,6 +128,7 @@ impl Fallback {
 /// open but the node still has batches to derive (or cannot post), `Some(true)` when it takes over.
 async fn ready(
     rollup: &Rollup::RollupInstance<alloy::providers::DynProvider>,
+    l1: &L1Client,
     derived: &DeriveStatus,
     warned_zk: &AtomicBool,
 ) -> Result<Option<bool>, DeriveError> {
@@ -135,12 +136,16 @@ async fn ready(
         return Ok(None);
     }
     // Take over only on top of every committed batch (the deriver reads at confirmed depth; the
-    // commit may be newer), else the first post would not chain.
-    if rollup.lastCommittedBatch().call().await? != derived.derived_batch {
+    // commit may be newer), else the first post would not chain; and never on top of a batch whose
+    // claims its data contradicts (a challenger's business: nothing true builds on it).
+    if rollup.lastCommittedBatch().call().await? != derived.derived_batch
+        || derived.faults.contains(&derived.derived_batch)
+    {
         return Ok(Some(false));
     }
-    let zk = rollup.mode().call().await? == 1
-        || matches!(rollup.zkSwitchAt().call().await?, at if at != 0 && at <= now_secs());
+    // The switch to zk follows the L1's clock, as the Rollup does.
+    let switch_at = rollup.zkSwitchAt().call().await?;
+    let zk = rollup.mode().call().await? == 1 || (switch_at != 0 && switch_at <= l1.latest_timestamp().await?);
     if zk {
         if !warned_zk.swap(true, Ordering::Relaxed) {
             warn!("the Rollup's fallback is open, but it is in zk mode: a fallback batch must carry its proof, which this node does not make; deriving on");
@@ -148,10 +153,6 @@ async fn ready(
         return Ok(Some(false));
     }
     Ok(Some(true))
-}
-
-fn now_secs() -> u64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or_default()
 }
 
 struct Section(Arc<Mutex<FallbackStatus>>);

@@ -324,7 +324,7 @@ async fn round(
     }
     let last = rollup.lastCommittedBatch().call().await?;
     let committed = rollup.batch(last).call().await?;
-    sync_records(node, l1, rollup, from_block, last, &committed).await?;
+    // Before the records: a proposer's batch over this node's own unposted blocks must not be stored.
     if config.fallback {
         if !rollup.fallbackOpen().call().await? {
             return Err(ProducerError::FallbackClosed { last });
@@ -333,6 +333,7 @@ async fn round(
             return Err(ProducerError::FallbackNeedsProof);
         }
     }
+    sync_records(node, l1, rollup, from_block, last, &committed).await?;
     // A set's member takes its turn among the members the Rollup counts now; one it does not count
     // (not yet joined, or left) neither posts nor finalizes.
     let active = if config.turn.is_some() { rollup.activeSet().call().await? } else { Vec::new() };

@@ -1,5 +1,5 @@
 //! The producer's batch closing and splitting (`due_batch`) and derivation's refusal of malformed
-//! batches (`apply_batch`), in process on real nodes.
+//! batches and of batches its own blocks contradict (`apply_batch`), in process on real nodes.
 mod common;
 
 use alloy_primitives::{Address, TxKind, B256};
@@ -147,4 +147,28 @@ async fn derivation_refuses_malformed_batches_and_writes_nothing() {
         "batch consumes L1 messages up to 1, header claims 2",
         2,
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_node_whose_blocks_are_not_the_batchs_refuses_to_follow_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let (theirs, deposit) = chain(&dir.path().join("theirs"), 2, 2).await;
+    let (ours, _) = chain(&dir.path().join("ours"), 2, 1).await;
+    let genesis = theirs.header(0).unwrap().unwrap().state_root;
+    let prepared = |n: &Node| {
+        let blocks: Vec<Block> = (1..=2).map(|i| n.block(i).unwrap().unwrap()).collect();
+        prepare_batch(n, 1, genesis, &blocks, Variant::Signed).unwrap()
+    };
+    let queue = vec![deposit];
+    // Its own blocks, as after a restart: nothing to redo, nothing wrong.
+    let own = prepared(&ours);
+    let mut record = record_for(&own);
+    assert_eq!(apply_batch(&ours, &own.header, &own.data, &queue, &mut record).unwrap(), Ok(()));
+    // Another chain's batch over the same heights (a fallback proposer's unposted blocks, once a
+    // proposer posted others): this data dir cannot follow it, and says so instead of serving a fork.
+    let other = prepared(&theirs);
+    let mut record = record_for(&other);
+    let err = apply_batch(&ours, &other.header, &other.data, &queue, &mut record).unwrap_err();
+    assert!(err.is_fatal() && err.to_string().contains("not the one batch 1 holds"), "{err}");
+    assert_eq!(ours.head_number(), 2, "nothing written");
 }
