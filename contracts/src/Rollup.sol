@@ -233,6 +233,10 @@ contract Rollup is Ownable, ReentrancyGuard {
     event RangeFinalized(uint64 fromIndex, uint64 toIndex);
     /// @notice No batch was finalized for `freezeDelay`: the Rollup is frozen at the last finalized
     /// batch, whose state users escape from.
+    /// @notice A fallback batch nobody proved in its proof window was reverted with everything after it;
+    /// its poster's bond went half to `caller`, half burned.
+    event FallbackBatchExpired(uint64 indexed index, address indexed caller, uint256 reward, uint256 burned);
+
     event Frozen(uint64 lastFinalizedBatch, bytes32 stateRoot, uint64 l1MessageCursor);
 
     /// @notice `member` joins (`active`) or leaves the sequencer set at `effectiveAt` (0: from the
@@ -346,6 +350,8 @@ contract Rollup is Ownable, ReentrancyGuard {
     /// @notice Only a proof at commit lets someone other than a proposer commit a Zk batch
     /// (`commitProvenBatch`): an unprovable batch would stop finality until the Rollup freezes.
     error ProofRequired();
+    /// @notice Only an unproven fallback batch expires.
+    error NotExpirable(uint64 index);
 
     /// Once frozen, the last finalized state is what users escape from: it must not move.
     modifier notFrozen() {
@@ -749,7 +755,9 @@ contract Rollup is Ownable, ReentrancyGuard {
     function finalizeBatch(uint64 index) external nonReentrant notFrozen {
         BatchRecord storage rec = _checkNextToFinalize(index);
         if (!rec.proven) {
-            if (_isZkBatch(index)) revert NotProven(index);
+            // A fallback batch's data may be undecodable, which no fraud proof can show: only a proof of
+            // its journal makes it final.
+            if (_isZkBatch(index) || rec.byFallback) revert NotProven(index);
             Challenge memory c = challenges[index];
             if (c.challenger != address(0)) {
                 if (block.timestamp <= c.deadline) revert BatchUnderChallenge(index, c.deadline);
@@ -780,6 +788,33 @@ contract Rollup is Ownable, ReentrancyGuard {
         Challenge memory c = challenges[index];
         if (c.challenger != address(0)) _challengeFailed(index, c, rec.proposer, true);
         if (index == lastFinalizedBatch + 1) _finalize(rec, index);
+    }
+
+    /// @notice Reverts fallback batch `index` — and every batch after it — once `proofWindow` has passed
+    /// since its commit without a proof of its journal (`proveBatch`): a batch whose data nobody can
+    /// prove (undecodable, or false) must not hold finality up until the Rollup freezes. Its poster's bond
+    /// goes half to the caller, half burned; later batches' bonds and open challenges are released as
+    /// after a fraud proof. The fallback's clock is not reset. Anyone may call it.
+    function expireFallbackBatch(uint64 index) external nonReentrant notFrozen {
+        if (index <= lastFinalizedBatch) revert BatchAlreadyFinalized(index);
+        if (index > lastCommittedBatch) revert BatchNotCommitted(index);
+        BatchRecord storage rec = _batches[index];
+        if (!rec.byFallback || rec.proven) revert NotExpirable(index);
+        uint256 expiresAt = uint256(rec.committedAt) + proofWindow;
+        // casting to 'uint64' is safe because a commit time and a proof window are both uint64 seconds
+        // forge-lint: disable-next-line(unsafe-typecast)
+        if (block.timestamp <= expiresAt) revert ProofWindowOpen(index, uint64(expiresAt));
+        uint256 bond = rec.bond;
+        rec.bond = 0;
+        uint64 last = lastCommittedBatch;
+        lastCommittedBatch = index - 1;
+        if (zkFromBatch > index) zkFromBatch = index;
+        emit BatchesReverted(index, last);
+        _releaseReverted(index);
+        uint256 burned = bond * BURN_BPS / 10_000;
+        emit FallbackBatchExpired(index, msg.sender, bond - burned, burned);
+        totalBurned += burned;
+        _pay(index, msg.sender, bond - burned);
     }
 
     /// @notice Finalizes every unfinalized Zk batch up to `to` with one aggregate proof: `proof` must

@@ -753,11 +753,28 @@ contract HybridGameTest is SnarkFixture {
         _commit(rollup, PROPOSER, h3, hex"03");
         assertFalse(rollup.fallbackOpen(), "a proposer committed");
         _expectCommit(OUTSIDER, _next(rollup, 4), BOND, abi.encodeWithSelector(Rollup.NotProposer.selector, OUTSIDER));
-        // The fallback's batch finalizes by its window like any, and its bond comes back.
+        // A fallback batch does not finalize by its window (its data might be undecodable, which no
+        // fraud proof shows): only a proof makes it final, and its bond comes back.
+        vm.expectRevert(abi.encodeWithSelector(Rollup.ProofWindowOpen.selector, 2, uint64(START + 1 days + PROOF_WINDOW)));
+        rollup.expireFallbackBatch(2);
         vm.warp(START + 1 days + WINDOW);
+        vm.expectRevert(abi.encodeWithSelector(Rollup.NotProven.selector, 1));
         rollup.finalizeBatch(1);
-        rollup.finalizeBatch(2);
-        assertEq(OUTSIDER.balance, 10 ether, "both bonds back");
+        rollup.proveBatch(1, proof);
+        assertEq(uint256(rollup.lastFinalizedBatch()), 1, "final on its proof");
+        assertEq(OUTSIDER.balance, 10 ether - BOND, "batch 1's bond back");
+        // Batch 2 has no proof: once its proof window is over anyone reverts it, and what follows it;
+        // half its bond to the caller, half burned.
+        vm.expectRevert(abi.encodeWithSelector(Rollup.NotExpirable.selector, 3));
+        rollup.expireFallbackBatch(3);
+        vm.prank(CHALLENGER);
+        rollup.expireFallbackBatch(2);
+        assertEq(uint256(rollup.lastCommittedBatch()), 1, "batches 2 and 3 reverted");
+        assertEq(CHALLENGER.balance, 10 ether + BOND / 2, "the caller's half");
+        rollup.releaseReverted(3);
+        assertEq(rollup.pendingRefunds(PROPOSER), BOND, "the proposer's batch 3 bond released");
+        vm.expectRevert(abi.encodeWithSelector(Rollup.BatchAlreadyFinalized.selector, 1));
+        rollup.expireFallbackBatch(1);
     }
 
     function test_ASetsQuorumDoesNotBindTheFallback() public {

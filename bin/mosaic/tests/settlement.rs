@@ -43,6 +43,7 @@ alloy::sol! {
         function fallbackOpen() external view returns (bool);
         function fallbackDelay() external view returns (uint64);
         function lastFinalizedBatch() external view returns (uint64);
+        function finalizeBatch(uint64 index) external;
     }
     #[sol(rpc)]
     interface IL2Bridge {
@@ -837,8 +838,9 @@ async fn with_every_operator_gone_a_user_escapes_with_a_proof_of_the_finalized_s
 
 /// The fallback proposer: the sequencer stops, and once the Rollup's fallback delay has passed on L1
 /// a full node started with `--fallback-key` takes over from the chain it derived — it includes a
-/// deposit made after the sequencer died, takes transactions it refused while deriving, posts and
-/// bonds the batches from its own account without being a proposer, and they finalize.
+/// deposit made after the sequencer died, takes transactions it refused while deriving, and posts and
+/// bonds the batches from its own account without being a proposer (they finalize only on a proof);
+/// when a proposer commits again it stops.
 #[tokio::test(flavor = "multi_thread")]
 async fn with_the_sequencer_gone_a_full_node_with_a_fallback_key_takes_over() {
     let l1s = L1Setup::deploy_with(&[]).await;
@@ -903,7 +905,8 @@ async fn with_the_sequencer_gone_a_full_node_with_a_fallback_key_takes_over() {
     let mined = hex_u64(&frpc.wait_receipt(h).await["blockNumber"]);
     poll_until("the deposit on L2", async || (frpc.balance(user.address()).await == eth(2)).then_some(())).await;
 
-    // Its batches reach L1 from its account, and finalize after the challenge window.
+    // Its batches reach L1 from its account. The sequencer's batches before them finalize by their window
+    // (the fallback node finalizes them), the fallback's own only on a proof of its journal.
     let index = wait_l1_covers(&rollup, mined).await;
     let record = rollup.batch(index).call().await.unwrap();
     assert_eq!(record.proposer, poster.address(), "posted by the fallback");
@@ -911,10 +914,14 @@ async fn with_the_sequencer_gone_a_full_node_with_a_fallback_key_takes_over() {
     assert!(fallback.fallbackOpen().call().await.unwrap(), "open until a proposer commits again");
     let _: Value = l1.raw_request("evm_increaseTime".into(), (60,)).await.unwrap();
     let _: Value = l1.raw_request("evm_mine".into(), ()).await.unwrap();
-    poll_until("the fallback's batch finalized", async || {
-        (fallback.lastFinalizedBatch().call().await.ok()? >= index).then_some(())
+    poll_until("the sequencer's batches finalized", async || {
+        (fallback.lastFinalizedBatch().call().await.ok()? == index - 1).then_some(())
     })
     .await;
+    let Err(unproven) = fallback.finalizeBatch(index).call().await else {
+        panic!("a fallback batch finalized by its window");
+    };
+    assert!(unproven.to_string().contains("revert"), "{unproven}");
     eprintln!("fallback: batches {}..={index} posted by {}", last + 1, poster.address());
 
     // A proposer commits again: the fallback closes, and the node stops with that reason (the blocks it
