@@ -3,7 +3,8 @@
 //! `kill -9`, it halts without forking while two of four are down and resumes when one returns, no
 //! acknowledged transaction is lost, and a killed member, restarted, catches up from the others. On an
 //! L1, the members post the set's batches in turn, each with the attestations of a quorum of them, and
-//! the next member posts when the one whose turn it is is down.
+//! the next member posts when the one whose turn it is is down; when the whole set is silent for the
+//! Rollup's fallback delay, a full node with a fallback key takes over.
 mod common;
 
 use alloy::{
@@ -444,11 +445,29 @@ async fn the_sets_batches_reach_l1_in_turn_with_a_quorum_of_attestations_and_a_d
     stop.send(true).unwrap();
     sender.await.unwrap();
 
-    // L1 holds the set's chain: a full node that reads only L1 rebuilds the members' blocks.
+    // L1 holds the set's chain: a full node that reads only L1 rebuilds the members' blocks. It holds a
+    // fallback key: an account that is neither a member nor a proposer.
     let top = rollup.batch(skipped).call().await.unwrap().lastBlock;
+    let poster = PrivateKeySigner::random();
+    let _: serde_json::Value =
+        l1.raw_request("anvil_setBalance".into(), (poster.address(), U256::from(10u128.pow(19)))).await.unwrap();
+    let poster_key = format!("0x{}", alloy::primitives::hex::encode(poster.to_bytes()));
     let full = DevNode::start_cmd(
         &["node"],
-        &["--role", "full", "--l1-rpc", &anvil.url, "--l1-contracts", file, "--l1-confirmations", "0"],
+        &[
+            "--role",
+            "full",
+            "--l1-rpc",
+            &anvil.url,
+            "--l1-contracts",
+            file,
+            "--l1-confirmations",
+            "0",
+            "--fallback-key",
+            &poster_key,
+            "--batch-max-age",
+            "1s",
+        ],
     );
     full.rpc().wait_block(top).await;
     let live = (dead + 1) % 4;
@@ -457,6 +476,43 @@ async fn the_sets_batches_reach_l1_in_turn_with_a_quorum_of_attestations_and_a_d
         members[live].rpc().block(top).await["hash"],
         "the full node derived another block {top}"
     );
+
+    // The whole set goes silent. A day later on L1 the full node takes over: it posts, bonded and
+    // without a single member's attestation, although the Rollup asks a quorum of 3 of its members.
+    for (i, m) in members.iter_mut().enumerate() {
+        if i != dead {
+            m.kill9();
+        }
+    }
+    let last = rollup.lastCommittedBatch().call().await.unwrap();
+    let frpc = full.rpc();
+    poll_until("the full node derived the set's last batch", async || {
+        let s = frpc.ok("mosaic_rollupStatus", serde_json::json!([])).await;
+        (s["derivation"]["derivedBatch"].as_u64()? >= last).then_some(())
+    })
+    .await;
+    let _: serde_json::Value = l1.raw_request("evm_increaseTime".into(), (24 * 3600 + 1,)).await.unwrap();
+    let _: serde_json::Value = l1.raw_request("evm_mine".into(), ()).await.unwrap();
+    assert!(rollup.fallbackOpen().call().await.unwrap(), "a day without the set's commit");
+    poll_until("the full node sequences", async || {
+        let s = frpc.ok("mosaic_rollupStatus", serde_json::json!([])).await;
+        (s["fallback"]["sequencing"] == serde_json::json!(true)).then_some(())
+    })
+    .await;
+    let user = dev(8);
+    let raw =
+        signed_transfer(&user, frpc.nonce(user.address(), "pending").await, Address::repeat_byte(0xd6), U256::from(3));
+    let mined = hex_u64(&frpc.wait_receipt(frpc.send_raw(&raw).await.expect("accepted")).await["blockNumber"]);
+    let index = poll_until("the fallback's batch on L1", async || {
+        let i = rollup.lastCommittedBatch().call().await.ok()?;
+        (rollup.batch(i).call().await.ok()?.lastBlock >= mined).then_some(i)
+    })
+    .await;
+    let record = rollup.batch(index).call().await.unwrap();
+    assert_eq!(record.proposer, poster.address(), "posted by the fallback");
+    assert!(record.byFallback);
+    assert_eq!(rollup.attesters(index).call().await.unwrap(), U256::ZERO, "no member attested it");
+    assert_eq!(rollup.attestQuorum().call().await.unwrap(), U256::from(3), "the set's quorum still stands");
 }
 
 #[tokio::test(flavor = "multi_thread")]
