@@ -233,10 +233,6 @@ contract Rollup is Ownable, ReentrancyGuard {
     event RangeFinalized(uint64 fromIndex, uint64 toIndex);
     /// @notice No batch was finalized for `freezeDelay`: the Rollup is frozen at the last finalized
     /// batch, whose state users escape from.
-    /// @notice A fallback batch nobody proved in its proof window was reverted with everything after it;
-    /// its poster's bond went half to `caller`, half burned.
-    event FallbackBatchExpired(uint64 indexed index, address indexed caller, uint256 reward, uint256 burned);
-
     event Frozen(uint64 lastFinalizedBatch, bytes32 stateRoot, uint64 l1MessageCursor);
 
     /// @notice `member` joins (`active`) or leaves the sequencer set at `effectiveAt` (0: from the
@@ -347,11 +343,10 @@ contract Rollup is Ownable, ReentrancyGuard {
     error EmptySet();
     /// @notice A member of the sequencer set (now or scheduled) keeps its stake until it has left.
     error StillAMember(address member);
-    /// @notice Only a proof at commit lets someone other than a proposer commit a Zk batch
-    /// (`commitProvenBatch`): an unprovable batch would stop finality until the Rollup freezes.
+    /// @notice Only a proof at commit lets someone other than a proposer commit (`commitProvenBatch`):
+    /// its data might be undecodable, which no fraud proof can show, or (Zk) unprovable, which would stop
+    /// finality until the Rollup freezes.
     error ProofRequired();
-    /// @notice Only an unproven fallback batch expires.
-    error NotExpirable(uint64 index);
 
     /// Once frozen, the last finalized state is what users escape from: it must not move.
     modifier notFrozen() {
@@ -588,18 +583,16 @@ contract Rollup is Ownable, ReentrancyGuard {
 
     /// @notice Commits the next batch: `header` must chain onto the last committed batch, and
     /// `data` is the batch's data (only its hash is kept; the calldata is the availability layer).
-    /// A proposer commits any time (a Hybrid batch then needs `commitAttestedBatch` while a quorum is
-    /// required); anyone else only while `fallbackOpen()`, with the bond and without attestations, and
-    /// in Zk mode only with the proof (`commitProvenBatch`).
+    /// Proposers only (a Hybrid batch needs `commitAttestedBatch` while a quorum is required); anyone
+    /// else commits through `commitProvenBatch` while `fallbackOpen()`.
     function commitBatch(BatchHeader calldata header, bytes calldata data) external payable nonReentrant {
-        bool proposer = _commitAs(header, data);
+        if (!_proposerOrFallback()) revert ProofRequired();
+        _commit(header, data);
         if (mode == Mode.Hybrid) {
             uint256 quorum = attestQuorum();
             // casting to 'uint8' is safe because a set has at most 256 members, so a quorum of at most 171
             // forge-lint: disable-next-line(unsafe-typecast)
-            if (quorum != 0 && proposer) revert AttestationsRequired(uint8(quorum));
-        } else if (!proposer) {
-            revert ProofRequired();
+            if (quorum != 0) revert AttestationsRequired(uint8(quorum));
         }
     }
 
@@ -607,17 +600,15 @@ contract Rollup is Ownable, ReentrancyGuard {
     /// over the EIP-191 personal-sign hash of the batch's `publicInputsHash`, by staked producers in
     /// strictly ascending address order, low s, at least `attestThreshold` of them. The attesters are
     /// recorded: if the batch is proven false, their stakes are slashed. In Zk mode attestations are
-    /// accepted and ignored (the proof is what counts). Anyone else than a proposer, as `commitBatch`.
+    /// accepted and ignored (the proof is what counts). Proposers only.
     function commitAttestedBatch(BatchHeader calldata header, bytes calldata data, bytes calldata attestations)
         external
         payable
         nonReentrant
     {
-        bool proposer = _commitAs(header, data);
-        if (mode == Mode.Zk) {
-            if (!proposer) revert ProofRequired();
-            return;
-        }
+        if (!_proposerOrFallback()) revert ProofRequired();
+        _commit(header, data);
+        if (mode == Mode.Zk) return;
         uint256 set = _checkAttestations(publicInputsHash(header.index), attestations);
         attesters[header.index] = set;
         for (uint256 i = 0; i < producers.length; i++) {
@@ -626,20 +617,25 @@ contract Rollup is Ownable, ReentrancyGuard {
     }
 
     /// @notice Commits the next batch with a proof of its journal, in either mode: it is final as soon
-    /// as its predecessors are. A proposer may use it; anyone else while `fallbackOpen()` (in Zk mode
-    /// the only way, so that nobody can stop finality with a batch no proof exists for).
+    /// as its predecessors are (at once when it is next). Anyone while `fallbackOpen()` — bonded in
+    /// Hybrid mode, without attestations — and proposers, who in Hybrid mode are still held to the
+    /// set's quorum (a proof shows a batch valid, not that the set decided its blocks).
     function commitProvenBatch(BatchHeader calldata header, bytes calldata data, bytes calldata proof)
         external
         payable
         nonReentrant
     {
-        bool proposer = _commitAs(header, data);
-        // A proposer is still held to the set's quorum in Hybrid mode: a proof shows the batch valid,
-        // not that the set decided these blocks.
-        uint256 quorum = mode == Mode.Hybrid ? attestQuorum() : 0;
-        // casting to 'uint8' is safe because a set has at most 256 members, so a quorum of at most 171
-        // forge-lint: disable-next-line(unsafe-typecast)
-        if (quorum != 0 && proposer) revert AttestationsRequired(uint8(quorum));
+        bool proposer = _proposerOrFallback();
+        _commit(header, data);
+        if (proposer) {
+            uint256 quorum = mode == Mode.Hybrid ? attestQuorum() : 0;
+            // casting to 'uint8' is safe because a set has at most 256 members, so a quorum of at most 171
+            // forge-lint: disable-next-line(unsafe-typecast)
+            if (quorum != 0) revert AttestationsRequired(uint8(quorum));
+        } else {
+            // The fallback stays open until a proposer commits again.
+            _batches[header.index].byFallback = true;
+        }
         _acceptProof(header.index, proof);
     }
 
@@ -681,14 +677,6 @@ contract Rollup is Ownable, ReentrancyGuard {
             previous = signer;
             set |= 1 << (producerSlot[signer] - 1);
         }
-    }
-
-    /// Commits as the caller may: as a proposer, or as anyone while the fallback is open (recorded, so
-    /// that the fallback stays open until a proposer commits again).
-    function _commitAs(BatchHeader calldata header, bytes calldata data) private returns (bool proposer) {
-        proposer = _proposerOrFallback();
-        _commit(header, data);
-        if (!proposer) _batches[header.index].byFallback = true;
     }
 
     function _commit(BatchHeader calldata header, bytes calldata data) private {
@@ -755,9 +743,7 @@ contract Rollup is Ownable, ReentrancyGuard {
     function finalizeBatch(uint64 index) external nonReentrant notFrozen {
         BatchRecord storage rec = _checkNextToFinalize(index);
         if (!rec.proven) {
-            // A fallback batch's data may be undecodable, which no fraud proof can show: only a proof of
-            // its journal makes it final.
-            if (_isZkBatch(index) || rec.byFallback) revert NotProven(index);
+            if (_isZkBatch(index)) revert NotProven(index);
             Challenge memory c = challenges[index];
             if (c.challenger != address(0)) {
                 if (block.timestamp <= c.deadline) revert BatchUnderChallenge(index, c.deadline);
@@ -788,33 +774,6 @@ contract Rollup is Ownable, ReentrancyGuard {
         Challenge memory c = challenges[index];
         if (c.challenger != address(0)) _challengeFailed(index, c, rec.proposer, true);
         if (index == lastFinalizedBatch + 1) _finalize(rec, index);
-    }
-
-    /// @notice Reverts fallback batch `index` — and every batch after it — once `proofWindow` has passed
-    /// since its commit without a proof of its journal (`proveBatch`): a batch whose data nobody can
-    /// prove (undecodable, or false) must not hold finality up until the Rollup freezes. Its poster's bond
-    /// goes half to the caller, half burned; later batches' bonds and open challenges are released as
-    /// after a fraud proof. The fallback's clock is not reset. Anyone may call it.
-    function expireFallbackBatch(uint64 index) external nonReentrant notFrozen {
-        if (index <= lastFinalizedBatch) revert BatchAlreadyFinalized(index);
-        if (index > lastCommittedBatch) revert BatchNotCommitted(index);
-        BatchRecord storage rec = _batches[index];
-        if (!rec.byFallback || rec.proven) revert NotExpirable(index);
-        uint256 expiresAt = uint256(rec.committedAt) + proofWindow;
-        // casting to 'uint64' is safe because a commit time and a proof window are both uint64 seconds
-        // forge-lint: disable-next-line(unsafe-typecast)
-        if (block.timestamp <= expiresAt) revert ProofWindowOpen(index, uint64(expiresAt));
-        uint256 bond = rec.bond;
-        rec.bond = 0;
-        uint64 last = lastCommittedBatch;
-        lastCommittedBatch = index - 1;
-        if (zkFromBatch > index) zkFromBatch = index;
-        emit BatchesReverted(index, last);
-        _releaseReverted(index);
-        uint256 burned = bond * BURN_BPS / 10_000;
-        emit FallbackBatchExpired(index, msg.sender, bond - burned, burned);
-        totalBurned += burned;
-        _pay(index, msg.sender, bond - burned);
     }
 
     /// @notice Finalizes every unfinalized Zk batch up to `to` with one aggregate proof: `proof` must

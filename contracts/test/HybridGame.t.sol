@@ -734,47 +734,31 @@ contract HybridGameTest is SnarkFixture {
 
     function test_AnyoneCommitsOnceNoProposerHasForTheFallbackDelay() public {
         vm.deal(OUTSIDER, 10 ether);
+        bytes memory data = _data();
         assertFalse(rollup.fallbackOpen(), "proposers have a day");
-        _expectCommit(OUTSIDER, _header(), BOND, abi.encodeWithSelector(Rollup.NotProposer.selector, OUTSIDER));
+        _expectProven(OUTSIDER, _header(), BOND, proof, abi.encodeWithSelector(Rollup.NotProposer.selector, OUTSIDER));
         vm.warp(START + 1 days - 1);
         assertFalse(rollup.fallbackOpen(), "not a second early");
         vm.warp(START + 1 days);
         assertTrue(rollup.fallbackOpen(), "a day without a proposer's batch");
-        // Bonded like any proposer.
-        _expectCommit(OUTSIDER, _header(), 0, abi.encodeWithSelector(Rollup.WrongBond.selector, 0, BOND));
-        _commit(rollup, OUTSIDER, _header(), _data());
+        // Only with a proof: its data might be undecodable, which no fraud proof could show.
+        _expectCommit(OUTSIDER, _header(), BOND, abi.encodeWithSelector(Rollup.ProofRequired.selector));
+        vm.expectRevert(Rollup.ProofRequired.selector);
+        vm.prank(OUTSIDER);
+        rollup.commitAttestedBatch{value: BOND}(_header(), data, "");
+        // Bonded like any proposer, and the proof must hold.
+        _expectProven(OUTSIDER, _header(), 0, proof, abi.encodeWithSelector(Rollup.WrongBond.selector, 0, BOND));
+        _expectProven(OUTSIDER, _lie(), BOND, proof, abi.encodeWithSelector(Rollup.InvalidProof.selector));
+        vm.prank(OUTSIDER);
+        rollup.commitProvenBatch{value: BOND}(_header(), data, proof);
         assertEq(rollup.batch(1).proposer, OUTSIDER, "the fallback proposer posted batch 1");
-        // It goes on posting: the fallback stays open until a proposer commits again.
+        assertEq(uint256(rollup.lastFinalizedBatch()), 1, "final on its proof at once, its bond back");
+        assertEq(OUTSIDER.balance, 10 ether, "bond back");
+        // It stays open after the fallback's own batch, until a proposer commits again.
         assertTrue(rollup.fallbackOpen(), "still open after the fallback's own batch");
-        _commitSecond(rollup, OUTSIDER);
-        assertEq(rollup.batch(2).proposer, OUTSIDER, "and batch 2");
-        // A proposer returns: the fallback closes at once.
-        BatchHeader memory h3 = _next(rollup, 3);
-        _commit(rollup, PROPOSER, h3, hex"03");
+        _commitSecond(rollup, PROPOSER);
         assertFalse(rollup.fallbackOpen(), "a proposer committed");
-        _expectCommit(OUTSIDER, _next(rollup, 4), BOND, abi.encodeWithSelector(Rollup.NotProposer.selector, OUTSIDER));
-        // A fallback batch does not finalize by its window (its data might be undecodable, which no
-        // fraud proof shows): only a proof makes it final, and its bond comes back.
-        vm.expectRevert(abi.encodeWithSelector(Rollup.ProofWindowOpen.selector, 2, uint64(START + 1 days + PROOF_WINDOW)));
-        rollup.expireFallbackBatch(2);
-        vm.warp(START + 1 days + WINDOW);
-        vm.expectRevert(abi.encodeWithSelector(Rollup.NotProven.selector, 1));
-        rollup.finalizeBatch(1);
-        rollup.proveBatch(1, proof);
-        assertEq(uint256(rollup.lastFinalizedBatch()), 1, "final on its proof");
-        assertEq(OUTSIDER.balance, 10 ether - BOND, "batch 1's bond back");
-        // Batch 2 has no proof: once its proof window is over anyone reverts it, and what follows it;
-        // half its bond to the caller, half burned.
-        vm.expectRevert(abi.encodeWithSelector(Rollup.NotExpirable.selector, 3));
-        rollup.expireFallbackBatch(3);
-        vm.prank(CHALLENGER);
-        rollup.expireFallbackBatch(2);
-        assertEq(uint256(rollup.lastCommittedBatch()), 1, "batches 2 and 3 reverted");
-        assertEq(CHALLENGER.balance, 10 ether + BOND / 2, "the caller's half");
-        rollup.releaseReverted(3);
-        assertEq(rollup.pendingRefunds(PROPOSER), BOND, "the proposer's batch 3 bond released");
-        vm.expectRevert(abi.encodeWithSelector(Rollup.BatchAlreadyFinalized.selector, 1));
-        rollup.expireFallbackBatch(1);
+        _expectProven(OUTSIDER, _next(rollup, 3), BOND, proof, abi.encodeWithSelector(Rollup.NotProposer.selector, OUTSIDER));
     }
 
     function test_ASetsQuorumDoesNotBindTheFallback() public {
@@ -788,17 +772,16 @@ contract HybridGameTest is SnarkFixture {
         assertFalse(rollup.fallbackOpen(), "the set was named half a day ago");
         vm.warp(START + 12 hours + 1 days);
         vm.deal(OUTSIDER, 10 ether);
-        // The set is silent: anyone posts, with the bond and without the set's attestations.
-        _commit(rollup, OUTSIDER, _header(), _data());
-        assertEq(rollup.attesters(1), 0, "nobody attested");
-        // A member is still held to its quorum (it commits as a proposer, not as the fallback), with a
-        // proof too: a proof shows a batch valid, not that the set decided its blocks.
+        // A member is held to its quorum, with a proof too: a proof shows a batch valid, not that the
+        // set decided its blocks.
         vm.deal(four[0], 10 ether);
-        _expectCommit(four[0], _second(rollup), BOND, abi.encodeWithSelector(Rollup.AttestationsRequired.selector, 3));
-        BatchHeader memory h2 = _second(rollup);
-        vm.expectRevert(abi.encodeWithSelector(Rollup.AttestationsRequired.selector, 3));
-        vm.prank(four[0]);
-        rollup.commitProvenBatch{value: BOND}(h2, hex"02", proof);
+        _expectProven(four[0], _header(), BOND, proof, abi.encodeWithSelector(Rollup.AttestationsRequired.selector, 3));
+        // The set is silent: anyone posts with the bond and the proof, without the set's attestations.
+        bytes memory data = _data();
+        vm.prank(OUTSIDER);
+        rollup.commitProvenBatch{value: BOND}(_header(), data, proof);
+        assertEq(rollup.attesters(1), 0, "nobody attested");
+        assertTrue(rollup.batch(1).byFallback, "marked");
     }
 
     function test_NoFallbackWithoutAProofVerifier() public {
@@ -815,8 +798,8 @@ contract HybridGameTest is SnarkFixture {
             1 hours
         );
         vm.warp(START + 3 days);
-        // Nobody could challenge a false batch there: the proposers stay the only ones who commit.
-        assertFalse(r.fallbackOpen(), "no game, no fallback");
+        // Nobody could prove a fallback batch there: the proposers stay the only ones who commit.
+        assertFalse(r.fallbackOpen(), "no verifier, no fallback");
     }
 
     function test_AnOverdueL1MessageOpensTheFallback() public {
@@ -847,12 +830,15 @@ contract HybridGameTest is SnarkFixture {
         vm.warp(START + 1 hours);
         assertTrue(r.fallbackOpen(), "the proposers censor an overdue deposit: anyone may include it");
         BatchHeader memory b2 = _next(r, 2);
+        bytes memory garbage = hex"00";
         vm.expectRevert(abi.encodeWithSelector(Rollup.ForcedInclusionRequired.selector, 0));
         vm.prank(OUTSIDER);
-        r.commitBatch{value: BOND}(b2, hex"02");
+        r.commitProvenBatch{value: BOND}(b2, hex"02", garbage);
+        // Including it, the outsider is let in — and then held to its proof.
         b2.l1MessageCursor = 1;
-        _commit(r, OUTSIDER, b2, hex"02");
-        assertEq(r.batch(2).proposer, OUTSIDER, "the fallback included it");
+        vm.expectRevert(Rollup.InvalidProof.selector);
+        vm.prank(OUTSIDER);
+        r.commitProvenBatch{value: BOND}(b2, hex"02", garbage);
     }
 
     function test_AZkFallbackCommitsOnlyWithItsProof() public {
@@ -875,7 +861,8 @@ contract HybridGameTest is SnarkFixture {
         assertEq(rollup.batch(1).proposer, OUTSIDER, "by the fallback");
     }
 
-    /// What the fallback costs: a proposer's plain commit, and an outsider's once the fallback is open.
+    /// What the fallback costs: a proposer's plain commit, and an outsider's proven one once the fallback
+    /// is open (its SNARK verified and the batch finalized in the same transaction).
     function test_CommitGasOfTheFallback() public {
         BatchHeader memory h = _header();
         bytes memory data = _data();
@@ -891,12 +878,12 @@ contract HybridGameTest is SnarkFixture {
         vm.cool(address(rollup));
         vm.prank(OUTSIDER);
         before = gasleft();
-        rollup.commitBatch{value: BOND}(h, data);
+        rollup.commitProvenBatch{value: BOND}(h, data, proof);
         uint256 fallbackGas = before - gasleft();
         emit log_named_uint("Rollup.commitBatch gas, a proposer", proposerGas);
-        emit log_named_uint("Rollup.commitBatch gas, anyone through the open fallback", fallbackGas);
+        emit log_named_uint("Rollup.commitProvenBatch gas, anyone through the open fallback (SNARK, final)", fallbackGas);
         assertTrue(rollup.batch(1).byFallback, "marked");
-        assertTrue(fallbackGas > proposerGas, "checking the fallback and marking the batch cost gas");
+        assertEq(uint256(rollup.lastFinalizedBatch()), 1, "final in the same transaction");
     }
 
     /// A one-block batch `index` chained onto the last committed one of `r`.
@@ -908,6 +895,16 @@ contract HybridGameTest is SnarkFixture {
         h.l1MessageCursor = r.batch(index - 1).l1MessageCursor;
         h.postStateRoot = keccak256(abi.encode("root", index));
         h.lastBlockHash = keccak256(abi.encode("block", index));
+    }
+
+    /// `from` commits `h` with `value` and `p` as its proof, expecting `err`.
+    function _expectProven(address from, BatchHeader memory h, uint256 value, bytes memory p, bytes memory err)
+        internal
+    {
+        bytes memory data = _data();
+        vm.expectRevert(err);
+        vm.prank(from);
+        rollup.commitProvenBatch{value: value}(h, data, p);
     }
 
     /// `from` commits `h` with `value`, expecting `err`.

@@ -236,7 +236,7 @@ impl BatchArgs {
             co_signers: self.co_signer.clone(),
             fault_wrong_root_at: self.fault_wrong_root_at,
             turn: None,
-            fallback: false,
+            fallback: None,
         }
     }
 }

@@ -87,10 +87,17 @@ pub(crate) struct NodeArgs {
     /// With `--role full`: the fallback proposer's L1 key (hex private key; best given in the
     /// environment). Once the Rollup lets anyone commit (`fallbackOpen()`: no proposer's batch for its
     /// fallback delay, or an L1 message past its inclusion deadline) and this node has derived every
-    /// batch, it builds blocks on that head, takes transactions, and posts batches from this account
-    /// with the bond; it stops when a proposer commits again. Use an account that is not a proposer.
+    /// batch, it builds blocks on that head, takes transactions, and posts each batch from this account
+    /// with the bond and its proof (--fallback-proofs); it stops when a proposer commits again. Use an
+    /// account that is not a proposer.
     #[arg(long, env = "MOSAIC_FALLBACK_KEY", hide_env_values = true)]
     pub fallback_key: Option<String>,
+    /// With --fallback-key: the folder the proofs of its batches come from — SNARK files named by the
+    /// journal hash they state (`<hash>.snark`, as `mosaic snark wrap` writes them); each batch is
+    /// committed with its proof (`commitProvenBatch`). `mosaic_rollupStatus.fallback.awaiting` names the
+    /// batch waiting for one. Default `<data-dir>/fallback-proofs`.
+    #[arg(long, requires = "fallback_key")]
+    pub fallback_proofs: Option<PathBuf>,
     /// With `--role sequencer` or --fallback-key: when this node closes the batches it posts.
     #[command(flatten, next_help_heading = "Batching (--role sequencer, --fallback-key)")]
     pub batch: crate::options::BatchArgs,
@@ -280,10 +287,11 @@ pub(crate) async fn run_node(a: NodeArgs) -> anyhow::Result<()> {
         None => settlement::spawn_derivation(&mut services, &node, &l1, &contracts, role).await?,
         Some(key) => {
             let poster = L1Client::new(&a.l1_rpc, key, a.l1_confirmations)?;
+            let proofs = a.fallback_proofs.clone().unwrap_or_else(|| a.data_dir.join("fallback-proofs"));
             let (status, section) = settlement::spawn_fallback(
                 &mut services,
                 (&node, &l1, &poster, &contracts),
-                a.batch.producer(),
+                (a.batch.producer(), &proofs),
                 accepting.clone(),
             )
             .await?;

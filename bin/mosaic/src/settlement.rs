@@ -313,13 +313,28 @@ pub(crate) async fn spawn_derivation(
     Ok(status)
 }
 
-/// Starts a full node's derivation as a fallback proposer under `services` (it posts from `poster`'s
-/// account with `producer`'s batch limits once the Rollup's fallback opens, and sets `accepting`);
-/// returns the derivation's shared status and the fallback's `mosaic_rollupStatus` section.
+/// The proofs a fallback proposer commits its batches with: SNARK files named by the journal hash they
+/// state, as `mosaic snark wrap` and the prover fleet write them.
+struct FallbackProofDir(mosaic_snark::ProofDirectory);
+
+impl mosaic_rollup::producer::FallbackProofs for FallbackProofDir {
+    fn proof(&self, journal_hash: alloy_primitives::B256) -> Result<Option<Vec<u8>>, String> {
+        Ok(self.0.get(journal_hash).map_err(|e| e.to_string())?.map(|p| p.onchain_proof()))
+    }
+
+    fn location(&self, journal_hash: alloy_primitives::B256) -> String {
+        self.0.path_of(journal_hash).display().to_string()
+    }
+}
+
+/// Starts a full node's derivation as a fallback proposer under `services`: once the Rollup's fallback
+/// opens it sequences, and posts each batch from `poster`'s account with `producer`'s batch limits once
+/// its proof is in `proofs`; it sets `accepting`. Returns the derivation's shared status and the
+/// fallback's `mosaic_rollupStatus` section.
 pub(crate) async fn spawn_fallback(
     services: &mut Supervisor,
     (node, l1, poster, contracts): (&Node, &L1Client, &L1Client, &L1Contracts),
-    producer: ProducerConfig,
+    (producer, proofs): (ProducerConfig, &Path),
     accepting: Arc<std::sync::atomic::AtomicBool>,
 ) -> anyhow::Result<(Arc<parking_lot::Mutex<DeriveStatus>>, Arc<dyn mosaic_rollup::rpc::StatusSection>)> {
     let status = Arc::new(parking_lot::Mutex::new(DeriveStatus::default()));
@@ -327,15 +342,14 @@ pub(crate) async fn spawn_fallback(
     let deriver = Deriver::new(node.clone(), l1.clone(), contracts, NodeRole::Full, status.clone(), metrics.clone());
     deriver.check_genesis().await?;
     let fallback = mosaic_rollup::fallback::Fallback::new(
-        deriver,
-        node.clone(),
-        poster.clone(),
-        contracts.clone(),
+        (deriver, node.clone(), poster.clone(), contracts.clone()),
         producer,
+        Arc::new(FallbackProofDir(mosaic_snark::ProofDirectory::new(proofs))),
         metrics,
         accepting,
     );
-    info!(poster = %poster.address(), "fallback proposer: this node takes over block production if the Rollup's fallback opens");
+    info!(poster = %poster.address(), proofs = %proofs.display(),
+        "fallback proposer: this node takes over block production if the Rollup's fallback opens");
     let section = fallback.status_section();
     services.spawn("fallback proposer", fallback.run());
     Ok((status, section))

@@ -43,7 +43,6 @@ alloy::sol! {
         function fallbackOpen() external view returns (bool);
         function fallbackDelay() external view returns (uint64);
         function lastFinalizedBatch() external view returns (uint64);
-        function finalizeBatch(uint64 index) external;
     }
     #[sol(rpc)]
     interface IL2Bridge {
@@ -836,13 +835,21 @@ async fn with_every_operator_gone_a_user_escapes_with_a_proof_of_the_finalized_s
     assert!(escape.call().await.is_err(), "once per account");
 }
 
-/// The fallback proposer: the sequencer stops, and once the Rollup's fallback delay has passed on L1
-/// a full node started with `--fallback-key` takes over from the chain it derived — it includes a
-/// deposit made after the sequencer died, takes transactions it refused while deriving, and posts and
-/// bonds the batches from its own account without being a proposer (they finalize only on a proof);
-/// when a proposer commits again it stops.
-#[tokio::test(flavor = "multi_thread")]
-async fn with_the_sequencer_gone_a_full_node_with_a_fallback_key_takes_over() {
+/// A chain whose sequencer is gone and whose fallback proposer — a full node with `--fallback-key` —
+/// took over: the anvil L1 and contracts, the full node, its poster key, and the index of the batch it
+/// waits for a proof of.
+struct Takeover {
+    l1s: L1Setup,
+    _seq: DevNode,
+    full: DevNode,
+    index: u64,
+}
+
+/// The sequencer stops, and once the Rollup's fallback delay has passed on L1 a full node started with
+/// `--fallback-key` takes over from the chain it derived: it includes a deposit made after the sequencer
+/// died, takes transactions it refused while deriving, finalizes the sequencer's batches, and prepares
+/// its own batch, which it posts only with a proof of its journal (the Rollup refuses it without).
+async fn fallback_takeover() -> Takeover {
     let l1s = L1Setup::deploy_with(&[]).await;
     let (anvil, l1) = (&l1s.anvil, &l1s.provider);
     let fallback = IFallback::new(l1s.rollup, l1.clone());
@@ -859,7 +866,7 @@ async fn with_the_sequencer_gone_a_full_node_with_a_fallback_key_takes_over() {
     let poster = PrivateKeySigner::random();
     let _: Value = l1.raw_request("anvil_setBalance".into(), (poster.address(), eth(10))).await.unwrap();
     let key = format!("0x{}", alloy::hex::encode(poster.to_bytes()));
-    let mut full = DevNode::start_cmd(
+    let full = DevNode::start_cmd(
         &["node"],
         &[
             "--role",
@@ -905,34 +912,63 @@ async fn with_the_sequencer_gone_a_full_node_with_a_fallback_key_takes_over() {
     let mined = hex_u64(&frpc.wait_receipt(h).await["blockNumber"]);
     poll_until("the deposit on L2", async || (frpc.balance(user.address()).await == eth(2)).then_some(())).await;
 
-    // Its batches reach L1 from its account. The sequencer's batches before them finalize by their window
-    // (the fallback node finalizes them), the fallback's own only on a proof of its journal.
-    let index = wait_l1_covers(&rollup, mined).await;
-    let record = rollup.batch(index).call().await.unwrap();
-    assert_eq!(record.proposer, poster.address(), "posted by the fallback");
-    assert!(record.byFallback);
-    assert!(fallback.fallbackOpen().call().await.unwrap(), "open until a proposer commits again");
-    let _: Value = l1.raw_request("evm_increaseTime".into(), (60,)).await.unwrap();
-    let _: Value = l1.raw_request("evm_mine".into(), ()).await.unwrap();
-    poll_until("the sequencer's batches finalized", async || {
-        (fallback.lastFinalizedBatch().call().await.ok()? == index - 1).then_some(())
+    // It prepares the batch and posts it only with a proof of its journal: the Rollup takes nothing less
+    // from an account that is no proposer (its data might be undecodable, which no fraud proof shows).
+    let awaiting = poll_until("the fallback's batch prepared", async || {
+        let s = frpc.ok("mosaic_rollupStatus", json!([])).await;
+        let a = s["fallback"]["awaiting"].clone();
+        (a.is_object() && a["lastBlock"].as_u64()? >= mined).then_some(a)
     })
     .await;
-    let Err(unproven) = fallback.finalizeBatch(index).call().await else {
-        panic!("a fallback batch finalized by its window");
+    let index = awaiting["index"].as_u64().unwrap();
+    assert_eq!(index, last + 1, "{awaiting}");
+    assert!(awaiting["location"].as_str().unwrap().ends_with(".snark"), "{awaiting}");
+    let first = rollup.batch(last).call().await.unwrap().lastBlock + 1;
+    let header = BatchHeader {
+        index,
+        firstBlock: first,
+        lastBlock: first,
+        l1MessageCursor: 0,
+        prevStateRoot: B256::ZERO,
+        postStateRoot: B256::ZERO,
+        withdrawalsRoot: B256::ZERO,
+        lastBlockHash: B256::ZERO,
     };
-    assert!(unproven.to_string().contains("revert"), "{unproven}");
-    eprintln!("fallback: batches {}..={index} posted by {}", last + 1, poster.address());
+    let as_poster = IRollup::new(l1s.rollup, wallet(&anvil.url, &poster));
+    let unproven = as_poster.commitBatch(header, Bytes::from_static(&[1])).value(eth(1) / U256::from(10));
+    let Err(refused) = unproven.call().await else { panic!("an unproven fallback commit") };
+    assert!(refused.to_string().contains("revert"), "{refused}");
+    assert_eq!(rollup.lastCommittedBatch().call().await.unwrap(), last, "nothing posted without its proof");
+    // The sequencer's batches before it finalize by their window: the fallback node finalizes them.
+    poll_until("the sequencer's batches finalized", async || {
+        (fallback.lastFinalizedBatch().call().await.ok()? == last).then_some(())
+    })
+    .await;
+    assert!(fallback.fallbackOpen().call().await.unwrap(), "open until a proposer commits");
+    eprintln!(
+        "fallback: batch {index} (blocks {}..={}) awaits its proof, journal {}",
+        awaiting["firstBlock"], awaiting["lastBlock"], awaiting["journalHash"]
+    );
+    Takeover { l1s, _seq: seq, full, index }
+}
 
-    // A proposer commits again: the fallback closes, and the node stops with that reason (the blocks it
-    // would build next are not the chain's).
+/// With the sequencer gone a full node with a fallback key takes over (`fallback_takeover`); when a
+/// proposer commits again the fallback closes and the node stops with that reason (the blocks it would
+/// build next are not the chain's).
+#[tokio::test(flavor = "multi_thread")]
+async fn with_the_sequencer_gone_a_full_node_with_a_fallback_key_takes_over() {
+    let Takeover { l1s, _seq, mut full, index } = fallback_takeover().await;
+    let (anvil, l1) = (&l1s.anvil, &l1s.provider);
+    let (rollup, fallback) = (IRollup::new(l1s.rollup, l1.clone()), IFallback::new(l1s.rollup, l1.clone()));
     let top_index = rollup.lastCommittedBatch().call().await.unwrap();
+    assert_eq!(top_index + 1, index, "the proposer takes the index the fallback waited to post");
     let top = rollup.batch(top_index).call().await.unwrap();
     let header = BatchHeader {
         index: top_index + 1,
         firstBlock: top.lastBlock + 1,
         lastBlock: top.lastBlock + 1,
-        l1MessageCursor: top.l1MessageCursor,
+        // It must include the deposit made after the sequencer died (overdue by now).
+        l1MessageCursor: top.l1MessageCursor + 1,
         prevStateRoot: top.postStateRoot,
         postStateRoot: B256::repeat_byte(7),
         withdrawalsRoot: B256::ZERO,

@@ -158,7 +158,7 @@ impl Deriver {
     }
 
     /// Derives like [`Self::run`] until `ready` holds: it is asked each time the node has derived every
-    /// batch committed at confirmed depth (never while derivation is halted at a malformed batch), and
+    /// batch committed at confirmed depth, or is halted at a malformed batch (see `halted_at`), and
     /// an error it returns is retried like an L1 failure (the fallback proposer asks the Rollup).
     pub async fn run_until<F, Fut>(&mut self, mut ready: F) -> Result<(), DeriveError>
     where
@@ -174,10 +174,6 @@ impl Deriver {
             }
         }
         loop {
-            if self.status.lock().halted_at.is_some() {
-                tokio::time::sleep(self.l1.poll * 4).await;
-                continue;
-            }
             let outcome = match self.step().await {
                 Ok(true) => Ok(true),
                 Ok(false) => {
@@ -236,6 +232,11 @@ impl Deriver {
                 self.commits.retain(|i, _| *i <= committed);
                 self.commits_scanned = self.commits_scanned.min(safe);
             }
+        }
+        // Halted at a malformed batch: nothing after it can be built on, unless the L1 reverts it (above).
+        if self.status.lock().halted_at.is_some() {
+            self.status.lock().l1_committed_batch = committed;
+            return Ok(false);
         }
         let next = self.status.lock().derived_batch + 1;
         self.status.lock().l1_committed_batch = committed;

@@ -2,18 +2,19 @@
 //!
 //! The Rollup opens its commits to anyone bonded (`fallbackOpen()`) when no proposer — nor member of the
 //! sequencer set — has committed for `fallbackDelay`, or when the proposers leave an L1 message past its
-//! inclusion deadline. A node started with a fallback key derives the chain from L1 like any full node;
-//! once the fallback is open and it has derived every committed batch, it builds blocks on that head (the
-//! L1 deposits first, then the transactions sent to its RPC, which it refused until then) and posts them
-//! with its key and bond, without attestations. If a proposer commits again the fallback closes: the
-//! blocks this node built after its last posted batch are not the chain's, and it stops (the supervisor
-//! reports why). Blocks a set decided but never posted are lost to the chain: the set's finality holds
-//! only while some member posts within `fallbackDelay`.
+//! inclusion deadline; anyone then commits with a proof of the batch's journal (`commitProvenBatch`),
+//! which makes it final at once. A node started with a fallback key derives the chain from L1 like any
+//! full node; once the fallback is open and it has derived every committed batch, it builds blocks on
+//! that head (the L1 deposits first, then the transactions sent to its RPC, which it refused until then),
+//! prepares the next batch, and posts it with its key and bond once the batch's proof is in its
+//! [`FallbackProofs`] (a prover works from [`FallbackStatus::awaiting`]). If a proposer commits again the
+//! fallback closes: the blocks this node built after its last posted batch are not the chain's, and it
+//! stops (the supervisor reports why). Blocks a set decided but never posted are lost to the chain.
 use crate::{
     contracts::{L1Contracts, Rollup},
     derive::{DeriveError, DeriveStatus, Deriver},
     l1::{L1Client, L1Error},
-    producer::{run_producer, ProducerConfig, ProducerError},
+    producer::{run_producer, AwaitedProof, FallbackPosting, FallbackProofs, ProducerConfig, ProducerError},
     rpc::StatusSection,
     watcher::run_deposit_watcher,
     RollupMetrics,
@@ -26,7 +27,7 @@ use std::sync::{
     atomic::{AtomicBool, Ordering},
     Arc,
 };
-use tracing::{info, warn};
+use tracing::info;
 
 /// Why the fallback proposer stopped.
 #[derive(Debug, thiserror::Error)]
@@ -52,6 +53,8 @@ pub struct FallbackStatus {
     pub open: bool,
     /// Whether this node builds and posts blocks (it took over).
     pub sequencing: bool,
+    /// The prepared batch it posts once its proof exists.
+    pub awaiting: Option<AwaitedProof>,
 }
 
 /// A full node's fallback proposer: derives until the fallback opens, then sequences and posts.
@@ -64,29 +67,36 @@ pub struct Fallback {
     metrics: RollupMetrics,
     accepting: Arc<AtomicBool>,
     status: Arc<Mutex<FallbackStatus>>,
+    awaiting: Arc<Mutex<Option<AwaitedProof>>>,
 }
 
 impl Fallback {
     /// A fallback proposer for `node`, deriving with `deriver` and posting from `l1`'s account with
-    /// `producer`'s batch limits. `accepting` is set once it sequences (its RPC then takes
-    /// transactions).
+    /// `producer`'s batch limits and the proofs of `proofs`. `accepting` is set once it sequences (its
+    /// RPC then takes transactions).
     pub fn new(
-        deriver: Deriver,
-        node: Node,
-        l1: L1Client,
-        contracts: L1Contracts,
+        (deriver, node, l1, contracts): (Deriver, Node, L1Client, L1Contracts),
         producer: ProducerConfig,
+        proofs: Arc<dyn FallbackProofs>,
         metrics: RollupMetrics,
         accepting: Arc<AtomicBool>,
     ) -> Self {
         let status = FallbackStatus { poster: l1.address(), ..Default::default() };
-        let producer = ProducerConfig { fallback: true, turn: None, attesters: Vec::new(), ..producer };
-        Self { deriver, node, l1, contracts, producer, metrics, accepting, status: Arc::new(Mutex::new(status)) }
+        let awaiting = Arc::new(Mutex::new(None));
+        let posting = FallbackPosting { proofs, awaiting: awaiting.clone() };
+        let producer = ProducerConfig { fallback: Some(posting), turn: None, attesters: Vec::new(), ..producer };
+        let status = Arc::new(Mutex::new(status));
+        Self { deriver, node, l1, contracts, producer, metrics, accepting, status, awaiting }
+    }
+
+    /// The batch it waits for a proof of (shared: a prover reads it).
+    pub fn awaiting(&self) -> Arc<Mutex<Option<AwaitedProof>>> {
+        self.awaiting.clone()
     }
 
     /// Its `mosaic_rollupStatus` section.
     pub fn status_section(&self) -> Arc<dyn StatusSection> {
-        Arc::new(Section(self.status.clone()))
+        Arc::new(Section(self.status.clone(), self.awaiting.clone()))
     }
 
     /// Derives until the fallback opens with every committed batch derived, then builds and posts
@@ -94,12 +104,11 @@ impl Fallback {
     pub async fn run(mut self) -> Result<(), FallbackError> {
         let rollup = Rollup::new(self.contracts.rollup, self.l1.provider().clone());
         let status = self.status.clone();
-        let warned_zk = Arc::new(AtomicBool::new(false));
         self.deriver
             .run_until(|derived: DeriveStatus| {
-                let (rollup, status, warned, l1) = (rollup.clone(), status.clone(), warned_zk.clone(), self.l1.clone());
+                let (rollup, status) = (rollup.clone(), status.clone());
                 async move {
-                    let ready = ready(&rollup, &l1, &derived, &warned).await?;
+                    let ready = ready(&rollup, &derived).await?;
                     status.lock().open = ready.is_some();
                     Ok(ready == Some(true))
                 }
@@ -125,37 +134,25 @@ impl Fallback {
 }
 
 /// Whether this node may take over now: `None` while the fallback is closed, `Some(false)` while it is
-/// open but the node still has batches to derive (or cannot post), `Some(true)` when it takes over.
+/// open but the node still has batches to derive, `Some(true)` when it takes over.
 async fn ready(
     rollup: &Rollup::RollupInstance<alloy::providers::DynProvider>,
-    l1: &L1Client,
     derived: &DeriveStatus,
-    warned_zk: &AtomicBool,
 ) -> Result<Option<bool>, DeriveError> {
     if !rollup.fallbackOpen().call().await? {
         return Ok(None);
     }
     // Take over only on top of every committed batch (the deriver reads at confirmed depth; the
     // commit may be newer), else the first post would not chain; and never on top of a batch whose
-    // claims its data contradicts (a challenger's business: nothing true builds on it).
-    if rollup.lastCommittedBatch().call().await? != derived.derived_batch
-        || derived.faults.contains(&derived.derived_batch)
-    {
-        return Ok(Some(false));
-    }
-    // The switch to zk follows the L1's clock, as the Rollup does.
-    let switch_at = rollup.zkSwitchAt().call().await?;
-    let zk = rollup.mode().call().await? == 1 || (switch_at != 0 && switch_at <= l1.latest_timestamp().await?);
-    if zk {
-        if !warned_zk.swap(true, Ordering::Relaxed) {
-            warn!("the Rollup's fallback is open, but it is in zk mode: a fallback batch must carry its proof, which this node does not make; deriving on");
-        }
-        return Ok(Some(false));
-    }
-    Ok(Some(true))
+    // claims its data contradicts (a challenger's business: nothing true builds on it), nor while
+    // derivation is halted.
+    let ready = rollup.lastCommittedBatch().call().await? == derived.derived_batch
+        && !derived.faults.contains(&derived.derived_batch)
+        && derived.halted_at.is_none();
+    Ok(Some(ready))
 }
 
-struct Section(Arc<Mutex<FallbackStatus>>);
+struct Section(Arc<Mutex<FallbackStatus>>, Arc<Mutex<Option<AwaitedProof>>>);
 
 impl StatusSection for Section {
     fn key(&self) -> &'static str {
@@ -163,7 +160,9 @@ impl StatusSection for Section {
     }
 
     fn status(&self) -> serde_json::Value {
-        serde_json::to_value(&*self.0.lock()).unwrap_or_default()
+        let mut status = self.0.lock().clone();
+        status.awaiting = self.1.lock().clone();
+        serde_json::to_value(&status).unwrap_or_default()
     }
 }
 

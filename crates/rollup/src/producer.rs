@@ -46,10 +46,53 @@ pub struct ProducerConfig {
     /// A sequencer set's rotation of who posts and finalizes each batch (`None`: this producer posts
     /// every batch, as a lone sequencer does).
     pub turn: Option<PosterTurn>,
-    /// Post as the fallback proposer (`Rollup.fallbackOpen()`): without attestations, and only while
-    /// the fallback is open — once a proposer commits again this producer stops, since the blocks it
-    /// built after its last batch are not the chain's.
-    pub fallback: bool,
+    /// Post as the fallback proposer (`Rollup.fallbackOpen()`): each batch with a proof of its journal
+    /// (`commitProvenBatch`) and without attestations, and only while the fallback is open — once a
+    /// proposer commits again this producer stops, since the blocks it built after its last batch are
+    /// not the chain's.
+    pub fallback: Option<FallbackPosting>,
+}
+
+/// Where a fallback proposer gets the proofs of its batches.
+pub trait FallbackProofs: Send + Sync + 'static {
+    /// The on-chain proof of the batch journal with hash `journal_hash`, once it exists (`None`
+    /// before). Blocking (it may read a file).
+    fn proof(&self, journal_hash: B256) -> Result<Option<Vec<u8>>, String>;
+    /// Where that proof is expected, for the operator.
+    fn location(&self, journal_hash: B256) -> String;
+}
+
+/// A batch the fallback proposer has prepared and cannot post before its proof exists.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AwaitedProof {
+    /// The batch index.
+    pub index: u64,
+    /// Its first block.
+    pub first_block: u64,
+    /// Its last block.
+    pub last_block: u64,
+    /// keccak256 of its data (which variant the proof covers).
+    pub data_hash: B256,
+    /// The hash of the journal the proof must state (`Rollup.publicInputsHash` once committed).
+    pub journal_hash: B256,
+    /// Where the proof is expected.
+    pub location: String,
+}
+
+/// A fallback proposer's posting: its proofs, and the batch it waits for a proof of.
+#[derive(Clone)]
+pub struct FallbackPosting {
+    /// Where the proofs come from.
+    pub proofs: std::sync::Arc<dyn FallbackProofs>,
+    /// The batch it waits for a proof of (for the status, and for a prover).
+    pub awaiting: std::sync::Arc<parking_lot::Mutex<Option<AwaitedProof>>>,
+}
+
+impl std::fmt::Debug for FallbackPosting {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FallbackPosting").field("awaiting", &*self.awaiting.lock()).finish_non_exhaustive()
+    }
 }
 
 /// A sequencer set's rotation of the L1 poster: batch `i` is the turn of member `i mod members`, and
@@ -113,7 +156,7 @@ impl Default for ProducerConfig {
             co_signers: Vec::new(),
             fault_wrong_root_at: None,
             turn: None,
-            fallback: false,
+            fallback: None,
         }
     }
 }
@@ -159,11 +202,9 @@ pub enum ProducerError {
         /// The last committed batch when it closed.
         last: u64,
     },
-    /// A fallback proposer on a zk Rollup: its batches must carry their proof (`commitProvenBatch`).
-    #[error(
-        "the Rollup is in zk mode: a fallback batch must be committed with its proof, which this node does not make"
-    )]
-    FallbackNeedsProof,
+    /// A fallback proposer's proofs could not be read.
+    #[error("fallback proof: {0}")]
+    FallbackProof(String),
 }
 
 impl From<mosaic_node::BlockingError> for ProducerError {
@@ -260,8 +301,7 @@ pub async fn run_producer(
             Err(
                 e @ (ProducerError::Diverged { .. }
                 | ProducerError::Node(NodeError::Blocking(_))
-                | ProducerError::FallbackClosed { .. }
-                | ProducerError::FallbackNeedsProof),
+                | ProducerError::FallbackClosed { .. }),
             ) => return Err(e),
             Err(e) => {
                 metrics.l1_errors.inc();
@@ -325,13 +365,8 @@ async fn round(
     let last = rollup.lastCommittedBatch().call().await?;
     let committed = rollup.batch(last).call().await?;
     // Before the records: a proposer's batch over this node's own unposted blocks must not be stored.
-    if config.fallback {
-        if !rollup.fallbackOpen().call().await? {
-            return Err(ProducerError::FallbackClosed { last });
-        }
-        if !terms.hybrid {
-            return Err(ProducerError::FallbackNeedsProof);
-        }
+    if config.fallback.is_some() && !rollup.fallbackOpen().call().await? {
+        return Err(ProducerError::FallbackClosed { last });
     }
     sync_records(node, l1, rollup, from_block, last, &committed).await?;
     // A set's member takes its turn among the members the Rollup counts now; one it does not count
@@ -357,10 +392,7 @@ async fn round(
         let local = node.blocking(move |n| n.header(first - 1)).await??.map(|h| h.state_root);
         prev_root = local.unwrap_or(prev_root);
     }
-    if !terms.hybrid {
-        // A zk batch's proof covers its signatures: the data can leave them out.
-        config_.variant = mosaic_batch::Variant::Unsigned;
-    }
+    config_.variant = batch_variant(config, terms);
     let (due, replacement) = node
         .blocking(move |n| -> Result<_, ProducerError> {
             match replacement_batch(n, last + 1, first, prev_root, config_.variant)? {
@@ -391,19 +423,54 @@ async fn round(
         tracing::warn!(index = last + 1, claimed = %batch.header.postStateRoot,
             "FAULT INJECTION: committing a state root this batch's data does not produce");
     }
-    // With a set named on the Rollup, the quorum of its active members; else the fixed threshold.
-    // The fallback commits without attestations (the Rollup asks none of it).
-    let threshold = if terms.hybrid && !config.fallback {
-        usize::try_from(rollup.attestQuorum().call().await?).unwrap_or(usize::MAX)
-    } else {
-        0
-    };
-    let pending = if threshold > 0 {
-        let sigs = attest(node, l1, contracts, config, &batch, committed.lastBlockHash, (threshold, &active)).await?;
-        let call = rollup.commitAttestedBatch(batch.header.clone(), batch.data.clone(), sigs);
+    let pending = if let Some(fallback) = &config.fallback {
+        // The fallback commits with the proof and without attestations, once the proof exists. The batch
+        // it waits for keeps its blocks (a prover works on it), however many more arrive meanwhile.
+        let pinned = fallback.awaiting.lock().clone().filter(|a| a.index == last + 1 && a.first_block == first);
+        if let Some(a) = pinned {
+            let (prev, variant) = (committed.postStateRoot, batch_variant(config, terms));
+            batch = node
+                .blocking(move |n| -> Result<_, ProducerError> {
+                    let blocks = blocks_on(n, first, a.last_block, prev)?;
+                    prepare_batch(n, a.index, prev, &blocks, variant)
+                })
+                .await??;
+        }
+        let journal_hash = batch_journal_hash(node, l1, contracts, &batch, committed.lastBlockHash).await?;
+        let proofs = fallback.proofs.clone();
+        let proof = node.blocking(move |_| proofs.proof(journal_hash)).await?.map_err(ProducerError::FallbackProof)?;
+        let Some(proof) = proof else {
+            let awaited = AwaitedProof {
+                index: last + 1,
+                first_block: batch.header.firstBlock,
+                last_block: batch.header.lastBlock,
+                data_hash: keccak256(&batch.data),
+                journal_hash,
+                location: fallback.proofs.location(journal_hash),
+            };
+            let mut awaiting = fallback.awaiting.lock();
+            if awaiting.as_ref() != Some(&awaited) {
+                info!(index = last + 1, first, last_block = awaited.last_block, journal = %journal_hash,
+                    at = %awaited.location, "fallback batch prepared: it is posted once its proof exists");
+                *awaiting = Some(awaited);
+            }
+            return Ok(false);
+        };
+        *fallback.awaiting.lock() = None;
+        let call = rollup.commitProvenBatch(batch.header.clone(), batch.data.clone(), proof.into());
         call.value(terms.bond).send().await?
     } else {
-        rollup.commitBatch(batch.header.clone(), batch.data.clone()).value(terms.bond).send().await?
+        // With a set named on the Rollup, the quorum of its active members; else the fixed threshold.
+        let threshold =
+            if terms.hybrid { usize::try_from(rollup.attestQuorum().call().await?).unwrap_or(usize::MAX) } else { 0 };
+        if threshold > 0 {
+            let sigs =
+                attest(node, l1, contracts, config, &batch, committed.lastBlockHash, (threshold, &active)).await?;
+            let call = rollup.commitAttestedBatch(batch.header.clone(), batch.data.clone(), sigs);
+            call.value(terms.bond).send().await?
+        } else {
+            rollup.commitBatch(batch.header.clone(), batch.data.clone()).value(terms.bond).send().await?
+        }
     };
     let l1_tx = *pending.tx_hash();
     info!(index = last + 1, first, last_block = batch.header.lastBlock, bytes = batch.data.len(), %l1_tx, "batch posted");
@@ -431,9 +498,7 @@ async fn attest(
 ) -> Result<Bytes, ProducerError> {
     use alloy::signers::SignerSync;
     let h = &batch.header;
-    let bridge = crate::contracts::Bridge::new(contracts.bridge, l1.provider().clone());
-    let l1_messages_hash = bridge.rollingHash(U256::from(h.l1MessageCursor)).call().await?;
-    let inputs = batch_journal(node.chain_config(), h, &batch.data, prev_block_hash, l1_messages_hash).hash();
+    let inputs = batch_journal_hash(node, l1, contracts, batch, prev_block_hash).await?;
     let mut sigs = std::collections::BTreeMap::new();
     for key in &config.attesters {
         let sig = key.sign_message_sync(inputs.as_slice()).map_err(|e| ProducerError::Attest(e.to_string()))?;
@@ -464,6 +529,31 @@ async fn attest(
     }
     // Ascending by address, as the contract requires.
     Ok(sigs.into_values().flatten().collect::<Vec<u8>>().into())
+}
+
+/// The data format of the next batch: a zk batch's proof covers its signatures, so its data leaves them
+/// out.
+fn batch_variant(config: &ProducerConfig, terms: Terms) -> Variant {
+    if terms.hybrid {
+        config.variant
+    } else {
+        Variant::Unsigned
+    }
+}
+
+/// The hash of the journal a proof of `batch` states (the Rollup's `publicInputsHash` once it is
+/// committed), the block before it having hash `prev_block_hash`.
+async fn batch_journal_hash(
+    node: &Node,
+    l1: &L1Client,
+    contracts: &L1Contracts,
+    batch: &PreparedBatch,
+    prev_block_hash: B256,
+) -> Result<B256, ProducerError> {
+    let h = &batch.header;
+    let bridge = crate::contracts::Bridge::new(contracts.bridge, l1.provider().clone());
+    let l1_messages_hash = bridge.rollingHash(U256::from(h.l1MessageCursor)).call().await?;
+    Ok(batch_journal(node.chain_config(), h, &batch.data, prev_block_hash, l1_messages_hash).hash())
 }
 
 /// How long the producer waits for one co-signer's attestation (a co-signer re-executes the batch).
@@ -678,7 +768,8 @@ async fn sync_records(
     let finalized = rollup.isFinalized(last).call().await?;
     node.blocking(move |n| -> Result<(), ProducerError> {
         let mut tx_count = 0;
-        for b in header.firstBlock..=header.lastBlock {
+        // Bounded by the local head: a batch's claimed last block is whatever its poster wrote.
+        for b in header.firstBlock..=header.lastBlock.min(n.head_number()) {
             tx_count += n.block(b)?.map_or(0, |b| b.transactions.len() as u64);
         }
         let mut record = committed_record(&header, &data, tx_count, l1_tx, l1_block);

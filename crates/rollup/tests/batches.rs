@@ -45,7 +45,7 @@ fn config(max_blocks: u64, max_bytes: usize, max_age: u64) -> ProducerConfig {
         co_signers: Vec::new(),
         fault_wrong_root_at: None,
         turn: None,
-        fallback: false,
+        fallback: None,
     }
 }
 
