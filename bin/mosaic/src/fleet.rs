@@ -162,32 +162,101 @@ pub(crate) fn spawn_fraud_prover(
 ) -> anyhow::Result<()> {
     let (queue, artifacts) = open_queue(settings, &node.config().data_dir)?;
     spawn_local_workers(services, &queue, &artifacts, settings)?;
-    let fraud =
-        mosaic_proving::FraudProofs::new(proof_jobs(node, queue, artifacts), mosaic_snark::ProofDirectory::new(proofs));
+    let fraud = Arc::new(mosaic_proving::FraudProofs::new(
+        proof_jobs(node, queue, artifacts),
+        mosaic_snark::ProofDirectory::new(proofs),
+    ));
     let node = node.clone();
-    services.spawn_blocking("fraud prover", move || -> Result<(), String> {
+    // Async between rounds (each round on the blocking pool), so that a shutdown stops it.
+    services.spawn("fraud prover", async move {
         let mut reported = std::collections::HashSet::new();
         loop {
-            let games = mosaic_challenger::Game::open_games(&node).map_err(|e| e.to_string())?;
-            for game in &games {
-                if reported.contains(&game.journal_hash) {
-                    continue;
-                }
-                match fraud.step(game.index, game.journal_hash) {
+            let (n, f, skip) = (node.clone(), fraud.clone(), reported.clone());
+            let steps = mosaic_node::spawn_blocking(move || -> Result<Vec<_>, String> {
+                let games = mosaic_challenger::Game::open_games(&n).map_err(|e| e.to_string())?;
+                let open = games.into_iter().filter(|g| !skip.contains(&g.journal_hash));
+                Ok(open.map(|g| (g.index, g.journal_hash, f.step(g.index, g.journal_hash))).collect())
+            })
+            .await
+            .map_err(|e| e.to_string())??;
+            for (index, journal_hash, step) in steps {
+                match step {
                     Ok(mosaic_proving::FraudState::Proving) => {}
                     Ok(mosaic_proving::FraudState::Ready(file)) => {
-                        info!(batch = game.index, file = %file.display(), "fraud proof ready");
-                        reported.insert(game.journal_hash);
+                        info!(batch = index, file = %file.display(), "fraud proof ready");
+                        reported.insert(journal_hash);
                     }
                     Ok(mosaic_proving::FraudState::Failed(why)) => {
-                        tracing::warn!(batch = game.index, error = %why, "the fraud proof cannot be made");
-                        reported.insert(game.journal_hash);
+                        tracing::warn!(batch = index, error = %why, "the fraud proof cannot be made");
+                        reported.insert(journal_hash);
                     }
-                    Err(e) => tracing::warn!(batch = game.index, error = %e, "fraud prover: the queue failed"),
+                    Err(e) => tracing::warn!(batch = index, error = %e, "fraud prover: the queue failed"),
                 }
             }
-            std::thread::sleep(Duration::from_secs(2));
+            tokio::time::sleep(Duration::from_secs(2)).await;
         }
+        #[allow(unreachable_code)]
+        Ok::<(), String>(())
+    });
+    Ok(())
+}
+
+/// The proofs of a fallback proposer's batches through the queue: whatever batch it waits for (`awaiting`)
+/// is proven from this node's blocks and wrapped, into `proofs`, where its producer picks it up.
+pub(crate) fn spawn_fallback_prover(
+    services: &mut Supervisor,
+    node: &Node,
+    proofs: &Path,
+    settings: &QueueSettings,
+    awaiting: Arc<parking_lot::Mutex<Option<mosaic_rollup::producer::AwaitedProof>>>,
+) -> anyhow::Result<()> {
+    let (queue, artifacts) = open_queue(settings, &node.config().data_dir)?;
+    spawn_local_workers(services, &queue, &artifacts, settings)?;
+    let prover = Arc::new(mosaic_proving::FraudProofs::new(
+        proof_jobs(node, queue, artifacts),
+        mosaic_snark::ProofDirectory::new(proofs),
+    ));
+    // Async between rounds (each round on the blocking pool), so that a shutdown stops it.
+    services.spawn("fallback prover", async move {
+        let mut last = None;
+        loop {
+            let next = awaiting.lock().clone();
+            if let Some(a) = next {
+                let record = mosaic_rollup::BatchRecord {
+                    index: a.index,
+                    status: mosaic_rollup::BatchStatus::Committed,
+                    first_block: a.first_block,
+                    last_block: a.last_block,
+                    tx_count: 0,
+                    data_bytes: 0,
+                    data_hash: a.data_hash,
+                    l1_tx: Default::default(),
+                    l1_block: 0,
+                    l1_message_cursor: 0,
+                    claimed_state_root: Default::default(),
+                    claimed_withdrawals_root: Default::default(),
+                    claimed_last_block_hash: Default::default(),
+                    computed_state_root: None,
+                    computed_withdrawals_root: None,
+                    computed_last_block_hash: None,
+                    error: None,
+                };
+                let (p, hash) = (prover.clone(), a.journal_hash);
+                let state =
+                    mosaic_node::spawn_blocking(move || p.prove(&record, hash)).await.map_err(|e| e.to_string())?;
+                let summary = format!("{state:?}");
+                if last.as_ref() != Some(&(a.journal_hash, summary.clone())) {
+                    match &state {
+                        Ok(s) => info!(batch = a.index, journal = %a.journal_hash, state = ?s, "fallback prover"),
+                        Err(e) => tracing::warn!(batch = a.index, error = %e, "fallback prover: the queue failed"),
+                    }
+                    last = Some((a.journal_hash, summary));
+                }
+            }
+            tokio::time::sleep(Duration::from_secs(2)).await;
+        }
+        #[allow(unreachable_code)]
+        Ok::<(), String>(())
     });
     Ok(())
 }

@@ -53,23 +53,25 @@ pub(crate) struct NodeArgs {
     /// or by `mosaic prover worker`s.
     #[arg(long, requires = "challenge")]
     pub prove_fraud: bool,
-    /// With --prove-fraud: the folder of the batch program's SNARK keys (`mosaic snark setup --dir`);
-    /// default `<data-dir>/snark/batch`.
-    #[arg(long, requires = "prove_fraud")]
+    /// With --prove-fraud or --fallback-prove: the folder of the batch program's SNARK keys (`mosaic
+    /// snark setup --dir`); default `<data-dir>/snark/batch`.
+    #[arg(long)]
     pub snark_keys: Option<PathBuf>,
-    /// With --prove-fraud: the batch guest ELF (`scripts/build-guest.sh` writes it).
+    /// With --prove-fraud or --fallback-prove: the batch guest ELF (`scripts/build-guest.sh` writes it).
     #[arg(long, default_value = crate::prove::DEFAULT_GUEST_ELF)]
     pub fraud_guest: PathBuf,
-    /// With --prove-fraud: the proof job queue — `postgres://user@host/db` to let a fleet of `mosaic
-    /// prover worker`s make the fraud proofs. Default: embedded in the data dir (`prover-queue.redb`).
-    #[arg(long, requires = "prove_fraud")]
+    /// With --prove-fraud or --fallback-prove: the proof job queue — `postgres://user@host/db` to let a
+    /// fleet of `mosaic prover worker`s make the proofs. Default: embedded in the data dir
+    /// (`prover-queue.redb`).
+    #[arg(long)]
     pub prover_queue: Option<String>,
-    /// With --prove-fraud: where witnesses and proofs are shared with the workers — a folder (a shared
-    /// mount for workers on other machines) or `s3://bucket[/prefix]` (credentials and endpoint from the
-    /// standard `AWS_*` variables). Default: `<data-dir>/prover-artifacts`.
-    #[arg(long, requires = "prove_fraud")]
+    /// With --prove-fraud or --fallback-prove: where witnesses and proofs are shared with the workers — a
+    /// folder (a shared mount for workers on other machines) or `s3://bucket[/prefix]` (credentials and
+    /// endpoint from the standard `AWS_*` variables). Default: `<data-dir>/prover-artifacts`.
+    #[arg(long)]
     pub prover_artifacts: Option<String>,
-    /// With --prove-fraud: prover workers inside this process (0: only `mosaic prover worker`s prove).
+    /// With --prove-fraud or --fallback-prove: prover workers inside this process (0: only `mosaic
+    /// prover worker`s prove).
     #[arg(long, default_value_t = 1)]
     pub prover_workers: u32,
     /// With `--role producer`: the staked producer key this process attests with (hex private key);
@@ -98,6 +100,12 @@ pub(crate) struct NodeArgs {
     /// batch waiting for one. Default `<data-dir>/fallback-proofs`.
     #[arg(long, requires = "fallback_key")]
     pub fallback_proofs: Option<PathBuf>,
+    /// With --fallback-key: make the proofs of its batches — each batch's STARK from this node's blocks,
+    /// then the SNARK wrap with --snark-keys — as jobs in --prover-queue, proven by --prover-workers
+    /// threads here (a mosaic built with `--features prover`) or by `mosaic prover worker`s, into
+    /// --fallback-proofs.
+    #[arg(long, requires = "fallback_key")]
+    pub fallback_prove: bool,
     /// With `--role sequencer` or --fallback-key: when this node closes the batches it posts.
     #[command(flatten, next_help_heading = "Batching (--role sequencer, --fallback-key)")]
     pub batch: crate::options::BatchArgs,
@@ -218,6 +226,27 @@ pub(crate) struct DeployArgs {
     pub sequencer_set: Option<PathBuf>,
 }
 
+/// The prover queue a full or verifier node feeds (fraud proofs, or a fallback's batches): its flags.
+fn queue_settings(a: &NodeArgs) -> crate::fleet::QueueSettings {
+    crate::fleet::QueueSettings {
+        queue: a.prover_queue.clone(),
+        artifacts: a
+            .prover_artifacts
+            .clone()
+            .unwrap_or_else(|| a.data_dir.join("prover-artifacts").display().to_string()),
+        workers: a.prover_workers,
+        provers: crate::fleet::ProverSettings {
+            elfs: crate::prove::GuestElfs {
+                guest: a.fraud_guest.clone(),
+                aggregate_guest: crate::prove::DEFAULT_AGGREGATE_ELF.into(),
+            },
+            batch_keys: Some(a.snark_keys.clone().unwrap_or_else(|| a.data_dir.join("snark").join("batch"))),
+            aggregate_keys: None,
+            segment_memory_gib: crate::prove::DEFAULT_SEGMENT_MEMORY_GIB,
+        },
+    }
+}
+
 /// `mosaic deploy-l1`.
 pub(crate) async fn run_deploy(a: DeployArgs) -> anyhow::Result<()> {
     if a.out.exists() {
@@ -254,10 +283,15 @@ pub(crate) async fn run_node(a: NodeArgs) -> anyhow::Result<()> {
         (_, Some(_)) => bail!("--producer-key needs --role producer"),
         (_, None) => None,
     };
+    let proving = a.prove_fraud || a.fallback_prove;
+    if !proving && (a.snark_keys.is_some() || a.prover_queue.is_some() || a.prover_artifacts.is_some()) {
+        bail!("--snark-keys, --prover-queue and --prover-artifacts need --prove-fraud or --fallback-prove");
+    }
     #[cfg(not(feature = "prover"))]
-    if a.prove_fraud && a.prover_workers > 0 {
+    if proving && a.prover_workers > 0 {
         crate::prove::missing().context(
-            "--prove-fraud with local prover workers (--prover-workers 0 leaves it to `mosaic prover worker`s)",
+            "--prove-fraud or --fallback-prove with local prover workers (--prover-workers 0 leaves it to `mosaic \
+             prover worker`s)",
         )?;
     }
     let challenger_key = a.l1_private_key.as_deref().map(|k| l1_signer(Some(k))).transpose()?;
@@ -288,7 +322,7 @@ pub(crate) async fn run_node(a: NodeArgs) -> anyhow::Result<()> {
         Some(key) => {
             let poster = L1Client::new(&a.l1_rpc, key, a.l1_confirmations)?;
             let proofs = a.fallback_proofs.clone().unwrap_or_else(|| a.data_dir.join("fallback-proofs"));
-            let (status, section) = settlement::spawn_fallback(
+            let (status, section, awaiting) = settlement::spawn_fallback(
                 &mut services,
                 (&node, &l1, &poster, &contracts),
                 (a.batch.producer(), &proofs),
@@ -296,6 +330,9 @@ pub(crate) async fn run_node(a: NodeArgs) -> anyhow::Result<()> {
             )
             .await?;
             sections.push(section);
+            if a.fallback_prove {
+                crate::fleet::spawn_fallback_prover(&mut services, &node, &proofs, &queue_settings(&a), awaiting)?;
+            }
             status
         }
     };
@@ -308,24 +345,7 @@ pub(crate) async fn run_node(a: NodeArgs) -> anyhow::Result<()> {
         sections.push(challenger.status_section());
         services.spawn("challenger", challenger.run());
         if a.prove_fraud {
-            let settings = crate::fleet::QueueSettings {
-                queue: a.prover_queue.clone(),
-                artifacts: a
-                    .prover_artifacts
-                    .clone()
-                    .unwrap_or_else(|| a.data_dir.join("prover-artifacts").display().to_string()),
-                workers: a.prover_workers,
-                provers: crate::fleet::ProverSettings {
-                    elfs: crate::prove::GuestElfs {
-                        guest: a.fraud_guest.clone(),
-                        aggregate_guest: crate::prove::DEFAULT_AGGREGATE_ELF.into(),
-                    },
-                    batch_keys: Some(a.snark_keys.clone().unwrap_or_else(|| a.data_dir.join("snark").join("batch"))),
-                    aggregate_keys: None,
-                    segment_memory_gib: crate::prove::DEFAULT_SEGMENT_MEMORY_GIB,
-                },
-            };
-            crate::fleet::spawn_fraud_prover(&mut services, &node, &proofs, &settings)?;
+            crate::fleet::spawn_fraud_prover(&mut services, &node, &proofs, &queue_settings(&a))?;
         }
         info!(proofs = %proofs.display(), "fraud proofs are taken from this folder");
     }

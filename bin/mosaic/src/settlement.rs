@@ -329,14 +329,18 @@ impl mosaic_rollup::producer::FallbackProofs for FallbackProofDir {
 
 /// Starts a full node's derivation as a fallback proposer under `services`: once the Rollup's fallback
 /// opens it sequences, and posts each batch from `poster`'s account with `producer`'s batch limits once
-/// its proof is in `proofs`; it sets `accepting`. Returns the derivation's shared status and the
-/// fallback's `mosaic_rollupStatus` section.
+/// its proof is in `proofs`; it sets `accepting`. Returns the derivation's shared status, the
+/// fallback's `mosaic_rollupStatus` section, and the batch it waits for a proof of (for a prover).
 pub(crate) async fn spawn_fallback(
     services: &mut Supervisor,
     (node, l1, poster, contracts): (&Node, &L1Client, &L1Client, &L1Contracts),
     (producer, proofs): (ProducerConfig, &Path),
     accepting: Arc<std::sync::atomic::AtomicBool>,
-) -> anyhow::Result<(Arc<parking_lot::Mutex<DeriveStatus>>, Arc<dyn mosaic_rollup::rpc::StatusSection>)> {
+) -> anyhow::Result<(
+    Arc<parking_lot::Mutex<DeriveStatus>>,
+    Arc<dyn mosaic_rollup::rpc::StatusSection>,
+    Arc<parking_lot::Mutex<Option<mosaic_rollup::producer::AwaitedProof>>>,
+)> {
     let status = Arc::new(parking_lot::Mutex::new(DeriveStatus::default()));
     let metrics = RollupMetrics::register(node.metrics().registry())?;
     let deriver = Deriver::new(node.clone(), l1.clone(), contracts, NodeRole::Full, status.clone(), metrics.clone());
@@ -350,9 +354,9 @@ pub(crate) async fn spawn_fallback(
     );
     info!(poster = %poster.address(), proofs = %proofs.display(),
         "fallback proposer: this node takes over block production if the Rollup's fallback opens");
-    let section = fallback.status_section();
+    let (section, awaiting) = (fallback.status_section(), fallback.awaiting());
     services.spawn("fallback proposer", fallback.run());
-    Ok((status, section))
+    Ok((status, section, awaiting))
 }
 
 /// RPC methods of the settlement layer for `role`.

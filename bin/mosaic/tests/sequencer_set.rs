@@ -452,23 +452,7 @@ async fn the_sets_batches_reach_l1_in_turn_with_a_quorum_of_attestations_and_a_d
     let _: serde_json::Value =
         l1.raw_request("anvil_setBalance".into(), (poster.address(), U256::from(10u128.pow(19)))).await.unwrap();
     let poster_key = format!("0x{}", alloy::primitives::hex::encode(poster.to_bytes()));
-    let full = DevNode::start_cmd(
-        &["node"],
-        &[
-            "--role",
-            "full",
-            "--l1-rpc",
-            &anvil.url,
-            "--l1-contracts",
-            file,
-            "--l1-confirmations",
-            "0",
-            "--fallback-key",
-            &poster_key,
-            "--batch-max-age",
-            "1s",
-        ],
-    );
+    let full = DevNode::fallback_node(&anvil.url, file, &poster_key, &[]);
     full.rpc().wait_block(top).await;
     let live = (dead + 1) % 4;
     assert_eq!(

@@ -866,23 +866,9 @@ async fn fallback_takeover() -> Takeover {
     let poster = PrivateKeySigner::random();
     let _: Value = l1.raw_request("anvil_setBalance".into(), (poster.address(), eth(10))).await.unwrap();
     let key = format!("0x{}", alloy::hex::encode(poster.to_bytes()));
-    let full = DevNode::start_cmd(
-        &["node"],
-        &[
-            "--role",
-            "full",
-            "--l1-rpc",
-            &anvil.url,
-            "--l1-contracts",
-            &l1s.contracts_file,
-            "--l1-confirmations",
-            "0",
-            "--fallback-key",
-            &key,
-            "--batch-max-age",
-            "1s",
-        ],
-    );
+    // It queues the proofs of its batches for a prover fleet (no workers here: proving takes ≈ 50 min).
+    let full =
+        DevNode::fallback_node(&anvil.url, &l1s.contracts_file, &key, &["--fallback-prove", "--prover-workers", "0"]);
     let frpc = full.rpc();
     wait_batch_status(&frpc, last, "verified").await;
     let raw = signed_transfer(&alice, rpc.nonce(alice.address(), "pending").await, random_address(), U256::from(5));
@@ -945,6 +931,11 @@ async fn fallback_takeover() -> Takeover {
     })
     .await;
     assert!(fallback.fallbackOpen().call().await.unwrap(), "open until a proposer commits");
+    // Its prover queued the batch's STARK and wrap: re-executing the batch from the node's blocks states
+    // the very journal the producer computed from L1 (else the prover reports the mismatch).
+    poll_until("the fallback's proof queued", async || full.logs().contains("fallback prover").then_some(())).await;
+    let logs = full.logs();
+    assert!(logs.contains("Proving") && !logs.contains("Failed"), "{logs}");
     eprintln!(
         "fallback: batch {index} (blocks {}..={}) awaits its proof, journal {}",
         awaiting["firstBlock"], awaiting["lastBlock"], awaiting["journalHash"]

@@ -524,8 +524,9 @@ pub enum FraudState {
     Failed(String),
 }
 
-/// Fraud proofs through the queue: a challenged batch's STARK (the same job the validity planner would
-/// queue for it) and its SNARK wrap, written to the challenger's folder once made.
+/// Proofs of the journal a node's blocks state, through the queue: a challenged batch's true journal
+/// (a fraud proof), or a fallback proposer's batch before it is posted — the batch's STARK (the same job
+/// the validity planner would queue for it) and its SNARK wrap, written to the folder once made.
 pub struct FraudProofs {
     jobs: ProofJobs,
     out: ProofDirectory,
@@ -546,10 +547,20 @@ impl FraudProofs {
         let Some(record) = BatchRecord::load(&self.jobs.node, index)? else {
             return Ok(FraudState::Failed(format!("this node has no record of batch {index}")));
         };
-        let batch = batch_key(&record);
+        self.prove(&record, journal_hash)
+    }
+
+    /// Moves the proof that the blocks `record` names (its index, blocks and data hash; nothing else
+    /// is read, so the batch need not be on L1 yet) state journal `journal_hash` on, as [`Self::step`].
+    pub fn prove(&self, record: &BatchRecord, journal_hash: B256) -> Result<FraudState, PlanError> {
+        let index = record.index;
+        if self.out.path_of(journal_hash).exists() {
+            return Ok(FraudState::Ready(self.out.path_of(journal_hash)));
+        }
+        let batch = batch_key(record);
         let wrap = format!("fraud-{index}-{}", short(journal_hash));
         if self.jobs.queue.job(&batch)?.is_none() {
-            match self.jobs.queue_batch(&record)? {
+            match self.jobs.queue_batch(record)? {
                 Err(e) => return Ok(FraudState::Failed(e.to_string())),
                 Ok(hash) if hash != journal_hash => {
                     return Ok(FraudState::Failed(format!(

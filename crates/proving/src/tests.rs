@@ -321,6 +321,24 @@ async fn a_fraud_proof_is_the_batch_job_and_a_wrap_into_the_challengers_folder()
 }
 
 #[tokio::test]
+async fn a_batch_not_yet_on_l1_is_proven_from_the_record_its_poster_gives() {
+    let mut rig = rig();
+    // A fallback proposer's prepared batch 5 (built here as a record on another node): the proving
+    // node stores nothing about it.
+    commit(&rig.node, 5);
+    let record = BatchRecord::load(&rig.node, 5).unwrap().unwrap();
+    let poster = open(&rig.dir.path().join("poster"));
+    let jobs = ProofJobs::new(poster, rig.queue.clone(), rig.artifacts.clone(), Box::new(MockWitnesses), 2);
+    let out = ProofDirectory::new(rig.dir.path().join("fallback-proofs"));
+    let proofs = FraudProofs::new(jobs, out.clone());
+    assert!(matches!(proofs.step(5, journal_of(5)).unwrap(), FraudState::Failed(e) if e.contains("no record")));
+    assert_eq!(proofs.prove(&record, journal_of(5)).unwrap(), FraudState::Proving);
+    assert_eq!(rig.work().len(), 2, "the batch STARK, then its wrap");
+    assert_eq!(proofs.prove(&record, journal_of(5)).unwrap(), FraudState::Ready(out.path_of(journal_of(5))));
+    assert!(out.get(journal_of(5)).unwrap().is_some());
+}
+
+#[tokio::test]
 async fn the_status_lists_batch_jobs_by_index_as_the_explorer_reads_them() {
     let mut rig = rig();
     for i in 1..=2 {

@@ -100,6 +100,15 @@ impl DevNode {
     }
 
     /// Port the node listens on (changes across restarts).
+    /// `mosaic node --role full` deriving from `l1_url` with the contracts file `contracts` (no
+    /// confirmations), holding `fallback_key` (hex) as a fallback proposer that closes batches after 1 s,
+    /// with `extra` flags.
+    pub(crate) fn fallback_node(l1_url: &str, contracts: &str, fallback_key: &str, extra: &[&str]) -> Self {
+        let args = ["--role", "full", "--l1-rpc", l1_url, "--l1-contracts", contracts, "--l1-confirmations", "0"];
+        let fallback = ["--fallback-key", fallback_key, "--batch-max-age", "1s"];
+        Self::start_cmd(&["node"], &[&args[..], &fallback[..], extra].concat())
+    }
+
     pub(crate) fn port(&self) -> u16 {
         self.port
     }
