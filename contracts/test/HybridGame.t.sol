@@ -37,6 +37,11 @@ contract HybridGameTest is SnarkFixture {
     }
 
     function _rollup(SnarkVerifier v, uint64 chainId) internal returns (Rollup r) {
+        r = _rollupWith(v, chainId, 1 days);
+    }
+
+    /// The fixture's Rollup with `v`, on chain `chainId`, and the inclusion deadline `deadline`.
+    function _rollupWith(SnarkVerifier v, uint64 chainId, uint64 deadline) internal returns (Rollup r) {
         r = new Rollup(
             OWNER,
             v,
@@ -46,7 +51,7 @@ contract HybridGameTest is SnarkFixture {
             vm.parseJsonBytes32(batchJson, ".genesisStateRoot"),
             vm.parseJsonBytes32(batchJson, ".genesisBlockHash"),
             HybridTerms(WINDOW, PROOF_WINDOW, BOND, CHALLENGER_BOND, SWITCH_DELAY, PRODUCER_STAKE, 7 days, 1 days),
-            1 days
+            deadline
         );
         Bridge bridge = new Bridge(address(r));
         vm.startPrank(OWNER);
@@ -785,41 +790,15 @@ contract HybridGameTest is SnarkFixture {
     }
 
     function test_NoFallbackWithoutAProofVerifier() public {
-        bytes32 h = keccak256("x");
-        Rollup r = new Rollup(
-            OWNER,
-            SnarkVerifier(address(0)),
-            Mode.Hybrid,
-            1,
-            h,
-            h,
-            h,
-            HybridTerms(WINDOW, 0, BOND, 0, 0, 0, 7 days, 1 days),
-            1 hours
-        );
+        Rollup r = _blind();
         vm.warp(START + 3 days);
         // Nobody could prove a fallback batch there: the proposers stay the only ones who commit.
         assertFalse(r.fallbackOpen(), "no verifier, no fallback");
     }
 
     function test_AnOverdueL1MessageOpensTheFallback() public {
-        bytes32 h = keccak256("x");
-        Rollup r = new Rollup(
-            OWNER,
-            verifier,
-            Mode.Hybrid,
-            1,
-            h,
-            h,
-            h,
-            HybridTerms(WINDOW, PROOF_WINDOW, BOND, CHALLENGER_BOND, 0, 0, 7 days, 1 days),
-            1 hours
-        );
-        Bridge bridge = new Bridge(address(r));
-        vm.startPrank(OWNER);
-        r.setBridge(address(bridge));
-        r.setProposer(PROPOSER, true);
-        vm.stopPrank();
+        Rollup r = _rollupWith(verifier, _chainId(), 1 hours);
+        Bridge bridge = Bridge(r.bridge());
         BatchHeader memory b1 = _next(r, 1);
         _commit(r, PROPOSER, b1, hex"01");
         vm.deal(OUTSIDER, 10 ether);
@@ -884,6 +863,22 @@ contract HybridGameTest is SnarkFixture {
         emit log_named_uint("Rollup.commitProvenBatch gas, anyone through the open fallback (SNARK, final)", fallbackGas);
         assertTrue(rollup.batch(1).byFallback, "marked");
         assertEq(uint256(rollup.lastFinalizedBatch()), 1, "final in the same transaction");
+    }
+
+    /// A Hybrid Rollup without a proof verifier: no game.
+    function _blind() internal returns (Rollup) {
+        bytes32 h = keccak256("x");
+        return new Rollup(
+            OWNER,
+            SnarkVerifier(address(0)),
+            Mode.Hybrid,
+            1,
+            h,
+            h,
+            h,
+            HybridTerms(WINDOW, 0, BOND, 0, 0, 0, 7 days, 1 days),
+            1 days
+        );
     }
 
     /// A one-block batch `index` chained onto the last committed one of `r`.
@@ -992,18 +987,7 @@ contract HybridGameTest is SnarkFixture {
     }
 
     function test_RevertWhen_SwitchWithoutProofVerifier() public {
-        bytes32 h = keccak256("x");
-        Rollup blind = new Rollup(
-            OWNER,
-            SnarkVerifier(address(0)),
-            Mode.Hybrid,
-            1,
-            h,
-            h,
-            h,
-            HybridTerms(WINDOW, 0, BOND, 0, 0, 0, 7 days, 1 days),
-            1 days
-        );
+        Rollup blind = _blind();
         vm.expectRevert(Rollup.NoProofVerifier.selector);
         vm.prank(OWNER);
         blind.scheduleZkSwitch();
