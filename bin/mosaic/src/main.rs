@@ -85,7 +85,7 @@ fn main() -> anyhow::Result<()> {
         .max_blocking_threads(MAX_BLOCKING_THREADS)
         .build()
         .context("starting tokio")?;
-    match cli.command {
+    let result = match cli.command {
         Command::Devnet(args) => rt.block_on(config::run_devnet(*args, &sub)),
         Command::Bench(args) => rt.block_on(bench::run(args)),
         Command::Node(args) => rt.block_on(roles::run_node(args)),
@@ -102,7 +102,10 @@ fn main() -> anyhow::Result<()> {
         Command::VerifyProof(args) => prove::verify(args),
         Command::Prover(cmd) => prove::prover(cmd),
         Command::Snark(cmd) => snark::run(cmd),
-    }
+    };
+    // A blocking service that loops (a prover) never returns: the runtime is not dropped waiting for it.
+    rt.shutdown_timeout(mosaic_node::SHUTDOWN_GRACE);
+    result
 }
 
 /// `mosaic conformance`.

@@ -25,5 +25,5 @@ pub use mosaic_mempool::PoolTx;
 pub use reader::{ChainReader, StateTree, TxLocation};
 pub use records::Records;
 pub use sequencer::run_sequencer;
-pub use supervisor::{ExitCause, ServiceExit, Supervisor};
+pub use supervisor::{ExitCause, ServiceExit, Supervisor, SHUTDOWN_GRACE};
 pub use trace::{trace_block, TracedTx};

@@ -5,7 +5,11 @@
 //! serving a chain whose services vanished silently.
 use std::{fmt::Display, future::Future};
 use tokio::task::{JoinError, JoinSet};
-use tracing::error;
+use tracing::{error, warn};
+
+/// How long a shutdown waits for services to finish. A blocking service (a prover loop) cannot be
+/// cancelled: after this it is left to the process's exit instead of holding the shutdown forever.
+pub const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// Why a supervised service stopped.
 #[derive(Debug, thiserror::Error)]
@@ -96,7 +100,14 @@ impl Supervisor {
     /// Stops every service still running.
     pub async fn shutdown(mut self) {
         self.set.abort_all();
-        while self.set.join_next().await.is_some() {}
+        let drained =
+            tokio::time::timeout(SHUTDOWN_GRACE, async { while self.set.join_next().await.is_some() {} }).await;
+        if drained.is_err() {
+            warn!(
+                left = self.set.len(),
+                "services still running after {SHUTDOWN_GRACE:?} (blocking loops): the process exits without them"
+            );
+        }
     }
 
     fn name_of(&self, e: &JoinError) -> &'static str {
@@ -160,6 +171,30 @@ mod tests {
         let exit = s.wait().await;
         assert_eq!(exit.name, "prover");
         assert!(matches!(&exit.cause, ExitCause::Panicked(m) if m == "prover thread died"), "{exit}");
+    }
+
+    #[tokio::test]
+    async fn a_blocking_loop_does_not_hold_the_shutdown_forever() {
+        use std::sync::atomic::{AtomicBool, Ordering};
+        static STOP: AtomicBool = AtomicBool::new(false);
+        static RUNNING: AtomicBool = AtomicBool::new(false);
+        let mut s = Supervisor::new();
+        s.spawn_blocking("prover", || -> Result<(), String> {
+            RUNNING.store(true, Ordering::Relaxed);
+            while !STOP.load(Ordering::Relaxed) {
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            Ok(())
+        });
+        // Once it runs, nothing can cancel it (one not yet started is simply dropped).
+        while !RUNNING.load(Ordering::Relaxed) {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        let started = std::time::Instant::now();
+        tokio::time::timeout(SHUTDOWN_GRACE * 2, s.shutdown()).await.expect("the shutdown returned");
+        assert!(started.elapsed() >= SHUTDOWN_GRACE, "it gave the loop its grace");
+        // Let the loop end, so that the test's runtime can drop.
+        STOP.store(true, Ordering::Relaxed);
     }
 
     #[tokio::test]
