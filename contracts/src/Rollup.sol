@@ -143,11 +143,10 @@ contract Rollup is Ownable, ReentrancyGuard {
     /// hatch: users then leave through the Bridge with proofs against the last finalized state).
     uint64 public immutable freezeDelay;
     /// @notice Seconds without a commit by a proposer (or an active, staked member of the set) after which
-    /// anyone may commit the next batches — bonded in Hybrid mode, proven in Zk mode — until a proposer
-    /// commits again (the fallback proposer: the chain goes on if every operator stops or censors).
+    /// anyone may commit the next batches, each with its proof (and the bond in Hybrid mode), until a
+    /// proposer commits again (the fallback proposer: the chain goes on if every operator stops or
+    /// censors).
     uint64 public immutable fallbackDelay;
-    /// @notice When the Rollup was deployed (the fallback's clock before the first batch).
-    uint64 public immutable deployedAt;
     /// @notice When the last batch was finalized (the deployment, before any).
     uint64 public lastFinalizedAt;
     /// @notice Frozen for good: nothing is committed or finalized any more.
@@ -161,8 +160,9 @@ contract Rollup is Ownable, ReentrancyGuard {
     uint64 public lastCommittedBatch;
     /// @notice Index of the newest finalized batch.
     uint64 public lastFinalizedBatch;
-    /// @notice Besides the last commit, when the fallback's delay last started over: a fraud proof's
-    /// revert (the proposers get a whole delay to post replacements) or the naming of the set.
+    /// @notice Besides the last commit, when the fallback's delay last started over: the deployment, a
+    /// fraud proof's revert (the proposers get a whole delay to post replacements) or the naming of the
+    /// set.
     /// (Kept in the slot of the two counters above, which every commit reads anyway.)
     uint64 public fallbackClockAt;
     /// @notice Payments whose push transfer failed, and bonds of reverted batches, claimable with
@@ -401,7 +401,7 @@ contract Rollup is Ownable, ReentrancyGuard {
         inclusionDeadline = inclusionDeadline_;
         freezeDelay = terms.freezeDelay;
         fallbackDelay = terms.fallbackDelay;
-        deployedAt = uint64(block.timestamp);
+        fallbackClockAt = uint64(block.timestamp);
         lastFinalizedAt = uint64(block.timestamp);
 
         // Batch 0 is the genesis: final by definition, and the anchor batch 1 chains onto.
@@ -588,12 +588,16 @@ contract Rollup is Ownable, ReentrancyGuard {
     function commitBatch(BatchHeader calldata header, bytes calldata data) external payable nonReentrant {
         if (!_proposerOrFallback()) revert ProofRequired();
         _commit(header, data);
-        if (mode == Mode.Hybrid) {
-            uint256 quorum = attestQuorum();
-            // casting to 'uint8' is safe because a set has at most 256 members, so a quorum of at most 171
-            // forge-lint: disable-next-line(unsafe-typecast)
-            if (quorum != 0) revert AttestationsRequired(uint8(quorum));
-        }
+        _requireNoQuorum();
+    }
+
+    /// A proposer's batch without attestations: refused in Hybrid mode while a quorum is required.
+    function _requireNoQuorum() private view {
+        if (mode != Mode.Hybrid) return;
+        uint256 quorum = attestQuorum();
+        // casting to 'uint8' is safe because a set has at most 256 members, so a quorum of at most 171
+        // forge-lint: disable-next-line(unsafe-typecast)
+        if (quorum != 0) revert AttestationsRequired(uint8(quorum));
     }
 
     /// @notice Commits the next batch with the producers' attestations: 65-byte signatures (r ‖ s ‖ v)
@@ -628,10 +632,7 @@ contract Rollup is Ownable, ReentrancyGuard {
         bool proposer = _proposerOrFallback();
         _commit(header, data);
         if (proposer) {
-            uint256 quorum = mode == Mode.Hybrid ? attestQuorum() : 0;
-            // casting to 'uint8' is safe because a set has at most 256 members, so a quorum of at most 171
-            // forge-lint: disable-next-line(unsafe-typecast)
-            if (quorum != 0) revert AttestationsRequired(uint8(quorum));
+            _requireNoQuorum();
         } else {
             // The fallback stays open until a proposer commits again.
             _batches[header.index].byFallback = true;
@@ -649,17 +650,19 @@ contract Rollup is Ownable, ReentrancyGuard {
         uint64 last = lastCommittedBatch;
         BatchRecord storage rec = _batches[last];
         if (rec.byFallback) return true;
-        uint256 since = last == 0 ? deployedAt : rec.committedAt;
-        if (fallbackClockAt > since) since = fallbackClockAt;
+        // Genesis has no commit time: the deployment, in the clock, stands for it.
+        uint256 since = rec.committedAt > fallbackClockAt ? rec.committedAt : fallbackClockAt;
         if (block.timestamp >= since + fallbackDelay) return true;
         address bridge_ = bridge;
-        return bridge_ != address(0) && _overdue(IDepositQueue(bridge_), rec.l1MessageCursor);
+        if (bridge_ == address(0)) return false;
+        IDepositQueue queue = IDepositQueue(bridge_);
+        return _overdue(queue, rec.l1MessageCursor, queue.queueLength());
     }
 
-    /// Whether the L1 message at `cursor` exists and is past its inclusion deadline. Summed in uint256
-    /// so a huge deadline (in effect "off") cannot overflow.
-    function _overdue(IDepositQueue queue, uint64 cursor) private view returns (bool) {
-        return cursor < queue.queueLength() && uint256(queue.enqueuedAt(cursor)) + inclusionDeadline <= block.timestamp;
+    /// Whether the L1 message at `cursor` exists (the queue holds `queueLength`) and is past its inclusion
+    /// deadline. Summed in uint256 so a huge deadline (in effect "off") cannot overflow.
+    function _overdue(IDepositQueue queue, uint64 cursor, uint256 queueLength) private view returns (bool) {
+        return cursor < queueLength && uint256(queue.enqueuedAt(cursor)) + inclusionDeadline <= block.timestamp;
     }
 
     /// The bitmap of the producers whose attestations `sigs` holds; reverts unless they are valid and at
@@ -708,7 +711,7 @@ contract Rollup is Ownable, ReentrancyGuard {
         if (cursor > queueLength) revert L1CursorBeyondQueue(cursor, queueLength);
         // Censorship resistance: once the oldest deposit this batch leaves unconsumed is
         // overdue, no batch is accepted until one consumes it.
-        if (_overdue(queue, cursor)) revert ForcedInclusionRequired(cursor);
+        if (_overdue(queue, cursor, queueLength)) revert ForcedInclusionRequired(cursor);
 
         // The slot may hold a batch a fraud proof reverted: release what it still holds first.
         _releaseReverted(header.index);
