@@ -160,12 +160,7 @@ pub(crate) fn spawn_fraud_prover(
     proofs: &Path,
     settings: &QueueSettings,
 ) -> anyhow::Result<()> {
-    let (queue, artifacts) = open_queue(settings, &node.config().data_dir)?;
-    spawn_local_workers(services, &queue, &artifacts, settings)?;
-    let fraud = Arc::new(mosaic_proving::FraudProofs::new(
-        proof_jobs(node, queue, artifacts),
-        mosaic_snark::ProofDirectory::new(proofs),
-    ));
+    let fraud = journal_prover(services, node, proofs, settings)?;
     let node = node.clone();
     // Async between rounds (each round on the blocking pool), so that a shutdown stops it.
     services.spawn("fraud prover", async move {
@@ -201,6 +196,20 @@ pub(crate) fn spawn_fraud_prover(
     Ok(())
 }
 
+/// Proofs of the journals this node's blocks state (a challenged batch's, a fallback's batch's) through
+/// the queue `settings` name, with its local workers started, written to `proofs`.
+fn journal_prover(
+    services: &mut Supervisor,
+    node: &Node,
+    proofs: &Path,
+    settings: &QueueSettings,
+) -> anyhow::Result<Arc<mosaic_proving::FraudProofs>> {
+    let (queue, artifacts) = open_queue(settings, &node.config().data_dir)?;
+    spawn_local_workers(services, &queue, &artifacts, settings)?;
+    let jobs = proof_jobs(node, queue, artifacts);
+    Ok(Arc::new(mosaic_proving::FraudProofs::new(jobs, mosaic_snark::ProofDirectory::new(proofs))))
+}
+
 /// The proofs of a fallback proposer's batches through the queue: whatever batch it waits for (`awaiting`)
 /// is proven from this node's blocks and wrapped, into `proofs`, where its producer picks it up.
 pub(crate) fn spawn_fallback_prover(
@@ -210,37 +219,14 @@ pub(crate) fn spawn_fallback_prover(
     settings: &QueueSettings,
     awaiting: Arc<parking_lot::Mutex<Option<mosaic_rollup::producer::AwaitedProof>>>,
 ) -> anyhow::Result<()> {
-    let (queue, artifacts) = open_queue(settings, &node.config().data_dir)?;
-    spawn_local_workers(services, &queue, &artifacts, settings)?;
-    let prover = Arc::new(mosaic_proving::FraudProofs::new(
-        proof_jobs(node, queue, artifacts),
-        mosaic_snark::ProofDirectory::new(proofs),
-    ));
+    let prover = journal_prover(services, node, proofs, settings)?;
     // Async between rounds (each round on the blocking pool), so that a shutdown stops it.
     services.spawn("fallback prover", async move {
         let mut last = None;
         loop {
             let next = awaiting.lock().clone();
             if let Some(a) = next {
-                let record = mosaic_rollup::BatchRecord {
-                    index: a.index,
-                    status: mosaic_rollup::BatchStatus::Committed,
-                    first_block: a.first_block,
-                    last_block: a.last_block,
-                    tx_count: 0,
-                    data_bytes: 0,
-                    data_hash: a.data_hash,
-                    l1_tx: Default::default(),
-                    l1_block: 0,
-                    l1_message_cursor: 0,
-                    claimed_state_root: Default::default(),
-                    claimed_withdrawals_root: Default::default(),
-                    claimed_last_block_hash: Default::default(),
-                    computed_state_root: None,
-                    computed_withdrawals_root: None,
-                    computed_last_block_hash: None,
-                    error: None,
-                };
+                let record = a.record();
                 let (p, hash) = (prover.clone(), a.journal_hash);
                 let state =
                     mosaic_node::spawn_blocking(move || p.prove(&record, hash)).await.map_err(|e| e.to_string())?;

@@ -80,6 +80,32 @@ pub struct AwaitedProof {
     pub location: String,
 }
 
+impl AwaitedProof {
+    /// The record a prover works from: the batch's index, blocks and data hash (it is on no L1 yet,
+    /// so nothing else is known).
+    pub fn record(&self) -> BatchRecord {
+        BatchRecord {
+            index: self.index,
+            status: BatchStatus::Committed,
+            first_block: self.first_block,
+            last_block: self.last_block,
+            tx_count: 0,
+            data_bytes: 0,
+            data_hash: self.data_hash,
+            l1_tx: B256::ZERO,
+            l1_block: 0,
+            l1_message_cursor: 0,
+            claimed_state_root: B256::ZERO,
+            claimed_withdrawals_root: B256::ZERO,
+            claimed_last_block_hash: B256::ZERO,
+            computed_state_root: None,
+            computed_withdrawals_root: None,
+            computed_last_block_hash: None,
+            error: None,
+        }
+    }
+}
+
 /// A fallback proposer's posting: its proofs, and the batch it waits for a proof of.
 #[derive(Clone)]
 pub struct FallbackPosting {
@@ -87,6 +113,20 @@ pub struct FallbackPosting {
     pub proofs: std::sync::Arc<dyn FallbackProofs>,
     /// The batch it waits for a proof of (for the status, and for a prover).
     pub awaiting: std::sync::Arc<parking_lot::Mutex<Option<AwaitedProof>>>,
+}
+
+impl FallbackPosting {
+    /// The batch it waits for a proof of, if that is still batch `index` from block `first` (the L1
+    /// has not moved on meanwhile).
+    fn pinned(&self, index: u64, first: u64) -> Option<AwaitedProof> {
+        self.awaiting.lock().clone().filter(|a| a.index == index && a.first_block == first)
+    }
+
+    /// The proof of journal `journal_hash` if it exists yet, read off the async workers.
+    async fn proof(&self, node: &Node, journal_hash: B256) -> Result<Option<Vec<u8>>, ProducerError> {
+        let proofs = self.proofs.clone();
+        node.blocking(move |_| proofs.proof(journal_hash)).await?.map_err(ProducerError::FallbackProof)
+    }
 }
 
 impl std::fmt::Debug for FallbackPosting {
@@ -385,6 +425,15 @@ async fn round(
     if node.head_number() < first {
         return Ok(false);
     }
+    // A fallback whose batch waits for its proof has nothing to rebuild until that proof exists.
+    let mut found = None;
+    let pinned = config.fallback.as_ref().and_then(|f| f.pinned(last + 1, first).map(|a| (f, a)));
+    if let Some((fallback, a)) = pinned {
+        match fallback.proof(node, a.journal_hash).await? {
+            None => return Ok(false),
+            Some(proof) => found = Some((a.journal_hash, proof)),
+        }
+    }
     let (mut config_, mut prev_root) = (config.clone(), committed.postStateRoot);
     if config.fault_wrong_root_at.is_some_and(|k| k <= last) {
         // After the injected lie the L1 holds a root the local chain never had: build on the local
@@ -426,8 +475,7 @@ async fn round(
     let pending = if let Some(fallback) = &config.fallback {
         // The fallback commits with the proof and without attestations, once the proof exists. The batch
         // it waits for keeps its blocks (a prover works on it), however many more arrive meanwhile.
-        let pinned = fallback.awaiting.lock().clone().filter(|a| a.index == last + 1 && a.first_block == first);
-        if let Some(a) = pinned {
+        if let Some(a) = fallback.pinned(last + 1, first) {
             let (prev, variant) = (committed.postStateRoot, batch_variant(config, terms));
             batch = node
                 .blocking(move |n| -> Result<_, ProducerError> {
@@ -437,8 +485,10 @@ async fn round(
                 .await??;
         }
         let journal_hash = batch_journal_hash(node, l1, contracts, &batch, committed.lastBlockHash).await?;
-        let proofs = fallback.proofs.clone();
-        let proof = node.blocking(move |_| proofs.proof(journal_hash)).await?.map_err(ProducerError::FallbackProof)?;
+        let proof = match found.filter(|(hash, _)| *hash == journal_hash) {
+            Some((_, proof)) => Some(proof),
+            None => fallback.proof(node, journal_hash).await?,
+        };
         let Some(proof) = proof else {
             let awaited = AwaitedProof {
                 index: last + 1,
