@@ -13,9 +13,13 @@ interface IRollupWithdrawals {
 
 /// @notice Mosaic's L1 bridge. Deposits (ETH and ERC-20) are locked here and appended to an
 /// ordered queue of L1→L2 messages that batches must consume in order (see Rollup's forced
-/// inclusion); withdrawals are released against the withdrawals root of a finalized batch.
-/// @dev Queue commitment: message i hashes to
-/// `keccak256(abi.encode(uint256(i), token, from, l2Recipient, amount))` (token = 0 for ETH), and
+/// inclusion); so are L2 transactions that anyone forces through L1 (`enqueueL2Transaction`), which
+/// the L2 runs like any transaction of their signer. Withdrawals are released against the withdrawals
+/// root of a finalized batch.
+/// @dev Queue commitment: a deposit i hashes to
+/// `keccak256(abi.encode(uint256(i), token, from, l2Recipient, amount))` (token = 0 for ETH), a forced
+/// transaction i to `keccak256(abi.encode(uint256(i), address(0), from, address(0), uint256(0),
+/// keccak256(transaction)))` (a longer preimage, so neither passes for the other), and
 /// `rollingHash(i + 1) = keccak256(abi.encode(rollingHash(i), msgHash))` with `rollingHash(0) = 0`.
 ///
 /// Escape hatch: once the Rollup is frozen (no batch finalized for its `freezeDelay`), deposits stop,
@@ -51,6 +55,11 @@ contract Bridge is ReentrancyGuard {
         uint256 amount,
         bytes32 rollingHash,
         uint64 timestamp
+    );
+    /// @notice `from` forced the signed L2 transaction `transaction` (EIP-2718 bytes) into the queue at
+    /// `index`; `rollingHash` is the value after it.
+    event L2TransactionQueued(
+        uint256 indexed index, address indexed from, bytes transaction, bytes32 rollingHash, uint64 timestamp
     );
     /// @notice A withdrawal was paid out on L1.
     event WithdrawalClaimed(bytes32 indexed withdrawalHash, address indexed l1Recipient, address token, uint256 amount);
@@ -95,6 +104,11 @@ contract Bridge is ReentrancyGuard {
     error NotRefundable(uint256 index);
     /// @notice The deposit's fields do not hash to the queue's entry.
     error WrongDeposit(uint256 index);
+    /// @notice A forced transaction needs its bytes, at most `MAX_FORCED_TRANSACTION_BYTES` of them.
+    error ForcedTransactionSize(uint256 size);
+
+    /// @notice Most bytes of a forced L2 transaction: the size an L2 node accepts from its RPC.
+    uint256 public constant MAX_FORCED_TRANSACTION_BYTES = 128 * 1024;
 
     constructor(address rollup_) {
         if (rollup_ == address(0)) revert ZeroAddress();
@@ -131,13 +145,36 @@ contract Bridge is ReentrancyGuard {
         _enqueue(token, l2Recipient, received);
     }
 
+    /// @notice Forces `transaction`, a signed L2 transaction (EIP-2718 bytes, not a blob transaction),
+    /// into the queue: batches must consume it by the Rollup's inclusion deadline like a deposit, and
+    /// the L2 then runs it as a transaction of its signer, with its receipt, before the sequencer's own
+    /// transactions of that block. This is the way around a sequencer that censors. Nothing but the size
+    /// is checked here: a transaction that cannot run when its turn comes (undecodable, badly signed,
+    /// wrong chain, nonce or fee, too little balance, over the block's gas or cycle budget) is consumed
+    /// without effect, so sign it with a fee cap that allows for the base fee rising meanwhile.
+    function enqueueL2Transaction(bytes calldata transaction) external {
+        if (IRollupWithdrawals(rollup).frozen()) revert RollupFrozen();
+        if (transaction.length == 0 || transaction.length > MAX_FORCED_TRANSACTION_BYTES) {
+            revert ForcedTransactionSize(transaction.length);
+        }
+        uint256 index = _enqueuedAt.length;
+        bytes32 rolling = _push(
+            keccak256(abi.encode(index, address(0), msg.sender, address(0), uint256(0), keccak256(transaction)))
+        );
+        emit L2TransactionQueued(index, msg.sender, transaction, rolling, uint64(block.timestamp));
+    }
+
     function _enqueue(address token, address l2Recipient, uint256 amount) private {
         uint256 index = _enqueuedAt.length;
-        bytes32 msgHash = keccak256(abi.encode(index, token, msg.sender, l2Recipient, amount));
-        bytes32 rolling = keccak256(abi.encode(rollingHash(index), msgHash));
+        bytes32 rolling = _push(keccak256(abi.encode(index, token, msg.sender, l2Recipient, amount)));
+        emit DepositQueued(index, msg.sender, l2Recipient, token, amount, rolling, uint64(block.timestamp));
+    }
+
+    /// Appends the message `msgHash` at the end of the queue; returns the rolling hash after it.
+    function _push(bytes32 msgHash) private returns (bytes32 rolling) {
+        rolling = keccak256(abi.encode(rollingHash(_enqueuedAt.length), msgHash));
         _rollingHashes.push(rolling);
         _enqueuedAt.push(uint64(block.timestamp));
-        emit DepositQueued(index, msg.sender, l2Recipient, token, amount, rolling, uint64(block.timestamp));
     }
 
     // ---- queue views ------------------------------------------------------------

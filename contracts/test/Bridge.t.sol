@@ -91,6 +91,43 @@ contract BridgeDepositTest is TestBase {
         }
     }
 
+    function test_AnyoneForcesAnL2TransactionIntoTheQueue() public {
+        vm.prank(ALICE);
+        bridge.depositETH{value: 1 ether}(L2_BOB);
+        _expectMessage(address(0), ALICE, L2_BOB, 1 ether);
+        bytes memory transaction = hex"02f86b0180843b9aca00850ba43b740082520894";
+        uint256 index = expectedLength++;
+        expectedRolling = keccak256(
+            abi.encode(
+                expectedRolling,
+                keccak256(abi.encode(index, address(0), L2_BOB, address(0), uint256(0), keccak256(transaction)))
+            )
+        );
+        vm.warp(T0 + 5);
+        vm.expectEmit();
+        emit Bridge.L2TransactionQueued(1, L2_BOB, transaction, expectedRolling, uint64(T0 + 5));
+        vm.prank(L2_BOB); // any L1 account: the L2 takes the sender from the transaction's signature
+        bridge.enqueueL2Transaction(transaction);
+        _assertQueue();
+        assertEq(bridge.enqueuedAt(1), T0 + 5, "its inclusion deadline runs like a deposit's");
+        assertEq(address(bridge).balance, 1 ether, "no value moves");
+        // Deposits queue on after it.
+        _expectMessage(address(0), ALICE, L2_BOB, 2 ether);
+        vm.prank(ALICE);
+        bridge.depositETH{value: 2 ether}(L2_BOB);
+        _assertQueue();
+    }
+
+    function test_RevertWhen_AForcedTransactionIsEmptyOrTooLarge() public {
+        vm.expectRevert(abi.encodeWithSelector(Bridge.ForcedTransactionSize.selector, 0));
+        bridge.enqueueL2Transaction("");
+        uint256 max = bridge.MAX_FORCED_TRANSACTION_BYTES();
+        vm.expectRevert(abi.encodeWithSelector(Bridge.ForcedTransactionSize.selector, max + 1));
+        bridge.enqueueL2Transaction(new bytes(max + 1));
+        bridge.enqueueL2Transaction(new bytes(max));
+        assertEq(bridge.queueLength(), 1, "the largest allowed is queued");
+    }
+
     function test_RevertWhen_QueueIndexOutOfRange() public {
         vm.expectRevert(abi.encodeWithSelector(Bridge.QueueIndexOutOfRange.selector, 1, 0));
         bridge.rollingHash(1);

@@ -180,6 +180,8 @@ contract EscapeHatchTest is RollupFixture {
         vm.expectRevert(Bridge.RollupFrozen.selector);
         vm.prank(DEPOSITOR);
         bridge.depositETH{value: 1 ether}(DEPOSITOR);
+        vm.expectRevert(Bridge.RollupFrozen.selector);
+        bridge.enqueueL2Transaction(hex"01");
     }
 
     function test_AnAccountEscapesWithItsFinalizedEthOnce() public {
@@ -263,6 +265,14 @@ contract EscapeHatchTest is RollupFixture {
         vm.expectRevert(abi.encodeWithSelector(Bridge.WrongDeposit.selector, 3));
         bridge.refundDeposit(3, address(0), STRANGER, DEPOSITOR, 2 ether);
         bridge.refundDeposit(3, address(0), DEPOSITOR, DEPOSITOR, 2 ether);
+    }
+
+    function test_AForcedTransactionIsNeverRefundedAsADeposit() public {
+        vm.prank(DEPOSITOR);
+        bridge.enqueueL2Transaction(hex"01"); // message 3: no value, nothing to refund
+        _freeze();
+        vm.expectRevert(abi.encodeWithSelector(Bridge.WrongDeposit.selector, 3));
+        bridge.refundDeposit(3, address(0), DEPOSITOR, address(0), 0);
     }
 
     function test_FinalizationPostponesTheFreeze() public {

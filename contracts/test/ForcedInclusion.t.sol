@@ -37,6 +37,15 @@ contract ForcedInclusionTest is RollupFixture {
         _commit(_next(1, 1));
     }
 
+    function test_AnOverdueForcedTransactionMustBeConsumedLikeADeposit() public {
+        vm.prank(address(0xF0));
+        bridge.enqueueL2Transaction(hex"02c0"); // queued at START, by anyone
+        vm.warp(START + INCLUSION_DEADLINE);
+        _expectCommitRevert(_next(1, 0), abi.encodeWithSelector(Rollup.ForcedInclusionRequired.selector, 0));
+        _commit(_next(1, 1));
+        assertEq(rollup.batch(1).l1MessagesHash, bridge.rollingHash(1), "consumed");
+    }
+
     function test_OnlyTheOldestUnconsumedDepositCounts() public {
         _depositETH(1 ether); // #0 at START
         vm.warp(START + INCLUSION_DEADLINE / 2);

@@ -18,6 +18,9 @@ contract VectorsTest is TestBase {
     // l1Message (index 0, ETH, FROM -> TO, 1 ether)
     bytes32 internal constant MSG_HASH = 0xa1682ebadb023014e52fda0b35bf3d8c485d631857a01e77e5a18be83b01fd94;
     bytes32 internal constant ROLLING_HASH_1 = 0x8e87723a89e8588e10a70bce0d8554eca2813e3d3d53ab520ee4bf52d24aeb0a;
+    // forcedTransaction (index 1, after l1Message: FROM forces the L2 transaction bytes 0x01020304)
+    bytes32 internal constant FORCED_MSG_HASH = 0x941b7334d6e9484f0c2931d38e835b5d51f38a3a93897e3276d01f733ac3650e;
+    bytes32 internal constant ROLLING_HASH_2 = 0xe8ba0e9ea24dbe7fbff7a21c0dd7b745b8704bfcdd53c5a04a913e9468c9eb17;
     // withdrawal (nonce 0, FROM -> TO on L1, ETH, 1 ether)
     bytes32 internal constant WITHDRAWAL_HASH = 0xec847de68fe74aacb83c8aa256781992b07bd93521a497e5e40ab5a603addf41;
     // Merkle tree over keccak256(abi.encodePacked(uint8(i))) for i = 0, 1, 2
@@ -55,6 +58,19 @@ contract VectorsTest is TestBase {
         vm.prank(FROM);
         bridge.depositETH{value: AMOUNT}(TO);
         assertEq(bridge.rollingHash(1), ROLLING_HASH_1, "bridge rollingHash(1)");
+        // Then the forced transaction of the vector, as message 1.
+        bytes memory transaction = hex"01020304";
+        assertEq(
+            keccak256(abi.encode(uint256(1), address(0), FROM, address(0), uint256(0), keccak256(transaction))),
+            FORCED_MSG_HASH,
+            "forced msgHash"
+        );
+        assertEq(keccak256(abi.encode(ROLLING_HASH_1, FORCED_MSG_HASH)), ROLLING_HASH_2, "rollingHash(2)");
+        vm.expectEmit();
+        emit Bridge.L2TransactionQueued(1, FROM, transaction, ROLLING_HASH_2, uint64(block.timestamp));
+        vm.prank(FROM);
+        bridge.enqueueL2Transaction(transaction);
+        assertEq(bridge.rollingHash(2), ROLLING_HASH_2, "bridge rollingHash(2)");
     }
 
     function test_WithdrawalVector() public {
@@ -139,6 +155,12 @@ contract VectorsTest is TestBase {
         assertEq(vm.parseJsonBytes32(json, ".l1Message.msgHash"), MSG_HASH, "l1Message.msgHash");
         assertEq(vm.parseJsonBytes32(json, ".l1Message.rollingHash0"), bytes32(0), "l1Message.rollingHash0");
         assertEq(vm.parseJsonBytes32(json, ".l1Message.rollingHash1"), ROLLING_HASH_1, "l1Message.rollingHash1");
+
+        assertEq(vm.parseJsonUint(json, ".forcedTransaction.index"), 1, "forcedTransaction.index");
+        assertEq(vm.parseJsonAddress(json, ".forcedTransaction.from"), FROM, "forcedTransaction.from");
+        assertEq(vm.parseJsonBytes(json, ".forcedTransaction.transaction"), hex"01020304", "forcedTransaction.bytes");
+        assertEq(vm.parseJsonBytes32(json, ".forcedTransaction.msgHash"), FORCED_MSG_HASH, "forced msgHash");
+        assertEq(vm.parseJsonBytes32(json, ".forcedTransaction.rollingHash2"), ROLLING_HASH_2, "rollingHash2");
 
         assertEq(vm.parseJsonUint(json, ".withdrawal.nonce"), 0, "withdrawal.nonce");
         assertEq(vm.parseJsonAddress(json, ".withdrawal.from"), FROM, "withdrawal.from");

@@ -1,11 +1,13 @@
-//! L1→L2 messages (bridge deposits) and the hashes that bind them to L1: the message hash, the rolling
+//! L1→L2 messages (bridge deposits and forced L2 transactions) and the hashes that bind them to L1: the message hash, the rolling
 //! hash of the deposit queue, and the withdrawal hash of an L2→L1 message. The encodings match
 //! `contracts/src/Bridge.sol` and `L2Bridge.sol` byte for byte (`keccak256(abi.encode(...))`).
-use alloy_primitives::{keccak256, Address, B256, U256};
+use alloy_primitives::{keccak256, Address, Bytes, B256, U256};
 use alloy_rlp::{RlpDecodable, RlpEncodable};
 
-/// One deposit from the L1 bridge queue, applied at the start of an L2 block.
+/// One message of the L1 bridge queue, applied at the start of an L2 block: a deposit, or an L2
+/// transaction that someone forced through L1 (`Bridge.enqueueL2Transaction`).
 #[derive(Clone, Debug, PartialEq, Eq, RlpEncodable, RlpDecodable)]
+#[rlp(trailing)]
 pub struct L1Message {
     /// Position in the L1 queue (0-based, consumed strictly in order).
     pub index: u64,
@@ -17,6 +19,10 @@ pub struct L1Message {
     pub to: Address,
     /// Amount in wei or token units.
     pub amount: U256,
+    /// A forced L2 transaction: its signed EIP-2718 bytes, executed by the L2 like any transaction of its
+    /// signer (`from` is only who queued it on L1; `token`, `to` and `amount` are zero). `None` for a
+    /// deposit. Trailing, so blocks stored before forced transactions existed still decode.
+    pub transaction: Option<Bytes>,
 }
 
 fn word_u64(v: u64) -> [u8; 32] {
@@ -30,15 +36,44 @@ fn word_addr(a: &Address) -> [u8; 32] {
 }
 
 impl L1Message {
-    /// `keccak256(abi.encode(index, token, from, to, amount))`.
+    /// A deposit of `amount` of `token` (zero for ETH) from `from` on L1 to `to` on L2.
+    pub fn deposit(index: u64, token: Address, from: Address, to: Address, amount: U256) -> Self {
+        Self { index, token, from, to, amount, transaction: None }
+    }
+
+    /// The forced L2 transaction `transaction`, queued on L1 by `from`.
+    pub fn forced(index: u64, from: Address, transaction: Bytes) -> Self {
+        Self {
+            index,
+            token: Address::ZERO,
+            from,
+            to: Address::ZERO,
+            amount: U256::ZERO,
+            transaction: Some(transaction),
+        }
+    }
+
+    /// `keccak256(abi.encode(index, token, from, to, amount))` for a deposit, and
+    /// `keccak256(abi.encode(index, token, from, to, amount, keccak256(transaction)))` for a forced
+    /// transaction: preimages of different lengths, so neither can pass for the other.
     pub fn hash(&self) -> B256 {
+        if let Some(tx) = &self.transaction {
+            let mut buf = [0u8; 192];
+            buf[..160].copy_from_slice(&self.deposit_words());
+            buf[160..].copy_from_slice(keccak256(tx).as_slice());
+            return keccak256(buf);
+        }
+        keccak256(self.deposit_words())
+    }
+
+    fn deposit_words(&self) -> [u8; 160] {
         let mut buf = [0u8; 160];
         buf[..32].copy_from_slice(&word_u64(self.index));
         buf[32..64].copy_from_slice(&word_addr(&self.token));
         buf[64..96].copy_from_slice(&word_addr(&self.from));
         buf[96..128].copy_from_slice(&word_addr(&self.to));
         buf[128..].copy_from_slice(&self.amount.to_be_bytes::<32>());
-        keccak256(buf)
+        buf
     }
 }
 
@@ -125,12 +160,51 @@ mod tests {
 
     #[test]
     fn queue_hash_depends_on_every_field() {
-        let m =
-            L1Message { index: 0, token: Address::ZERO, from: Address::ZERO, to: Address::ZERO, amount: U256::from(1) };
+        let m = L1Message::deposit(0, Address::ZERO, Address::ZERO, Address::ZERO, U256::from(1));
         let mut m2 = m.clone();
         m2.index = 1;
         assert_ne!(m.hash(), m2.hash());
         assert_ne!(roll_queue_hash(B256::ZERO, m.hash()), roll_queue_hash(B256::ZERO, m2.hash()));
+        let forced = L1Message::forced(0, Address::ZERO, Bytes::from_static(&[1, 2]));
+        let mut other = forced.clone();
+        other.transaction = Some(Bytes::from_static(&[1, 3]));
+        assert_ne!(forced.hash(), other.hash());
+        // An empty transaction is still a forced one, never the deposit of the same fields.
+        other.transaction = Some(Bytes::new());
+        let mut deposit = other.clone();
+        deposit.transaction = None;
+        assert_ne!(other.hash(), deposit.hash());
+    }
+
+    #[test]
+    fn messages_stored_before_forced_transactions_still_decode() {
+        use alloy_rlp::{Decodable, Encodable};
+        #[derive(RlpEncodable)]
+        struct Old {
+            index: u64,
+            token: Address,
+            from: Address,
+            to: Address,
+            amount: U256,
+        }
+        let old = Old {
+            index: 3,
+            token: Address::ZERO,
+            from: Address::with_last_byte(1),
+            to: Address::with_last_byte(2),
+            amount: U256::from(5),
+        };
+        let mut bytes = alloc::vec::Vec::new();
+        old.encode(&mut bytes);
+        let msg = L1Message::decode(&mut bytes.as_slice()).unwrap();
+        assert_eq!(
+            msg,
+            L1Message::deposit(3, Address::ZERO, Address::with_last_byte(1), Address::with_last_byte(2), U256::from(5))
+        );
+        let forced = L1Message::forced(4, Address::with_last_byte(1), Bytes::from_static(&[0x02, 0xc0]));
+        let mut bytes = alloc::vec::Vec::new();
+        forced.encode(&mut bytes);
+        assert_eq!(L1Message::decode(&mut bytes.as_slice()).unwrap(), forced);
     }
 }
 

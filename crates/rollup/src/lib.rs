@@ -43,7 +43,7 @@ pub use role::NodeRole;
 
 #[cfg(test)]
 mod tests {
-    use alloy_primitives::{keccak256, Address, B256, U256};
+    use alloy_primitives::{keccak256, Address, Bytes, B256, U256};
     use mosaic_primitives::{merkle_root, roll_queue_hash, withdrawal_hash, L1Message};
 
     fn vectors() -> serde_json::Value {
@@ -88,9 +88,14 @@ mod tests {
             from: Address::with_last_byte(1),
             to: Address::with_last_byte(2),
             amount: one_eth,
+            transaction: None,
         };
         assert_eq!(msg.hash(), h(&m["msgHash"]));
         assert_eq!(roll_queue_hash(B256::ZERO, msg.hash()), h(&m["rollingHash1"]));
+        let f = &v["forcedTransaction"];
+        let forced = L1Message::forced(1, Address::with_last_byte(1), Bytes::from_static(&[1, 2, 3, 4]));
+        assert_eq!(forced.hash(), h(&f["msgHash"]));
+        assert_eq!(roll_queue_hash(h(&m["rollingHash1"]), forced.hash()), h(&f["rollingHash2"]));
         let w = &v["withdrawal"];
         let wh =
             withdrawal_hash(U256::ZERO, Address::with_last_byte(1), Address::with_last_byte(2), Address::ZERO, one_eth);
