@@ -110,9 +110,6 @@ impl DevnetArgs {
             if s.block_time < Duration::from_millis(250) {
                 bail!("--sequencers needs --block-time of at least 250ms (a set's heights take one each)");
             }
-            if !self.l1.no_l1 && s.block_time < SETTLED_SET_MIN_BLOCK_TIME {
-                bail!("{SETTLED_SET_TOO_FAST} (--block-time {:?})", s.block_time);
-            }
         }
         match (&self.sequencer.sequencer_set, &self.sequencer.validator_key) {
             (None, Some(_)) => bail!("--validator-key needs --sequencer-set"),
@@ -155,14 +152,6 @@ impl DevnetArgs {
         format!("{}:{}", self.rpc.host, self.rpc.port).parse().context("invalid --host/--port")
     }
 }
-
-/// The shortest height of a set that settles on an L1. A set decides a block every height, and block
-/// timestamps are whole seconds, strictly increasing: faster heights would run the L2's clock ahead of
-/// the wall clock without bound, and batches, which fall due by their blocks' age, would stop coming
-/// due. (The STF rule that allows equal timestamps lifts this; it changes the guest.)
-const SETTLED_SET_MIN_BLOCK_TIME: Duration = Duration::from_secs(1);
-const SETTLED_SET_TOO_FAST: &str = "a sequencer set that settles on L1 needs heights of at least 1s: timestamps are \
-     whole seconds, so faster heights run the L2 clock ahead and batches stop falling due (or run with --no-l1)";
 
 /// How the devnet orders its blocks.
 pub(crate) struct BlockOrdering {
@@ -208,9 +197,6 @@ pub(crate) fn ordering(c: &DevnetArgs, data_dir: &std::path::Path) -> anyhow::Re
         });
     };
     let set = SequencerSet::load(path)?;
-    if !c.l1.no_l1 && set.block_time < SETTLED_SET_MIN_BLOCK_TIME {
-        bail!("{SETTLED_SET_TOO_FAST} ({}: block_time {:?})", path.display(), set.block_time);
-    }
     let secret: B256 = key.trim().parse().context("--validator-key: expected 32 bytes of hex")?;
     let key = alloy_signer_local::PrivateKeySigner::from_bytes(&secret).context("--validator-key")?;
     let me = key.address();
@@ -637,7 +623,7 @@ mod tests {
             ("[prover]\nprover = \"cpu\"\n[l1]\nno_l1 = true\n", "--no-l1"),
             ("[l1]\nl1_private_key = \"0x12\"\n", "invalid L1 private key"),
             ("[rpc]\nhost = \"not a host\"\n", "--host"),
-            ("[sequencer]\nsequencers = 4\nblock_time = \"500ms\"\n", "at least 1s"),
+            ("[sequencer]\nsequencers = 4\nblock_time = \"200ms\"\n", "at least 250ms"),
             ("[sequencer]\nsequencers = 4\n[prover]\nprove_validity = true\n", "do not prove"),
             ("[sequencer]\nsequencers = 4\n[batch]\nco_signer = [\"http://x\"]\n", "--co-signer"),
             (

@@ -25,6 +25,7 @@ alloy::sol! {
     #[sol(rpc)]
     interface IBridge {
         function depositETH(address l2Recipient) external payable;
+        function enqueueL2Transaction(bytes calldata transaction) external;
         function queueLength() external view returns (uint256);
         function claimWithdrawal(uint64 batchIndex, uint256 nonce, address from, address l1Recipient, address token, uint256 amount, uint256 leafIndex, bytes32[] calldata proof) external;
     }
@@ -591,8 +592,18 @@ async fn full_node_and_verifier_rebuild_the_chain_from_anvil_alone() {
     // L2 activity: a deposit, transfers, a contract with storage.
     let depositor = wallet(&anvil.url, &dev_signers()[1]);
     let to = PrivateKeySigner::random().address();
-    IBridge::new(bridge, depositor).depositETH(to).value(eth(3)).send().await.unwrap().get_receipt().await.unwrap();
+    let l1_bridge = IBridge::new(bridge, depositor);
+    l1_bridge.depositETH(to).value(eth(3)).send().await.unwrap().get_receipt().await.unwrap();
     poll_until("deposit on L2", async || (rpc.balance(to).await == eth(3)).then_some(())).await;
+    // An L2 transaction forced through L1 (by an L1 account that is not its signer) runs on L2 with its
+    // receipt, first in its block; the batches carry it only as an L1 message, and derivation runs it.
+    let forced = signed_transfer(&dev_signers()[6], 0, to, U256::from(500));
+    let forced_hash = alloy::primitives::keccak256(&forced);
+    l1_bridge.enqueueL2Transaction(forced).send().await.unwrap().get_receipt().await.unwrap();
+    let receipt = rpc.wait_receipt(forced_hash).await;
+    assert_eq!(receipt["status"], "0x1", "{receipt}");
+    assert_eq!(receipt["transactionIndex"], "0x0", "{receipt}");
+    assert_eq!(addr(&receipt["from"]), dev_signers()[6].address());
     let (token, _) = deploy_token(&seq, &dev_signers()[4]).await;
     for i in 0..3u64 {
         let raw = signed_transfer(&dev_signers()[5], i, to, U256::from(1000 + i));
@@ -626,7 +637,9 @@ async fn full_node_and_verifier_rebuild_the_chain_from_anvil_alone() {
     let got = frpc.block(last_block).await;
     assert_eq!(got["hash"], expected["hash"], "same block hash as the sequencer");
     assert_eq!(got["stateRoot"], expected["stateRoot"]);
-    assert_eq!(frpc.balance(to).await, eth(3) + U256::from(3003u64));
+    assert_eq!(frpc.balance(to).await, eth(3) + U256::from(3503u64), "the deposit, the forced and the sent");
+    let derived_forced = frpc.ok("eth_getTransactionReceipt", json!([forced_hash])).await;
+    assert_eq!(derived_forced["blockHash"], receipt["blockHash"], "the full node ran the forced transaction too");
     assert_eq!(frpc.ok("eth_getCode", json!([token, "latest"])).await, code);
     // It follows the L1 and sequences nothing, so it says so instead of pooling transactions forever.
     let raw = signed_transfer(&dev_signers()[5], 3, to, U256::from(1));
@@ -676,7 +689,7 @@ async fn full_node_and_verifier_rebuild_the_chain_from_anvil_alone() {
         index: index + 1,
         firstBlock: last_block + 1,
         lastBlock: last_block + 1,
-        l1MessageCursor: 1,
+        l1MessageCursor: 2, // the deposit and the forced transaction
         prevStateRoot: prev_root,
         postStateRoot: B256::repeat_byte(0x66),
         withdrawalsRoot: B256::ZERO,
@@ -687,7 +700,7 @@ async fn full_node_and_verifier_rebuild_the_chain_from_anvil_alone() {
         index: index + 2,
         firstBlock: last_block + 2,
         lastBlock: last_block + 2,
-        l1MessageCursor: 1,
+        l1MessageCursor: 2, // the deposit and the forced transaction
         prevStateRoot: B256::repeat_byte(0x66),
         postStateRoot: B256::repeat_byte(0x88),
         withdrawalsRoot: B256::ZERO,

@@ -93,11 +93,16 @@ impl Batch {
                     senders: block.senders.len(),
                 });
             }
+            let forced = usize::try_from(block.forced).unwrap_or(usize::MAX);
+            if forced > block.transactions.len() {
+                return Err(BatchError::ForcedCountMismatch { number, forced: block.forced });
+            }
+            // Forced transactions come from the L1 queue, which replay reads; only the rest is posted.
             out.push(BatchBlock {
                 timestamp: block.header.timestamp,
                 l1_message_count: block.l1_messages.len() as u64,
-                transactions: block.transactions.clone(),
-                senders: block.senders.clone(),
+                transactions: block.transactions[forced..].to_vec(),
+                senders: block.senders[forced..].to_vec(),
             });
         }
         Ok(Self { first_block: first.header.number, beneficiary, blocks: out })
@@ -148,6 +153,14 @@ pub enum BatchError {
     /// `Batch::from_blocks` got no blocks.
     #[error("a batch needs at least one block")]
     NoBlocks,
+    /// A block claims more forced transactions than it has transactions.
+    #[error("block {number} claims {forced} forced transactions, more than it has")]
+    ForcedCountMismatch {
+        /// Number of the offending block.
+        number: u64,
+        /// The count it claims.
+        forced: u64,
+    },
     /// Block numbers do not follow each other.
     #[error("non-consecutive blocks: block {got} follows block {prev}")]
     NonConsecutive {

@@ -70,8 +70,10 @@ fn block(number: u64, timestamp: u64, l1: usize, txs: Vec<(TxEnvelope, usize)>) 
                 from: Address::repeat_byte(1),
                 to: Address::repeat_byte(2),
                 amount: U256::from(k),
+                transaction: None,
             })
             .collect(),
+        forced: 0,
     }
 }
 

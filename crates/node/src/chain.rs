@@ -5,8 +5,8 @@ use alloy_primitives::{Address, B256, U256};
 use mosaic_mempool::{Mempool, PoolConfig, PoolTx};
 use mosaic_primitives::{AccountLeaf, Block, ChainConfig, L1Cursor, L1Message};
 use mosaic_stf::{
-    child_context, replay_block, BlockBuilder, BlockContext, BlockParts, BuiltBlock, ReplayError, StateError,
-    StateReader, TxFailure,
+    child_context, replay_block, BlockBuilder, BlockContext, BlockParts, BuiltBlock, L1MessageError, ReplayError,
+    StateError, StateReader, TxFailure,
 };
 use mosaic_storage::{Database, HistoricalState, LatestState, StorageError, TrieNodes};
 use parking_lot::{Mutex, RwLock};
@@ -502,8 +502,9 @@ impl Node {
         if block.senders.len() != block.transactions.len() {
             return Err(ImportError::Invalid("a sender per transaction is missing".into()));
         }
+        // The forced transactions at the front run again from `l1_messages`; only the rest are parts.
         let mut transactions = Vec::with_capacity(block.transactions.len());
-        for (i, (tx, named)) in block.transactions.iter().zip(&block.senders).enumerate() {
+        for (i, (tx, named)) in block.sequenced().enumerate() {
             let signer = alloy_consensus::transaction::SignerRecoverable::recover_signer(tx)
                 .map_err(|e| ImportError::Invalid(format!("transaction {i}: bad signature: {e}")))?;
             if signer != *named {
@@ -634,11 +635,19 @@ impl Node {
         }
         let started = Instant::now();
         let mut builder = BlockBuilder::new(state, ctx);
-        if let Err(e) = builder.apply_l1_messages(&deposits) {
-            // The inbox is filled in queue order from the cursor, so this means the inbox is stale.
-            warn!(%e, "dropping L1 inbox");
-            self.inner.l1_inbox.lock().clear();
-            return Ok(None);
+        for msg in &deposits {
+            match builder.apply_l1_messages(std::slice::from_ref(msg)) {
+                Ok(()) => {}
+                // It opens the next block instead.
+                Err(L1MessageError::ForcedDoesNotFit { .. }) => break,
+                Err(L1MessageError::State(e)) => return Err(e.into()),
+                Err(e) => {
+                    // The inbox is filled in queue order from the cursor, so this means the inbox is stale.
+                    warn!(%e, "dropping L1 inbox");
+                    self.inner.l1_inbox.lock().clear();
+                    return Ok(None);
+                }
+            }
         }
         let mut skipped: HashSet<Address> = HashSet::new();
         let mut invalid: Vec<B256> = Vec::new();
@@ -777,6 +786,7 @@ pub(crate) mod tests {
             from: Address::repeat_byte(1),
             to: Address::repeat_byte(2),
             amount: U256::from(5),
+            transaction: None,
         };
         assert!(node.l1_messages_are_next_in_inbox(&[]), "no deposits: always fine");
         assert!(!node.l1_messages_are_next_in_inbox(&[deposit(0)]), "not seen on L1 here yet");
@@ -803,6 +813,51 @@ pub(crate) mod tests {
         nonce: u64,
     ) -> alloy_consensus::TxEnvelope {
         crate::dev::signed_transfer(signer, chain_id, nonce, Address::repeat_byte(0xd0), U256::from(1))
+    }
+
+    /// Forced transactions run first, before the pool's, as many as fit; the first that does not fit
+    /// opens the next block. The node stores which transactions were forced, across a restart.
+    #[tokio::test]
+    async fn forced_transactions_run_before_the_pools_and_one_that_does_not_fit_opens_the_next_block() {
+        use alloy_eips::eip2718::Encodable2718;
+        let (alice, bob) = (
+            alloy_signer_local::PrivateKeySigner::from_bytes(&B256::repeat_byte(1)).unwrap(),
+            alloy_signer_local::PrivateKeySigner::from_bytes(&B256::repeat_byte(2)).unwrap(),
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let one_eth = U256::from(10u64).pow(U256::from(18u64));
+        // Room for two transfers a block.
+        let chain = ChainConfig { block_gas_limit: 50_000, ..ChainConfig::default() };
+        let funded = vec![(alice.address(), one_eth), (bob.address(), one_eth)];
+        let cfg = NodeConfig { genesis_alloc: funded, chain: chain.clone(), ..config(dir.path()) };
+        let node = Node::open(cfg.clone()).unwrap();
+        let l1 = Address::repeat_byte(0xaa);
+        let deposit = |index| L1Message::deposit(index, Address::ZERO, l1, bob.address(), U256::from(7));
+        let forced =
+            |index, nonce| L1Message::forced(index, l1, transfer(&alice, chain.chain_id, nonce).encoded_2718().into());
+        node.submit_raw(&transfer(&bob, chain.chain_id, 0).encoded_2718()).await.unwrap();
+        node.enqueue_l1_messages([deposit(0), forced(1, 0), forced(2, 1), forced(3, 2), deposit(4)]);
+        let first = node.build_block(None, false).unwrap().expect("a block");
+        assert_eq!(first.block.l1_messages, vec![deposit(0), forced(1, 0), forced(2, 1)], "the third does not fit");
+        assert_eq!((first.block.forced, first.block.senders.clone()), (2, vec![alice.address(), alice.address()]));
+        let second = node.build_block(None, false).unwrap().expect("a block");
+        assert_eq!(second.block.l1_messages, vec![forced(3, 2), deposit(4)]);
+        assert_eq!(second.block.senders, vec![alice.address(), bob.address()], "forced first, then the pool's");
+        assert_eq!(second.block.forced, 1);
+        // debug_trace* replays them too: every transaction of block 1, or one of them alone.
+        let hashes = |t: Vec<crate::trace::TracedTx>| t.iter().map(|t| t.hash).collect::<Vec<_>>();
+        let all = crate::trace::trace_block(&node, 1, None, Default::default()).unwrap().unwrap();
+        let in_block: Vec<B256> = first.block.transactions.iter().map(|t| *t.tx_hash()).collect();
+        assert_eq!(hashes(all), in_block);
+        let one = crate::trace::trace_block(&node, 1, Some(1), Default::default()).unwrap().unwrap();
+        assert_eq!(hashes(one), vec![in_block[1]]);
+        let sequenced = crate::trace::trace_block(&node, 2, Some(1), Default::default()).unwrap().unwrap();
+        assert_eq!(hashes(sequenced), vec![*second.block.transactions[1].tx_hash()]);
+        drop(node);
+        let node = Node::open(cfg).unwrap();
+        let stored = crate::ChainReader::block(&node, 2).unwrap().expect("block 2");
+        assert_eq!((stored.forced, stored.transactions.len()), (1, 2), "the forced count is stored");
+        assert_eq!(node.latest_state().unwrap().account(&alice.address()).unwrap().unwrap().nonce, 3);
     }
 
     #[tokio::test]

@@ -41,11 +41,30 @@ pub fn trace_block<R: ChainReader + ?Sized>(
     let mut builder = BlockBuilder::new(state, ctx);
     let replay =
         |i: usize, e: TxFailure| NodeError::Inconsistent(format!("block {number} transaction {i} replays as {e}"));
-    builder
-        .apply_l1_messages(&block.l1_messages)
-        .map_err(|e| NodeError::Inconsistent(format!("block {number}: {e}")))?;
     let mut traced = Vec::new();
-    for (i, (tx, sender)) in block.transactions.iter().zip(&block.senders).enumerate() {
+    // The forced transactions come first: they run inside the block's L1 messages.
+    let forced = usize::try_from(block.forced).unwrap_or(usize::MAX);
+    let mut ran = 0;
+    let inconsistent = |why: String| NodeError::Inconsistent(format!("block {number}: {why}"));
+    for msg in &block.l1_messages {
+        if msg.transaction.is_none() || only.is_some_and(|o| o != ran) {
+            builder.apply_l1_messages(std::slice::from_ref(msg)).map_err(|e| inconsistent(e.to_string()))?;
+            ran = builder.len();
+            continue;
+        }
+        if let Some((outcome, trace)) =
+            builder.apply_l1_message_traced(msg, opts).map_err(|e| inconsistent(e.to_string()))?
+        {
+            let tx =
+                block.transactions.get(ran).ok_or_else(|| inconsistent(format!("forced transaction {ran} missing")))?;
+            traced.push(TracedTx { hash: *tx.tx_hash(), gas_limit: tx.gas_limit(), outcome, trace });
+            ran += 1;
+        }
+    }
+    if only.is_some_and(|o| o < forced) {
+        return Ok(Some(traced));
+    }
+    for (i, (tx, sender)) in block.transactions.iter().zip(&block.senders).enumerate().skip(forced) {
         if only.is_some_and(|o| o != i) {
             builder.execute(tx.clone(), *sender).map_err(|e| replay(i, e))?;
             continue;

@@ -3,19 +3,81 @@
 use alloc::vec::Vec;
 use alloy_consensus::{Header, ReceiptEnvelope, TxEnvelope};
 use alloy_primitives::{Address, B256};
-use alloy_rlp::{Decodable, Encodable, RlpDecodable, RlpEncodable};
+use alloy_rlp::{BufMut, Decodable, Encodable};
 
-/// A sealed L2 block.
-#[derive(Clone, Debug, PartialEq, Eq, RlpEncodable, RlpDecodable)]
+/// A sealed L2 block. Its RLP is `[header, transactions, senders, l1_messages]`, with `forced` appended
+/// when it is not zero: blocks (and a sequencer set's stored proposals) from before forced transactions
+/// existed still decode, and nodes agree on the bytes of blocks without any.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Block {
     /// Ethereum-shaped header; `state_root` is the Mosaic state tree root.
     pub header: Header,
-    /// Transactions in execution order.
+    /// Transactions in execution order: first the forced transactions of `l1_messages` that ran, then
+    /// the sequencer's.
     pub transactions: Vec<TxEnvelope>,
     /// Recovered signer of each transaction (same order), so readers never recover twice.
     pub senders: Vec<Address>,
-    /// L1 deposits applied before the transactions, in queue order.
+    /// L1 messages (deposits and forced transactions) applied before the sequencer's transactions, in
+    /// queue order.
     pub l1_messages: Vec<crate::L1Message>,
+    /// How many of `transactions` (the first ones) are forced L1 messages that ran. A batch does not
+    /// post them: replay runs them again from the L1 queue.
+    pub forced: u64,
+}
+
+impl Block {
+    fn payload_length(&self) -> usize {
+        let forced = if self.forced == 0 { 0 } else { self.forced.length() };
+        self.header.length() + self.transactions.length() + self.senders.length() + self.l1_messages.length() + forced
+    }
+}
+
+impl Encodable for Block {
+    fn encode(&self, out: &mut dyn BufMut) {
+        alloy_rlp::Header { list: true, payload_length: self.payload_length() }.encode(out);
+        self.header.encode(out);
+        self.transactions.encode(out);
+        self.senders.encode(out);
+        self.l1_messages.encode(out);
+        if self.forced != 0 {
+            self.forced.encode(out);
+        }
+    }
+
+    fn length(&self) -> usize {
+        let payload = self.payload_length();
+        payload + alloy_rlp::length_of_length(payload)
+    }
+}
+
+impl Decodable for Block {
+    fn decode(buf: &mut &[u8]) -> alloy_rlp::Result<Self> {
+        let header = alloy_rlp::Header::decode(buf)?;
+        if !header.list {
+            return Err(alloy_rlp::Error::UnexpectedString);
+        }
+        let (mut body, rest) = buf.split_at_checked(header.payload_length).ok_or(alloy_rlp::Error::InputTooShort)?;
+        let block = Self {
+            header: Header::decode(&mut body)?,
+            transactions: Vec::decode(&mut body)?,
+            senders: Vec::decode(&mut body)?,
+            l1_messages: Vec::decode(&mut body)?,
+            forced: if body.is_empty() { 0 } else { u64::decode(&mut body)? },
+        };
+        if !body.is_empty() {
+            return Err(alloy_rlp::Error::Custom("block: unexpected field after the forced count"));
+        }
+        *buf = rest;
+        Ok(block)
+    }
+}
+
+impl Block {
+    /// The transactions the sequencer chose (those after the forced ones), with their senders.
+    pub fn sequenced(&self) -> impl Iterator<Item = (&TxEnvelope, &Address)> {
+        let skip = usize::try_from(self.forced).unwrap_or(usize::MAX);
+        self.transactions.iter().zip(&self.senders).skip(skip)
+    }
 }
 
 /// A stored value could not be decoded.
@@ -72,8 +134,18 @@ mod tests {
             transactions: Vec::new(),
             senders: Vec::new(),
             l1_messages: Vec::new(),
+            forced: 0,
         };
         assert_eq!(Block::from_bytes(&block.to_bytes()).unwrap(), block);
+        // A block with forced transactions carries their count; one without is encoded as before it.
+        let forced = Block { forced: 2, ..block.clone() };
+        assert_eq!(Block::from_bytes(&forced.to_bytes()).unwrap(), forced);
+        let mut before = Vec::new();
+        alloy_rlp::encode_list::<_, dyn Encodable>(
+            &[&block.header as &dyn Encodable, &block.transactions, &block.senders, &block.l1_messages],
+            &mut before,
+        );
+        assert_eq!(block.to_bytes(), before);
         let receipt = Receipt {
             status: true.into(),
             cumulative_gas_used: 21_000,

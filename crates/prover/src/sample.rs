@@ -4,6 +4,7 @@
 //! withdrawals. Contracts come from the repository: the Solidity fixtures of `bin/mosaic/tests/fixtures`,
 //! the Wasm modules `scripts/build-wasm-contracts.sh` writes to `wasm/out`, the `L2Bridge` artifact.
 use alloy_consensus::{SignableTransaction, TxEip1559, TxEnvelope};
+use alloy_eips::eip2718::Encodable2718;
 use alloy_primitives::{Address, TxKind, B256, U256};
 use alloy_signer::SignerSync;
 use alloy_signer_local::PrivateKeySigner;
@@ -170,6 +171,8 @@ pub enum Workload {
     SwapCrossVm,
     /// An ETH deposit from L1 (an L1 message, no transaction).
     Deposit,
+    /// An ETH transfer forced through L1 (an L1 message the STF runs as a transaction).
+    Forced,
     /// `withdrawETH` on the L2 bridge predeploy.
     Withdrawal,
     /// A transaction straight to a precompile with a typical input.
@@ -341,8 +344,15 @@ impl Precompile {
 
 impl Workload {
     /// Every workload, in a fixed order.
-    pub const ALL: [Workload; 6] =
-        [Self::EthTransfer, Self::Erc20Evm, Self::Erc20Wasm, Self::SwapCrossVm, Self::Deposit, Self::Withdrawal];
+    pub const ALL: [Workload; 7] = [
+        Self::EthTransfer,
+        Self::Erc20Evm,
+        Self::Erc20Wasm,
+        Self::SwapCrossVm,
+        Self::Deposit,
+        Self::Forced,
+        Self::Withdrawal,
+    ];
 }
 
 /// A MultiVM chain: one funded key, an EVM and a Wasm ERC-20, two more Wasm tokens with a Solidity AMM
@@ -470,13 +480,18 @@ impl Scenario {
                     txs.push(self.tx(TxKind::Call(self.amm), U256::ZERO, swap.abi_encode()))
                 }
                 Workload::Deposit => {
-                    msgs.push(L1Message {
-                        index: self.deposits,
-                        token: Address::ZERO,
-                        from: Address::repeat_byte(0x11),
-                        to: recipient,
-                        amount: eth(1),
-                    });
+                    msgs.push(L1Message::deposit(
+                        self.deposits,
+                        Address::ZERO,
+                        Address::repeat_byte(0x11),
+                        recipient,
+                        eth(1),
+                    ));
+                    self.deposits += 1;
+                }
+                Workload::Forced => {
+                    let (tx, _) = self.tx(TxKind::Call(recipient), U256::from(12345), vec![]);
+                    msgs.push(L1Message::forced(self.deposits, Address::repeat_byte(0x11), tx.encoded_2718().into()));
                     self.deposits += 1;
                 }
                 Workload::Withdrawal => {

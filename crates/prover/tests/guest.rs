@@ -60,6 +60,11 @@ fn guest_reaches_the_node_root_for_every_multivm_scenario() {
             if workload == Workload::Deposit {
                 assert_eq!(native.journal.l1_message_cursor, 2, "the deposits were consumed");
             }
+            if workload == Workload::Forced {
+                assert_eq!(native.journal.l1_message_cursor, 4, "the forced transactions were consumed");
+                let b = mosaic_node::ChainReader::block(&chain.node, block).unwrap().unwrap();
+                assert_eq!((b.forced, b.transactions.len()), (2, 2), "and ran");
+            }
         }
     }
     let (first, last) = (blocks[0], blocks[blocks.len() - 1]);

@@ -356,12 +356,10 @@ fn same_block(local: &mosaic_primitives::Block, block: &mosaic_batch::DecodedBlo
     local.header.timestamp == block.timestamp
         && local.header.beneficiary == beneficiary
         && local.l1_messages.len() as u64 == block.l1_message_count
-        && local.transactions.len() == block.transactions.len()
-        && local.transactions.iter().zip(&local.senders).zip(&block.transactions).all(|((tx, sender), posted)| {
-            match posted {
-                DecodedTx::Signed(env) => env.tx_hash() == tx.tx_hash(),
-                DecodedTx::Unsigned { sender: posted, .. } => posted == sender,
-            }
+        && local.sequenced().count() == block.transactions.len()
+        && local.sequenced().zip(&block.transactions).all(|((tx, sender), posted)| match posted {
+            DecodedTx::Signed(env) => env.tx_hash() == tx.tx_hash(),
+            DecodedTx::Unsigned { sender: posted, .. } => posted == sender,
         })
 }
 

@@ -296,7 +296,8 @@ pub fn prepare_batch(
         withdrawalsRoot: merkle_root(&leaves),
         lastBlockHash: last.hash(),
     };
-    let tx_count = blocks.iter().map(|b| b.transactions.len() as u64).sum();
+    // The transactions the batch posts (forced ones run from the L1 queue), as derivation counts them.
+    let tx_count = blocks.iter().map(|b| b.sequenced().count() as u64).sum();
     Ok(PreparedBatch { header, data: data.into(), tx_count })
 }
 
@@ -820,7 +821,7 @@ async fn sync_records(
         let mut tx_count = 0;
         // Bounded by the local head: a batch's claimed last block is whatever its poster wrote.
         for b in header.firstBlock..=header.lastBlock.min(n.head_number()) {
-            tx_count += n.block(b)?.map_or(0, |b| b.transactions.len() as u64);
+            tx_count += n.block(b)?.map_or(0, |b| b.sequenced().count() as u64);
         }
         let mut record = committed_record(&header, &data, tx_count, l1_tx, l1_block);
         record.data_hash = data_hash;

@@ -36,7 +36,7 @@ pub struct BatchRecord {
     pub first_block: u64,
     /// Last L2 block.
     pub last_block: u64,
-    /// L2 transactions in the batch.
+    /// L2 transactions the batch posts (forced ones run from the L1 queue and are not counted).
     pub tx_count: u64,
     /// Bytes of batch data posted as calldata.
     pub data_bytes: u64,

@@ -1,4 +1,5 @@
-//! Follows the L1 bridge's deposit queue (`DepositQueued` logs at confirmed depth).
+//! Follows the L1 bridge's queue at confirmed depth: deposits (`DepositQueued` logs) and forced L2
+//! transactions (`L2TransactionQueued`).
 use crate::{
     contracts::{Bridge, L1Contracts},
     l1::{Backoff, L1Client, L1Error},
@@ -17,6 +18,9 @@ pub struct DepositScanner {
     bridge: Bridge::BridgeInstance<alloy::providers::DynProvider>,
     /// Last L1 block scanned.
     scanned: u64,
+    /// L1 blocks one query spans now: a failed query (forced transactions make logs of up to 128 KiB,
+    /// more than some endpoints return at once) quarters it, each success doubles it up to `LOG_RANGE`.
+    range: u64,
 }
 
 impl DepositScanner {
@@ -25,27 +29,45 @@ impl DepositScanner {
         Self {
             bridge: Bridge::new(contracts.bridge, l1.provider().clone()),
             scanned: contracts.deployed_at.saturating_sub(1),
+            range: LOG_RANGE,
         }
     }
 
-    /// Deposits queued in L1 blocks after the last scan, up to `safe_block`, in queue order.
+    /// Messages queued in L1 blocks after the last scan, up to `safe_block`, in queue order. A failure
+    /// after some ranges were read returns what they held (the scan resumes after them).
     pub async fn next(&mut self, safe_block: u64) -> Result<Vec<L1Message>, L1Error> {
         let mut out = Vec::new();
         while self.scanned < safe_block {
-            let to = safe_block.min(self.scanned + LOG_RANGE);
-            let logs = self.bridge.DepositQueued_filter().from_block(self.scanned + 1).to_block(to).query().await?;
-            for (ev, _) in logs {
-                out.push(L1Message {
-                    index: ev.index.try_into().map_err(|_| L1Error::Rpc("deposit index overflows u64".into()))?,
-                    token: ev.token,
-                    from: ev.from,
-                    to: ev.l2Recipient,
-                    amount: ev.amount,
-                });
+            let (from, to) = (self.scanned + 1, safe_block.min(self.scanned + self.range));
+            match self.range_messages(from, to).await {
+                Ok(found) => out.extend(found),
+                Err(e) => {
+                    self.range = (self.range / 4).max(1);
+                    if out.is_empty() {
+                        return Err(e);
+                    }
+                    break;
+                }
             }
             self.scanned = to;
+            self.range = (self.range * 2).min(LOG_RANGE);
         }
         out.sort_by_key(|m| m.index);
+        Ok(out)
+    }
+
+    async fn range_messages(&self, from: u64, to: u64) -> Result<Vec<L1Message>, L1Error> {
+        let index =
+            |i: alloy::primitives::U256| u64::try_from(i).map_err(|_| L1Error::Rpc("queue index overflows u64".into()));
+        let mut out = Vec::new();
+        let deposits = self.bridge.DepositQueued_filter().from_block(from).to_block(to).query().await?;
+        for (ev, _) in deposits {
+            out.push(L1Message::deposit(index(ev.index)?, ev.token, ev.from, ev.l2Recipient, ev.amount));
+        }
+        let forced = self.bridge.L2TransactionQueued_filter().from_block(from).to_block(to).query().await?;
+        for (ev, _) in forced {
+            out.push(L1Message::forced(index(ev.index)?, ev.from, ev.transaction));
+        }
         Ok(out)
     }
 }
@@ -67,7 +89,8 @@ pub async fn run_deposit_watcher(
             let consumed = node.l1_cursor().next_index;
             let fresh: Vec<L1Message> = msgs.into_iter().filter(|m| m.index >= consumed).collect();
             if !fresh.is_empty() {
-                info!(count = fresh.len(), first = fresh[0].index, "L1 deposits queued for L2");
+                let forced = fresh.iter().filter(|m| m.transaction.is_some()).count();
+                info!(count = fresh.len(), forced, first = fresh[0].index, "L1 messages queued for L2");
                 metrics.l1_deposits.inc_by(fresh.len() as u64);
                 node.enqueue_l1_messages(fresh);
             }

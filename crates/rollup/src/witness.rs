@@ -85,7 +85,7 @@ fn record_witness(
     let messages: Vec<L1Message> = blocks.iter().flat_map(|b| b.l1_messages.iter().cloned()).collect();
     let signatures = match variant {
         Variant::Signed => Vec::new(),
-        Variant::Unsigned => blocks.iter().flat_map(|b| b.transactions.iter().map(|t| *t.signature())).collect(),
+        Variant::Unsigned => blocks.iter().flat_map(|b| b.sequenced().map(|(t, _)| *t.signature())).collect(),
     };
     let recorder = Recorder::new(node.state_tree(parent.number).map_err(node_err)?);
     let (witness, executed) = recorder.build(&node.config().chain, &parent, &data, &messages, &signatures)?;

@@ -22,6 +22,7 @@ async fn chain(dir: &std::path::Path, blocks: u64, per_block: u64) -> (Node, L1M
         from: Address::repeat_byte(9),
         to: key(3).address(),
         amount: eth(1),
+        transaction: None,
     };
     node.enqueue_l1_messages([deposit.clone()]);
     let mut nonce = 0;

@@ -26,6 +26,7 @@ async fn sequencer_deriver_and_prover_agree_on_one_batch() {
         from: Address::repeat_byte(9),
         to: key(3).address(),
         amount: eth(2),
+        transaction: None,
     };
 
     // Block 1: a deposit and three transactions of alice (nonces counted within the block) and one of bob.

@@ -6,13 +6,14 @@ use crate::{
     diff::{trie_updates, StateDiff},
     env::{tx_env, SimulateOptions},
 };
-use alloc::{string::String, vec::Vec};
+use alloc::{collections::BTreeMap, string::String, vec::Vec};
 use alloy_consensus::{
     constants::{EMPTY_OMMER_ROOT_HASH, EMPTY_WITHDRAWALS},
     proofs::{calculate_receipt_root, calculate_transaction_root},
+    transaction::SignerRecoverable,
     Header, Receipt, ReceiptEnvelope, Transaction, TxEnvelope,
 };
-use alloy_eips::eip7685::EMPTY_REQUESTS_HASH;
+use alloy_eips::{eip2718::Decodable2718, eip7685::EMPTY_REQUESTS_HASH};
 use alloy_primitives::{Address, Bloom, Bytes, Log, B256, U256};
 use mosaic_primitives::{
     l2_bridge_balance_slot, AccountLeaf, Block, ChainConfig, L1Cursor, L1Message, ProvingCost, L2_BRIDGE,
@@ -127,6 +128,12 @@ pub enum TxFailure {
     /// Its max fee is below the block's base fee; it may become valid later.
     #[error("max fee per gas below base fee")]
     FeeTooLow,
+    /// Something else than the sender's own transactions of the block moved its nonce earlier in the
+    /// block (a forced transaction of the sender's, an EIP-7702 authorization): a batch that leaves nonces
+    /// out derives them from the parent state and the sender's transactions alone, so its next
+    /// transaction waits for the next block.
+    #[error("sender's nonce moved earlier in this block; it may fit the next block")]
+    NonceMoved,
     /// It can never be valid on top of this state (nonce too low, no funds, bad chain id, ...).
     #[error("invalid transaction: {0}")]
     Invalid(String),
@@ -138,6 +145,14 @@ pub enum TxFailure {
 /// L1 messages could not be applied to a block.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum L1MessageError {
+    /// A forced transaction does not fit in what the block has left (gas or proving cycles): it must be
+    /// the block's first L1 message, where it is consumed without effect if it still does not fit.
+    /// Nothing of it was applied.
+    #[error("forced transaction {index} does not fit in the block after the L1 messages before it")]
+    ForcedDoesNotFit {
+        /// Its queue index.
+        index: u64,
+    },
     /// Messages must be applied before any transaction.
     #[error("L1 messages must come before the block's transactions")]
     AfterTransactions,
@@ -166,6 +181,26 @@ impl TxFailure {
             EVMError::CustomAny(e) => Self::Invalid(alloc::format!("{e}")),
         }
     }
+}
+
+/// The most gas a forced transaction may ask for; one asking for more is consumed without running. Proving
+/// a transaction costs up to ≈ 3,200 zkVM cycles per gas today (MODEXP at its minimum gas; the
+/// precompiles not yet on OpenVM's instructions are ≈ 1,000–1,650), and the guest runs a forced
+/// transaction before the block's cycle budget can refuse it, so the cap bounds what one forced
+/// transaction costs a prover (≈ 1 G cycles at worst); transfers, withdrawals, approvals and swaps fit.
+pub const MAX_FORCED_TX_GAS: u64 = 300_000;
+
+/// A forced transaction's bytes as a signed transaction and its signer: `None` unless they are exactly
+/// one EIP-2718 transaction that names a chain (no pre-EIP-155 transaction, which anyone could replay
+/// from another chain through L1) and whose signature recovers.
+fn decode_forced(raw: &[u8]) -> Option<(TxEnvelope, Address)> {
+    let mut buf = raw;
+    let tx = TxEnvelope::decode_2718(&mut buf).ok()?;
+    if !buf.is_empty() || tx.chain_id().is_none() {
+        return None;
+    }
+    let sender = tx.recover_signer().ok()?;
+    Some((tx, sender))
 }
 
 /// The result of one included transaction.
@@ -222,6 +257,12 @@ pub struct BlockBuilder<S: StateReader> {
     receipts: Vec<ReceiptEnvelope>,
     cumulative_gas: u64,
     l1_messages: Vec<L1Message>,
+    /// How many of `transactions` (all at the front) came from forced L1 messages.
+    forced: usize,
+    /// Each sequenced sender's next nonce, as its own transactions of the block leave it.
+    sequenced_nonces: BTreeMap<Address, u64>,
+    /// The outcome of the last forced transaction that ran (for tracing).
+    last_forced: Option<TxOutcome>,
     l1: L1Cursor,
     /// Set while `execute_traced` runs: record the touched state.
     state_trace: Option<StateTrace>,
@@ -249,6 +290,9 @@ impl<S: StateReader> BlockBuilder<S> {
         Self {
             l1: ctx.l1,
             l1_messages: Vec::new(),
+            forced: 0,
+            sequenced_nonces: BTreeMap::new(),
+            last_forced: None,
             ctx,
             evm,
             transactions: Vec::new(),
@@ -308,11 +352,18 @@ impl<S: StateReader> BlockBuilder<S> {
         self.l1
     }
 
-    /// Applies L1 deposits, which must be the next messages of the queue, before any transaction: ETH
-    /// is minted to the recipient, an ERC-20 amount is credited to `balanceOf[token][recipient]` of the
-    /// bridge predeploy. Deposits cannot fail on L2, so they cost no gas and leave no receipt.
+    /// Applies L1 messages, which must be the next ones of the queue, before any transaction of the
+    /// sequencer's. A deposit mints ETH to its recipient, or credits an ERC-20 amount to
+    /// `balanceOf[token][recipient]` of the bridge predeploy; it cannot fail, costs no gas and leaves no
+    /// receipt. A forced transaction runs like any transaction of its signer and is included with its
+    /// receipt. One that can never run — undecodable, not exactly one transaction, no chain id, badly
+    /// signed, a blob transaction, a gas limit over [`MAX_FORCED_TX_GAS`], invalid on this state
+    /// (nonce, funds, fee, chain) or over the whole cycle budget — is consumed without effect: the queue
+    /// must move on, and no one may be able to stop it. One that only does not fit in what the block
+    /// has left is refused ([`L1MessageError::ForcedDoesNotFit`]) unless it is the block's first L1
+    /// message, so that a sequencer cannot drop it by where it puts it: it goes first in the next block.
     pub fn apply_l1_messages(&mut self, messages: &[L1Message]) -> Result<(), L1MessageError> {
-        if !self.transactions.is_empty() {
+        if self.transactions.len() != self.forced {
             return Err(L1MessageError::AfterTransactions);
         }
         for msg in messages {
@@ -320,31 +371,89 @@ impl<S: StateReader> BlockBuilder<S> {
             if !next.consume(msg) {
                 return Err(L1MessageError::OutOfOrder { expected: self.l1.next_index, got: msg.index });
             }
-            // The journal is empty between transactions, so the overlay is the only copy of the state.
-            let overlay = &mut self.evm.ctx().journaled_state.database;
-            if msg.token == Address::ZERO {
-                let mut leaf = overlay.account(&msg.to)?.unwrap_or(AccountLeaf {
-                    nonce: 0,
-                    balance: U256::ZERO,
-                    code_hash: revm::primitives::KECCAK_EMPTY,
-                });
-                leaf.balance = leaf.balance.saturating_add(msg.amount);
-                overlay.diff.accounts.insert(msg.to, Some(leaf));
-            } else {
-                let slot = l2_bridge_balance_slot(&msg.token, &msg.to);
-                let old = overlay.storage_value(&L2_BRIDGE, &slot)?;
-                overlay.diff.storage.insert((L2_BRIDGE, slot), old.saturating_add(msg.amount));
+            // L1 messages are forced inclusions: they count against the budget but are never refused.
+            let cycles_before = self.cycles_used;
+            self.cycles_used = self.cycles_used.saturating_add(self.ctx.proving.cycles.l1_message);
+            match &msg.transaction {
+                Some(raw) => {
+                    let fits_or_first = self.apply_forced(raw)? || self.l1_messages.is_empty();
+                    if !fits_or_first {
+                        self.cycles_used = cycles_before;
+                        return Err(L1MessageError::ForcedDoesNotFit { index: msg.index });
+                    }
+                }
+                None => self.apply_deposit(msg)?,
             }
             self.l1 = next;
             self.l1_messages.push(msg.clone());
-            // Deposits are forced inclusions: they count against the budget but are never refused.
-            self.cycles_used = self.cycles_used.saturating_add(self.ctx.proving.cycles.l1_message);
         }
         Ok(())
     }
 
+    fn apply_deposit(&mut self, msg: &L1Message) -> Result<(), StateError> {
+        // The journal is empty between transactions, so the overlay is the only copy of the state.
+        let overlay = &mut self.evm.ctx().journaled_state.database;
+        if msg.token == Address::ZERO {
+            let mut leaf = overlay.account(&msg.to)?.unwrap_or(AccountLeaf {
+                nonce: 0,
+                balance: U256::ZERO,
+                code_hash: revm::primitives::KECCAK_EMPTY,
+            });
+            leaf.balance = leaf.balance.saturating_add(msg.amount);
+            overlay.diff.accounts.insert(msg.to, Some(leaf));
+        } else {
+            let slot = l2_bridge_balance_slot(&msg.token, &msg.to);
+            let old = overlay.storage_value(&L2_BRIDGE, &slot)?;
+            overlay.diff.storage.insert((L2_BRIDGE, slot), old.saturating_add(msg.amount));
+        }
+        Ok(())
+    }
+
+    /// Runs a forced transaction, or consumes it without effect; `false` if it was left out only for
+    /// lack of room in this block (nothing applied).
+    fn apply_forced(&mut self, raw: &Bytes) -> Result<bool, StateError> {
+        let Some((tx, sender)) = decode_forced(raw) else { return Ok(true) };
+        // Over the cap it is not even run: the guest would execute it before any budget could refuse it.
+        if tx.gas_limit() > MAX_FORCED_TX_GAS {
+            return Ok(true);
+        }
+        match self.run(tx, sender) {
+            Ok(outcome) => {
+                self.forced += 1;
+                self.last_forced = Some(outcome);
+                Ok(true)
+            }
+            Err(TxFailure::State(e)) => Err(e),
+            Err(TxFailure::BlockFull | TxFailure::CycleBudgetFull) => Ok(false),
+            Err(_) => Ok(true),
+        }
+    }
+
     /// Executes `tx` (signed by `sender`) and, unless it is invalid, includes it in the block.
     pub fn execute(&mut self, tx: TxEnvelope, sender: Address) -> Result<TxOutcome, TxFailure> {
+        let nonce = tx.nonce();
+        let overlay = &self.evm.ctx_ref().journaled_state.database;
+        // What a batch without nonces derives: the parent's nonce, then one more per transaction of the
+        // sender's. Anything else that moved it earlier in the block makes the sender wait a block.
+        let expected = match self.sequenced_nonces.get(&sender) {
+            Some(next) => Some(*next),
+            None if overlay.diff.accounts.contains_key(&sender) => {
+                Some(overlay.reader.account(&sender)?.map_or(0, |a| a.nonce))
+            }
+            None => None,
+        };
+        if let Some(expected) = expected {
+            if overlay.account(&sender)?.map_or(0, |a| a.nonce) != expected {
+                return Err(TxFailure::NonceMoved);
+            }
+        }
+        let outcome = self.run(tx, sender)?;
+        self.sequenced_nonces.insert(sender, nonce.saturating_add(1));
+        Ok(outcome)
+    }
+
+    /// Executes `tx` (signed by `sender`) and, unless it is invalid, includes it in the block.
+    fn run(&mut self, tx: TxEnvelope, sender: Address) -> Result<TxOutcome, TxFailure> {
         if tx.is_eip4844() {
             return Err(TxFailure::Invalid("blob transactions are not supported".into()));
         }
@@ -410,6 +519,25 @@ impl<S: StateReader> BlockBuilder<S> {
         outcome.map(|o| (o, trace))
     }
 
+    /// [`Self::apply_l1_messages`] for one message, recording a forced transaction that runs as
+    /// [`Self::execute_traced`] records a transaction; `None` for a deposit, or for a forced transaction
+    /// consumed without running.
+    pub fn apply_l1_message_traced(
+        &mut self,
+        msg: &L1Message,
+        opts: TraceOptions,
+    ) -> Result<Option<(TxOutcome, TxTrace)>, L1MessageError> {
+        self.evm.set_trace(opts);
+        self.state_trace = opts.state.then(StateTrace::default);
+        self.last_forced = None;
+        let applied = self.apply_l1_messages(core::slice::from_ref(msg));
+        self.evm.set_trace(TraceOptions::default());
+        let mut trace = self.evm.take_trace();
+        trace.state = self.state_trace.take().unwrap_or_default();
+        applied?;
+        Ok(self.last_forced.take().map(|outcome| (outcome, trace)))
+    }
+
     /// Commits the block's changes into the state tree rooted at `parent_root` and seals the header.
     pub fn finish<N: NodeStore>(mut self, nodes: &N, parent_root: B256) -> Result<BuiltBlock, TrieError> {
         let diff = core::mem::take(&mut self.evm.ctx().journaled_state.database.diff);
@@ -449,6 +577,7 @@ impl<S: StateReader> BlockBuilder<S> {
                 transactions: self.transactions,
                 senders: self.senders,
                 l1_messages: self.l1_messages,
+                forced: self.forced as u64,
             },
             receipts: self.receipts,
             diff,
@@ -506,12 +635,14 @@ fn state_trace<S: StateReader>(
     Ok(trace)
 }
 
-/// The context of the block that follows `parent` under `config`.
+/// The context of the block that follows `parent` under `config`. Its timestamp is `timestamp`, or the
+/// parent's if that is later: timestamps are whole seconds and never decrease, and blocks less than a
+/// second apart share one, so that the L2's clock never runs ahead of the wall clock.
 pub fn child_context(config: &ChainConfig, parent: &Header, timestamp: u64, beneficiary: Address) -> BlockContext {
     BlockContext {
         chain_id: config.chain_id,
         number: parent.number + 1,
-        timestamp: timestamp.max(parent.timestamp + 1),
+        timestamp: timestamp.max(parent.timestamp),
         beneficiary,
         gas_limit: config.block_gas_limit,
         base_fee: config.next_base_fee(
@@ -600,7 +731,7 @@ pub fn genesis<N: NodeStore>(
         ..Default::default()
     };
     Ok(BuiltBlock {
-        block: Block { header, transactions: Vec::new(), senders: Vec::new(), l1_messages: Vec::new() },
+        block: Block { header, transactions: Vec::new(), senders: Vec::new(), l1_messages: Vec::new(), forced: 0 },
         receipts: Vec::new(),
         diff,
         frame_stats: Vec::new(),

@@ -14,7 +14,7 @@ use mosaic_trie::{NodeStore, TrieError};
 /// A block as a batch carries it: what replay needs beyond the parent header and the state.
 #[derive(Debug, Clone)]
 pub struct BlockParts<'a> {
-    /// The block's timestamp (must be after the parent's).
+    /// The block's timestamp (never before the parent's).
     pub timestamp: u64,
     /// Receives priority fees.
     pub beneficiary: Address,
@@ -48,9 +48,9 @@ pub fn replay_block<S: StateReader, N: NodeStore>(
     state: S,
     nodes: &N,
 ) -> Result<BuiltBlock, ReplayError> {
-    if parts.timestamp <= parent.timestamp {
+    if parts.timestamp < parent.timestamp {
         return Err(ReplayError::Invalid(format!(
-            "timestamp {} not after parent's {}",
+            "timestamp {} before parent's {}",
             parts.timestamp, parent.timestamp
         )));
     }

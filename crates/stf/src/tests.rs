@@ -550,7 +550,14 @@ fn l1_deposits_credit_eth_and_tokens_in_queue_order_before_transactions() {
     use mosaic_primitives::{l2_bridge_balance_slot, L1Cursor, L1Message, L2_BRIDGE};
     let (user, token_owner) = (signer(3), address!("00000000000000000000000000000000000000b0"));
     let token = address!("00000000000000000000000000000000000000e2");
-    let msg = |index, token, to, amount| L1Message { index, token, from: Address::repeat_byte(0xaa), to, amount };
+    let msg = |index, token, to, amount| L1Message {
+        index,
+        token,
+        from: Address::repeat_byte(0xaa),
+        to,
+        amount,
+        transaction: None,
+    };
     let deposits = [msg(0, Address::ZERO, user.address(), eth(1)), msg(1, token, token_owner, U256::from(500))];
     let mut builder = BlockBuilder::new(MemoryState::default(), ctx());
     // Not the head of the queue: refused, nothing applied.
@@ -710,6 +717,7 @@ mod budget {
                 from: Address::repeat_byte(1),
                 to: Address::repeat_byte(2),
                 amount: U256::from(5),
+                transaction: None,
             })
             .collect();
         b.apply_l1_messages(&msgs).unwrap();
@@ -785,5 +793,203 @@ mod budget {
         };
         let err = replay_block(&tight, header, parts(), state, &nodes).unwrap_err();
         assert!(matches!(err, ReplayError::Invalid(ref m) if m.contains("cycle budget")), "{err}");
+    }
+}
+
+mod forced {
+    use super::*;
+    use alloy_eips::eip2718::Encodable2718;
+    use mosaic_primitives::{L1Cursor, L1Message};
+
+    fn transfer(k: &PrivateKeySigner, nonce: u64) -> TxEnvelope {
+        tx(k, nonce, TxKind::Call(Address::repeat_byte(9)), U256::from(1), vec![], 21_000)
+    }
+
+    fn raw(t: &TxEnvelope) -> Bytes {
+        t.encoded_2718().into()
+    }
+
+    /// A forced transaction runs first, with its receipt, as a transaction of its signer; one that
+    /// cannot run is consumed without effect; a batch posts only the sequencer's transactions, and
+    /// replaying those with the queue gives the same block.
+    #[test]
+    fn forced_transactions_run_first_and_the_unrunnable_ones_are_consumed_without_effect() {
+        let (a, b) = (signer(0), signer(1));
+        let config = ChainConfig { chain_id: 7, ..ChainConfig::default() };
+        let alloc = [(a.address(), eth(10)), (b.address(), eth(10))];
+        let genesis = crate::genesis(&MemoryNodeStore::new(), &config, &alloc, &[], &[], 0).unwrap();
+        let mut nodes = MemoryNodeStore::new();
+        nodes.insert_all(genesis.trie_nodes.clone());
+        let state = funded(&[&a, &b]);
+        let header = &genesis.block.header;
+        let l1 = Address::repeat_byte(0xaa);
+        let mut trailing = raw(&transfer(&a, 1)).to_vec();
+        trailing.push(0);
+        let messages = [
+            L1Message::forced(0, l1, Bytes::from_static(b"not a transaction")),
+            L1Message::forced(1, l1, raw(&transfer(&a, 5))), // nonce gap
+            L1Message::forced(2, l1, raw(&transfer(&a, 0))), // runs
+            L1Message::forced(3, l1, raw(&transfer(&a, 0))), // the same again: nonce too low
+            L1Message::forced(4, l1, trailing.into()),       // not exactly one transaction
+            L1Message::deposit(5, Address::ZERO, l1, b.address(), eth(1)),
+        ];
+        let parts = |transactions| BlockParts {
+            timestamp: 1,
+            beneficiary: FEE_RECIPIENT,
+            l1_messages: &messages,
+            transactions,
+        };
+        let sequenced = vec![(transfer(&b, 0), b.address()), (transfer(&b, 1), b.address())];
+        let built = replay_block(&config, header, parts(sequenced.clone()), state.clone(), &nodes).unwrap();
+        let block = &built.block;
+        assert_eq!(block.forced, 1);
+        assert_eq!(block.transactions.len(), 3);
+        assert_eq!(block.transactions[0].tx_hash(), transfer(&a, 0).tx_hash(), "the forced one first");
+        assert_eq!(block.senders[0], a.address());
+        assert_eq!(built.receipts.len(), 3, "with its receipt");
+        assert_eq!(block.l1_messages, messages, "every message consumed");
+        let cursor = L1Cursor::from_extra_data(&block.header.extra_data).unwrap();
+        assert_eq!(cursor.next_index, 6);
+        assert_eq!(built.diff.accounts[&a.address()].unwrap().nonce, 1, "the forced one ran once");
+        assert_eq!(block.sequenced().map(|(t, s)| (t.clone(), *s)).collect::<Vec<_>>(), sequenced);
+        // What a batch posts replays to the same block ...
+        let again = replay_block(&config, header, parts(sequenced.clone()), state.clone(), &nodes).unwrap();
+        assert_eq!(again.block.hash(), block.hash());
+        // ... and a batch that posts the forced transaction too does not replay.
+        let mut doubled = vec![(transfer(&a, 0), a.address())];
+        doubled.extend(sequenced);
+        let err = replay_block(&config, header, parts(doubled), state.clone(), &nodes).unwrap_err();
+        assert!(matches!(err, ReplayError::Invalid(ref m) if m.contains("transaction 0")), "{err}");
+        // A consumed forced message that did not run leaves the block to the sequencer's transactions.
+        let alone = [L1Message::forced(0, l1, Bytes::from_static(&[0x02]))];
+        let mut builder = BlockBuilder::new(state, ctx());
+        builder.apply_l1_messages(&alone).unwrap();
+        builder.execute(transfer(&a, 0), a.address()).unwrap();
+        let built = builder.finish(&MemoryNodeStore::new(), EMPTY_ROOT).unwrap();
+        assert_eq!((built.block.forced, built.block.transactions.len()), (0, 1));
+        assert_eq!(built.diff.accounts[&a.address()].unwrap().nonce, 1);
+    }
+
+    /// Blocks less than a second apart share their parent's timestamp; an earlier one does not replay.
+    #[test]
+    fn a_block_may_share_its_parents_timestamp_but_not_go_back() {
+        let a = signer(0);
+        let config = ChainConfig { chain_id: 7, ..ChainConfig::default() };
+        let genesis = crate::genesis(&MemoryNodeStore::new(), &config, &[(a.address(), eth(10))], &[], &[], 5).unwrap();
+        let mut nodes = MemoryNodeStore::new();
+        nodes.insert_all(genesis.trie_nodes.clone());
+        let header = &genesis.block.header;
+        assert_eq!(header.timestamp, 5);
+        let parts = |timestamp| BlockParts {
+            timestamp,
+            beneficiary: FEE_RECIPIENT,
+            l1_messages: &[],
+            transactions: vec![(transfer(&a, 0), a.address())],
+        };
+        let same = replay_block(&config, header, parts(5), funded(&[&a]), &nodes).unwrap();
+        assert_eq!(same.block.header.timestamp, 5);
+        let err = replay_block(&config, header, parts(4), funded(&[&a]), &nodes).unwrap_err();
+        assert!(matches!(err, ReplayError::Invalid(ref m) if m.contains("before parent")), "{err}");
+        assert_eq!(child_context(&config, header, 3, FEE_RECIPIENT).timestamp, 5, "never before the parent");
+    }
+
+    /// Messages may be applied in several calls while only forced transactions ran, never after a
+    /// transaction of the sequencer's.
+    #[test]
+    fn messages_follow_forced_transactions_but_not_the_sequencers() {
+        let (a, b) = (signer(0), signer(1));
+        let l1 = Address::repeat_byte(0xaa);
+        let mut builder = BlockBuilder::new(funded(&[&a, &b]), ctx());
+        builder.apply_l1_messages(&[L1Message::forced(0, l1, raw(&transfer(&a, 0)))]).unwrap();
+        assert_eq!(builder.len(), 1);
+        builder.apply_l1_messages(&[L1Message::deposit(1, Address::ZERO, l1, a.address(), eth(1))]).unwrap();
+        builder.execute(transfer(&b, 0), b.address()).unwrap();
+        let late = builder.apply_l1_messages(&[L1Message::forced(2, l1, raw(&transfer(&a, 2)))]).unwrap_err();
+        assert!(matches!(late, L1MessageError::AfterTransactions), "{late}");
+    }
+
+    /// A legacy transaction without a chain id could be anyone's, replayed from another chain: forced, it
+    /// is consumed without effect (the same one protected by EIP-155 runs).
+    #[test]
+    fn a_forced_transaction_must_name_its_chain() {
+        use alloy_consensus::TxLegacy;
+        let a = signer(0);
+        let legacy = |chain_id| {
+            let t = TxLegacy {
+                chain_id,
+                nonce: 0,
+                gas_price: BASE_FEE as u128 + TIP,
+                gas_limit: 21_000,
+                to: TxKind::Call(Address::repeat_byte(9)),
+                value: U256::from(1),
+                input: Bytes::new(),
+            };
+            let sig = a.sign_hash_sync(&t.signature_hash()).unwrap();
+            raw(&TxEnvelope::from(t.into_signed(sig)))
+        };
+        let l1 = Address::repeat_byte(0xaa);
+        let mut builder = BlockBuilder::new(funded(&[&a]), ctx());
+        builder.apply_l1_messages(&[L1Message::forced(0, l1, legacy(None))]).unwrap();
+        assert_eq!(builder.len(), 0, "unprotected: not run");
+        builder.apply_l1_messages(&[L1Message::forced(1, l1, legacy(Some(7)))]).unwrap();
+        assert_eq!(builder.len(), 1, "protected: run");
+    }
+
+    /// A forced transaction asking for more gas than the cap is consumed without running.
+    #[test]
+    fn a_forced_transaction_over_the_gas_cap_is_consumed_without_running() {
+        let a = signer(0);
+        let l1 = Address::repeat_byte(0xaa);
+        let to = TxKind::Call(Address::repeat_byte(9));
+        let over = tx(&a, 0, to, U256::from(1), vec![], crate::MAX_FORCED_TX_GAS + 1);
+        let mut builder = BlockBuilder::new(funded(&[&a]), ctx());
+        builder.apply_l1_messages(&[L1Message::forced(0, l1, raw(&over))]).unwrap();
+        assert_eq!((builder.len(), builder.l1_cursor().next_index), (0, 1));
+        let at = tx(&a, 0, to, U256::from(1), vec![], crate::MAX_FORCED_TX_GAS);
+        builder.apply_l1_messages(&[L1Message::forced(1, l1, raw(&at))]).unwrap();
+        assert_eq!((builder.len(), builder.l1_cursor().next_index), (1, 2), "at the cap it runs");
+    }
+
+    /// A forced transaction that only lacks room in this block is refused there, so that it opens the
+    /// next one; as the first L1 message of a block it is consumed even if it does not fit.
+    #[test]
+    fn a_forced_transaction_without_room_opens_the_next_block() {
+        let a = signer(0);
+        let l1 = Address::repeat_byte(0xaa);
+        let forced = |index, nonce| L1Message::forced(index, l1, raw(&transfer(&a, nonce)));
+        let small = BlockContext { gas_limit: 50_000, ..ctx() };
+        let mut builder = BlockBuilder::new(funded(&[&a]), small.clone());
+        let err = builder.apply_l1_messages(&[forced(0, 0), forced(1, 1), forced(2, 2)]).unwrap_err();
+        assert_eq!(err, L1MessageError::ForcedDoesNotFit { index: 2 });
+        assert_eq!((builder.len(), builder.l1_cursor().next_index), (2, 2), "the two before it ran");
+        let state_after_two = {
+            let mut s = funded(&[&a]);
+            s.accounts.get_mut(&a.address()).unwrap().nonce = 2;
+            s
+        };
+        // (The fresh builders below start the queue at 0, so the message keeps its transaction only.)
+        let mut next = BlockBuilder::new(state_after_two.clone(), small);
+        next.apply_l1_messages(&[forced(0, 2)]).unwrap();
+        assert_eq!(next.len(), 1, "first in the next block, it runs");
+        // First in a block that cannot hold it at all: consumed without effect.
+        let tiny = BlockContext { gas_limit: 20_000, ..ctx() };
+        let mut builder = BlockBuilder::new(state_after_two, tiny);
+        builder.apply_l1_messages(&[forced(0, 2)]).unwrap();
+        assert_eq!((builder.len(), builder.l1_cursor().next_index), (0, 1));
+    }
+
+    /// After a forced transaction of its sender ran, a sequenced one waits for the next block: a batch
+    /// without nonces derives them from the parent state and the sender's sequenced transactions alone.
+    #[test]
+    fn a_senders_forced_transaction_holds_its_sequenced_ones_to_the_next_block() {
+        let (a, b) = (signer(0), signer(1));
+        let l1 = Address::repeat_byte(0xaa);
+        let mut builder = BlockBuilder::new(funded(&[&a, &b]), ctx());
+        builder.apply_l1_messages(&[L1Message::forced(0, l1, raw(&transfer(&a, 0)))]).unwrap();
+        assert_eq!(builder.execute(transfer(&a, 1), a.address()).unwrap_err(), TxFailure::NonceMoved);
+        // Others are not held, and the sender's own sequenced transactions chain as usual.
+        builder.execute(transfer(&b, 0), b.address()).unwrap();
+        builder.execute(transfer(&b, 1), b.address()).unwrap();
+        assert_eq!(builder.len(), 3);
     }
 }

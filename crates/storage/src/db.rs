@@ -88,16 +88,20 @@ fn encode_body(block: &Block) -> Vec<u8> {
     let mut out = Vec::new();
     alloy_rlp::Header {
         list: true,
-        payload_length: block.transactions.length() + block.senders.length() + block.l1_messages.length(),
+        payload_length: block.transactions.length()
+            + block.senders.length()
+            + block.l1_messages.length()
+            + block.forced.length(),
     }
     .encode(&mut out);
     block.transactions.encode(&mut out);
     block.senders.encode(&mut out);
     block.l1_messages.encode(&mut out);
+    block.forced.encode(&mut out);
     out
 }
 
-type Body = (Vec<TxEnvelope>, Vec<Address>, Vec<L1Message>);
+type Body = (Vec<TxEnvelope>, Vec<Address>, Vec<L1Message>, u64);
 
 fn decode_body(mut bytes: &[u8]) -> Result<Body, StorageError> {
     let buf = &mut bytes;
@@ -108,7 +112,9 @@ fn decode_body(mut bytes: &[u8]) -> Result<Body, StorageError> {
     let txs = Vec::<TxEnvelope>::decode(buf).map_err(corrupt)?;
     let senders = Vec::<Address>::decode(buf).map_err(corrupt)?;
     let l1_messages = Vec::<L1Message>::decode(buf).map_err(corrupt)?;
-    Ok((txs, senders, l1_messages))
+    // Bodies stored before forced transactions existed end here.
+    let forced = if buf.is_empty() { 0 } else { u64::decode(buf).map_err(corrupt)? };
+    Ok((txs, senders, l1_messages, forced))
 }
 
 impl Database {
@@ -295,8 +301,8 @@ impl Database {
         let Some(header) = header_in(&txn, number)? else { return Ok(None) };
         let t = txn.open_table(BODIES)?;
         let Some(body) = t.get(number)? else { return Err(corrupt(format!("block {number} has no body"))) };
-        let (transactions, senders, l1_messages) = decode_body(body.value())?;
-        Ok(Some(Block { header, transactions, senders, l1_messages }))
+        let (transactions, senders, l1_messages, forced) = decode_body(body.value())?;
+        Ok(Some(Block { header, transactions, senders, l1_messages, forced }))
     }
 
     /// Receipts of block `number`.

@@ -3,7 +3,7 @@
 use crate::exec::{execute_batch, BatchInput, Executed, Sources, WitnessError};
 use alloc::{collections::BTreeMap, format, vec::Vec};
 use alloy_consensus::Header;
-use alloy_primitives::{keccak256, Address, Bytes, Signature, B256, U256};
+use alloy_primitives::{keccak256, Bytes, Signature, B256};
 use alloy_rlp::{Decodable, Encodable, RlpDecodable, RlpEncodable};
 use core::cell::RefCell;
 use mosaic_primitives::{BaseFeeParams, ChainConfig, CycleSchedule, L1Message, ProvingCost, WasmGasSchedule};
@@ -46,21 +46,12 @@ struct ConfigRlp {
 }
 
 #[derive(RlpEncodable, RlpDecodable)]
-struct MessageRlp {
-    index: u64,
-    token: Address,
-    from: Address,
-    to: Address,
-    amount: U256,
-}
-
-#[derive(RlpEncodable, RlpDecodable)]
 struct WitnessRlp {
     config: ConfigRlp,
     parent: Header,
     ancestors: Vec<Header>,
     data: Bytes,
-    l1_messages: Vec<MessageRlp>,
+    l1_messages: Vec<L1Message>,
     signatures: Vec<Bytes>,
     nodes: Vec<Bytes>,
     codes: Vec<Bytes>,
@@ -85,11 +76,7 @@ impl BatchWitness {
             parent: self.parent.clone(),
             ancestors: self.ancestors.clone(),
             data: self.data.clone(),
-            l1_messages: self
-                .l1_messages
-                .iter()
-                .map(|m| MessageRlp { index: m.index, token: m.token, from: m.from, to: m.to, amount: m.amount })
-                .collect(),
+            l1_messages: self.l1_messages.clone(),
             signatures: self.signatures.iter().map(|s| Bytes::from(s.as_bytes().to_vec())).collect(),
             nodes: self.nodes.clone(),
             codes: self.codes.clone(),
@@ -132,11 +119,7 @@ impl BatchWitness {
             parent: rlp.parent,
             ancestors: rlp.ancestors,
             data: rlp.data,
-            l1_messages: rlp
-                .l1_messages
-                .into_iter()
-                .map(|m| L1Message { index: m.index, token: m.token, from: m.from, to: m.to, amount: m.amount })
-                .collect(),
+            l1_messages: rlp.l1_messages,
             signatures,
             nodes: rlp.nodes,
             codes: rlp.codes,

@@ -1,6 +1,7 @@
 //! Witnesses recorded from a real node database: the witness alone reproduces the node's roots and
 //! hashes, and any tampering with it, the batch or the parent is caught.
 use alloy_consensus::{SignableTransaction, TxEip1559, TxEnvelope};
+use alloy_eips::eip2718::Encodable2718;
 use alloy_primitives::{keccak256, Address, Bytes, Signature, TxKind, B256, U256};
 use alloy_signer::SignerSync;
 use alloy_signer_local::PrivateKeySigner;
@@ -114,7 +115,7 @@ fn record(
     let sigs: Vec<Signature> = match variant {
         mosaic_batch::Variant::Signed => vec![],
         mosaic_batch::Variant::Unsigned => {
-            blocks.iter().flat_map(|b| b.transactions.iter().map(|t| *t.signature())).collect()
+            blocks.iter().flat_map(|b| b.sequenced().map(|(t, _)| *t.signature())).collect()
         }
     };
     Recorder::new(state).build(&ChainConfig::default(), &parent, &data, msgs, &sigs).unwrap()
@@ -144,23 +145,33 @@ fn expected_journal(chain: &Chain, blocks: &[Block], data: &[u8]) -> Journal {
     }
 }
 
-/// Deposits, transfers, a contract using storage and BLOCKHASH, a withdrawal: two batches.
+/// Deposits, transfers, a contract using storage and BLOCKHASH, a withdrawal, a transaction forced
+/// through L1: two batches.
 fn scenario() -> (Chain, Vec<Block>, Vec<L1Message>, Vec<Block>) {
     let mut c = Chain::new();
     let (alice, bob) = (c.alice.clone(), PrivateKeySigner::from_bytes(&B256::repeat_byte(8)).unwrap());
     let token = Address::repeat_byte(0xe2);
     let msgs = vec![
-        L1Message { index: 0, token: Address::ZERO, from: Address::repeat_byte(1), to: bob.address(), amount: eth(3) },
+        L1Message {
+            index: 0,
+            token: Address::ZERO,
+            from: Address::repeat_byte(1),
+            to: bob.address(),
+            amount: eth(3),
+            transaction: None,
+        },
         L1Message {
             index: 1,
             token,
             from: Address::repeat_byte(1),
             to: Address::repeat_byte(0xc0),
             amount: U256::from(9),
+            transaction: None,
         },
     ];
     let transfer = c.tx(&alice, None, TxKind::Call(Address::repeat_byte(0xd0)), eth(1), "");
     let b1 = c.block(&msgs, vec![transfer]);
+    let mut msgs = msgs;
     let deploy = c.tx(&alice, None, TxKind::Create, U256::ZERO, BLOCKHASH_CONTRACT);
     let contract = alice.address().create(1);
     // withdrawETH(address l1Recipient), paid with deposited ETH.
@@ -172,8 +183,11 @@ fn scenario() -> (Chain, Vec<Block>, Vec<L1Message>, Vec<Block>) {
         &std::format!("{}{:0>64}", "690d8320", alloy_primitives::hex::encode(Address::repeat_byte(0xab))),
     );
     let b2 = c.block(&[], vec![deploy, withdraw]);
+    let (forced, _) = c.tx(&bob, Some(1), TxKind::Call(Address::repeat_byte(0xd1)), U256::from(1), "");
+    msgs.push(L1Message::forced(2, Address::repeat_byte(1), forced.encoded_2718().into()));
     let call = c.tx(&alice, None, TxKind::Call(contract), U256::ZERO, "");
-    let b3 = c.block(&[], vec![call]);
+    let b3 = c.block(&msgs[2..], vec![call]);
+    assert_eq!((b3.forced, b3.transactions.len()), (1, 2), "the forced transaction ran");
     // Second batch: BLOCKHASH(NUMBER - 2) reaches below its parent, into the ancestors.
     let call = c.tx(&alice, None, TxKind::Call(contract), U256::ZERO, "");
     let b4 = c.block(&[], vec![call]);

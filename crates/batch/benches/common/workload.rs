@@ -112,6 +112,7 @@ fn build(
             transactions,
             senders,
             l1_messages: Vec::new(),
+            forced: 0,
         });
     }
     blocks

@@ -670,14 +670,17 @@ impl App {
     }
 
     /// The rules the STF leaves to the set: its fee recipient, a timestamp no later than now (one
-    /// second of clock skew allowed), and only deposits this member has seen on L1 itself.
+    /// second of clock skew allowed), and only L1 messages this member has seen on L1 itself. There is no
+    /// lower bound on the timestamp beyond the parent's: a rule that a proposal can fail later (as the
+    /// clock moves) could leave members locked on a value they no longer accept. A member proposes at
+    /// its clock, so a proposer holding the L2 clock still holds it only for its own heights.
     fn rules(&self, block: &Block) -> Result<(), String> {
         let header = &block.header;
         if header.beneficiary != self.fee_recipient {
             return Err(format!("credits {}, not the set's {}", header.beneficiary, self.fee_recipient));
         }
         let parent = self.node.head();
-        let latest = (now_secs() + 1).max(parent.timestamp + 1);
+        let latest = (now_secs() + 1).max(parent.timestamp);
         if header.timestamp > latest {
             return Err(format!("timestamp {} is in the future (latest {latest})", header.timestamp));
         }
@@ -1159,6 +1162,7 @@ mod tests {
             from: Address::repeat_byte(2),
             to: Address::repeat_byte(3),
             amount: U256::from(1),
+            transaction: None,
         });
         assert!(member.rules(&deposit).unwrap_err().contains("not seen on L1"));
         assert_eq!(member.node.head_number(), 0, "checking commits nothing");
