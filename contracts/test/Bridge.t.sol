@@ -14,6 +14,8 @@ contract BridgeDepositTest is TestBase {
     address internal constant L2_BOB = address(0xB0B2);
     uint256 internal constant T0 = 1_700_000_000;
 
+    event log_named_uint(string key, uint256 val);
+
     Bridge internal bridge;
     MockRollup internal rollup;
     /// The queue recomputed here, independently of the Bridge.
@@ -116,6 +118,32 @@ contract BridgeDepositTest is TestBase {
         vm.prank(ALICE);
         bridge.depositETH{value: 2 ether}(L2_BOB);
         _assertQueue();
+    }
+
+    /// L1 gas of forcing a transaction (storage cold, not the queue's first message): a 110-byte signed
+    /// EIP-1559 transfer and a 1 KiB call, against an ETH deposit.
+    function test_ForcedTransactionGas() public {
+        vm.prank(ALICE);
+        bridge.depositETH{value: 1 ether}(L2_BOB); // the queue's arrays are no longer empty
+        vm.cool(address(bridge));
+        vm.prank(ALICE);
+        uint256 before = gasleft();
+        bridge.depositETH{value: 1 ether}(L2_BOB);
+        uint256 deposit = before - gasleft();
+        bytes memory transfer = new bytes(110);
+        transfer[0] = 0x02;
+        vm.cool(address(bridge));
+        before = gasleft();
+        bridge.enqueueL2Transaction(transfer);
+        uint256 forced = before - gasleft();
+        vm.cool(address(bridge));
+        before = gasleft();
+        bridge.enqueueL2Transaction(new bytes(1024));
+        uint256 forcedKiB = before - gasleft();
+        emit log_named_uint("Bridge.depositETH gas", deposit);
+        emit log_named_uint("Bridge.enqueueL2Transaction gas, 110-byte transfer (execution, without calldata)", forced);
+        emit log_named_uint("Bridge.enqueueL2Transaction gas, 1 KiB (execution, without calldata)", forcedKiB);
+        assertEq(bridge.queueLength(), 4, "all queued");
     }
 
     function test_RevertWhen_AForcedTransactionIsEmptyOrTooLarge() public {

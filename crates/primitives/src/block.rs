@@ -64,6 +64,10 @@ impl Decodable for Block {
             l1_messages: Vec::decode(&mut body)?,
             forced: if body.is_empty() { 0 } else { u64::decode(&mut body)? },
         };
+        // One encoding per block: a zero count is left out, never written.
+        if block.forced == 0 && header.payload_length != block.payload_length() {
+            return Err(alloy_rlp::Error::Custom("block: a zero forced count is left out"));
+        }
         if !body.is_empty() {
             return Err(alloy_rlp::Error::Custom("block: unexpected field after the forced count"));
         }
@@ -146,6 +150,12 @@ mod tests {
             &mut before,
         );
         assert_eq!(block.to_bytes(), before);
+        let mut explicit_zero = Vec::new();
+        alloy_rlp::encode_list::<_, dyn Encodable>(
+            &[&block.header as &dyn Encodable, &block.transactions, &block.senders, &block.l1_messages, &0u64],
+            &mut explicit_zero,
+        );
+        assert!(Block::from_bytes(&explicit_zero).is_err(), "a second encoding of the same block");
         let receipt = Receipt {
             status: true.into(),
             cumulative_gas_used: 21_000,

@@ -490,7 +490,10 @@ impl Scenario {
                     self.deposits += 1;
                 }
                 Workload::Forced => {
-                    let (tx, _) = self.tx(TxKind::Call(recipient), U256::from(12345), vec![]);
+                    // Within MAX_FORCED_TX_GAS, or it would be consumed without running.
+                    self.nonce += 1;
+                    let to = TxKind::Call(recipient);
+                    let (tx, _) = signed(&self.key, self.nonce - 1, to, U256::from(12345), vec![], 21_000);
                     msgs.push(L1Message::forced(self.deposits, Address::repeat_byte(0x11), tx.encoded_2718().into()));
                     self.deposits += 1;
                 }

@@ -190,6 +190,11 @@ impl TxFailure {
 /// transaction costs a prover (≈ 1 G cycles at worst); transfers, withdrawals, approvals and swaps fit.
 pub const MAX_FORCED_TX_GAS: u64 = 300_000;
 
+/// zkVM cycles a forced L1 message costs per byte of its transaction before it runs — the queue's keccak,
+/// decoding, the signing hash — whether it runs or not: a bound that errs high (the transaction's own
+/// execution is charged by the cycle schedule like any transaction's).
+pub const FORCED_BYTE_CYCLES: u64 = 64;
+
 /// A forced transaction's bytes as a signed transaction and its signer: `None` unless they are exactly
 /// one EIP-2718 transaction that names a chain (no pre-EIP-155 transaction, which anyone could replay
 /// from another chain through L1) and whose signature recovers.
@@ -371,18 +376,27 @@ impl<S: StateReader> BlockBuilder<S> {
             if !next.consume(msg) {
                 return Err(L1MessageError::OutOfOrder { expected: self.l1.next_index, got: msg.index });
             }
-            // L1 messages are forced inclusions: they count against the budget but are never refused.
             let cycles_before = self.cycles_used;
-            self.cycles_used = self.cycles_used.saturating_add(self.ctx.proving.cycles.l1_message);
+            let first = self.l1_messages.is_empty();
             match &msg.transaction {
                 Some(raw) => {
-                    let fits_or_first = self.apply_forced(raw)? || self.l1_messages.is_empty();
-                    if !fits_or_first {
+                    // Reading it (queue hash, decoding, the signer) costs by its size, run or not.
+                    let reading = self.ctx.proving.cycles.l1_message.saturating_add(
+                        FORCED_BYTE_CYCLES.saturating_mul(u64::try_from(raw.len()).unwrap_or(u64::MAX)),
+                    );
+                    self.cycles_used = self.cycles_used.saturating_add(reading);
+                    let fits = (first || self.cycles_used <= self.ctx.proving.block_cycle_budget)
+                        && self.apply_forced(raw, first)?;
+                    if !fits {
                         self.cycles_used = cycles_before;
                         return Err(L1MessageError::ForcedDoesNotFit { index: msg.index });
                     }
                 }
-                None => self.apply_deposit(msg)?,
+                None => {
+                    // Deposits count against the budget but are never refused.
+                    self.cycles_used = self.cycles_used.saturating_add(self.ctx.proving.cycles.l1_message);
+                    self.apply_deposit(msg)?
+                }
             }
             self.l1 = next;
             self.l1_messages.push(msg.clone());
@@ -409,24 +423,70 @@ impl<S: StateReader> BlockBuilder<S> {
         Ok(())
     }
 
-    /// Runs a forced transaction, or consumes it without effect; `false` if it was left out only for
-    /// lack of room in this block (nothing applied).
-    fn apply_forced(&mut self, raw: &Bytes) -> Result<bool, StateError> {
+    /// Runs a forced transaction, or consumes it; `false` if it was left out only for lack of room in
+    /// this block, which is not its first L1 message (nothing applied).
+    fn apply_forced(&mut self, raw: &Bytes, first: bool) -> Result<bool, StateError> {
         let Some((tx, sender)) = decode_forced(raw) else { return Ok(true) };
         // Over the cap it is not even run: the guest would execute it before any budget could refuse it.
         if tx.gas_limit() > MAX_FORCED_TX_GAS {
             return Ok(true);
         }
-        match self.run(tx, sender) {
+        match self.run(tx.clone(), sender) {
             Ok(outcome) => {
                 self.forced += 1;
                 self.last_forced = Some(outcome);
                 Ok(true)
             }
             Err(TxFailure::State(e)) => Err(e),
-            Err(TxFailure::BlockFull | TxFailure::CycleBudgetFull) => Ok(false),
+            // First in its block it had all the gas a block has: it never fits.
+            Err(TxFailure::BlockFull) => Ok(first),
+            // It ran, and proving it costs more than the block had. First in its block, it fails like an
+            // out-of-gas transaction — its gas limit charged, its nonce used, so its bytes cannot be
+            // queued again for free — and fills the block.
+            Err(TxFailure::CycleBudgetFull | TxFailure::ExceedsCycleBudget { .. }) if first => {
+                self.charge_over_budget(tx, sender)?;
+                Ok(true)
+            }
+            Err(TxFailure::CycleBudgetFull | TxFailure::ExceedsCycleBudget { .. }) => Ok(false),
+            // Refused before it ran (nonce, fee, funds, chain, blob): consumed without effect.
             Err(_) => Ok(true),
         }
+    }
+
+    /// Includes `tx` as a failed transaction that used its whole gas limit, changing nothing but its
+    /// sender's nonce and balance (the fee: the base fee burned, the tip to the beneficiary), and ends the
+    /// block's room for proving.
+    fn charge_over_budget(&mut self, tx: TxEnvelope, sender: Address) -> Result<(), StateError> {
+        let gas = tx.gas_limit();
+        let base_fee = u128::from(self.ctx.base_fee);
+        let price = tx.effective_gas_price(Some(self.ctx.base_fee));
+        let beneficiary = self.ctx.beneficiary;
+        let empty = AccountLeaf { nonce: 0, balance: U256::ZERO, code_hash: revm::primitives::KECCAK_EMPTY };
+        // The journal is empty between transactions, so the overlay is the only copy of the state.
+        let overlay = &mut self.evm.ctx().journaled_state.database;
+        let mut payer = overlay.account(&sender)?.unwrap_or(empty);
+        payer.nonce = payer.nonce.saturating_add(1);
+        // revm checked the balance covers the gas limit at the fee cap before it ran the transaction.
+        payer.balance = payer.balance.saturating_sub(U256::from(gas) * U256::from(price));
+        overlay.diff.accounts.insert(sender, Some(payer));
+        let tip = U256::from(gas) * U256::from(price.saturating_sub(base_fee));
+        if !tip.is_zero() {
+            let mut paid = overlay.account(&beneficiary)?.unwrap_or(empty);
+            paid.balance = paid.balance.saturating_add(tip);
+            overlay.diff.accounts.insert(beneficiary, Some(paid));
+        }
+        self.cumulative_gas = self.cumulative_gas.saturating_add(gas);
+        let receipt =
+            Receipt::<Log> { status: false.into(), cumulative_gas_used: self.cumulative_gas, logs: Vec::new() };
+        self.receipts.push(ReceiptEnvelope::from_typed(tx.tx_type(), receipt.with_bloom()));
+        self.transactions.push(tx);
+        self.senders.push(sender);
+        self.frame_stats.push(Vec::new());
+        self.tx_cycles.push(0);
+        self.cycles_used = self.cycles_used.max(self.ctx.proving.block_cycle_budget);
+        self.forced += 1;
+        self.last_forced = None;
+        Ok(())
     }
 
     /// Executes `tx` (signed by `sender`) and, unless it is invalid, includes it in the block.

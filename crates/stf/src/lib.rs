@@ -20,7 +20,7 @@ pub mod vm;
 
 pub use block::{
     child_context, genesis, BlockBuilder, BlockContext, BuiltBlock, InitialAccount, L1MessageError, TxFailure,
-    TxOutcome, HARDFORK, MAX_FORCED_TX_GAS,
+    TxOutcome, FORCED_BYTE_CYCLES, HARDFORK, MAX_FORCED_TX_GAS,
 };
 pub use db::{in_blockhash_window, tree_account, tree_storage, Overlay, StateError, StateReader, BLOCKHASH_WINDOW};
 #[cfg(feature = "std")]

@@ -978,6 +978,66 @@ mod forced {
         assert_eq!((builder.len(), builder.l1_cursor().next_index), (0, 1));
     }
 
+    /// A forced transaction that costs more to prove than the block has: after other L1 messages it is
+    /// refused there; first in its block it fails like an out-of-gas transaction — charged its gas limit,
+    /// its nonce used — and nothing else runs in that block.
+    #[test]
+    fn a_forced_transaction_over_the_cycle_budget_is_charged_and_fills_its_block() {
+        use mosaic_primitives::ProvingCost;
+        let (a, b) = (signer(0), signer(1));
+        let l1 = Address::repeat_byte(0xaa);
+        // Room for L1 messages, not for a transfer.
+        let tight =
+            BlockContext { proving: ProvingCost { block_cycle_budget: 20_000, ..ProvingCost::default() }, ..ctx() };
+        let forced = L1Message::forced(1, l1, raw(&transfer(&a, 0)));
+        let deposit = L1Message::deposit(0, Address::ZERO, l1, b.address(), eth(1));
+        let mut builder = BlockBuilder::new(funded(&[&a, &b]), tight.clone());
+        let err = builder.apply_l1_messages(&[deposit, forced.clone()]).unwrap_err();
+        assert_eq!(err, L1MessageError::ForcedDoesNotFit { index: 1 });
+        let mut first = L1Message::forced(0, l1, raw(&transfer(&a, 0)));
+        let mut builder = BlockBuilder::new(funded(&[&a, &b]), tight.clone());
+        builder.apply_l1_messages(core::slice::from_ref(&first)).unwrap();
+        assert_eq!(builder.len(), 1, "included, as a failure");
+        assert!(!builder.receipts()[0].status());
+        assert_eq!(builder.gas_used(), 21_000, "its whole gas limit");
+        assert_eq!(builder.cycles_left(), 0, "the block is full");
+        let refused = builder.execute(transfer(&b, 0), b.address()).unwrap_err();
+        assert!(matches!(refused, TxFailure::CycleBudgetFull | TxFailure::ExceedsCycleBudget { .. }), "{refused}");
+        let built = builder.finish(&MemoryNodeStore::new(), EMPTY_ROOT).unwrap();
+        let payer = built.diff.accounts[&a.address()].unwrap();
+        let price = U256::from(BASE_FEE as u128 + TIP);
+        assert_eq!((payer.nonce, payer.balance), (1, eth(10) - U256::from(21_000) * price));
+        let tip = built.diff.accounts[&FEE_RECIPIENT].unwrap().balance;
+        assert_eq!(tip, U256::from(21_000) * U256::from(TIP));
+        assert!(!built.diff.accounts.contains_key(&Address::repeat_byte(9)), "the transfer did nothing");
+        assert_eq!(built.block.forced, 1);
+        // Queued again, its bytes are refused before they run: the nonce is used.
+        let mut after = funded(&[&a, &b]);
+        apply(&mut after, &built.diff);
+        first.index = 0;
+        let mut again = BlockBuilder::new(after, ctx());
+        again.apply_l1_messages(&[first]).unwrap();
+        assert_eq!((again.len(), again.cycles_used() < 20_000), (0, true));
+    }
+
+    /// A forced message is charged by its size before anything runs: large ones fill a block's budget
+    /// and open the next block.
+    #[test]
+    fn large_forced_messages_count_by_their_size() {
+        use mosaic_primitives::ProvingCost;
+        let l1 = Address::repeat_byte(0xaa);
+        let budget = 10_000 + 2 * crate::FORCED_BYTE_CYCLES * 1000;
+        let ctx =
+            BlockContext { proving: ProvingCost { block_cycle_budget: budget, ..ProvingCost::default() }, ..ctx() };
+        let junk = |index| L1Message::forced(index, l1, vec![0xffu8; 1000].into());
+        let mut builder = BlockBuilder::new(MemoryState::default(), ctx);
+        assert_eq!(
+            builder.apply_l1_messages(&[junk(0), junk(1), junk(2)]).unwrap_err(),
+            L1MessageError::ForcedDoesNotFit { index: 2 }
+        );
+        assert_eq!((builder.len(), builder.l1_cursor().next_index), (0, 2), "two fit, consumed without effect");
+    }
+
     /// After a forced transaction of its sender ran, a sequenced one waits for the next block: a batch
     /// without nonces derives them from the parent state and the sender's sequenced transactions alone.
     #[test]
