@@ -860,6 +860,31 @@ pub(crate) mod tests {
         assert_eq!(node.latest_state().unwrap().account(&alice.address()).unwrap().unwrap().nonce, 3);
     }
 
+    /// A forced transaction that costs more cycles than a block has, first in its block, is included as
+    /// a failure charged its gas limit; debug_trace* reports it so.
+    #[tokio::test]
+    async fn a_forced_transaction_over_the_cycle_budget_is_traced_as_the_failure_it_was() {
+        use alloy_eips::eip2718::Encodable2718;
+        let alice = alloy_signer_local::PrivateKeySigner::from_bytes(&B256::repeat_byte(1)).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let proving = mosaic_primitives::ProvingCost { block_cycle_budget: 20_000, ..Default::default() };
+        let chain = ChainConfig { proving, ..ChainConfig::default() };
+        let funded = vec![(alice.address(), U256::from(10u64).pow(U256::from(18u64)))];
+        let node =
+            Node::open(NodeConfig { genesis_alloc: funded, chain: chain.clone(), ..config(dir.path()) }).unwrap();
+        let raw = transfer(&alice, chain.chain_id, 0).encoded_2718();
+        node.enqueue_l1_messages([L1Message::forced(0, Address::repeat_byte(0xaa), raw.into())]);
+        let block = node.build_block(None, false).unwrap().expect("a block");
+        assert_eq!((block.block.forced, block.receipts.len()), (1, 1));
+        assert!(!block.receipts[0].status(), "charged, not run");
+        for only in [None, Some(0)] {
+            let traced = crate::trace::trace_block(&node, 1, only, Default::default()).unwrap().unwrap();
+            assert_eq!(traced.len(), 1, "{only:?}");
+            assert_eq!(traced[0].hash, *block.block.transactions[0].tx_hash());
+            assert_eq!((traced[0].outcome.success, traced[0].outcome.gas_used), (false, 21_000));
+        }
+    }
+
     #[tokio::test]
     async fn a_relayed_copy_of_a_pooled_transaction_is_accepted_with_its_hash() {
         use alloy_eips::eip2718::Encodable2718;

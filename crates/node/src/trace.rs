@@ -52,14 +52,27 @@ pub fn trace_block<R: ChainReader + ?Sized>(
             ran = builder.len();
             continue;
         }
-        if let Some((outcome, trace)) =
-            builder.apply_l1_message_traced(msg, opts).map_err(|e| inconsistent(e.to_string()))?
-        {
-            let tx =
-                block.transactions.get(ran).ok_or_else(|| inconsistent(format!("forced transaction {ran} missing")))?;
-            traced.push(TracedTx { hash: *tx.tx_hash(), gas_limit: tx.gas_limit(), outcome, trace });
-            ran += 1;
+        let traced_run = builder.apply_l1_message_traced(msg, opts).map_err(|e| inconsistent(e.to_string()))?;
+        if builder.len() == ran {
+            continue; // consumed without running
         }
+        let tx =
+            block.transactions.get(ran).ok_or_else(|| inconsistent(format!("forced transaction {ran} missing")))?;
+        // Included without an outcome: charged its gas limit for costing more cycles than a block has.
+        let (outcome, trace) = traced_run.unwrap_or_else(|| {
+            let outcome = TxOutcome {
+                success: false,
+                gas_used: tx.gas_limit(),
+                output: Default::default(),
+                contract_address: None,
+                frames: Vec::new(),
+                proving_cycles: 0,
+                usage: Default::default(),
+            };
+            (outcome, TxTrace::default())
+        });
+        traced.push(TracedTx { hash: *tx.tx_hash(), gas_limit: tx.gas_limit(), outcome, trace });
+        ran = builder.len();
     }
     if only.is_some_and(|o| o < forced) {
         return Ok(Some(traced));

@@ -64,9 +64,10 @@ impl Decodable for Block {
             l1_messages: Vec::decode(&mut body)?,
             forced: if body.is_empty() { 0 } else { u64::decode(&mut body)? },
         };
-        // One encoding per block: a zero count is left out, never written.
-        if block.forced == 0 && header.payload_length != block.payload_length() {
-            return Err(alloy_rlp::Error::Custom("block: a zero forced count is left out"));
+        // One encoding per block: a zero count is left out, never written, and no field takes another
+        // form that decodes alike (an L1 message's trailing field written as an empty string).
+        if header.payload_length != block.payload_length() {
+            return Err(alloy_rlp::Error::Custom("block: not the canonical encoding"));
         }
         if !body.is_empty() {
             return Err(alloy_rlp::Error::Custom("block: unexpected field after the forced count"));
@@ -156,6 +157,33 @@ mod tests {
             &mut explicit_zero,
         );
         assert!(Block::from_bytes(&explicit_zero).is_err(), "a second encoding of the same block");
+        // Nor with a forced count and an L1 message whose absent transaction is written as an empty string.
+        #[derive(alloy_rlp::RlpEncodable)]
+        struct LongDeposit {
+            index: u64,
+            token: Address,
+            from: Address,
+            to: Address,
+            amount: alloy_primitives::U256,
+            transaction: alloy_primitives::Bytes,
+        }
+        let deposit = crate::L1Message::deposit(0, Address::ZERO, Address::ZERO, Address::ZERO, Default::default());
+        let long = LongDeposit {
+            index: 0,
+            token: Address::ZERO,
+            from: Address::ZERO,
+            to: Address::ZERO,
+            amount: Default::default(),
+            transaction: Default::default(),
+        };
+        let with = Block { l1_messages: alloc::vec![deposit], forced: 1, ..block.clone() };
+        assert_eq!(Block::from_bytes(&with.to_bytes()).unwrap(), with);
+        let mut other = Vec::new();
+        alloy_rlp::encode_list::<_, dyn Encodable>(
+            &[&block.header as &dyn Encodable, &block.transactions, &block.senders, &alloc::vec![long], &1u64],
+            &mut other,
+        );
+        assert!(Block::from_bytes(&other).is_err(), "a second encoding of a block with forced transactions");
         let receipt = Receipt {
             status: true.into(),
             cumulative_gas_used: 21_000,
