@@ -591,9 +591,10 @@ contract Rollup is Ownable, ReentrancyGuard {
         _requireNoQuorum();
     }
 
-    /// A proposer's batch without attestations: refused in Hybrid mode while a quorum is required.
+    /// A proposer's batch without attestations: refused in Hybrid mode while a quorum is required, and
+    /// in either mode from a sequencer set's member (the set's quorum is what L1 holds of its agreement).
     function _requireNoQuorum() private view {
-        if (mode != Mode.Hybrid) return;
+        if (mode != Mode.Hybrid && members.length == 0) return;
         uint256 quorum = attestQuorum();
         // casting to 'uint8' is safe because a set has at most 256 members, so a quorum of at most 171
         // forge-lint: disable-next-line(unsafe-typecast)
@@ -603,8 +604,11 @@ contract Rollup is Ownable, ReentrancyGuard {
     /// @notice Commits the next batch with the producers' attestations: 65-byte signatures (r ‖ s ‖ v)
     /// over the EIP-191 personal-sign hash of the batch's `publicInputsHash`, by staked producers in
     /// strictly ascending address order, low s, at least `attestThreshold` of them. The attesters are
-    /// recorded: if the batch is proven false, their stakes are slashed. In Zk mode attestations are
-    /// accepted and ignored (the proof is what counts). Proposers only.
+    /// recorded: if the batch is proven false, their stakes are slashed. In Zk mode the proof is what
+    /// counts, so attestations are ignored — except a sequencer set's quorum, still checked (not
+    /// recorded): a proof shows a batch valid, not that the set decided its blocks, and without the
+    /// check one member could settle another valid chain than the one the set finalized on L2.
+    /// Proposers only.
     function commitAttestedBatch(BatchHeader calldata header, bytes calldata data, bytes calldata attestations)
         external
         payable
@@ -612,7 +616,10 @@ contract Rollup is Ownable, ReentrancyGuard {
     {
         if (!_proposerOrFallback()) revert ProofRequired();
         _commit(header, data);
-        if (mode == Mode.Zk) return;
+        if (mode == Mode.Zk) {
+            if (members.length != 0) _checkAttestations(publicInputsHash(header.index), attestations);
+            return;
+        }
         uint256 set = _checkAttestations(publicInputsHash(header.index), attestations);
         attesters[header.index] = set;
         for (uint256 i = 0; i < producers.length; i++) {
@@ -861,6 +868,7 @@ contract Rollup is Ownable, ReentrancyGuard {
             stakes[p] = 0;
             bond += stake;
             emit ProducerSlashed(index, p, stake);
+            _expel(p);
         }
         bond += _slashPostingMember(index, proposer);
         uint256 burned = bond * BURN_BPS / 10_000;
@@ -921,6 +929,21 @@ contract Rollup is Ownable, ReentrancyGuard {
             stakes[proposer] = 0;
             emit ProducerSlashed(index, proposer, own);
         }
+        _expel(proposer);
+    }
+
+    /// A slashed member leaves the sequencer set `switchDelay` from now, as if the owner scheduled it
+    /// out, so that the L2's set (which follows the same event) drops it too; until then it no longer
+    /// counts here (no stake). A member leaving already is left as it is; a join still pending is
+    /// cancelled here, though the L2 lets it in from that join until this change. Unlike the owner's
+    /// changes this may empty the set: a set whose quorum attested a false batch has no claim to go
+    /// on, and the fallback proposer opens after its delay.
+    function _expel(address m) private {
+        Membership storage ms = membership[m];
+        if (!ms.named || !ms.next) return;
+        uint64 effectiveAt = uint64(block.timestamp) + switchDelay;
+        (ms.active, ms.next, ms.effectiveAt) = (isMember(m), false, effectiveAt);
+        emit MembershipScheduled(m, false, effectiveAt);
     }
 
     function _challengeFailed(uint64 index, Challenge memory c, address proposer, bool defended) private {

@@ -645,7 +645,7 @@ contract HybridGameTest is SnarkFixture {
         assertEq(rollup.attestQuorum(), 3, "quorum of three");
     }
 
-    function test_OnlyAStakedMemberJoinsAndASlashedOneStopsCounting() public {
+    function test_OnlyAStakedMemberJoinsAndASlashedOneStopsCountingAndLeaves() public {
         uint256[] memory keys = _producers(7);
         address[] memory seven = _addrs(keys, 7);
         address unstaked = address(0xD00D);
@@ -661,6 +661,10 @@ contract HybridGameTest is SnarkFixture {
         rollup.scheduleMember(unstaked, true);
         assertEq(rollup.attestQuorum(), 5, "quorum of seven");
 
+        // Member 4 is leaving already.
+        vm.prank(OWNER);
+        rollup.scheduleMember(seven[4], false);
+
         // Member 5 posts a false batch that members 0–4 attest, its own attestation left out: all six
         // are slashed, member 6 alone still counts, and it posts on its own.
         BatchHeader memory lie = _lie();
@@ -673,8 +677,19 @@ contract HybridGameTest is SnarkFixture {
         vm.prank(seven[5]);
         rollup.commitAttestedBatch{value: BOND}(lie, data, _attest(five, _inputsHash(lie, data)));
         _challenge(rollup, 1);
+        vm.warp(START + 100);
+        uint64 out = uint64(block.timestamp) + SWITCH_DELAY;
+        // Each slashed member is scheduled out, as the owner would, for the L2's set to follow; member 4
+        // keeps the change it has.
+        for (uint256 i = 0; i < 6; i++) {
+            if (i == 4) continue;
+            vm.expectEmit();
+            emit Rollup.MembershipScheduled(seven[i], false, out);
+        }
         vm.prank(PROVER);
         rollup.proveFraud(1, _truth(), proof);
+        (,,, uint64 leaves) = rollup.membership(seven[4]);
+        assertEq(leaves, START + SWITCH_DELAY, "member 4 not scheduled again");
         assertEq(rollup.stakes(seven[5]), 0, "the posting member is slashed");
         assertEq(rollup.stakes(seven[0]), 0, "so is each attester");
         assertEq(rollup.activeMembers(), 1, "the slashed no longer count");
@@ -683,6 +698,12 @@ contract HybridGameTest is SnarkFixture {
         _commitBy(seven[5], _sel(keys, [6, 0, 0, 0], 1), abi.encodeWithSelector(Rollup.NotProposer.selector, seven[5]));
         _commitBy(seven[6], _sel(keys, [0, 0, 0, 0], 1), abi.encodeWithSelector(Rollup.InvalidAttestations.selector));
         _commitBy(seven[6], _sel(keys, [6, 0, 0, 0], 1), "");
+        // In the set (on the L2 too) until the delay, out after it.
+        assertTrue(rollup.isMember(seven[0]) && rollup.isMember(seven[5]), "until the delay");
+        vm.warp(out);
+        assertTrue(!rollup.isMember(seven[0]) && !rollup.isMember(seven[5]) && !rollup.isMember(seven[4]), "out");
+        assertTrue(rollup.isMember(seven[6]), "member 6 stays");
+        assertEq(rollup.attestQuorum(), 1, "quorum of one still");
     }
 
     function test_TheSetNeverEmptiesItself() public {
@@ -952,6 +973,34 @@ contract HybridGameTest is SnarkFixture {
         vm.expectRevert(Rollup.WrongMode.selector);
         vm.prank(OWNER);
         rollup.scheduleZkSwitch();
+    }
+
+    /// In Zk mode a sequencer set's members still commit only with its quorum's attestations: the proof
+    /// shows the batch valid, the quorum that the set decided it.
+    function test_AfterTheSwitchASetStillCommitsOnlyWithItsQuorum() public {
+        uint256[] memory keys = _producers(4);
+        address[] memory four = _addrs(keys, 4);
+        vm.startPrank(OWNER);
+        rollup.initMembers(four);
+        rollup.scheduleZkSwitch();
+        vm.stopPrank();
+        vm.warp(START + SWITCH_DELAY);
+        BatchHeader memory h = _header();
+        bytes memory data = _data();
+        vm.startPrank(four[1]);
+        vm.expectRevert(abi.encodeWithSelector(Rollup.AttestationsRequired.selector, 3));
+        rollup.commitBatch(h, data);
+        vm.expectRevert(abi.encodeWithSelector(Rollup.AttestationsRequired.selector, 3));
+        rollup.commitProvenBatch(h, data, proof);
+        bytes32 inputs = _inputsHash(h, data);
+        vm.expectRevert(Rollup.InvalidAttestations.selector);
+        rollup.commitAttestedBatch(h, data, _attest(_sel(keys, [0, 1, 0, 0], 2), inputs));
+        rollup.commitAttestedBatch(h, data, _attest(_sel(keys, [0, 1, 3, 0], 3), inputs));
+        vm.stopPrank();
+        assertTrue(rollup.mode() == Mode.Zk, "the switch batch");
+        assertEq(rollup.attesters(1), 0, "a zk batch's attesters are not recorded: nothing to slash");
+        rollup.proveBatch(1, proof);
+        assertEq(uint256(rollup.lastFinalizedBatch()), 1, "final on its SNARK");
     }
 
     function test_AfterTheSwitchTheRealBatchFinalizesOnlyWithItsSnark() public {

@@ -511,9 +511,13 @@ async fn round(
         let call = rollup.commitProvenBatch(batch.header.clone(), batch.data.clone(), proof.into());
         call.value(terms.bond).send().await?
     } else {
-        // With a set named on the Rollup, the quorum of its active members; else the fixed threshold.
-        let threshold =
-            if terms.hybrid { usize::try_from(rollup.attestQuorum().call().await?).unwrap_or(usize::MAX) } else { 0 };
+        // With a set named on the Rollup, the quorum of its active members (in zk mode too: L1 checks
+        // that the set decided what a member posts); else the fixed threshold, which zk mode ignores.
+        let threshold = if terms.hybrid || !active.is_empty() {
+            usize::try_from(rollup.attestQuorum().call().await?).unwrap_or(usize::MAX)
+        } else {
+            0
+        };
         if threshold > 0 {
             let sigs =
                 attest(node, l1, contracts, config, &batch, committed.lastBlockHash, (threshold, &active)).await?;
