@@ -200,7 +200,6 @@ pub(crate) fn ordering(c: &DevnetArgs, data_dir: &std::path::Path) -> anyhow::Re
     let secret: B256 = key.trim().parse().context("--validator-key: expected 32 bytes of hex")?;
     let key = alloy_signer_local::PrivateKeySigner::from_bytes(&secret).context("--validator-key")?;
     let me = key.address();
-    let relay = RpcRelay::for_member(&set, &me, DEFAULT_RELAY_TIMEOUT)?;
     let (fee_recipient, block_time) = (set.fee_recipient, set.block_time);
     set.member(&me).context("--validator-key is not a member's")?;
     // The file's rotation, used only while the Rollup names no set (a candidate has no turn there).
@@ -212,6 +211,8 @@ pub(crate) fn ordering(c: &DevnetArgs, data_dir: &std::path::Path) -> anyhow::Re
     // With an L1, the set of each height follows the Rollup's schedule, which the L1 watch fills in
     // (until its first read no height starts); without one, the file's genesis members rule forever.
     let (schedule, rx) = tokio::sync::watch::channel(mosaic_consensus::SetSchedule::unknown());
+    // An acknowledged transaction is copied to as many members of the set in force as may fail.
+    let relay = RpcRelay::for_member(&set, &me, (!c.l1.no_l1).then(|| rx.clone()), DEFAULT_RELAY_TIMEOUT)?;
     let member = SetMember {
         key,
         position: position as u64,

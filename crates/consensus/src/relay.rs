@@ -1,21 +1,23 @@
 //! A member's transactions reach the others: every transaction a member accepts is copied to every
 //! other member's JSON-RPC (`mosaic_relayTransactions`), so whichever member proposes next can include
 //! it, and the client's acknowledgement waits until `⌊(N−1)/3⌋` of them hold it too: as many members as
-//! may fail, so a transaction a client was told about survives any tolerated set of crashes.
+//! may fail, so a transaction a client was told about survives any tolerated set of crashes. N is the
+//! set in force when the transaction arrives, as the Rollup on L1 schedules it (a set that grew needs
+//! more copies), and only its members' copies count (a candidate or a departed member never proposes).
 //!
 //! One task per peer sends the copies, in order: a request carries every transaction that arrived while
 //! the previous one was in flight (up to [`MAX_RELAY_BATCH`]), so an idle member relays at once and a
 //! busy one in few requests.
-use crate::{SequencerSet, SetError};
+use crate::{SequencerSet, SetError, SetSchedule};
 use alloy_primitives::{hex, Address};
 use mosaic_node::TxRelay;
 use std::{
     future::Future,
     pin::Pin,
     sync::{Arc, OnceLock},
-    time::Duration,
+    time::{Duration, SystemTime, UNIX_EPOCH},
 };
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, watch};
 
 /// JSON-RPC method a member serves to admit another member's transactions.
 pub const RELAY_METHOD: &str = "mosaic_relayTransactions";
@@ -30,17 +32,29 @@ const MAX_RELAY_BYTES: usize = 1 << 20;
 /// Transactions waiting for a peer's task before `relay` waits for room.
 const PEER_QUEUE: usize = 16_384;
 
-/// One copy to make: the transaction, and where to report whether the peer holds it.
+/// One copy to make: the transaction, and where to report whether the peer (by its index) holds it.
 struct Job {
     raw: Arc<Vec<u8>>,
-    done: mpsc::Sender<Result<(), String>>,
+    done: mpsc::Sender<(usize, Result<(), String>)>,
+}
+
+/// Whose copies an acknowledgement counts, and how many it needs.
+#[derive(Clone)]
+enum Copies {
+    /// This many, from any peer.
+    Fixed(usize),
+    /// As many as the set in force now tolerates failing, from its members only: the set file's
+    /// members active now by the Rollup's schedule (the genesis members while L1 is not read that far).
+    Set { file: SequencerSet, schedule: watch::Receiver<SetSchedule> },
 }
 
 /// Relays over the other members' JSON-RPC endpoints (the set file's `rpc` URLs).
 #[derive(Clone)]
 pub struct RpcRelay {
     peers: Vec<String>,
-    needed: usize,
+    /// Each peer's member address (`None` for a peer given by URL alone).
+    addresses: Vec<Option<Address>>,
+    copies: Copies,
     timeout: Duration,
     client: reqwest::Client,
     /// Each peer's sending task, started on the first relay (that runs inside the runtime).
@@ -49,9 +63,10 @@ pub struct RpcRelay {
 
 impl std::fmt::Debug for RpcRelay {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let (needed, _) = self.needed_now();
         f.debug_struct("RpcRelay")
             .field("peers", &self.peers)
-            .field("needed", &self.needed)
+            .field("needed", &needed)
             .field("timeout", &self.timeout)
             .finish()
     }
@@ -66,7 +81,27 @@ impl RpcRelay {
             .timeout(timeout.max(Duration::from_secs(1)) * 2)
             .build()
             .unwrap_or_else(|_| reqwest::Client::new());
-        Self { peers, needed, timeout, client, queues: Arc::default() }
+        let addresses = vec![None; peers.len()];
+        Self { peers, addresses, copies: Copies::Fixed(needed), timeout, client, queues: Arc::default() }
+    }
+
+    /// How many copies an acknowledgement needs now, and from which peers (by index).
+    fn needed_now(&self) -> (usize, Vec<bool>) {
+        match &self.copies {
+            Copies::Fixed(needed) => (*needed, vec![true; self.peers.len()]),
+            Copies::Set { file, schedule } => {
+                // Heights follow the wall clock, so the set deciding the next height is the set now.
+                let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
+                let active: Vec<Address> = schedule
+                    .borrow()
+                    .members_at(file, now)
+                    .filter(|members| !members.is_empty())
+                    .map(|members| members.iter().map(|m| m.address).collect())
+                    .unwrap_or_else(|| file.initial().map(|m| m.address).collect());
+                let counts = self.addresses.iter().map(|a| a.is_some_and(|a| active.contains(&a))).collect();
+                (active.len().saturating_sub(1) / 3, counts)
+            }
+        }
     }
 
     /// The peers' queues, their tasks started on first use.
@@ -74,27 +109,42 @@ impl RpcRelay {
         self.queues.get_or_init(|| {
             self.peers
                 .iter()
-                .map(|url| {
+                .enumerate()
+                .map(|(peer, url)| {
                     let (tx, rx) = mpsc::channel(PEER_QUEUE);
-                    tokio::spawn(peer_task(self.client.clone(), url.clone(), rx));
+                    tokio::spawn(peer_task(self.client.clone(), peer, url.clone(), rx));
                     tx
                 })
                 .collect()
         })
     }
 
-    /// The relay of member `me` of `set`: to every other member with an `rpc` URL, acknowledged once
-    /// as many as may fail (`⌊(N−1)/3⌋`) hold the transaction. Refused if fewer members have a URL.
-    pub fn for_member(set: &SequencerSet, me: &Address, timeout: Duration) -> Result<Self, SetError> {
-        let peers = set.peer_rpcs(me);
+    /// The relay of member `me` of `set`: to every other member with an `rpc` URL (candidates too: they
+    /// may join), acknowledged once as many members of the set in force as may fail (`⌊(N−1)/3⌋`) hold
+    /// the transaction. That set follows `schedule` (the Rollup's, as the L1 watch fills it in) or, with
+    /// none, is the file's genesis members. Refused if fewer genesis members have a URL.
+    pub fn for_member(
+        set: &SequencerSet,
+        me: &Address,
+        schedule: Option<watch::Receiver<SetSchedule>>,
+        timeout: Duration,
+    ) -> Result<Self, SetError> {
+        let others: Vec<(Address, String)> =
+            set.members.iter().filter(|m| m.address != *me).filter_map(|m| Some((m.address, m.rpc.clone()?))).collect();
         let needed = set.tolerated_faults();
-        if peers.len() < needed {
+        let reachable = others.iter().filter(|(a, _)| set.initial().any(|m| m.address == *a)).count();
+        if reachable < needed {
             return Err(SetError::Invalid(format!(
-                "{} other members have an rpc URL; acknowledging a transaction needs {needed} copies",
-                peers.len()
+                "{reachable} other members have an rpc URL; acknowledging a transaction needs {needed} copies"
             )));
         }
-        Ok(Self::new(peers, needed, timeout))
+        let (addresses, peers) = others.into_iter().map(|(a, url)| (Some(a), url)).unzip();
+        let mut relay = Self::new(peers, needed, timeout);
+        relay.addresses = addresses;
+        if let Some(schedule) = schedule {
+            relay.copies = Copies::Set { file: set.clone(), schedule };
+        }
+        Ok(relay)
     }
 }
 
@@ -125,7 +175,7 @@ async fn relay_batch(client: &reqwest::Client, url: &str, raws: &[&[u8]]) -> Vec
 
 /// Copies the transactions queued for the peer at `url`, in order, each request carrying all that
 /// arrived while the previous one was in flight.
-async fn peer_task(client: reqwest::Client, url: String, mut jobs: mpsc::Receiver<Job>) {
+async fn peer_task(client: reqwest::Client, peer: usize, url: String, mut jobs: mpsc::Receiver<Job>) {
     while let Some(first) = jobs.recv().await {
         let mut bytes = first.raw.len();
         let mut batch = vec![first];
@@ -142,7 +192,7 @@ async fn peer_task(client: reqwest::Client, url: String, mut jobs: mpsc::Receive
         let outcomes = relay_batch(&client, &url, &raws).await;
         for (job, outcome) in batch.iter().zip(outcomes) {
             // The acknowledgement may have stopped waiting (enough copies, or its timeout).
-            let _ = job.done.try_send(outcome);
+            let _ = job.done.try_send((peer, outcome));
         }
     }
 }
@@ -153,36 +203,38 @@ impl TxRelay for RpcRelay {
         Box::pin(async move {
             let (tx, mut rx) = mpsc::channel(this.peers.len().max(1));
             let raw = Arc::new(raw);
+            let (needed, counts) = this.needed_now();
             // Every member gets it, even after enough have answered: any of them may propose next.
-            for queue in this.queues() {
+            for (peer, queue) in this.queues().iter().enumerate() {
                 let job = Job { raw: raw.clone(), done: tx.clone() };
                 // A peer that fell this far behind gets no copy of this one; the others may suffice.
                 if let Err(e) = queue.try_send(job) {
-                    let _ = tx.try_send(Err(format!("relay queue: {e}")));
+                    let _ = tx.try_send((peer, Err(format!("relay queue: {e}"))));
                 }
             }
             drop(tx);
-            if this.needed == 0 {
+            if needed == 0 {
                 return Ok(());
             }
             let (mut held, mut errors) = (0, Vec::new());
             let waited = tokio::time::timeout(this.timeout, async {
-                while let Some(result) = rx.recv().await {
+                while let Some((peer, result)) = rx.recv().await {
                     match result {
-                        Ok(()) => held += 1,
+                        Ok(()) if counts[peer] => held += 1,
+                        Ok(()) => {} // not in the set now: it will not propose
                         Err(e) => errors.push(e),
                     }
-                    if held >= this.needed {
+                    if held >= needed {
                         return;
                     }
                 }
             })
             .await;
-            if held >= this.needed {
+            if held >= needed {
                 return Ok(());
             }
             let why = if waited.is_err() { format!("no answer within {:?}", this.timeout) } else { errors.join("; ") };
-            Err(format!("{held} of the {} copies on other members ({why})", this.needed))
+            Err(format!("{held} of the {needed} copies on other members of the set ({why})"))
         })
     }
 }
@@ -216,12 +268,79 @@ mod tests {
         let url = Some("http://127.0.0.1:1");
         let set = set_with_rpcs(&[url, url, url, url]);
         let me = set.members[0].address;
-        let relay = RpcRelay::for_member(&set, &me, DEFAULT_RELAY_TIMEOUT).unwrap();
-        assert_eq!((relay.peers.len(), relay.needed), (3, 1), "three others; one copy acknowledges");
-        let refused = RpcRelay::for_member(&set_with_rpcs(&[url, None, None, None]), &me, DEFAULT_RELAY_TIMEOUT);
+        let relay = RpcRelay::for_member(&set, &me, None, DEFAULT_RELAY_TIMEOUT).unwrap();
+        assert_eq!((relay.peers.len(), relay.needed_now().0), (3, 1), "three others; one copy acknowledges");
+        let refused = RpcRelay::for_member(&set_with_rpcs(&[url, None, None, None]), &me, None, DEFAULT_RELAY_TIMEOUT);
         assert!(refused.unwrap_err().to_string().contains("0 other members have an rpc URL"));
-        let small = RpcRelay::for_member(&set_with_rpcs(&[None, None]), &me, DEFAULT_RELAY_TIMEOUT).unwrap();
-        assert_eq!(small.needed, 0, "two members tolerate no failure: the local copy acknowledges");
+        let small = RpcRelay::for_member(&set_with_rpcs(&[None, None]), &me, None, DEFAULT_RELAY_TIMEOUT).unwrap();
+        assert_eq!(small.needed_now().0, 0, "two members tolerate no failure: the local copy acknowledges");
+    }
+
+    /// The set of 4 genesis members and 3 candidates grows to 7 on L1 (2 may fail: 2 copies), then
+    /// loses two genesis members (5 in force: 1 copy), whose copies stop counting.
+    #[tokio::test]
+    async fn the_copies_needed_follow_the_set_that_l1_schedules() {
+        use crate::MemberChange;
+        let (url, _seen) = mock_peer().await;
+        let mut set = set_with_rpcs(&[Some(url.as_str()); 7]);
+        for m in &mut set.members[4..] {
+            m.active = false;
+        }
+        let a: Vec<Address> = set.members.iter().map(|m| m.address).collect();
+        let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs();
+        let genesis: Vec<MemberChange> =
+            a[..4].iter().map(|&member| MemberChange { member, active: true, effective_at: 0 }).collect();
+        let (tx, rx) = watch::channel(SetSchedule::unknown());
+        let relay = RpcRelay::for_member(&set, &a[0], Some(rx), Duration::from_secs(5)).unwrap();
+        assert_eq!(relay.peers.len(), 6, "every other member, candidates too");
+        assert_eq!(relay.needed_now(), (1, vec![true, true, true, false, false, false]), "L1 not read: genesis");
+        // The three candidates scheduled in, effective a minute ago.
+        let mut changes = genesis;
+        changes.extend(a[4..].iter().map(|&member| MemberChange { member, active: true, effective_at: now - 60 }));
+        tx.send(SetSchedule::from_l1(changes.clone(), now, 30)).unwrap();
+        assert_eq!(relay.needed_now(), (2, vec![true; 6]), "seven in force: two copies");
+        // Members 1 and 2 scheduled out.
+        changes.extend(a[1..3].iter().map(|&member| MemberChange { member, active: false, effective_at: now - 10 }));
+        tx.send(SetSchedule::from_l1(changes, now, 30)).unwrap();
+        assert_eq!(relay.needed_now(), (1, vec![false, false, true, true, true, true]), "five in force: one copy");
+        // Every peer is the same mock that holds every copy: acknowledged (by a member in force).
+        assert_eq!(relay.relay(vec![7]).await, Ok(()));
+    }
+
+    /// Copies held by members out of the set do not acknowledge: with the members in force
+    /// unreachable, the acknowledgement fails although the others hold the transaction.
+    #[tokio::test]
+    async fn only_copies_on_members_in_force_count() {
+        use crate::MemberChange;
+        let (live, seen) = mock_peer().await;
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let dead = format!("http://127.0.0.1:{port}");
+        // Members 0 (this one), 1, 4 and 5 in force by L1, 1, 4 and 5 unreachable; 2, 3 and 6, which
+        // hold every copy, out of the set (2 and 3 left it, 6 never joined).
+        let urls = [&live, &dead, &live, &live, &dead, &dead, &live];
+        let mut set = set_with_rpcs(&urls.map(|u| Some(u.as_str())));
+        for m in &mut set.members[4..] {
+            m.active = false;
+        }
+        let a: Vec<Address> = set.members.iter().map(|m| m.address).collect();
+        let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs();
+        let change = |i: usize, active, effective_at| MemberChange { member: a[i], active, effective_at };
+        let changes = vec![
+            change(0, true, 0),
+            change(1, true, 0),
+            change(2, true, 0),
+            change(3, true, 0),
+            change(4, true, now - 60),
+            change(5, true, now - 60),
+            change(2, false, now - 60),
+            change(3, false, now - 60),
+        ];
+        let (_tx, rx) = watch::channel(SetSchedule::from_l1(changes, now, 30));
+        let relay = RpcRelay::for_member(&set, &a[0], Some(rx), Duration::from_secs(5)).unwrap();
+        assert_eq!(relay.needed_now(), (1, vec![true, false, false, true, true, false]));
+        let err = relay.relay(vec![9]).await.unwrap_err();
+        assert!(err.starts_with("0 of the 1 copies on other members of the set"), "{err}");
+        assert_eq!(seen.lock().unwrap().iter().flatten().count(), 3, "the members out of the set got it all the same");
     }
 
     /// A mock peer (unit test only): an HTTP/1.1 server on loopback that admits every relayed
