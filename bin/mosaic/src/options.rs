@@ -302,6 +302,11 @@ pub(crate) struct RollupTermsArgs {
     /// a development chain (chain id 1337 or 31337).
     #[arg(long)]
     pub insecure_dev_srs: bool,
+    /// Allow terms fit only for development chains on an L1 that is not one (chain id 1337 or 31337):
+    /// a challenge or proof window under an hour, a switch delay under 15 min, a zero bond or stake in
+    /// Hybrid. Without it such a deployment is refused, naming what to set.
+    #[arg(long)]
+    pub allow_unsafe_terms: bool,
     /// SNARK verifying key of the aggregation program (`mosaic snark setup --program aggregate`): the
     /// Rollup's aggregate verifier, so one proof finalizes a range of zk batches. With
     /// --aggregate-halo2-verifier and --aggregate-batch-program; default: the committed aggregation keys
@@ -363,6 +368,7 @@ impl RollupTermsArgs {
             terms: self.terms(),
             proof_verifier: self.proof_verifier()?,
             insecure_dev_srs: self.insecure_dev_srs,
+            allow_unsafe_terms: self.allow_unsafe_terms,
             aggregate_verifier: self.aggregate_verifier()?,
             producers: (self.producer_keys()?.iter().map(|k| k.address()).collect(), self.attest),
             inclusion_deadline: self.inclusion_deadline,

@@ -74,6 +74,8 @@ pub(crate) struct DeploySettings {
     pub proof_verifier: Option<mosaic_rollup::ProofVerifier>,
     /// Allow a development-setup proof verifier on a non-development L1.
     pub insecure_dev_srs: bool,
+    /// Allow development terms (short windows, zero bonds) on a non-development L1.
+    pub allow_unsafe_terms: bool,
     /// The aggregate verifier to set, and the batch program it aggregates.
     pub aggregate_verifier: Option<(mosaic_rollup::ProofVerifier, alloy_primitives::B256)>,
     /// Producers to stake for, and the attestation threshold.
@@ -134,6 +136,7 @@ pub(crate) async fn contracts_for(
             },
             proof_verifier: s.proof_verifier.clone(),
             insecure_dev_srs: s.insecure_dev_srs,
+            allow_unsafe_terms: s.allow_unsafe_terms,
             aggregate_verifier: s.aggregate_verifier.clone(),
             producers: match &s.sequencer_set {
                 Some(set) => (set.candidates.clone(), 0),

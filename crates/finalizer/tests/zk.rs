@@ -137,6 +137,7 @@ async fn a_zk_range_finalizes_with_one_aggregate_snark() {
         members: vec![],
         proof_verifier: Some(mosaic_rollup::testing::fixture_verifier()),
         insecure_dev_srs: false,
+        allow_unsafe_terms: false,
         aggregate_verifier: Some(aggregate_fixture_verifier()),
     };
     let contracts = deploy(&l1, &params).await.unwrap();

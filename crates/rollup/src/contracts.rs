@@ -175,6 +175,46 @@ pub const DEFAULT_INCLUSION_DEADLINE_SECS: u64 = 600;
 /// KZG setup — whose secret is known, so anyone can forge proofs for it — may be deployed.
 pub const DEV_L1_CHAIN_IDS: [u64; 2] = [1337, 31337];
 
+/// Least challenge window, proof window and switch delay of a deployment on an L1 that is not a
+/// development chain: a verifier must see a commit and challenge it, a prover must prove a batch and
+/// wrap it (≈ 50 min on a CPU), and a scheduled change must be final on L1 (64 blocks, ≈ 13 min)
+/// before anyone acts on it.
+pub const MIN_CHALLENGE_WINDOW_SECS: u64 = 3600;
+/// See [`MIN_CHALLENGE_WINDOW_SECS`].
+pub const MIN_PROOF_WINDOW_SECS: u64 = 3600;
+/// See [`MIN_CHALLENGE_WINDOW_SECS`].
+pub const MIN_SWITCH_DELAY_SECS: u64 = 900;
+
+/// What in `terms` only a development chain should run with (the defaults are such terms: a devnet's
+/// seconds-long windows): windows and delays under the `MIN_*` floors, and in Hybrid a batch bond, a
+/// challenger bond or a producer stake of 0 (a lie, a griefing challenge or a false attestation that
+/// costs nothing). Empty when the terms are fit for a public L1.
+pub fn unsafe_terms(terms: &HybridTerms, mode: Mode) -> Vec<String> {
+    let mut out = Vec::new();
+    let floors = [
+        ("--challenge-window", terms.challenge_window, MIN_CHALLENGE_WINDOW_SECS),
+        ("--proof-window", terms.proof_window, MIN_PROOF_WINDOW_SECS),
+        ("--switch-delay", terms.switch_delay, MIN_SWITCH_DELAY_SECS),
+    ];
+    for (flag, value, min) in floors {
+        if value < min {
+            out.push(format!("{flag} {value} s is under {min} s"));
+        }
+    }
+    if mode == Mode::Hybrid {
+        for (flag, value) in [
+            ("--bond", terms.bond),
+            ("--challenger-bond", terms.challenger_bond),
+            ("--producer-stake", terms.producer_stake),
+        ] {
+            if value.is_zero() {
+                out.push(format!("{flag} is 0"));
+            }
+        }
+    }
+    out
+}
+
 /// The SNARK verifier a `Rollup` checks validity and fraud proofs with: the generated `Halo2Verifier`
 /// for one set of SNARK keys, and the program (OpenVM's commitments) the proofs must be of.
 #[derive(Debug, Clone)]
@@ -218,6 +258,8 @@ pub struct DeployParams {
     pub proof_verifier: Option<ProofVerifier>,
     /// Deploy a development-setup verifier on an L1 that is not a development chain.
     pub insecure_dev_srs: bool,
+    /// Deploy terms below [`unsafe_terms`]' floors on an L1 that is not a development chain.
+    pub allow_unsafe_terms: bool,
     /// The SNARK verifier of the aggregation program and the batch program id its proofs aggregate
     /// (`mosaic_prover::aggregate::program_id`), set as the Rollup's aggregate verifier (one proof
     /// finalizes a range of zk batches).
@@ -239,6 +281,14 @@ pub async fn deploy(l1: &L1Client, p: &DeployParams) -> Result<L1Contracts, L1Er
                  \"SNARK\"), or pass --insecure-dev-srs for a throwaway test chain"
             )));
         }
+    }
+    let unsafe_terms = unsafe_terms(&p.terms, p.mode);
+    if !unsafe_terms.is_empty() && !DEV_L1_CHAIN_IDS.contains(&l1_chain_id) && !p.allow_unsafe_terms {
+        return Err(L1Error::Config(format!(
+            "these terms are for development chains, not L1 chain {l1_chain_id}: {}. Set them (mosaic deploy-l1 \
+             --help), or pass --allow-unsafe-terms for a throwaway test chain",
+            unsafe_terms.join("; ")
+        )));
     }
     let t = &p.terms;
     let game = u128::from(t.fallback_delay) + u128::from(t.challenge_window) + u128::from(t.proof_window);
@@ -411,4 +461,29 @@ pub fn predeploys(chain_id: u64) -> Vec<(Address, mosaic_stf::InitialAccount)> {
     let mut all = vec![(mosaic_primitives::L2_BRIDGE, bridge)];
     all.extend(crate::standard::standard_predeploys(chain_id));
     all
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn development_terms_are_named_and_public_l1_terms_pass() {
+        let dev = unsafe_terms(&HybridTerms::default(), Mode::Hybrid);
+        assert_eq!(
+            dev,
+            ["--challenge-window 10 s is under 3600 s", "--switch-delay 30 s is under 900 s"],
+            "the defaults' challenge window and switch delay are a devnet's"
+        );
+        let public = HybridTerms {
+            challenge_window: 7 * 24 * 3600,
+            proof_window: MIN_PROOF_WINDOW_SECS,
+            switch_delay: MIN_SWITCH_DELAY_SECS,
+            ..HybridTerms::default()
+        };
+        assert!(unsafe_terms(&public, Mode::Hybrid).is_empty());
+        let free = HybridTerms { bond: U256::ZERO, producer_stake: U256::ZERO, ..public };
+        assert_eq!(unsafe_terms(&free, Mode::Hybrid), ["--bond is 0", "--producer-stake is 0"]);
+        assert!(unsafe_terms(&free, Mode::Zk).is_empty(), "zk batches carry no bond");
+    }
 }

@@ -167,6 +167,7 @@ pub async fn deploy_fixture_rollup(l1: &L1Client, mode: Mode, terms: HybridTerms
         members: vec![],
         proof_verifier: Some(fixture_verifier()),
         insecure_dev_srs: false,
+        allow_unsafe_terms: false,
         aggregate_verifier: None,
     };
     deploy(l1, &params).await.expect("deploy the fixture's Rollup")
