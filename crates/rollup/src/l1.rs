@@ -157,9 +157,10 @@ impl L1Client {
         }
     }
 
-    /// The calldata of L1 transaction `hash` decoded as a direct `Rollup.commitBatch` or
-    /// `commitAttestedBatch` call, as the header and data it commits (the inner `Err` when it is
-    /// neither, e.g. a commit sent through another contract).
+    /// The calldata of L1 transaction `hash` decoded as a direct `Rollup.commitBatch`,
+    /// `commitAttestedBatch` or `commitProvenBatch` call (the fallback proposer's), as the header and
+    /// data it commits (the inner `Err` when it is none of them, e.g. a commit sent through another
+    /// contract).
     pub async fn commit_call(
         &self,
         hash: B256,
@@ -169,12 +170,7 @@ impl L1Client {
             .get_transaction_by_hash(hash)
             .await?
             .ok_or_else(|| L1Error::Rpc(format!("L1 transaction {hash} not found")))?;
-        let input = alloy::consensus::Transaction::input(&tx);
-        Ok(Rollup::commitBatchCall::abi_decode(input).or_else(|e| {
-            Rollup::commitAttestedBatchCall::abi_decode(input)
-                .map(|c| Rollup::commitBatchCall { header: c.header, data: c.data })
-                .map_err(|_| e)
-        }))
+        Ok(decode_commit(alloy::consensus::Transaction::input(&tx)))
     }
 
     /// Whether the account has sent transactions that are not mined yet.
@@ -183,6 +179,20 @@ impl L1Client {
         let pending = self.provider.get_transaction_count(self.address).pending().await?;
         Ok(pending > latest)
     }
+}
+
+/// `input` decoded as a `Rollup.commitBatch`, `commitAttestedBatch` or `commitProvenBatch` call, as the
+/// header and data it commits.
+pub fn decode_commit(input: &[u8]) -> Result<Rollup::commitBatchCall, alloy::sol_types::Error> {
+    Rollup::commitBatchCall::abi_decode(input).or_else(|e| {
+        Rollup::commitAttestedBatchCall::abi_decode(input)
+            .map(|c| Rollup::commitBatchCall { header: c.header, data: c.data })
+            .or_else(|_| {
+                Rollup::commitProvenBatchCall::abi_decode(input)
+                    .map(|c| Rollup::commitBatchCall { header: c.header, data: c.data })
+            })
+            .map_err(|_| e)
+    })
 }
 
 /// Exponential backoff between L1 retries: 0.5 s doubling to 30 s, reset on success.
@@ -211,5 +221,44 @@ impl Backoff {
     /// Back to the shortest delay.
     pub fn reset(&mut self) {
         self.next = Self::FIRST;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloy_primitives::Bytes;
+
+    /// Every way a batch reaches L1 derives: a proposer's, a set member's, and the fallback proposer's
+    /// (a full node stopped at the first fallback batch before, calling it malformed).
+    #[test]
+    fn every_commit_call_decodes_to_its_header_and_data() {
+        let header = Rollup::BatchHeader {
+            index: 3,
+            firstBlock: 9,
+            lastBlock: 9,
+            l1MessageCursor: 1,
+            prevStateRoot: B256::repeat_byte(1),
+            postStateRoot: B256::repeat_byte(2),
+            withdrawalsRoot: B256::ZERO,
+            lastBlockHash: B256::repeat_byte(3),
+        };
+        let data = Bytes::from_static(b"batch");
+        let calls = [
+            Rollup::commitBatchCall { header: header.clone(), data: data.clone() }.abi_encode(),
+            Rollup::commitAttestedBatchCall { header: header.clone(), data: data.clone(), attestations: Bytes::new() }
+                .abi_encode(),
+            Rollup::commitProvenBatchCall {
+                header: header.clone(),
+                data: data.clone(),
+                proof: Bytes::from_static(&[7]),
+            }
+            .abi_encode(),
+        ];
+        for input in calls {
+            let c = decode_commit(&input).expect("a commit");
+            assert_eq!((c.header.index, c.header.lastBlock, &c.data), (3, 9, &data));
+        }
+        assert!(decode_commit(&Rollup::finalizeBatchCall { index: 3 }.abi_encode()).is_err());
     }
 }
