@@ -16,3 +16,19 @@ jget() {
     console.log(typeof v === "object" ? JSON.stringify(v) : String(v));' "$1"
 }
 lower() { tr '[:upper:]' '[:lower:]'; }
+rpc() { # URL METHOD PARAMS-JSON → result
+  local out
+  out=$(curl -s -X POST -H 'content-type: application/json' \
+    --data "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"$2\",\"params\":$3}" "$1")
+  jget result <<<"$out"
+}
+wait_for() { # WHAT TIMEOUT-S COMMAND… : runs COMMAND every 2 s until it succeeds
+  local what=$1 timeout=$2 t0
+  shift 2
+  t0=$(date +%s)
+  until "$@" >/dev/null 2>&1; do
+    (( $(date +%s) - t0 < timeout )) || fail "timed out after ${timeout} s waiting for $what"
+    sleep 2
+  done
+}
+peak_kb() { awk '/VmHWM/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }

@@ -69,22 +69,6 @@ for program in "${programs[@]}"; do
     fail "$dir/snark.vk.json differs from $committed: the devnet's verifier would refuse these keys' proofs"
 done
 
-rpc() { # URL METHOD PARAMS-JSON → result
-  local out
-  out=$(curl -s -X POST -H 'content-type: application/json' \
-    --data "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"$2\",\"params\":$3}" "$1")
-  jget result <<<"$out"
-}
-wait_for() { # WHAT TIMEOUT-S COMMAND… : runs COMMAND every 2 s until it succeeds
-  local what=$1 timeout=$2 t0
-  shift 2
-  t0=$(date +%s)
-  until "$@" >/dev/null 2>&1; do
-    (( $(date +%s) - t0 < timeout )) || fail "timed out after ${timeout} s waiting for $what"
-    sleep 2
-  done
-}
-peak_kb() { awk '/VmHWM/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
 
 P=$(( 20000 + RANDOM % 20000 ))
 L2=http://127.0.0.1:$P L1=http://127.0.0.1:$((P + 1)) VER=http://127.0.0.1:$((P + 2))
