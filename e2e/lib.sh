@@ -32,3 +32,27 @@ wait_for() { # WHAT TIMEOUT-S COMMAND… : runs COMMAND every 2 s until it succe
   done
 }
 peak_kb() { awk '/VmHWM/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
+
+# For the scripts that prove (scripts/e2e-*.sh), run from the repository root: the tools, the guests and
+# mosaic with the prover ($BIN); `elapsed` counts from here.
+prover_setup() {
+  scripts/setup-tools.sh >/dev/null
+  # shellcheck source=scripts/tools-env.sh
+  source scripts/tools-env.sh
+  started=$(date +%s)
+  step "building mosaic with the prover and the guests"
+  scripts/build-guest.sh --locked >/dev/null
+  cargo build --release --locked -p mosaic --features prover
+  BIN=${CARGO_TARGET_DIR:-$PWD/target}/release/mosaic
+}
+elapsed() { echo "$(( $(date +%s) - started )) s"; }
+# committed_keys PROGRAM DIR: DIR's SNARK keys for PROGRAM (batch or aggregate), made with `mosaic snark
+# setup` if missing; fails unless they are the committed ones, whose verifiers a devnet deploys.
+committed_keys() {
+  if [[ ! -f $2/snark.vk.json ]]; then
+    step "no $1 keys in $2: mosaic snark setup --program $1 (≈20 min, ≈19 GB)"
+    "$BIN" snark setup --program "$1" --dir "$2"
+  fi
+  cmp -s "$2/snark.vk.json" "crates/snark/fixtures/$1.vk.json" ||
+    fail "$2/snark.vk.json differs from crates/snark/fixtures/$1.vk.json: the devnet's verifier would refuse its proofs"
+}

@@ -25,24 +25,10 @@ cd "$REPO"
 E2E_NAME=e2e-fallback
 # shellcheck source=e2e/lib.sh
 source e2e/lib.sh
-scripts/setup-tools.sh >/dev/null
-# shellcheck source=scripts/tools-env.sh
-source scripts/tools-env.sh
 BATCH_KEYS=${MOSAIC_SNARK_BATCH:-$HOME/.cache/mosaic-snark/batch}
 WORK=$(mktemp -d)
-started=$(date +%s)
-elapsed() { echo "$(( $(date +%s) - started )) s"; }
-
-step "building mosaic with the prover and the guests"
-scripts/build-guest.sh --locked >/dev/null
-cargo build --release --locked -p mosaic --features prover
-BIN=${CARGO_TARGET_DIR:-$REPO/target}/release/mosaic
-if [[ ! -f $BATCH_KEYS/snark.vk.json ]]; then
-  step "no batch keys in $BATCH_KEYS: mosaic snark setup --program batch (≈20 min, ≈19 GB)"
-  "$BIN" snark setup --program batch --dir "$BATCH_KEYS"
-fi
-cmp -s "$BATCH_KEYS/snark.vk.json" crates/snark/fixtures/batch.vk.json ||
-  fail "$BATCH_KEYS/snark.vk.json differs from the committed key: the Rollup would refuse its proofs"
+prover_setup
+committed_keys batch "$BATCH_KEYS"
 
 P=$(( 20000 + RANDOM % 20000 ))
 L1=http://127.0.0.1:$P SEQ=http://127.0.0.1:$((P + 1)) FB=http://127.0.0.1:$((P + 2))

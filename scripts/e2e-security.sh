@@ -35,9 +35,6 @@ cd "$REPO"
 E2E_NAME=e2e-security
 # shellcheck source=e2e/lib.sh
 source e2e/lib.sh
-scripts/setup-tools.sh >/dev/null
-# shellcheck source=scripts/tools-env.sh
-source scripts/tools-env.sh
 LIE_AT=${LIE_AT:-3}
 AGGREGATE=${E2E_AGGREGATE:-1}
 FRAUD=${E2E_FRAUD:-1}
@@ -47,27 +44,9 @@ ZK=${E2E_ZK:-1}
 BATCH_KEYS=${MOSAIC_SNARK_BATCH:-$HOME/.cache/mosaic-snark/batch}
 AGG_KEYS=${MOSAIC_SNARK_AGGREGATE:-$HOME/.cache/mosaic-snark/aggregate}
 WORK=$(mktemp -d)
-started=$(date +%s)
-elapsed() { echo "$(( $(date +%s) - started )) s"; }
-
-step "building mosaic with the prover and the guests"
-scripts/build-guest.sh --locked >/dev/null
-cargo build --release --locked -p mosaic --features prover
-BIN=${CARGO_TARGET_DIR:-$REPO/target}/release/mosaic
-
-programs=(batch)
-[[ $AGGREGATE == 1 ]] && programs+=(aggregate)
-for program in "${programs[@]}"; do
-  dir=$BATCH_KEYS
-  [[ $program == aggregate ]] && dir=$AGG_KEYS
-  if [[ ! -f $dir/snark.vk.json ]]; then
-    step "no $program keys in $dir: mosaic snark setup --program $program (≈20 min, ≈19 GB)"
-    "$BIN" snark setup --program "$program" --dir "$dir"
-  fi
-  committed=crates/snark/fixtures/$program.vk.json
-  cmp -s "$dir/snark.vk.json" "$committed" ||
-    fail "$dir/snark.vk.json differs from $committed: the devnet's verifier would refuse these keys' proofs"
-done
+prover_setup
+committed_keys batch "$BATCH_KEYS"
+[[ $AGGREGATE == 1 ]] && committed_keys aggregate "$AGG_KEYS"
 
 
 P=$(( 20000 + RANDOM % 20000 ))
