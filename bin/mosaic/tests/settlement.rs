@@ -534,7 +534,17 @@ async fn deploy_l1_refuses_the_development_srs_outside_dev_chains() {
 
     // Explicitly allowed: the Rollup checks proofs with a SnarkVerifier pinning the committed program,
     // and ranges with the aggregate verifier.
-    let out = deploy(&[&aggregate[..], &["--aggregate-batch-program", &program, "--insecure-dev-srs"]].concat());
+    // The devnet's terms (a 10 s challenge window, a 30 s switch delay) are refused here too, each named.
+    let allowed = [&aggregate[..], &["--aggregate-batch-program", &program, "--insecure-dev-srs"]].concat();
+    let out = deploy(&allowed);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "a devnet's terms on chain 11155111");
+    assert!(
+        stderr.contains("--challenge-window 10 s is under 3600 s") && stderr.contains("--allow-unsafe-terms"),
+        "{stderr}"
+    );
+    assert_eq!(provider.get_transaction_count(deployer.address()).await.unwrap(), 0, "something was sent");
+    let out = deploy(&[&allowed[..], &["--allow-unsafe-terms"]].concat());
     assert!(out.status.success(), "deploy-l1 --insecure-dev-srs failed: {}", String::from_utf8_lossy(&out.stderr));
     let contracts: Value = serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
     let snark = addr(&contracts["proofVerifier"]);
