@@ -40,13 +40,21 @@ flags=(-C passes=lower-atomic -C link-arg=-Ttext=0x00200800 -C link-arg=--fatal-
   --cfg 'getrandom_backend="custom"'
   "--remap-path-prefix=$stage=/mosaic" "--remap-path-prefix=$cargo_home=/cargo"
   "--remap-path-prefix=$sysroot=/rustc" "--remap-path-prefix=$target_dir=/target")
-(
-  cd "$stage/guest"
-  unset RUSTFLAGS CARGO_BUILD_RUSTFLAGS
-  CARGO_ENCODED_RUSTFLAGS="$(IFS=$'\x1f'; echo "${flags[*]}")" RUSTC_BOOTSTRAP=1 CARGO_TARGET_DIR="$target_dir" \
-    cargo build --release --target riscv32im-risc0-zkvm-elf "${programs[@]/#/--package=mosaic-guest-}" \
-    -Zbuild-std=alloc,core,proc_macro,panic_abort,std -Zbuild-std-features=compiler-builtins-mem "$@"
-)
+build() {
+  (
+    cd "$stage/guest"
+    unset RUSTFLAGS CARGO_BUILD_RUSTFLAGS
+    CARGO_ENCODED_RUSTFLAGS="$(IFS=$'\x1f'; echo "${flags[*]}")" RUSTC_BOOTSTRAP=1 CARGO_TARGET_DIR="$target_dir" \
+      cargo build --release --target riscv32im-risc0-zkvm-elf "$@" \
+      -Zbuild-std=alloc,core,proc_macro,panic_abort,std -Zbuild-std-features=compiler-builtins-mem
+  )
+}
+# The profile guest builds on its own: it turns on features of shared crates (the staging precompiles of
+# mosaic-openvm-precompiles) that one cargo call would unify into the batch guest, changing its ELF.
+build --package=mosaic-guest-batch --package=mosaic-guest-aggregate "$@"
+if [[ " ${programs[*]} " == *" profile "* ]]; then
+  build --package=mosaic-guest-profile "$@"
+fi
 # --locked keeps the lock file as committed; without it cargo may update the staged copy: bring it back.
 cp -p "$stage/guest/Cargo.lock" guest/Cargo.lock
 mkdir -p guest/out

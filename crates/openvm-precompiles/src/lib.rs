@@ -71,3 +71,8 @@ pub fn install_providers() -> bool {
 
 #[cfg(test)]
 mod tests;
+
+/// P256VERIFY on OpenVM's instructions, and the profile guest's staging provider (feature `staging`:
+/// its guest's VM must declare P256's moduli and curve).
+#[cfg(feature = "staging")]
+pub mod p256;

@@ -12,14 +12,16 @@
 //! * per workload, the chain's cycle estimate (`mosaic_stf::cost`) next to the measured cycles, and the
 //!   execution counters it is computed from — the data the default `CycleSchedule` is fitted to;
 //! * per precompile (every Osaka precompile, `sample::Precompile`), batches of 1 and 3 calls: cycles per
-//!   call beyond a plain transaction, gas, and cycles per gas.
+//!   call beyond a plain transaction, gas, and cycles per gas; in the batch guest and, as "staging", in
+//!   the profile guest's whole batch, whose configuration adds the precompiles the batch guest takes over
+//!   next (P256VERIFY on OpenVM's curve instructions).
 //!
 //! Needs `scripts/build-guest.sh --profile` and `scripts/build-wasm-contracts.sh` first.
 //! `cargo bench -p mosaic-prover --bench guest_cycles`
 use mosaic_batch::Variant;
 use mosaic_node::{trace_block, ChainReader, Node};
 use mosaic_prover::{
-    batch_vm, batch_witness, check_public_value,
+    batch_witness, check_public_value, profile_vm,
     sample::{self, Precompile, Scenario, Workload},
     BatchWitness, Guest, GuestRun, OpenVm, ZkVm,
 };
@@ -72,12 +74,13 @@ fn main() {
     println!("guest ELF keccak {}", guest.elf_hash());
     // `-- precompiles` measures only the precompiles (≈ 3 min instead of ≈ 10).
     let only_precompiles = std::env::args().skip(1).any(|a| a == "precompiles");
+    let profile = profile_vm(&sample::checkout_profile_elf()).expect("profile ELF (scripts/build-guest.sh --profile)");
     let mut ratios = Vec::new();
     let mut estimates = Vec::new();
     if !only_precompiles {
-        workloads(&guest, &mut ratios, &mut estimates);
+        workloads(&guest, &profile, &mut ratios, &mut estimates);
     }
-    precompiles(&guest, &estimates);
+    precompiles(&guest, &profile, &estimates);
     if ratios.is_empty() {
         return;
     }
@@ -97,7 +100,7 @@ fn main() {
 
 /// ETH transfers per variant, then the MultiVM workloads: cycles per transaction by phase, gas per cycle,
 /// and the chain's estimate against the measurement.
-fn workloads(guest: &Guest, ratios: &mut Vec<(Workload, f64)>, estimates: &mut Vec<Estimate>) {
+fn workloads(guest: &Guest, profile: &OpenVm, ratios: &mut Vec<(Workload, f64)>, estimates: &mut Vec<Estimate>) {
     for variant in [Variant::Signed, Variant::Unsigned] {
         let mut cycles = Vec::new();
         for n in [1usize, 16] {
@@ -117,7 +120,6 @@ fn workloads(guest: &Guest, ratios: &mut Vec<(Workload, f64)>, estimates: &mut V
         println!("{variant:?}: {} cycles per additional ETH transfer", (cycles[1] - cycles[0]) / 15);
     }
 
-    let profile = batch_vm(&sample::checkout_profile_elf()).expect("profile ELF (scripts/build-guest.sh --profile)");
     let dir = tempfile::tempdir().expect("tempdir");
     let mut chain = Scenario::new(dir.path()).expect("MultiVM chain (run scripts/build-wasm-contracts.sh)");
     println!("\nMultiVM workloads: signed batches of 1 and of 9 (one sender); per additional transaction:");
@@ -133,7 +135,7 @@ fn workloads(guest: &Guest, ratios: &mut Vec<(Workload, f64)>, estimates: &mut V
         let nine = chain.batch(workload, 9).expect("batch of 9");
         let (a, wa) = run(guest, &chain.node, one, Variant::Signed);
         let (b, wb) = run(guest, &chain.node, nine, Variant::Signed);
-        let (pa, pb) = (phases(&profile, &wa), phases(&profile, &wb));
+        let (pa, pb) = (phases(profile, &wa), phases(profile, &wb));
         let (sa, sb) = (split(pa), split(pb));
         let per: Vec<String> = (0..5).map(|i| ((sb[i] - sa[i]) / 8).to_string()).collect();
         let cycles_per_tx = (b.cycles - a.cycles) / 8;
@@ -164,7 +166,7 @@ fn workloads(guest: &Guest, ratios: &mut Vec<(Workload, f64)>, estimates: &mut V
 /// per additional transaction (measured, estimated), and the counters of one transaction.
 type Estimate = (Workload, u64, u64, u64, u64, String);
 
-fn precompiles(guest: &Guest, estimates: &[Estimate]) {
+fn precompiles(guest: &Guest, profile: &OpenVm, estimates: &[Estimate]) {
     // The precompiles run on a chain without a cycle budget (the same schedules otherwise), so calls that
     // no block of the default chain may hold are measured too; the estimate says which those are.
     let wide_dir = tempfile::tempdir().expect("tempdir");
@@ -186,25 +188,36 @@ fn precompiles(guest: &Guest, estimates: &[Estimate]) {
         "\nPrecompiles: signed batches of 1 and 3 calls straight to the precompile (on a chain without a cycle \
          budget; `over` marks a call the default budget of {budget} refuses); per additional call:"
     );
-    println!("| precompile | per call | beyond a transfer | gas | cycles per gas (beyond) | estimated | estimate / measured |");
-    println!("| --- | ---: | ---: | ---: | ---: | ---: | ---: |");
+    println!(
+        "| precompile | per call | beyond a transfer | gas | cycles per gas (beyond) | estimated | estimate / measured \
+         | staging: beyond a transfer | staging: cycles per gas |"
+    );
+    println!("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+    // The profile guest's whole batch (mode 4) in the staging configuration: what the batch guest will
+    // cost once it takes the staging precompiles over (`mosaic_openvm_precompiles::p256`).
+    let staged = |witness: &BatchWitness| {
+        let run = profile.measure(&[&[4u8][..], &witness.encode()].concat()).expect("profile run");
+        run.cycles
+    };
     for p in Precompile::ALL {
         let workload = Workload::Precompile(p);
         let one = chain.batch(workload, 1).expect("batch of 1");
         let three = chain.batch(workload, 3).expect("batch of 3");
         let (ea, (eb, usage, ok)) = (estimate(&chain.node, one).0, estimate(&chain.node, three));
         assert!(ok, "{p:?}: the call fails natively; its input is wrong");
-        let (a, _) = run(guest, &chain.node, one, Variant::Signed);
-        let (b, _) = run(guest, &chain.node, three, Variant::Signed);
+        let (a, wa) = run(guest, &chain.node, one, Variant::Signed);
+        let (b, wb) = run(guest, &chain.node, three, Variant::Signed);
         let per = (b.cycles - a.cycles) / 2;
+        let staged_beyond = ((staged(&wb) - staged(&wa)) / 2).saturating_sub(eth_marginal);
         let beyond = per.saturating_sub(eth_marginal);
         let gas: u64 = usage.map(|u| u.precompiles.iter().map(|(_, g)| g).sum()).unwrap_or(0);
         let eper = (eb - ea) / 2;
         let over = if eper > budget { " over" } else { "" };
         println!(
-            "| {p:?}{over} | {per} | {beyond} | {gas} | {:.0} | {eper} | {:.2} |",
+            "| {p:?}{over} | {per} | {beyond} | {gas} | {:.0} | {eper} | {:.2} | {staged_beyond} | {:.0} |",
             beyond as f64 / gas.max(1) as f64,
-            eper as f64 / per as f64
+            eper as f64 / per as f64,
+            staged_beyond as f64 / gas.max(1) as f64
         );
     }
 }

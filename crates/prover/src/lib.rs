@@ -12,7 +12,7 @@ pub use mosaic_rollup::witness::{batch_witness, posted_batch_witness, WitnessBui
 pub use mosaic_witness::{AggregateJournal, BatchWitness, Executed, Journal};
 use mosaic_witness::{AGGREGATE_JOURNAL_LEN, JOURNAL_LEN};
 use openvm_algebra_circuit::ModularExtension;
-use openvm_ecc_circuit::{WeierstrassExtension, SECP256K1_CONFIG};
+use openvm_ecc_circuit::{CurveConfig, WeierstrassExtension, P256_CONFIG, SECP256K1_CONFIG};
 use openvm_sdk_config::SdkVmConfig;
 use openvm_transpiler::elf::Elf;
 pub use service::run_background_prover;
@@ -73,6 +73,21 @@ pub fn vm_config() -> SdkVmConfig {
 
 /// [`vm_config`] with segments cut at `segment_memory` bytes of estimated proving memory.
 pub fn vm_config_with(segment_memory: usize) -> SdkVmConfig {
+    config_with_curves(&[&SECP256K1_CONFIG], segment_memory)
+}
+
+/// The configuration the batch guest moves to next, which the benchmark-only profile guest runs now:
+/// [`vm_config`] plus P256's moduli and curve (P256VERIFY on OpenVM's instructions,
+/// `mosaic_openvm_precompiles::p256`). Staged so that the precompiles it accelerates are measured and
+/// checked against the node before the batch program, and with it the SNARK fixtures, change.
+pub fn staging_vm_config() -> SdkVmConfig {
+    config_with_curves(&[&SECP256K1_CONFIG, &P256_CONFIG], DEFAULT_SEGMENT_MEMORY)
+}
+
+/// RV32IM, IO, Keccak-256, SHA-256, and modular and short-Weierstrass arithmetic over `curves` (each
+/// curve's coordinate and scalar moduli, in order).
+fn config_with_curves(curves: &[&CurveConfig], segment_memory: usize) -> SdkVmConfig {
+    let moduli = curves.iter().flat_map(|c| [c.modulus.clone(), c.scalar.clone()]).collect();
     let mut config = SdkVmConfig::builder()
         .system(Default::default())
         .rv32i(Default::default())
@@ -80,8 +95,8 @@ pub fn vm_config_with(segment_memory: usize) -> SdkVmConfig {
         .io(Default::default())
         .keccak(Default::default())
         .sha2(Default::default())
-        .modular(ModularExtension::new(vec![SECP256K1_CONFIG.modulus.clone(), SECP256K1_CONFIG.scalar.clone()]))
-        .ecc(WeierstrassExtension::new(vec![SECP256K1_CONFIG.clone()]))
+        .modular(ModularExtension::new(moduli))
+        .ecc(WeierstrassExtension::new(curves.iter().map(|c| (*c).clone()).collect()))
         .build()
         .optimize();
     config.system.config.segmentation_max_memory = segment_memory;
@@ -94,6 +109,12 @@ pub fn init_file() -> String {
     vm_config().generate_init_file_contents().unwrap_or_default()
 }
 
+/// The `openvm_init.rs` of the profile guest ([`staging_vm_config`]).
+pub fn staging_init_file() -> String {
+    use openvm_circuit::arch::InitFileGenerator;
+    staging_vm_config().generate_init_file_contents().unwrap_or_default()
+}
+
 /// log2 of the batch guest's stacked trace height (OpenVM app parameters, 100-bit security).
 const BATCH_LOG_STACKED_HEIGHT: usize = openvm_stark_sdk::config::DEFAULT_APP_L_SKIP + 19;
 
@@ -103,10 +124,10 @@ pub struct Guest<V: ZkVm = OpenVm> {
     pub(crate) vm: V,
 }
 
-/// Loads an ELF into the batch guest's VM ([`vm_config`], the batch parameters): the batch guest itself,
-/// or the benchmark-only profile guest (`guest/profile`) that shares its configuration.
-pub fn batch_vm(path: &Path) -> Result<OpenVm, ProverError> {
-    OpenVm::load(path, vm_config(), BATCH_LOG_STACKED_HEIGHT)
+/// Loads the benchmark-only profile guest (`guest/profile`) into its VM: [`staging_vm_config`], the
+/// batch parameters.
+pub fn profile_vm(path: &Path) -> Result<OpenVm, ProverError> {
+    OpenVm::load(path, staging_vm_config(), BATCH_LOG_STACKED_HEIGHT)
 }
 
 impl Guest<OpenVm> {

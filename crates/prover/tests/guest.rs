@@ -74,16 +74,23 @@ fn guest_reaches_the_node_root_for_every_multivm_scenario() {
 
 #[test]
 fn guest_init_file_matches_the_vm_config() {
-    // The batch guest and the benchmark-only profile guest run in the same VM.
-    for program in ["batch", "profile"] {
+    // The batch guest runs in vm_config; the benchmark-only profile guest in the staging configuration
+    // (the batch guest's plus P256), which must extend the batch guest's: same moduli and curves first.
+    for (program, init, config) in [
+        ("batch", mosaic_prover::init_file(), "vm_config"),
+        ("profile", mosaic_prover::staging_init_file(), "staging_vm_config"),
+    ] {
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("../../guest/{program}/openvm_init.rs"));
         let committed = std::fs::read_to_string(&path).unwrap();
         assert_eq!(
             committed.trim(),
-            mosaic_prover::init_file().trim(),
-            "guest/{program}/openvm_init.rs must register what mosaic_prover::vm_config declares"
+            init.trim(),
+            "guest/{program}/openvm_init.rs must register what mosaic_prover::{config} declares"
         );
     }
+    let (batch, staging) = (mosaic_prover::vm_config(), mosaic_prover::staging_vm_config());
+    let (batch, staging) = (batch.modular.unwrap().supported_moduli, staging.modular.unwrap().supported_moduli);
+    assert_eq!(batch[..], staging[..batch.len()], "the staging moduli extend the batch guest's");
 }
 
 #[test]
@@ -300,6 +307,86 @@ fn guest_runs_precompiles_like_the_node() {
     let (block, probe) = chain.probe(&precompile_vectors()).unwrap();
     let (witness, native) = batch_witness(&chain.node, block, block, Variant::Signed).unwrap();
     check_public_value(guest.execute(&witness).unwrap(), &native.journal).unwrap();
+    let folded = chain.node.latest_state().unwrap().storage(&probe, &alloy_primitives::U256::ZERO).unwrap();
+    assert_ne!(folded, alloy_primitives::U256::ZERO, "the probe recorded the calls");
+}
+
+/// P256VERIFY calls (0x100): signatures by several keys (the generator among them), their high-s twins,
+/// messages at and above the group order, and refusals (another message, r or s out of range, keys off
+/// the curve, above p or all zero, a short input).
+fn p256_vectors() -> Vec<(alloy_primitives::Address, Vec<u8>)> {
+    use alloy_primitives::{hex, keccak256, Address, U256};
+    use p256::ecdsa::{signature::hazmat::PrehashSigner, Signature, SigningKey};
+    let verify = Address::left_padding_from(&[1, 0]);
+    let n = U256::from_be_bytes(hex!("FFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551"));
+    let p = U256::from_be_bytes(hex!("FFFFFFFF00000001000000000000000000000000FFFFFFFFFFFFFFFFFFFFFFFF"));
+    let word = |x: U256| x.to_be_bytes::<32>().to_vec();
+    let call = |msg: &[u8; 32], r: U256, s: U256, x: U256, y: U256| {
+        (verify, [msg.to_vec(), word(r), word(s), word(x), word(y)].concat())
+    };
+    let signed = |key: U256, msg: &[u8; 32]| {
+        let key = SigningKey::from_bytes(&key.to_be_bytes::<32>().into()).unwrap();
+        let sig: Signature = key.sign_prehash(msg).unwrap();
+        let point = key.verifying_key().to_encoded_point(false);
+        let (sig, point) = (sig.to_bytes(), point.as_bytes());
+        let u = |b: &[u8]| U256::from_be_slice(b);
+        (u(&sig[..32]), u(&sig[32..]), u(&point[1..33]), u(&point[33..]))
+    };
+    let mut calls = Vec::new();
+    for i in 0..4u64 {
+        let msg = keccak256(format!("p256 {i}")).0;
+        let (r, s, x, y) = signed(U256::from(i + 2).pow(U256::from(40)) % n, &msg);
+        calls.push(call(&msg, r, s, x, y));
+        calls.push(call(&msg, r, n - s, x, y));
+        let mut other = msg;
+        other[0] ^= 1;
+        calls.push(call(&other, r, s, x, y));
+    }
+    let msg = keccak256("p256 edges").0;
+    let (r, s, x, y) = signed(U256::from(1), &msg);
+    calls.push(call(&msg, r, s, x, y));
+    for (r, s, x, y) in [
+        (U256::ZERO, s, x, y),
+        (r, U256::ZERO, x, y),
+        (n, s, x, y),
+        (r, n, x, y),
+        (r, s, x, y ^ U256::from(1)),
+        (r, s, p, y),
+        (r, s, U256::ZERO, U256::ZERO),
+    ] {
+        calls.push(call(&msg, r, s, x, y));
+    }
+    for msg in [[0u8; 32], [0xff; 32], n.to_be_bytes::<32>()] {
+        let (r, s, x, y) = signed(U256::from(7), &msg);
+        calls.push(call(&msg, r, s, x, y));
+    }
+    let mut short = call(&msg, r, s, x, y);
+    short.1.pop();
+    calls.push(short);
+    calls
+}
+
+/// The profile guest, in the staging configuration, runs P256VERIFY on OpenVM's instructions
+/// (`mosaic_openvm_precompiles::p256`) and every other precompile as the batch guest does: its whole
+/// batch (mode 4) reveals the node's journal on a block of all the precompile vectors, so the batch
+/// guest can take the staging precompiles over without a result changing. Needs
+/// `scripts/build-guest.sh --profile`.
+#[test]
+fn profile_guest_runs_staging_precompiles_like_the_node() {
+    use mosaic_stf::StateReader;
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let _enter = rt.enter();
+    let dir = tempfile::tempdir().unwrap();
+    let mut chain = mosaic_primitives::ChainConfig::default();
+    chain.proving.block_cycle_budget = u64::MAX;
+    let mut chain = Scenario::with_chain(dir.path(), chain).unwrap();
+    let profile = mosaic_prover::profile_vm(&sample::checkout_profile_elf()).unwrap();
+    let mut calls = precompile_vectors();
+    calls.extend(p256_vectors());
+    let (block, probe) = chain.probe(&calls).unwrap();
+    let (witness, native) = batch_witness(&chain.node, block, block, Variant::Signed).unwrap();
+    let revealed = mosaic_prover::ZkVm::execute(&profile, &[&[4u8][..], &witness.encode()].concat()).unwrap();
+    check_public_value(B256::from_slice(&revealed), &native.journal).unwrap();
     let folded = chain.node.latest_state().unwrap().storage(&probe, &alloy_primitives::U256::ZERO).unwrap();
     assert_ne!(folded, alloy_primitives::U256::ZERO, "the probe recorded the calls");
 }
