@@ -72,7 +72,13 @@ pub fn install_providers() -> bool {
 #[cfg(test)]
 mod tests;
 
-/// P256VERIFY on OpenVM's instructions, and the profile guest's staging provider (feature `staging`:
-/// its guest's VM must declare P256's moduli and curve).
+/// BN254 G1 addition and multiplication on OpenVM's instructions (feature `staging`).
+#[cfg(feature = "staging")]
+pub mod bn254;
+/// P256VERIFY on OpenVM's instructions (feature `staging`: its guest's VM must declare P256's moduli and
+/// curve).
 #[cfg(feature = "staging")]
 pub mod p256;
+/// The profile guest's staging provider.
+#[cfg(feature = "staging")]
+pub mod staging;

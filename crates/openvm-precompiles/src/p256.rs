@@ -1,5 +1,5 @@
 //! P256VERIFY (0x100, EIP-7951) on OpenVM's modular-arithmetic and short-Weierstrass instructions over
-//! secp256r1, and the staging provider that carries it until the batch guest's VM configuration has the
+//! secp256r1; `crate::staging::StagingCrypto` carries it until the batch guest's VM configuration has the
 //! curve.
 //!
 //! In software (revm's `p256` fallback) one verification costs ≈ 11.4 M cycles for 6,900 gas, the worst
@@ -20,7 +20,6 @@ use openvm_ecc_guest::{
     weierstrass::{CachedMulTable, IntrinsicCurve, WeierstrassPoint},
     Group,
 };
-use revm::precompile::{Crypto, PrecompileHalt};
 
 moduli_declare! {
     P256Coord { modulus = "0xFFFFFFFF00000001000000000000000000000000FFFFFFFFFFFFFFFFFFFFFFFF" },
@@ -108,37 +107,6 @@ fn verify_inner(msg: &[u8; 32], sig: &[u8; 64], pk: &[u8; 64]) -> Option<()> {
         return None;
     }
     (P256Scalar::reduce_le_bytes(point.x().as_le_bytes()) == r).then_some(())
-}
-
-/// The batch guest's provider ([`crate::OpenVmCrypto`]) plus the precompiles whose curves the batch
-/// guest's VM configuration does not have yet: P256VERIFY. Only the profile guest, built with
-/// `mosaic_prover::staging_vm_config`, installs it; the batch guest takes these overrides over once its
-/// own configuration (and the SNARK fixtures) change.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct StagingCrypto;
-
-impl Crypto for StagingCrypto {
-    fn sha256(&self, input: &[u8]) -> [u8; 32] {
-        crate::OpenVmCrypto.sha256(input)
-    }
-
-    fn secp256k1_ecrecover(&self, sig: &[u8; 64], recid: u8, msg: &[u8; 32]) -> Result<[u8; 32], PrecompileHalt> {
-        crate::OpenVmCrypto.secp256k1_ecrecover(sig, recid, msg)
-    }
-
-    fn secp256r1_verify_signature(&self, msg: &[u8; 32], sig: &[u8; 64], pk: &[u8; 64]) -> bool {
-        verify(msg, sig, pk)
-    }
-}
-
-/// [`crate::install_providers`] with [`StagingCrypto`] as revm's provider (the profile guest).
-pub fn install_staging_providers() -> bool {
-    let alloy = alloy_consensus::crypto::backend::install_default_provider(alloc::sync::Arc::new(
-        mosaic_openvm_ecdsa::OpenVmSecp256k1,
-    ))
-    .is_ok();
-    let revm = revm::install_crypto(StagingCrypto);
-    alloy && revm
 }
 
 #[cfg(test)]

@@ -77,11 +77,12 @@ pub fn vm_config_with(segment_memory: usize) -> SdkVmConfig {
 }
 
 /// The configuration the batch guest moves to next, which the benchmark-only profile guest runs now:
-/// [`vm_config`] plus P256's moduli and curve (P256VERIFY on OpenVM's instructions,
-/// `mosaic_openvm_precompiles::p256`). Staged so that the precompiles it accelerates are measured and
+/// [`vm_config`] plus the moduli and curves of P256 (P256VERIFY) and BN254's G1 (ECADD, ECMUL), on
+/// OpenVM's instructions (`mosaic_openvm_precompiles::staging`). Staged so that the precompiles it accelerates are measured and
 /// checked against the node before the batch program, and with it the SNARK fixtures, change.
 pub fn staging_vm_config() -> SdkVmConfig {
-    config_with_curves(&[&SECP256K1_CONFIG, &P256_CONFIG], DEFAULT_SEGMENT_MEMORY)
+    let bn254 = openvm_pairing_circuit::PairingCurve::Bn254.curve_config();
+    config_with_curves(&[&SECP256K1_CONFIG, &P256_CONFIG, &bn254], DEFAULT_SEGMENT_MEMORY)
 }
 
 /// RV32IM, IO, Keccak-256, SHA-256, and modular and short-Weierstrass arithmetic over `curves` (each

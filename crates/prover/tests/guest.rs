@@ -366,8 +366,59 @@ fn p256_vectors() -> Vec<(alloy_primitives::Address, Vec<u8>)> {
     calls
 }
 
-/// The profile guest, in the staging configuration, runs P256VERIFY on OpenVM's instructions
-/// (`mosaic_openvm_precompiles::p256`) and every other precompile as the batch guest does: its whole
+/// BN254 ECADD (0x06) and ECMUL (0x07) calls: sums of valid points (doubling, the identity, a point and
+/// its negation), products by scalars around the group order, short inputs (right-padded), and refusals
+/// (a coordinate at or above p, a point off the curve).
+fn bn254_vectors() -> Vec<(alloy_primitives::Address, Vec<u8>)> {
+    use alloy_primitives::{hex, keccak256, Address, U256};
+    use mosaic_stf::revm::precompile::{Crypto, DefaultCrypto};
+    let (ecadd, ecmul) = (Address::with_last_byte(6), Address::with_last_byte(7));
+    let p = U256::from_be_bytes(hex!("30644E72E131A029B85045B68181585D97816A916871CA8D3C208C16D87CFD47"));
+    let r = U256::from_be_bytes(hex!("30644E72E131A029B85045B68181585D2833E84879B9709143E1F593F0000001"));
+    let word = |x: U256| x.to_be_bytes::<32>().to_vec();
+    let g = [word(U256::from(1)), word(U256::from(2))].concat();
+    let points: Vec<Vec<u8>> =
+        (0..4u8).map(|i| DefaultCrypto.bn254_g1_mul(&g, &keccak256([i]).0).unwrap().to_vec()).collect();
+    let negated = |pt: &[u8]| [pt[..32].to_vec(), word(p - U256::from_be_slice(&pt[32..]))].concat();
+    let zero = vec![0u8; 64];
+    let mut calls = Vec::new();
+    for (i, a) in points.iter().enumerate() {
+        let b = &points[(i + 1) % points.len()];
+        for (x, y) in [(a, b), (a, a), (a, &zero), (&zero, a)] {
+            calls.push((ecadd, [x.clone(), y.clone()].concat()));
+        }
+        calls.push((ecadd, [a.clone(), negated(a)].concat()));
+        for k in [
+            U256::from_be_bytes(keccak256([0x40 + i as u8]).0),
+            U256::ZERO,
+            U256::from(1),
+            r - U256::from(1),
+            r,
+            U256::MAX,
+        ] {
+            calls.push((ecmul, [a.clone(), word(k)].concat()));
+        }
+    }
+    calls.push((ecadd, [zero.clone(), zero.clone()].concat()));
+    calls.push((ecmul, [zero.clone(), word(U256::from(5))].concat()));
+    calls.push((ecadd, g[..40].to_vec()));
+    calls.push((ecmul, [g.clone(), vec![7u8]].concat()));
+    calls.push((ecadd, Vec::new()));
+    for bad in [
+        [word(p), word(U256::from(2))].concat(),
+        [word(U256::from(1)), word(p)].concat(),
+        [word(U256::from(1)), word(U256::from(3))].concat(),
+    ] {
+        calls.push((ecadd, [bad.clone(), g.clone()].concat()));
+        calls.push((ecadd, [g.clone(), bad.clone()].concat()));
+        calls.push((ecmul, [bad, word(U256::from(3))].concat()));
+    }
+    calls
+}
+
+/// The profile guest, in the staging configuration, runs P256VERIFY and BN254 ECADD and ECMUL on
+/// OpenVM's instructions (`mosaic_openvm_precompiles::staging`) and every other precompile as the batch
+/// guest does: its whole
 /// batch (mode 4) reveals the node's journal on a block of all the precompile vectors, so the batch
 /// guest can take the staging precompiles over without a result changing. Needs
 /// `scripts/build-guest.sh --profile`.
@@ -383,8 +434,11 @@ fn profile_guest_runs_staging_precompiles_like_the_node() {
     let profile = mosaic_prover::profile_vm(&sample::checkout_profile_elf()).unwrap();
     let mut calls = precompile_vectors();
     calls.extend(p256_vectors());
-    let (block, probe) = chain.probe(&calls).unwrap();
-    let (witness, native) = batch_witness(&chain.node, block, block, Variant::Signed).unwrap();
+    calls.extend(bn254_vectors());
+    // Blocks of two calls, one batch: a refused call burns its transaction's 10 M gas, a block holds 30 M.
+    let probed: Vec<(u64, alloy_primitives::Address)> = calls.chunks(2).map(|c| chain.probe(c).unwrap()).collect();
+    let (first, last, probe) = (probed[0].0, probed[probed.len() - 1].0, probed[0].1);
+    let (witness, native) = batch_witness(&chain.node, first, last, Variant::Signed).unwrap();
     let revealed = mosaic_prover::ZkVm::execute(&profile, &[&[4u8][..], &witness.encode()].concat()).unwrap();
     check_public_value(B256::from_slice(&revealed), &native.journal).unwrap();
     let folded = chain.node.latest_state().unwrap().storage(&probe, &alloy_primitives::U256::ZERO).unwrap();

@@ -1,9 +1,10 @@
 //! P256VERIFY on OpenVM's curve (its big-integer fallback off the zkVM) against revm's default, the
 //! `p256` crate. The guest side of the same check is `profile_guest_runs_staging_precompiles_like_the_node`
 //! in `mosaic-prover`.
-use super::*;
+use crate::staging::StagingCrypto;
 use alloy_primitives::{hex, keccak256, U256};
 use p256::ecdsa::{signature::hazmat::PrehashSigner, Signature, SigningKey};
+use revm::precompile::Crypto;
 use revm::precompile::DefaultCrypto;
 
 /// P256's group order n and field prime p.
