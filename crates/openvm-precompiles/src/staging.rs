@@ -5,7 +5,8 @@
 use crate::{bn254, p256, OpenVmCrypto};
 use revm::precompile::{Crypto, PrecompileHalt};
 
-/// [`OpenVmCrypto`] plus P256VERIFY ([`p256`]) and BN254 G1 addition and multiplication ([`bn254`]).
+/// [`OpenVmCrypto`] plus P256VERIFY ([`p256`]) and BN254's addition, multiplication and pairing check
+/// ([`bn254`]).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct StagingCrypto;
 
@@ -28,6 +29,10 @@ impl Crypto for StagingCrypto {
 
     fn bn254_g1_mul(&self, point: &[u8], scalar: &[u8]) -> Result<[u8; 64], PrecompileHalt> {
         bn254::g1_mul(point, scalar)
+    }
+
+    fn bn254_pairing_check(&self, pairs: &[(&[u8], &[u8])]) -> Result<bool, PrecompileHalt> {
+        bn254::pairing_check(pairs)
     }
 }
 

@@ -77,12 +77,19 @@ pub fn vm_config_with(segment_memory: usize) -> SdkVmConfig {
 }
 
 /// The configuration the batch guest moves to next, which the benchmark-only profile guest runs now:
-/// [`vm_config`] plus the moduli and curves of P256 (P256VERIFY) and BN254's G1 (ECADD, ECMUL), on
-/// OpenVM's instructions (`mosaic_openvm_precompiles::staging`). Staged so that the precompiles it accelerates are measured and
+/// [`vm_config`] plus the moduli and curves of P256 (P256VERIFY) and BN254's G1 (ECADD, ECMUL), BN254's
+/// Fp2 and the pairing extension (ECPAIRING), on OpenVM's instructions
+/// (`mosaic_openvm_precompiles::staging`). Staged so that the precompiles it accelerates are measured and
 /// checked against the node before the batch program, and with it the SNARK fixtures, change.
 pub fn staging_vm_config() -> SdkVmConfig {
-    let bn254 = openvm_pairing_circuit::PairingCurve::Bn254.curve_config();
-    config_with_curves(&[&SECP256K1_CONFIG, &P256_CONFIG, &bn254], DEFAULT_SEGMENT_MEMORY)
+    use openvm_algebra_circuit::Fp2Extension;
+    use openvm_pairing_circuit::{PairingCurve, PairingExtension};
+    let bn254 = PairingCurve::Bn254.curve_config();
+    let mut config = config_with_curves(&[&SECP256K1_CONFIG, &P256_CONFIG, &bn254], DEFAULT_SEGMENT_MEMORY);
+    // The pairing check's Fp2 (the name `openvm-pairing` declares) and final-exponentiation hint.
+    config.fp2 = Some(Fp2Extension::new(vec![("Bn254Fp2".to_string(), bn254.modulus.clone())]));
+    config.pairing = Some(PairingExtension::new(vec![PairingCurve::Bn254]));
+    config
 }
 
 /// RV32IM, IO, Keccak-256, SHA-256, and modular and short-Weierstrass arithmetic over `curves` (each

@@ -199,8 +199,10 @@ pub enum Precompile {
     Bn254Add,
     /// 0x07, G1 × a 256-bit scalar.
     Bn254Mul,
-    /// 0x08, two pairs.
+    /// 0x08, two pairs whose product is not 1 (the costlier `false`).
     Bn254Pairing,
+    /// 0x08, two pairs whose product is 1 (`e(G, H)·e(−G, H)`).
+    Bn254PairingHolds,
     /// 0x09, 12 rounds.
     Blake2f12,
     /// 0x09, 1,200 rounds.
@@ -227,7 +229,7 @@ pub enum Precompile {
 
 impl Precompile {
     /// Every case, in address order.
-    pub const ALL: [Precompile; 20] = [
+    pub const ALL: [Precompile; 21] = [
         Self::Ecrecover,
         Self::Sha256,
         Self::Ripemd160,
@@ -237,6 +239,7 @@ impl Precompile {
         Self::Bn254Add,
         Self::Bn254Mul,
         Self::Bn254Pairing,
+        Self::Bn254PairingHolds,
         Self::Blake2f12,
         Self::Blake2f1200,
         Self::PointEvaluation,
@@ -318,6 +321,12 @@ impl Precompile {
             Self::Bn254Add => (addr(6), [bn_g1.clone(), bn_g1].concat()),
             Self::Bn254Mul => (addr(7), [bn_g1, scalar].concat()),
             Self::Bn254Pairing => (addr(8), [bn_g1.clone(), bn_g2.clone(), bn_g1, bn_g2].concat()),
+            Self::Bn254PairingHolds => {
+                let minus_g1 =
+                    [word("1"), word("21888242871839275222246405745257275088696311157297823662689037894645226208581")]
+                        .concat();
+                (addr(8), [bn_g1.clone(), bn_g2.clone(), minus_g1, bn_g2].concat())
+            }
             Self::Blake2f12 => (addr(9), blake2f(12)),
             Self::Blake2f1200 => (addr(9), blake2f(1200)),
             Self::PointEvaluation => {

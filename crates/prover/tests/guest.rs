@@ -366,7 +366,7 @@ fn p256_vectors() -> Vec<(alloy_primitives::Address, Vec<u8>)> {
     calls
 }
 
-/// BN254 ECADD (0x06) and ECMUL (0x07) calls: sums of valid points (doubling, the identity, a point and
+/// BN254 ECADD (0x06), ECMUL (0x07) and ECPAIRING (0x08) calls: sums of valid points (doubling, the identity, a point and
 /// its negation), products by scalars around the group order, short inputs (right-padded), and refusals
 /// (a coordinate at or above p, a point off the curve).
 fn bn254_vectors() -> Vec<(alloy_primitives::Address, Vec<u8>)> {
@@ -404,6 +404,37 @@ fn bn254_vectors() -> Vec<(alloy_primitives::Address, Vec<u8>)> {
     calls.push((ecadd, g[..40].to_vec()));
     calls.push((ecmul, [g.clone(), vec![7u8]].concat()));
     calls.push((ecadd, Vec::new()));
+    // ECPAIRING (0x08): e(7G, 5H)·e(∓35G, H), one pair alone, identities, no pair, a short input, a
+    // twist point off the curve and one outside the order-r subgroup.
+    let ecpairing = Address::with_last_byte(8);
+    let h = |k: u64| {
+        g2_bytes(&(<ark_bn254::G2Projective as ark_ec::PrimeGroup>::generator() * ark_bn254::Fr::from(k))).to_vec()
+    };
+    let (a, b) = (
+        DefaultCrypto.bn254_g1_mul(&g, &word(U256::from(7))).unwrap().to_vec(),
+        DefaultCrypto.bn254_g1_mul(&g, &word(U256::from(35))).unwrap().to_vec(),
+    );
+    let outside = (1u64..)
+        .find_map(|i| {
+            let x = ark_bn254::Fq2::new(ark_bn254::Fq::from(i), ark_bn254::Fq::from(1u64));
+            ark_bn254::G2Affine::get_point_from_x_unchecked(x, false)
+                .filter(|p| !p.is_in_correct_subgroup_assuming_on_curve())
+        })
+        .unwrap();
+    let mut off_curve = h(3);
+    off_curve[127] ^= 1;
+    for pairs in [
+        [a.clone(), h(5), negated(&b), h(1)].concat(),
+        [a.clone(), h(5), b.clone(), h(1)].concat(),
+        [a.clone(), h(5)].concat(),
+        [zero.clone(), h(5), a.clone(), vec![0u8; 128]].concat(),
+        Vec::new(),
+        [a.clone(), h(5)].concat()[..191].to_vec(),
+        [a.clone(), g2_bytes(&outside.into()).to_vec()].concat(),
+        [a.clone(), off_curve.to_vec()].concat(),
+    ] {
+        calls.push((ecpairing, pairs));
+    }
     for bad in [
         [word(p), word(U256::from(2))].concat(),
         [word(U256::from(1)), word(p)].concat(),
@@ -416,7 +447,20 @@ fn bn254_vectors() -> Vec<(alloy_primitives::Address, Vec<u8>)> {
     calls
 }
 
-/// The profile guest, in the staging configuration, runs P256VERIFY and BN254 ECADD and ECMUL on
+/// A G2 point as ECPAIRING reads it: `x.c1 ‖ x.c0 ‖ y.c1 ‖ y.c0`, big-endian (zeros for the identity).
+fn g2_bytes(point: &ark_bn254::G2Projective) -> [u8; 128] {
+    use ark_ec::{AffineRepr, CurveGroup};
+    use ark_ff::{BigInteger, PrimeField};
+    let mut out = [0u8; 128];
+    if let Some((x, y)) = point.into_affine().xy() {
+        for (i, c) in [x.c1, x.c0, y.c1, y.c0].iter().enumerate() {
+            out[i * 32..(i + 1) * 32].copy_from_slice(&c.into_bigint().to_bytes_be());
+        }
+    }
+    out
+}
+
+/// The profile guest, in the staging configuration, runs P256VERIFY and BN254 ECADD, ECMUL and ECPAIRING on
 /// OpenVM's instructions (`mosaic_openvm_precompiles::staging`) and every other precompile as the batch
 /// guest does: its whole
 /// batch (mode 4) reveals the node's journal on a block of all the precompile vectors, so the batch

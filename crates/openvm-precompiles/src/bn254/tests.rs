@@ -1,8 +1,9 @@
-//! BN254 G1 addition and multiplication on OpenVM's curve (its big-integer fallback off the zkVM)
-//! against revm's default (arkworks), results and errors alike. The guest side of the same check is
+//! BN254's addition, multiplication and pairing check on OpenVM's types (their big-integer fallback off
+//! the zkVM, halo2curves for the pairing's hint) against revm's default (arkworks), results and errors
+//! alike. The guest side of the same check is
 //! `profile_guest_runs_staging_precompiles_like_the_node` in `mosaic-prover`.
 use crate::staging::StagingCrypto;
-use alloc::vec::Vec;
+use alloc::{vec, vec::Vec};
 use alloy_primitives::{hex, keccak256, U256};
 use revm::precompile::{Crypto, DefaultCrypto};
 
@@ -99,5 +100,88 @@ fn refuses_what_revm_refuses_with_the_same_error() {
         for c in &bad {
             assert!(add(b, c).is_err());
         }
+    }
+}
+
+/// G2 points encoded as revm reads them: `x.c1 ‖ x.c0 ‖ y.c1 ‖ y.c0`, big-endian.
+fn g2_bytes(point: &ark_bn254::G2Affine) -> [u8; 128] {
+    use ark_ff::{BigInteger, PrimeField};
+    let mut out = [0u8; 128];
+    if let Some((x, y)) = ark_ec::AffineRepr::xy(point) {
+        for (i, c) in [x.c1, x.c0, y.c1, y.c0].iter().enumerate() {
+            out[i * 32..(i + 1) * 32].copy_from_slice(&c.into_bigint().to_bytes_be());
+        }
+    }
+    out
+}
+
+fn g2_times(k: u64) -> [u8; 128] {
+    use ark_ec::{CurveGroup, PrimeGroup};
+    g2_bytes(&(ark_bn254::G2Projective::generator() * ark_bn254::Fr::from(k)).into_affine())
+}
+
+/// A point on the twist outside the order-r subgroup.
+fn g2_outside_subgroup() -> [u8; 128] {
+    (1u64..)
+        .find_map(|i| {
+            let x = ark_bn254::Fq2::new(ark_bn254::Fq::from(i), ark_bn254::Fq::from(1u64));
+            ark_bn254::G2Affine::get_point_from_x_unchecked(x, false)
+                .filter(|p| !p.is_in_correct_subgroup_assuming_on_curve())
+        })
+        .map(|p| g2_bytes(&p))
+        .expect("a twist point outside the subgroup")
+}
+
+fn pairing(pairs: &[([u8; 64], [u8; 128])]) -> Result<bool, revm::precompile::PrecompileHalt> {
+    let refs: Vec<(&[u8], &[u8])> = pairs.iter().map(|(a, b)| (&a[..], &b[..])).collect();
+    let ours = StagingCrypto.bn254_pairing_check(&refs);
+    let default = DefaultCrypto.bn254_pairing_check(&refs);
+    assert_eq!(ours, default, "pairing of {} pairs", pairs.len());
+    ours
+}
+
+fn negate(p: &[u8; 64]) -> [u8; 64] {
+    let (x, y) = coords(p);
+    point(x, P - y)
+}
+
+#[test]
+fn pairing_checks_like_revm() {
+    let (g1, q) = (generator(), g2_times(5));
+    let a = mul(&g1, U256::from(7)).expect("7·G");
+    // e(7G, 5H)·e(−35G, H) = 1, and what it is not.
+    let b = mul(&g1, U256::from(35)).expect("35·G");
+    assert_eq!(pairing(&[(a, q), (negate(&b), g2_times(1))]), Ok(true));
+    assert_eq!(pairing(&[(a, q), (b, g2_times(1))]), Ok(false));
+    assert_eq!(pairing(&[(a, q)]), Ok(false));
+    assert_eq!(pairing(&[(a, q), (negate(&a), q)]), Ok(true));
+    // Identities on either side leave their pair out; nothing left is true.
+    let (zero1, zero2) = ([0u8; 64], [0u8; 128]);
+    assert_eq!(pairing(&[]), Ok(true));
+    assert_eq!(pairing(&[(zero1, q), (a, zero2)]), Ok(true));
+    assert_eq!(pairing(&[(zero1, q), (a, q)]), Ok(false));
+}
+
+#[test]
+fn pairing_refuses_what_revm_refuses_with_the_same_error() {
+    let (g1, q) = (generator(), g2_times(3));
+    let outside = g2_outside_subgroup();
+    let mut off_curve = q;
+    off_curve[127] ^= 1;
+    let mut above_p = q;
+    above_p[..32].copy_from_slice(&(U256::from_be_slice(&q[..32]) + P).to_be_bytes::<32>());
+    let bad_g1 = point(U256::from(1), U256::from(3));
+    for (k, pairs) in [
+        vec![(g1, outside)],
+        vec![(g1, off_curve)],
+        vec![(g1, above_p)],
+        vec![(g1, q), (bad_g1, outside)],
+        vec![(bad_g1, q)],
+        vec![(g1, q), ([0u8; 64], outside)],
+    ]
+    .iter()
+    .enumerate()
+    {
+        assert!(pairing(pairs).is_err(), "case {k} was accepted");
     }
 }
