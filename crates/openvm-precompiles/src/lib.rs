@@ -72,7 +72,10 @@ pub fn install_providers() -> bool {
 #[cfg(test)]
 mod tests;
 
-/// BN254 G1 addition and multiplication on OpenVM's instructions (feature `staging`).
+/// BLS12-381's additions, MSMs and pairing check on OpenVM's instructions (feature `staging`).
+#[cfg(feature = "staging")]
+pub mod bls12_381;
+/// BN254's addition, multiplication and pairing check on OpenVM's instructions (feature `staging`).
 #[cfg(feature = "staging")]
 pub mod bn254;
 /// P256VERIFY on OpenVM's instructions (feature `staging`: its guest's VM must declare P256's moduli and

@@ -2,11 +2,14 @@
 //! curves the batch guest's VM configuration does not declare yet. Only the profile guest, run in
 //! `mosaic_prover::staging_vm_config`, installs it; the batch guest takes these overrides over once its
 //! own configuration (and with it the SNARK fixtures) changes.
-use crate::{bn254, p256, OpenVmCrypto};
-use revm::precompile::{Crypto, PrecompileHalt};
+use crate::{bls12_381, bn254, p256, OpenVmCrypto};
+use revm::precompile::{
+    bls12_381::{G1Point, G1PointScalar, G2Point, G2PointScalar},
+    Crypto, PrecompileHalt,
+};
 
-/// [`OpenVmCrypto`] plus P256VERIFY ([`p256`]) and BN254's addition, multiplication and pairing check
-/// ([`bn254`]).
+/// [`OpenVmCrypto`] plus P256VERIFY ([`p256`]), BN254's addition, multiplication and pairing check
+/// ([`bn254`]) and BLS12-381's additions, MSMs and pairing check ([`bls12_381`]).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct StagingCrypto;
 
@@ -33,6 +36,32 @@ impl Crypto for StagingCrypto {
 
     fn bn254_pairing_check(&self, pairs: &[(&[u8], &[u8])]) -> Result<bool, PrecompileHalt> {
         bn254::pairing_check(pairs)
+    }
+
+    fn bls12_381_g1_add(&self, a: G1Point, b: G1Point) -> Result<[u8; 96], PrecompileHalt> {
+        bls12_381::g1_add(a, b)
+    }
+
+    fn bls12_381_g1_msm(
+        &self,
+        pairs: &mut dyn Iterator<Item = Result<G1PointScalar, PrecompileHalt>>,
+    ) -> Result<[u8; 96], PrecompileHalt> {
+        bls12_381::g1_msm(pairs)
+    }
+
+    fn bls12_381_g2_add(&self, a: G2Point, b: G2Point) -> Result<[u8; 192], PrecompileHalt> {
+        bls12_381::g2_add(a, b)
+    }
+
+    fn bls12_381_g2_msm(
+        &self,
+        pairs: &mut dyn Iterator<Item = Result<G2PointScalar, PrecompileHalt>>,
+    ) -> Result<[u8; 192], PrecompileHalt> {
+        bls12_381::g2_msm(pairs)
+    }
+
+    fn bls12_381_pairing_check(&self, pairs: &[(G1Point, G2Point)]) -> Result<bool, PrecompileHalt> {
+        bls12_381::pairing_check(pairs)
     }
 }
 

@@ -77,18 +77,22 @@ pub fn vm_config_with(segment_memory: usize) -> SdkVmConfig {
 }
 
 /// The configuration the batch guest moves to next, which the benchmark-only profile guest runs now:
-/// [`vm_config`] plus the moduli and curves of P256 (P256VERIFY) and BN254's G1 (ECADD, ECMUL), BN254's
-/// Fp2 and the pairing extension (ECPAIRING), on OpenVM's instructions
-/// (`mosaic_openvm_precompiles::staging`). Staged so that the precompiles it accelerates are measured and
+/// [`vm_config`] plus the moduli and curves of P256 (P256VERIFY), BN254 and BLS12-381 (G1), the two
+/// pairing curves' Fp2 and the pairing extension (BN254's and BLS12-381's precompiles), on OpenVM's
+/// instructions (`mosaic_openvm_precompiles::staging`). Staged so that the precompiles it accelerates are measured and
 /// checked against the node before the batch program, and with it the SNARK fixtures, change.
 pub fn staging_vm_config() -> SdkVmConfig {
     use openvm_algebra_circuit::Fp2Extension;
     use openvm_pairing_circuit::{PairingCurve, PairingExtension};
-    let bn254 = PairingCurve::Bn254.curve_config();
-    let mut config = config_with_curves(&[&SECP256K1_CONFIG, &P256_CONFIG, &bn254], DEFAULT_SEGMENT_MEMORY);
-    // The pairing check's Fp2 (the name `openvm-pairing` declares) and final-exponentiation hint.
-    config.fp2 = Some(Fp2Extension::new(vec![("Bn254Fp2".to_string(), bn254.modulus.clone())]));
-    config.pairing = Some(PairingExtension::new(vec![PairingCurve::Bn254]));
+    let (bn254, bls) = (PairingCurve::Bn254.curve_config(), PairingCurve::Bls12_381.curve_config());
+    let mut config = config_with_curves(&[&SECP256K1_CONFIG, &P256_CONFIG, &bn254, &bls], DEFAULT_SEGMENT_MEMORY);
+    // The pairing checks' Fp2 (the names `openvm-pairing` declares) and final-exponentiation hints, in
+    // the order OpenVM numbers the pairing curves.
+    config.fp2 = Some(Fp2Extension::new(vec![
+        ("Bn254Fp2".to_string(), bn254.modulus.clone()),
+        ("Bls12_381Fp2".to_string(), bls.modulus.clone()),
+    ]));
+    config.pairing = Some(PairingExtension::new(vec![PairingCurve::Bn254, PairingCurve::Bls12_381]));
     config
 }
 

@@ -217,8 +217,10 @@ pub enum Precompile {
     Bls12G2Add,
     /// 0x0e, two pairs.
     Bls12G2Msm,
-    /// 0x0f, two pairs.
+    /// 0x0f, two pairs whose product is not 1 (the costlier `false`).
     Bls12Pairing,
+    /// 0x0f, two pairs whose product is 1 (`e(G, H)·e(−G, H)`).
+    Bls12PairingHolds,
     /// 0x10.
     Bls12MapFpToG1,
     /// 0x11.
@@ -229,7 +231,7 @@ pub enum Precompile {
 
 impl Precompile {
     /// Every case, in address order.
-    pub const ALL: [Precompile; 21] = [
+    pub const ALL: [Precompile; 22] = [
         Self::Ecrecover,
         Self::Sha256,
         Self::Ripemd160,
@@ -248,6 +250,7 @@ impl Precompile {
         Self::Bls12G2Add,
         Self::Bls12G2Msm,
         Self::Bls12Pairing,
+        Self::Bls12PairingHolds,
         Self::Bls12MapFpToG1,
         Self::Bls12MapFp2ToG2,
         Self::P256Verify,
@@ -341,6 +344,14 @@ impl Precompile {
             Self::Bls12G2Add => (addr(0x0d), [bls_g2.clone(), bls_g2].concat()),
             Self::Bls12G2Msm => (addr(0x0e), [bls_g2.clone(), scalar.clone(), bls_g2, scalar].concat()),
             Self::Bls12Pairing => (addr(0x0f), [bls_g1.clone(), bls_g2.clone(), bls_g1, bls_g2].concat()),
+            Self::Bls12PairingHolds => {
+                let minus_g1 = [
+                    fp("17f1d3a73197d7942695638c4fa9ac0fc3688c4f9774b905a14e3a3f171bac586c55e83ff97a1aeffb3af00adb22c6bb"),
+                    fp("114d1d6855d545a8aa7d76c8cf2e21f267816aef1db507c96655b9d5caac42364e6f38ba0ecb751bad54dcd6b939c2ca"),
+                ]
+                .concat();
+                (addr(0x0f), [bls_g1.clone(), bls_g2.clone(), minus_g1, bls_g2].concat())
+            }
             Self::Bls12MapFpToG1 => (addr(0x10), fp(&"01".repeat(48))),
             Self::Bls12MapFp2ToG2 => (addr(0x11), [fp(&"01".repeat(48)), fp(&"02".repeat(48))].concat()),
             Self::P256Verify => {

@@ -447,6 +447,62 @@ fn bn254_vectors() -> Vec<(alloy_primitives::Address, Vec<u8>)> {
     calls
 }
 
+/// BLS12-381 calls (0x0b G1ADD, 0x0c G1MSM, 0x0d G2ADD, 0x0e G2MSM, 0x0f PAIRING): sums (doubling, a
+/// point and its negation, points outside the subgroup, which the additions allow), MSMs with zero and
+/// large scalars, pairings that hold and that do not, zero sides, and refusals (off the curve, outside
+/// the subgroup where one is required).
+fn bls12_381_vectors() -> Vec<(alloy_primitives::Address, Vec<u8>)> {
+    use alloy_primitives::Address;
+    use ark_bls12_381::{Fq, Fq2, Fr, G1Affine, G1Projective, G2Affine, G2Projective};
+    use ark_ec::{AffineRepr, CurveGroup, PrimeGroup};
+    use ark_ff::{BigInteger, PrimeField};
+    let addr = Address::with_last_byte;
+    let fp = |x: &Fq| [vec![0u8; 16], x.into_bigint().to_bytes_be()].concat();
+    let g1 = |p: &G1Affine| p.xy().map(|(x, y)| [fp(&x), fp(&y)].concat()).unwrap_or(vec![0u8; 128]);
+    let g2 = |p: &G2Affine| {
+        p.xy().map(|(x, y)| [fp(&x.c0), fp(&x.c1), fp(&y.c0), fp(&y.c1)].concat()).unwrap_or(vec![0u8; 256])
+    };
+    let a = |k: u64| (G1Projective::generator() * Fr::from(k)).into_affine();
+    let b = |k: u64| (G2Projective::generator() * Fr::from(k)).into_affine();
+    let k = |v: u64| alloy_primitives::U256::from(v).to_be_bytes::<32>().to_vec();
+    let outside1 = (1u64..)
+        .find_map(|i| G1Affine::get_point_from_x_unchecked(Fq::from(i), false))
+        .filter(|p| !p.is_in_correct_subgroup_assuming_on_curve())
+        .unwrap();
+    let outside2 = (1u64..)
+        .find_map(|i| {
+            G2Affine::get_point_from_x_unchecked(Fq2::new(Fq::from(i), Fq::from(1u64)), false)
+                .filter(|p| !p.is_in_correct_subgroup_assuming_on_curve())
+        })
+        .unwrap();
+    let mut off1 = g1(&a(3));
+    off1[127] ^= 1;
+    let mut off2 = g2(&b(3));
+    off2[255] ^= 1;
+    vec![
+        (addr(0x0b), [g1(&a(3)), g1(&a(5))].concat()),
+        (addr(0x0b), [g1(&a(7)), g1(&a(7))].concat()),
+        (addr(0x0b), [g1(&a(7)), g1(&-a(7))].concat()),
+        (addr(0x0b), [g1(&outside1), g1(&a(2))].concat()),
+        (addr(0x0b), [off1.clone(), g1(&a(2))].concat()),
+        (addr(0x0d), [g2(&b(3)), g2(&b(5))].concat()),
+        (addr(0x0d), [g2(&b(7)), g2(&-b(7))].concat()),
+        (addr(0x0d), [g2(&outside2), g2(&b(2))].concat()),
+        (addr(0x0d), [g2(&b(2)), off2.clone()].concat()),
+        (addr(0x0c), [g1(&a(2)), k(1000), g1(&a(3)), vec![0xff; 32]].concat()),
+        (addr(0x0c), [g1(&a(2)), k(0), g1(&G1Affine::zero()), k(5)].concat()),
+        (addr(0x0c), [g1(&outside1), k(3)].concat()),
+        (addr(0x0e), [g2(&b(2)), k(1000), g2(&b(3)), vec![0xff; 32]].concat()),
+        (addr(0x0e), [g2(&outside2), k(3)].concat()),
+        (addr(0x0f), [g1(&a(6)), g2(&b(7)), g1(&-a(42)), g2(&b(1))].concat()),
+        (addr(0x0f), [g1(&a(6)), g2(&b(7)), g1(&a(42)), g2(&b(1))].concat()),
+        (addr(0x0f), [g1(&G1Affine::zero()), g2(&b(7)), g1(&a(6)), g2(&G2Affine::zero())].concat()),
+        (addr(0x0f), [g1(&a(6)), g2(&outside2)].concat()),
+        (addr(0x0f), [g1(&outside1), g2(&G2Affine::zero())].concat()),
+        (addr(0x0f), [g1(&a(6)), off2].concat()),
+    ]
+}
+
 /// A G2 point as ECPAIRING reads it: `x.c1 ‖ x.c0 ‖ y.c1 ‖ y.c0`, big-endian (zeros for the identity).
 fn g2_bytes(point: &ark_bn254::G2Projective) -> [u8; 128] {
     use ark_ec::{AffineRepr, CurveGroup};
@@ -460,8 +516,8 @@ fn g2_bytes(point: &ark_bn254::G2Projective) -> [u8; 128] {
     out
 }
 
-/// The profile guest, in the staging configuration, runs P256VERIFY and BN254 ECADD, ECMUL and ECPAIRING on
-/// OpenVM's instructions (`mosaic_openvm_precompiles::staging`) and every other precompile as the batch
+/// The profile guest, in the staging configuration, runs P256VERIFY and BN254's and BLS12-381's
+/// precompiles (but the maps to curves) on OpenVM's instructions (`mosaic_openvm_precompiles::staging`) and every other precompile as the batch
 /// guest does: its whole
 /// batch (mode 4) reveals the node's journal on a block of all the precompile vectors, so the batch
 /// guest can take the staging precompiles over without a result changing. Needs
@@ -479,6 +535,7 @@ fn profile_guest_runs_staging_precompiles_like_the_node() {
     let mut calls = precompile_vectors();
     calls.extend(p256_vectors());
     calls.extend(bn254_vectors());
+    calls.extend(bls12_381_vectors());
     // Blocks of two calls, one batch: a refused call burns its transaction's 10 M gas, a block holds 30 M.
     let probed: Vec<(u64, alloy_primitives::Address)> = calls.chunks(2).map(|c| chain.probe(c).unwrap()).collect();
     let (first, last, probe) = (probed[0].0, probed[probed.len() - 1].0, probed[0].1);
