@@ -25,7 +25,7 @@ use std::{
 pub mod fixture;
 mod run;
 
-pub use run::{fork_spec, run_test, CaseResult, SkipReason, Verdict};
+pub use run::{fork_spec, precompile_calls, run_test, CaseResult, SkipReason, Verdict};
 
 /// The state tests the project carries: execution-spec-tests v4.1.0 (see `testdata/README.md`).
 pub const BUNDLED: &[u8] = include_bytes!("../testdata/eest-v4.1.0-state-tests.tar.zst");
@@ -100,6 +100,22 @@ impl Suite {
     /// Whether there is no fixture file.
     pub fn is_empty(&self) -> bool {
         self.files.is_empty()
+    }
+
+    /// The distinct precompile calls (address, input) of every case in the files whose names contain one
+    /// of `files`, sorted.
+    pub fn precompile_calls(&self, files: &[&str]) -> Vec<(alloy_primitives::Address, alloy_primitives::Bytes)> {
+        let mut calls = std::collections::BTreeSet::new();
+        for (_, bytes) in self.files.iter().filter(|(name, _)| files.iter().any(|f| name.contains(f))) {
+            let Ok(tests) = serde_json::from_slice::<std::collections::BTreeMap<String, fixture::StateTest>>(bytes)
+            else {
+                continue;
+            };
+            for test in tests.values() {
+                calls.extend(precompile_calls(test));
+            }
+        }
+        calls.into_iter().collect()
     }
 
     /// Runs every test whose name contains `filter` (all when empty) on `threads` threads.

@@ -101,33 +101,72 @@ fn run_case(test: &StateTest, fork: &str, spec: SpecId, post: &PostState) -> Ver
     }
 }
 
-/// What the node does with raw bytes: decode (EIP-2718), recover the signer, then the STF.
-fn try_case(test: &StateTest, fork: &str, spec: SpecId, post: &PostState) -> Result<Verdict, String> {
+/// A case ready to run: its transaction, signer, pre-state and block environment.
+struct Prepared {
+    tx: TxEnvelope,
+    sender: Address,
+    state: PreState,
+    pre_root: B256,
+    ctx: BlockContext,
+    block: BlockEnv,
+}
+
+/// What the node does with raw bytes before the STF: decode (EIP-2718), recover the signer; then the
+/// pre-state and the environment. `Err` is the case's verdict when it ends before the STF.
+fn prepare(test: &StateTest, fork: &str, spec: SpecId, post: &PostState) -> Result<Prepared, Result<Verdict, String>> {
     if test.pre.values().any(|a| a.code.starts_with(b"\0asm")) {
-        return Ok(Verdict::Skipped(SkipReason::WasmCode));
+        return Err(Ok(Verdict::Skipped(SkipReason::WasmCode)));
     }
     let expected_refusal = post.expect_exception.as_deref();
     let tx = match TxEnvelope::decode_2718(&mut post.txbytes.as_ref()) {
         Ok(tx) => tx,
-        Err(e) => return refused(expected_refusal, &format!("undecodable transaction: {e}")),
+        Err(e) => return Err(refused(expected_refusal, &format!("undecodable transaction: {e}"))),
     };
     if tx.is_eip4844() {
-        return Ok(Verdict::Skipped(SkipReason::BlobTransaction));
+        return Err(Ok(Verdict::Skipped(SkipReason::BlobTransaction)));
     }
     let sender = match tx.recover_signer() {
         Ok(sender) => sender,
-        Err(e) => return refused(expected_refusal, &format!("bad signature: {e}")),
+        Err(e) => return Err(refused(expected_refusal, &format!("bad signature: {e}"))),
     };
     if let Some(expected) = test.transaction.sender {
         if expected != sender {
-            return Err(format!("recovered sender {sender}, fixture says {expected}"));
+            return Err(Err(format!("recovered sender {sender}, fixture says {expected}")));
         }
     }
-
-    let (mut state, pre_root) = PreState::build(&test.pre).map_err(|e| format!("pre-state: {e}"))?;
+    let (state, pre_root) = PreState::build(&test.pre).map_err(|e| Err(format!("pre-state: {e}")))?;
     let chain_id = test.config.chainid.map(|id| id.saturating_to()).unwrap_or(1);
     let fraction = test.config.blob_schedule.get(fork).map(|b| b.base_fee_update_fraction.saturating_to());
     let (ctx, block) = environment(&test.env, chain_id, spec, fraction);
+    Ok(Prepared { tx, sender, state, pre_root, ctx, block })
+}
+
+/// Every precompile call (address, input) the test's cases make when they run, in call order, for
+/// checking precompile back ends against each other on Ethereum's own vectors. Cases that end before the
+/// STF make none.
+pub fn precompile_calls(test: &StateTest) -> Vec<(Address, Bytes)> {
+    let mut calls = Vec::new();
+    for (fork, posts) in &test.post {
+        let Some(spec) = fork_spec(fork) else { continue };
+        for post in posts {
+            let Ok(p) = prepare(test, fork, spec, post) else { continue };
+            let mut builder = BlockBuilder::with_rules(&p.state, p.ctx, spec, p.block);
+            let opts = mosaic_stf::vm::TraceOptions { calls: true, ..Default::default() };
+            if let Ok((_, trace)) = builder.execute_traced(p.tx, p.sender, opts) {
+                calls.extend(trace.calls.into_iter().filter(|f| f.vm == "precompile").map(|f| (f.to, f.input)));
+            }
+        }
+    }
+    calls
+}
+
+/// The STF on a prepared case, then the comparison with the fixture.
+fn try_case(test: &StateTest, fork: &str, spec: SpecId, post: &PostState) -> Result<Verdict, String> {
+    let expected_refusal = post.expect_exception.as_deref();
+    let Prepared { tx, sender, mut state, pre_root, ctx, block } = match prepare(test, fork, spec, post) {
+        Ok(prepared) => prepared,
+        Err(verdict) => return verdict,
+    };
     let mut builder = BlockBuilder::with_rules(&state, ctx, spec, block);
     match builder.execute(tx, sender) {
         Ok(_) => {}

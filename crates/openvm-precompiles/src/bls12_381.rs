@@ -33,10 +33,7 @@ const ORDER: [u8; 32] = alloy_primitives::hex!("73EDA753299D7D483339D80809A1D805
 
 /// Whether `r · point` is the identity, by double-and-add over r's bits with the complete group law of
 /// OpenVM's point types (doubling, opposite points and the identity handled).
-fn in_subgroup<P: Group>(point: &P) -> bool
-where
-    for<'a> P: core::ops::AddAssign<&'a P>,
-{
+fn in_subgroup<P: Group>(point: &P) -> bool {
     let mut acc = P::IDENTITY;
     for byte in ORDER {
         for bit in (0..8).rev() {

@@ -455,14 +455,24 @@ impl Scenario {
     }
 
     fn tx(&mut self, to: TxKind, value: U256, input: Vec<u8>) -> (TxEnvelope, Address) {
+        self.tx_with_gas(to, value, input, 10_000_000)
+    }
+
+    fn tx_with_gas(&mut self, to: TxKind, value: U256, input: Vec<u8>, gas: u64) -> (TxEnvelope, Address) {
         self.nonce += 1;
-        signed(&self.key, self.nonce - 1, to, value, input, 10_000_000)
+        signed(&self.key, self.nonce - 1, to, value, input, gas)
     }
 
     /// Seals one block that sends each `(precompile, input)` through [`PRECOMPILE_PROBE`] (deployed in a
     /// block of its own on first use); returns the block's number and the probe's address, whose slot 0
     /// then folds every call's success and output.
     pub fn probe(&mut self, calls: &[(Address, Vec<u8>)]) -> Result<(u64, Address), NodeError> {
+        self.probe_with_gas(calls, 10_000_000)
+    }
+
+    /// [`Scenario::probe`] with `gas` for each call's transaction: a call the precompile refuses burns
+    /// it all, so many refusals fit a block only with a small `gas`.
+    pub fn probe_with_gas(&mut self, calls: &[(Address, Vec<u8>)], gas: u64) -> Result<(u64, Address), NodeError> {
         let probe = match self.probe {
             Some(probe) => probe,
             None => {
@@ -477,7 +487,7 @@ impl Scenario {
             .map(|(to, input)| {
                 let mut word = [0u8; 32];
                 word[12..].copy_from_slice(to.as_slice());
-                self.tx(TxKind::Call(probe), U256::ZERO, [&word[..], input].concat())
+                self.tx_with_gas(TxKind::Call(probe), U256::ZERO, [&word[..], input].concat(), gas)
             })
             .collect();
         Ok((seal(&self.node, &[], txs)?, probe))

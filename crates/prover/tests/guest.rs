@@ -538,10 +538,85 @@ fn profile_guest_runs_staging_precompiles_like_the_node() {
     calls.extend(bls12_381_vectors());
     // Blocks of two calls, one batch: a refused call burns its transaction's 10 M gas, a block holds 30 M.
     let probed: Vec<(u64, alloy_primitives::Address)> = calls.chunks(2).map(|c| chain.probe(c).unwrap()).collect();
-    let (first, last, probe) = (probed[0].0, probed[probed.len() - 1].0, probed[0].1);
-    let (witness, native) = batch_witness(&chain.node, first, last, Variant::Signed).unwrap();
-    let revealed = mosaic_prover::ZkVm::execute(&profile, &[&[4u8][..], &witness.encode()].concat()).unwrap();
-    check_public_value(B256::from_slice(&revealed), &native.journal).unwrap();
-    let folded = chain.node.latest_state().unwrap().storage(&probe, &alloy_primitives::U256::ZERO).unwrap();
+    // Batches of 16 blocks (a batch's data has a size limit).
+    for blocks in probed.chunks(16) {
+        let (first, last) = (blocks[0].0, blocks[blocks.len() - 1].0);
+        let (witness, native) = batch_witness(&chain.node, first, last, Variant::Signed).unwrap();
+        let revealed = mosaic_prover::ZkVm::execute(&profile, &[&[4u8][..], &witness.encode()].concat()).unwrap();
+        check_public_value(B256::from_slice(&revealed), &native.journal).unwrap();
+    }
+    let folded = chain.node.latest_state().unwrap().storage(&probed[0].1, &alloy_primitives::U256::ZERO).unwrap();
+    assert_ne!(folded, alloy_primitives::U256::ZERO, "the probe recorded the calls");
+}
+
+/// Ethereum's own precompile vectors: every precompile call the bundled execution-spec-tests make
+/// (EIP-2537's BLS12-381 suites, EIP-198 MODEXP, EIP-152 BLAKE2F, the point evaluation, the frontier
+/// precompile tests), run through the profile guest's staged precompiles and compared with the node's
+/// back ends (blst, c-kzg, libsecp256k1). Calls that cost more than 150,000 gas are left out (the
+/// largest MSMs and MODEXPs: tens of millions of cycles each in the guest), and so are all but 8 point
+/// evaluations (50 M cycles each, the same revm code in both guests until it is staged).
+#[test]
+fn profile_guest_runs_eest_precompile_vectors_like_the_node() {
+    use mosaic_stf::{
+        revm::precompile::{PrecompileSpecId, Precompiles},
+        StateReader,
+    };
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let _enter = rt.enter();
+    let suite = mosaic_conformance::Suite::bundled().unwrap();
+    let all = suite.precompile_calls(&[
+        "eip2537_bls_12_381_precompiles",
+        "eip198_modexp_precompile",
+        "eip152_blake2",
+        "point_evaluation_precompile/",
+        "frontier/precompiles/",
+    ]);
+    let precompiles = Precompiles::new(PrecompileSpecId::OSAKA);
+    let mut evaluations = 0;
+    let calls: Vec<(alloy_primitives::Address, Vec<u8>)> = all
+        .iter()
+        .filter(|(to, input)| {
+            let Some(p) = precompiles.get(to) else { return false };
+            let cheap = p.execute(input, 10_000_000, 0).map_or(true, |o| o.gas_used <= 150_000);
+            let evaluation = *to == alloy_primitives::Address::with_last_byte(0x0a);
+            evaluations += usize::from(evaluation && cheap);
+            cheap && (!evaluation || evaluations <= 8)
+        })
+        .map(|(to, input)| (*to, input.to_vec()))
+        .collect();
+    let mut per: std::collections::BTreeMap<u8, usize> = Default::default();
+    calls.iter().for_each(|(to, _)| *per.entry(to.0[19]).or_default() += 1);
+    println!("EEST precompile calls: {} distinct, {} run, per precompile {per:?}", all.len(), calls.len());
+    assert!(per.len() >= 14 && calls.len() > 300, "the bundled vectors reach every precompile: {per:?}");
+
+    let dir = tempfile::tempdir().unwrap();
+    let mut chain = mosaic_primitives::ChainConfig::default();
+    chain.proving.block_cycle_budget = u64::MAX;
+    let mut chain = Scenario::with_chain(dir.path(), chain).unwrap();
+    let profile = mosaic_prover::profile_vm(&sample::checkout_profile_elf()).unwrap();
+    // Each call's transaction gets 1.7 M gas plus its calldata's: a refusal burns all the gas forwarded to
+    // the precompile, and the 1/64 the probe keeps must pay its storage write. Blocks take at most 14 M of
+    // such limits, under the 15 M target, so the base fee does not climb over the ≈ 120 blocks.
+    let mut calls = calls;
+    calls.sort_by_key(|(_, input)| input.len());
+    let gas = |input: &[u8]| 1_700_000 + 20 * input.len() as u64;
+    let mut probed: Vec<(u64, alloy_primitives::Address)> = Vec::new();
+    let mut rest = &calls[..];
+    while !rest.is_empty() {
+        let mut n = 1;
+        while n < rest.len() && (n as u64 + 1) * gas(&rest[n].1) <= 14_000_000 {
+            n += 1;
+        }
+        probed.push(chain.probe_with_gas(&rest[..n], gas(&rest[n - 1].1)).unwrap());
+        rest = &rest[n..];
+    }
+    // Batches of 16 blocks (a batch's data has a size limit).
+    for blocks in probed.chunks(16) {
+        let (first, last) = (blocks[0].0, blocks[blocks.len() - 1].0);
+        let (witness, native) = batch_witness(&chain.node, first, last, Variant::Signed).unwrap();
+        let revealed = mosaic_prover::ZkVm::execute(&profile, &[&[4u8][..], &witness.encode()].concat()).unwrap();
+        check_public_value(B256::from_slice(&revealed), &native.journal).unwrap();
+    }
+    let folded = chain.node.latest_state().unwrap().storage(&probed[0].1, &alloy_primitives::U256::ZERO).unwrap();
     assert_ne!(folded, alloy_primitives::U256::ZERO, "the probe recorded the calls");
 }

@@ -3,7 +3,7 @@
 //! errors alike. The guest side is `profile_guest_runs_staging_precompiles_like_the_node` in
 //! `mosaic-prover`.
 use crate::staging::StagingCrypto;
-use alloc::{vec, vec::Vec};
+use alloc::vec::Vec;
 use ark_bls12_381::{Fq, Fq2, Fr, G1Affine as ArkG1, G1Projective, G2Affine as ArkG2, G2Projective};
 use ark_ec::{AffineRepr, CurveGroup, PrimeGroup};
 use ark_ff::{BigInteger, PrimeField};
@@ -152,5 +152,5 @@ fn pairing_checks_like_revm() {
     assert_eq!(pairing(&[(g1(&a), g2(&g2_outside()))]), Err(PrecompileHalt::Bls12381G2NotInSubgroup));
     let mut off = g2(&b);
     off.2[47] ^= 1;
-    assert_eq!(pairing(&vec![(g1(&a), off)]), Err(PrecompileHalt::Bls12381G2NotOnCurve));
+    assert_eq!(pairing(&[(g1(&a), off)]), Err(PrecompileHalt::Bls12381G2NotOnCurve));
 }
