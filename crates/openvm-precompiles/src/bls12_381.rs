@@ -19,10 +19,7 @@ use openvm_ecc_guest::{
     weierstrass::{IntrinsicCurve, WeierstrassPoint},
     AffinePoint, Group,
 };
-use openvm_pairing::{
-    bls12_381::{Bls12_381, Fp, Fp2, G1Affine, G2Affine, Scalar},
-    PairingCheck,
-};
+use openvm_pairing::bls12_381::{Bls12_381, Fp, Fp2, G1Affine, G2Affine, Scalar};
 use revm::precompile::{
     bls12_381::{G1Point, G1PointScalar, G2Point, G2PointScalar},
     PrecompileHalt,
@@ -61,7 +58,7 @@ fn read_g1_on_curve((x, y): &G1Point) -> Result<G1Affine, PrecompileHalt> {
 }
 
 /// A G1 point in the order-r subgroup (or the identity).
-fn read_g1(point: &G1Point) -> Result<G1Affine, PrecompileHalt> {
+pub(crate) fn read_g1(point: &G1Point) -> Result<G1Affine, PrecompileHalt> {
     let p = read_g1_on_curve(point)?;
     if !in_subgroup(&p) {
         return Err(PrecompileHalt::Bls12381G1NotInSubgroup);
@@ -81,7 +78,7 @@ fn read_g2_on_curve((x0, x1, y0, y1): &G2Point) -> Result<G2Affine, PrecompileHa
 }
 
 /// A G2 point in the order-r subgroup (or the identity).
-fn read_g2(point: &G2Point) -> Result<G2Affine, PrecompileHalt> {
+pub(crate) fn read_g2(point: &G2Point) -> Result<G2Affine, PrecompileHalt> {
     let q = read_g2_on_curve(point)?;
     if !in_subgroup(&q) {
         return Err(PrecompileHalt::Bls12381G2NotInSubgroup);
@@ -187,8 +184,8 @@ pub fn pairing_check(pairs: &[(G1Point, G2Point)]) -> Result<bool, PrecompileHal
     if ps.is_empty() {
         return Ok(true);
     }
-    // A product other than 1 has no hint; OpenVM's fallback decides it (see `crate::bn254`).
-    Ok(Bls12_381::pairing_check(&ps, &qs).is_ok())
+    // A product other than 1 has no hint; the final exponentiation decides it (`crate::pairing`).
+    Ok(crate::pairing::bls12_381_is_one(&ps, &qs))
 }
 
 #[cfg(test)]

@@ -17,10 +17,7 @@ use openvm_ecc_guest::{
     weierstrass::{CachedMulTable, IntrinsicCurve, WeierstrassPoint},
     AffinePoint, Group,
 };
-use openvm_pairing::{
-    bn254::{Fp, Fp2, G1Affine, G2Affine, Scalar},
-    PairingCheck,
-};
+use openvm_pairing::bn254::{Fp, Fp2, G1Affine, G2Affine, Scalar};
 use revm::precompile::PrecompileHalt;
 
 /// BN254's group order r, big-endian (the subgroup check of G2 multiplies by it).
@@ -46,7 +43,7 @@ fn read_fp(bytes: &[u8]) -> Result<Fp, PrecompileHalt> {
 }
 
 /// A G1 point from 64 big-endian bytes `x ‖ y`, as revm's arkworks back end reads it.
-fn read_g1(bytes: &[u8]) -> Result<G1Affine, PrecompileHalt> {
+pub(crate) fn read_g1(bytes: &[u8]) -> Result<G1Affine, PrecompileHalt> {
     let x = read_fp(bytes)?;
     let y = read_fp(bytes.get(32..).unwrap_or_default())?;
     if x == Fp::ZERO && y == Fp::ZERO {
@@ -66,7 +63,7 @@ fn read_fp2(bytes: &[u8]) -> Result<Fp2, PrecompileHalt> {
 
 /// A G2 point from 128 bytes `x ‖ y`: the identity `(0, 0)`, or a point on the twist in the order-r
 /// subgroup.
-fn read_g2(bytes: &[u8]) -> Result<G2Affine, PrecompileHalt> {
+pub(crate) fn read_g2(bytes: &[u8]) -> Result<G2Affine, PrecompileHalt> {
     let x = read_fp2(bytes)?;
     let y = read_fp2(bytes.get(64..).unwrap_or_default())?;
     if x == Fp2::ZERO && y == Fp2::ZERO {
@@ -142,9 +139,9 @@ pub fn pairing_check(pairs: &[(&[u8], &[u8])]) -> Result<bool, PrecompileHalt> {
     if g1.is_empty() {
         return Ok(true);
     }
-    // A product other than 1 is a legitimate `false`: the hint check fails and OpenVM falls back to the
-    // whole Miller loop and final exponentiation, which decides it.
-    Ok(openvm_pairing::bn254::Bn254::pairing_check(&g1, &g2).is_ok())
+    // A product other than 1 is a legitimate `false`: the hint proves only `true`, the final
+    // exponentiation decides the rest (`crate::pairing`).
+    Ok(crate::pairing::bn254_is_one(&g1, &g2))
 }
 
 #[cfg(test)]

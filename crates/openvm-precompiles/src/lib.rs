@@ -82,6 +82,9 @@ pub mod bn254;
 /// curve).
 #[cfg(feature = "staging")]
 pub mod p256;
+/// Pairing checks with a cheaper `false` than `openvm-pairing`'s (feature `staging`).
+#[cfg(feature = "staging")]
+pub mod pairing;
 /// The profile guest's staging provider.
 #[cfg(feature = "staging")]
 pub mod staging;
