@@ -97,6 +97,11 @@ fn times_order_is_identity(point: &G2Affine) -> bool {
 fn encode(point: &G1Affine) -> [u8; 64] {
     let mut out = [0u8; 64];
     if !point.is_identity() {
+        // In the zkVM a computed coordinate need not be its canonical representative (below p): the
+        // prover could pick another (x + p fits 32 bytes for BN254) and change the output bytes. An
+        // equality check constrains both sides to be canonical, so assert that before reading bytes.
+        point.x().assert_reduced();
+        point.y().assert_reduced();
         out[..32].copy_from_slice(point.x().to_be_bytes().as_ref());
         out[32..].copy_from_slice(point.y().to_be_bytes().as_ref());
     }

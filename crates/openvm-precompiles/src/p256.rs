@@ -106,6 +106,9 @@ fn verify_inner(msg: &[u8; 32], sig: &[u8; 64], pk: &[u8; 64]) -> Option<()> {
     if point.is_identity() {
         return None;
     }
+    // In the zkVM a computed coordinate need not be canonical (x + p fits 32 bytes when x < 2²⁵⁶ − p,
+    // which a signer can grind for), and x mod n would change with it: assert it first.
+    point.x().assert_reduced();
     (P256Scalar::reduce_le_bytes(point.x().as_le_bytes()) == r).then_some(())
 }
 

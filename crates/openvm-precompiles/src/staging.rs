@@ -9,7 +9,8 @@ use revm::precompile::{
 };
 
 /// [`OpenVmCrypto`] plus P256VERIFY ([`p256`]), BN254's addition, multiplication and pairing check
-/// ([`bn254`]) and BLS12-381's additions, MSMs and pairing check ([`bls12_381`]).
+/// ([`bn254`]), BLS12-381's additions, MSMs and pairing check and the KZG point evaluation
+/// ([`bls12_381`]).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct StagingCrypto;
 
@@ -62,6 +63,16 @@ impl Crypto for StagingCrypto {
 
     fn bls12_381_pairing_check(&self, pairs: &[(G1Point, G2Point)]) -> Result<bool, PrecompileHalt> {
         bls12_381::pairing_check(pairs)
+    }
+
+    fn verify_kzg_proof(
+        &self,
+        z: &[u8; 32],
+        y: &[u8; 32],
+        commitment: &[u8; 48],
+        proof: &[u8; 48],
+    ) -> Result<(), PrecompileHalt> {
+        bls12_381::verify_kzg_proof(z, y, commitment, proof)
     }
 }
 

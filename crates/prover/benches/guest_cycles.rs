@@ -81,6 +81,7 @@ fn main() {
         workloads(&guest, &profile, &mut ratios, &mut estimates);
     }
     precompiles(&guest, &profile, &estimates);
+    point_evaluations(&guest, &profile);
     if ratios.is_empty() {
         return;
     }
@@ -219,5 +220,46 @@ fn precompiles(guest: &Guest, profile: &OpenVm, estimates: &[Estimate]) {
             eper as f64 / per as f64,
             staged_beyond as f64 / gas.max(1) as f64
         );
+    }
+}
+
+/// The point evaluation at its worst: the sample case above opens the zero polynomial (every pairing
+/// input the identity), so a non-trivial valid opening from Ethereum's vectors, and the same with `y`
+/// changed (the pairing does not hold: the costlier path), each sent through the probe contract in
+/// blocks of 1 and 3 calls. Cycles per call, in the batch guest and in the staged profile guest.
+fn point_evaluations(guest: &Guest, profile: &OpenVm) {
+    let suite = mosaic_conformance::Suite::bundled().expect("bundled state tests");
+    let evaluation = alloy_primitives::Address::with_last_byte(0x0a);
+    let precompiles =
+        mosaic_stf::revm::precompile::Precompiles::new(mosaic_stf::revm::precompile::PrecompileSpecId::OSAKA);
+    let calls = suite.precompile_calls(&["point_evaluation_precompile/"]);
+    let Some(valid) = calls.into_iter().find(|(to, input)| {
+        *to == evaluation
+            && input.len() == 192
+            && input[96] != 0xc0
+            && precompiles.get(to).is_some_and(|p| p.execute(input, 100_000, 0).is_ok_and(|o| o.status.is_success()))
+    }) else {
+        println!("\nno non-trivial valid point evaluation among the bundled vectors");
+        return;
+    };
+    let mut wrong = valid.1.to_vec();
+    wrong[95] ^= 1;
+    println!("\nPoint evaluation through the probe contract, per additional call:");
+    println!("| input | batch guest | staging |");
+    println!("| --- | ---: | ---: |");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut unbounded = mosaic_primitives::ChainConfig::default();
+    unbounded.proving.block_cycle_budget = u64::MAX;
+    let mut chain = Scenario::with_chain(dir.path(), unbounded).expect("chain");
+    for (name, input) in [("valid, non-trivial (EEST)", valid.1.to_vec()), ("wrong y", wrong)] {
+        let call = (evaluation, input);
+        let (one, _) = chain.probe(std::slice::from_ref(&call)).expect("probe of 1");
+        let (three, _) = chain.probe(&[call.clone(), call.clone(), call]).expect("probe of 3");
+        let (wa, _) = batch_witness(&chain.node, one, one, Variant::Signed).expect("witness");
+        let (wb, _) = batch_witness(&chain.node, three, three, Variant::Signed).expect("witness");
+        let batch = (guest.measure(&wb).expect("run").cycles - guest.measure(&wa).expect("run").cycles) / 2;
+        let staged =
+            |w: &BatchWitness| profile.measure(&[&[4u8][..], &w.encode()].concat()).expect("profile run").cycles;
+        println!("| {name} | {batch} | {} |", (staged(&wb) - staged(&wa)) / 2);
     }
 }

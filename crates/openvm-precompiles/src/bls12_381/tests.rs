@@ -154,3 +154,89 @@ fn pairing_checks_like_revm() {
     off.2[47] ^= 1;
     assert_eq!(pairing(&[(g1(&a), off)]), Err(PrecompileHalt::Bls12381G2NotOnCurve));
 }
+
+#[test]
+fn the_ceremony_point_is_revms() {
+    use ark_serialize::CanonicalDeserialize;
+    let tau = ArkG2::deserialize_compressed(&revm::precompile::bls12_381_const::TRUSTED_SETUP_TAU_G2_BYTES[..])
+        .expect("[τ]G2");
+    let (a, b, c, d) = g2(&tau);
+    assert_eq!([a, b, c, d], super::TAU_G2);
+}
+
+/// A G1 point in revm's compressed (ZCash) encoding.
+fn compressed(p: &ArkG1) -> [u8; 48] {
+    use ark_serialize::CanonicalSerialize;
+    let mut out = [0u8; 48];
+    p.serialize_compressed(&mut out[..]).expect("48 bytes");
+    out
+}
+
+fn kzg(z: [u8; 32], y: [u8; 32], commitment: [u8; 48], proof: [u8; 48]) -> bool {
+    let ours = StagingCrypto.verify_kzg_proof(&z, &y, &commitment, &proof);
+    let default = DefaultCrypto.verify_kzg_proof(&z, &y, &commitment, &proof);
+    same(ours, default, "kzg").is_ok()
+}
+
+#[test]
+fn point_evaluations_verify_like_revm() {
+    // A degree-1 polynomial p(X) = a + bX committed with a made-up τ would not match the ceremony's
+    // [τ]G2, so the valid cases are the constant polynomials: C = [a]G1, π = 0, y = a at every z.
+    let (a, z) = (12345u64, 777u64);
+    let commitment = compressed(&g1_times(a));
+    let infinity = compressed(&ArkG1::zero());
+    assert!(kzg(scalar(z), scalar(a), commitment, infinity), "a constant polynomial");
+    assert!(kzg(scalar(0), scalar(0), infinity, infinity), "the zero polynomial");
+    assert!(!kzg(scalar(z), scalar(a + 1), commitment, infinity), "a wrong value");
+    assert!(!kzg(scalar(z), scalar(a), commitment, compressed(&g1_times(3))), "a wrong proof");
+    // Encodings arkworks refuses: no compression flag, infinity with a sort flag or a nonzero x, an x
+    // at or above p, an x with no point, a point outside the subgroup; z or y at or above r.
+    let mut uncompressed_flag = commitment;
+    uncompressed_flag[0] &= 0x7f;
+    let mut sorted_infinity = infinity;
+    sorted_infinity[0] |= 0x20;
+    let mut dirty_infinity = infinity;
+    dirty_infinity[47] = 1;
+    let mut big_x = [0xffu8; 48];
+    big_x[0] = 0x9f;
+    let outside = compressed(&g1_outside());
+    let no_point = (1u8..)
+        .map(|i| {
+            let mut b = infinity;
+            b[0] = 0x80;
+            b[47] = i;
+            b
+        })
+        .find(|b| {
+            ArkG1::get_point_from_x_unchecked(
+                Fq::from_be_bytes_mod_order(&{
+                    let mut x = *b;
+                    x[0] &= 0x1f;
+                    x
+                }),
+                false,
+            )
+            .is_none()
+        })
+        .expect("an x with no point");
+    let r: [u8; 32] = Fr::MODULUS.to_bytes_be().try_into().expect("32");
+    for (k, (z, y, c, p)) in [
+        (scalar(z), scalar(a), uncompressed_flag, infinity),
+        (scalar(z), scalar(a), commitment, sorted_infinity),
+        (scalar(z), scalar(a), commitment, dirty_infinity),
+        (scalar(z), scalar(a), big_x, infinity),
+        (scalar(z), scalar(a), no_point, infinity),
+        (scalar(z), scalar(a), outside, infinity),
+        (r, scalar(a), commitment, infinity),
+        (scalar(z), r, commitment, infinity),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        assert!(!kzg(z, y, c, p), "case {k} verified");
+    }
+    // Both signs of y.
+    let negated = compressed(&-g1_times(a));
+    assert_ne!(negated, commitment);
+    assert!(!kzg(scalar(z), scalar(a), negated, infinity));
+}
