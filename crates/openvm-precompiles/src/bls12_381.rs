@@ -28,19 +28,9 @@ use revm::precompile::{
 /// BLS12-381's group order r, big-endian (the subgroup checks multiply by it).
 const ORDER: [u8; 32] = alloy_primitives::hex!("73EDA753299D7D483339D80809A1D80553BDA402FFFE5BFEFFFFFFFF00000001");
 
-/// Whether `r · point` is the identity, by double-and-add over r's bits with the complete group law of
-/// OpenVM's point types (doubling, opposite points and the identity handled).
+/// Whether `r · point` is the identity: the subgroup check (both curves have cofactors).
 fn in_subgroup<P: Group>(point: &P) -> bool {
-    let mut acc = P::IDENTITY;
-    for byte in ORDER {
-        for bit in (0..8).rev() {
-            acc.double_assign();
-            if (byte >> bit) & 1 == 1 {
-                acc += point;
-            }
-        }
-    }
-    acc.is_identity()
+    crate::pairing::times(point, &ORDER).is_identity()
 }
 
 fn read_fp(bytes: &[u8; 48]) -> Result<Fp, PrecompileHalt> {
@@ -270,20 +260,6 @@ fn g2_constant(c: &[[u8; 48]; 4]) -> G2Affine {
     unsafe { G2Affine::from_xy_unchecked(Fp2::new(fp(&c[0]), fp(&c[1])), Fp2::new(fp(&c[2]), fp(&c[3]))) }
 }
 
-/// `k · point` by double-and-add over `k`'s big-endian bytes, with the complete group law.
-fn times<P: Group>(point: &P, k: &[u8]) -> P {
-    let mut acc = P::IDENTITY;
-    for byte in k {
-        for bit in (0..8).rev() {
-            acc.double_assign();
-            if (byte >> bit) & 1 == 1 {
-                acc += point;
-            }
-        }
-    }
-    acc
-}
-
 /// The point evaluation (0x0a, EIP-4844): whether `proof` opens `commitment` to `y` at `z`, i.e.
 /// `e(C − [y]G1, −G2) · e(π, [τ]G2 − [z]G2) = 1`, with arkworks' decoding (compressed points in the
 /// subgroup, `z` and `y` below r). Any failure is `BlobVerifyKzgProofFailed`, as in revm.
@@ -299,9 +275,9 @@ pub fn verify_kzg_proof(
 fn kzg_holds(z: &[u8; 32], y: &[u8; 32], commitment: &[u8; 48], proof: &[u8; 48]) -> bool {
     let (Some(c), Some(pi)) = (read_g1_compressed(commitment), read_g1_compressed(proof)) else { return false };
     let (Some(_), Some(_)) = (Scalar::from_be_bytes(z), Scalar::from_be_bytes(y)) else { return false };
-    let c_minus_y = c - times(&<G1Affine as openvm_ecc_guest::CyclicGroup>::GENERATOR, y);
+    let c_minus_y = c - crate::pairing::times(&<G1Affine as openvm_ecc_guest::CyclicGroup>::GENERATOR, y);
     let g2 = g2_constant(&G2_GENERATOR);
-    let tau_minus_z = g2_constant(&TAU_G2) - times(&g2, z);
+    let tau_minus_z = g2_constant(&TAU_G2) - crate::pairing::times(&g2, z);
     let (mut ps, mut qs) = (Vec::new(), Vec::new());
     for (p, q) in [(c_minus_y, -g2), (pi, tau_minus_z)] {
         // A pair with the identity contributes 1.

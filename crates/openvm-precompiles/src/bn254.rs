@@ -78,19 +78,9 @@ pub(crate) fn read_g2(bytes: &[u8]) -> Result<G2Affine, PrecompileHalt> {
 }
 
 /// Whether `r · point` is the identity: the twist's points outside the order-r subgroup (its cofactor
-/// is not 1) fail. Double-and-add over r's bits with the complete group law of OpenVM's G2 type (it
-/// handles doubling, opposite points and the identity), on the Fp2 instructions.
+/// is not 1) fail.
 fn times_order_is_identity(point: &G2Affine) -> bool {
-    let mut acc = <G2Affine as Group>::IDENTITY;
-    for byte in ORDER {
-        for bit in (0..8).rev() {
-            acc.double_assign();
-            if (byte >> bit) & 1 == 1 {
-                acc += point;
-            }
-        }
-    }
-    acc.is_identity()
+    crate::pairing::times(point, &ORDER).is_identity()
 }
 
 /// `x ‖ y` big-endian, all zeros for the identity.

@@ -112,5 +112,21 @@ fn bls12_381_hint_proves_one(
     fc * s == FieldExtension::frobenius_map(c, 1)
 }
 
+/// `k · point` by double-and-add over `k`'s big-endian bytes, with the complete group law of OpenVM's
+/// point types (doubling, opposite points and the identity handled): the subgroup checks (k = r) and
+/// the KZG check's multiples of the generators.
+pub(crate) fn times<P: openvm_ecc_guest::Group>(point: &P, k: &[u8]) -> P {
+    let mut acc = P::IDENTITY;
+    for byte in k {
+        for bit in (0..8).rev() {
+            acc.double_assign();
+            if (byte >> bit) & 1 == 1 {
+                acc += point;
+            }
+        }
+    }
+    acc
+}
+
 #[cfg(test)]
 mod tests;

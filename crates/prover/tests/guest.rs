@@ -516,14 +516,24 @@ fn g2_bytes(point: &ark_bn254::G2Projective) -> [u8; 128] {
     out
 }
 
-/// The profile guest, in the staging configuration, runs P256VERIFY and BN254's and BLS12-381's
-/// precompiles (but the maps to curves) on OpenVM's instructions (`mosaic_openvm_precompiles::staging`) and every other precompile as the batch
-/// guest does: its whole
-/// batch (mode 4) reveals the node's journal on a block of all the precompile vectors, so the batch
-/// guest can take the staging precompiles over without a result changing. Needs
+/// The profile guest, in the staging configuration, runs P256VERIFY, BN254's and BLS12-381's precompiles
+/// (but the maps to curves) and the point evaluation on OpenVM's instructions
+/// (`mosaic_openvm_precompiles::staging`), and every other precompile as the batch guest does: its whole
+/// batch (mode 4) reveals the node's journal on blocks of all the precompile vectors, so the batch guest
+/// can take the staging precompiles over without a result changing. Needs
 /// `scripts/build-guest.sh --profile`.
 #[test]
 fn profile_guest_runs_staging_precompiles_like_the_node() {
+    let mut calls = precompile_vectors();
+    calls.extend(p256_vectors());
+    calls.extend(bn254_vectors());
+    calls.extend(bls12_381_vectors());
+    profile_guest_runs_like_the_node(calls);
+}
+
+/// Sends `calls` through the probe contract on a chain without a cycle budget and checks that the
+/// profile guest's whole batch (mode 4) reveals the node's journal for every batch of them.
+fn profile_guest_runs_like_the_node(mut calls: Vec<(alloy_primitives::Address, Vec<u8>)>) {
     use mosaic_stf::StateReader;
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     let _enter = rt.enter();
@@ -532,12 +542,21 @@ fn profile_guest_runs_staging_precompiles_like_the_node() {
     chain.proving.block_cycle_budget = u64::MAX;
     let mut chain = Scenario::with_chain(dir.path(), chain).unwrap();
     let profile = mosaic_prover::profile_vm(&sample::checkout_profile_elf()).unwrap();
-    let mut calls = precompile_vectors();
-    calls.extend(p256_vectors());
-    calls.extend(bn254_vectors());
-    calls.extend(bls12_381_vectors());
-    // Blocks of two calls, one batch: a refused call burns its transaction's 10 M gas, a block holds 30 M.
-    let probed: Vec<(u64, alloy_primitives::Address)> = calls.chunks(2).map(|c| chain.probe(c).unwrap()).collect();
+    // Each call's transaction gets 1.7 M gas plus its calldata's: a refusal burns all the gas forwarded to
+    // the precompile, and the 1/64 the probe keeps must pay its storage write. Blocks take at most 14 M of
+    // such limits, under the 15 M target, so the base fee does not climb over the ≈ 120 blocks.
+    calls.sort_by_key(|(_, input)| input.len());
+    let gas = |input: &[u8]| 1_700_000 + 20 * input.len() as u64;
+    let mut probed: Vec<(u64, alloy_primitives::Address)> = Vec::new();
+    let mut rest = &calls[..];
+    while !rest.is_empty() {
+        let mut n = 1;
+        while n < rest.len() && (n as u64 + 1) * gas(&rest[n].1) <= 14_000_000 {
+            n += 1;
+        }
+        probed.push(chain.probe_with_gas(&rest[..n], gas(&rest[n - 1].1)).unwrap());
+        rest = &rest[n..];
+    }
     // Batches of 16 blocks (a batch's data has a size limit).
     for blocks in probed.chunks(16) {
         let (first, last) = (blocks[0].0, blocks[blocks.len() - 1].0);
@@ -556,12 +575,7 @@ fn profile_guest_runs_staging_precompiles_like_the_node() {
 /// largest MSMs and MODEXPs: tens of millions of cycles each in the guest).
 #[test]
 fn profile_guest_runs_eest_precompile_vectors_like_the_node() {
-    use mosaic_stf::{
-        revm::precompile::{PrecompileSpecId, Precompiles},
-        StateReader,
-    };
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-    let _enter = rt.enter();
+    use mosaic_stf::revm::precompile::{PrecompileSpecId, Precompiles};
     let suite = mosaic_conformance::Suite::bundled().unwrap();
     let all = suite.precompile_calls(&[
         "eip2537_bls_12_381_precompiles",
@@ -584,34 +598,5 @@ fn profile_guest_runs_eest_precompile_vectors_like_the_node() {
     println!("EEST precompile calls: {} distinct, {} run, per precompile {per:?}", all.len(), calls.len());
     assert!(per.len() >= 14 && calls.len() > 300, "the bundled vectors reach every precompile: {per:?}");
 
-    let dir = tempfile::tempdir().unwrap();
-    let mut chain = mosaic_primitives::ChainConfig::default();
-    chain.proving.block_cycle_budget = u64::MAX;
-    let mut chain = Scenario::with_chain(dir.path(), chain).unwrap();
-    let profile = mosaic_prover::profile_vm(&sample::checkout_profile_elf()).unwrap();
-    // Each call's transaction gets 1.7 M gas plus its calldata's: a refusal burns all the gas forwarded to
-    // the precompile, and the 1/64 the probe keeps must pay its storage write. Blocks take at most 14 M of
-    // such limits, under the 15 M target, so the base fee does not climb over the ≈ 120 blocks.
-    let mut calls = calls;
-    calls.sort_by_key(|(_, input)| input.len());
-    let gas = |input: &[u8]| 1_700_000 + 20 * input.len() as u64;
-    let mut probed: Vec<(u64, alloy_primitives::Address)> = Vec::new();
-    let mut rest = &calls[..];
-    while !rest.is_empty() {
-        let mut n = 1;
-        while n < rest.len() && (n as u64 + 1) * gas(&rest[n].1) <= 14_000_000 {
-            n += 1;
-        }
-        probed.push(chain.probe_with_gas(&rest[..n], gas(&rest[n - 1].1)).unwrap());
-        rest = &rest[n..];
-    }
-    // Batches of 16 blocks (a batch's data has a size limit).
-    for blocks in probed.chunks(16) {
-        let (first, last) = (blocks[0].0, blocks[blocks.len() - 1].0);
-        let (witness, native) = batch_witness(&chain.node, first, last, Variant::Signed).unwrap();
-        let revealed = mosaic_prover::ZkVm::execute(&profile, &[&[4u8][..], &witness.encode()].concat()).unwrap();
-        check_public_value(B256::from_slice(&revealed), &native.journal).unwrap();
-    }
-    let folded = chain.node.latest_state().unwrap().storage(&probed[0].1, &alloy_primitives::U256::ZERO).unwrap();
-    assert_ne!(folded, alloy_primitives::U256::ZERO, "the probe recorded the calls");
+    profile_guest_runs_like_the_node(calls);
 }
