@@ -129,8 +129,7 @@ impl RpcRelay {
         schedule: Option<watch::Receiver<SetSchedule>>,
         timeout: Duration,
     ) -> Result<Self, SetError> {
-        let others: Vec<(Address, String)> =
-            set.members.iter().filter(|m| m.address != *me).filter_map(|m| Some((m.address, m.rpc.clone()?))).collect();
+        let others = set.peers(me);
         let needed = set.tolerated_faults();
         let reachable = others.iter().filter(|(a, _)| set.initial().any(|m| m.address == *a)).count();
         if reachable < needed {

@@ -155,10 +155,15 @@ impl SequencerSet {
         self.members.iter().find(|m| m.address == *address)
     }
 
-    /// The JSON-RPC URLs of every member but `me` that lists one (where `me` relays transactions and
-    /// asks for attestations).
+    /// Every member but `me` that lists a JSON-RPC URL, with it (where `me` relays transactions and asks
+    /// for attestations).
+    pub fn peers(&self, me: &Address) -> Vec<(Address, String)> {
+        self.members.iter().filter(|m| m.address != *me).filter_map(|m| Some((m.address, m.rpc.clone()?))).collect()
+    }
+
+    /// The URLs of [`SequencerSet::peers`].
     pub fn peer_rpcs(&self, me: &Address) -> Vec<String> {
-        self.members.iter().filter(|m| m.address != *me).filter_map(|m| m.rpc.clone()).collect()
+        self.peers(me).into_iter().map(|(_, url)| url).collect()
     }
 }
 
