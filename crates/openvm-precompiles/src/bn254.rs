@@ -14,28 +14,14 @@
 use alloc::vec::Vec;
 use openvm_algebra_guest::{IntMod, Reduce};
 use openvm_ecc_guest::{
-    weierstrass::{CachedMulTable, IntrinsicCurve, WeierstrassPoint},
+    weierstrass::{IntrinsicCurve, WeierstrassPoint},
     AffinePoint, Group,
 };
-use openvm_pairing::bn254::{Fp, Fp2, G1Affine, G2Affine, Scalar};
+use openvm_pairing::bn254::{Bn254, Fp, Fp2, G1Affine, G2Affine, Scalar};
 use revm::precompile::PrecompileHalt;
 
 /// BN254's group order r, big-endian (the subgroup check of G2 multiplies by it).
 const ORDER: [u8; 32] = alloy_primitives::hex!("30644E72E131A029B85045B68181585D2833E84879B9709143E1F593F0000001");
-
-/// The curve, for OpenVM's scalar multiplication.
-struct Bn254G1;
-
-impl IntrinsicCurve for Bn254G1 {
-    type Scalar = Scalar;
-    type Point = G1Affine;
-
-    fn msm(coeffs: &[Self::Scalar], bases: &[Self::Point]) -> Self::Point {
-        // One base: a 4-bit window table. G1 has prime order (cofactor 1), which the table's shortcuts
-        // require of the base; decoding admits only the identity and points on the curve.
-        CachedMulTable::<Self>::new_with_prime_order(bases, 4).windowed_mul(coeffs)
-    }
-}
 
 /// A base-field element from 32 big-endian bytes, below p.
 fn read_fp(bytes: &[u8]) -> Result<Fp, PrecompileHalt> {
@@ -112,7 +98,9 @@ pub fn g1_mul(point: &[u8], scalar: &[u8]) -> Result<[u8; 64], PrecompileHalt> {
     let Some(scalar) = scalar.get(..32) else { return Err(PrecompileHalt::Bn254FieldPointNotAMember) };
     // k·P = (k mod r)·P in a group of order r.
     let k = Scalar::reduce_be_bytes(scalar);
-    Ok(encode(&Bn254G1::msm(&[k], &[p])))
+    // openvm-pairing's curve: for one base, a 4-bit window table, whose shortcuts need the prime order G1
+    // has (cofactor 1); decoding admits only the identity and points on the curve.
+    Ok(encode(&Bn254::msm(&[k], &[p])))
 }
 
 /// ECPAIRING: whether `∏ e(g1ᵢ, g2ᵢ) = 1` over the `(64-byte G1, 128-byte G2)` pairs. Pairs with the
