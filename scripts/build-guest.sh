@@ -49,8 +49,8 @@ build() {
       -Zbuild-std=alloc,core,proc_macro,panic_abort,std -Zbuild-std-features=compiler-builtins-mem
   )
 }
-# The profile guest builds on its own: it turns on features of shared crates (the staging precompiles of
-# mosaic-openvm-precompiles) that one cargo call would unify into the batch guest, changing its ELF.
+# The profile guest builds on its own, so that no feature it turns on in a shared crate can unify into the
+# batch guest's build and change the ELF the SNARK fixtures pin.
 build --package=mosaic-guest-batch --package=mosaic-guest-aggregate "$@"
 if [[ " ${programs[*]} " == *" profile "* ]]; then
   build --package=mosaic-guest-profile "$@"

@@ -28,9 +28,9 @@ step "Wasm contracts: SDK + examples for wasm32, checked for imports, entry poin
 scripts/build-wasm-contracts.sh --locked
 (cd wasm && unset RUSTFLAGS && cargo clippy --release --locked --target wasm32-unknown-unknown -- -D warnings)
 
-step "zkVM guests: the batch and aggregation programs for OpenVM (riscv32im, guest/out/mosaic-guest-{batch,aggregate}.elf), and the profile guest the staging precompiles' test runs"
+step "zkVM guests: the batch and aggregation programs for OpenVM (riscv32im, guest/out/mosaic-guest-{batch,aggregate}.elf)"
 (cd guest && cargo fmt --all --check)
-scripts/build-guest.sh --profile --locked
+scripts/build-guest.sh --locked
 # The devnet deploys the committed SNARK keys: they must be of these very guests.
 scripts/update-snark-fixture.sh --check
 

@@ -130,6 +130,11 @@ fn uncompressed(point: &Secp256k1Point) -> Option<[u8; 64]> {
     if point.is_identity() {
         return None;
     }
+    // In the zkVM a computed coordinate need not be its canonical representative, and a prover could
+    // pick another (`y + p` when it fits 32 bytes) to change the key's bytes: assert both canonical
+    // (`is_identity` compares only `x` when `x ≠ 0`).
+    point.x().assert_reduced();
+    point.y().assert_reduced();
     let mut out = [0u8; 64];
     out[..32].copy_from_slice(point.x().to_be_bytes().as_ref());
     out[32..].copy_from_slice(point.y().to_be_bytes().as_ref());

@@ -1,4 +1,4 @@
-//! BLS12-381's precompiles (EIP-2537) on OpenVM's instructions, staged like BN254's (`crate::bn254`):
+//! BLS12-381's precompiles (EIP-2537) on OpenVM's instructions:
 //! G1 addition (0x0b) and MSM (0x0c) on the short-Weierstrass instructions over the 381-bit base field
 //! (48-byte limbs), G2 addition (0x0d) and MSM (0x0e) on the Fp2 instructions, and the pairing check
 //! (0x0f) on the pairing extension's final-exponentiation hint. The types are `openvm-pairing`'s

@@ -1,4 +1,4 @@
-//! BN254's precompiles on OpenVM's instructions, staged like P256VERIFY (`crate::p256`): G1 addition
+//! BN254's precompiles on OpenVM's instructions: G1 addition
 //! (0x06) and scalar multiplication (0x07) on the short-Weierstrass instructions over BN254's base field,
 //! and the pairing check (0x08) on the Fp2 instructions and the pairing extension's final-exponentiation
 //! hint. The curve types are OpenVM's own (`openvm-pairing`, `Bn254G1Affine` in the VM configuration).

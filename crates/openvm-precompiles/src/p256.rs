@@ -1,13 +1,10 @@
 //! P256VERIFY (0x100, EIP-7951) on OpenVM's modular-arithmetic and short-Weierstrass instructions over
-//! secp256r1; `crate::staging::StagingCrypto` carries it until the batch guest's VM configuration has the
-//! curve.
+//! secp256r1.
 //!
 //! In software (revm's `p256` fallback) one verification costs ≈ 11.4 M cycles for 6,900 gas, the worst
 //! cycles per gas of any precompile. Here it is the same double-scalar product as the secp256k1
-//! verification in `mosaic-openvm-ecdsa`, on P256's curve instructions. The VM must declare P256's
-//! moduli and curve (`mosaic_prover::staging_vm_config`); the benchmark-only profile guest runs it so
-//! that the cycles and the node-equals-guest tests exist before the batch guest's configuration (and
-//! with it the SNARK fixtures) changes.
+//! verification in `mosaic-openvm-ecdsa`, on P256's curve instructions (≈ 19k cycles): the VM declares
+//! P256's moduli and curve (`mosaic_prover::vm_config`).
 // The OpenVM macros expand to items without docs.
 #![allow(missing_docs)]
 

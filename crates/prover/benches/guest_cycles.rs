@@ -12,9 +12,8 @@
 //! * per workload, the chain's cycle estimate (`mosaic_stf::cost`) next to the measured cycles, and the
 //!   execution counters it is computed from — the data the default `CycleSchedule` is fitted to;
 //! * per precompile (every Osaka precompile, `sample::Precompile`), batches of 1 and 3 calls: cycles per
-//!   call beyond a plain transaction, gas, and cycles per gas; in the batch guest and, as "staging", in
-//!   the profile guest's whole batch, whose configuration adds the precompiles the batch guest takes over
-//!   next (P256VERIFY on OpenVM's curve instructions).
+//!   call beyond a plain transaction, gas, and cycles per gas, and a real point evaluation (and a failing
+//!   one) from Ethereum's vectors.
 //!
 //! Needs `scripts/build-guest.sh --profile` and `scripts/build-wasm-contracts.sh` first.
 //! `cargo bench -p mosaic-prover --bench guest_cycles`
@@ -80,8 +79,8 @@ fn main() {
     if !only_precompiles {
         workloads(&guest, &profile, &mut ratios, &mut estimates);
     }
-    precompiles(&guest, &profile, &estimates);
-    point_evaluations(&guest, &profile);
+    precompiles(&guest, &estimates);
+    point_evaluations(&guest);
     if ratios.is_empty() {
         return;
     }
@@ -167,7 +166,7 @@ fn workloads(guest: &Guest, profile: &OpenVm, ratios: &mut Vec<(Workload, f64)>,
 /// per additional transaction (measured, estimated), and the counters of one transaction.
 type Estimate = (Workload, u64, u64, u64, u64, String);
 
-fn precompiles(guest: &Guest, profile: &OpenVm, estimates: &[Estimate]) {
+fn precompiles(guest: &Guest, estimates: &[Estimate]) {
     // The precompiles run on a chain without a cycle budget (the same schedules otherwise), so calls that
     // no block of the default chain may hold are measured too; the estimate says which those are.
     let wide_dir = tempfile::tempdir().expect("tempdir");
@@ -189,36 +188,25 @@ fn precompiles(guest: &Guest, profile: &OpenVm, estimates: &[Estimate]) {
         "\nPrecompiles: signed batches of 1 and 3 calls straight to the precompile (on a chain without a cycle \
          budget; `over` marks a call the default budget of {budget} refuses); per additional call:"
     );
-    println!(
-        "| precompile | per call | beyond a transfer | gas | cycles per gas (beyond) | estimated | estimate / measured \
-         | staging: beyond a transfer | staging: cycles per gas |"
-    );
-    println!("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
-    // The profile guest's whole batch (mode 4) in the staging configuration: what the batch guest will
-    // cost once it takes the staging precompiles over (`mosaic_openvm_precompiles::p256`).
-    let staged = |witness: &BatchWitness| {
-        let run = profile.measure(&[&[4u8][..], &witness.encode()].concat()).expect("profile run");
-        run.cycles
-    };
+    println!("| precompile | per call | beyond a transfer | gas | cycles per gas (beyond) | estimated | estimate / measured |");
+    println!("| --- | ---: | ---: | ---: | ---: | ---: | ---: |");
     for p in Precompile::ALL {
         let workload = Workload::Precompile(p);
         let one = chain.batch(workload, 1).expect("batch of 1");
         let three = chain.batch(workload, 3).expect("batch of 3");
         let (ea, (eb, usage, ok)) = (estimate(&chain.node, one).0, estimate(&chain.node, three));
         assert!(ok, "{p:?}: the call fails natively; its input is wrong");
-        let (a, wa) = run(guest, &chain.node, one, Variant::Signed);
-        let (b, wb) = run(guest, &chain.node, three, Variant::Signed);
+        let (a, _) = run(guest, &chain.node, one, Variant::Signed);
+        let (b, _) = run(guest, &chain.node, three, Variant::Signed);
         let per = (b.cycles - a.cycles) / 2;
-        let staged_beyond = ((staged(&wb) - staged(&wa)) / 2).saturating_sub(eth_marginal);
         let beyond = per.saturating_sub(eth_marginal);
         let gas: u64 = usage.map(|u| u.precompiles.iter().map(|(_, g)| g).sum()).unwrap_or(0);
         let eper = (eb - ea) / 2;
         let over = if eper > budget { " over" } else { "" };
         println!(
-            "| {p:?}{over} | {per} | {beyond} | {gas} | {:.0} | {eper} | {:.2} | {staged_beyond} | {:.0} |",
+            "| {p:?}{over} | {per} | {beyond} | {gas} | {:.0} | {eper} | {:.2} |",
             beyond as f64 / gas.max(1) as f64,
-            eper as f64 / per as f64,
-            staged_beyond as f64 / gas.max(1) as f64
+            eper as f64 / per as f64
         );
     }
 }
@@ -226,8 +214,8 @@ fn precompiles(guest: &Guest, profile: &OpenVm, estimates: &[Estimate]) {
 /// The point evaluation at its worst: the sample case above opens the zero polynomial (every pairing
 /// input the identity), so a non-trivial valid opening from Ethereum's vectors, and the same with `y`
 /// changed (the pairing does not hold: the costlier path), each sent through the probe contract in
-/// blocks of 1 and 3 calls. Cycles per call, in the batch guest and in the staged profile guest.
-fn point_evaluations(guest: &Guest, profile: &OpenVm) {
+/// blocks of 1 and 3 calls. Cycles per call, and the chain's estimate.
+fn point_evaluations(guest: &Guest) {
     let suite = mosaic_conformance::Suite::bundled().expect("bundled state tests");
     let evaluation = alloy_primitives::Address::with_last_byte(0x0a);
     let precompiles =
@@ -245,7 +233,7 @@ fn point_evaluations(guest: &Guest, profile: &OpenVm) {
     let mut wrong = valid.1.to_vec();
     wrong[95] ^= 1;
     println!("\nPoint evaluation through the probe contract, per additional call:");
-    println!("| input | batch guest | staging |");
+    println!("| input | cycles | estimated |");
     println!("| --- | ---: | ---: |");
     let dir = tempfile::tempdir().expect("tempdir");
     let mut unbounded = mosaic_primitives::ChainConfig::default();
@@ -258,8 +246,7 @@ fn point_evaluations(guest: &Guest, profile: &OpenVm) {
         let (wa, _) = batch_witness(&chain.node, one, one, Variant::Signed).expect("witness");
         let (wb, _) = batch_witness(&chain.node, three, three, Variant::Signed).expect("witness");
         let batch = (guest.measure(&wb).expect("run").cycles - guest.measure(&wa).expect("run").cycles) / 2;
-        let staged =
-            |w: &BatchWitness| profile.measure(&[&[4u8][..], &w.encode()].concat()).expect("profile run").cycles;
-        println!("| {name} | {batch} | {} |", (staged(&wb) - staged(&wa)) / 2);
+        let estimated = (estimate(&chain.node, three).0 - estimate(&chain.node, one).0) / 2;
+        println!("| {name} | {batch} | {estimated} |");
     }
 }

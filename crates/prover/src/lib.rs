@@ -12,7 +12,7 @@ pub use mosaic_rollup::witness::{batch_witness, posted_batch_witness, WitnessBui
 pub use mosaic_witness::{AggregateJournal, BatchWitness, Executed, Journal};
 use mosaic_witness::{AGGREGATE_JOURNAL_LEN, JOURNAL_LEN};
 use openvm_algebra_circuit::ModularExtension;
-use openvm_ecc_circuit::{CurveConfig, WeierstrassExtension, P256_CONFIG, SECP256K1_CONFIG};
+use openvm_ecc_circuit::{WeierstrassExtension, P256_CONFIG, SECP256K1_CONFIG};
 use openvm_sdk_config::SdkVmConfig;
 use openvm_transpiler::elf::Elf;
 pub use service::run_background_prover;
@@ -63,42 +63,21 @@ pub struct GuestRun {
 /// may spend; it does not change the program's commitments.
 pub const DEFAULT_SEGMENT_MEMORY: usize = 8 << 30;
 
-/// The OpenVM configuration the batch guest runs in: RV32IM, IO, Keccak-256, SHA-256, and modular and
-/// short-Weierstrass arithmetic over secp256k1, segments bounded by [`DEFAULT_SEGMENT_MEMORY`]. The
-/// guest's `openvm_init.rs` registers the same moduli and curve in the same order ([`init_file`]
-/// generates it).
+/// The OpenVM configuration the batch guest runs in: RV32IM, IO, Keccak-256, SHA-256, modular and
+/// short-Weierstrass arithmetic over secp256k1, P256, BN254 and BLS12-381 (G1), the two pairing curves'
+/// Fp2 and the pairing extension (`mosaic_openvm_precompiles`), segments bounded by
+/// [`DEFAULT_SEGMENT_MEMORY`]. The guest's `openvm_init.rs` registers the same moduli, Fp2s and curves
+/// in the same order ([`init_file`] generates it).
 pub fn vm_config() -> SdkVmConfig {
     vm_config_with(DEFAULT_SEGMENT_MEMORY)
 }
 
 /// [`vm_config`] with segments cut at `segment_memory` bytes of estimated proving memory.
 pub fn vm_config_with(segment_memory: usize) -> SdkVmConfig {
-    config_with_curves(&[&SECP256K1_CONFIG], segment_memory)
-}
-
-/// The configuration the batch guest moves to next, which the benchmark-only profile guest runs now:
-/// [`vm_config`] plus the moduli and curves of P256 (P256VERIFY), BN254 and BLS12-381 (G1), the two
-/// pairing curves' Fp2 and the pairing extension (BN254's and BLS12-381's precompiles), on OpenVM's
-/// instructions (`mosaic_openvm_precompiles::staging`). Staged so that the precompiles it accelerates are measured and
-/// checked against the node before the batch program, and with it the SNARK fixtures, change.
-pub fn staging_vm_config() -> SdkVmConfig {
     use openvm_algebra_circuit::Fp2Extension;
     use openvm_pairing_circuit::{PairingCurve, PairingExtension};
     let (bn254, bls) = (PairingCurve::Bn254.curve_config(), PairingCurve::Bls12_381.curve_config());
-    let mut config = config_with_curves(&[&SECP256K1_CONFIG, &P256_CONFIG, &bn254, &bls], DEFAULT_SEGMENT_MEMORY);
-    // The pairing checks' Fp2 (the names `openvm-pairing` declares) and final-exponentiation hints, in
-    // the order OpenVM numbers the pairing curves.
-    config.fp2 = Some(Fp2Extension::new(vec![
-        ("Bn254Fp2".to_string(), bn254.modulus.clone()),
-        ("Bls12_381Fp2".to_string(), bls.modulus.clone()),
-    ]));
-    config.pairing = Some(PairingExtension::new(vec![PairingCurve::Bn254, PairingCurve::Bls12_381]));
-    config
-}
-
-/// RV32IM, IO, Keccak-256, SHA-256, and modular and short-Weierstrass arithmetic over `curves` (each
-/// curve's coordinate and scalar moduli, in order).
-fn config_with_curves(curves: &[&CurveConfig], segment_memory: usize) -> SdkVmConfig {
+    let curves = [&*SECP256K1_CONFIG, &*P256_CONFIG, &bn254, &bls];
     let moduli = curves.iter().flat_map(|c| [c.modulus.clone(), c.scalar.clone()]).collect();
     let mut config = SdkVmConfig::builder()
         .system(Default::default())
@@ -111,6 +90,13 @@ fn config_with_curves(curves: &[&CurveConfig], segment_memory: usize) -> SdkVmCo
         .ecc(WeierstrassExtension::new(curves.iter().map(|c| (*c).clone()).collect()))
         .build()
         .optimize();
+    // The pairing checks' Fp2 (the names `openvm-pairing` declares) and final-exponentiation hints, in
+    // the order OpenVM numbers the pairing curves.
+    config.fp2 = Some(Fp2Extension::new(vec![
+        ("Bn254Fp2".to_string(), bn254.modulus.clone()),
+        ("Bls12_381Fp2".to_string(), bls.modulus.clone()),
+    ]));
+    config.pairing = Some(PairingExtension::new(vec![PairingCurve::Bn254, PairingCurve::Bls12_381]));
     config.system.config.segmentation_max_memory = segment_memory;
     config
 }
@@ -119,12 +105,6 @@ fn config_with_curves(curves: &[&CurveConfig], segment_memory: usize) -> SdkVmCo
 pub fn init_file() -> String {
     use openvm_circuit::arch::InitFileGenerator;
     vm_config().generate_init_file_contents().unwrap_or_default()
-}
-
-/// The `openvm_init.rs` of the profile guest ([`staging_vm_config`]).
-pub fn staging_init_file() -> String {
-    use openvm_circuit::arch::InitFileGenerator;
-    staging_vm_config().generate_init_file_contents().unwrap_or_default()
 }
 
 /// log2 of the batch guest's stacked trace height (OpenVM app parameters, 100-bit security).
@@ -136,10 +116,10 @@ pub struct Guest<V: ZkVm = OpenVm> {
     pub(crate) vm: V,
 }
 
-/// Loads the benchmark-only profile guest (`guest/profile`) into its VM: [`staging_vm_config`], the
-/// batch parameters.
+/// Loads the benchmark-only profile guest (`guest/profile`) into the batch guest's VM ([`vm_config`],
+/// the batch parameters).
 pub fn profile_vm(path: &Path) -> Result<OpenVm, ProverError> {
-    OpenVm::load(path, staging_vm_config(), BATCH_LOG_STACKED_HEIGHT)
+    OpenVm::load(path, vm_config(), BATCH_LOG_STACKED_HEIGHT)
 }
 
 impl Guest<OpenVm> {

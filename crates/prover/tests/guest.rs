@@ -74,23 +74,16 @@ fn guest_reaches_the_node_root_for_every_multivm_scenario() {
 
 #[test]
 fn guest_init_file_matches_the_vm_config() {
-    // The batch guest runs in vm_config; the benchmark-only profile guest in the staging configuration
-    // (the batch guest's plus P256), which must extend the batch guest's: same moduli and curves first.
-    for (program, init, config) in [
-        ("batch", mosaic_prover::init_file(), "vm_config"),
-        ("profile", mosaic_prover::staging_init_file(), "staging_vm_config"),
-    ] {
+    // The batch guest and the benchmark-only profile guest run in the same VM.
+    for program in ["batch", "profile"] {
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("../../guest/{program}/openvm_init.rs"));
         let committed = std::fs::read_to_string(&path).unwrap();
         assert_eq!(
             committed.trim(),
-            init.trim(),
-            "guest/{program}/openvm_init.rs must register what mosaic_prover::{config} declares"
+            mosaic_prover::init_file().trim(),
+            "guest/{program}/openvm_init.rs must register what mosaic_prover::vm_config declares"
         );
     }
-    let (batch, staging) = (mosaic_prover::vm_config(), mosaic_prover::staging_vm_config());
-    let (batch, staging) = (batch.modular.unwrap().supported_moduli, staging.modular.unwrap().supported_moduli);
-    assert_eq!(batch[..], staging[..batch.len()], "the staging moduli extend the batch guest's");
 }
 
 #[test]
@@ -288,27 +281,6 @@ fn precompile_vectors() -> Vec<(alloy_primitives::Address, Vec<u8>)> {
     wrong_hash[1] ^= 1;
     all.extend([(kzg, valid), (kzg, wrong_hash)]);
     all
-}
-
-/// Precompiles whose crypto the guest runs on OpenVM's instructions reach the node's state: a probe
-/// contract folds every call's success and output into its storage, so one differing result anywhere
-/// would give the guest another state root than the node's block.
-#[test]
-fn guest_runs_precompiles_like_the_node() {
-    use mosaic_stf::StateReader;
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-    let _enter = rt.enter();
-    let dir = tempfile::tempdir().unwrap();
-    // Lifts the cycle budget: this block holds more precompile calls than a default block may.
-    let mut chain = mosaic_primitives::ChainConfig::default();
-    chain.proving.block_cycle_budget = u64::MAX;
-    let mut chain = Scenario::with_chain(dir.path(), chain).unwrap();
-    let guest = Guest::load(&sample::checkout_guest_elf()).unwrap();
-    let (block, probe) = chain.probe(&precompile_vectors()).unwrap();
-    let (witness, native) = batch_witness(&chain.node, block, block, Variant::Signed).unwrap();
-    check_public_value(guest.execute(&witness).unwrap(), &native.journal).unwrap();
-    let folded = chain.node.latest_state().unwrap().storage(&probe, &alloy_primitives::U256::ZERO).unwrap();
-    assert_ne!(folded, alloy_primitives::U256::ZERO, "the probe recorded the calls");
 }
 
 /// P256VERIFY calls (0x100): signatures by several keys (the generator among them), their high-s twins,
@@ -516,24 +488,22 @@ fn g2_bytes(point: &ark_bn254::G2Projective) -> [u8; 128] {
     out
 }
 
-/// The profile guest, in the staging configuration, runs P256VERIFY, BN254's and BLS12-381's precompiles
-/// (but the maps to curves) and the point evaluation on OpenVM's instructions
-/// (`mosaic_openvm_precompiles::staging`), and every other precompile as the batch guest does: its whole
-/// batch (mode 4) reveals the node's journal on blocks of all the precompile vectors, so the batch guest
-/// can take the staging precompiles over without a result changing. Needs
-/// `scripts/build-guest.sh --profile`.
+/// Precompiles whose crypto the guest runs on OpenVM's instructions (ECRECOVER, SHA256, P256VERIFY,
+/// BN254's and BLS12-381's but the maps to curve, the point evaluation) reach the node's state: a probe
+/// contract folds every call's success and output into its storage, so one differing result anywhere
+/// would give the guest another state root than the node's blocks.
 #[test]
-fn profile_guest_runs_staging_precompiles_like_the_node() {
+fn guest_runs_precompiles_like_the_node() {
     let mut calls = precompile_vectors();
     calls.extend(p256_vectors());
     calls.extend(bn254_vectors());
     calls.extend(bls12_381_vectors());
-    profile_guest_runs_like_the_node(calls);
+    guest_runs_like_the_node(calls);
 }
 
-/// Sends `calls` through the probe contract on a chain without a cycle budget and checks that the
-/// profile guest's whole batch (mode 4) reveals the node's journal for every batch of them.
-fn profile_guest_runs_like_the_node(mut calls: Vec<(alloy_primitives::Address, Vec<u8>)>) {
+/// Sends `calls` through the probe contract on a chain without a cycle budget and checks that the batch
+/// guest reveals the node's journal for every batch of them.
+fn guest_runs_like_the_node(mut calls: Vec<(alloy_primitives::Address, Vec<u8>)>) {
     use mosaic_stf::StateReader;
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     let _enter = rt.enter();
@@ -541,7 +511,7 @@ fn profile_guest_runs_like_the_node(mut calls: Vec<(alloy_primitives::Address, V
     let mut chain = mosaic_primitives::ChainConfig::default();
     chain.proving.block_cycle_budget = u64::MAX;
     let mut chain = Scenario::with_chain(dir.path(), chain).unwrap();
-    let profile = mosaic_prover::profile_vm(&sample::checkout_profile_elf()).unwrap();
+    let guest = Guest::load(&sample::checkout_guest_elf()).unwrap();
     // Each call's transaction gets 1.7 M gas plus its calldata's: a refusal burns all the gas forwarded to
     // the precompile, and the 1/64 the probe keeps must pay its storage write. Blocks take at most 14 M of
     // such limits, under the 15 M target, so the base fee does not climb over the ≈ 120 blocks.
@@ -561,8 +531,7 @@ fn profile_guest_runs_like_the_node(mut calls: Vec<(alloy_primitives::Address, V
     for blocks in probed.chunks(16) {
         let (first, last) = (blocks[0].0, blocks[blocks.len() - 1].0);
         let (witness, native) = batch_witness(&chain.node, first, last, Variant::Signed).unwrap();
-        let revealed = mosaic_prover::ZkVm::execute(&profile, &[&[4u8][..], &witness.encode()].concat()).unwrap();
-        check_public_value(B256::from_slice(&revealed), &native.journal).unwrap();
+        check_public_value(guest.execute(&witness).unwrap(), &native.journal).unwrap();
     }
     let folded = chain.node.latest_state().unwrap().storage(&probed[0].1, &alloy_primitives::U256::ZERO).unwrap();
     assert_ne!(folded, alloy_primitives::U256::ZERO, "the probe recorded the calls");
@@ -570,11 +539,11 @@ fn profile_guest_runs_like_the_node(mut calls: Vec<(alloy_primitives::Address, V
 
 /// Ethereum's own precompile vectors: every precompile call the bundled execution-spec-tests make
 /// (EIP-2537's BLS12-381 suites, EIP-198 MODEXP, EIP-152 BLAKE2F, the point evaluation, the frontier
-/// precompile tests), run through the profile guest's staged precompiles and compared with the node's
+/// precompile tests), run through the batch guest and compared with the node's
 /// back ends (blst, c-kzg, libsecp256k1). Calls that cost more than 150,000 gas are left out (the
 /// largest MSMs and MODEXPs: tens of millions of cycles each in the guest).
 #[test]
-fn profile_guest_runs_eest_precompile_vectors_like_the_node() {
+fn guest_runs_eest_precompile_vectors_like_the_node() {
     use mosaic_stf::revm::precompile::{PrecompileSpecId, Precompiles};
     let suite = mosaic_conformance::Suite::bundled().unwrap();
     let all = suite.precompile_calls(&[
@@ -598,5 +567,5 @@ fn profile_guest_runs_eest_precompile_vectors_like_the_node() {
     println!("EEST precompile calls: {} distinct, {} run, per precompile {per:?}", all.len(), calls.len());
     assert!(per.len() >= 14 && calls.len() > 300, "the bundled vectors reach every precompile: {per:?}");
 
-    profile_guest_runs_like_the_node(calls);
+    guest_runs_like_the_node(calls);
 }

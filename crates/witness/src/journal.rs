@@ -114,7 +114,7 @@ mod tests {
     /// schedules included) shows here, and means regenerating the SNARK fixtures and a new Rollup.
     #[test]
     fn the_default_config_hash_is_pinned() {
-        let want: B256 = "0xd3955a6a815496bdbed95fffaa35a8d62c99a678a89e9a6009e62468eed20e01".parse().unwrap();
+        let want: B256 = "0xa4f050b01efecdc69c44d29f66a7cf0c550d2eb8b959d0d8352e690f32cc9e44".parse().unwrap();
         assert_eq!(config_hash(&ChainConfig::default()), want);
         let mut other = ChainConfig::default();
         other.proving.block_cycle_budget += 1;

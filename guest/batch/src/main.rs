@@ -2,10 +2,10 @@
 //! shared STF (`mosaic-witness`), and reveals keccak256 of the 280-byte journal as the proof's public
 //! value. Any invalid batch or forged witness panics, so no proof exists for it.
 //!
-//! Signature recovery (of transactions and of the ECRECOVER precompile), keccak256 and SHA-256 (of the
-//! state tree and of the SHA-256 precompile) run on OpenVM's instructions: the VM configuration the
-//! prover uses (`mosaic_prover::vm_config`) declares the secp256k1 moduli and curve that
-//! `openvm_init.rs` registers, in the same order.
+//! Signature recovery (of transactions and of the ECRECOVER precompile), keccak256, SHA-256 (of the
+//! state tree and of the SHA-256 precompile) and the P256, BN254, BLS12-381 and KZG precompiles run on
+//! OpenVM's instructions: the VM configuration the prover uses (`mosaic_prover::vm_config`) declares the
+//! moduli, Fp2s and curves that `openvm_init.rs` registers, in the same order.
 #![no_main]
 #![no_std]
 

@@ -8,10 +8,7 @@
 //!   every code, check the ancestor chain);
 //! * 4 — everything the batch guest does (`BatchWitness::execute`).
 //!
-//! The batch guest's accelerations plus the staging precompiles (`mosaic_openvm_precompiles::staging`), so
-//! its VM configuration is `mosaic_prover::staging_vm_config` (the batch guest's plus P256's curve) and
-//! its `openvm_init.rs` that configuration's. On transactions that call no staged precompile, every mode
-//! costs what the batch guest's same work costs.
+//! Same VM configuration, accelerations and `openvm_init.rs` as `guest/batch`.
 #![no_main]
 #![no_std]
 
@@ -26,7 +23,7 @@ openvm::entry!(main);
 openvm::init!();
 
 fn main() {
-    if !mosaic_openvm_precompiles::staging::install_staging_providers() {
+    if !mosaic_openvm_precompiles::install_providers() {
         panic!("crypto providers installed twice");
     }
     let input = openvm::io::read_vec();

@@ -1,8 +1,8 @@
 //! BLS12-381's additions, MSMs and pairing check on OpenVM's types (their big-integer fallback off the
 //! zkVM, halo2curves for the pairing's hint) against revm's default (blst or arkworks), results and
-//! errors alike. The guest side is `profile_guest_runs_staging_precompiles_like_the_node` in
+//! errors alike. The guest side is `guest_runs_precompiles_like_the_node` in
 //! `mosaic-prover`.
-use crate::staging::StagingCrypto;
+use crate::OpenVmCrypto;
 use alloc::vec::Vec;
 use ark_bls12_381::{Fq, Fq2, Fr, G1Affine as ArkG1, G1Projective, G2Affine as ArkG2, G2Projective};
 use ark_ec::{AffineRepr, CurveGroup, PrimeGroup};
@@ -65,27 +65,27 @@ fn same<T: PartialEq + core::fmt::Debug>(
 }
 
 fn g1_add(a: G1Point, b: G1Point) -> Result<[u8; 96], PrecompileHalt> {
-    same(StagingCrypto.bls12_381_g1_add(a, b), DefaultCrypto.bls12_381_g1_add(a, b), "g1 add")
+    same(OpenVmCrypto.bls12_381_g1_add(a, b), DefaultCrypto.bls12_381_g1_add(a, b), "g1 add")
 }
 
 fn g2_add(a: G2Point, b: G2Point) -> Result<[u8; 192], PrecompileHalt> {
-    same(StagingCrypto.bls12_381_g2_add(a, b), DefaultCrypto.bls12_381_g2_add(a, b), "g2 add")
+    same(OpenVmCrypto.bls12_381_g2_add(a, b), DefaultCrypto.bls12_381_g2_add(a, b), "g2 add")
 }
 
 fn g1_msm(pairs: &[(G1Point, [u8; 32])]) -> Result<[u8; 96], PrecompileHalt> {
-    let ours = StagingCrypto.bls12_381_g1_msm(&mut pairs.iter().map(|p| Ok(*p)));
+    let ours = OpenVmCrypto.bls12_381_g1_msm(&mut pairs.iter().map(|p| Ok(*p)));
     let default = DefaultCrypto.bls12_381_g1_msm(&mut pairs.iter().map(|p| Ok(*p)));
     same(ours, default, "g1 msm")
 }
 
 fn g2_msm(pairs: &[(G2Point, [u8; 32])]) -> Result<[u8; 192], PrecompileHalt> {
-    let ours = StagingCrypto.bls12_381_g2_msm(&mut pairs.iter().map(|p| Ok(*p)));
+    let ours = OpenVmCrypto.bls12_381_g2_msm(&mut pairs.iter().map(|p| Ok(*p)));
     let default = DefaultCrypto.bls12_381_g2_msm(&mut pairs.iter().map(|p| Ok(*p)));
     same(ours, default, "g2 msm")
 }
 
 fn pairing(pairs: &[(G1Point, G2Point)]) -> Result<bool, PrecompileHalt> {
-    same(StagingCrypto.bls12_381_pairing_check(pairs), DefaultCrypto.bls12_381_pairing_check(pairs), "pairing")
+    same(OpenVmCrypto.bls12_381_pairing_check(pairs), DefaultCrypto.bls12_381_pairing_check(pairs), "pairing")
 }
 
 #[test]
@@ -173,7 +173,7 @@ fn compressed(p: &ArkG1) -> [u8; 48] {
 }
 
 fn kzg(z: [u8; 32], y: [u8; 32], commitment: [u8; 48], proof: [u8; 48]) -> bool {
-    let ours = StagingCrypto.verify_kzg_proof(&z, &y, &commitment, &proof);
+    let ours = OpenVmCrypto.verify_kzg_proof(&z, &y, &commitment, &proof);
     let default = DefaultCrypto.verify_kzg_proof(&z, &y, &commitment, &proof);
     same(ours, default, "kzg").is_ok()
 }

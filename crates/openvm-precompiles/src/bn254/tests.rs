@@ -1,8 +1,8 @@
 //! BN254's addition, multiplication and pairing check on OpenVM's types (their big-integer fallback off
 //! the zkVM, halo2curves for the pairing's hint) against revm's default (arkworks), results and errors
 //! alike. The guest side of the same check is
-//! `profile_guest_runs_staging_precompiles_like_the_node` in `mosaic-prover`.
-use crate::staging::StagingCrypto;
+//! `guest_runs_precompiles_like_the_node` in `mosaic-prover`.
+use crate::OpenVmCrypto;
 use alloc::{vec, vec::Vec};
 use alloy_primitives::{hex, keccak256, U256};
 use revm::precompile::{Crypto, DefaultCrypto};
@@ -28,7 +28,7 @@ fn generator() -> [u8; 64] {
 }
 
 fn add(a: &[u8; 64], b: &[u8; 64]) -> Result<[u8; 64], revm::precompile::PrecompileHalt> {
-    let ours = StagingCrypto.bn254_g1_add(a, b);
+    let ours = OpenVmCrypto.bn254_g1_add(a, b);
     let default = DefaultCrypto.bn254_g1_add(a, b);
     assert_eq!(ours, default, "add {} + {}", hex::encode(a), hex::encode(b));
     ours
@@ -36,7 +36,7 @@ fn add(a: &[u8; 64], b: &[u8; 64]) -> Result<[u8; 64], revm::precompile::Precomp
 
 fn mul(p: &[u8; 64], k: U256) -> Result<[u8; 64], revm::precompile::PrecompileHalt> {
     let k = k.to_be_bytes::<32>();
-    let ours = StagingCrypto.bn254_g1_mul(p, &k);
+    let ours = OpenVmCrypto.bn254_g1_mul(p, &k);
     let default = DefaultCrypto.bn254_g1_mul(p, &k);
     assert_eq!(ours, default, "mul {} · {}", hex::encode(p), hex::encode(k));
     ours
@@ -134,7 +134,7 @@ fn g2_outside_subgroup() -> [u8; 128] {
 
 fn pairing(pairs: &[([u8; 64], [u8; 128])]) -> Result<bool, revm::precompile::PrecompileHalt> {
     let refs: Vec<(&[u8], &[u8])> = pairs.iter().map(|(a, b)| (&a[..], &b[..])).collect();
-    let ours = StagingCrypto.bn254_pairing_check(&refs);
+    let ours = OpenVmCrypto.bn254_pairing_check(&refs);
     let default = DefaultCrypto.bn254_pairing_check(&refs);
     assert_eq!(ours, default, "pairing of {} pairs", pairs.len());
     ours

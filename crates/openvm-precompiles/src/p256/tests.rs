@@ -1,7 +1,7 @@
 //! P256VERIFY on OpenVM's curve (its big-integer fallback off the zkVM) against revm's default, the
-//! `p256` crate. The guest side of the same check is `profile_guest_runs_staging_precompiles_like_the_node`
+//! `p256` crate. The guest side of the same check is `guest_runs_precompiles_like_the_node`
 //! in `mosaic-prover`.
-use crate::staging::StagingCrypto;
+use crate::OpenVmCrypto;
 use alloy_primitives::{hex, keccak256, U256};
 use p256::ecdsa::{signature::hazmat::PrehashSigner, Signature, SigningKey};
 use revm::precompile::Crypto;
@@ -17,7 +17,7 @@ type Call = ([u8; 32], [u8; 64], [u8; 64]);
 /// Asserts that the OpenVM verification and revm's default agree on `call`; returns the result.
 fn agree(call: &Call) -> bool {
     let (msg, sig, pk) = call;
-    let ours = StagingCrypto.secp256r1_verify_signature(msg, sig, pk);
+    let ours = OpenVmCrypto.secp256r1_verify_signature(msg, sig, pk);
     let default = DefaultCrypto.secp256r1_verify_signature(msg, sig, pk);
     assert_eq!(ours, default, "OpenVM vs revm's default on {}", hex::encode([&msg[..], sig, pk].concat()));
     ours
@@ -107,16 +107,4 @@ fn edge_messages_and_keys_verify_like_revm() {
     let sig: Signature = minus_one.sign_prehash(&msg).expect("sign");
     let pk: [u8; 64] = minus_one.verifying_key().to_encoded_point(false).as_bytes()[1..].try_into().expect("-G");
     assert!(agree(&(msg, sig.to_bytes().into(), pk)), "key -G");
-}
-
-#[test]
-fn staging_keeps_the_batch_providers_operations() {
-    let input = b"staging";
-    assert_eq!(StagingCrypto.sha256(input), crate::OpenVmCrypto.sha256(input));
-    let msg = keccak256("staging").0;
-    let sig = [7u8; 64];
-    assert_eq!(
-        StagingCrypto.secp256k1_ecrecover(&sig, 0, &msg),
-        crate::OpenVmCrypto.secp256k1_ecrecover(&sig, 0, &msg)
-    );
 }
