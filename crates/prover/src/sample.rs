@@ -213,10 +213,14 @@ pub enum Precompile {
     Bls12G1Add,
     /// 0x0c, two pairs.
     Bls12G1Msm,
+    /// 0x0c, 32 pairs (gas per pair falls with their number; cycles per pair do not as much).
+    Bls12G1Msm32,
     /// 0x0d.
     Bls12G2Add,
     /// 0x0e, two pairs.
     Bls12G2Msm,
+    /// 0x0e, 32 pairs.
+    Bls12G2Msm32,
     /// 0x0f, two pairs whose product is not 1 (the costlier `false`).
     Bls12Pairing,
     /// 0x0f, two pairs whose product is 1 (`e(G, H)·e(−G, H)`).
@@ -231,7 +235,7 @@ pub enum Precompile {
 
 impl Precompile {
     /// Every case, in address order.
-    pub const ALL: [Precompile; 22] = [
+    pub const ALL: [Precompile; 24] = [
         Self::Ecrecover,
         Self::Sha256,
         Self::Ripemd160,
@@ -247,8 +251,10 @@ impl Precompile {
         Self::PointEvaluation,
         Self::Bls12G1Add,
         Self::Bls12G1Msm,
+        Self::Bls12G1Msm32,
         Self::Bls12G2Add,
         Self::Bls12G2Msm,
+        Self::Bls12G2Msm32,
         Self::Bls12Pairing,
         Self::Bls12PairingHolds,
         Self::Bls12MapFpToG1,
@@ -341,8 +347,10 @@ impl Precompile {
             }
             Self::Bls12G1Add => (addr(0x0b), [bls_g1.clone(), bls_g1].concat()),
             Self::Bls12G1Msm => (addr(0x0c), [bls_g1.clone(), scalar.clone(), bls_g1, scalar].concat()),
+            Self::Bls12G1Msm32 => (addr(0x0c), [bls_g1, scalar].concat().repeat(32)),
             Self::Bls12G2Add => (addr(0x0d), [bls_g2.clone(), bls_g2].concat()),
             Self::Bls12G2Msm => (addr(0x0e), [bls_g2.clone(), scalar.clone(), bls_g2, scalar].concat()),
+            Self::Bls12G2Msm32 => (addr(0x0e), [bls_g2, scalar].concat().repeat(32)),
             Self::Bls12Pairing => (addr(0x0f), [bls_g1.clone(), bls_g2.clone(), bls_g1, bls_g2].concat()),
             Self::Bls12PairingHolds => {
                 let minus_g1 = [
