@@ -2,7 +2,8 @@
 //! mirror, and start-up.
 use crate::{
     options::{
-        layer, BatchArgs, ChainArgs, L1Args, ProverArgs, ProverBackend, RollupTermsArgs, RpcArgs, SequencerArgs,
+        layer, BatchArgs, ByzantineFault, ChainArgs, L1Args, ProverArgs, ProverBackend, RollupTermsArgs, RpcArgs,
+        SequencerArgs,
     },
     settlement,
 };
@@ -10,7 +11,7 @@ use alloy_primitives::{Address, B256, U256};
 use anyhow::{bail, Context as _};
 use clap::{ArgMatches, Args};
 use mosaic_consensus::{
-    bft::{Bft, BftConfig},
+    bft::{Bft, BftConfig, Faults},
     RpcRelay, SequencerSet, Sequencing, Solo, DEFAULT_RELAY_TIMEOUT,
 };
 use mosaic_node::{dev, ChainReader, Node, NodeConfig, Supervisor, TxRelay};
@@ -122,6 +123,13 @@ impl DevnetArgs {
             }
             _ => {}
         }
+        let faulty = !s.fault_byzantine.is_empty() || s.fault_abort_proposing.is_some();
+        if faulty && (s.sequencer_set.is_none() || !self.l1.no_l1) {
+            bail!(
+                "--fault-byzantine and --fault-abort-proposing are drills for one member of a sequencer set \
+                 (--sequencer-set) without an L1 (--no-l1)"
+            );
+        }
         let in_a_set = self.sequencer.sequencer_set.is_some() || s.sequencers > 1;
         if in_a_set && (self.prover.prover == ProverBackend::Cpu || self.prover.prove_validity) {
             bail!(
@@ -196,6 +204,11 @@ pub(crate) fn ordering(c: &DevnetArgs, data_dir: &std::path::Path) -> anyhow::Re
             member: None,
         });
     };
+    let faults = Faults {
+        invalid_proposals: s.fault_byzantine.contains(&ByzantineFault::InvalidProposals),
+        equivocate_votes: s.fault_byzantine.contains(&ByzantineFault::Equivocate),
+        abort_proposing_at: s.fault_abort_proposing,
+    };
     let set = SequencerSet::load(path)?;
     let secret: B256 = key.trim().parse().context("--validator-key: expected 32 bytes of hex")?;
     let key = alloy_signer_local::PrivateKeySigner::from_bytes(&secret).context("--validator-key")?;
@@ -225,7 +238,7 @@ pub(crate) fn ordering(c: &DevnetArgs, data_dir: &std::path::Path) -> anyhow::Re
         set,
         secret: secret.0,
         wal_path: data_dir.join("bft").join("consensus.wal"),
-        faults: Default::default(),
+        faults,
         schedule: (!c.l1.no_l1).then_some(rx),
     };
     Ok(BlockOrdering {
@@ -631,11 +644,34 @@ mod tests {
                 "[sequencer]\nsequencer_set = \"s.toml\"\nvalidator_key = \"0x01\"\n[l1]\nl1_rpc = \"http://x\"\n",
                 "--l1-contracts",
             ),
+            // Drills are for one member of a set, off any L1.
+            ("[sequencer]\nfault_byzantine = [\"equivocate\"]\n[l1]\nno_l1 = true\n", "drills"),
+            ("[sequencer]\nsequencers = 4\nfault_abort_proposing = 5\n", "drills"),
+            (
+                "[sequencer]\nsequencer_set = \"s.toml\"\nvalidator_key = \"0x01\"\nfault_abort_proposing = 5\n\
+                 [l1]\nl1_rpc = \"http://x\"\nl1_contracts = \"c.json\"\n",
+                "drills",
+            ),
         ] {
             std::fs::write(&path, text).unwrap();
             let err = resolve(&["--config", p]).expect_err(text);
             assert!(format!("{err:#}").contains(why), "{text}: {err:#}");
         }
+        let c = resolve(&[
+            "--sequencer-set",
+            "s.toml",
+            "--validator-key",
+            "0x01",
+            "--no-l1",
+            "--fault-byzantine",
+            "invalid-proposals,equivocate",
+            "--fault-abort-proposing",
+            "7",
+        ])
+        .unwrap();
+        assert_eq!(c.sequencer.fault_byzantine, [ByzantineFault::InvalidProposals, ByzantineFault::Equivocate]);
+        assert_eq!(c.sequencer.fault_abort_proposing, Some(7));
+        assert!(parse(&["--fault-byzantine", "lies"]).is_err(), "an unknown fault");
         let data_dir = dir.path().join("never-created");
         assert!(resolve(&["--data-dir", data_dir.to_str().unwrap(), "--batch-max-blocks", "0"]).is_err());
         assert!(!data_dir.exists());

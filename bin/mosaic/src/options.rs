@@ -168,6 +168,26 @@ pub(crate) struct SequencerArgs {
     /// the environment variable to the command line.
     #[arg(long, env = "MOSAIC_VALIDATOR_KEY", hide_env_values = true)]
     pub validator_key: Option<String>,
+    /// Fault injection for security drills: this set member misbehaves on purpose, as a byzantine one
+    /// would — `invalid-proposals` (its blocks claim a false state root), `equivocate` (a second,
+    /// conflicting vote beside each of its votes); comma-separated. The honest members must refuse its
+    /// blocks and record its votes as evidence. Only for a member (`--sequencer-set`) with `--no-l1`.
+    #[arg(long, value_enum, value_delimiter = ',', value_name = "FAULT")]
+    pub fault_byzantine: Vec<ByzantineFault>,
+    /// Fault injection for crash drills: this set member ends at once, as `kill -9` would, right after
+    /// storing its own proposal for block N and before sending it. Only with `--sequencer-set` and `--no-l1`.
+    #[arg(long, value_name = "N")]
+    pub fault_abort_proposing: Option<u64>,
+}
+
+/// A set member's deliberate misbehaviour (`--fault-byzantine`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "kebab-case")]
+pub(crate) enum ByzantineFault {
+    /// Propose blocks whose state root is false.
+    InvalidProposals,
+    /// Sign two conflicting votes at every step.
+    Equivocate,
 }
 
 /// The L1: embedded (default) or any endpoint.

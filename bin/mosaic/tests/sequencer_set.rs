@@ -5,7 +5,9 @@
 //! L1, the members post the set's batches in turn, each with the attestations of a quorum of them (in
 //! zk mode too), and
 //! the next member posts when the one whose turn it is is down; when the whole set is silent for the
-//! Rollup's fallback delay, a full node with a fallback key takes over.
+//! Rollup's fallback delay, a full node with a fallback key takes over. Members run as drills
+//! (`--fault-byzantine`, `--fault-abort-proposing`) show that a byzantine member gets none of its blocks
+//! decided and is recorded as evidence, and that a proposer dying inside `GetValue` costs one round.
 mod common;
 
 use alloy::{
@@ -209,6 +211,148 @@ async fn four_sequencers_agree_keep_acknowledged_transactions_through_a_kill_9_a
     members[3].rpc().wait_receipt(acked).await;
     agree_at(&members.iter().collect::<Vec<_>>(), head).await;
     assert_eq!(members[3].rpc().balance(to).await, U256::from(14), "both transfers, on member 3 too");
+}
+
+/// Heights and rounds `member` reports as last decided, sampled every 100 ms until its head reaches
+/// `until`.
+async fn decided_until(member: &DevNode, until: u64) -> std::collections::BTreeSet<(u64, u32)> {
+    let mut seen = std::collections::BTreeSet::new();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(180);
+    while member.rpc().block_number().await < until {
+        assert!(std::time::Instant::now() < deadline, "the set stopped deciding before block {until}");
+        let status = member.rpc().ok("mosaic_bftStatus", serde_json::json!([])).await;
+        if let Some(d) = status["lastDecided"].as_object() {
+            seen.insert((hex_u64(&d["height"]), hex_u64(&d["round"]) as u32));
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    seen
+}
+
+/// A member run as its own process with `--fault-byzantine invalid-proposals,equivocate` (the drill
+/// flags): every block it proposes claims a false state root, and it signs two conflicting votes at
+/// every step. The honest three refuse its blocks — each of its turns is decided in a later round with
+/// another member's block — keep one chain, and record its double votes as evidence naming it alone.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_byzantine_member_process_gets_none_of_its_blocks_decided_and_is_recorded_as_evidence() {
+    let keys: Vec<PrivateKeySigner> =
+        (0..4u8).map(|i| PrivateKeySigner::from_bytes(&B256::repeat_byte(0x71 + i)).unwrap()).collect();
+    let dir = tempfile::tempdir().unwrap();
+    let set_path = dir.path().join("sequencers.toml");
+    let (text, rpc_ports) = set_file(&keys, "500ms");
+    std::fs::write(&set_path, text).unwrap();
+    let set = set_path.to_str().unwrap();
+    let liar = 3;
+    let members: Vec<DevNode> = (0..4)
+        .map(|i| {
+            if i != liar {
+                return start_member(&keys, &rpc_ports, set, i);
+            }
+            let key = alloy::primitives::hex::encode(keys[i].to_bytes());
+            let port = rpc_ports[i].to_string();
+            DevNode::start(&[
+                "--no-l1",
+                "--sequencer-set",
+                set,
+                "--validator-key",
+                &key,
+                "--port",
+                &port,
+                "--fault-byzantine",
+                "invalid-proposals,equivocate",
+            ])
+        })
+        .collect();
+    let honest: Vec<&DevNode> = members[..3].iter().collect();
+    let seen = decided_until(honest[0], 12).await;
+    let file = mosaic_consensus::SequencerSet::load(&set_path).unwrap();
+    for &(height, round) in &seen {
+        assert_ne!(file.proposer(height, round).address, keys[liar].address(), "block {height}: the liar's block");
+    }
+    assert!(
+        seen.iter().any(|&(h, r)| r > 0 && file.proposer(h, 0).address == keys[liar].address()),
+        "the liar's turns were decided in later rounds: {seen:?}"
+    );
+    agree_at(&honest, 12).await;
+    // Each honest member records the liar's double votes, and only the liar's.
+    for (i, m) in honest.iter().enumerate() {
+        let evidence = poll_until("evidence of the double votes", async || {
+            let e = m.rpc().ok("mosaic_bftEvidence", serde_json::json!([])).await;
+            e.as_array().filter(|a| !a.is_empty()).cloned()
+        })
+        .await;
+        for e in &evidence {
+            let member: Address = serde_json::from_value(e["member"].clone()).unwrap();
+            assert_eq!(member, keys[liar].address(), "member {i} blames an honest member: {e}");
+            assert!(matches!(e["kind"].as_str(), Some("double-prevote" | "double-precommit")), "{e}");
+        }
+    }
+    assert!(members[liar].logs().contains("fault"), "the liar says it runs a drill");
+}
+
+/// A proposer that dies inside `GetValue` — its proposal stored but not yet sent;
+/// `--fault-abort-proposing N` ends the process there, as `kill -9` would — costs the set one round:
+/// the other three decide that height with another block and go on, and no transaction any member
+/// acknowledged is lost. Restarted on its data directory after the others decided 100 more heights,
+/// it proposes nothing new for the height it died at (its stored block, if anything: no evidence
+/// against it), syncs, and the four keep one chain.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_proposer_killed_inside_get_value_costs_a_round_loses_nothing_and_catches_up_100_heights() {
+    let keys: Vec<PrivateKeySigner> =
+        (0..4u8).map(|i| PrivateKeySigner::from_bytes(&B256::repeat_byte(0x81 + i)).unwrap()).collect();
+    let dir = tempfile::tempdir().unwrap();
+    let set_path = dir.path().join("sequencers.toml");
+    let (text, rpc_ports) = set_file(&keys, "250ms");
+    std::fs::write(&set_path, text).unwrap();
+    let set = set_path.to_str().unwrap();
+    let file = mosaic_consensus::SequencerSet::load(&set_path).unwrap();
+    let victim = 1;
+    let at = (8u64..).find(|&h| file.proposer(h, 0).address == keys[victim].address()).unwrap();
+    let key = alloy::primitives::hex::encode(keys[victim].to_bytes());
+    let port = rpc_ports[victim].to_string();
+    let honest_args = ["--no-l1", "--sequencer-set", set, "--validator-key", &key, "--port", &port];
+    let at_text = at.to_string();
+    let mut drill = honest_args.to_vec();
+    drill.extend(["--fault-abort-proposing", &at_text]);
+    let mut members: Vec<DevNode> = (0..4)
+        .map(|i| if i == victim { DevNode::start(&drill) } else { start_member(&keys, &rpc_ports, set, i) })
+        .collect();
+
+    // Load on every member, the victim included, until it dies and a little after.
+    let acked = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let senders: Vec<_> =
+        (0..4).map(|i| tokio::spawn(load(members[i].rpc(), i, acked.clone(), stopped.clone()))).collect();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    while members[victim].is_running() {
+        assert!(std::time::Instant::now() < deadline, "the victim never proposed block {at}");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(members[victim].logs().contains("fault injection: aborting"), "{}", members[victim].logs());
+    let live: Vec<usize> = (0..4).filter(|&i| i != victim).collect();
+    agree_at(&live.iter().map(|&i| &members[i]).collect::<Vec<_>>(), at + 2).await;
+    stop.send(true).unwrap();
+    for s in senders {
+        s.await.unwrap();
+    }
+    let acked: Vec<B256> = acked.lock().unwrap().clone();
+    assert!(acked.len() > 20, "load: {} acknowledged", acked.len());
+    for hash in &acked {
+        members[live[0]].rpc().wait_receipt(*hash).await;
+    }
+
+    // 100 more heights without it, then back on its data dir (the drill flag off).
+    let top = members[live[0]].rpc().block_number().await + 100;
+    agree_at(&live.iter().map(|&i| &members[i]).collect::<Vec<_>>(), top).await;
+    members[victim].restart_with(&honest_args);
+    for hash in acked.iter().step_by(5) {
+        members[victim].rpc().wait_receipt(*hash).await;
+    }
+    agree_at(&members.iter().collect::<Vec<_>>(), top + 3).await;
+    for &i in &live {
+        let evidence = members[i].rpc().ok("mosaic_bftEvidence", serde_json::json!([])).await;
+        assert_eq!(evidence, serde_json::json!([]), "member {i} holds evidence against an honest member");
+    }
 }
 
 /// In zk mode (batches final on proofs; none are made here) the set's batches still carry a quorum of

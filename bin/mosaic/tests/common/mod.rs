@@ -177,6 +177,12 @@ impl DevNode {
         self.spawn();
     }
 
+    /// Restarts on the same data dir with `args` in place of its flags (kills first if still running).
+    pub(crate) fn restart_with(&mut self, args: &[&str]) {
+        self.args = args.iter().map(|s| s.to_string()).collect();
+        self.restart();
+    }
+
     /// The node's recent output.
     pub(crate) fn logs(&self) -> String {
         self.log.lock().unwrap().join("\n")

@@ -70,21 +70,32 @@ pub struct BftConfig {
     pub secret: [u8; 32],
     /// The engine's write-ahead log file (its parent directory is created).
     pub wal_path: PathBuf,
-    /// Faults this member commits on purpose, to test that the others withstand them (tests only: the
-    /// binary always runs an honest member).
+    /// Faults this member commits on purpose, to test that the others withstand them (tests and drills:
+    /// the binary sets them only from its `--fault-*` flags, and never with an external L1).
     pub faults: Faults,
     /// Who is in the set when, as the Rollup on L1 schedules it; `None`: the set file's genesis members
     /// forever (a set no L1 manages).
     pub schedule: Option<watch::Receiver<SetSchedule>>,
 }
 
-/// A byzantine member's faults, for tests of the honest ones; the default commits none.
+/// Faults a member commits on purpose, for tests and drills of the honest ones; the default commits
+/// none.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Faults {
     /// Propose blocks whose state root is wrong (signed like honest proposals).
     pub invalid_proposals: bool,
     /// Sign and send a second, conflicting vote beside every vote (equivocation).
     pub equivocate_votes: bool,
+    /// End the process at once (`abort`, as `kill -9` would: nothing is flushed or closed) right after
+    /// storing its own proposal for this height, before anyone has seen it.
+    pub abort_proposing_at: Option<u64>,
+}
+
+impl Faults {
+    /// Whether any fault is on.
+    pub fn any(&self) -> bool {
+        *self != Self::default()
+    }
 }
 
 impl std::fmt::Debug for BftConfig {
@@ -184,8 +195,7 @@ pub async fn run(config: BftConfig, node: Node) -> Result<(), SequencingError> {
 }
 
 /// The engine of a member that equivocates: Malachite's byzantine network proxy signs a second vote
-/// for another block beside each of its votes (tests only: [`Faults`] is set from Rust, never by the
-/// binary).
+/// for another block beside each of its votes ([`Faults::equivocate_votes`]).
 async fn byzantine_engine(
     ctx: MosaicContext,
     node_cfg: super::BftNodeConfig,
@@ -740,6 +750,10 @@ impl App {
         self.blocking(move |n| n.records(PROPOSALS).put(0, &record))
             .await?
             .map_err(|e| SequencingError::Node(e.to_string()))?;
+        if self.faults.abort_proposing_at == Some(height) {
+            error!(height, "fault injection: aborting with this member's proposal stored but not sent");
+            std::process::abort();
+        }
         self.executed.insert(hash, assembled.built);
         self.propose_own(key, block, Round::Nil).await;
         Ok(Some(LocallyProposedValue::new(BftHeight(height), round, BlockValue { hash })))
