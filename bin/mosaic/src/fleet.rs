@@ -160,7 +160,7 @@ pub(crate) fn spawn_fraud_prover(
     proofs: &Path,
     settings: &QueueSettings,
 ) -> anyhow::Result<()> {
-    let fraud = journal_prover(services, node, proofs, settings)?;
+    let fraud = journal_prover(services, node, proofs, settings, "fraud")?;
     let node = node.clone();
     // Async between rounds (each round on the blocking pool), so that a shutdown stops it.
     services.spawn("fraud prover", async move {
@@ -203,11 +203,13 @@ fn journal_prover(
     node: &Node,
     proofs: &Path,
     settings: &QueueSettings,
+    purpose: &'static str,
 ) -> anyhow::Result<Arc<mosaic_proving::FraudProofs>> {
     let (queue, artifacts) = open_queue(settings, &node.config().data_dir)?;
     spawn_local_workers(services, &queue, &artifacts, settings)?;
     let jobs = proof_jobs(node, queue, artifacts);
-    Ok(Arc::new(mosaic_proving::FraudProofs::new(jobs, mosaic_snark::ProofDirectory::new(proofs))))
+    let out = mosaic_snark::ProofDirectory::new(proofs);
+    Ok(Arc::new(mosaic_proving::FraudProofs::new(jobs, out).for_purpose(purpose)))
 }
 
 /// The proofs of a fallback proposer's batches through the queue: whatever batch it waits for (`awaiting`)
@@ -219,7 +221,7 @@ pub(crate) fn spawn_fallback_prover(
     settings: &QueueSettings,
     awaiting: Arc<parking_lot::Mutex<Option<mosaic_rollup::producer::AwaitedProof>>>,
 ) -> anyhow::Result<()> {
-    let prover = journal_prover(services, node, proofs, settings)?;
+    let prover = journal_prover(services, node, proofs, settings, "fallback")?;
     // Async between rounds (each round on the blocking pool), so that a shutdown stops it.
     services.spawn("fallback prover", async move {
         let mut last = None;

@@ -530,12 +530,21 @@ pub enum FraudState {
 pub struct FraudProofs {
     jobs: ProofJobs,
     out: ProofDirectory,
+    purpose: &'static str,
 }
 
 impl FraudProofs {
-    /// Fraud proofs of the batches of the node `jobs` proves, into `out`.
+    /// Fraud proofs of the batches of the node `jobs` proves, into `out`; their wrap jobs are named
+    /// `fraud-<batch>-…`.
     pub fn new(jobs: ProofJobs, out: ProofDirectory) -> Self {
-        Self { jobs, out }
+        Self { jobs, out, purpose: "fraud" }
+    }
+
+    /// The same proofs made for another purpose, which names their wrap jobs (`<purpose>-<batch>-…`, as
+    /// `mosaic prover status` lists them): `fallback` for a fallback proposer's batches.
+    pub fn for_purpose(mut self, purpose: &'static str) -> Self {
+        self.purpose = purpose;
+        self
     }
 
     /// Moves the proof that batch `index` truly has journal `journal_hash` on: queues its jobs, or
@@ -558,7 +567,7 @@ impl FraudProofs {
             return Ok(FraudState::Ready(self.out.path_of(journal_hash)));
         }
         let batch = batch_key(record);
-        let wrap = format!("fraud-{index}-{}", short(journal_hash));
+        let wrap = format!("{}-{index}-{}", self.purpose, short(journal_hash));
         if self.jobs.queue.job(&batch)?.is_none() {
             match self.jobs.queue_batch(record)? {
                 Err(e) => return Ok(FraudState::Failed(e.to_string())),
@@ -567,7 +576,7 @@ impl FraudProofs {
                         "re-executing batch {index} states journal {hash}, the game {journal_hash}"
                     )))
                 }
-                Ok(_) => info!(batch = index, journal = %journal_hash, "fraud prover: batch proof queued"),
+                Ok(_) => info!(batch = index, journal = %journal_hash, purpose = self.purpose, "batch proof queued"),
             }
         }
         let task = Task::Wrap {

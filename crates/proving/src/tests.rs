@@ -330,10 +330,12 @@ async fn a_batch_not_yet_on_l1_is_proven_from_the_record_its_poster_gives() {
     let poster = open(&rig.dir.path().join("poster"));
     let jobs = ProofJobs::new(poster, rig.queue.clone(), rig.artifacts.clone(), Box::new(MockWitnesses), 2);
     let out = ProofDirectory::new(rig.dir.path().join("fallback-proofs"));
-    let proofs = FraudProofs::new(jobs, out.clone());
+    let proofs = FraudProofs::new(jobs, out.clone()).for_purpose("fallback");
     assert!(matches!(proofs.step(5, journal_of(5)).unwrap(), FraudState::Failed(e) if e.contains("no record")));
     assert_eq!(proofs.prove(&record, journal_of(5)).unwrap(), FraudState::Proving);
-    assert_eq!(rig.work().len(), 2, "the batch STARK, then its wrap");
+    let ran = rig.work();
+    assert_eq!(ran.len(), 2, "the batch STARK, then its wrap: {ran:?}");
+    assert!(ran[1].starts_with("fallback-5-"), "the wrap job is named for its purpose: {ran:?}");
     assert_eq!(proofs.prove(&record, journal_of(5)).unwrap(), FraudState::Ready(out.path_of(journal_of(5))));
     assert!(out.get(journal_of(5)).unwrap().is_some());
 }
