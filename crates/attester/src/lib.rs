@@ -322,3 +322,6 @@ impl Attester {
         m.into()
     }
 }
+
+#[cfg(test)]
+mod tests;
