@@ -342,7 +342,11 @@ async fn a_proposer_killed_inside_get_value_costs_a_round_loses_nothing_and_catc
     }
 
     // 100 more heights without it, then back on its data dir (the drill flag off).
-    let top = members[live[0]].rpc().block_number().await + 100;
+    let start = members[live[0]].rpc().block_number().await;
+    let top = start + 100;
+    for target in (start + 20..=top).step_by(20) {
+        members[live[0]].rpc().wait_block(target).await;
+    }
     agree_at(&live.iter().map(|&i| &members[i]).collect::<Vec<_>>(), top).await;
     members[victim].restart_with(&honest_args);
     for hash in acked.iter().step_by(5) {
