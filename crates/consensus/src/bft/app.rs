@@ -165,6 +165,9 @@ pub async fn run(config: BftConfig, node: Node) -> Result<(), SequencingError> {
     let address = BftAddress(me);
     let identity = NetworkIdentity::new_validator(node_cfg.moniker.clone(), keypair, address.to_string(), proof_bytes);
     info!(%me, candidates = candidates.count(), %peer_id, "starting BFT consensus");
+    if config.faults.any() {
+        warn!(faults = ?config.faults, "fault injection: this member misbehaves on purpose (a drill)");
+    }
     let consensus_ctx =
         ConsensusContext::new_validator(address, Box::new(MosaicVerifier { chain_id }), Box::new(signer.clone()));
     let (channels, engine) = if config.faults.equivocate_votes {
