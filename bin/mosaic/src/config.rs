@@ -2,8 +2,7 @@
 //! mirror, and start-up.
 use crate::{
     options::{
-        layer, BatchArgs, ByzantineFault, ChainArgs, L1Args, ProverArgs, ProverBackend, RollupTermsArgs, RpcArgs,
-        SequencerArgs,
+        layer, BatchArgs, ChainArgs, L1Args, ProverArgs, ProverBackend, RollupTermsArgs, RpcArgs, SequencerArgs,
     },
     settlement,
 };
@@ -11,7 +10,7 @@ use alloy_primitives::{Address, B256, U256};
 use anyhow::{bail, Context as _};
 use clap::{ArgMatches, Args};
 use mosaic_consensus::{
-    bft::{Bft, BftConfig, Faults},
+    bft::{Bft, BftConfig},
     RpcRelay, SequencerSet, Sequencing, Solo, DEFAULT_RELAY_TIMEOUT,
 };
 use mosaic_node::{dev, ChainReader, Node, NodeConfig, Supervisor, TxRelay};
@@ -123,8 +122,7 @@ impl DevnetArgs {
             }
             _ => {}
         }
-        let faulty = !s.fault_byzantine.is_empty() || s.fault_abort_proposing.is_some();
-        if faulty && (s.sequencer_set.is_none() || !self.l1.no_l1) {
+        if s.faults().any() && (s.sequencer_set.is_none() || !self.l1.no_l1) {
             bail!(
                 "--fault-byzantine and --fault-abort-proposing are drills for one member of a sequencer set \
                  (--sequencer-set) without an L1 (--no-l1)"
@@ -204,11 +202,6 @@ pub(crate) fn ordering(c: &DevnetArgs, data_dir: &std::path::Path) -> anyhow::Re
             member: None,
         });
     };
-    let faults = Faults {
-        invalid_proposals: s.fault_byzantine.contains(&ByzantineFault::InvalidProposals),
-        equivocate_votes: s.fault_byzantine.contains(&ByzantineFault::Equivocate),
-        abort_proposing_at: s.fault_abort_proposing,
-    };
     let set = SequencerSet::load(path)?;
     let secret: B256 = key.trim().parse().context("--validator-key: expected 32 bytes of hex")?;
     let key = alloy_signer_local::PrivateKeySigner::from_bytes(&secret).context("--validator-key")?;
@@ -238,7 +231,7 @@ pub(crate) fn ordering(c: &DevnetArgs, data_dir: &std::path::Path) -> anyhow::Re
         set,
         secret: secret.0,
         wal_path: data_dir.join("bft").join("consensus.wal"),
-        faults,
+        faults: s.faults(),
         schedule: (!c.l1.no_l1).then_some(rx),
     };
     Ok(BlockOrdering {
@@ -572,6 +565,7 @@ fn print_banner(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::options::ByzantineFault;
     use clap::{CommandFactory, FromArgMatches, Parser};
 
     #[derive(Parser)]

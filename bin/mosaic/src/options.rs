@@ -180,6 +180,17 @@ pub(crate) struct SequencerArgs {
     pub fault_abort_proposing: Option<u64>,
 }
 
+impl SequencerArgs {
+    /// The faults the drill flags ask this member to commit (none by default).
+    pub(crate) fn faults(&self) -> mosaic_consensus::bft::Faults {
+        mosaic_consensus::bft::Faults {
+            invalid_proposals: self.fault_byzantine.contains(&ByzantineFault::InvalidProposals),
+            equivocate_votes: self.fault_byzantine.contains(&ByzantineFault::Equivocate),
+            abort_proposing_at: self.fault_abort_proposing,
+        }
+    }
+}
+
 /// A set member's deliberate misbehaviour (`--fault-byzantine`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "kebab-case")]

@@ -7,29 +7,12 @@ use super::*;
 use alloy::providers::Provider;
 use alloy_primitives::B256;
 use mosaic_rollup::{
-    testing::{b256, deploy_fixture_rollup, fixture_batch, fixture_data, fixture_header, Anvil, ANVIL_KEYS},
+    testing::{
+        b256, deploy_fixture_rollup, fixture_batch, fixture_data, fixture_header, sample_node, Anvil, ANVIL_KEYS,
+    },
     HybridTerms, Mode,
 };
 use std::time::Duration;
-
-/// A fresh node of the sample chain the fixture's batch belongs to (`mosaic_prover::sample`): default
-/// chain parameters, key 1 funded with 10 ETH, no predeploys.
-fn sample_node(dir: &std::path::Path) -> Node {
-    let key = PrivateKeySigner::from_bytes(&B256::with_last_byte(1)).unwrap();
-    Node::open(mosaic_node::NodeConfig {
-        chain: mosaic_primitives::ChainConfig::default(),
-        data_dir: dir.to_path_buf(),
-        block_time: Duration::ZERO,
-        fee_recipient: Address::repeat_byte(0xfe),
-        pool: Default::default(),
-        genesis_alloc: vec![(key.address(), U256::from(10u64) * U256::from(10u64).pow(U256::from(18u64)))],
-        max_tx_size: mosaic_node::DEFAULT_MAX_TX_SIZE,
-        allow_unprotected_txs: false,
-        predeploys: vec![],
-        genesis_accounts: Vec::new(),
-    })
-    .unwrap()
-}
 
 #[tokio::test(flavor = "multi_thread")]
 async fn signs_the_journal_its_data_produces_and_refuses_anything_else() {

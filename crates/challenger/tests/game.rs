@@ -6,41 +6,21 @@
 //! producer with the fault-injection flag lies about batch 1, loses, and once the owner admits it again
 //! re-posts the reverted batch's very blocks with the true root, which the verifier accepts.
 use alloy::{
-    primitives::{keccak256, Address, B256, U256},
+    primitives::{keccak256, B256, U256},
     providers::Provider,
     signers::local::PrivateKeySigner,
 };
 use mosaic_challenger::{Challenger, ChallengerMetrics, Game, GameStatus, ProofDirectory};
-use mosaic_node::{Node, NodeConfig};
-use mosaic_primitives::ChainConfig;
 use mosaic_rollup::{
     contracts::Rollup,
     derive::{DeriveStatus, Deriver},
     testing::{
-        b256, deploy_fixture_rollup, fixture_batch, fixture_data, fixture_header, fixture_snark_path, Anvil, ANVIL_KEYS,
+        b256, deploy_fixture_rollup, fixture_batch, fixture_data, fixture_header, fixture_snark_path, sample_node,
+        Anvil, ANVIL_KEYS,
     },
     HybridTerms, L1Client, Mode, NodeRole, RollupMetrics,
 };
-use std::{path::Path, sync::Arc, time::Duration};
-
-/// The node of the sample chain the fixture's batch belongs to (`mosaic_prover::sample`): default chain
-/// parameters, key 1 funded with 10 ETH, no predeploys.
-fn sample_node(dir: &Path) -> Node {
-    let key = PrivateKeySigner::from_bytes(&B256::with_last_byte(1)).unwrap();
-    Node::open(NodeConfig {
-        chain: ChainConfig::default(),
-        data_dir: dir.to_path_buf(),
-        block_time: Duration::ZERO,
-        fee_recipient: Address::repeat_byte(0xfe),
-        pool: Default::default(),
-        genesis_alloc: vec![(key.address(), U256::from(10u64) * U256::from(10u64).pow(U256::from(18u64)))],
-        max_tx_size: mosaic_node::DEFAULT_MAX_TX_SIZE,
-        allow_unprotected_txs: false,
-        predeploys: vec![],
-        genesis_accounts: Vec::new(),
-    })
-    .unwrap()
-}
+use std::{sync::Arc, time::Duration};
 
 async fn until<T>(what: &str, mut f: impl AsyncFnMut() -> Option<T>) -> T {
     for _ in 0..240 {

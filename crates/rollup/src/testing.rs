@@ -172,3 +172,24 @@ pub async fn deploy_fixture_rollup(l1: &L1Client, mode: Mode, terms: HybridTerms
     };
     deploy(l1, &params).await.expect("deploy the fixture's Rollup")
 }
+
+/// A fresh node of the sample chain the fixture's batches belong to (`mosaic_prover::sample`): default
+/// chain parameters, key 1 funded with 10 ETH, no predeploys.
+pub fn sample_node(dir: &Path) -> mosaic_node::Node {
+    let key = alloy_signer_local::PrivateKeySigner::from_bytes(&B256::with_last_byte(1)).expect("key 1");
+    let ten_eth = alloy_primitives::U256::from(10u64)
+        * alloy_primitives::U256::from(10u64).pow(alloy_primitives::U256::from(18u64));
+    mosaic_node::Node::open(mosaic_node::NodeConfig {
+        chain: mosaic_primitives::ChainConfig::default(),
+        data_dir: dir.to_path_buf(),
+        block_time: std::time::Duration::ZERO,
+        fee_recipient: Address::repeat_byte(0xfe),
+        pool: Default::default(),
+        genesis_alloc: vec![(key.address(), ten_eth)],
+        max_tx_size: mosaic_node::DEFAULT_MAX_TX_SIZE,
+        allow_unprotected_txs: false,
+        predeploys: vec![],
+        genesis_accounts: Vec::new(),
+    })
+    .expect("open the sample chain")
+}
