@@ -425,6 +425,7 @@ pub(crate) async fn run_sequencer(c: DevnetArgs, flavor: Flavor) -> anyhow::Resu
                     .clone()
                     .unwrap_or_else(|| data_dir.join("prover-artifacts").display().to_string()),
                 workers: c.prover.prover_workers,
+                segment_jobs: c.prover.prover_segment_jobs,
                 provers: crate::fleet::ProverSettings {
                     elfs: crate::prove::GuestElfs {
                         guest: c.prover.prover_guest.clone(),

@@ -23,6 +23,8 @@ pub(crate) struct QueueSettings {
     pub artifacts: String,
     /// Worker threads in this process (0: only a fleet proves).
     pub workers: u32,
+    /// Jobs each batch's recursive STARK is split into, over groups of its execution segments (1: one).
+    pub segment_jobs: u32,
     /// What those workers prove with.
     pub provers: ProverSettings,
 }
@@ -87,8 +89,18 @@ fn hostname() -> String {
 /// Attempts of a proof job before it is failed for good (then `mosaic prover retry`).
 const MAX_ATTEMPTS: u32 = 3;
 
-/// The jobs of `node`'s batches, witnesses from its blocks.
-fn proof_jobs(node: &Node, queue: Arc<dyn JobQueue>, artifacts: Arc<dyn ArtifactStore>) -> mosaic_proving::ProofJobs {
+/// The jobs of `node`'s batches, witnesses from its blocks, split over segment jobs as `settings` say
+/// (every group cut with this node's segment budget, whatever each worker's own).
+fn proof_jobs(
+    node: &Node,
+    queue: Arc<dyn JobQueue>,
+    artifacts: Arc<dyn ArtifactStore>,
+    settings: &QueueSettings,
+) -> mosaic_proving::ProofJobs {
+    let segments = mosaic_proving::SegmentJobs {
+        groups: settings.segment_jobs,
+        segment_memory: settings.provers.segment_memory_gib.checked_mul(1 << 30),
+    };
     mosaic_proving::ProofJobs::new(
         node.clone(),
         queue,
@@ -96,6 +108,7 @@ fn proof_jobs(node: &Node, queue: Arc<dyn JobQueue>, artifacts: Arc<dyn Artifact
         Box::new(mosaic_proving::NodeWitnesses),
         MAX_ATTEMPTS,
     )
+    .with_segment_jobs(segments)
 }
 
 /// Starts the validity planner (`mosaic_proving`) on its own thread and the local workers: every zk
@@ -117,7 +130,7 @@ pub(crate) fn spawn_validity_prover(
         max_range: max_range.max(1),
         aggregate,
     };
-    let pipeline = mosaic_proving::Pipeline::new(proof_jobs(node, queue.clone(), artifacts), config, zk_from)
+    let pipeline = mosaic_proving::Pipeline::new(proof_jobs(node, queue.clone(), artifacts, settings), config, zk_from)
         .with_metrics(mosaic_proving::ProvingMetrics::register(node.metrics().registry())?);
     let section = Arc::new(ValiditySection(pipeline.status(), queue));
     services.spawn_blocking("validity prover", move || -> Result<(), String> { pipeline.run() });
@@ -207,7 +220,7 @@ fn journal_prover(
 ) -> anyhow::Result<Arc<mosaic_proving::FraudProofs>> {
     let (queue, artifacts) = open_queue(settings, &node.config().data_dir)?;
     spawn_local_workers(services, &queue, &artifacts, settings)?;
-    let jobs = proof_jobs(node, queue, artifacts);
+    let jobs = proof_jobs(node, queue, artifacts, settings);
     let out = mosaic_snark::ProofDirectory::new(proofs);
     Ok(Arc::new(mosaic_proving::FraudProofs::new(jobs, out).for_purpose(purpose)))
 }
@@ -270,7 +283,7 @@ pub(crate) struct WorkerArgs {
     #[arg(long)]
     pub artifacts: String,
     /// The job kinds it claims.
-    #[arg(long, value_delimiter = ',', default_value = "batch,aggregate,wrap")]
+    #[arg(long, value_delimiter = ',', default_value = "batch,aggregate,wrap,segment")]
     pub kinds: Vec<JobKind>,
     /// The most memory a job it claims may need, GiB (a wrap needs 19; default: this machine's memory).
     #[arg(long)]

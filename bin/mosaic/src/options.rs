@@ -557,6 +557,11 @@ pub(crate) struct ProverArgs {
     /// prove, and this node needs no OpenVM).
     #[arg(long, default_value_t = 1)]
     pub prover_workers: u32,
+    /// With --prove-validity: split each batch's recursive STARK into this many jobs, each proving a
+    /// group of its execution segments (cut at --prover-segment-memory-gib), joined by the batch's job —
+    /// so that several workers prove one long batch side by side (1: one job per batch).
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=64))]
+    pub prover_segment_jobs: u32,
 }
 
 clap_default!(ChainArgs, RpcArgs, SequencerArgs, L1Args, BatchArgs, RollupTermsArgs, ProverArgs);

@@ -74,6 +74,10 @@ pub(crate) struct NodeArgs {
     /// prover worker`s prove).
     #[arg(long, default_value_t = 1)]
     pub prover_workers: u32,
+    /// With --prove-fraud or --fallback-prove: split each batch's recursive STARK into this many jobs,
+    /// each proving a group of its execution segments, joined by the batch's job (1: one job).
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=64))]
+    pub prover_segment_jobs: u32,
     /// With `--role producer`: the staked producer key this process attests with (hex private key);
     /// the sequencer lists this node's URL in `--co-signer`.
     #[arg(long)]
@@ -235,6 +239,7 @@ fn queue_settings(a: &NodeArgs) -> crate::fleet::QueueSettings {
             .clone()
             .unwrap_or_else(|| a.data_dir.join("prover-artifacts").display().to_string()),
         workers: a.prover_workers,
+        segment_jobs: a.prover_segment_jobs,
         provers: crate::fleet::ProverSettings {
             elfs: crate::prove::GuestElfs {
                 guest: a.fraud_guest.clone(),

@@ -42,20 +42,24 @@ pub enum JobKind {
     Aggregate,
     /// The SNARK wrap of a STARK (an aggregate's, or one batch's).
     Wrap,
+    /// A group of one batch's execution segments, proven apart from the rest (its batch job joins
+    /// the groups into the batch's STARK).
+    Segment,
 }
 
 impl JobKind {
     /// Every kind.
-    pub const ALL: [JobKind; 3] = [JobKind::Batch, JobKind::Aggregate, JobKind::Wrap];
+    pub const ALL: [JobKind; 4] = [JobKind::Batch, JobKind::Aggregate, JobKind::Wrap, JobKind::Segment];
 
     /// Claim order: a worker takes the claimable job closest to a finished proof first (wrap, then
-    /// aggregate, then batch; the oldest within a kind), so a steady stream of new batches never starves
-    /// the ranges already under way.
+    /// aggregate, then batch, then a batch's segments; the oldest within a kind), so a steady stream of
+    /// new batches never starves the ranges already under way.
     pub fn priority(self) -> u8 {
         match self {
             JobKind::Wrap => 0,
             JobKind::Aggregate => 1,
             JobKind::Batch => 2,
+            JobKind::Segment => 3,
         }
     }
 
@@ -65,6 +69,7 @@ impl JobKind {
             JobKind::Batch => "batch",
             JobKind::Aggregate => "aggregate",
             JobKind::Wrap => "wrap",
+            JobKind::Segment => "segment",
         }
     }
 }
@@ -82,7 +87,7 @@ impl FromStr for JobKind {
         JobKind::ALL
             .into_iter()
             .find(|k| k.as_str() == s)
-            .ok_or_else(|| QueueError::Invalid(format!("unknown job kind {s:?} (batch, aggregate or wrap)")))
+            .ok_or_else(|| QueueError::Invalid(format!("unknown job kind {s:?} (batch, aggregate, wrap or segment)")))
     }
 }
 
@@ -408,7 +413,7 @@ mod tests {
         for kind in JobKind::ALL {
             assert_eq!(kind.as_str().parse::<JobKind>().unwrap(), kind);
         }
-        assert!(matches!("segment".parse::<JobKind>(), Err(QueueError::Invalid(_))));
+        assert!(matches!("snark".parse::<JobKind>(), Err(QueueError::Invalid(_))));
         for state in [JobState::Queued, JobState::Running, JobState::Done, JobState::Failed] {
             assert_eq!(JobState::parse(state.as_str()).unwrap(), state);
         }

@@ -31,7 +31,8 @@ impl Program {
 #[serde(tag = "task", rename_all = "camelCase", rename_all_fields = "camelCase")]
 pub enum Task {
     /// Batch `index`'s recursive STARK, from the witness (RLP) in artifact `witness`; the proof reveals
-    /// `journal` (its encoding), whose hash is `journal_hash`.
+    /// `journal` (its encoding), whose hash is `journal_hash`. With `segments`, the proof is joined from
+    /// the segment groups in those artifacts (the [`Task::Segments`] jobs it waits for) instead.
     Batch {
         /// The batch.
         index: u64,
@@ -42,6 +43,27 @@ pub enum Task {
         /// Its hash.
         journal_hash: B256,
         /// The artifact to write the proof to.
+        out: String,
+        /// The artifacts of the batch's segment groups, in order (none: the job proves it all).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        segments: Vec<String>,
+    },
+    /// Group `group` of `groups` of batch `index`'s execution segments, proven with their leaf
+    /// aggregations from the witness in artifact `witness`. Every group of a batch must cut the run
+    /// the same way: `segment_memory` (bytes of estimated proving memory per segment), where given,
+    /// replaces the worker's own setting.
+    Segments {
+        /// The batch.
+        index: u64,
+        /// The artifact holding the batch's witness.
+        witness: String,
+        /// This group.
+        group: u32,
+        /// Groups of the batch.
+        groups: u32,
+        /// The segment budget every group of the batch is cut with.
+        segment_memory: Option<u64>,
+        /// The artifact to write the group's proofs to.
         out: String,
     },
     /// One STARK aggregating the batch STARKs in `inputs` (batches `from..=to`, in order).
@@ -76,13 +98,17 @@ impl Task {
             Task::Batch { .. } => JobKind::Batch,
             Task::Aggregate { .. } => JobKind::Aggregate,
             Task::Wrap { .. } => JobKind::Wrap,
+            Task::Segments { .. } => JobKind::Segment,
         }
     }
 
     /// The artifact it writes.
     pub fn out(&self) -> &str {
         match self {
-            Task::Batch { out, .. } | Task::Aggregate { out, .. } | Task::Wrap { out, .. } => out,
+            Task::Batch { out, .. }
+            | Task::Aggregate { out, .. }
+            | Task::Wrap { out, .. }
+            | Task::Segments { out, .. } => out,
         }
     }
 
@@ -134,6 +160,7 @@ mod tests {
                 journal: Bytes::from(vec![1, 2]),
                 journal_hash: B256::repeat_byte(3),
                 out: "batch-7.stark".into(),
+                segments: vec![],
             },
             Task::Aggregate { from: 7, to: 8, inputs: vec!["a".into(), "b".into()], out: "range-7-8.agg".into() },
             Task::Wrap {
@@ -142,6 +169,14 @@ mod tests {
                 journal_hash: None,
                 out: "x".into(),
             },
+            Task::Segments {
+                index: 7,
+                witness: "witness-7".into(),
+                group: 1,
+                groups: 2,
+                segment_memory: Some(1 << 30),
+                out: "batch-7-1of2.segments".into(),
+            },
         ];
         for (task, kind) in tasks.iter().zip(JobKind::ALL) {
             assert_eq!(Task::decode(&task.encode()).unwrap(), *task);
@@ -149,6 +184,18 @@ mod tests {
         }
         let json = String::from_utf8(tasks[0].encode()).unwrap();
         assert!(json.contains(r#""task":"batch""#) && json.contains(r#""journalHash":"0x0303"#), "{json}");
+        assert!(!json.contains("segments"), "a batch proven whole says nothing of segments: {json}");
+        let joined = Task::Batch {
+            index: 7,
+            witness: "witness-7".into(),
+            journal: Bytes::new(),
+            journal_hash: B256::ZERO,
+            out: "o".into(),
+            segments: vec!["batch-7-0of2.segments".into(), "batch-7-1of2.segments".into()],
+        };
+        assert_eq!(Task::decode(&joined.encode()).unwrap(), joined);
+        let json = String::from_utf8(tasks[3].encode()).unwrap();
+        assert!(json.contains(r#""task":"segments""#) && json.contains(r#""segmentMemory":1073741824"#), "{json}");
         assert!(matches!(Task::decode(br#"{"task":"segment"}"#), Err(QueueError::Invalid(_))));
         let out = Output { artifact: "batch-7.stark".into(), journal_hash: B256::repeat_byte(9) };
         assert_eq!(Output::decode(&out.encode()).unwrap(), out);

@@ -6,7 +6,8 @@
 //! ≈ 19 GB: nothing else may stay resident beside it).
 mod wrap;
 
-use mosaic_prover::{Aggregator, BatchProof, BatchWitness, Guest, Journal, ProofKind, ProverError};
+use alloy_primitives::B256;
+use mosaic_prover::{Aggregator, BatchProof, BatchWitness, Guest, Journal, ProofKind, ProverError, SegmentGroup};
 use mosaic_prover_queue::{ArtifactError, ArtifactStore, Claim, JobRunner, Output, Program, QueueError, Task};
 use mosaic_snark::SnarkError;
 use std::path::PathBuf;
@@ -74,6 +75,11 @@ impl Provers {
     }
 }
 
+/// Batch `index`'s witness from its artifact's bytes.
+fn decode_witness(index: u64, bytes: &[u8]) -> Result<BatchWitness, WorkerError> {
+    BatchWitness::decode(bytes).map_err(|e| WorkerError::Invalid(format!("batch {index}'s witness: {e}")))
+}
+
 /// Runs proof jobs on this machine's CPUs (OpenVM and halo2).
 #[derive(Debug, Clone)]
 pub struct OpenVmRunner {
@@ -95,9 +101,9 @@ impl OpenVmRunner {
     ) -> Result<Output, WorkerError> {
         let input = |name: &str| artifacts.get(name)?.ok_or_else(|| WorkerError::MissingInput(name.into()));
         let (bytes, journal_hash) = match task {
-            Task::Batch { index, witness, journal, journal_hash, .. } => {
-                let witness = BatchWitness::decode(&input(witness)?)
-                    .map_err(|e| WorkerError::Invalid(format!("batch {index}'s witness: {e}")))?;
+            Task::Batch { index, witness, journal, journal_hash, segments, .. } => {
+                // Proven whole from the witness, or joined from its segment groups.
+                let witness = if segments.is_empty() { Some(decode_witness(*index, &input(witness)?)?) } else { None };
                 let journal = Journal::decode(journal)
                     .ok_or_else(|| WorkerError::Invalid(format!("batch {index}'s journal does not decode")))?;
                 if journal.hash() != *journal_hash {
@@ -105,11 +111,44 @@ impl OpenVmRunner {
                         "batch {index}'s journal does not hash to {journal_hash}"
                     )));
                 }
-                info!(batch = index, "prover worker: proving the batch's recursive STARK");
-                let guest = self.provers.guest()?;
-                progress(0.05);
-                let proof = guest.prove(&witness, &journal, ProofKind::Recursive)?;
+                let proof = if let Some(witness) = witness {
+                    info!(batch = index, "prover worker: proving the batch's recursive STARK");
+                    let guest = self.provers.guest()?;
+                    progress(0.05);
+                    guest.prove(&witness, &journal, ProofKind::Recursive)?
+                } else {
+                    let groups = segments
+                        .iter()
+                        .map(|name| Ok(SegmentGroup::decode(&input(name)?)?))
+                        .collect::<Result<Vec<_>, WorkerError>>()?;
+                    info!(batch = index, groups = groups.len(), "prover worker: joining the batch's segment groups");
+                    let guest = self.provers.guest()?;
+                    progress(0.05);
+                    guest.join_segment_groups(&journal, groups)?
+                };
                 (proof.encode(), *journal_hash)
+            }
+            Task::Segments { index, witness, group, groups, segment_memory, .. } => {
+                let witness = decode_witness(*index, &input(witness)?)?;
+                let memory = match segment_memory {
+                    Some(bytes) => usize::try_from(*bytes)
+                        .map_err(|_| WorkerError::Invalid(format!("a segment budget of {bytes} bytes")))?,
+                    None => self.provers.segment_memory,
+                };
+                info!(batch = index, group, groups, "prover worker: proving a group of the batch's segments");
+                let guest = Guest::load_with_segment_memory(&self.provers.elfs.guest, memory)?;
+                progress(0.05);
+                let part = guest.prove_segment_group(&witness, *group, *groups)?;
+                info!(
+                    batch = index,
+                    group,
+                    first = part.first,
+                    segments = part.count,
+                    of = part.total,
+                    "prover worker: segment group proven"
+                );
+                // A group reveals no journal yet: its batch job's join does.
+                (part.encode()?, B256::ZERO)
             }
             Task::Aggregate { from, to, inputs, .. } => {
                 let proofs = inputs
@@ -159,7 +198,6 @@ impl JobRunner for OpenVmRunner {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use alloy_primitives::B256;
     use mosaic_prover_queue::DirectoryStore;
 
     fn runner(dir: &std::path::Path) -> OpenVmRunner {
@@ -184,6 +222,7 @@ mod tests {
             journal: journal.into(),
             journal_hash,
             out: "o".into(),
+            segments: vec![],
         };
         let err = runner.run_task(&batch(vec![], B256::ZERO), &artifacts, &none).unwrap_err();
         assert!(matches!(&err, WorkerError::MissingInput(name) if name == "w"), "{err}");
@@ -195,6 +234,30 @@ mod tests {
         assert!(err.to_string().contains("no SNARK keys of the aggregate program"), "{err}");
         let aggregate = Task::Aggregate { from: 1, to: 2, inputs: vec!["x".into()], out: "o".into() };
         assert!(matches!(runner.run_task(&aggregate, &artifacts, &none), Err(WorkerError::MissingInput(_))));
+        // Segment jobs: a group's witness must be there; a join reads every group, and each must be one.
+        let group = |witness: &str| Task::Segments {
+            index: 1,
+            witness: witness.into(),
+            group: 0,
+            groups: 2,
+            segment_memory: Some(1 << 30),
+            out: "o".into(),
+        };
+        assert!(matches!(runner.run_task(&group("none"), &artifacts, &none), Err(WorkerError::MissingInput(_))));
+        assert!(runner.run_task(&group("w"), &artifacts, &none).unwrap_err().to_string().contains("batch 1's witness"));
+        let journal = Journal::default();
+        let join = |segments: Vec<String>| Task::Batch {
+            index: 1,
+            witness: "unused".into(),
+            journal: journal.encode().into(),
+            journal_hash: journal.hash(),
+            out: "o".into(),
+            segments,
+        };
+        let err = runner.run_task(&join(vec!["g1".into(), "w".into()]), &artifacts, &none).unwrap_err();
+        assert!(matches!(&err, WorkerError::MissingInput(name) if name == "g1"), "{err}");
+        let err = runner.run_task(&join(vec!["w".into()]), &artifacts, &none).unwrap_err();
+        assert!(err.to_string().contains("not a segment group"), "{err}");
         // Through the queue's interface: an unknown payload is an error, not a panic.
         let claim = mosaic_prover_queue::Claim {
             key: "k".into(),

@@ -2,6 +2,7 @@
 //! ([`batch_witness`]) and runs the OpenVM guest (`guest/batch`, built by `scripts/build-guest.sh`) on
 //! it ([`Guest`]); aggregates recursive batch proofs into one ([`Aggregator`]).
 pub mod aggregate;
+pub mod segments;
 mod service;
 pub mod zkvm;
 
@@ -15,6 +16,7 @@ use openvm_algebra_circuit::ModularExtension;
 use openvm_ecc_circuit::{WeierstrassExtension, P256_CONFIG, SECP256K1_CONFIG};
 use openvm_sdk_config::SdkVmConfig;
 use openvm_transpiler::elf::Elf;
+pub use segments::{group_segments, SegmentGroup};
 pub use service::run_background_prover;
 use std::path::Path;
 pub use zkvm::{Engine as StarkEngine, Metered, OpenVm, ZkVm};
@@ -147,6 +149,26 @@ impl Guest<OpenVm> {
     /// The zkVM the guest is loaded in.
     pub fn vm(&self) -> &OpenVm {
         &self.vm
+    }
+
+    /// Proves group `group` of `groups` of the segments of the guest's run on `witness`, with their leaf
+    /// aggregations: one job's share of the batch's recursive STARK ([`segments`]). Blocking: minutes.
+    pub fn prove_segment_group(
+        &self,
+        witness: &BatchWitness,
+        group: u32,
+        groups: u32,
+    ) -> Result<SegmentGroup, ProverError> {
+        self.vm.prove_segment_group(&witness.encode(), group, groups)
+    }
+
+    /// Joins every group of the batch's run, in order, into its recursive proof ([`ProofKind::Recursive`],
+    /// the proof [`Guest::prove`] makes); fails unless it reveals `journal`'s hash. Blocking: minutes.
+    pub fn join_segment_groups(&self, journal: &Journal, groups: Vec<SegmentGroup>) -> Result<BatchProof, ProverError> {
+        let (public, proof) = self.vm.join_segment_groups(groups)?;
+        check_public_value(journal_hash(&public)?, journal)?;
+        let proof = zstd::encode_all(proof.as_slice(), 3).map_err(zkvm_err)?;
+        Ok(BatchProof { kind: ProofKind::Recursive, journal: *journal, proof })
     }
 }
 

@@ -114,7 +114,8 @@ impl OpenVm {
         Ok(self.baseline.get_or_init(|| b).clone())
     }
 
-    fn stdin(input: &[u8]) -> StdIn {
+    /// `input` as the guest reads it.
+    pub(crate) fn stdin(input: &[u8]) -> StdIn {
         let mut stdin = StdIn::default();
         stdin.write_bytes(input);
         stdin
@@ -227,10 +228,10 @@ type CpuEngine = openvm_stark_sdk::config::baby_bear_poseidon2::BabyBearPoseidon
 
 /// The app VM's chip builder for [`Engine`].
 #[cfg(not(feature = "cuda"))]
-type VmBuilder = openvm_sdk_config::SdkVmCpuBuilder;
+pub(crate) type VmBuilder = openvm_sdk_config::SdkVmCpuBuilder;
 /// The app VM's chip builder for [`Engine`].
 #[cfg(feature = "cuda")]
-type VmBuilder = openvm_sdk_config::SdkVmGpuBuilder;
+pub(crate) type VmBuilder = openvm_sdk_config::SdkVmGpuBuilder;
 
 // The verify-stark deferral circuit's provers (the aggregation guest's batch-proof verification) for
 // [`Engine`].

@@ -186,6 +186,24 @@ pub struct ProofJobs {
     artifacts: Arc<dyn ArtifactStore>,
     witnesses: Box<dyn WitnessSource>,
     max_attempts: u32,
+    segments: SegmentJobs,
+}
+
+/// How a batch's recursive STARK is split over jobs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SegmentJobs {
+    /// Jobs proving groups of the batch's execution segments, joined by its batch job (1: the batch
+    /// job proves it all).
+    pub groups: u32,
+    /// The segment budget (bytes of estimated proving memory) every group job cuts the run with, so
+    /// that workers with other settings still cut it the same way; `None`: each worker's own.
+    pub segment_memory: Option<u64>,
+}
+
+impl Default for SegmentJobs {
+    fn default() -> Self {
+        Self { groups: 1, segment_memory: None }
+    }
 }
 
 impl ProofJobs {
@@ -198,7 +216,14 @@ impl ProofJobs {
         witnesses: Box<dyn WitnessSource>,
         max_attempts: u32,
     ) -> Self {
-        Self { node, queue, artifacts, witnesses, max_attempts }
+        Self { node, queue, artifacts, witnesses, max_attempts, segments: SegmentJobs::default() }
+    }
+
+    /// The same, splitting each batch's recursive STARK as `segments` says (for batches not queued
+    /// yet: a batch job in the queue keeps the jobs it was queued with).
+    pub fn with_segment_jobs(mut self, segments: SegmentJobs) -> Self {
+        self.segments = SegmentJobs { groups: segments.groups.max(1), ..segments };
+        self
     }
 
     /// Queues batch `record`'s STARK job with its witness stored for the worker; the journal hash its
@@ -218,15 +243,41 @@ impl ProofJobs {
         let key = batch_key(record);
         let witness = format!("{key}.witness");
         self.artifacts.put(&witness, &input.witness)?;
+        // Split over segment jobs: the groups first, then the batch job that joins them (only for a
+        // batch not queued yet, so that a restart with another setting adds no orphan groups).
+        let (mut deps, mut segments) = (Vec::new(), Vec::new());
+        let groups = self.segments.groups;
+        if groups > 1 && self.queue.job(&key)?.is_none() {
+            for group in 0..groups {
+                let seg_key = format!("segments-{}-{}-{group}of{groups}", index, short(record.data_hash));
+                let task = Task::Segments {
+                    index,
+                    witness: witness.clone(),
+                    group,
+                    groups,
+                    segment_memory: self.segments.segment_memory,
+                    out: format!("{seg_key}.group"),
+                };
+                segments.push(task.out().to_string());
+                self.queue.enqueue(
+                    NewJob::new(seg_key.clone(), task.kind(), task.encode())
+                        .memory(BATCH_JOB_GIB)
+                        .attempts(self.max_attempts),
+                )?;
+                deps.push(seg_key);
+            }
+        }
         let task = Task::Batch {
             index,
             witness,
             journal: input.journal.into(),
             journal_hash: input.journal_hash,
             out: format!("{key}.stark"),
+            segments,
         };
-        self.queue
-            .enqueue(NewJob::new(key, task.kind(), task.encode()).memory(BATCH_JOB_GIB).attempts(self.max_attempts))?;
+        self.queue.enqueue(
+            NewJob::new(key, task.kind(), task.encode()).after(deps).memory(BATCH_JOB_GIB).attempts(self.max_attempts),
+        )?;
         Ok(Ok(input.journal_hash))
     }
 

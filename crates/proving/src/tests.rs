@@ -51,7 +51,14 @@ impl JobRunner for MockRunner {
             B256::try_from(bytes.as_slice()).map_err(|e| e.to_string())
         };
         let (bytes, hash) = match &task {
-            Task::Batch { journal_hash, .. } => (journal_hash.to_vec(), *journal_hash),
+            Task::Batch { journal_hash, segments, .. } => {
+                // A join needs every group's output.
+                for group in segments {
+                    artifacts.get(group).map_err(|e| e.to_string())?.ok_or("missing segment group")?;
+                }
+                (journal_hash.to_vec(), *journal_hash)
+            }
+            Task::Segments { group, .. } => (group.to_be_bytes().to_vec(), B256::ZERO),
             Task::Aggregate { inputs, .. } => {
                 let hashes = inputs.iter().map(|i| read(i)).collect::<Result<Vec<_>, _>>()?;
                 let hash = keccak256(hashes.concat());
@@ -226,6 +233,55 @@ async fn without_aggregation_each_batch_is_wrapped_alone() {
     assert_eq!(plan(&mut p), vec![Step::Posted(2)]);
     assert!(rig.out().get(journal_of(1)).unwrap().is_some() && rig.out().get(journal_of(2)).unwrap().is_some());
     assert!(rig.runner.ran.iter().all(|k| !k.starts_with("aggregate")));
+}
+
+/// Split over segment jobs: each batch's groups are queued with the batch job that joins them, which
+/// waits for them; the groups carry the planner's segment budget; the rest of the pipeline is unchanged,
+/// and a restart with another split queues nothing for batches already queued.
+#[tokio::test]
+async fn a_batch_split_over_segment_jobs_is_joined_after_its_groups() {
+    let mut rig = rig();
+    commit(&rig.node, 1);
+    let split = SegmentJobs { groups: 3, segment_memory: Some(2 << 30) };
+    let config = PipelineConfig { out: rig.out(), max_range: 3, aggregate: false };
+    let mut p = Pipeline::new(rig.jobs().with_segment_jobs(split), config, Arc::new(|| Some(1)));
+    assert_eq!(plan(&mut p), vec![Step::Queued(1), Step::Ranged(1, 1)]);
+    let key = key_of(&rig.node, 1);
+    let batch = rig.queue.job(&key).unwrap().unwrap();
+    assert_eq!(batch.deps.len(), 3, "{:?}", batch.deps);
+    let Task::Batch { segments, .. } = Task::decode(&batch.payload).unwrap() else { panic!("not a batch task") };
+    for (group, dep) in batch.deps.iter().enumerate() {
+        let job = rig.queue.job(dep).unwrap().unwrap();
+        assert_eq!((job.kind, job.memory_gib), (mosaic_prover_queue::JobKind::Segment, BATCH_JOB_GIB));
+        let Task::Segments { index, witness, group: g, groups, segment_memory, out } =
+            Task::decode(&job.payload).unwrap()
+        else {
+            panic!("not a segment task")
+        };
+        assert_eq!((index, g, groups, segment_memory), (1, group as u32, 3, Some(2 << 30)));
+        assert_eq!((witness, &out), (format!("{key}.witness"), &segments[group]));
+    }
+    let worked = rig.work();
+    assert_eq!(worked.len(), 5, "{worked:?}");
+    assert!(worked[..3].iter().all(|k| k.starts_with("segments-1-")), "the groups first: {worked:?}");
+    assert_eq!(worked[3], key, "then the join");
+    assert!(worked[4].starts_with("wrap-1-1-"), "{worked:?}");
+    assert_eq!(plan(&mut p), vec![Step::Posted(1)]);
+    assert!(rig.out().get(journal_of(1)).unwrap().is_some());
+
+    // Batch 2 under a planner restarted without the split: one job, and batch 1 gets no new groups.
+    commit(&rig.node, 2);
+    let config = PipelineConfig { out: rig.out(), max_range: 3, aggregate: false };
+    let mut p = Pipeline::new(rig.jobs(), config, Arc::new(|| Some(1)));
+    plan(&mut p);
+    assert!(rig.queue.job(&key_of(&rig.node, 2)).unwrap().unwrap().deps.is_empty());
+    let stats = rig.queue.stats().unwrap();
+    let segment_jobs: u64 = stats
+        .iter()
+        .filter(|s| s.kind == Some(mosaic_prover_queue::JobKind::Segment))
+        .map(|s| s.done + s.queued + s.running)
+        .sum();
+    assert_eq!(segment_jobs, 3);
 }
 
 #[tokio::test]
